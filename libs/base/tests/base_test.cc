@@ -1,0 +1,105 @@
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "concord/base/clock.h"
+#include "concord/base/error.h"
+#include "concord/base/ids.h"
+#include "concord/base/secrets.h"
+#include "concord/base/text.h"
+
+namespace concord {
+namespace {
+
+Result<int> Half(int x) {
+  if (x % 2) return InvalidArgument("x", "must be even");
+  return x / 2;
+}
+
+Result<int> Quarter(int x) {
+  CONCORD_ASSIGN_OR_RETURN(int h, Half(x));
+  CONCORD_ASSIGN_OR_RETURN(int q, Half(h));
+  return q;
+}
+
+TEST(ErrorTest, MacrosPropagateTheFirstError) {
+  EXPECT_EQ(*Quarter(8), 2);
+  auto r = Quarter(6);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(r.error().field, "x");
+  EXPECT_EQ(r.error().ToString(), "INVALID_ARGUMENT: must be even");
+}
+
+TEST(IdsTest, GeneratedUuidsAreCanonicalAndDistinct) {
+  std::set<std::string> seen;
+  for (int i = 0; i < 1000; ++i) {
+    std::string u = NewUuid();
+    EXPECT_TRUE(IsUuid(u)) << u;
+    EXPECT_EQ(u[14], '4');
+    seen.insert(u);
+  }
+  EXPECT_EQ(seen.size(), 1000u);
+}
+
+TEST(IdsTest, SeededUuidsAreReproducible) {
+  std::mt19937_64 a(42), b(42), c(43);
+  EXPECT_EQ(NewUuid(a), NewUuid(b));
+  EXPECT_NE(NewUuid(a), NewUuid(c));
+}
+
+TEST(IdsTest, RejectsNonCanonicalUuids) {
+  EXPECT_FALSE(IsUuid(""));
+  EXPECT_FALSE(IsUuid("1234"));
+  EXPECT_FALSE(IsUuid("A1B2C3D4-0000-4000-8000-000000000000"));  // upper case
+  EXPECT_FALSE(IsUuid("a1b2c3d4x0000-4000-8000-000000000000"));
+  EXPECT_FALSE(IsUuid("../../etc/passwd/aaaaaaaaaaaaaaaaaaaaaaa"));
+  EXPECT_TRUE(IsUuid("a1b2c3d4-0000-4000-8000-000000000000"));
+}
+
+TEST(ClockTest, TimestampsRoundTrip) {
+  EXPECT_EQ(FormatTimestamp(0), "1970-01-01T00:00:00.000Z");
+  Millis t = 1795000000123;
+  EXPECT_EQ(ParseTimestamp(FormatTimestamp(t)), t);
+  EXPECT_EQ(ParseTimestamp("2026-11-26T09:30:00Z"), ParseTimestamp("2026-11-26T09:30:00.000Z"));
+  EXPECT_FALSE(ParseTimestamp("yesterday"));
+}
+
+TEST(SecretsTest, PasswordHashVerifiesOnlyTheRightPassword) {
+  ASSERT_TRUE(InitSecrets());
+  auto hash = HashPassword("correct horse");
+  ASSERT_TRUE(hash);
+  EXPECT_TRUE(hash->starts_with("$argon2id$"));
+  EXPECT_EQ(hash->find("correct horse"), std::string::npos);
+  EXPECT_TRUE(VerifyPassword("correct horse", *hash));
+  EXPECT_FALSE(VerifyPassword("correct horsf", *hash));
+  EXPECT_FALSE(VerifyPassword("correct horse", "not a hash"));
+}
+
+TEST(SecretsTest, RandomPasswordsDiffer) {
+  std::string a = RandomPassword(), b = RandomPassword();
+  EXPECT_EQ(a.size(), 24u);
+  EXPECT_NE(a, b);
+  EXPECT_EQ(ProcessKeyedDigest("x"), ProcessKeyedDigest("x"));
+  EXPECT_NE(ProcessKeyedDigest("x"), ProcessKeyedDigest("y"));
+}
+
+TEST(TextTest, Utf8Validation) {
+  EXPECT_TRUE(IsValidUtf8("Équipe 東京 🚀"));
+  EXPECT_FALSE(IsValidUtf8("\xc3"));              // truncated
+  EXPECT_FALSE(IsValidUtf8("\xc0\xaf"));          // overlong '/'
+  EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));      // surrogate
+  EXPECT_FALSE(IsValidUtf8("\xf4\x90\x80\x80"));  // past U+10FFFF
+  EXPECT_EQ(Utf8Length("Équipe"), 6u);
+}
+
+TEST(TextTest, ControlCharactersAndTrim) {
+  EXPECT_TRUE(HasControlChars(std::string("a\0b", 3), true));
+  EXPECT_TRUE(HasControlChars("a\x1b[31mred", true));
+  EXPECT_FALSE(HasControlChars("line\nline", true));
+  EXPECT_TRUE(HasControlChars("line\nline", false));
+  EXPECT_EQ(Trim("  a b \n"), "a b");
+}
+
+}  // namespace
+}  // namespace concord

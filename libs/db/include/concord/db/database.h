@@ -1,0 +1,218 @@
+#pragma once
+// libs/db: a thin SQL interface, not an ORM. One interface, one folder per backend.
+//
+//   CONCORD_ASSIGN_OR_RETURN(auto db, db::Database::Open("sqlite:communities.db", {.base_dir = dir}));
+//   CONCORD_RETURN_IF_ERROR(db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Status {
+//     CONCORD_RETURN_IF_ERROR(c.Execute("INSERT INTO t (a, b) VALUES ($1, $2)", 1, "x"));
+//     return Ok();
+//   }));
+//
+// SQL is written once for every backend: positional parameters `$1`, `$2`, ... (PostgreSQL's
+// form, which the SQLite backend binds by name), `ON CONFLICT` and `RETURNING` where needed.
+// Where dialects really differ, the caller's store branches on backend(), never its domain.
+//
+// Errors from a backend are translated in exactly one place per backend: constraint
+// violations become kAlreadyExists (unique) or kFailedPrecondition (foreign key, check, not
+// null); a busy or locked database kUnavailable; anything else kInternal.
+//
+// Thread safety: a Database is shared by all threads; a Connection (and the Rows it returns)
+// belongs to one thread at a time, from Acquire() until its lease ends.
+
+#include <concepts>
+#include <condition_variable>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <variant>
+#include <vector>
+
+#include "concord/base/error.h"
+#include "concord/base/ids.h"
+
+namespace concord::db {
+
+enum class Backend { kSqlite, kPostgres };
+
+// A statement parameter: NULL, an integer, a real or a text.
+using Value = std::variant<std::monostate, int64_t, double, std::string>;
+using Params = std::vector<Value>;
+
+inline Value ToValue(std::nullptr_t) { return std::monostate{}; }
+inline Value ToValue(bool b) { return int64_t{b ? 1 : 0}; }
+template <std::integral T>
+  requires(!std::same_as<T, bool>)
+Value ToValue(T v) {
+  return static_cast<int64_t>(v);
+}
+inline Value ToValue(double v) { return v; }
+inline Value ToValue(std::string v) { return Value(std::move(v)); }
+inline Value ToValue(std::string_view v) { return std::string(v); }
+inline Value ToValue(const char* v) { return std::string(v); }
+template <typename Tag>
+Value ToValue(const StrongId<Tag>& id) {
+  return id.value();
+}
+template <typename T>
+Value ToValue(const std::optional<T>& v) {
+  return v ? ToValue(*v) : Value{};
+}
+inline Value ToValue(Value v) { return v; }
+
+// A backend's result cursor. Implemented per backend; used through Rows.
+class Cursor {
+ public:
+  virtual ~Cursor() = default;
+  virtual Result<bool> Next() = 0;
+  virtual bool IsNull(int col) const = 0;
+  virtual int64_t Int(int col) const = 0;
+  virtual double Double(int col) const = 0;
+  virtual std::string Text(int col) const = 0;
+};
+
+// A forward-only stream of result rows. Rows are read one at a time, so a query over a
+// million rows holds one row in memory. Column accessors are valid after Next() returned true.
+class Rows {
+ public:
+  explicit Rows(std::unique_ptr<Cursor> cursor) : cursor_(std::move(cursor)) {}
+
+  // Advances to the next row: true if there is one, false at the end, an error if the backend
+  // failed mid-stream.
+  [[nodiscard]] Result<bool> Next() { return cursor_->Next(); }
+
+  bool IsNull(int col) const { return cursor_->IsNull(col); }
+  int64_t Int(int col) const { return cursor_->Int(col); }
+  double Double(int col) const { return cursor_->Double(col); }
+  bool Bool(int col) const { return cursor_->Int(col) != 0; }
+  std::string Text(int col) const { return cursor_->Text(col); }
+  std::optional<std::string> OptText(int col) const {
+    return IsNull(col) ? std::nullopt : std::optional(Text(col));
+  }
+  std::optional<int64_t> OptInt(int col) const {
+    return IsNull(col) ? std::nullopt : std::optional(Int(col));
+  }
+
+ private:
+  std::unique_ptr<Cursor> cursor_;
+};
+
+enum class TxMode {
+  kRead,   // a consistent snapshot for reading
+  kWrite,  // takes the write lock at BEGIN (SQLite: BEGIN IMMEDIATE), so it never fails later
+           // for lock upgrade
+};
+
+// One database session. Statements are prepared once per connection and cached.
+class Connection {
+ public:
+  virtual ~Connection() = default;
+
+  virtual Backend backend() const = 0;
+
+  // Runs a statement and returns the number of rows it changed.
+  [[nodiscard]] virtual Result<int64_t> ExecuteParams(std::string_view sql, const Params& params) = 0;
+  // Runs a query and returns its rows as a stream.
+  [[nodiscard]] virtual Result<Rows> QueryParams(std::string_view sql, const Params& params) = 0;
+  // Runs several statements separated by ';' with no parameters (migrations).
+  [[nodiscard]] virtual Status ExecuteScript(std::string_view sql) = 0;
+
+  [[nodiscard]] virtual Status Begin(TxMode mode) = 0;
+  [[nodiscard]] virtual Status Commit() = 0;
+  [[nodiscard]] virtual Status Rollback() = 0;
+
+  template <typename... A>
+  [[nodiscard]] Result<int64_t> Execute(std::string_view sql, A&&... args) {
+    return ExecuteParams(sql, Params{ToValue(std::forward<A>(args))...});
+  }
+  template <typename... A>
+  [[nodiscard]] Result<Rows> Query(std::string_view sql, A&&... args) {
+    return QueryParams(sql, Params{ToValue(std::forward<A>(args))...});
+  }
+  // The first column of the first row as an integer; nullopt if there is no row or it is NULL.
+  template <typename... A>
+  [[nodiscard]] Result<std::optional<int64_t>> QueryInt(std::string_view sql, A&&... args) {
+    CONCORD_ASSIGN_OR_RETURN(Rows rows, Query(sql, std::forward<A>(args)...));
+    CONCORD_ASSIGN_OR_RETURN(bool has, rows.Next());
+    if (!has) return std::optional<int64_t>{};
+    return rows.OptInt(0);
+  }
+};
+
+// A transaction that rolls back unless Commit() succeeded.
+class [[nodiscard]] Transaction {
+ public:
+  static Result<Transaction> Begin(Connection& connection, TxMode mode);
+  Transaction(Transaction&& other) noexcept;
+  Transaction& operator=(Transaction&&) = delete;
+  ~Transaction();
+
+  [[nodiscard]] Status Commit();
+  Connection& connection() { return *connection_; }
+
+ private:
+  explicit Transaction(Connection* c) : connection_(c) {}
+  Connection* connection_;
+  bool open_ = true;
+};
+
+struct OpenOptions {
+  // Relative file paths in a URL are resolved against this directory (a deployment's data dir).
+  std::filesystem::path base_dir = ".";
+  // Most connections kept open at once; Acquire() waits when all are in use.
+  int max_connections = 8;
+};
+
+// A pool of connections to one database.
+class Database : public std::enable_shared_from_this<Database> {
+ public:
+  using Lease = std::unique_ptr<Connection, std::function<void(Connection*)>>;
+
+  // Opens a database by URL; the scheme picks the backend:
+  //   sqlite:/abs/path.db  sqlite:relative.db  sqlite::memory:   (query: ?synchronous=full|normal)
+  // kInvalidArgument for an unknown scheme or malformed URL, kUnavailable if it cannot be opened.
+  static Result<std::shared_ptr<Database>> Open(std::string_view url, const OpenOptions& options);
+
+  Backend backend() const { return backend_; }
+  // The URL with any password removed, for logs and messages.
+  const std::string& display_url() const { return display_url_; }
+
+  // A connection for the calling thread; returned to the pool when the lease ends.
+  [[nodiscard]] Result<Lease> Acquire();
+
+  // Runs `fn(connection)` in a transaction and commits if it returns a value; rolls back and
+  // returns its error otherwise. `fn` returns Status or Result<T>.
+  template <typename F>
+  auto InTransaction(TxMode mode, F&& fn) -> std::invoke_result_t<F, Connection&> {
+    using R = std::invoke_result_t<F, Connection&>;
+    auto lease = Acquire();
+    if (!lease) return R(std::unexpected(std::move(lease).error()));
+    auto tx = Transaction::Begin(**lease, mode);
+    if (!tx) return R(std::unexpected(std::move(tx).error()));
+    R result = fn(**lease);
+    if (!result) return result;
+    if (auto c = tx->Commit(); !c) return R(std::unexpected(std::move(c).error()));
+    return result;
+  }
+
+  using Factory = std::function<Result<std::unique_ptr<Connection>>()>;
+  Database(Backend backend, std::string display_url, Factory factory, int max_connections);
+
+ private:
+  void Release(Connection* c);
+
+  Backend backend_;
+  std::string display_url_;
+  Factory factory_;
+  int max_connections_;
+  std::mutex mu_;
+  std::condition_variable available_;
+  std::vector<std::unique_ptr<Connection>> idle_;
+  int open_ = 0;
+};
+
+}  // namespace concord::db

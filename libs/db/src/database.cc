@@ -1,0 +1,81 @@
+#include "concord/db/database.h"
+
+#include <fmt/format.h>
+
+#include "sqlite/sqlite_backend.h"
+
+namespace concord::db {
+
+Result<Transaction> Transaction::Begin(Connection& connection, TxMode mode) {
+  CONCORD_RETURN_IF_ERROR(connection.Begin(mode));
+  return Transaction(&connection);
+}
+
+Transaction::Transaction(Transaction&& other) noexcept
+    : connection_(other.connection_), open_(other.open_) {
+  other.open_ = false;
+}
+
+Transaction::~Transaction() {
+  if (open_) (void)connection_->Rollback();
+}
+
+Status Transaction::Commit() {
+  if (!open_) return FailedPrecondition("transaction is no longer open");
+  open_ = false;
+  auto s = connection_->Commit();
+  if (!s) (void)connection_->Rollback();
+  return s;
+}
+
+Database::Database(Backend backend, std::string display_url, Factory factory, int max_connections)
+    : backend_(backend),
+      display_url_(std::move(display_url)),
+      factory_(std::move(factory)),
+      max_connections_(max_connections < 1 ? 1 : max_connections) {}
+
+Result<std::shared_ptr<Database>> Database::Open(std::string_view url, const OpenOptions& options) {
+  if (url.starts_with("sqlite:")) return sqlite::OpenSqlite(url, options);
+  if (url.starts_with("postgresql:") || url.starts_with("postgres:")) {
+    return FailedPrecondition(
+        "the PostgreSQL storage backend is not built into this version of Concord; use sqlite:");
+  }
+  return InvalidArgument("database", fmt::format("unknown database URL scheme in '{}'",
+                                                 url.substr(0, url.find(':'))),
+                         {"sqlite:", "postgresql:"});
+}
+
+Result<Database::Lease> Database::Acquire() {
+  std::unique_ptr<Connection> conn;
+  {
+    std::unique_lock lock(mu_);
+    available_.wait(lock, [&] { return !idle_.empty() || open_ < max_connections_; });
+    if (!idle_.empty()) {
+      conn = std::move(idle_.back());
+      idle_.pop_back();
+    } else {
+      ++open_;
+    }
+  }
+  if (!conn) {
+    auto made = factory_();
+    if (!made) {
+      std::lock_guard lock(mu_);
+      --open_;
+      available_.notify_one();
+      return std::unexpected(std::move(made).error());
+    }
+    conn = std::move(*made);
+  }
+  // The lease keeps the pool alive even if the last other owner lets go first.
+  auto self = shared_from_this();
+  return Lease(conn.release(), [self](Connection* c) { self->Release(c); });
+}
+
+void Database::Release(Connection* c) {
+  std::lock_guard lock(mu_);
+  idle_.emplace_back(c);
+  available_.notify_one();
+}
+
+}  // namespace concord::db

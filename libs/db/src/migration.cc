@@ -1,0 +1,61 @@
+#include "concord/db/migration.h"
+
+#include <fmt/format.h>
+
+#include "concord/base/clock.h"
+
+namespace concord::db {
+namespace {
+
+constexpr std::string_view kCreateTable =
+    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+    " version BIGINT PRIMARY KEY,"
+    " name TEXT NOT NULL,"
+    " applied_at BIGINT NOT NULL)";
+
+}  // namespace
+
+Result<int> SchemaVersion(Database& db) {
+  return db.InTransaction(TxMode::kWrite, [](Connection& c) -> Result<int> {
+    CONCORD_RETURN_IF_ERROR(c.Execute(kCreateTable));
+    CONCORD_ASSIGN_OR_RETURN(auto v, c.QueryInt("SELECT MAX(version) FROM schema_migrations"));
+    return static_cast<int>(v.value_or(0));
+  });
+}
+
+Status Migrate(Database& db, MigrationList migrations, std::string_view component) {
+  for (size_t i = 0; i < migrations.size(); ++i) {
+    if (migrations[i].version != static_cast<int>(i + 1)) {
+      return FailedPrecondition(fmt::format("{} migrations are not numbered 1, 2, 3...: found V{:03}",
+                                            component, migrations[i].version));
+    }
+  }
+  CONCORD_ASSIGN_OR_RETURN(int current, SchemaVersion(db));
+  if (current > static_cast<int>(migrations.size())) {
+    return FailedPrecondition(fmt::format(
+        "the {} database {} has schema version {}, newer than this Concord knows ({}); "
+        "run a newer Concord or restore a matching backup",
+        component, db.display_url(), current, migrations.size()));
+  }
+  for (const Migration& m : migrations) {
+    if (m.version <= current) continue;
+    CONCORD_RETURN_IF_ERROR(db.InTransaction(TxMode::kWrite, [&](Connection& c) -> Status {
+      // Re-check inside the write lock: another process may have migrated meanwhile.
+      CONCORD_ASSIGN_OR_RETURN(auto v, c.QueryInt("SELECT MAX(version) FROM schema_migrations"));
+      if (v.value_or(0) >= m.version) return Ok();
+      if (auto s = c.ExecuteScript(m.sql); !s) {
+        auto e = s.error();
+        e.message = fmt::format("{} migration V{:03}__{} failed: {}", component, m.version, m.name,
+                                e.message);
+        return std::unexpected(e);
+      }
+      CONCORD_RETURN_IF_ERROR(
+          c.Execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+                    m.version, m.name, NowMillis()));
+      return Ok();
+    }));
+  }
+  return Ok();
+}
+
+}  // namespace concord::db

@@ -1,0 +1,271 @@
+// SQLite defaults, chosen once here for every Concord database:
+//   journal_mode=WAL      readers never block the writer, and the writer never blocks readers
+//   foreign_keys=ON       the schema's references are enforced
+//   busy_timeout=10000    a writer waits up to 10 s for another writer instead of failing
+//   synchronous=NORMAL    (default) safe against process crashes, may lose the last commits on
+//                         power loss; a URL may ask for ?synchronous=full where that matters.
+//   BEGIN IMMEDIATE       for write transactions, so they never fail later to upgrade a lock.
+#include "sqlite/sqlite_backend.h"
+
+#include <fmt/format.h>
+#include <sqlite3.h>
+
+#include <unordered_map>
+
+namespace concord::db::sqlite {
+namespace {
+
+// The one place where SQLite result codes become Concord errors.
+Error FromSqlite(sqlite3* db, int rc, std::string_view doing) {
+  int ext = db ? sqlite3_extended_errcode(db) : rc;
+  std::string detail = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  ErrorCode code = ErrorCode::kInternal;
+  switch (rc & 0xff) {
+    case SQLITE_CONSTRAINT:
+      code = (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY)
+                 ? ErrorCode::kAlreadyExists
+                 : ErrorCode::kFailedPrecondition;
+      break;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      code = ErrorCode::kUnavailable;
+      break;
+    case SQLITE_FULL:
+    case SQLITE_CANTOPEN:
+      code = ErrorCode::kUnavailable;
+      break;
+    case SQLITE_READONLY:
+      code = ErrorCode::kFailedPrecondition;
+      break;
+    default:
+      break;
+  }
+  return Error{code, fmt::format("database error while {}: {}", doing, detail), {}, {}};
+}
+
+class SqliteCursor final : public Cursor {
+ public:
+  SqliteCursor(sqlite3* db, sqlite3_stmt* stmt, bool owned, bool* busy_flag)
+      : db_(db), stmt_(stmt), owned_(owned), busy_flag_(busy_flag) {}
+  ~SqliteCursor() override {
+    if (owned_) {
+      sqlite3_finalize(stmt_);
+    } else {
+      sqlite3_reset(stmt_);
+      sqlite3_clear_bindings(stmt_);
+      *busy_flag_ = false;
+    }
+  }
+
+  Result<bool> Next() override {
+    if (done_) return false;
+    int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    done_ = true;
+    if (rc == SQLITE_DONE) return false;
+    return std::unexpected(FromSqlite(db_, rc, "reading rows"));
+  }
+  bool IsNull(int col) const override { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+  int64_t Int(int col) const override { return sqlite3_column_int64(stmt_, col); }
+  double Double(int col) const override { return sqlite3_column_double(stmt_, col); }
+  std::string Text(int col) const override {
+    const auto* p = sqlite3_column_text(stmt_, col);
+    int n = sqlite3_column_bytes(stmt_, col);
+    return p ? std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(n)) : std::string();
+  }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_;
+  bool owned_;
+  bool* busy_flag_;
+  bool done_ = false;
+};
+
+class SqliteConnection final : public Connection {
+ public:
+  explicit SqliteConnection(sqlite3* db) : db_(db) {}
+  ~SqliteConnection() override {
+    for (auto& [sql, entry] : cache_) sqlite3_finalize(entry.stmt);
+    sqlite3_close_v2(db_);
+  }
+
+  Backend backend() const override { return Backend::kSqlite; }
+
+  Result<int64_t> ExecuteParams(std::string_view sql, const Params& params) override {
+    CONCORD_ASSIGN_OR_RETURN(Prepared p, Prepare(sql, params));
+    int rc = sqlite3_step(p.stmt);
+    while (rc == SQLITE_ROW) rc = sqlite3_step(p.stmt);  // e.g. a RETURNING clause nobody reads
+    int64_t changes = sqlite3_changes64(db_);
+    Done(p);
+    if (rc != SQLITE_DONE) return std::unexpected(FromSqlite(db_, rc, "executing a statement"));
+    return changes;
+  }
+
+  Result<Rows> QueryParams(std::string_view sql, const Params& params) override {
+    CONCORD_ASSIGN_OR_RETURN(Prepared p, Prepare(sql, params));
+    return Rows(std::make_unique<SqliteCursor>(db_, p.stmt, p.owned, p.busy));
+  }
+
+  Status ExecuteScript(std::string_view sql) override {
+    std::string s(sql);
+    char* err = nullptr;
+    int rc = sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err);
+    if (err) sqlite3_free(err);
+    if (rc != SQLITE_OK) return std::unexpected(FromSqlite(db_, rc, "running a script"));
+    return Ok();
+  }
+
+  Status Begin(TxMode mode) override {
+    return ExecuteScript(mode == TxMode::kWrite ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED");
+  }
+  Status Commit() override { return ExecuteScript("COMMIT"); }
+  Status Rollback() override {
+    if (sqlite3_get_autocommit(db_)) return Ok();  // nothing open (e.g. SQLite rolled back)
+    return ExecuteScript("ROLLBACK");
+  }
+
+ private:
+  struct CacheEntry {
+    sqlite3_stmt* stmt = nullptr;
+    bool busy = false;
+  };
+  struct Prepared {
+    sqlite3_stmt* stmt;
+    bool owned;  // a one-off statement, finalized after use (its cached twin was in use)
+    bool* busy;
+  };
+
+  Result<Prepared> Prepare(std::string_view sql, const Params& params) {
+    Prepared p{nullptr, false, nullptr};
+    auto it = cache_.find(std::string(sql));
+    if (it == cache_.end() || it->second.busy) {
+      sqlite3_stmt* stmt = nullptr;
+      int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                                  SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+      if (rc != SQLITE_OK) return std::unexpected(FromSqlite(db_, rc, "preparing a statement"));
+      if (it == cache_.end()) {
+        it = cache_.emplace(std::string(sql), CacheEntry{stmt, false}).first;
+        p.stmt = stmt;
+      } else {
+        p.stmt = stmt;
+        p.owned = true;
+      }
+    } else {
+      p.stmt = it->second.stmt;
+    }
+    if (!p.owned) {
+      it->second.busy = true;
+      p.busy = &it->second.busy;
+    }
+    if (auto s = Bind(p.stmt, params); !s) {
+      Done(p);
+      return std::unexpected(s.error());
+    }
+    return p;
+  }
+
+  void Done(const Prepared& p) {
+    if (p.owned) {
+      sqlite3_finalize(p.stmt);
+    } else {
+      sqlite3_reset(p.stmt);
+      sqlite3_clear_bindings(p.stmt);
+      *p.busy = false;
+    }
+  }
+
+  // Binds $1..$N by name, so a statement may use them in any order or more than once.
+  Status Bind(sqlite3_stmt* stmt, const Params& params) {
+    int count = sqlite3_bind_parameter_count(stmt);
+    if (count > static_cast<int>(params.size())) {
+      return Internal(fmt::format("statement expects parameters up to ${}, got {}", count,
+                                  params.size()));
+    }
+    for (size_t i = 0; i < params.size(); ++i) {
+      std::string name = fmt::format("${}", i + 1);
+      int idx = sqlite3_bind_parameter_index(stmt, name.c_str());
+      if (idx == 0) continue;  // this parameter is not used by the statement
+      const Value& v = params[i];
+      int rc = SQLITE_OK;
+      if (std::holds_alternative<std::monostate>(v)) {
+        rc = sqlite3_bind_null(stmt, idx);
+      } else if (auto* n = std::get_if<int64_t>(&v)) {
+        rc = sqlite3_bind_int64(stmt, idx, *n);
+      } else if (auto* d = std::get_if<double>(&v)) {
+        rc = sqlite3_bind_double(stmt, idx, *d);
+      } else {
+        const auto& s = std::get<std::string>(v);
+        rc = sqlite3_bind_text64(stmt, idx, s.data(), s.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+      }
+      if (rc != SQLITE_OK) return std::unexpected(FromSqlite(db_, rc, "binding parameters"));
+    }
+    return Ok();
+  }
+
+  sqlite3* db_;
+  std::unordered_map<std::string, CacheEntry> cache_;
+};
+
+struct SqliteUrl {
+  std::string path;  // ":memory:" or a file path
+  bool synchronous_full = false;
+};
+
+Result<SqliteUrl> ParseUrl(std::string_view url, const OpenOptions& options) {
+  std::string_view rest = url.substr(std::string_view("sqlite:").size());
+  SqliteUrl out;
+  if (auto q = rest.find('?'); q != std::string_view::npos) {
+    std::string_view query = rest.substr(q + 1);
+    rest = rest.substr(0, q);
+    if (query == "synchronous=full") {
+      out.synchronous_full = true;
+    } else if (query != "synchronous=normal") {
+      return InvalidArgument("database", fmt::format("unsupported SQLite URL option '{}'", query),
+                             {"synchronous=normal", "synchronous=full"});
+    }
+  }
+  if (rest.starts_with("//")) rest.remove_prefix(2);  // sqlite:///abs/path also accepted
+  if (rest.empty()) return InvalidArgument("database", "the SQLite URL names no file");
+  if (rest == ":memory:") {
+    out.path = ":memory:";
+  } else {
+    std::filesystem::path p(rest);
+    out.path = (p.is_absolute() ? p : options.base_dir / p).lexically_normal().string();
+  }
+  return out;
+}
+
+Result<std::unique_ptr<Connection>> Connect(const SqliteUrl& url) {
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(url.path.c_str(), &db,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    Error e = FromSqlite(db, rc, "opening the database");
+    e.code = ErrorCode::kUnavailable;
+    sqlite3_close_v2(db);
+    return std::unexpected(e);
+  }
+  auto conn = std::make_unique<SqliteConnection>(db);
+  sqlite3_busy_timeout(db, 10000);
+  std::string pragmas = "PRAGMA foreign_keys=ON;";
+  if (url.path != ":memory:") pragmas += "PRAGMA journal_mode=WAL;";
+  pragmas += url.synchronous_full ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;";
+  CONCORD_RETURN_IF_ERROR(conn->ExecuteScript(pragmas));
+  return std::unique_ptr<Connection>(std::move(conn));
+}
+
+}  // namespace
+
+Result<std::shared_ptr<Database>> OpenSqlite(std::string_view url, const OpenOptions& options) {
+  CONCORD_ASSIGN_OR_RETURN(SqliteUrl parsed, ParseUrl(url, options));
+  // Each connection to ":memory:" would be a separate database: keep exactly one.
+  int max = parsed.path == ":memory:" ? 1 : options.max_connections;
+  auto db = std::make_shared<Database>(
+      Backend::kSqlite, "sqlite:" + parsed.path, [parsed] { return Connect(parsed); }, max);
+  // Open one connection now, so that a bad path fails at start-up with a clear message.
+  CONCORD_ASSIGN_OR_RETURN(auto lease, db->Acquire());
+  return db;
+}
+
+}  // namespace concord::db::sqlite

@@ -1,0 +1,268 @@
+// The storage layer's conformance suite: written once, instantiated per backend. A new backend
+// (PostgreSQL) adds one entry to kBackends, not a copy of these tests.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "concord/db/database.h"
+#include "concord/db/migration.h"
+
+namespace concord::db {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct BackendCase {
+  std::string name;
+  // A URL for a fresh, empty database (relative URLs resolve against `dir`).
+  std::function<std::string(const fs::path& dir)> fresh_url;
+};
+
+const BackendCase kBackends[] = {
+    {"SqliteFile", [](const fs::path&) { return std::string("sqlite:test.db"); }},
+    {"SqliteAbsolute",
+     [](const fs::path& dir) { return "sqlite:" + (dir / "abs.db").string() + "?synchronous=full"; }},
+};
+
+class DbConformance : public ::testing::TestWithParam<BackendCase> {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("concord-db-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
+    fs::create_directories(dir_);
+    auto db = Database::Open(GetParam().fresh_url(dir_), {.base_dir = dir_});
+    ASSERT_TRUE(db) << db.error().ToString();
+    db_ = *db;
+    ASSERT_TRUE(Exec(
+        "CREATE TABLE parent (id BIGINT PRIMARY KEY, name TEXT NOT NULL UNIQUE, score REAL);"
+        "CREATE TABLE child (id BIGINT PRIMARY KEY, parent_id BIGINT NOT NULL REFERENCES parent(id));"));
+  }
+  void TearDown() override {
+    db_.reset();
+    fs::remove_all(dir_);
+  }
+  Status Exec(std::string_view script) {
+    auto lease = db_->Acquire();
+    if (!lease) return std::unexpected(lease.error());
+    return (*lease)->ExecuteScript(script);
+  }
+  int64_t Count(std::string_view table) {
+    auto lease = db_->Acquire();
+    auto n = (*lease)->QueryInt(std::string("SELECT COUNT(*) FROM ") + std::string(table));
+    return n && *n ? **n : -1;
+  }
+
+  static inline std::atomic<int> counter_{0};
+  fs::path dir_;
+  std::shared_ptr<Database> db_;
+};
+
+TEST_P(DbConformance, ValuesRoundTripIncludingNull) {
+  auto lease = db_->Acquire();
+  ASSERT_TRUE(lease);
+  Connection& c = **lease;
+  std::optional<std::string> none;
+  ASSERT_TRUE(c.Execute("INSERT INTO parent (id, name, score) VALUES ($1, $2, $3)", 1,
+                        "Équipe ' ; DROP TABLE parent; --", 2.5));
+  ASSERT_TRUE(c.Execute("INSERT INTO parent (id, name, score) VALUES ($1, $2, $3)",
+                        int64_t{1} << 40, "b", none));
+  auto rows = c.Query("SELECT id, name, score FROM parent ORDER BY id");
+  ASSERT_TRUE(rows);
+  ASSERT_TRUE(*rows->Next());
+  EXPECT_EQ(rows->Int(0), 1);
+  EXPECT_EQ(rows->Text(1), "Équipe ' ; DROP TABLE parent; --");
+  EXPECT_DOUBLE_EQ(rows->Double(2), 2.5);
+  ASSERT_TRUE(*rows->Next());
+  EXPECT_EQ(rows->Int(0), int64_t{1} << 40);
+  EXPECT_TRUE(rows->IsNull(2));
+  EXPECT_FALSE(rows->OptInt(2));
+  EXPECT_FALSE(*rows->Next());
+}
+
+TEST_P(DbConformance, PositionalParametersMayRepeatAndComeInAnyOrder) {
+  auto lease = db_->Acquire();
+  Connection& c = **lease;
+  ASSERT_TRUE(c.Execute("INSERT INTO parent (id, name) VALUES ($2, $1)", "x", 7));
+  auto n = c.QueryInt("SELECT COUNT(*) FROM parent WHERE id = $1 AND (name = $2 OR name = $2)", 7,
+                      "x");
+  ASSERT_TRUE(n);
+  EXPECT_EQ(**n, 1);
+}
+
+TEST_P(DbConformance, TransactionRollsBackUnlessCommitted) {
+  {
+    auto s = db_->InTransaction(TxMode::kWrite, [](Connection& c) -> Status {
+      CONCORD_RETURN_IF_ERROR(c.Execute("INSERT INTO parent (id, name) VALUES (1, 'a')"));
+      return FailedPrecondition("changed my mind");
+    });
+    ASSERT_FALSE(s);
+    EXPECT_EQ(s.error().message, "changed my mind");
+  }
+  EXPECT_EQ(Count("parent"), 0);
+  {
+    auto lease = db_->Acquire();
+    auto tx = Transaction::Begin(**lease, TxMode::kWrite);
+    ASSERT_TRUE(tx);
+    ASSERT_TRUE((*lease)->Execute("INSERT INTO parent (id, name) VALUES (1, 'a')"));
+    // tx goes out of scope uncommitted
+  }
+  EXPECT_EQ(Count("parent"), 0);
+  ASSERT_TRUE(db_->InTransaction(TxMode::kWrite, [](Connection& c) -> Status {
+    CONCORD_RETURN_IF_ERROR(c.Execute("INSERT INTO parent (id, name) VALUES (1, 'a')"));
+    return Ok();
+  }));
+  EXPECT_EQ(Count("parent"), 1);
+}
+
+TEST_P(DbConformance, ConstraintViolationsMapToConcordCodes) {
+  auto lease = db_->Acquire();
+  Connection& c = **lease;
+  ASSERT_TRUE(c.Execute("INSERT INTO parent (id, name) VALUES (1, 'a')"));
+  auto dup = c.Execute("INSERT INTO parent (id, name) VALUES (2, 'a')");
+  ASSERT_FALSE(dup);
+  EXPECT_EQ(dup.error().code, ErrorCode::kAlreadyExists);
+  auto fk = c.Execute("INSERT INTO child (id, parent_id) VALUES (1, 99)");
+  ASSERT_FALSE(fk);
+  EXPECT_EQ(fk.error().code, ErrorCode::kFailedPrecondition);
+  auto notnull = c.Execute("INSERT INTO parent (id, name) VALUES (3, $1)", nullptr);
+  ASSERT_FALSE(notnull);
+  EXPECT_EQ(notnull.error().code, ErrorCode::kFailedPrecondition);
+  auto syntax = c.Execute("INSERT INTO nowhere VALUES (1)");
+  ASSERT_FALSE(syntax);
+  EXPECT_EQ(syntax.error().code, ErrorCode::kInternal);
+}
+
+TEST_P(DbConformance, UpsertAndReturningArePortable) {
+  auto lease = db_->Acquire();
+  Connection& c = **lease;
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(c.Execute(
+        "INSERT INTO parent (id, name, score) VALUES (1, 'a', 1) "
+        "ON CONFLICT (id) DO UPDATE SET score = parent.score + 1"));
+  }
+  auto rows = c.Query("UPDATE parent SET score = score * 10 WHERE id = $1 RETURNING score", 1);
+  ASSERT_TRUE(rows);
+  ASSERT_TRUE(*rows->Next());
+  EXPECT_DOUBLE_EQ(rows->Double(0), 30.0);
+}
+
+TEST_P(DbConformance, LargeResultsStreamAndNestedQueriesWork) {
+  ASSERT_TRUE(db_->InTransaction(TxMode::kWrite, [](Connection& c) -> Status {
+    for (int i = 0; i < 20000; ++i) {
+      CONCORD_RETURN_IF_ERROR(
+          c.Execute("INSERT INTO parent (id, name) VALUES ($1, $2)", i, "n" + std::to_string(i)));
+    }
+    return Ok();
+  }));
+  auto lease = db_->Acquire();
+  Connection& c = **lease;
+  auto outer = c.Query("SELECT id FROM parent ORDER BY id");
+  ASSERT_TRUE(outer);
+  int64_t seen = 0, sum_inner = 0;
+  while (true) {
+    auto has = outer->Next();
+    ASSERT_TRUE(has);
+    if (!*has) break;
+    if (seen % 5000 == 0) {
+      // The same statement text while the outer cursor is still open.
+      auto inner = c.QueryInt("SELECT id FROM parent ORDER BY id");
+      ASSERT_TRUE(inner);
+      sum_inner += **inner;
+    }
+    EXPECT_EQ(outer->Int(0), seen);
+    ++seen;
+  }
+  EXPECT_EQ(seen, 20000);
+  EXPECT_EQ(sum_inner, 0);
+}
+
+TEST_P(DbConformance, ConcurrentWritersFromThePoolAllSucceed) {
+  constexpr int kThreads = 4, kEach = 200;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        auto s = db_->InTransaction(TxMode::kWrite, [&](Connection& c) -> Status {
+          CONCORD_RETURN_IF_ERROR(c.Execute("INSERT INTO parent (id, name) VALUES ($1, $2)",
+                                            t * kEach + i, fmt::format("t{}-{}", t, i)));
+          return Ok();
+        });
+        if (!s) ++failures;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(Count("parent"), kThreads * kEach);
+}
+
+constexpr Migration kGood[] = {
+    {1, "init", "CREATE TABLE a (id BIGINT PRIMARY KEY);"},
+    {2, "more", "CREATE TABLE b (id BIGINT PRIMARY KEY); INSERT INTO b (id) VALUES (1);"},
+};
+
+TEST_P(DbConformance, MigrationsApplyOnceInOrder) {
+  ASSERT_TRUE(Migrate(*db_, MigrationList(kGood).first(1), "test"));
+  EXPECT_EQ(*SchemaVersion(*db_), 1);
+  ASSERT_TRUE(Migrate(*db_, kGood, "test"));
+  ASSERT_TRUE(Migrate(*db_, kGood, "test"));  // idempotent
+  EXPECT_EQ(*SchemaVersion(*db_), 2);
+  EXPECT_EQ(Count("b"), 1);
+}
+
+TEST_P(DbConformance, MigrationsRefuseANewerDatabase) {
+  ASSERT_TRUE(Migrate(*db_, kGood, "test"));
+  auto s = Migrate(*db_, MigrationList(kGood).first(1), "test");
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_NE(s.error().message.find("newer"), std::string::npos) << s.error().message;
+}
+
+TEST_P(DbConformance, FailedMigrationChangesNothing) {
+  constexpr Migration bad[] = {
+      {1, "init", "CREATE TABLE a (id BIGINT PRIMARY KEY);"},
+      {2, "broken", "CREATE TABLE c (id BIGINT); THIS IS NOT SQL;"},
+  };
+  auto s = Migrate(*db_, bad, "test");
+  ASSERT_FALSE(s);
+  EXPECT_NE(s.error().message.find("V002__broken"), std::string::npos) << s.error().message;
+  EXPECT_EQ(*SchemaVersion(*db_), 1);
+  EXPECT_EQ(Count("c"), -1);  // the table of the failed migration does not exist
+}
+
+TEST_P(DbConformance, MisnumberedMigrationsAreRefused) {
+  constexpr Migration gap[] = {{1, "a", "SELECT 1;"}, {3, "c", "SELECT 1;"}};
+  auto s = Migrate(*db_, gap, "test");
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code, ErrorCode::kFailedPrecondition);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, DbConformance, ::testing::ValuesIn(kBackends),
+                         [](const auto& info) { return info.param.name; });
+
+TEST(DbOpen, UnknownSchemeNamesTheAcceptedOnes) {
+  auto db = Database::Open("mysql://localhost/x", {});
+  ASSERT_FALSE(db);
+  EXPECT_EQ(db.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(db.error().accepted, (std::vector<std::string>{"sqlite:", "postgresql:"}));
+}
+
+TEST(DbOpen, UnopenablePathIsUnavailable) {
+  auto db = Database::Open("sqlite:/nonexistent-dir/x/y.db", {});
+  ASSERT_FALSE(db);
+  EXPECT_EQ(db.error().code, ErrorCode::kUnavailable);
+}
+
+TEST(DbOpen, UnknownSqliteOptionIsRejected) {
+  auto db = Database::Open("sqlite::memory:?journal=off", {});
+  ASSERT_FALSE(db);
+  EXPECT_EQ(db.error().code, ErrorCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace concord::db

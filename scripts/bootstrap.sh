@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Concord needs to build, test and run.
+# Idempotent: quiet when everything is already installed. Run as root (or with sudo).
+set -euo pipefail
+
+packages=(
+  g++ cmake ninja-build make pkgconf git
+  libsqlite3-dev          # embedded storage backend
+  libcpp-httplib-dev zlib1g-dev libbrotli-dev libssl-dev  # HTTP server/client and its header deps
+  nlohmann-json3-dev      # JSON
+  libfmt-dev libspdlog-dev  # formatting and logging
+  libsodium-dev           # Argon2id password hashing, secure random numbers
+  libcli11-dev            # command-line parsing
+  libtomlplusplus-dev     # configuration files
+  libgtest-dev libgmock-dev libbenchmark-dev  # tests and benchmarks
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "bootstrap: installing ${missing[*]}"
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "bootstrap: run as root, or install: ${missing[*]}" >&2; exit 1; }
+  sudo=sudo
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "bootstrap: done"
