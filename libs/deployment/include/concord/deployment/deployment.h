@@ -1,0 +1,87 @@
+#pragma once
+// A deployment on disk: its data directory, its configuration, and the files through which the
+// server and its clients (the `concord` CLI, concord-admin) find each other.
+//
+//   <data-dir>/concord.toml          optional configuration (see docs/configuration.md)
+//   <data-dir>/admin.credentials     user=admin / password=...   (mode 0600, written once)
+//   <data-dir>/server.json           {"url": "http://127.0.0.1:8080", "pid": 1234} while serving
+//   <data-dir>/.concord.lock         held (flock) by the process that owns the databases
+//   <data-dir>/<service>.db          each service's SQLite database (embedded default)
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "concord/base/error.h"
+
+namespace concord::deployment {
+
+namespace fs = std::filesystem;
+
+struct DataDir {
+  fs::path root;
+  fs::path Config() const { return root / "concord.toml"; }
+  fs::path Credentials() const { return root / "admin.credentials"; }
+  fs::path ServerInfo() const { return root / "server.json"; }
+  fs::path LockFile() const { return root / ".concord.lock"; }
+};
+
+struct Config {
+  std::string listen = "127.0.0.1:8080";
+  int threads = 16;
+  std::string log_level = "info";
+  std::string communities_database = "sqlite:communities.db";  // relative to the data dir
+  int trash_retention_days = 30;
+};
+
+// Reads <data-dir>/concord.toml; a missing file gives the defaults. kInvalidArgument naming
+// the key for a malformed file, an unknown key, or a value of the wrong type or range.
+Result<Config> LoadConfig(const DataDir& dir);
+
+struct Credentials {
+  std::string user;
+  std::string password;
+};
+
+// Reads a credentials file of lines `user=...` and `password=...`.
+Result<Credentials> ReadCredentials(const fs::path& file);
+// Writes one with mode 0600, atomically; kAlreadyExists if the file exists.
+Status WriteCredentials(const fs::path& file, const Credentials& credentials);
+
+struct ServerInfo {
+  std::string url;
+  int pid = 0;
+};
+Status WriteServerInfo(const DataDir& dir, const ServerInfo& info);
+// kNotFound if no server has announced itself in `dir`, or the one that did has exited.
+Result<ServerInfo> ReadServerInfo(const DataDir& dir);
+
+// "HOST:PORT" → host and port. kInvalidArgument (field `listen`) if malformed.
+Result<std::pair<std::string, int>> ParseListen(std::string_view listen);
+
+// Exclusive ownership of a data directory's databases: `serve` holds it while running, and
+// offline commands (`populate`) take it so that they never write under a running server.
+class Lock {
+ public:
+  // kFailedPrecondition naming the holder if another process holds the lock.
+  static Result<Lock> Acquire(const DataDir& dir, std::string_view holder);
+  Lock(Lock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+  Lock& operator=(Lock&&) = delete;
+  ~Lock();
+
+ private:
+  explicit Lock(int fd) : fd_(fd) {}
+  int fd_;
+};
+
+// Where a client finds the server and its credentials: CONCORD_URL, else the server.json of
+// `dir`; CONCORD_USER and CONCORD_PASSWORD, else `dir`'s admin.credentials.
+struct ClientSettings {
+  std::string url;
+  std::string user;
+  std::string password;
+};
+Result<ClientSettings> ResolveClientSettings(const DataDir& dir);
+
+}  // namespace concord::deployment

@@ -1,0 +1,227 @@
+#include "concord/deployment/deployment.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+#include <toml++/toml.h>
+
+namespace concord::deployment {
+namespace {
+
+Status WriteFileAtomically(const fs::path& file, std::string_view content, mode_t mode) {
+  fs::path tmp = file;
+  tmp += ".tmp" + std::to_string(::getpid());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0) return Unavailable(fmt::format("cannot write {}: {}", file.string(), std::strerror(errno)));
+  ::fchmod(fd, mode);
+  bool ok = ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size());
+  ok = ::fsync(fd) == 0 && ok;
+  ::close(fd);
+  if (!ok || ::rename(tmp.c_str(), file.c_str()) != 0) {
+    ::unlink(tmp.c_str());
+    return Unavailable(fmt::format("cannot write {}", file.string()));
+  }
+  return Ok();
+}
+
+}  // namespace
+
+Result<Config> LoadConfig(const DataDir& dir) {
+  Config c;
+  std::error_code ec;
+  if (!fs::exists(dir.Config(), ec)) return c;
+  toml::table t;
+  try {
+    t = toml::parse_file(dir.Config().string());
+  } catch (const toml::parse_error& e) {
+    return InvalidArgument("concord.toml", fmt::format("{} is not valid TOML: {} (line {})",
+                                                       dir.Config().string(), e.description(),
+                                                       e.source().begin.line));
+  }
+  const std::vector<std::string> sections = {"server", "communities"};
+  for (auto&& [key, node] : t) {
+    if (std::find(sections.begin(), sections.end(), std::string(key.str())) == sections.end() ||
+        !node.is_table()) {
+      return InvalidArgument(std::string(key.str()), fmt::format("unknown section [{}] in concord.toml", key.str()),
+                             sections);
+    }
+  }
+  auto check_keys = [&](std::string_view section, std::vector<std::string> keys) -> Status {
+    if (auto* tbl = t[section].as_table()) {
+      for (auto&& [key, node] : *tbl) {
+        if (std::find(keys.begin(), keys.end(), std::string(key.str())) == keys.end()) {
+          return InvalidArgument(fmt::format("{}.{}", section, key.str()),
+                                 fmt::format("unknown key {}.{} in concord.toml", section, key.str()),
+                                 keys);
+        }
+      }
+    }
+    return Ok();
+  };
+  CONCORD_RETURN_IF_ERROR(check_keys("server", {"listen", "threads", "log_level"}));
+  CONCORD_RETURN_IF_ERROR(check_keys("communities", {"database", "trash_retention_days"}));
+
+  auto get_string = [&](std::string_view path, std::string& out) -> Status {
+    auto node = t.at_path(path);
+    if (!node) return Ok();
+    if (!node.is_string()) return InvalidArgument(std::string(path), fmt::format("{} must be a string", path));
+    out = *node.value<std::string>();
+    return Ok();
+  };
+  auto get_int = [&](std::string_view path, int& out, int lo, int hi) -> Status {
+    auto node = t.at_path(path);
+    if (!node) return Ok();
+    auto v = node.value<int64_t>();
+    if (!node.is_integer() || !v || *v < lo || *v > hi) {
+      return InvalidArgument(std::string(path),
+                             fmt::format("{} must be a whole number from {} to {}", path, lo, hi));
+    }
+    out = static_cast<int>(*v);
+    return Ok();
+  };
+  CONCORD_RETURN_IF_ERROR(get_string("server.listen", c.listen));
+  CONCORD_RETURN_IF_ERROR(get_int("server.threads", c.threads, 2, 256));
+  CONCORD_RETURN_IF_ERROR(get_string("server.log_level", c.log_level));
+  CONCORD_RETURN_IF_ERROR(get_string("communities.database", c.communities_database));
+  CONCORD_RETURN_IF_ERROR(get_int("communities.trash_retention_days", c.trash_retention_days, 0, 3650));
+  const std::vector<std::string> levels = {"trace", "debug", "info", "warn", "error"};
+  if (std::find(levels.begin(), levels.end(), c.log_level) == levels.end()) {
+    return InvalidArgument("server.log_level", "unknown log level", levels);
+  }
+  CONCORD_RETURN_IF_ERROR(ParseListen(c.listen));
+  return c;
+}
+
+Result<Credentials> ReadCredentials(const fs::path& file) {
+  std::ifstream in(file);
+  if (!in) return NotFound(fmt::format("no credentials file at {}", file.string()));
+  Credentials c;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.starts_with("user=")) c.user = line.substr(5);
+    if (line.starts_with("password=")) c.password = line.substr(9);
+  }
+  if (c.user.empty() || c.password.empty()) {
+    return InvalidArgument("credentials", fmt::format("{} lacks a user= or password= line", file.string()));
+  }
+  return c;
+}
+
+Status WriteCredentials(const fs::path& file, const Credentials& c) {
+  std::error_code ec;
+  if (fs::exists(file, ec)) return AlreadyExists(fmt::format("{} exists already", file.string()));
+  return WriteFileAtomically(file, fmt::format("user={}\npassword={}\n", c.user, c.password), 0600);
+}
+
+Status WriteServerInfo(const DataDir& dir, const ServerInfo& info) {
+  nlohmann::json j = {{"url", info.url}, {"pid", info.pid}};
+  return WriteFileAtomically(dir.ServerInfo(), j.dump() + "\n", 0644);
+}
+
+Result<ServerInfo> ReadServerInfo(const DataDir& dir) {
+  std::ifstream in(dir.ServerInfo());
+  if (!in) return NotFound(fmt::format("no Concord server is running on {}", dir.root.string()));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto j = nlohmann::json::parse(ss.str(), nullptr, false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("url") || !j["url"].is_string()) {
+    return InvalidArgument("server.json", fmt::format("{} is malformed", dir.ServerInfo().string()));
+  }
+  ServerInfo info{j["url"].get<std::string>(), j.value("pid", 0)};
+  if (info.pid > 0 && ::kill(info.pid, 0) != 0 && errno == ESRCH) {
+    return NotFound(fmt::format("the Concord server that ran on {} (pid {}) has exited",
+                                dir.root.string(), info.pid));
+  }
+  return info;
+}
+
+Result<std::pair<std::string, int>> ParseListen(std::string_view listen) {
+  auto colon = listen.rfind(':');
+  int port = -1;
+  if (colon != std::string_view::npos && colon > 0) {
+    auto tail = listen.substr(colon + 1);
+    auto [p, ec] = std::from_chars(tail.data(), tail.data() + tail.size(), port);
+    if (ec != std::errc() || p != tail.data() + tail.size()) port = -1;
+  }
+  if (port < 0 || port > 65535) {
+    return InvalidArgument("listen", fmt::format("'{}' is not HOST:PORT (port 0 to 65535)", listen));
+  }
+  std::string host(listen.substr(0, colon));
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  return std::pair{host, port};
+}
+
+Result<Lock> Lock::Acquire(const DataDir& dir, std::string_view holder) {
+  std::error_code ec;
+  fs::create_directories(dir.root, ec);
+  int fd = ::open(dir.LockFile().c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    return Unavailable(fmt::format("cannot open {}: {}", dir.LockFile().string(), std::strerror(errno)));
+  }
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    char buf[256] = {};
+    ssize_t n = ::pread(fd, buf, sizeof(buf) - 1, 0);
+    ::close(fd);
+    std::string who = n > 0 ? std::string(buf, static_cast<size_t>(n)) : "another process";
+    while (!who.empty() && who.back() == '\n') who.pop_back();
+    return FailedPrecondition(fmt::format("the data directory {} is in use by {}; stop it first",
+                                          dir.root.string(), who));
+  }
+  std::string me = fmt::format("{} (pid {})\n", holder, ::getpid());
+  if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, me.data(), me.size(), 0) < 0) {
+    // The lock itself is what matters; the text only helps the message above.
+  }
+  return Lock(fd);
+}
+
+Lock::~Lock() {
+  if (fd_ >= 0) {
+    if (::ftruncate(fd_, 0) != 0) {
+    }
+    ::close(fd_);
+  }
+}
+
+Result<ClientSettings> ResolveClientSettings(const DataDir& dir) {
+  ClientSettings s;
+  if (const char* url = std::getenv("CONCORD_URL"); url && *url) {
+    s.url = url;
+  } else {
+    auto info = ReadServerInfo(dir);
+    if (!info) {
+      auto e = info.error();
+      e.message += "; start one with `concord serve`, or set CONCORD_URL";
+      return std::unexpected(e);
+    }
+    s.url = info->url;
+  }
+  const char* user = std::getenv("CONCORD_USER");
+  const char* password = std::getenv("CONCORD_PASSWORD");
+  if (user && *user && password) {
+    s.user = user;
+    s.password = password;
+  } else {
+    auto c = ReadCredentials(dir.Credentials());
+    if (!c) {
+      auto e = c.error();
+      e.message += "; set CONCORD_USER and CONCORD_PASSWORD";
+      return std::unexpected(e);
+    }
+    s.user = c->user;
+    s.password = c->password;
+  }
+  return s;
+}
+
+}  // namespace concord::deployment

@@ -1,0 +1,124 @@
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "concord/deployment/deployment.h"
+
+namespace concord::deployment {
+namespace {
+
+class DeploymentTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_.root = fs::temp_directory_path() / ("concord-dep-" + std::to_string(::getpid()) + "-" +
+                                             ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_.root);
+    fs::create_directories(dir_.root);
+  }
+  void TearDown() override { fs::remove_all(dir_.root); }
+  void WriteConfig(const std::string& text) { std::ofstream(dir_.Config()) << text; }
+  DataDir dir_;
+};
+
+TEST_F(DeploymentTest, MissingConfigGivesDefaults) {
+  auto c = LoadConfig(dir_);
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->listen, "127.0.0.1:8080");
+  EXPECT_EQ(c->trash_retention_days, 30);
+}
+
+TEST_F(DeploymentTest, ConfigValuesAreRead) {
+  WriteConfig("[server]\nlisten = \"127.0.0.1:9000\"\n[communities]\ntrash_retention_days = 7\n");
+  auto c = LoadConfig(dir_);
+  ASSERT_TRUE(c) << c.error().ToString();
+  EXPECT_EQ(c->listen, "127.0.0.1:9000");
+  EXPECT_EQ(c->trash_retention_days, 7);
+}
+
+TEST_F(DeploymentTest, ConfigErrorsNameTheKey) {
+  WriteConfig("[communities]\ntrash_retention_dayz = 7\n");
+  auto c = LoadConfig(dir_);
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error().field, "communities.trash_retention_dayz");
+  EXPECT_FALSE(c.error().accepted.empty());
+
+  WriteConfig("[communities]\ntrash_retention_days = \"seven\"\n");
+  c = LoadConfig(dir_);
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error().field, "communities.trash_retention_days");
+
+  WriteConfig("[server\nlisten=");
+  c = LoadConfig(dir_);
+  ASSERT_FALSE(c);
+  EXPECT_NE(c.error().message.find("not valid TOML"), std::string::npos);
+
+  WriteConfig("[server]\nlisten = \"nowhere\"\n");
+  EXPECT_FALSE(LoadConfig(dir_));
+}
+
+TEST_F(DeploymentTest, CredentialsAreWrittenOnceWithMode0600) {
+  ASSERT_TRUE(WriteCredentials(dir_.Credentials(), {"admin", "s3cret"}));
+  struct stat st{};
+  ASSERT_EQ(::stat(dir_.Credentials().c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600);
+  auto c = ReadCredentials(dir_.Credentials());
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->user, "admin");
+  EXPECT_EQ(c->password, "s3cret");
+  auto again = WriteCredentials(dir_.Credentials(), {"admin", "other"});
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, ErrorCode::kAlreadyExists);
+  EXPECT_EQ(ReadCredentials(dir_.Credentials())->password, "s3cret");
+}
+
+TEST_F(DeploymentTest, LockExcludesASecondHolder) {
+  auto first = Lock::Acquire(dir_, "concord serve");
+  ASSERT_TRUE(first);
+  auto second = Lock::Acquire(dir_, "concord populate");
+  ASSERT_FALSE(second);
+  EXPECT_EQ(second.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_NE(second.error().message.find("concord serve"), std::string::npos) << second.error().message;
+}
+
+TEST_F(DeploymentTest, ClientSettingsPreferTheEnvironment) {
+  ASSERT_TRUE(WriteServerInfo(dir_, {"http://127.0.0.1:1234", ::getpid()}));
+  ASSERT_TRUE(WriteCredentials(dir_.Credentials(), {"admin", "pw"}));
+  ::unsetenv("CONCORD_URL");
+  ::unsetenv("CONCORD_USER");
+  ::unsetenv("CONCORD_PASSWORD");
+  auto s = ResolveClientSettings(dir_);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->url, "http://127.0.0.1:1234");
+  EXPECT_EQ(s->user, "admin");
+  ::setenv("CONCORD_URL", "http://127.0.0.1:9", 1);
+  ::setenv("CONCORD_USER", "alice", 1);
+  ::setenv("CONCORD_PASSWORD", "apw", 1);
+  s = ResolveClientSettings(dir_);
+  ::unsetenv("CONCORD_URL");
+  ::unsetenv("CONCORD_USER");
+  ::unsetenv("CONCORD_PASSWORD");
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->url, "http://127.0.0.1:9");
+  EXPECT_EQ(s->user, "alice");
+  EXPECT_EQ(s->password, "apw");
+}
+
+TEST_F(DeploymentTest, NoServerIsAClearError) {
+  ::unsetenv("CONCORD_URL");
+  auto s = ResolveClientSettings(dir_);
+  ASSERT_FALSE(s);
+  EXPECT_NE(s.error().message.find("concord serve"), std::string::npos) << s.error().message;
+}
+
+TEST(ParseListenTest, Forms) {
+  EXPECT_EQ(ParseListen("127.0.0.1:8080")->second, 8080);
+  EXPECT_EQ(ParseListen("[::1]:80")->first, "::1");
+  EXPECT_FALSE(ParseListen("localhost"));
+  EXPECT_FALSE(ParseListen("a:99999"));
+  EXPECT_FALSE(ParseListen(":80"));
+}
+
+}  // namespace
+}  // namespace concord::deployment

@@ -1,0 +1,59 @@
+#pragma once
+// A JSON client for Concord's HTTP APIs, used by the `concord` CLI, concord-admin, the tests,
+// and (later) by services that call each other across processes.
+//
+//   http::Client client({.url = "http://127.0.0.1:8080", .user = "admin", .password = pw});
+//   CONCORD_ASSIGN_OR_RETURN(nlohmann::json c, client.Get("/communities/api/communities/" + id));
+//
+// A non-2xx reply becomes the Error its JSON body describes (same code, message, field and
+// accepted values); a connection failure becomes kUnavailable. Thread-compatible: one Client
+// per thread.
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "concord/base/error.h"
+
+namespace concord::http {
+
+struct ClientOptions {
+  std::string url;  // http://host:port
+  std::string user;
+  std::string password;
+  std::chrono::seconds timeout{120};
+};
+
+struct ClientReply {
+  int status = 0;
+  nlohmann::json body;  // null when the reply had no body or was not JSON
+  std::string raw_body;
+};
+
+class Client {
+ public:
+  explicit Client(ClientOptions options);
+  ~Client();
+
+  Result<nlohmann::json> Get(std::string_view path);
+  Result<nlohmann::json> Post(std::string_view path, const nlohmann::json& body);
+  Result<nlohmann::json> Put(std::string_view path, const nlohmann::json& body);
+  Result<nlohmann::json> Delete(std::string_view path);
+
+  // The raw exchange, whatever the status: for tests and tools that check statuses themselves.
+  Result<ClientReply> Send(std::string_view method, std::string_view path, std::string_view body,
+                           bool authenticate = true);
+
+ private:
+  Result<nlohmann::json> Call(std::string_view method, std::string_view path, std::string_view body);
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Percent-encodes a path segment or query value.
+std::string UrlEncode(std::string_view s);
+
+}  // namespace concord::http

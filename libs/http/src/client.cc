@@ -1,0 +1,123 @@
+#include "concord/http/client.h"
+
+#include <httplib.h>
+
+namespace concord::http {
+
+struct Client::Impl {
+  ClientOptions options;
+  httplib::Client client;
+  explicit Impl(ClientOptions o) : options(std::move(o)), client(options.url) {}
+};
+
+Client::Client(ClientOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {
+  impl_->client.set_tcp_nodelay(true);
+  impl_->client.set_keep_alive(true);
+  impl_->client.set_connection_timeout(std::chrono::seconds(10));
+  impl_->client.set_read_timeout(impl_->options.timeout);
+  impl_->client.set_write_timeout(impl_->options.timeout);
+}
+
+Client::~Client() = default;
+
+Result<ClientReply> Client::Send(std::string_view method, std::string_view path,
+                                 std::string_view body, bool authenticate) {
+  if (!impl_->client.is_valid()) {
+    return InvalidArgument("url", "'" + impl_->options.url + "' is not a valid http:// URL");
+  }
+  httplib::Headers headers;
+  if (authenticate) {
+    headers.emplace(httplib::make_basic_authentication_header(impl_->options.user,
+                                                              impl_->options.password));
+  }
+  std::string p(path);
+  std::string b(body);
+  auto call = [&]() -> std::optional<httplib::Result> {
+    if (method == "GET") return impl_->client.Get(p, headers);
+    if (method == "POST") return impl_->client.Post(p, headers, b, "application/json");
+    if (method == "PUT") return impl_->client.Put(p, headers, b, "application/json");
+    if (method == "DELETE") return impl_->client.Delete(p, headers, b, "application/json");
+    return std::nullopt;
+  };
+  auto maybe = call();
+  if (!maybe) {
+    return InvalidArgument("method", "unsupported HTTP method", {"GET", "POST", "PUT", "DELETE"});
+  }
+  httplib::Result& r = *maybe;
+  if (!r) {
+    return Unavailable("cannot reach Concord at " + impl_->options.url + ": " +
+                       httplib::to_string(r.error()));
+  }
+  ClientReply reply;
+  reply.status = r->status;
+  reply.raw_body = r->body;
+  if (!r->body.empty()) {
+    reply.body = nlohmann::json::parse(r->body, nullptr, false);
+    if (reply.body.is_discarded()) reply.body = nullptr;
+  }
+  return reply;
+}
+
+Result<nlohmann::json> Client::Call(std::string_view method, std::string_view path,
+                                    std::string_view body) {
+  CONCORD_ASSIGN_OR_RETURN(ClientReply reply, Send(method, path, body));
+  if (reply.status >= 200 && reply.status < 300) return reply.body;
+  Error e{ErrorCode::kInternal, "HTTP " + std::to_string(reply.status), {}, {}};
+  const auto& err = reply.body.is_object() ? reply.body.value("error", nlohmann::json()) : nullptr;
+  if (err.is_object()) {
+    static const std::pair<std::string_view, ErrorCode> kCodes[] = {
+        {"INVALID_ARGUMENT", ErrorCode::kInvalidArgument},
+        {"NOT_FOUND", ErrorCode::kNotFound},
+        {"ALREADY_EXISTS", ErrorCode::kAlreadyExists},
+        {"FAILED_PRECONDITION", ErrorCode::kFailedPrecondition},
+        {"ABORTED", ErrorCode::kAborted},
+        {"UNAVAILABLE", ErrorCode::kUnavailable},
+        {"DEADLINE_EXCEEDED", ErrorCode::kDeadlineExceeded},
+        {"PERMISSION_DENIED", ErrorCode::kPermissionDenied},
+        {"UNAUTHENTICATED", ErrorCode::kUnauthenticated},
+        {"INTERNAL", ErrorCode::kInternal}};
+    std::string code = err.value("code", "");
+    for (const auto& [name, c] : kCodes) {
+      if (name == code) e.code = c;
+    }
+    e.message = err.value("message", e.message);
+    e.field = err.value("field", "");
+    if (err.contains("accepted") && err["accepted"].is_array()) {
+      for (const auto& a : err["accepted"]) {
+        if (a.is_string()) e.accepted.push_back(a.get<std::string>());
+      }
+    }
+  } else if (reply.status == 401) {
+    e.code = ErrorCode::kUnauthenticated;
+  } else if (reply.status == 503) {
+    e.code = ErrorCode::kUnavailable;
+  }
+  return std::unexpected(e);
+}
+
+Result<nlohmann::json> Client::Get(std::string_view path) { return Call("GET", path, ""); }
+Result<nlohmann::json> Client::Post(std::string_view path, const nlohmann::json& body) {
+  return Call("POST", path, body.dump());
+}
+Result<nlohmann::json> Client::Put(std::string_view path, const nlohmann::json& body) {
+  return Call("PUT", path, body.dump());
+}
+Result<nlohmann::json> Client::Delete(std::string_view path) { return Call("DELETE", path, ""); }
+
+std::string UrlEncode(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+        c == '_' || c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
+}  // namespace concord::http
