@@ -30,10 +30,12 @@ std::unexpected<Error> MakeError(ErrorCode code, std::string message) {
 }
 std::unexpected<Error> InvalidArgument(std::string field, std::string message,
                                        std::vector<std::string> accepted) {
-  return std::unexpected(
-      Error{ErrorCode::kInvalidArgument, std::move(message), std::move(field), std::move(accepted)});
+  return std::unexpected(Error{ErrorCode::kInvalidArgument, std::move(message), std::move(field),
+                               std::move(accepted)});
 }
-std::unexpected<Error> NotFound(std::string m) { return MakeError(ErrorCode::kNotFound, std::move(m)); }
+std::unexpected<Error> NotFound(std::string m) {
+  return MakeError(ErrorCode::kNotFound, std::move(m));
+}
 std::unexpected<Error> AlreadyExists(std::string m) {
   return MakeError(ErrorCode::kAlreadyExists, std::move(m));
 }
@@ -49,6 +51,8 @@ std::unexpected<Error> Unauthenticated(std::string m) {
 std::unexpected<Error> Unavailable(std::string m) {
   return MakeError(ErrorCode::kUnavailable, std::move(m));
 }
-std::unexpected<Error> Internal(std::string m) { return MakeError(ErrorCode::kInternal, std::move(m)); }
+std::unexpected<Error> Internal(std::string m) {
+  return MakeError(ErrorCode::kInternal, std::move(m));
+}
 
 }  // namespace concord

@@ -43,12 +43,17 @@ std::string NewUuid() {
   return FormatUuid(b);
 }
 
-std::string NewUuid(std::mt19937_64& rng) {
+std::string FormatUuid(uint64_t hi, uint64_t lo) {
   std::array<unsigned char, 16> b{};
-  uint64_t hi = rng(), lo = rng();
   std::memcpy(b.data(), &hi, 8);
   std::memcpy(b.data() + 8, &lo, 8);
   return FormatUuid(b);
+}
+
+std::string NewUuid(std::mt19937_64& rng) {
+  uint64_t hi = rng();
+  uint64_t lo = rng();
+  return FormatUuid(hi, lo);
 }
 
 }  // namespace concord

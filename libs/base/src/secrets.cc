@@ -53,8 +53,9 @@ std::string RandomPassword(size_t length) {
 std::string ProcessKeyedDigest(std::string_view text) {
   (void)InitSecrets();
   std::array<unsigned char, 32> digest{};
-  crypto_generichash(digest.data(), digest.size(), reinterpret_cast<const unsigned char*>(text.data()),
-                     text.size(), g_digest_key.data(), g_digest_key.size());
+  crypto_generichash(digest.data(), digest.size(),
+                     reinterpret_cast<const unsigned char*>(text.data()), text.size(),
+                     g_digest_key.data(), g_digest_key.size());
   std::string hex(digest.size() * 2 + 1, '\0');
   sodium_bin2hex(hex.data(), hex.size(), digest.data(), digest.size());
   hex.pop_back();

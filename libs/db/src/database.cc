@@ -40,9 +40,9 @@ Result<std::shared_ptr<Database>> Database::Open(std::string_view url, const Ope
     return FailedPrecondition(
         "the PostgreSQL storage backend is not built into this version of Concord; use sqlite:");
   }
-  return InvalidArgument("database", fmt::format("unknown database URL scheme in '{}'",
-                                                 url.substr(0, url.find(':'))),
-                         {"sqlite:", "postgresql:"});
+  return InvalidArgument(
+      "database", fmt::format("unknown database URL scheme in '{}'", url.substr(0, url.find(':'))),
+      {"sqlite:", "postgresql:"});
 }
 
 Result<Database::Lease> Database::Acquire() {

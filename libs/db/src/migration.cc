@@ -26,16 +26,17 @@ Result<int> SchemaVersion(Database& db) {
 Status Migrate(Database& db, MigrationList migrations, std::string_view component) {
   for (size_t i = 0; i < migrations.size(); ++i) {
     if (migrations[i].version != static_cast<int>(i + 1)) {
-      return FailedPrecondition(fmt::format("{} migrations are not numbered 1, 2, 3...: found V{:03}",
-                                            component, migrations[i].version));
+      return FailedPrecondition(
+          fmt::format("{} migrations are not numbered 1, 2, 3...: found V{:03}", component,
+                      migrations[i].version));
     }
   }
   CONCORD_ASSIGN_OR_RETURN(int current, SchemaVersion(db));
   if (current > static_cast<int>(migrations.size())) {
-    return FailedPrecondition(fmt::format(
-        "the {} database {} has schema version {}, newer than this Concord knows ({}); "
-        "run a newer Concord or restore a matching backup",
-        component, db.display_url(), current, migrations.size()));
+    return FailedPrecondition(
+        fmt::format("the {} database {} has schema version {}, newer than this Concord knows ({}); "
+                    "run a newer Concord or restore a matching backup",
+                    component, db.display_url(), current, migrations.size()));
   }
   for (const Migration& m : migrations) {
     if (m.version <= current) continue;

@@ -1,12 +1,11 @@
 // The storage layer's conformance suite: written once, instantiated per backend. A new backend
 // (PostgreSQL) adds one entry to kBackends, not a copy of these tests.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <filesystem>
 #include <thread>
-
-#include <fmt/format.h>
 
 #include "concord/db/database.h"
 #include "concord/db/migration.h"
@@ -25,7 +24,9 @@ struct BackendCase {
 const BackendCase kBackends[] = {
     {"SqliteFile", [](const fs::path&) { return std::string("sqlite:test.db"); }},
     {"SqliteAbsolute",
-     [](const fs::path& dir) { return "sqlite:" + (dir / "abs.db").string() + "?synchronous=full"; }},
+     [](const fs::path& dir) {
+       return "sqlite:" + (dir / "abs.db").string() + "?synchronous=full";
+     }},
 };
 
 class DbConformance : public ::testing::TestWithParam<BackendCase> {
@@ -37,9 +38,10 @@ class DbConformance : public ::testing::TestWithParam<BackendCase> {
     auto db = Database::Open(GetParam().fresh_url(dir_), {.base_dir = dir_});
     ASSERT_TRUE(db) << db.error().ToString();
     db_ = *db;
-    ASSERT_TRUE(Exec(
-        "CREATE TABLE parent (id BIGINT PRIMARY KEY, name TEXT NOT NULL UNIQUE, score REAL);"
-        "CREATE TABLE child (id BIGINT PRIMARY KEY, parent_id BIGINT NOT NULL REFERENCES parent(id));"));
+    ASSERT_TRUE(
+        Exec("CREATE TABLE parent (id BIGINT PRIMARY KEY, name TEXT NOT NULL UNIQUE, score REAL);"
+             "CREATE TABLE child (id BIGINT PRIMARY KEY, parent_id BIGINT NOT NULL REFERENCES "
+             "parent(id));"));
   }
   void TearDown() override {
     db_.reset();
@@ -87,8 +89,8 @@ TEST_P(DbConformance, PositionalParametersMayRepeatAndComeInAnyOrder) {
   auto lease = db_->Acquire();
   Connection& c = **lease;
   ASSERT_TRUE(c.Execute("INSERT INTO parent (id, name) VALUES ($2, $1)", "x", 7));
-  auto n = c.QueryInt("SELECT COUNT(*) FROM parent WHERE id = $1 AND (name = $2 OR name = $2)", 7,
-                      "x");
+  auto n =
+      c.QueryInt("SELECT COUNT(*) FROM parent WHERE id = $1 AND (name = $2 OR name = $2)", 7, "x");
   ASSERT_TRUE(n);
   EXPECT_EQ(**n, 1);
 }
@@ -140,9 +142,9 @@ TEST_P(DbConformance, UpsertAndReturningArePortable) {
   auto lease = db_->Acquire();
   Connection& c = **lease;
   for (int i = 0; i < 3; ++i) {
-    ASSERT_TRUE(c.Execute(
-        "INSERT INTO parent (id, name, score) VALUES (1, 'a', 1) "
-        "ON CONFLICT (id) DO UPDATE SET score = parent.score + 1"));
+    ASSERT_TRUE(
+        c.Execute("INSERT INTO parent (id, name, score) VALUES (1, 'a', 1) "
+                  "ON CONFLICT (id) DO UPDATE SET score = parent.score + 1"));
   }
   auto rows = c.Query("UPDATE parent SET score = score * 10 WHERE id = $1 RETURNING score", 1);
   ASSERT_TRUE(rows);

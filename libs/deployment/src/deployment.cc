@@ -5,15 +5,14 @@
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <toml++/toml.h>
 #include <unistd.h>
 
 #include <charconv>
 #include <cstdlib>
 #include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
-#include <toml++/toml.h>
+#include <sstream>
 
 namespace concord::deployment {
 namespace {
@@ -22,7 +21,8 @@ Status WriteFileAtomically(const fs::path& file, std::string_view content, mode_
   fs::path tmp = file;
   tmp += ".tmp" + std::to_string(::getpid());
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-  if (fd < 0) return Unavailable(fmt::format("cannot write {}: {}", file.string(), std::strerror(errno)));
+  if (fd < 0)
+    return Unavailable(fmt::format("cannot write {}: {}", file.string(), std::strerror(errno)));
   ::fchmod(fd, mode);
   bool ok = ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size());
   ok = ::fsync(fd) == 0 && ok;
@@ -44,15 +44,16 @@ Result<Config> LoadConfig(const DataDir& dir) {
   try {
     t = toml::parse_file(dir.Config().string());
   } catch (const toml::parse_error& e) {
-    return InvalidArgument("concord.toml", fmt::format("{} is not valid TOML: {} (line {})",
-                                                       dir.Config().string(), e.description(),
-                                                       e.source().begin.line));
+    return InvalidArgument("concord.toml",
+                           fmt::format("{} is not valid TOML: {} (line {})", dir.Config().string(),
+                                       e.description(), e.source().begin.line));
   }
   const std::vector<std::string> sections = {"server", "communities"};
   for (auto&& [key, node] : t) {
     if (std::find(sections.begin(), sections.end(), std::string(key.str())) == sections.end() ||
         !node.is_table()) {
-      return InvalidArgument(std::string(key.str()), fmt::format("unknown section [{}] in concord.toml", key.str()),
+      return InvalidArgument(std::string(key.str()),
+                             fmt::format("unknown section [{}] in concord.toml", key.str()),
                              sections);
     }
   }
@@ -60,9 +61,9 @@ Result<Config> LoadConfig(const DataDir& dir) {
     if (auto* tbl = t[section].as_table()) {
       for (auto&& [key, node] : *tbl) {
         if (std::find(keys.begin(), keys.end(), std::string(key.str())) == keys.end()) {
-          return InvalidArgument(fmt::format("{}.{}", section, key.str()),
-                                 fmt::format("unknown key {}.{} in concord.toml", section, key.str()),
-                                 keys);
+          return InvalidArgument(
+              fmt::format("{}.{}", section, key.str()),
+              fmt::format("unknown key {}.{} in concord.toml", section, key.str()), keys);
         }
       }
     }
@@ -74,7 +75,8 @@ Result<Config> LoadConfig(const DataDir& dir) {
   auto get_string = [&](std::string_view path, std::string& out) -> Status {
     auto node = t.at_path(path);
     if (!node) return Ok();
-    if (!node.is_string()) return InvalidArgument(std::string(path), fmt::format("{} must be a string", path));
+    if (!node.is_string())
+      return InvalidArgument(std::string(path), fmt::format("{} must be a string", path));
     out = *node.value<std::string>();
     return Ok();
   };
@@ -93,7 +95,8 @@ Result<Config> LoadConfig(const DataDir& dir) {
   CONCORD_RETURN_IF_ERROR(get_int("server.threads", c.threads, 2, 256));
   CONCORD_RETURN_IF_ERROR(get_string("server.log_level", c.log_level));
   CONCORD_RETURN_IF_ERROR(get_string("communities.database", c.communities_database));
-  CONCORD_RETURN_IF_ERROR(get_int("communities.trash_retention_days", c.trash_retention_days, 0, 3650));
+  CONCORD_RETURN_IF_ERROR(
+      get_int("communities.trash_retention_days", c.trash_retention_days, 0, 3650));
   const std::vector<std::string> levels = {"trace", "debug", "info", "warn", "error"};
   if (std::find(levels.begin(), levels.end(), c.log_level) == levels.end()) {
     return InvalidArgument("server.log_level", "unknown log level", levels);
@@ -113,7 +116,8 @@ Result<Credentials> ReadCredentials(const fs::path& file) {
     if (line.starts_with("password=")) c.password = line.substr(9);
   }
   if (c.user.empty() || c.password.empty()) {
-    return InvalidArgument("credentials", fmt::format("{} lacks a user= or password= line", file.string()));
+    return InvalidArgument("credentials",
+                           fmt::format("{} lacks a user= or password= line", file.string()));
   }
   return c;
 }
@@ -136,7 +140,8 @@ Result<ServerInfo> ReadServerInfo(const DataDir& dir) {
   ss << in.rdbuf();
   auto j = nlohmann::json::parse(ss.str(), nullptr, false);
   if (j.is_discarded() || !j.is_object() || !j.contains("url") || !j["url"].is_string()) {
-    return InvalidArgument("server.json", fmt::format("{} is malformed", dir.ServerInfo().string()));
+    return InvalidArgument("server.json",
+                           fmt::format("{} is malformed", dir.ServerInfo().string()));
   }
   ServerInfo info{j["url"].get<std::string>(), j.value("pid", 0)};
   if (info.pid > 0 && ::kill(info.pid, 0) != 0 && errno == ESRCH) {
@@ -155,10 +160,12 @@ Result<std::pair<std::string, int>> ParseListen(std::string_view listen) {
     if (ec != std::errc() || p != tail.data() + tail.size()) port = -1;
   }
   if (port < 0 || port > 65535) {
-    return InvalidArgument("listen", fmt::format("'{}' is not HOST:PORT (port 0 to 65535)", listen));
+    return InvalidArgument("listen",
+                           fmt::format("'{}' is not HOST:PORT (port 0 to 65535)", listen));
   }
   std::string host(listen.substr(0, colon));
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   return std::pair{host, port};
 }
 
@@ -167,7 +174,8 @@ Result<Lock> Lock::Acquire(const DataDir& dir, std::string_view holder) {
   fs::create_directories(dir.root, ec);
   int fd = ::open(dir.LockFile().c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) {
-    return Unavailable(fmt::format("cannot open {}: {}", dir.LockFile().string(), std::strerror(errno)));
+    return Unavailable(
+        fmt::format("cannot open {}: {}", dir.LockFile().string(), std::strerror(errno)));
   }
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     char buf[256] = {};

@@ -1,10 +1,10 @@
+#include "concord/deployment/deployment.h"
+
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <fstream>
-
-#include "concord/deployment/deployment.h"
 
 namespace concord::deployment {
 namespace {
@@ -12,8 +12,9 @@ namespace {
 class DeploymentTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_.root = fs::temp_directory_path() / ("concord-dep-" + std::to_string(::getpid()) + "-" +
-                                             ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_.root = fs::temp_directory_path() /
+                ("concord-dep-" + std::to_string(::getpid()) + "-" +
+                 ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_.root);
     fs::create_directories(dir_.root);
   }
@@ -60,7 +61,7 @@ TEST_F(DeploymentTest, ConfigErrorsNameTheKey) {
 
 TEST_F(DeploymentTest, CredentialsAreWrittenOnceWithMode0600) {
   ASSERT_TRUE(WriteCredentials(dir_.Credentials(), {"admin", "s3cret"}));
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(::stat(dir_.Credentials().c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600);
   auto c = ReadCredentials(dir_.Credentials());
@@ -79,7 +80,8 @@ TEST_F(DeploymentTest, LockExcludesASecondHolder) {
   auto second = Lock::Acquire(dir_, "concord populate");
   ASSERT_FALSE(second);
   EXPECT_EQ(second.error().code, ErrorCode::kFailedPrecondition);
-  EXPECT_NE(second.error().message.find("concord serve"), std::string::npos) << second.error().message;
+  EXPECT_NE(second.error().message.find("concord serve"), std::string::npos)
+      << second.error().message;
 }
 
 TEST_F(DeploymentTest, ClientSettingsPreferTheEnvironment) {

@@ -27,8 +27,8 @@ Result<ClientReply> Client::Send(std::string_view method, std::string_view path,
   }
   httplib::Headers headers;
   if (authenticate) {
-    headers.emplace(httplib::make_basic_authentication_header(impl_->options.user,
-                                                              impl_->options.password));
+    headers.emplace(
+        httplib::make_basic_authentication_header(impl_->options.user, impl_->options.password));
   }
   std::string p(path);
   std::string b(body);

@@ -33,7 +33,8 @@ bool JsonBody::IsNull(std::string_view field) const {
 Result<std::optional<std::string>> JsonBody::OptString(std::string_view field) {
   const auto* v = Find(field);
   if (!v) return std::optional<std::string>{};
-  if (!v->is_string()) return InvalidArgument(std::string(field), fmt::format("'{}' must be a string", field));
+  if (!v->is_string())
+    return InvalidArgument(std::string(field), fmt::format("'{}' must be a string", field));
   return std::optional(v->get<std::string>());
 }
 
@@ -66,12 +67,14 @@ Result<std::optional<std::vector<std::string>>> JsonBody::OptStringList(std::str
   const auto* v = Find(field);
   if (!v) return std::optional<std::vector<std::string>>{};
   if (!v->is_array()) {
-    return InvalidArgument(std::string(field), fmt::format("'{}' must be a list of strings", field));
+    return InvalidArgument(std::string(field),
+                           fmt::format("'{}' must be a list of strings", field));
   }
   std::vector<std::string> out;
   for (const auto& e : *v) {
     if (!e.is_string()) {
-      return InvalidArgument(std::string(field), fmt::format("'{}' must be a list of strings", field));
+      return InvalidArgument(std::string(field),
+                             fmt::format("'{}' must be a list of strings", field));
     }
     out.push_back(e.get<std::string>());
   }

@@ -97,33 +97,34 @@ struct Server::Impl {
   }
 
   httplib::Server::Handler Wrap(Handler handler) {
-    return [this, handler = std::move(handler)](const httplib::Request& raw,
-                                                httplib::Response& res) {
-      auto start = std::chrono::steady_clock::now();
-      Request req;
-      auto principal = Authenticate(raw);
-      if (!principal) {
-        Send(nullptr, raw, res, ErrorResponse(principal.error()), start);
-        return;
-      }
-      req.principal = std::move(*principal);
-      req.method = raw.method;
-      req.path = raw.path;
-      for (size_t i = 1; i < raw.matches.size(); ++i) req.path_params.push_back(raw.matches[i]);
-      for (const auto& [k, v] : raw.params) req.query.emplace(k, v);
-      req.body = raw.body;
-      req.client_address = raw.remote_addr;
-      Response out;
-      try {
-        auto r = handler(req);
-        out = r ? std::move(*r) : ErrorResponse(r.error());
-      } catch (const std::exception& e) {
-        out = ErrorResponse(Error{ErrorCode::kInternal, std::string("unhandled exception: ") + e.what(), {}, {}});
-      } catch (...) {
-        out = ErrorResponse(Error{ErrorCode::kInternal, "unhandled exception", {}, {}});
-      }
-      Send(&req, raw, res, out, start);
-    };
+    return
+        [this, handler = std::move(handler)](const httplib::Request& raw, httplib::Response& res) {
+          auto start = std::chrono::steady_clock::now();
+          Request req;
+          auto principal = Authenticate(raw);
+          if (!principal) {
+            Send(nullptr, raw, res, ErrorResponse(principal.error()), start);
+            return;
+          }
+          req.principal = std::move(*principal);
+          req.method = raw.method;
+          req.path = raw.path;
+          for (size_t i = 1; i < raw.matches.size(); ++i) req.path_params.push_back(raw.matches[i]);
+          for (const auto& [k, v] : raw.params) req.query.emplace(k, v);
+          req.body = raw.body;
+          req.client_address = raw.remote_addr;
+          Response out;
+          try {
+            auto r = handler(req);
+            out = r ? std::move(*r) : ErrorResponse(r.error());
+          } catch (const std::exception& e) {
+            out = ErrorResponse(Error{
+                ErrorCode::kInternal, std::string("unhandled exception: ") + e.what(), {}, {}});
+          } catch (...) {
+            out = ErrorResponse(Error{ErrorCode::kInternal, "unhandled exception", {}, {}});
+          }
+          Send(&req, raw, res, out, start);
+        };
   }
 };
 
@@ -146,34 +147,44 @@ Server::Server(ServerOptions options, std::shared_ptr<Authenticator> authenticat
   s.set_error_handler(httplib::Server::HandlerWithResponse(
       [this](const httplib::Request& raw,
              httplib::Response& res) -> httplib::Server::HandlerResponse {
-    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    auto start = std::chrono::steady_clock::now();
-    Response out;
-    int status = res.status;
-    auto principal = impl_->Authenticate(raw);
-    if (!principal && status != 413 && status != 400) {
-      out = impl_->ErrorResponse(principal.error());
-    } else if (status == 413) {
-      out = impl_->ErrorResponse(Error{ErrorCode::kInvalidArgument,
-                                       "the request body is larger than the server accepts", "body", {}});
-      out.status = 413;
-    } else if (status == 404 || status == 405) {
-      out = impl_->ErrorResponse(
-          Error{ErrorCode::kNotFound, "no such resource: " + raw.method + " " + raw.path, {}, {}});
-    } else {
-      out = Response::Json(status, ErrorJson(Error{ErrorCode::kInvalidArgument,
-                                                   "the request could not be processed", {}, {}}));
-    }
-    impl_->Send(nullptr, raw, res, out, start);
-    return httplib::Server::HandlerResponse::Handled;
-  }));
+        if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+        auto start = std::chrono::steady_clock::now();
+        Response out;
+        int status = res.status;
+        auto principal = impl_->Authenticate(raw);
+        if (!principal && status != 413 && status != 400) {
+          out = impl_->ErrorResponse(principal.error());
+        } else if (status == 413) {
+          out = impl_->ErrorResponse(Error{ErrorCode::kInvalidArgument,
+                                           "the request body is larger than the server accepts",
+                                           "body",
+                                           {}});
+          out.status = 413;
+        } else if (status == 404 || status == 405) {
+          out = impl_->ErrorResponse(Error{
+              ErrorCode::kNotFound, "no such resource: " + raw.method + " " + raw.path, {}, {}});
+        } else {
+          out = Response::Json(
+              status,
+              ErrorJson(Error{
+                  ErrorCode::kInvalidArgument, "the request could not be processed", {}, {}}));
+        }
+        impl_->Send(nullptr, raw, res, out, start);
+        return httplib::Server::HandlerResponse::Handled;
+      }));
 }
 
 Server::~Server() { Stop(); }
 
-void Server::Get(const std::string& p, Handler h) { impl_->server.Get(p, impl_->Wrap(std::move(h))); }
-void Server::Post(const std::string& p, Handler h) { impl_->server.Post(p, impl_->Wrap(std::move(h))); }
-void Server::Put(const std::string& p, Handler h) { impl_->server.Put(p, impl_->Wrap(std::move(h))); }
+void Server::Get(const std::string& p, Handler h) {
+  impl_->server.Get(p, impl_->Wrap(std::move(h)));
+}
+void Server::Post(const std::string& p, Handler h) {
+  impl_->server.Post(p, impl_->Wrap(std::move(h)));
+}
+void Server::Put(const std::string& p, Handler h) {
+  impl_->server.Put(p, impl_->Wrap(std::move(h)));
+}
 void Server::Delete(const std::string& p, Handler h) {
   impl_->server.Delete(p, impl_->Wrap(std::move(h)));
 }

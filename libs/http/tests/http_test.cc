@@ -16,7 +16,8 @@ class TwoUsers final : public Authenticator {
   Result<Principal> Authenticate(std::string_view login, std::string_view password) override {
     ++calls;
     if (login == "admin" && password == "pw") return Principal{UserId("u-admin"), "admin", true};
-    if (login == "bob" && password == "pw:with:colons") return Principal{UserId("u-bob"), "bob", false};
+    if (login == "bob" && password == "pw:with:colons")
+      return Principal{UserId("u-bob"), "bob", false};
     return Unauthenticated("invalid credentials");
   }
   std::atomic<int> calls{0};
@@ -28,9 +29,9 @@ class ServerTest : public ::testing::Test {
     users_ = std::make_shared<TwoUsers>();
     server_ = std::make_unique<Server>(ServerOptions{.threads = 4, .max_body_bytes = 1024}, users_);
     server_->Get("/api/echo/([^/]+)", [](const Request& r) -> Result<Response> {
-      return Response::Json(200, {{"id", r.path_params[0]},
-                                  {"who", r.principal.login},
-                                  {"q", r.Query("q").value_or("")}});
+      return Response::Json(
+          200,
+          {{"id", r.path_params[0]}, {"who", r.principal.login}, {"q", r.Query("q").value_or("")}});
     });
     server_->Post("/api/fail", [](const Request& r) -> Result<Response> {
       CONCORD_ASSIGN_OR_RETURN(auto body, JsonBody::Parse(r.body));

@@ -27,18 +27,11 @@ Error FromSqlite(sqlite3* db, int rc, std::string_view doing) {
                  : ErrorCode::kFailedPrecondition;
       break;
     case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-      code = ErrorCode::kUnavailable;
-      break;
+    case SQLITE_LOCKED: code = ErrorCode::kUnavailable; break;
     case SQLITE_FULL:
-    case SQLITE_CANTOPEN:
-      code = ErrorCode::kUnavailable;
-      break;
-    case SQLITE_READONLY:
-      code = ErrorCode::kFailedPrecondition;
-      break;
-    default:
-      break;
+    case SQLITE_CANTOPEN: code = ErrorCode::kUnavailable; break;
+    case SQLITE_READONLY: code = ErrorCode::kFailedPrecondition; break;
+    default: break;
   }
   return Error{code, fmt::format("database error while {}: {}", doing, detail), {}, {}};
 }
@@ -71,7 +64,8 @@ class SqliteCursor final : public Cursor {
   std::string Text(int col) const override {
     const auto* p = sqlite3_column_text(stmt_, col);
     int n = sqlite3_column_bytes(stmt_, col);
-    return p ? std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(n)) : std::string();
+    return p ? std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(n))
+             : std::string();
   }
 
  private:
@@ -179,8 +173,8 @@ class SqliteConnection final : public Connection {
   Status Bind(sqlite3_stmt* stmt, const Params& params) {
     int count = sqlite3_bind_parameter_count(stmt);
     if (count > static_cast<int>(params.size())) {
-      return Internal(fmt::format("statement expects parameters up to ${}, got {}", count,
-                                  params.size()));
+      return Internal(
+          fmt::format("statement expects parameters up to ${}, got {}", count, params.size()));
     }
     for (size_t i = 0; i < params.size(); ++i) {
       std::string name = fmt::format("${}", i + 1);
@@ -238,8 +232,9 @@ Result<SqliteUrl> ParseUrl(std::string_view url, const OpenOptions& options) {
 
 Result<std::unique_ptr<Connection>> Connect(const SqliteUrl& url) {
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(url.path.c_str(), &db,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  int rc =
+      sqlite3_open_v2(url.path.c_str(), &db,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     Error e = FromSqlite(db, rc, "opening the database");
     e.code = ErrorCode::kUnavailable;

@@ -71,15 +71,16 @@ std::unexpected<Error> Internal(std::string message);
 #define CONCORD_CONCAT_(a, b) CONCORD_CONCAT_INNER_(a, b)
 
 // Returns the error of a Status/Result expression from the enclosing function.
-#define CONCORD_RETURN_IF_ERROR(expr)                     \
-  do {                                                    \
-    auto&& concord_status_ = (expr);                      \
-    if (!concord_status_) {                               \
+#define CONCORD_RETURN_IF_ERROR(expr)                             \
+  do {                                                            \
+    auto&& concord_status_ = (expr);                              \
+    if (!concord_status_) {                                       \
       return std::unexpected(std::move(concord_status_).error()); \
-    }                                                     \
+    }                                                             \
   } while (false)
 
 // Evaluates a Result<T> expression; on error returns it, otherwise binds the value to `lhs`.
+// Expands to several statements: inside an `if`, use braces.
 #define CONCORD_ASSIGN_OR_RETURN(lhs, expr) \
   CONCORD_ASSIGN_OR_RETURN_IMPL_(CONCORD_CONCAT_(concord_result_, __LINE__), lhs, expr)
 #define CONCORD_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr)      \

@@ -44,6 +44,9 @@ std::string NewUuid();
 // A version 4 UUID drawn from `rng`: deterministic for a given seed (used by `populate`).
 std::string NewUuid(std::mt19937_64& rng);
 
+// The version 4 UUID made of these 128 bits (version and variant bits overwritten).
+std::string FormatUuid(uint64_t hi, uint64_t lo);
+
 }  // namespace concord
 
 template <typename Tag>

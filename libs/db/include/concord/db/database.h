@@ -1,8 +1,9 @@
 #pragma once
 // libs/db: a thin SQL interface, not an ORM. One interface, one folder per backend.
 //
-//   CONCORD_ASSIGN_OR_RETURN(auto db, db::Database::Open("sqlite:communities.db", {.base_dir = dir}));
-//   CONCORD_RETURN_IF_ERROR(db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Status {
+//   CONCORD_ASSIGN_OR_RETURN(auto db, db::Database::Open("sqlite:communities.db", {.base_dir =
+//   dir})); CONCORD_RETURN_IF_ERROR(db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) ->
+//   Status {
 //     CONCORD_RETURN_IF_ERROR(c.Execute("INSERT INTO t (a, b) VALUES ($1, $2)", 1, "x"));
 //     return Ok();
 //   }));
@@ -46,10 +47,7 @@ using Params = std::vector<Value>;
 inline Value ToValue(std::nullptr_t) { return std::monostate{}; }
 inline Value ToValue(bool b) { return int64_t{b ? 1 : 0}; }
 template <std::integral T>
-  requires(!std::same_as<T, bool>)
-Value ToValue(T v) {
-  return static_cast<int64_t>(v);
-}
+requires(!std::same_as<T, bool>) Value ToValue(T v) { return static_cast<int64_t>(v); }
 inline Value ToValue(double v) { return v; }
 inline Value ToValue(std::string v) { return Value(std::move(v)); }
 inline Value ToValue(std::string_view v) { return std::string(v); }
@@ -115,7 +113,8 @@ class Connection {
   virtual Backend backend() const = 0;
 
   // Runs a statement and returns the number of rows it changed.
-  [[nodiscard]] virtual Result<int64_t> ExecuteParams(std::string_view sql, const Params& params) = 0;
+  [[nodiscard]] virtual Result<int64_t> ExecuteParams(std::string_view sql,
+                                                      const Params& params) = 0;
   // Runs a query and returns its rows as a stream.
   [[nodiscard]] virtual Result<Rows> QueryParams(std::string_view sql, const Params& params) = 0;
   // Runs several statements separated by ';' with no parameters (migrations).

@@ -11,10 +11,9 @@
 
 #include <chrono>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "concord/base/error.h"
 
@@ -48,7 +47,8 @@ class Client {
                            bool authenticate = true);
 
  private:
-  Result<nlohmann::json> Call(std::string_view method, std::string_view path, std::string_view body);
+  Result<nlohmann::json> Call(std::string_view method, std::string_view path,
+                              std::string_view body);
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -9,13 +9,12 @@
 //   CONCORD_RETURN_IF_ERROR(body.RejectUnknownFields());
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "concord/base/error.h"
 

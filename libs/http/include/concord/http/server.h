@@ -22,13 +22,12 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "concord/base/error.h"
 #include "concord/http/auth.h"
@@ -66,7 +65,7 @@ int ErrorStatus(ErrorCode code);
 nlohmann::json ErrorJson(const Error& error);
 
 struct ServerOptions {
-  int threads = 16;                      // worker threads; a long request holds one
+  int threads = 16;  // worker threads; a long request holds one
   size_t max_body_bytes = 4 * 1024 * 1024;
   std::chrono::seconds read_timeout{30};
   std::string realm = "Concord";

@@ -1,0 +1,77 @@
+#pragma once
+// Test support: temporary directories and real `concord` processes on ephemeral loopback ports.
+//
+//   testing::TempDir dir("communities-http");
+//   testing::ConcordServer server(dir.path());       // runs `concord serve --listen 127.0.0.1:0`
+//   ASSERT_TRUE(server.Start());
+//   http::Client admin = server.AdminClient();
+//   server.Stop();                                    // SIGTERM, waits for exit
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "concord/base/error.h"
+#include "concord/http/client.h"
+
+namespace concord::testing {
+
+namespace fs = std::filesystem;
+
+// A fresh directory under the system temp dir, removed with its contents on destruction.
+class TempDir {
+ public:
+  explicit TempDir(std::string_view name);
+  ~TempDir();
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+// build/bin, from CONCORD_BIN_DIR (set by ctest), else next to the test binary.
+fs::path BinDir();
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs a program to completion with arguments and extra environment ("NAME=value").
+CommandResult RunCommand(const std::vector<std::string>& argv,
+                         const std::vector<std::string>& env = {},
+                         std::chrono::seconds timeout = std::chrono::seconds(120));
+
+class ConcordServer {
+ public:
+  explicit ConcordServer(fs::path data_dir, std::vector<std::string> extra_args = {});
+  ~ConcordServer();
+
+  // Starts `concord serve` and waits until it answers. The server's stderr goes to
+  // <data_dir>/serve.log.
+  [[nodiscard]] Status Start();
+  // SIGTERM, then waits; returns the exit code.
+  int Stop();
+  // SIGKILL, then waits.
+  void Kill();
+  bool running() const { return pid_ > 0; }
+
+  const std::string& url() const { return url_; }
+  const fs::path& data_dir() const { return data_dir_; }
+  std::string AdminPassword() const;
+  std::string Log() const;
+  http::Client Client(const std::string& user, const std::string& password) const;
+  http::Client AdminClient() const;
+
+ private:
+  fs::path data_dir_;
+  std::vector<std::string> extra_args_;
+  pid_t pid_ = -1;
+  std::string url_;
+};
+
+}  // namespace concord::testing

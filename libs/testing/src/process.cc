@@ -1,0 +1,166 @@
+#include "concord/testing/process.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "concord/deployment/deployment.h"
+
+namespace concord::testing {
+namespace {
+
+std::string ReadFile(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+pid_t Spawn(const std::vector<std::string>& argv, const std::vector<std::string>& env, int out_fd,
+            int err_fd) {
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::setpgid(0, 0);
+    if (out_fd >= 0) ::dup2(out_fd, 1);
+    if (err_fd >= 0) ::dup2(err_fd, 2);
+    int devnull = ::open("/dev/null", O_RDONLY);
+    ::dup2(devnull, 0);
+    for (const auto& e : env) ::putenv(const_cast<char*>(e.c_str()));
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    ::execv(args[0], args.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+int WaitFor(pid_t pid, std::chrono::seconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  int status = 0;
+  while (true) {
+    pid_t r = ::waitpid(pid, &status, WNOHANG);
+    if (r == pid) break;
+    if (std::chrono::steady_clock::now() > deadline) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+      return -2;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  return 128 + WTERMSIG(status);
+}
+
+}  // namespace
+
+TempDir::TempDir(std::string_view name) {
+  static std::atomic<int> counter{0};
+  path_ =
+      fs::temp_directory_path() / ("concord-test-" + std::string(name) + "-" +
+                                   std::to_string(::getpid()) + "-" + std::to_string(counter++));
+  fs::remove_all(path_);
+  fs::create_directories(path_);
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  if (!std::getenv("CONCORD_KEEP_TEST_DIRS")) fs::remove_all(path_, ec);
+}
+
+fs::path BinDir() {
+  if (const char* d = std::getenv("CONCORD_BIN_DIR")) return d;
+  return fs::canonical("/proc/self/exe").parent_path().parent_path() / "bin";
+}
+
+CommandResult RunCommand(const std::vector<std::string>& argv, const std::vector<std::string>& env,
+                         std::chrono::seconds timeout) {
+  TempDir tmp("cmd");
+  fs::path out = tmp.path() / "out", err = tmp.path() / "err";
+  int out_fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  int err_fd = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  pid_t pid = Spawn(argv, env, out_fd, err_fd);
+  ::close(out_fd);
+  ::close(err_fd);
+  CommandResult r;
+  r.exit_code = WaitFor(pid, timeout);
+  r.out = ReadFile(out);
+  r.err = ReadFile(err);
+  return r;
+}
+
+ConcordServer::ConcordServer(fs::path data_dir, std::vector<std::string> extra_args)
+    : data_dir_(std::move(data_dir)), extra_args_(std::move(extra_args)) {}
+
+ConcordServer::~ConcordServer() {
+  if (pid_ > 0) Stop();
+}
+
+Status ConcordServer::Start() {
+  std::error_code ec;
+  fs::remove(data_dir_ / "server.json", ec);
+  std::vector<std::string> argv = {(BinDir() / "concord").string(),
+                                   "serve",
+                                   "--data-dir",
+                                   data_dir_.string(),
+                                   "--listen",
+                                   "127.0.0.1:0"};
+  argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
+  int log_fd = ::open((data_dir_ / "serve.log").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  pid_ = Spawn(argv, {}, log_fd, log_fd);
+  ::close(log_fd);
+  deployment::DataDir dir{data_dir_};
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return Unavailable("concord serve exited during start-up: " + Log());
+    }
+    auto info = deployment::ReadServerInfo(dir);
+    if (info && info->pid == pid_) {
+      url_ = info->url;
+      return Ok();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  Kill();
+  return Unavailable("concord serve did not start within 30 s: " + Log());
+}
+
+int ConcordServer::Stop() {
+  if (pid_ <= 0) return -1;
+  ::kill(pid_, SIGTERM);
+  int code = WaitFor(pid_, std::chrono::seconds(30));
+  pid_ = -1;
+  return code;
+}
+
+void ConcordServer::Kill() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  WaitFor(pid_, std::chrono::seconds(30));
+  pid_ = -1;
+}
+
+std::string ConcordServer::AdminPassword() const {
+  auto c = deployment::ReadCredentials(data_dir_ / "admin.credentials");
+  return c ? c->password : "";
+}
+
+std::string ConcordServer::Log() const { return ReadFile(data_dir_ / "serve.log"); }
+
+http::Client ConcordServer::Client(const std::string& user, const std::string& password) const {
+  return http::Client({.url = url_, .user = user, .password = password});
+}
+
+http::Client ConcordServer::AdminClient() const { return Client("admin", AdminPassword()); }
+
+}  // namespace concord::testing

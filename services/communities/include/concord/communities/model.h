@@ -1,0 +1,105 @@
+#pragma once
+// The Communities service's domain model. Names and values follow the reference
+// (connections-admin.md, section 2): visibility `public` | `publicInviteOnly` (moderated) |
+// `private` (restricted); roles 0 member and 1 owner.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "concord/base/clock.h"
+#include "concord/base/error.h"
+#include "concord/base/ids.h"
+
+namespace concord::communities {
+
+enum class Visibility { kPublic, kModerated, kRestricted };
+std::string_view VisibilityName(Visibility v);  // "public", "publicInviteOnly", "private"
+// kInvalidArgument (field `field`) listing the accepted values if `text` is none of them.
+Result<Visibility> ParseVisibility(std::string_view text, std::string_view field = "visibility");
+std::vector<std::string> VisibilityNames();
+
+enum class Role { kMember = 0, kOwner = 1 };
+std::string_view RoleName(Role r);              // "member", "owner"
+Result<Role> ParseRole(std::string_view text);  // "member"/"owner" (also "0"/"1")
+
+// Who is acting: the domain's view of an authenticated caller.
+struct Actor {
+  UserId id;
+  bool admin = false;
+};
+
+struct TrashState {
+  Millis trashed_at = 0;
+  UserId trashed_by;
+  Visibility visibility_before = Visibility::kPublic;
+  bool with_parent = false;  // trashed because its parent was
+};
+
+struct Community {
+  CommunityUuid uuid;
+  std::string name;
+  std::optional<std::string> handle;
+  std::string description;
+  std::vector<std::string> tags;
+  Visibility visibility = Visibility::kPublic;
+  bool list_when_private = false;
+  std::string theme = "default";
+  bool owners_approve_content = false;
+  bool viewers_flag_content = false;
+  std::optional<CommunityUuid> parent;
+  Millis created = 0;
+  UserId created_by;
+  Millis last_mod = 0;
+  UserId last_mod_by;
+  int64_t version = 1;  // grows by one with every change to the community, its members or widgets
+  int64_t member_count = 0;
+  std::optional<TrashState> trash;
+};
+
+// What one caller may see of a community: all of it, or (a restricted community listed to
+// everybody) the listing: title, description, tags and owners.
+struct CommunityView {
+  Community community;
+  bool full = true;
+  std::optional<Role> caller_role;  // the caller's own membership, if any
+};
+
+struct User {
+  UserId id;
+  std::string login;
+  std::string email;
+  std::string display_name;
+  bool admin = false;
+  bool disabled = false;
+  Millis created = 0;
+};
+
+struct Member {
+  UserId user;
+  std::string login;
+  std::string email;
+  std::string display_name;
+  Role role = Role::kMember;
+  Millis added = 0;
+};
+
+struct Widget {
+  WidgetInstanceId instance_id;
+  CommunityUuid community;
+  std::string widget_def_id;
+  std::optional<std::string> remote_resource_id;
+  std::string ui_location;
+  Millis created = 0;
+};
+
+// One page of a keyset-paged listing: `next` is the cursor for the following page.
+template <typename T>
+struct Page {
+  std::vector<T> items;
+  std::optional<std::string> next;
+};
+
+}  // namespace concord::communities

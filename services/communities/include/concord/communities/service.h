@@ -1,0 +1,167 @@
+#pragma once
+// The Communities service: communities, memberships, widgets, the trash and the user
+// directory, with the rules the reference gives them. No SQL and no JSON here: the store
+// (src/store) holds the SQL and the HTTP API (src/api, MountHttpApi) the JSON.
+//
+// Every operation takes the Actor on whose behalf it runs and applies the access rules:
+//   - a restricted (`private`) community, and everything about it, is invisible to a
+//     non-member (kNotFound, exactly as for a community that does not exist), except that a
+//     restricted community with listWhenPrivate shows its listing (name, description, tags,
+//     owners);
+//   - public and moderated communities are visible to every authenticated user;
+//   - only owners and administrators change a community (kPermissionDenied).
+// Every change bumps the community's version and lastMod in the same transaction.
+//
+// Thread-safe: one instance serves all request threads.
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "concord/communities/model.h"
+#include "concord/db/database.h"
+#include "concord/db/migration.h"
+
+namespace concord::http {
+class Server;
+class CachingAuthenticator;
+}  // namespace concord::http
+
+namespace concord::communities {
+
+// The service's schema migrations (services/communities/migrations).
+db::MigrationList Migrations();
+
+struct CommunityDraft {
+  std::string name;
+  std::optional<std::string> handle;
+  std::string description;
+  std::vector<std::string> tags;
+  Visibility visibility = Visibility::kPublic;
+  bool list_when_private = false;
+  std::string theme = "default";
+  bool owners_approve_content = false;
+  bool viewers_flag_content = false;
+  std::optional<CommunityUuid> parent;
+  // Administrators only: the first owner (user id, login or email) instead of the caller.
+  std::optional<std::string> owner;
+};
+
+struct CommunityPatch {
+  std::optional<std::string> name;
+  std::optional<std::optional<std::string>> handle;  // a null inner value clears it
+  std::optional<std::string> description;
+  std::optional<std::vector<std::string>> tags;
+  std::optional<Visibility> visibility;
+  std::optional<bool> list_when_private;
+  std::optional<std::string> theme;
+  std::optional<bool> owners_approve_content;
+  std::optional<bool> viewers_flag_content;
+  std::optional<int64_t> expected_version;  // if set, kAborted unless the version still matches
+};
+
+struct ListFilter {
+  std::optional<Visibility> visibility;
+  std::optional<UserId> member;
+  std::optional<std::string> name;
+  std::optional<CommunityUuid> parent;
+  std::string after;  // cursor: "" for the first page
+  int limit = 50;     // 1..500
+};
+
+struct NewUser {
+  std::string login;
+  std::string email;
+  std::string display_name;
+  std::string password;
+  bool admin = false;
+};
+
+struct ServiceOptions {
+  std::shared_ptr<db::Database> database;
+  int trash_retention_days = 30;
+};
+
+class CommunitiesService {
+ public:
+  explicit CommunitiesService(ServiceOptions options);
+
+  // Communities. Errors: kInvalidArgument (field named, accepted values listed), kNotFound,
+  // kPermissionDenied, kAlreadyExists (handle taken, widget present), kFailedPrecondition (a
+  // rule such as the last owner or subcommunity membership), kAborted (stale version).
+  Result<Community> Create(const Actor& actor, CommunityDraft draft);
+  Result<CommunityView> Get(const Actor& actor, const CommunityUuid& uuid);
+  Result<Page<CommunityView>> List(const Actor& actor, ListFilter filter);
+  Result<Community> Update(const Actor& actor, const CommunityUuid& uuid, CommunityPatch patch);
+  // Moves a community (and its subcommunities) to the trash, forcing visibility to private.
+  Result<Community> Trash(const Actor& actor, const CommunityUuid& uuid);
+
+  // Trash: owners see and restore their own communities, administrators all of them.
+  Result<Page<Community>> ListTrash(const Actor& actor, std::string after, int limit);
+  // Restores the visibility it had; its subcommunities trashed with it come back too.
+  Result<Community> Restore(const Actor& actor, const CommunityUuid& uuid);
+  // Deletes a trashed community and its subcommunities for good.
+  Status Purge(const Actor& actor, const CommunityUuid& uuid);
+  // Purges every community in the trash for longer than the retention period. Returns the
+  // number purged. Run by the server on a schedule.
+  Result<int64_t> PurgeExpired(Millis now);
+  int trash_retention_days() const { return options_.trash_retention_days; }
+
+  // Members.
+  Result<Page<Member>> ListMembers(const Actor& actor, const CommunityUuid& uuid,
+                                   std::optional<Role> role, std::string after, int limit);
+  Result<Member> GetMember(const Actor& actor, const CommunityUuid& uuid, const UserId& user);
+  // Adds users (by id, login or email) with one role. All or nothing.
+  Result<std::vector<Member>> AddMembers(const Actor& actor, const CommunityUuid& uuid,
+                                         const std::vector<std::string>& users, Role role);
+  Result<Member> SetRole(const Actor& actor, const CommunityUuid& uuid, const UserId& user,
+                         Role role);
+  Status RemoveMember(const Actor& actor, const CommunityUuid& uuid, const UserId& user);
+
+  // Widgets.
+  Result<std::vector<Widget>> ListWidgets(const Actor& actor, const CommunityUuid& uuid);
+  Result<Widget> AddWidget(const Actor& actor, const CommunityUuid& uuid,
+                           const std::string& widget_def_id,
+                           std::optional<std::string> ui_location);
+  Status RemoveWidget(const Actor& actor, const CommunityUuid& uuid, const WidgetInstanceId& id);
+
+  // The user directory.
+  Result<User> CreateUser(const Actor& actor, NewUser user);
+  Result<Page<User>> ListUsers(const Actor& actor, std::string after, int limit);
+  Result<User> GetUser(const Actor& actor, const std::string& ref);  // id, login, email or "me"
+  Result<User> SetUserDisabled(const Actor& actor, const UserId& id, bool disabled);
+  // kUnauthenticated with one message for unknown, disabled and wrong password.
+  Result<User> Verify(std::string_view login, std::string_view password);
+  // Creates the first administrator, login `admin` with a random password, if the directory is
+  // empty. `persist` receives the password inside the transaction and must store it (the
+  // credentials file); if it fails, no user is created. Returns true if the admin was created.
+  Result<bool> EnsureInitialAdmin(
+      const std::function<Status(const std::string& password)>& persist);
+
+  // Called after a change that must end cached authentications (a user disabled).
+  void OnCredentialsChanged(std::function<void()> callback) {
+    credentials_changed_ = std::move(callback);
+  }
+
+  db::Database& database() { return *options_.database; }
+
+ private:
+  struct Loaded;
+  Result<Loaded> Load(db::Connection& c, const Actor& actor, const CommunityUuid& uuid);
+  Result<User> ResolveUser(db::Connection& c, const std::string& ref);
+  Status Touch(db::Connection& c, Community& community, const Actor& actor);
+
+  ServiceOptions options_;
+  std::function<void()> credentials_changed_;
+};
+
+// Mounts the HTTP API (docs/http-api.md) under /communities/api on `server`.
+void MountHttpApi(http::Server& server, CommunitiesService& service);
+
+// An Authenticator over the user directory, with a short cache of verified credentials; it
+// forgets them when the service reports a change.
+std::shared_ptr<http::CachingAuthenticator> MakeAuthenticator(CommunitiesService& service);
+
+}  // namespace concord::communities

@@ -1,0 +1,389 @@
+#include "store/community_store.h"
+
+#include "concord/base/text.h"
+
+namespace concord::communities::store {
+namespace {
+
+constexpr std::string_view kCommunityColumns =
+    "c.uuid, c.name, c.handle, c.description, c.tags, c.visibility, c.list_when_private, c.theme, "
+    "c.owners_approve_content, c.viewers_flag_content, c.parent_uuid, c.created, c.created_by, "
+    "c.last_mod, c.last_mod_by, c.version, c.member_count, c.trashed_at, c.trashed_by, "
+    "c.visibility_before_trash, c.trashed_with_parent";
+constexpr int kCommunityColumnCount = 21;
+
+Visibility StoredVisibility(const std::string& s) {
+  auto v = ParseVisibility(s);
+  return v ? *v : Visibility::kRestricted;  // the CHECK constraint makes this unreachable
+}
+
+Community CommunityFromRow(const db::Rows& r) {
+  Community c;
+  c.uuid = CommunityUuid(r.Text(0));
+  c.name = r.Text(1);
+  c.handle = r.OptText(2);
+  c.description = r.Text(3);
+  c.tags = SplitTags(r.Text(4));
+  c.visibility = StoredVisibility(r.Text(5));
+  c.list_when_private = r.Bool(6);
+  c.theme = r.Text(7);
+  c.owners_approve_content = r.Bool(8);
+  c.viewers_flag_content = r.Bool(9);
+  if (auto p = r.OptText(10)) c.parent = CommunityUuid(*p);
+  c.created = r.Int(11);
+  c.created_by = UserId(r.Text(12));
+  c.last_mod = r.Int(13);
+  c.last_mod_by = UserId(r.Text(14));
+  c.version = r.Int(15);
+  c.member_count = r.Int(16);
+  if (!r.IsNull(17)) {
+    TrashState t;
+    t.trashed_at = r.Int(17);
+    t.trashed_by = UserId(r.Text(18));
+    t.visibility_before = StoredVisibility(r.Text(19));
+    t.with_parent = r.Bool(20);
+    c.trash = t;
+  }
+  return c;
+}
+
+template <typename T, typename F>
+Result<std::vector<T>> Collect(db::Rows rows, F&& from_row) {
+  std::vector<T> out;
+  while (true) {
+    CONCORD_ASSIGN_OR_RETURN(bool has, rows.Next());
+    if (!has) break;
+    out.push_back(from_row(rows));
+  }
+  return out;
+}
+
+User UserFromRow(const db::Rows& r) {
+  return User{UserId(r.Text(0)), r.Text(1), r.Text(2), r.Text(3), r.Bool(4), r.Bool(5), r.Int(6)};
+}
+constexpr std::string_view kUserColumns =
+    "id, login, email, display_name, is_admin, disabled, created";
+
+}  // namespace
+
+std::string JoinTags(const std::vector<std::string>& tags) {
+  std::string out;
+  for (const auto& t : tags) {
+    if (!out.empty()) out.push_back('\n');
+    out += t;
+  }
+  return out;
+}
+
+std::vector<std::string> SplitTags(std::string_view stored) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start < stored.size()) {
+    size_t end = stored.find('\n', start);
+    if (end == std::string_view::npos) end = stored.size();
+    if (end > start) out.emplace_back(stored.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+Result<std::optional<Community>> CommunityStore::Find(db::Connection& c,
+                                                      const CommunityUuid& uuid) const {
+  static const std::string sql = std::string("SELECT ") + std::string(kCommunityColumns) +
+                                 " FROM communities c WHERE c.uuid = $1";
+  CONCORD_ASSIGN_OR_RETURN(db::Rows rows, c.Query(sql, uuid));
+  CONCORD_ASSIGN_OR_RETURN(bool has, rows.Next());
+  if (!has) return std::optional<Community>{};
+  return std::optional(CommunityFromRow(rows));
+}
+
+Status CommunityStore::Insert(db::Connection& c, const Community& x) const {
+  CONCORD_RETURN_IF_ERROR(c.Execute(
+      "INSERT INTO communities (uuid, name, handle, description, tags, visibility, "
+      "list_when_private, theme, owners_approve_content, viewers_flag_content, parent_uuid, "
+      "created, created_by, last_mod, last_mod_by, version, member_count) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+      x.uuid, x.name, x.handle, x.description, JoinTags(x.tags), VisibilityName(x.visibility),
+      x.list_when_private, x.theme, x.owners_approve_content, x.viewers_flag_content, x.parent,
+      x.created, x.created_by, x.last_mod, x.last_mod_by, x.version, x.member_count));
+  return Ok();
+}
+
+Status CommunityStore::Update(db::Connection& c, const Community& x) const {
+  std::optional<int64_t> trashed_at;
+  std::optional<std::string> trashed_by, before;
+  bool with_parent = false;
+  if (x.trash) {
+    trashed_at = x.trash->trashed_at;
+    trashed_by = x.trash->trashed_by.value();
+    before = std::string(VisibilityName(x.trash->visibility_before));
+    with_parent = x.trash->with_parent;
+  }
+  CONCORD_ASSIGN_OR_RETURN(
+      int64_t n,
+      c.Execute("UPDATE communities SET name = $2, handle = $3, description = $4, tags = $5, "
+                "visibility = $6, list_when_private = $7, theme = $8, owners_approve_content = $9, "
+                "viewers_flag_content = $10, last_mod = $11, last_mod_by = $12, version = $13, "
+                "member_count = $14, trashed_at = $15, trashed_by = $16, "
+                "visibility_before_trash = $17, trashed_with_parent = $18 WHERE uuid = $1",
+                x.uuid, x.name, x.handle, x.description, JoinTags(x.tags),
+                VisibilityName(x.visibility), x.list_when_private, x.theme,
+                x.owners_approve_content, x.viewers_flag_content, x.last_mod, x.last_mod_by,
+                x.version, x.member_count, trashed_at, trashed_by, before, with_parent));
+  if (n != 1) return NotFound("community " + x.uuid.value() + " not found");
+  return Ok();
+}
+
+Status CommunityStore::Delete(db::Connection& c, const CommunityUuid& uuid) const {
+  // Members and widgets go by ON DELETE CASCADE.
+  CONCORD_RETURN_IF_ERROR(c.Execute("DELETE FROM communities WHERE uuid = $1", uuid));
+  return Ok();
+}
+
+Result<std::vector<ListedCommunity>> CommunityStore::List(db::Connection& c,
+                                                          const ListQuery& q) const {
+  // Two shapes: driven by one member's memberships (an index range on members_by_user), or by
+  // the communities table in uuid order. Both are keyset-paged on the uuid.
+  static const std::string kFilters =
+      " AND c.uuid > $1"
+      " AND ($2 = '' OR c.visibility = $2)"
+      " AND ($3 = '' OR c.name = $3)"
+      " AND ($4 = '' OR c.parent_uuid = $4)"
+      " AND (($5 = 0 AND c.trashed_at IS NULL) OR ($5 = 1 AND c.trashed_at IS NOT NULL"
+      "      AND c.trashed_with_parent = 0))"
+      " AND ($6 = '' OR EXISTS (SELECT 1 FROM members o WHERE o.community_uuid = c.uuid"
+      "      AND o.user_id = $6 AND o.role = 1))"
+      " AND ($7 = 1 OR c.visibility <> 'private' OR c.list_when_private = 1 OR EXISTS"
+      "      (SELECT 1 FROM members v WHERE v.community_uuid = c.uuid AND v.user_id = $8))"
+      " ORDER BY c.uuid LIMIT $9";
+  static const std::string kCaller =
+      ", (SELECT r.role FROM members r WHERE r.community_uuid = c.uuid AND r.user_id = $8)";
+  static const std::string kByTable = std::string("SELECT ") + std::string(kCommunityColumns) +
+                                      kCaller + " FROM communities c WHERE 1 = 1" + kFilters;
+  static const std::string kByMember =
+      std::string("SELECT ") + std::string(kCommunityColumns) + kCaller +
+      " FROM members m JOIN communities c ON c.uuid = m.community_uuid WHERE m.user_id = $10" +
+      kFilters;
+  std::string visibility = q.visibility ? std::string(VisibilityName(*q.visibility)) : "";
+  std::string trashed_owner = q.trashed_owner ? q.trashed_owner->value() : "";
+  db::Params params = {
+      q.after,
+      visibility,
+      q.name.value_or(""),
+      q.parent ? q.parent->value() : "",
+      int64_t{q.trashed ? 1 : 0},
+      trashed_owner,
+      int64_t{q.caller_sees_all ? 1 : 0},
+      q.caller.value(),
+      int64_t{q.limit},
+  };
+  const std::string* sql = &kByTable;
+  if (q.member) {
+    params.push_back(q.member->value());
+    sql = &kByMember;
+  }
+  CONCORD_ASSIGN_OR_RETURN(db::Rows rows, c.QueryParams(*sql, params));
+  return Collect<ListedCommunity>(std::move(rows), [](const db::Rows& r) {
+    ListedCommunity l{CommunityFromRow(r), std::nullopt};
+    if (auto role = r.OptInt(kCommunityColumnCount)) l.caller_role = static_cast<Role>(*role);
+    return l;
+  });
+}
+
+Result<std::vector<CommunityUuid>> CommunityStore::Subcommunities(
+    db::Connection& c, const CommunityUuid& parent) const {
+  CONCORD_ASSIGN_OR_RETURN(
+      db::Rows rows,
+      c.Query("SELECT uuid FROM communities WHERE parent_uuid = $1 ORDER BY uuid", parent));
+  return Collect<CommunityUuid>(std::move(rows),
+                                [](const db::Rows& r) { return CommunityUuid(r.Text(0)); });
+}
+
+Result<std::vector<CommunityUuid>> CommunityStore::SubcommunitiesOfMember(
+    db::Connection& c, const CommunityUuid& parent, const UserId& user) const {
+  CONCORD_ASSIGN_OR_RETURN(
+      db::Rows rows,
+      c.Query("SELECT c.uuid FROM communities c JOIN members m ON m.community_uuid = c.uuid "
+              "WHERE c.parent_uuid = $1 AND m.user_id = $2 ORDER BY c.uuid",
+              parent, user));
+  return Collect<CommunityUuid>(std::move(rows),
+                                [](const db::Rows& r) { return CommunityUuid(r.Text(0)); });
+}
+
+Result<std::vector<CommunityUuid>> CommunityStore::TrashedBefore(db::Connection& c, Millis before,
+                                                                 int limit) const {
+  CONCORD_ASSIGN_OR_RETURN(
+      db::Rows rows,
+      c.Query("SELECT uuid FROM communities WHERE trashed_at IS NOT NULL AND trashed_at < $1 "
+              "AND trashed_with_parent = 0 ORDER BY trashed_at, uuid LIMIT $2",
+              before, limit));
+  return Collect<CommunityUuid>(std::move(rows),
+                                [](const db::Rows& r) { return CommunityUuid(r.Text(0)); });
+}
+
+Result<std::optional<Role>> CommunityStore::RoleOf(db::Connection& c, const CommunityUuid& uuid,
+                                                   const UserId& user) const {
+  CONCORD_ASSIGN_OR_RETURN(
+      auto v, c.QueryInt("SELECT role FROM members WHERE community_uuid = $1 AND user_id = $2",
+                         uuid, user));
+  if (!v) return std::optional<Role>{};
+  return std::optional(static_cast<Role>(*v));
+}
+
+Result<int64_t> CommunityStore::CountOwners(db::Connection& c, const CommunityUuid& uuid) const {
+  CONCORD_ASSIGN_OR_RETURN(
+      auto v,
+      c.QueryInt("SELECT COUNT(*) FROM members WHERE community_uuid = $1 AND role = 1", uuid));
+  return v.value_or(0);
+}
+
+Result<std::vector<Member>> CommunityStore::Members(db::Connection& c, const CommunityUuid& uuid,
+                                                    std::optional<Role> role,
+                                                    const std::string& after, int limit) const {
+  CONCORD_ASSIGN_OR_RETURN(
+      db::Rows rows,
+      c.Query("SELECT u.id, u.login, u.email, u.display_name, m.role, m.added FROM members m "
+              "JOIN users u ON u.id = m.user_id WHERE m.community_uuid = $1 AND m.user_id > $2 "
+              "AND ($3 < 0 OR m.role = $3) ORDER BY m.user_id LIMIT $4",
+              uuid, after, role ? static_cast<int64_t>(*role) : int64_t{-1}, limit));
+  return Collect<Member>(std::move(rows), [](const db::Rows& r) {
+    return Member{UserId(r.Text(0)),           r.Text(1), r.Text(2), r.Text(3),
+                  static_cast<Role>(r.Int(4)), r.Int(5)};
+  });
+}
+
+Result<std::optional<Member>> CommunityStore::FindMember(db::Connection& c,
+                                                         const CommunityUuid& uuid,
+                                                         const UserId& user) const {
+  CONCORD_ASSIGN_OR_RETURN(
+      db::Rows rows,
+      c.Query("SELECT u.id, u.login, u.email, u.display_name, m.role, m.added FROM members m "
+              "JOIN users u ON u.id = m.user_id WHERE m.community_uuid = $1 AND m.user_id = $2",
+              uuid, user));
+  CONCORD_ASSIGN_OR_RETURN(bool has, rows.Next());
+  if (!has) return std::optional<Member>{};
+  return std::optional(Member{UserId(rows.Text(0)), rows.Text(1), rows.Text(2), rows.Text(3),
+                              static_cast<Role>(rows.Int(4)), rows.Int(5)});
+}
+
+Status CommunityStore::InsertMember(db::Connection& c, const CommunityUuid& uuid,
+                                    const UserId& user, Role role, Millis added) const {
+  CONCORD_RETURN_IF_ERROR(c.Execute(
+      "INSERT INTO members (community_uuid, user_id, role, added) VALUES ($1, $2, $3, $4)", uuid,
+      user, static_cast<int64_t>(role), added));
+  return Ok();
+}
+
+Status CommunityStore::UpdateRole(db::Connection& c, const CommunityUuid& uuid, const UserId& user,
+                                  Role role) const {
+  CONCORD_RETURN_IF_ERROR(
+      c.Execute("UPDATE members SET role = $3 WHERE community_uuid = $1 AND user_id = $2", uuid,
+                user, static_cast<int64_t>(role)));
+  return Ok();
+}
+
+Status CommunityStore::DeleteMember(db::Connection& c, const CommunityUuid& uuid,
+                                    const UserId& user) const {
+  CONCORD_RETURN_IF_ERROR(
+      c.Execute("DELETE FROM members WHERE community_uuid = $1 AND user_id = $2", uuid, user));
+  return Ok();
+}
+
+Result<std::vector<Widget>> CommunityStore::Widgets(db::Connection& c,
+                                                    const CommunityUuid& uuid) const {
+  CONCORD_ASSIGN_OR_RETURN(
+      db::Rows rows,
+      c.Query("SELECT instance_id, community_uuid, widget_def_id, remote_resource_id, ui_location, "
+              "created FROM widgets WHERE community_uuid = $1 ORDER BY created, instance_id",
+              uuid));
+  return Collect<Widget>(std::move(rows), [](const db::Rows& r) {
+    return Widget{WidgetInstanceId(r.Text(0)),
+                  CommunityUuid(r.Text(1)),
+                  r.Text(2),
+                  r.OptText(3),
+                  r.Text(4),
+                  r.Int(5)};
+  });
+}
+
+Status CommunityStore::InsertWidget(db::Connection& c, const Widget& w) const {
+  CONCORD_RETURN_IF_ERROR(c.Execute(
+      "INSERT INTO widgets (instance_id, community_uuid, widget_def_id, remote_resource_id, "
+      "ui_location, created) VALUES ($1, $2, $3, $4, $5, $6)",
+      w.instance_id, w.community, w.widget_def_id, w.remote_resource_id, w.ui_location, w.created));
+  return Ok();
+}
+
+Status CommunityStore::DeleteWidget(db::Connection& c, const WidgetInstanceId& id) const {
+  CONCORD_RETURN_IF_ERROR(c.Execute("DELETE FROM widgets WHERE instance_id = $1", id));
+  return Ok();
+}
+
+Status UserStore::Insert(db::Connection& c, const User& u,
+                         const std::optional<std::string>& hash) const {
+  CONCORD_RETURN_IF_ERROR(c.Execute(
+      "INSERT INTO users (id, login, login_key, email, email_key, display_name, password_hash, "
+      "is_admin, disabled, created) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+      u.id, u.login, AsciiLower(u.login), u.email, AsciiLower(u.email), u.display_name, hash,
+      u.admin, u.disabled, u.created));
+  return Ok();
+}
+
+Result<std::optional<User>> UserStore::FindById(db::Connection& c, const UserId& id) const {
+  static const std::string sql =
+      "SELECT " + std::string(kUserColumns) + " FROM users WHERE id = $1";
+  CONCORD_ASSIGN_OR_RETURN(db::Rows rows, c.Query(sql, id));
+  CONCORD_ASSIGN_OR_RETURN(bool has, rows.Next());
+  if (!has) return std::optional<User>{};
+  return std::optional(UserFromRow(rows));
+}
+
+Result<std::optional<User>> UserStore::FindByLogin(db::Connection& c,
+                                                   std::string_view login) const {
+  static const std::string sql =
+      "SELECT " + std::string(kUserColumns) + " FROM users WHERE login_key = $1";
+  CONCORD_ASSIGN_OR_RETURN(db::Rows rows, c.Query(sql, AsciiLower(login)));
+  CONCORD_ASSIGN_OR_RETURN(bool has, rows.Next());
+  if (!has) return std::optional<User>{};
+  return std::optional(UserFromRow(rows));
+}
+
+Result<std::optional<User>> UserStore::FindByEmail(db::Connection& c,
+                                                   std::string_view email) const {
+  static const std::string sql =
+      "SELECT " + std::string(kUserColumns) + " FROM users WHERE email_key = $1";
+  CONCORD_ASSIGN_OR_RETURN(db::Rows rows, c.Query(sql, AsciiLower(email)));
+  CONCORD_ASSIGN_OR_RETURN(bool has, rows.Next());
+  if (!has) return std::optional<User>{};
+  return std::optional(UserFromRow(rows));
+}
+
+Result<std::optional<std::pair<User, std::optional<std::string>>>> UserStore::FindCredentials(
+    db::Connection& c, std::string_view login) const {
+  static const std::string sql =
+      "SELECT " + std::string(kUserColumns) + ", password_hash FROM users WHERE login_key = $1";
+  CONCORD_ASSIGN_OR_RETURN(db::Rows rows, c.Query(sql, AsciiLower(login)));
+  CONCORD_ASSIGN_OR_RETURN(bool has, rows.Next());
+  if (!has) return std::optional<std::pair<User, std::optional<std::string>>>{};
+  return std::optional(std::pair{UserFromRow(rows), rows.OptText(7)});
+}
+
+Result<std::vector<User>> UserStore::List(db::Connection& c, const std::string& after,
+                                          int limit) const {
+  static const std::string sql =
+      "SELECT " + std::string(kUserColumns) + " FROM users WHERE id > $1 ORDER BY id LIMIT $2";
+  CONCORD_ASSIGN_OR_RETURN(db::Rows rows, c.Query(sql, after, limit));
+  return Collect<User>(std::move(rows), UserFromRow);
+}
+
+Status UserStore::SetDisabled(db::Connection& c, const UserId& id, bool disabled) const {
+  CONCORD_RETURN_IF_ERROR(c.Execute("UPDATE users SET disabled = $2 WHERE id = $1", id, disabled));
+  return Ok();
+}
+
+Result<int64_t> UserStore::Count(db::Connection& c) const {
+  CONCORD_ASSIGN_OR_RETURN(auto v, c.QueryInt("SELECT COUNT(*) FROM users"));
+  return v.value_or(0);
+}
+
+}  // namespace concord::communities::store

@@ -1,0 +1,445 @@
+// The Communities domain rules, against a real (temporary) SQLite database.
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "concord/base/secrets.h"
+#include "concord/communities/sample_data.h"
+#include "concord/communities/service.h"
+#include "concord/db/migration.h"
+
+namespace concord::communities {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::shared_ptr<db::Database> FreshDatabase(const std::string& name) {
+  fs::path dir = fs::temp_directory_path() / ("concord-communities-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  fs::remove(dir / (name + ".db"));
+  auto db = db::Database::Open("sqlite:" + name + ".db", {.base_dir = dir});
+  EXPECT_TRUE(db) << db.error().ToString();
+  EXPECT_TRUE(db::Migrate(**db, Migrations(), "communities"));
+  return *db;
+}
+
+// One database and four users for the whole suite (Argon2id makes users slow to create);
+// every test makes its own communities.
+class CommunitiesTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    ASSERT_TRUE(InitSecrets());
+    svc_ =
+        new CommunitiesService({.database = FreshDatabase("domain"), .trash_retention_days = 30});
+    ASSERT_TRUE(svc_->EnsureInitialAdmin([](const std::string&) { return Ok(); }));
+    // The generated password is not needed here; find the admin through the directory.
+    auto a = svc_->GetUser(Actor{UserId(), true}, "admin");
+    ASSERT_TRUE(a);
+    admin_ = Actor{a->id, true};
+    for (const char* login : {"olivia", "mike", "nora", "dave"}) {
+      auto u = svc_->CreateUser(
+          admin_, {login, std::string(login) + "@example.com", std::string(login) + " Example",
+                   "password-" + std::string(login)});
+      ASSERT_TRUE(u) << u.error().ToString();
+      users_[login] = Actor{u->id, false};
+    }
+  }
+  static void TearDownTestSuite() { delete svc_; }
+
+  static Actor As(const std::string& login) { return users_.at(login); }
+  CommunitiesService& svc() { return *svc_; }
+
+  // A community owned by olivia, with mike as a member.
+  Community Make(Visibility v = Visibility::kPublic, std::string name = "Team") {
+    auto c = svc_->Create(As("olivia"), {.name = std::move(name), .visibility = v});
+    EXPECT_TRUE(c) << c.error().ToString();
+    EXPECT_TRUE(svc_->AddMembers(As("olivia"), c->uuid, {"mike"}, Role::kMember));
+    return svc_->Get(As("olivia"), c->uuid)->community;
+  }
+
+  static inline CommunitiesService* svc_ = nullptr;
+  static inline Actor admin_;
+  static inline std::map<std::string, Actor> users_;
+};
+
+TEST_F(CommunitiesTest, NewCommunityHasItsCreatorAsOwnerAndTheDefaultWidgets) {
+  auto c =
+      svc().Create(As("olivia"), {.name = "  Platform Guild  ", .tags = {"Cloud", "cloud", "ops"}});
+  ASSERT_TRUE(c) << c.error().ToString();
+  EXPECT_EQ(c->name, "Platform Guild");
+  EXPECT_EQ(c->tags, (std::vector<std::string>{"cloud", "ops"}));
+  EXPECT_EQ(c->version, 1);
+  auto members = svc().ListMembers(As("olivia"), c->uuid, std::nullopt, "", 50);
+  ASSERT_TRUE(members);
+  ASSERT_EQ(members->items.size(), 1u);
+  EXPECT_EQ(members->items[0].login, "olivia");
+  EXPECT_EQ(members->items[0].role, Role::kOwner);
+  auto widgets = svc().ListWidgets(As("olivia"), c->uuid);
+  std::set<std::string> defs;
+  for (const auto& w : *widgets) defs.insert(w.widget_def_id);
+  EXPECT_EQ(defs, (std::set<std::string>{"Bookmarks", "Files", "Forum", "Members", "RecentUpdates",
+                                         "StatusUpdates"}));
+}
+
+TEST_F(CommunitiesTest, VersionGrowsWithEveryChangeAndOnlyThen) {
+  Community c = Make();
+  int64_t v = c.version;
+  auto next = [&](auto&& change) {
+    ASSERT_TRUE(change());
+    auto now = svc().Get(As("olivia"), c.uuid);
+    ASSERT_TRUE(now);
+    EXPECT_EQ(now->community.version, v + 1);
+    v = now->community.version;
+  };
+  next([&] { return svc().Update(As("olivia"), c.uuid, {.name = "Renamed"}).has_value(); });
+  next([&] { return svc().Update(As("olivia"), c.uuid, {.theme = "blue"}).has_value(); });
+  next([&] { return svc().AddMembers(As("olivia"), c.uuid, {"nora"}, Role::kMember).has_value(); });
+  next(
+      [&] { return svc().SetRole(As("olivia"), c.uuid, As("nora").id, Role::kOwner).has_value(); });
+  next([&] { return svc().RemoveMember(As("olivia"), c.uuid, As("nora").id).has_value(); });
+  next([&] { return svc().AddWidget(As("olivia"), c.uuid, "Blog", std::nullopt).has_value(); });
+  // An update that changes nothing is not a change.
+  ASSERT_TRUE(svc().Update(As("olivia"), c.uuid, {.name = "Renamed", .theme = "blue"}));
+  EXPECT_EQ(svc().Get(As("olivia"), c.uuid)->community.version, v);
+}
+
+TEST_F(CommunitiesTest, StaleVersionIsRejectedAndChangesNothing) {
+  Community c = Make();
+  auto r = svc().Update(As("olivia"), c.uuid, {.name = "New", .expected_version = c.version - 1});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kAborted);
+  EXPECT_EQ(svc().Get(As("olivia"), c.uuid)->community.name, "Team");
+  EXPECT_TRUE(svc().Update(As("olivia"), c.uuid, {.name = "New", .expected_version = c.version}));
+}
+
+TEST_F(CommunitiesTest, TheLastOwnerCanBeNeitherRemovedNorDemoted) {
+  Community c = Make();
+  auto removed = svc().RemoveMember(As("olivia"), c.uuid, As("olivia").id);
+  ASSERT_FALSE(removed);
+  EXPECT_EQ(removed.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_NE(removed.error().message.find("last owner"), std::string::npos);
+  auto demoted = svc().SetRole(admin_, c.uuid, As("olivia").id, Role::kMember);
+  ASSERT_FALSE(demoted);
+  EXPECT_EQ(demoted.error().code, ErrorCode::kFailedPrecondition);
+  // With a second owner, the first may go.
+  ASSERT_TRUE(svc().SetRole(As("olivia"), c.uuid, As("mike").id, Role::kOwner));
+  EXPECT_TRUE(svc().RemoveMember(As("olivia"), c.uuid, As("olivia").id));
+  EXPECT_EQ(svc().Get(As("mike"), c.uuid)->community.member_count, 1);
+}
+
+TEST_F(CommunitiesTest, SubcommunityMembersMustBelongToTheParent) {
+  Community parent = Make();
+  auto sub = svc().Create(As("olivia"), {.name = "Sub", .parent = parent.uuid});
+  ASSERT_TRUE(sub) << sub.error().ToString();
+  EXPECT_TRUE(svc().AddMembers(As("olivia"), sub->uuid, {"mike"}, Role::kMember));
+  auto outsider = svc().AddMembers(As("olivia"), sub->uuid, {"dave"}, Role::kMember);
+  ASSERT_FALSE(outsider);
+  EXPECT_EQ(outsider.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_NE(outsider.error().message.find("parent"), std::string::npos);
+  // No grandchildren.
+  auto grandchild = svc().Create(As("olivia"), {.name = "Grandchild", .parent = sub->uuid});
+  ASSERT_FALSE(grandchild);
+  EXPECT_EQ(grandchild.error().code, ErrorCode::kFailedPrecondition);
+}
+
+TEST_F(CommunitiesTest, LeavingTheParentLeavesItsSubcommunities) {
+  Community parent = Make();
+  auto sub = *svc().Create(As("olivia"), {.name = "Sub", .parent = parent.uuid});
+  ASSERT_TRUE(svc().AddMembers(As("olivia"), sub.uuid, {"mike"}, Role::kMember));
+  ASSERT_TRUE(svc().RemoveMember(As("mike"), parent.uuid, As("mike").id));  // mike leaves
+  EXPECT_FALSE(svc().GetMember(As("olivia"), sub.uuid, As("mike").id));
+  EXPECT_EQ(svc().Get(As("olivia"), sub.uuid)->community.member_count, 1);
+}
+
+TEST_F(CommunitiesTest, RestrictedParentsHaveRestrictedSubcommunities) {
+  Community parent = Make(Visibility::kRestricted);
+  auto open = svc().Create(
+      As("olivia"), {.name = "Open sub", .visibility = Visibility::kPublic, .parent = parent.uuid});
+  ASSERT_FALSE(open);
+  EXPECT_EQ(open.error().field, "visibility");
+  EXPECT_EQ(open.error().accepted, std::vector<std::string>{"private"});
+
+  Community public_parent = Make();
+  ASSERT_TRUE(svc().Create(As("olivia"), {.name = "Open sub", .parent = public_parent.uuid}));
+  auto close =
+      svc().Update(As("olivia"), public_parent.uuid, {.visibility = Visibility::kRestricted});
+  ASSERT_FALSE(close);
+  EXPECT_EQ(close.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(svc().Get(As("olivia"), public_parent.uuid)->community.visibility, Visibility::kPublic);
+}
+
+TEST_F(CommunitiesTest, TrashForcesPrivateAndRestoreBringsBackVisibility) {
+  Community c = Make(Visibility::kModerated);
+  auto sub = *svc().Create(As("olivia"), {.name = "Sub", .parent = c.uuid});
+  auto trashed = svc().Trash(As("olivia"), c.uuid);
+  ASSERT_TRUE(trashed);
+  EXPECT_EQ(trashed->visibility, Visibility::kRestricted);
+  ASSERT_TRUE(trashed->trash);
+  EXPECT_EQ(trashed->trash->visibility_before, Visibility::kModerated);
+  // Gone from ordinary reads, for owners too; visible in the owner's trash.
+  EXPECT_EQ(svc().Get(As("olivia"), c.uuid).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(svc().Get(As("olivia"), sub.uuid).error().code, ErrorCode::kNotFound);
+  auto trash = svc().ListTrash(As("olivia"), "", 500);
+  ASSERT_TRUE(trash);
+  bool listed = std::any_of(trash->items.begin(), trash->items.end(),
+                            [&](auto& x) { return x.uuid == c.uuid; });
+  EXPECT_TRUE(listed);
+  // mike is a member, not an owner: the trash entry is not his to see or restore.
+  EXPECT_EQ(svc().Restore(As("mike"), c.uuid).error().code, ErrorCode::kNotFound);
+  // The subcommunity went with its parent and comes back with it.
+  EXPECT_EQ(svc().Restore(As("olivia"), sub.uuid).error().code, ErrorCode::kFailedPrecondition);
+  auto restored = svc().Restore(As("olivia"), c.uuid);
+  ASSERT_TRUE(restored);
+  EXPECT_EQ(restored->visibility, Visibility::kModerated);
+  EXPECT_FALSE(restored->trash);
+  EXPECT_EQ(svc().Get(As("olivia"), sub.uuid)->community.visibility, Visibility::kPublic);
+}
+
+TEST_F(CommunitiesTest, PurgeRemovesOnlyWhatIsDue) {
+  Community keep = Make();
+  Community due = Make();
+  ASSERT_TRUE(svc().Trash(As("olivia"), keep.uuid));
+  ASSERT_TRUE(svc().Trash(As("olivia"), due.uuid));
+  // Purging a live community is refused.
+  Community live = Make();
+  EXPECT_EQ(svc().Purge(As("olivia"), live.uuid).error().code, ErrorCode::kFailedPrecondition);
+  // 29 days from now nothing is due; 31 days from now both are.
+  EXPECT_EQ(*svc().PurgeExpired(NowMillis() + 29 * kMillisPerDay), 0);
+  ASSERT_TRUE(svc().Purge(As("olivia"), due.uuid));
+  EXPECT_EQ(svc().Restore(As("olivia"), due.uuid).error().code, ErrorCode::kNotFound);
+  EXPECT_GE(*svc().PurgeExpired(NowMillis() + 31 * kMillisPerDay), 1);
+  EXPECT_EQ(svc().Restore(admin_, keep.uuid).error().code, ErrorCode::kNotFound);
+}
+
+TEST_F(CommunitiesTest, RestrictedCommunityIsInvisibleToNonMembers) {
+  Community c = Make(Visibility::kRestricted, "Secret Project");
+  auto as_dave = svc().Get(As("dave"), c.uuid);
+  ASSERT_FALSE(as_dave);
+  EXPECT_EQ(as_dave.error().code, ErrorCode::kNotFound);
+  // Exactly the answer for a community that does not exist.
+  auto missing = svc().Get(As("dave"), CommunityUuid("00000000-0000-4000-8000-000000000000"));
+  EXPECT_EQ(as_dave.error().message, "community " + c.uuid.value() + " not found");
+  EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(svc().ListMembers(As("dave"), c.uuid, std::nullopt, "", 50).error().code,
+            ErrorCode::kNotFound);
+  EXPECT_EQ(svc().ListWidgets(As("dave"), c.uuid).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(svc().Update(As("dave"), c.uuid, {.name = "x"}).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(svc().AddMembers(As("dave"), c.uuid, {"dave"}, Role::kMember).error().code,
+            ErrorCode::kNotFound);
+  auto list = svc().List(As("dave"), {.name = "Secret Project"});
+  ASSERT_TRUE(list);
+  EXPECT_TRUE(list->items.empty());
+  EXPECT_TRUE(svc().Get(As("mike"), c.uuid));
+  EXPECT_TRUE(svc().Get(admin_, c.uuid));
+  EXPECT_EQ(svc().List(admin_, {.name = "Secret Project"})->items.size(), 1u);
+}
+
+TEST_F(CommunitiesTest, ListedRestrictedCommunityShowsOnlyItsListing) {
+  auto c = *svc().Create(
+      As("olivia"),
+      {.name = "Listed Secret", .visibility = Visibility::kRestricted, .list_when_private = true});
+  auto v = svc().Get(As("dave"), c.uuid);
+  ASSERT_TRUE(v);
+  EXPECT_FALSE(v->full);
+  EXPECT_TRUE(svc().ListMembers(As("dave"), c.uuid, Role::kOwner, "", 50));
+  EXPECT_EQ(svc().ListMembers(As("dave"), c.uuid, std::nullopt, "", 50).error().code,
+            ErrorCode::kNotFound);
+  EXPECT_EQ(svc().ListWidgets(As("dave"), c.uuid).error().code, ErrorCode::kNotFound);
+  auto list = svc().List(As("dave"), {.name = "Listed Secret"});
+  ASSERT_EQ(list->items.size(), 1u);
+  EXPECT_FALSE(list->items[0].full);
+}
+
+TEST_F(CommunitiesTest, KeysetPagingVisitsEveryCommunityOnce) {
+  for (int i = 0; i < 23; ++i) ASSERT_TRUE(svc().Create(As("nora"), {.name = "Paged"}));
+  std::set<std::string> seen;
+  std::string after;
+  int pages = 0;
+  while (true) {
+    auto page = svc().List(As("nora"), {.name = "Paged", .after = after, .limit = 10});
+    ASSERT_TRUE(page);
+    ++pages;
+    for (const auto& v : page->items) EXPECT_TRUE(seen.insert(v.community.uuid.value()).second);
+    if (!page->next) break;
+    after = *page->next;
+  }
+  EXPECT_EQ(seen.size(), 23u);
+  EXPECT_EQ(pages, 3);
+}
+
+TEST_F(CommunitiesTest, ListFiltersByVisibilityAndMember) {
+  Community pub = Make(Visibility::kPublic, "Filter Test");
+  Community priv = Make(Visibility::kRestricted, "Filter Test");
+  auto mine = svc().List(As("mike"), {.member = As("mike").id, .name = "Filter Test"});
+  EXPECT_EQ(mine->items.size(), 2u);
+  auto restricted =
+      svc().List(As("mike"), {.visibility = Visibility::kRestricted, .name = "Filter Test"});
+  ASSERT_EQ(restricted->items.size(), 1u);
+  EXPECT_EQ(restricted->items[0].community.uuid, priv.uuid);
+  // dave asking for mike's communities sees only the ones dave may see.
+  auto seen_by_dave = svc().List(As("dave"), {.member = As("mike").id, .name = "Filter Test"});
+  ASSERT_EQ(seen_by_dave->items.size(), 1u);
+  EXPECT_EQ(seen_by_dave->items[0].community.uuid, pub.uuid);
+}
+
+TEST_F(CommunitiesTest, OnlyOwnersAndAdministratorsChangeACommunity) {
+  Community c = Make();
+  EXPECT_EQ(svc().Update(As("mike"), c.uuid, {.name = "x"}).error().code,
+            ErrorCode::kPermissionDenied);
+  EXPECT_EQ(svc().Update(As("dave"), c.uuid, {.name = "x"}).error().code,
+            ErrorCode::kPermissionDenied);
+  EXPECT_EQ(svc().Trash(As("mike"), c.uuid).error().code, ErrorCode::kPermissionDenied);
+  EXPECT_EQ(svc().AddWidget(As("mike"), c.uuid, "Wiki", std::nullopt).error().code,
+            ErrorCode::kPermissionDenied);
+  EXPECT_TRUE(svc().Update(As("olivia"), c.uuid, {.name = "By owner"}));
+  EXPECT_TRUE(svc().Update(admin_, c.uuid, {.name = "By admin"}));
+}
+
+TEST_F(CommunitiesTest, AnyoneMayJoinAPublicCommunityButNotAModeratedOne) {
+  Community pub = Make(Visibility::kPublic);
+  Community mod = Make(Visibility::kModerated);
+  EXPECT_TRUE(svc().AddMembers(As("dave"), pub.uuid, {"dave"}, Role::kMember));
+  EXPECT_EQ(svc().AddMembers(As("dave"), mod.uuid, {"dave"}, Role::kMember).error().code,
+            ErrorCode::kPermissionDenied);
+  // Joining as an owner, or adding somebody else, is an owner's business.
+  EXPECT_EQ(svc().AddMembers(As("dave"), pub.uuid, {"nora"}, Role::kMember).error().code,
+            ErrorCode::kPermissionDenied);
+  auto twice = svc().AddMembers(As("olivia"), pub.uuid, {"dave"}, Role::kMember);
+  EXPECT_EQ(twice.error().code, ErrorCode::kAlreadyExists);
+}
+
+TEST_F(CommunitiesTest, AddingMembersIsAllOrNothing) {
+  Community c = Make();
+  auto r = svc().AddMembers(As("olivia"), c.uuid, {"nora", "nobody-here"}, Role::kMember);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kNotFound);
+  EXPECT_FALSE(svc().GetMember(As("olivia"), c.uuid, As("nora").id));
+  auto by_email =
+      svc().AddMembers(As("olivia"), c.uuid, {"NORA@example.com", "dave"}, Role::kMember);
+  ASSERT_TRUE(by_email) << by_email.error().ToString();
+  EXPECT_EQ(svc().Get(As("olivia"), c.uuid)->community.member_count, 4);
+}
+
+TEST_F(CommunitiesTest, WidgetRules) {
+  Community c = Make();
+  auto unknown = svc().AddWidget(As("olivia"), c.uuid, "blog", std::nullopt);
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().field, "widgetDefId");
+  EXPECT_NE(std::find(unknown.error().accepted.begin(), unknown.error().accepted.end(), "Blog"),
+            unknown.error().accepted.end());
+  auto wrong_place = svc().AddWidget(As("olivia"), c.uuid, "Blog", "col2statusposts");
+  EXPECT_EQ(wrong_place.error().field, "uiLocation");
+  EXPECT_TRUE(svc().AddWidget(As("olivia"), c.uuid, "Blog", "col2"));
+  EXPECT_EQ(svc().AddWidget(As("olivia"), c.uuid, "Blog", std::nullopt).error().code,
+            ErrorCode::kAlreadyExists);
+  auto widgets = *svc().ListWidgets(As("olivia"), c.uuid);
+  for (const auto& w : widgets) {
+    auto r = svc().RemoveWidget(As("olivia"), c.uuid, w.instance_id);
+    bool mandatory = w.widget_def_id == "Members" || w.widget_def_id == "RecentUpdates";
+    EXPECT_EQ(r.has_value(), !mandatory) << w.widget_def_id;
+  }
+  EXPECT_EQ(svc().ListWidgets(As("olivia"), c.uuid)->size(), 2u);
+}
+
+TEST_F(CommunitiesTest, BadValuesAreRejectedNamingTheField) {
+  struct Case {
+    CommunityDraft draft;
+    std::string field;
+  };
+  std::vector<Case> cases = {
+      {{.name = ""}, "name"},
+      {{.name = "   "}, "name"},
+      {{.name = "bell\x07"}, "name"},
+      {{.name = std::string(300, 'x')}, "name"},
+      {{.name = "ok", .handle = "Has Spaces"}, "handle"},
+      {{.name = "ok", .description = std::string("nul\0byte", 8)}, "description"},
+      {{.name = "ok", .tags = {"two words"}}, "tags"},
+      {{.name = "ok", .theme = "../../etc"}, "theme"},
+  };
+  for (const auto& c : cases) {
+    auto r = svc().Create(As("olivia"), c.draft);
+    ASSERT_FALSE(r) << c.field;
+    EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument) << c.field;
+    EXPECT_EQ(r.error().field, c.field);
+  }
+  EXPECT_EQ(ParseVisibility("restricted").error().accepted,
+            (std::vector<std::string>{"public", "publicInviteOnly", "private"}));
+  ASSERT_TRUE(svc().Create(As("olivia"), {.name = "Handled", .handle = "unique-handle"}));
+  auto taken = svc().Create(As("nora"), {.name = "Other", .handle = "unique-handle"});
+  EXPECT_EQ(taken.error().code, ErrorCode::kAlreadyExists);
+  EXPECT_EQ(taken.error().field, "handle");
+}
+
+TEST_F(CommunitiesTest, UserDirectoryRules) {
+  auto dup = svc().CreateUser(admin_, {"OLIVIA", "other@example.com", "Other", "password-x"});
+  EXPECT_EQ(dup.error().field, "login");
+  auto dup_email =
+      svc().CreateUser(admin_, {"olivia2", "Olivia@Example.com", "Other", "password-x"});
+  EXPECT_EQ(dup_email.error().field, "email");
+  EXPECT_EQ(svc().CreateUser(As("olivia"), {"x", "x@example.com", "X", "password-x"}).error().code,
+            ErrorCode::kPermissionDenied);
+  EXPECT_EQ(svc().CreateUser(admin_, {"short", "s@example.com", "S", "1234567"}).error().field,
+            "password");
+  EXPECT_TRUE(svc().Verify("olivia", "password-olivia"));
+  EXPECT_TRUE(svc().Verify("Olivia", "password-olivia"));  // logins are case-insensitive
+  EXPECT_EQ(svc().Verify("olivia", "password-olivib").error().code, ErrorCode::kUnauthenticated);
+  EXPECT_EQ(svc().Verify("nobody", "password").error().message, "invalid credentials");
+  EXPECT_EQ(svc().SetUserDisabled(admin_, admin_.id, true).error().code,
+            ErrorCode::kFailedPrecondition);
+  ASSERT_TRUE(svc().SetUserDisabled(admin_, As("dave").id, true));
+  EXPECT_EQ(svc().Verify("dave", "password-dave").error().message, "invalid credentials");
+  ASSERT_TRUE(svc().SetUserDisabled(admin_, As("dave").id, false));
+  EXPECT_TRUE(svc().Verify("dave", "password-dave"));
+}
+
+TEST(PopulateTest, SampleDataKeepsEveryRule) {
+  ASSERT_TRUE(InitSecrets());
+  auto db = FreshDatabase("populate");
+  auto report = Populate(*db, {.communities = 2000, .seed = 7});
+  ASSERT_TRUE(report) << report.error().ToString();
+  EXPECT_EQ(report->communities, 2000);
+  EXPECT_GT(report->subcommunities, 0);
+  auto lease = *db->Acquire();
+  auto count = [&](const char* sql) { return lease->QueryInt(sql)->value_or(-1); };
+  EXPECT_EQ(count("SELECT COUNT(*) FROM communities"), 2000);
+  // Every community has an owner and an accurate member count.
+  EXPECT_EQ(count("SELECT COUNT(*) FROM communities c WHERE NOT EXISTS (SELECT 1 FROM members m "
+                  "WHERE m.community_uuid = c.uuid AND m.role = 1)"),
+            0);
+  EXPECT_EQ(
+      count("SELECT COUNT(*) FROM communities c WHERE c.member_count <> (SELECT COUNT(*) FROM "
+            "members m WHERE m.community_uuid = c.uuid)"),
+      0);
+  // A subcommunity's members all belong to its parent, and a restricted parent's are restricted.
+  EXPECT_EQ(count("SELECT COUNT(*) FROM members m JOIN communities c ON c.uuid = m.community_uuid "
+                  "WHERE c.parent_uuid IS NOT NULL AND NOT EXISTS (SELECT 1 FROM members p WHERE "
+                  "p.community_uuid = c.parent_uuid AND p.user_id = m.user_id)"),
+            0);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM communities c JOIN communities p ON p.uuid = c.parent_uuid "
+                  "WHERE p.visibility = 'private' AND c.visibility <> 'private'"),
+            0);
+  // Every community has the mandatory widgets; some have thousands of members; some restricted.
+  EXPECT_EQ(count("SELECT COUNT(*) FROM communities c WHERE NOT EXISTS (SELECT 1 FROM widgets w "
+                  "WHERE w.community_uuid = c.uuid AND w.widget_def_id = 'Members')"),
+            0);
+  EXPECT_GT(count("SELECT COUNT(*) FROM communities WHERE visibility = 'private'"), 200);
+  EXPECT_GT(count("SELECT MAX(member_count) FROM communities"), 40);
+  // The indexes dropped for the load are back.
+  EXPECT_EQ(count("SELECT COUNT(*) FROM sqlite_master WHERE name = 'members_by_user'"), 1);
+  // Same seed, same data.
+  auto again = FreshDatabase("populate-again");
+  ASSERT_TRUE(Populate(*again, {.communities = 2000, .seed = 7}));
+  auto l2 = *again->Acquire();
+  auto digest = [](db::Connection& c) {
+    return *c.QueryInt(
+        "SELECT SUM(LENGTH(uuid) + member_count * 7 + LENGTH(name)) FROM communities");
+  };
+  EXPECT_EQ(digest(*lease), digest(*l2));
+  // A deployment with communities is not populated again.
+  auto twice = Populate(*db, {.communities = 10, .seed = 1});
+  ASSERT_FALSE(twice);
+  EXPECT_EQ(twice.error().code, ErrorCode::kFailedPrecondition);
+}
+
+}  // namespace
+}  // namespace concord::communities

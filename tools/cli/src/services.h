@@ -1,0 +1,25 @@
+#pragma once
+// Opening a deployment's services from its data directory: shared by `serve` and the offline
+// commands (`populate`), so that both migrate and initialize the databases the same way.
+
+#include <memory>
+
+#include "concord/communities/service.h"
+#include "concord/deployment/deployment.h"
+
+namespace concord::cli {
+
+struct OpenedServices {
+  deployment::Config config;
+  std::shared_ptr<db::Database> communities_db;
+  std::unique_ptr<communities::CommunitiesService> communities;
+};
+
+// Loads the configuration, opens and migrates every service database, and creates the first
+// administrator (writing <data-dir>/admin.credentials) if the user directory is empty.
+Result<OpenedServices> OpenServices(const deployment::DataDir& dir);
+
+// Sets up logging to stderr at `level` ("trace" ... "error").
+void InitLogging(const std::string& level);
+
+}  // namespace concord::cli
