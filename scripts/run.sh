@@ -19,7 +19,7 @@ Concord will serve http://$listen (stop it with Ctrl-C).
   Sample users user000000, user000001, ...: password in $data_dir/sample-users.credentials
   Try:
     curl -u "admin:\$(sed -n 's/^password=//p' $data_dir/admin.credentials)" \\
-         http://$listen/communities/api/communities?limit=5
+         "http://$listen/communities/api/communities?limit=5"
 
 MSG
 exec "$bin" serve --data-dir "$data_dir" --listen "$listen"
