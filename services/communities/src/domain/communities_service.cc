@@ -72,6 +72,14 @@ Result<CommunitiesService::Loaded> CommunitiesService::Load(Connection& c, const
   return l;
 }
 
+Result<CommunitiesService::Loaded> CommunitiesService::LoadToChange(Connection& c,
+                                                                    const Actor& actor,
+                                                                    const CommunityUuid& uuid) {
+  CONCORD_ASSIGN_OR_RETURN(Loaded l, Load(c, actor, uuid));
+  if (!l.can_manage) return l.full ? NotAllowedToChange(l.community) : CommunityNotFound(uuid);
+  return l;
+}
+
 Status CommunitiesService::Touch(Connection& c, Community& community, const Actor& actor) {
   community.version += 1;
   community.last_mod = std::max(NowMillis(), community.last_mod);
@@ -239,9 +247,8 @@ Result<Community> CommunitiesService::Update(const Actor& actor, const Community
     CONCORD_ASSIGN_OR_RETURN(p.theme, validation::Theme(*p.theme));
   }
   return options_.database->InTransaction(TxMode::kWrite, [&](Connection& c) -> Result<Community> {
-    CONCORD_ASSIGN_OR_RETURN(Loaded l, Load(c, actor, uuid));
+    CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadToChange(c, actor, uuid));
     Community& x = l.community;
-    if (!l.can_manage) return l.full ? NotAllowedToChange(x) : CommunityNotFound(uuid);
     if (p.expected_version && *p.expected_version != x.version) {
       return MakeError(
           ErrorCode::kAborted,
@@ -307,8 +314,7 @@ Result<Community> CommunitiesService::Update(const Actor& actor, const Community
 
 Result<Community> CommunitiesService::Trash(const Actor& actor, const CommunityUuid& uuid) {
   return options_.database->InTransaction(TxMode::kWrite, [&](Connection& c) -> Result<Community> {
-    CONCORD_ASSIGN_OR_RETURN(Loaded l, Load(c, actor, uuid));
-    if (!l.can_manage) return l.full ? NotAllowedToChange(l.community) : CommunityNotFound(uuid);
+    CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadToChange(c, actor, uuid));
     Millis now = NowMillis();
     auto trash = [&](Community& x, bool with_parent) -> Status {
       x.trash = TrashState{now, actor.id, x.visibility, with_parent};
@@ -516,8 +522,7 @@ Result<std::vector<Member>> CommunitiesService::AddMembers(const Actor& actor,
 Result<Member> CommunitiesService::SetRole(const Actor& actor, const CommunityUuid& uuid,
                                            const UserId& user, Role role) {
   return options_.database->InTransaction(TxMode::kWrite, [&](Connection& c) -> Result<Member> {
-    CONCORD_ASSIGN_OR_RETURN(Loaded l, Load(c, actor, uuid));
-    if (!l.can_manage) return l.full ? NotAllowedToChange(l.community) : CommunityNotFound(uuid);
+    CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadToChange(c, actor, uuid));
     CONCORD_ASSIGN_OR_RETURN(auto current, kCommunities.RoleOf(c, uuid, user));
     if (!current) {
       return NotFound(
@@ -619,8 +624,7 @@ Result<Widget> CommunitiesService::AddWidget(const Actor& actor, const Community
         {std::string(def->ui_location)});
   }
   return options_.database->InTransaction(TxMode::kWrite, [&](Connection& c) -> Result<Widget> {
-    CONCORD_ASSIGN_OR_RETURN(Loaded l, Load(c, actor, uuid));
-    if (!l.can_manage) return l.full ? NotAllowedToChange(l.community) : CommunityNotFound(uuid);
+    CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadToChange(c, actor, uuid));
     CONCORD_ASSIGN_OR_RETURN(auto widgets, kCommunities.Widgets(c, uuid));
     for (const auto& w : widgets) {
       if (w.widget_def_id == def_id) {
@@ -640,8 +644,7 @@ Result<Widget> CommunitiesService::AddWidget(const Actor& actor, const Community
 Status CommunitiesService::RemoveWidget(const Actor& actor, const CommunityUuid& uuid,
                                         const WidgetInstanceId& id) {
   return options_.database->InTransaction(TxMode::kWrite, [&](Connection& c) -> Status {
-    CONCORD_ASSIGN_OR_RETURN(Loaded l, Load(c, actor, uuid));
-    if (!l.can_manage) return l.full ? NotAllowedToChange(l.community) : CommunityNotFound(uuid);
+    CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadToChange(c, actor, uuid));
     CONCORD_ASSIGN_OR_RETURN(auto widgets, kCommunities.Widgets(c, uuid));
     auto it = std::find_if(widgets.begin(), widgets.end(),
                            [&](const Widget& w) { return w.instance_id == id; });

@@ -149,7 +149,10 @@ class CommunitiesService {
 
  private:
   struct Loaded;
+  // The community as `actor` may see it: kNotFound if invisible (or in the trash).
   Result<Loaded> Load(db::Connection& c, const Actor& actor, const CommunityUuid& uuid);
+  // The same, and kPermissionDenied unless `actor` is an owner or an administrator.
+  Result<Loaded> LoadToChange(db::Connection& c, const Actor& actor, const CommunityUuid& uuid);
   Result<User> ResolveUser(db::Connection& c, const std::string& ref);
   Status Touch(db::Connection& c, Community& community, const Actor& actor);
 
