@@ -418,3 +418,70 @@ TEST(CommunitiesLifecycleTest, PopulateThenServeSampleData) {
 
 }  // namespace
 }  // namespace concord
+
+namespace concord {
+namespace {
+
+TEST(SchedulerHttpTest, PauseSurvivesARestartAndForcedRunsPurgeTheTrash) {
+  testing::TempDir dir("scheduler-http");
+  { std::ofstream(dir.path() / "concord.toml") << "[communities]\ntrash_retention_days = 0\n"; }
+  testing::ConcordServer server(dir.path());
+  ASSERT_TRUE(server.Start());
+  auto admin = server.AdminClient();
+  const std::string task = "/communities/api/admin/scheduler/tasks/fullDelete";
+  auto details = admin.Get(task);
+  ASSERT_TRUE(details) << details.error().ToString();
+  EXPECT_EQ((*details)["status"], "SCHEDULED");
+  EXPECT_EQ((*details)["interval"], "0 0 3 ? * *");
+  EXPECT_TRUE((*details)["nextFireTime"].get<std::string>().ends_with("T03:00:00.000Z"));
+
+  auto paused = admin.Post(task + "/pause", json::object());
+  ASSERT_TRUE(paused);
+  EXPECT_EQ((*paused)["status"], "SUSPENDED");
+  EXPECT_TRUE((*paused)["nextFireTime"].is_null());
+  ASSERT_EQ(server.Stop(), 0);
+  ASSERT_TRUE(server.Start());
+  admin = server.AdminClient();
+  EXPECT_EQ((*admin.Get(task))["status"], "SUSPENDED");
+
+  // A forced run works while suspended: with retention 0, a trashed community is purged.
+  auto c = admin.Post("/communities/api/communities", {{"name", "Doomed"}});
+  std::string uuid = (*c)["uuid"];
+  ASSERT_TRUE(admin.Delete("/communities/api/communities/" + uuid));
+  auto ran = admin.Post(task + "/run?synchronous=true", json::object());
+  ASSERT_TRUE(ran) << ran.error().ToString();
+  EXPECT_EQ((*ran)["lastResult"], "ok");
+  auto gone = admin.Send("POST", "/communities/api/trash/" + uuid + "/restore", "");
+  EXPECT_EQ(gone->status, 404);
+
+  auto resumed = admin.Post(task + "/resume", json::object());
+  EXPECT_EQ((*resumed)["status"], "SCHEDULED");
+
+  auto unknown = admin.Send("GET", "/communities/api/admin/scheduler/tasks/FullDelete", "");
+  EXPECT_EQ(unknown->status, 400);
+  EXPECT_EQ(unknown->body["error"]["field"], "taskName");
+  EXPECT_EQ(unknown->body["error"]["accepted"], json({"fullDelete"}));
+  auto bad_flag = admin.Send("POST", task + "/run?synchronous=yes", "");
+  EXPECT_EQ(bad_flag->status, 400);
+
+  ASSERT_TRUE(admin.Post("/communities/api/users", {{"login", "plain"},
+                                                    {"email", "plain@example.com"},
+                                                    {"displayName", "Plain"},
+                                                    {"password", "plain-password"}}));
+  auto plain = server.Client("plain", "plain-password");
+  EXPECT_EQ(plain.Send("POST", task + "/pause", "")->status, 403);
+  EXPECT_EQ(plain.Send("GET", "/communities/api/admin/scheduler/tasks", "")->status, 403);
+}
+
+TEST(SchedulerHttpTest, AMalformedIntervalStopsTheServerWithAClearMessage) {
+  testing::TempDir dir("scheduler-bad");
+  std::ofstream(dir.path() / "concord.toml") << "[scheduler]\nfullDelete = \"0 0 3 * * *\"\n";
+  testing::ConcordServer server(dir.path());
+  auto started = server.Start();
+  ASSERT_FALSE(started);
+  EXPECT_NE(server.Log().find("fullDelete"), std::string::npos) << server.Log();
+  EXPECT_NE(server.Log().find("dayOfWeek must be '?'"), std::string::npos) << server.Log();
+}
+
+}  // namespace
+}  // namespace concord

@@ -48,7 +48,7 @@ Result<Config> LoadConfig(const DataDir& dir) {
                            fmt::format("{} is not valid TOML: {} (line {})", dir.Config().string(),
                                        e.description(), e.source().begin.line));
   }
-  const std::vector<std::string> sections = {"server", "communities"};
+  const std::vector<std::string> sections = {"server", "communities", "scheduler"};
   for (auto&& [key, node] : t) {
     if (std::find(sections.begin(), sections.end(), std::string(key.str())) == sections.end() ||
         !node.is_table()) {
@@ -71,6 +71,7 @@ Result<Config> LoadConfig(const DataDir& dir) {
   };
   CONCORD_RETURN_IF_ERROR(check_keys("server", {"listen", "threads", "log_level"}));
   CONCORD_RETURN_IF_ERROR(check_keys("communities", {"database", "trash_retention_days"}));
+  CONCORD_RETURN_IF_ERROR(check_keys("scheduler", {"fullDelete"}));
 
   auto get_string = [&](std::string_view path, std::string& out) -> Status {
     auto node = t.at_path(path);
@@ -97,6 +98,7 @@ Result<Config> LoadConfig(const DataDir& dir) {
   CONCORD_RETURN_IF_ERROR(get_string("communities.database", c.communities_database));
   CONCORD_RETURN_IF_ERROR(
       get_int("communities.trash_retention_days", c.trash_retention_days, 0, 3650));
+  CONCORD_RETURN_IF_ERROR(get_string("scheduler.fullDelete", c.full_delete_interval));
   const std::vector<std::string> levels = {"trace", "debug", "info", "warn", "error"};
   if (std::find(levels.begin(), levels.end(), c.log_level) == levels.end()) {
     return InvalidArgument("server.log_level", "unknown log level", levels);

@@ -19,6 +19,8 @@ Client::Client(ClientOptions options) : impl_(std::make_unique<Impl>(std::move(o
 }
 
 Client::~Client() = default;
+Client::Client(Client&&) noexcept = default;
+Client& Client::operator=(Client&&) noexcept = default;
 
 Result<ClientReply> Client::Send(std::string_view method, std::string_view path,
                                  std::string_view body, bool authenticate) {

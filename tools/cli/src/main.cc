@@ -16,6 +16,7 @@
 #include "concord/http/auth.h"
 #include "concord/http/client.h"
 #include "concord/http/server.h"
+#include "concord/scheduler/scheduler.h"
 #include "services.h"
 
 namespace concord::cli {
@@ -62,6 +63,18 @@ int Serve(const ServeFlags& flags) {
   auto authenticator = communities::MakeAuthenticator(communities);
   http::Server server({.threads = services->config.threads}, authenticator);
   communities::MountHttpApi(server, communities);
+  // The Communities scheduler (reference 5.1). fullDelete purges the trash.
+  auto tasks = scheduler::Scheduler::Create(
+      services->communities_db,
+      {{"fullDelete", services->config.full_delete_interval, [&communities]() -> Status {
+          CONCORD_ASSIGN_OR_RETURN(int64_t n, communities.PurgeExpired(NowMillis()));
+          if (n > 0) spdlog::info("fullDelete: purged {} communities from the trash", n);
+          return Ok();
+        }}});
+  if (!tasks) return Fail(tasks.error());
+  communities::MountSchedulerApi(server, **tasks);
+
+  // Everything that can fail at start-up comes before the server announces itself.
   auto port = server.Bind(address->first, address->second);
   if (!port) return Fail(port.error());
   std::string host =
@@ -70,7 +83,6 @@ int Serve(const ServeFlags& flags) {
   if (auto s = deployment::WriteServerInfo(dir, {url, ::getpid()}); !s) return Fail(s.error());
 
   std::mutex mu;
-  std::condition_variable stop_cv;
   bool stopping = false;
   std::thread signals([&] {
     int sig = 0;
@@ -80,22 +92,9 @@ int Serve(const ServeFlags& flags) {
       std::lock_guard l(mu);
       stopping = true;
     }
-    stop_cv.notify_all();
     server.Stop();
   });
-  // The trash's retention: purge what is due now, then every hour. (The scheduler with the
-  // reference's fullDelete task replaces this loop when it arrives.)
-  std::thread purger([&] {
-    std::unique_lock l(mu);
-    while (!stopping) {
-      l.unlock();
-      auto n = communities.PurgeExpired(NowMillis());
-      if (!n) spdlog::error("purging the trash failed: {}", n.error().message);
-      if (n && *n > 0) spdlog::info("purged {} communities from the trash", *n);
-      l.lock();
-      stop_cv.wait_for(l, std::chrono::hours(1), [&] { return stopping; });
-    }
-  });
+  (*tasks)->Start();
 
   spdlog::info("Concord is serving {} (data directory {})", url, dir.root.string());
   spdlog::info("log in as 'admin' with the password in {}", dir.Credentials().string());
@@ -112,9 +111,8 @@ int Serve(const ServeFlags& flags) {
       pthread_kill(signals.native_handle(), SIGTERM);
     }
   }
-  stop_cv.notify_all();
   signals.join();
-  purger.join();
+  (*tasks)->Stop();
   std::error_code ec;
   fs::remove(dir.ServerInfo(), ec);
   spdlog::info("stopped");

@@ -33,6 +33,8 @@ struct Config {
   std::string log_level = "info";
   std::string communities_database = "sqlite:communities.db";  // relative to the data dir
   int trash_retention_days = 30;
+  // [scheduler]: cron intervals of the Communities tasks (reference defaults).
+  std::string full_delete_interval = "0 0 3 ? * *";
 };
 
 // Reads <data-dir>/concord.toml; a missing file gives the defaults. kInvalidArgument naming

@@ -36,6 +36,8 @@ class Client {
  public:
   explicit Client(ClientOptions options);
   ~Client();
+  Client(Client&&) noexcept;
+  Client& operator=(Client&&) noexcept;
 
   Result<nlohmann::json> Get(std::string_view path);
   Result<nlohmann::json> Post(std::string_view path, const nlohmann::json& body);

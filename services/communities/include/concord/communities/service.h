@@ -28,6 +28,9 @@ namespace concord::http {
 class Server;
 class CachingAuthenticator;
 }  // namespace concord::http
+namespace concord::scheduler {
+class Scheduler;
+}  // namespace concord::scheduler
 
 namespace concord::communities {
 
@@ -162,6 +165,10 @@ class CommunitiesService {
 
 // Mounts the HTTP API (docs/http-api.md) under /communities/api on `server`.
 void MountHttpApi(http::Server& server, CommunitiesService& service);
+
+// Mounts the administrators' API of the Communities scheduler under
+// /communities/api/admin/scheduler (docs/http-api.md).
+void MountSchedulerApi(http::Server& server, scheduler::Scheduler& scheduler);
 
 // An Authenticator over the user directory, with a short cache of verified credentials; it
 // forgets them when the service reports a change.
