@@ -7,6 +7,7 @@
 #include "concord/communities/sample_data.h"
 #include "concord/communities/service.h"
 #include "concord/db/migration.h"
+#include "concord/lifecycle/events.h"
 
 namespace concord::communities {
 namespace {
@@ -439,6 +440,112 @@ TEST(PopulateTest, SampleDataKeepsEveryRule) {
   auto twice = Populate(*db, {.communities = 10, .seed = 1});
   ASSERT_FALSE(twice);
   EXPECT_EQ(twice.error().code, ErrorCode::kFailedPrecondition);
+}
+
+}  // namespace
+}  // namespace concord::communities
+
+namespace concord::communities {
+namespace {
+
+// Lifecycle events: which changes produce which events, for which applications.
+TEST(LifecycleEventsTest, EveryChangeQueuesItsEventForTheApplicationsThatShouldHearIt) {
+  ASSERT_TRUE(InitSecrets());
+  auto db = FreshDatabase("events");
+  int wakeups = 0;
+  CommunitiesService svc(
+      {.database = db,
+       .subscriptions = {.applications = {"Blog", "Files", "Forum", "StatusUpdates", "Activities"},
+                         .without_widget = {"Files", "Activities"}},
+       .events_committed = [&] { ++wakeups; }});
+  ASSERT_TRUE(svc.EnsureInitialAdmin([](const std::string&) { return Ok(); }));
+  Actor admin{svc.GetUser(Actor{UserId(), true}, "admin")->id, true};
+  auto u = svc.CreateUser(admin, {"erin", "erin@example.com", "Erin", "password-erin"});
+  ASSERT_TRUE(u);
+
+  auto lease = *db->Acquire();
+  // (event type, application) pairs queued since `after`, in order.
+  auto queued = [&](int64_t after) {
+    std::vector<std::string> out;
+    auto rows = lease->Query(
+        "SELECT event_type, remote_app_def_id FROM event_queue WHERE seq > $1 ORDER BY seq, "
+        "remote_app_def_id",
+        after);
+    while (*rows->Next()) out.push_back(rows->Text(0) + " " + rows->Text(1));
+    return out;
+  };
+  auto last_seq = [&] {
+    return lease->QueryInt("SELECT MAX(seq) FROM lifecycle_events")->value_or(0);
+  };
+
+  auto c = svc.Create(admin, {.name = "Evented"});
+  ASSERT_TRUE(c);
+  EXPECT_EQ(queued(0), (std::vector<std::string>{"remote.app.added Files", "remote.app.added Forum",
+                                                 "remote.app.added StatusUpdates"}));
+  int64_t seq = last_seq();
+  ASSERT_TRUE(svc.AddWidget(admin, c->uuid, "Blog", std::nullopt));
+  ASSERT_TRUE(svc.AddWidget(admin, c->uuid, "Wiki", std::nullopt));  // not subscribed here
+  EXPECT_EQ(queued(seq), std::vector<std::string>{"remote.app.added Blog"});
+  seq = last_seq();
+  ASSERT_TRUE(
+      svc.Update(admin, c->uuid, {.name = "Renamed", .visibility = Visibility::kRestricted}));
+  // Activities has no widget but keeps community shares: it hears community events too.
+  EXPECT_EQ(queued(seq),
+            (std::vector<std::string>{
+                "community.visibility.changed Activities", "community.visibility.changed Blog",
+                "community.visibility.changed Files", "community.visibility.changed Forum",
+                "community.visibility.changed StatusUpdates", "community.updated Activities",
+                "community.updated Blog", "community.updated Files", "community.updated Forum",
+                "community.updated StatusUpdates"}));
+  seq = last_seq();
+  ASSERT_TRUE(svc.AddMembers(admin, c->uuid, {"erin"}, Role::kMember));
+  ASSERT_TRUE(svc.SetRole(admin, c->uuid, u->id, Role::kOwner));
+  ASSERT_TRUE(svc.RemoveMember(admin, c->uuid, u->id));
+  auto member_events = queued(seq);
+  ASSERT_EQ(member_events.size(), 15u);
+  EXPECT_EQ(member_events[0], "community.members.added Activities");
+  EXPECT_EQ(member_events[5], "community.members.modified Activities");
+  EXPECT_EQ(member_events[10], "community.members.removed Activities");
+
+  // The payload is the full state after the change. (An open cursor keeps its connection's
+  // read snapshot, so it is closed before the next queries.)
+  std::string text;
+  {
+    auto payload = lease->Query(
+        "SELECT payload FROM lifecycle_events WHERE event_type = "
+        "'community.members.modified'");
+    ASSERT_TRUE(*payload->Next());
+    text = payload->Text(0);
+  }
+  auto event = lifecycle::EventFromJson(nlohmann::json::parse(text));
+  ASSERT_TRUE(event);
+  EXPECT_EQ(event->community.name, "Renamed");
+  EXPECT_EQ(event->community.visibility, "private");
+  EXPECT_EQ(event->community.owners.size(), 2u);
+  EXPECT_EQ(event->community.version, svc.Get(admin, c->uuid)->community.version - 1);
+
+  seq = last_seq();
+  auto widgets = *svc.ListWidgets(admin, c->uuid);
+  for (const auto& w : widgets) {
+    if (w.widget_def_id == "Blog") {
+      ASSERT_TRUE(svc.RemoveWidget(admin, c->uuid, w.instance_id));
+    }
+  }
+  EXPECT_EQ(queued(seq), std::vector<std::string>{"remote.app.removed Blog"});
+  seq = last_seq();
+  ASSERT_TRUE(svc.Trash(admin, c->uuid));
+  ASSERT_TRUE(svc.Purge(admin, c->uuid));
+  auto end_events = queued(seq);
+  // Blog's widget is gone: Activities, Files, Forum and StatusUpdates hear each of the two.
+  ASSERT_EQ(end_events.size(), 8u);
+  EXPECT_EQ(end_events[0], "community.visibility.changed Activities");
+  EXPECT_EQ(end_events[4], "community.prepare.delete Activities");
+  EXPECT_GT(wakeups, 5);
+  // A change that does nothing produces no event.
+  auto d = *svc.Create(admin, {.name = "Quiet"});
+  seq = last_seq();
+  ASSERT_TRUE(svc.Update(admin, d.uuid, {.name = "Quiet"}));
+  EXPECT_TRUE(queued(seq).empty());
 }
 
 }  // namespace

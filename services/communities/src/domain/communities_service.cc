@@ -5,17 +5,23 @@
 
 #include "concord/base/secrets.h"
 #include "concord/communities/service.h"
+#include "concord/lifecycle/events.h"
 #include "concord/lifecycle/widgets.h"
 #include "domain/validation.h"
 #include "store/community_store.h"
+#include "store/event_store.h"
 
 namespace concord::communities {
 namespace {
 
 const store::CommunityStore kCommunities;
 const store::UserStore kUsers;
+const store::EventStore kEvents;
+// The actor of changes the system makes on its own (the trash's retention).
+const Actor kSystem{UserId("system"), true};
 using db::Connection;
 using db::TxMode;
+using lifecycle::EventType;
 
 std::unexpected<Error> CommunityNotFound(const CommunityUuid& uuid) {
   return NotFound(fmt::format("community {} not found", uuid.value()));
@@ -48,6 +54,65 @@ struct CommunitiesService::Loaded {
 };
 
 CommunitiesService::CommunitiesService(ServiceOptions options) : options_(std::move(options)) {}
+
+// A write transaction; wakes the event dispatcher once it has committed.
+template <typename F>
+auto CommunitiesService::Write(F&& fn) {
+  auto result = options_.database->InTransaction(TxMode::kWrite, std::forward<F>(fn));
+  if (result && options_.events_committed) options_.events_committed();
+  return result;
+}
+
+Status CommunitiesService::Publish(Connection& c, EventType type, const Community& x,
+                                   const Actor& actor, const Widget* widget) {
+  const auto& subs = options_.subscriptions;
+  auto subscribed = [&](const std::string& app) {
+    return std::find(subs.applications.begin(), subs.applications.end(), app) !=
+           subs.applications.end();
+  };
+  std::vector<std::string> apps;
+  if (widget) {
+    const auto* def = lifecycle::FindWidgetDef(widget->widget_def_id);
+    if (def && def->remote && subscribed(widget->widget_def_id))
+      apps.push_back(widget->widget_def_id);
+  } else {
+    CONCORD_ASSIGN_OR_RETURN(auto widgets, kCommunities.Widgets(c, x.uuid));
+    for (const auto& w : widgets) {
+      const auto* def = lifecycle::FindWidgetDef(w.widget_def_id);
+      if (def && def->remote && subscribed(w.widget_def_id)) apps.push_back(w.widget_def_id);
+    }
+    for (const auto& app : subs.without_widget) {
+      if (subscribed(app) && std::find(apps.begin(), apps.end(), app) == apps.end())
+        apps.push_back(app);
+    }
+  }
+  if (apps.empty()) return Ok();
+  lifecycle::LifecycleEvent e;
+  e.id = EventId(NewUuid());
+  e.type = type;
+  e.created = NowMillis();
+  e.actor = actor.id;
+  e.community.uuid = x.uuid;
+  e.community.name = x.name;
+  e.community.visibility = std::string(VisibilityName(x.visibility));
+  e.community.list_when_private = x.list_when_private;
+  e.community.theme = x.theme;
+  e.community.owners_approve_content = x.owners_approve_content;
+  e.community.viewers_flag_content = x.viewers_flag_content;
+  e.community.in_trash = x.trash.has_value();
+  e.community.version = x.version;
+  CONCORD_ASSIGN_OR_RETURN(auto members,
+                           kCommunities.Members(c, x.uuid, std::nullopt, "", 1 << 30));
+  for (const auto& m : members) {
+    (m.role == Role::kOwner ? e.community.owners : e.community.members).push_back(m.user);
+  }
+  if (widget) {
+    e.widget = lifecycle::WidgetRef{widget->instance_id, widget->widget_def_id,
+                                    widget->remote_resource_id};
+  }
+  CONCORD_RETURN_IF_ERROR(kEvents.Append(c, e, apps));
+  return Ok();
+}
 
 Result<CommunitiesService::Loaded> CommunitiesService::Load(Connection& c, const Actor& actor,
                                                             const CommunityUuid& uuid) {
@@ -117,7 +182,7 @@ Result<Community> CommunitiesService::Create(const Actor& actor, CommunityDraft 
   if (d.owner && !actor.admin) {
     return PermissionDenied("only administrators can name another user as the first owner");
   }
-  return options_.database->InTransaction(TxMode::kWrite, [&](Connection& c) -> Result<Community> {
+  return Write([&](Connection& c) -> Result<Community> {
     User owner;
     if (d.owner) {
       CONCORD_ASSIGN_OR_RETURN(owner, ResolveUser(c, *d.owner));
@@ -185,9 +250,12 @@ Result<Community> CommunitiesService::Create(const Actor& actor, CommunityDraft 
     CONCORD_RETURN_IF_ERROR(kCommunities.InsertMember(c, x.uuid, owner.id, Role::kOwner, now));
     for (const auto& def : lifecycle::AllWidgetDefs()) {
       if (!def.in_new_communities) continue;
-      CONCORD_RETURN_IF_ERROR(kCommunities.InsertWidget(
-          c, Widget{WidgetInstanceId(NewUuid()), x.uuid, std::string(def.def_id), std::nullopt,
-                    std::string(def.ui_location), now}));
+      Widget w{WidgetInstanceId(NewUuid()),  x.uuid, std::string(def.def_id), std::nullopt,
+               std::string(def.ui_location), now};
+      CONCORD_RETURN_IF_ERROR(kCommunities.InsertWidget(c, w));
+      if (def.remote) {
+        CONCORD_RETURN_IF_ERROR(Publish(c, EventType::kRemoteAppAdded, x, actor, &w));
+      }
     }
     return x;
   });
@@ -246,7 +314,7 @@ Result<Community> CommunitiesService::Update(const Actor& actor, const Community
   if (p.theme) {
     CONCORD_ASSIGN_OR_RETURN(p.theme, validation::Theme(*p.theme));
   }
-  return options_.database->InTransaction(TxMode::kWrite, [&](Connection& c) -> Result<Community> {
+  return Write([&](Connection& c) -> Result<Community> {
     CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadToChange(c, actor, uuid));
     Community& x = l.community;
     if (p.expected_version && *p.expected_version != x.version) {
@@ -307,19 +375,30 @@ Result<Community> CommunitiesService::Update(const Actor& actor, const Community
                    x.list_when_private != before.list_when_private || x.theme != before.theme ||
                    x.owners_approve_content != before.owners_approve_content ||
                    x.viewers_flag_content != before.viewers_flag_content;
-    if (changed) CONCORD_RETURN_IF_ERROR(Touch(c, x, actor));
+    if (!changed) return x;
+    CONCORD_RETURN_IF_ERROR(Touch(c, x, actor));
+    if (x.visibility != before.visibility) {
+      CONCORD_RETURN_IF_ERROR(Publish(c, EventType::kVisibilityChanged, x, actor));
+    }
+    bool others = x.name != before.name || x.description != before.description ||
+                  x.tags != before.tags || x.list_when_private != before.list_when_private ||
+                  x.theme != before.theme || x.handle != before.handle ||
+                  x.owners_approve_content != before.owners_approve_content ||
+                  x.viewers_flag_content != before.viewers_flag_content;
+    if (others) CONCORD_RETURN_IF_ERROR(Publish(c, EventType::kCommunityUpdated, x, actor));
     return x;
   });
 }
 
 Result<Community> CommunitiesService::Trash(const Actor& actor, const CommunityUuid& uuid) {
-  return options_.database->InTransaction(TxMode::kWrite, [&](Connection& c) -> Result<Community> {
+  return Write([&](Connection& c) -> Result<Community> {
     CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadToChange(c, actor, uuid));
     Millis now = NowMillis();
     auto trash = [&](Community& x, bool with_parent) -> Status {
       x.trash = TrashState{now, actor.id, x.visibility, with_parent};
       x.visibility = Visibility::kRestricted;  // as the reference: the trash forces private
-      return Touch(c, x, actor);
+      CONCORD_RETURN_IF_ERROR(Touch(c, x, actor));
+      return Publish(c, EventType::kVisibilityChanged, x, actor);
     };
     CONCORD_RETURN_IF_ERROR(trash(l.community, false));
     CONCORD_ASSIGN_OR_RETURN(auto subs, kCommunities.Subcommunities(c, uuid));
@@ -369,16 +448,25 @@ Result<Community> LoadTrashed(Connection& c, const Actor& actor, const Community
   return *found;
 }
 
-Status PurgeTree(Connection& c, const CommunityUuid& uuid) {
-  CONCORD_ASSIGN_OR_RETURN(auto subs, kCommunities.Subcommunities(c, uuid));
-  for (const auto& s : subs) CONCORD_RETURN_IF_ERROR(kCommunities.Delete(c, s));
-  return kCommunities.Delete(c, uuid);
-}
-
 }  // namespace
 
+// Purges a community and its subcommunities, telling each application first
+// (community.prepare.delete), as the reference does when the trash is emptied.
+Status CommunitiesService::PurgeTree(Connection& c, const CommunityUuid& uuid, const Actor& actor) {
+  CONCORD_ASSIGN_OR_RETURN(auto subs, kCommunities.Subcommunities(c, uuid));
+  subs.push_back(uuid);
+  for (const auto& s : subs) {
+    CONCORD_ASSIGN_OR_RETURN(auto x, kCommunities.Find(c, s));
+    if (!x) continue;
+    x->version += 1;  // the deletion is a change too: applications see a newer state
+    CONCORD_RETURN_IF_ERROR(Publish(c, EventType::kPrepareDelete, *x, actor));
+    CONCORD_RETURN_IF_ERROR(kCommunities.Delete(c, s));
+  }
+  return Ok();
+}
+
 Result<Community> CommunitiesService::Restore(const Actor& actor, const CommunityUuid& uuid) {
-  return options_.database->InTransaction(TxMode::kWrite, [&](Connection& c) -> Result<Community> {
+  return Write([&](Connection& c) -> Result<Community> {
     CONCORD_ASSIGN_OR_RETURN(Community x, LoadTrashed(c, actor, uuid));
     if (x.trash->with_parent) {
       return FailedPrecondition(
@@ -395,7 +483,8 @@ Result<Community> CommunitiesService::Restore(const Actor& actor, const Communit
     auto restore = [&](Community& y) -> Status {
       y.visibility = y.trash->visibility_before;
       y.trash.reset();
-      return Touch(c, y, actor);
+      CONCORD_RETURN_IF_ERROR(Touch(c, y, actor));
+      return Publish(c, EventType::kVisibilityChanged, y, actor);
     };
     CONCORD_RETURN_IF_ERROR(restore(x));
     CONCORD_ASSIGN_OR_RETURN(auto subs, kCommunities.Subcommunities(c, uuid));
@@ -408,13 +497,13 @@ Result<Community> CommunitiesService::Restore(const Actor& actor, const Communit
 }
 
 Status CommunitiesService::Purge(const Actor& actor, const CommunityUuid& uuid) {
-  return options_.database->InTransaction(TxMode::kWrite, [&](Connection& c) -> Status {
+  return Write([&](Connection& c) -> Status {
     CONCORD_ASSIGN_OR_RETURN(Community x, LoadTrashed(c, actor, uuid));
     if (x.trash->with_parent) {
       return FailedPrecondition(fmt::format(
           "community {} went to the trash with its parent; purge the parent", uuid.value()));
     }
-    return PurgeTree(c, uuid);
+    return PurgeTree(c, uuid, actor);
   });
 }
 
@@ -422,13 +511,13 @@ Result<int64_t> CommunitiesService::PurgeExpired(Millis now) {
   Millis before = now - static_cast<Millis>(options_.trash_retention_days) * kMillisPerDay;
   int64_t purged = 0;
   while (true) {
-    CONCORD_ASSIGN_OR_RETURN(
-        int64_t n,
-        options_.database->InTransaction(TxMode::kWrite, [&](Connection& c) -> Result<int64_t> {
-          CONCORD_ASSIGN_OR_RETURN(auto due, kCommunities.TrashedBefore(c, before, 100));
-          for (const auto& u : due) CONCORD_RETURN_IF_ERROR(PurgeTree(c, u));
-          return static_cast<int64_t>(due.size());
-        }));
+    CONCORD_ASSIGN_OR_RETURN(int64_t n, Write([&](Connection& c) -> Result<int64_t> {
+                               CONCORD_ASSIGN_OR_RETURN(auto due,
+                                                        kCommunities.TrashedBefore(c, before, 100));
+                               for (const auto& u : due)
+                                 CONCORD_RETURN_IF_ERROR(PurgeTree(c, u, kSystem));
+                               return static_cast<int64_t>(due.size());
+                             }));
     purged += n;
     if (n < 100) return purged;
   }
@@ -515,13 +604,14 @@ Result<std::vector<Member>> CommunitiesService::AddMembers(const Actor& actor,
         }
         x.member_count += static_cast<int64_t>(added.size());
         CONCORD_RETURN_IF_ERROR(Touch(c, x, actor));
+        CONCORD_RETURN_IF_ERROR(Publish(c, EventType::kMembersAdded, x, actor));
         return added;
       });
 }
 
 Result<Member> CommunitiesService::SetRole(const Actor& actor, const CommunityUuid& uuid,
                                            const UserId& user, Role role) {
-  return options_.database->InTransaction(TxMode::kWrite, [&](Connection& c) -> Result<Member> {
+  return Write([&](Connection& c) -> Result<Member> {
     CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadToChange(c, actor, uuid));
     CONCORD_ASSIGN_OR_RETURN(auto current, kCommunities.RoleOf(c, uuid, user));
     if (!current) {
@@ -541,13 +631,14 @@ Result<Member> CommunitiesService::SetRole(const Actor& actor, const CommunityUu
     }
     CONCORD_RETURN_IF_ERROR(kCommunities.UpdateRole(c, uuid, user, role));
     CONCORD_RETURN_IF_ERROR(Touch(c, l.community, actor));
+    CONCORD_RETURN_IF_ERROR(Publish(c, EventType::kMembersModified, l.community, actor));
     return m;
   });
 }
 
 Status CommunitiesService::RemoveMember(const Actor& actor, const CommunityUuid& uuid,
                                         const UserId& user) {
-  return options_.database->InTransaction(TxMode::kWrite, [&](Connection& c) -> Status {
+  return Write([&](Connection& c) -> Status {
     CONCORD_ASSIGN_OR_RETURN(Loaded l, Load(c, actor, uuid));
     bool leaving = user == actor.id;
     if (!l.can_manage && !(leaving && l.role)) {
@@ -587,10 +678,12 @@ Status CommunitiesService::RemoveMember(const Actor& actor, const CommunityUuid&
       CONCORD_RETURN_IF_ERROR(kCommunities.DeleteMember(c, s, user));
       sub->member_count -= 1;
       CONCORD_RETURN_IF_ERROR(Touch(c, *sub, actor));
+      CONCORD_RETURN_IF_ERROR(Publish(c, EventType::kMembersRemoved, *sub, actor));
     }
     CONCORD_RETURN_IF_ERROR(kCommunities.DeleteMember(c, uuid, user));
     l.community.member_count -= 1;
-    return Touch(c, l.community, actor);
+    CONCORD_RETURN_IF_ERROR(Touch(c, l.community, actor));
+    return Publish(c, EventType::kMembersRemoved, l.community, actor);
   });
 }
 
@@ -623,7 +716,7 @@ Result<Widget> CommunitiesService::AddWidget(const Actor& actor, const Community
         fmt::format("the {} widget goes in uiLocation '{}'", def_id, def->ui_location),
         {std::string(def->ui_location)});
   }
-  return options_.database->InTransaction(TxMode::kWrite, [&](Connection& c) -> Result<Widget> {
+  return Write([&](Connection& c) -> Result<Widget> {
     CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadToChange(c, actor, uuid));
     CONCORD_ASSIGN_OR_RETURN(auto widgets, kCommunities.Widgets(c, uuid));
     for (const auto& w : widgets) {
@@ -637,13 +730,15 @@ Result<Widget> CommunitiesService::AddWidget(const Actor& actor, const Community
              std::string(def->ui_location), NowMillis()};
     CONCORD_RETURN_IF_ERROR(kCommunities.InsertWidget(c, w));
     CONCORD_RETURN_IF_ERROR(Touch(c, l.community, actor));
+    if (def->remote)
+      CONCORD_RETURN_IF_ERROR(Publish(c, EventType::kRemoteAppAdded, l.community, actor, &w));
     return w;
   });
 }
 
 Status CommunitiesService::RemoveWidget(const Actor& actor, const CommunityUuid& uuid,
                                         const WidgetInstanceId& id) {
-  return options_.database->InTransaction(TxMode::kWrite, [&](Connection& c) -> Status {
+  return Write([&](Connection& c) -> Status {
     CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadToChange(c, actor, uuid));
     CONCORD_ASSIGN_OR_RETURN(auto widgets, kCommunities.Widgets(c, uuid));
     auto it = std::find_if(widgets.begin(), widgets.end(),
@@ -657,7 +752,11 @@ Status CommunitiesService::RemoveWidget(const Actor& actor, const CommunityUuid&
       return FailedPrecondition(fmt::format("the {} widget cannot be removed", it->widget_def_id));
     }
     CONCORD_RETURN_IF_ERROR(kCommunities.DeleteWidget(c, id));
-    return Touch(c, l.community, actor);
+    CONCORD_RETURN_IF_ERROR(Touch(c, l.community, actor));
+    if (def && def->remote) {
+      CONCORD_RETURN_IF_ERROR(Publish(c, EventType::kRemoteAppRemoved, l.community, actor, &*it));
+    }
+    return Ok();
   });
 }
 
@@ -671,7 +770,7 @@ Result<User> CommunitiesService::CreateUser(const Actor& actor, NewUser n) {
   CONCORD_ASSIGN_OR_RETURN(n.display_name, validation::Name(n.display_name, "displayName"));
   CONCORD_RETURN_IF_ERROR(validation::Password(n.password));
   CONCORD_ASSIGN_OR_RETURN(std::string hash, HashPassword(n.password));
-  return options_.database->InTransaction(TxMode::kWrite, [&](Connection& c) -> Result<User> {
+  return Write([&](Connection& c) -> Result<User> {
     CONCORD_ASSIGN_OR_RETURN(auto by_login, kUsers.FindByLogin(c, n.login));
     if (by_login) {
       return std::unexpected(Error{
@@ -708,7 +807,7 @@ Result<User> CommunitiesService::SetUserDisabled(const Actor& actor, const UserI
   if (disabled && id == actor.id) {
     return FailedPrecondition("you cannot disable your own account");
   }
-  auto r = options_.database->InTransaction(TxMode::kWrite, [&](Connection& c) -> Result<User> {
+  auto r = Write([&](Connection& c) -> Result<User> {
     CONCORD_ASSIGN_OR_RETURN(User u, ResolveUser(c, id.value()));
     CONCORD_RETURN_IF_ERROR(kUsers.SetDisabled(c, u.id, disabled));
     u.disabled = disabled;
@@ -737,7 +836,7 @@ Result<bool> CommunitiesService::EnsureInitialAdmin(
     const std::function<Status(const std::string&)>& persist) {
   std::string password = RandomPassword(24);
   CONCORD_ASSIGN_OR_RETURN(std::string hash, HashPassword(password));
-  return options_.database->InTransaction(TxMode::kWrite, [&](Connection& c) -> Result<bool> {
+  return Write([&](Connection& c) -> Result<bool> {
     CONCORD_ASSIGN_OR_RETURN(int64_t count, kUsers.Count(c));
     if (count > 0) return false;
     User u{UserId(NewUuid()), "admin", "admin@localhost", "Administrator", true, false,

@@ -23,6 +23,7 @@
 #include "concord/communities/model.h"
 #include "concord/db/database.h"
 #include "concord/db/migration.h"
+#include "concord/lifecycle/events.h"
 
 namespace concord::http {
 class Server;
@@ -82,9 +83,21 @@ struct NewUser {
   bool admin = false;
 };
 
+// Which remote applications hear lifecycle events (the reference's widgets-config
+// <lifecycle> blocks): every application listed here receives the events of communities that
+// have its widget; those in `without_widget` also receive community events (not widget events)
+// of communities without it (Files and Activities keep shares with such communities).
+struct Subscriptions {
+  std::vector<std::string> applications;  // remoteAppDefIds
+  std::vector<std::string> without_widget;
+};
+
 struct ServiceOptions {
   std::shared_ptr<db::Database> database;
   int trash_retention_days = 30;
+  Subscriptions subscriptions;
+  // Called after a transaction that wrote lifecycle events has committed (wakes the dispatcher).
+  std::function<void()> events_committed;
 };
 
 class CommunitiesService {
@@ -157,6 +170,13 @@ class CommunitiesService {
   // The same, and kPermissionDenied unless `actor` is an owner or an administrator.
   Result<Loaded> LoadToChange(db::Connection& c, const Actor& actor, const CommunityUuid& uuid);
   Result<User> ResolveUser(db::Connection& c, const std::string& ref);
+  // Records a lifecycle event about `community` (in its current state) for every subscribed
+  // application that should hear it; `widget` for widget events.
+  Status Publish(db::Connection& c, lifecycle::EventType type, const Community& community,
+                 const Actor& actor, const Widget* widget = nullptr);
+  Status PurgeTree(db::Connection& c, const CommunityUuid& uuid, const Actor& actor);
+  template <typename F>
+  auto Write(F&& fn);
   Status Touch(db::Connection& c, Community& community, const Actor& actor);
 
   ServiceOptions options_;

@@ -1,0 +1,78 @@
+#include "store/event_store.h"
+
+namespace concord::communities::store {
+
+Result<int64_t> EventStore::Append(db::Connection& c, lifecycle::LifecycleEvent& e,
+                                   const std::vector<std::string>& apps) const {
+  // The write transaction serializes writers, so MAX + 1 is race-free.
+  CONCORD_ASSIGN_OR_RETURN(auto max, c.QueryInt("SELECT MAX(seq) FROM lifecycle_events"));
+  e.seq = max.value_or(0) + 1;
+  std::string type(lifecycle::EventTypeName(e.type));
+  CONCORD_RETURN_IF_ERROR(c.Execute(
+      "INSERT INTO lifecycle_events (seq, event_id, event_type, community_uuid, created, payload) "
+      "VALUES ($1, $2, $3, $4, $5, $6)",
+      e.seq, e.id, type, e.community.uuid, e.created, lifecycle::ToJson(e).dump()));
+  for (const auto& app : apps) {
+    CONCORD_RETURN_IF_ERROR(c.Execute(
+        "INSERT INTO event_queue (seq, remote_app_def_id, community_uuid, event_type, state, "
+        "inserted) "
+        "VALUES ($1, $2, $3, $4, CASE WHEN EXISTS (SELECT 1 FROM event_queue WHERE "
+        "remote_app_def_id = $2 AND community_uuid = $3 AND state = 'queued') THEN 'queued' "
+        "ELSE 'pending' END, $5)",
+        e.seq, app, e.community.uuid, type, e.created));
+  }
+  return e.seq;
+}
+
+Result<std::vector<QueuedDelivery>> EventStore::Deliveries(db::Connection& c,
+                                                           const std::string& app,
+                                                           const std::string& state,
+                                                           int64_t after_seq, int limit) const {
+  CONCORD_ASSIGN_OR_RETURN(
+      db::Rows rows,
+      c.Query(
+          "SELECT q.seq, q.remote_app_def_id, q.community_uuid, q.event_type, e.event_id, q.state, "
+          "q.attempts, q.last_error, q.inserted, e.payload FROM event_queue q "
+          "JOIN lifecycle_events e ON e.seq = q.seq WHERE q.remote_app_def_id = $1 "
+          "AND q.state = $2 AND q.seq > $3 ORDER BY q.seq LIMIT $4",
+          app, state, after_seq, limit));
+  std::vector<QueuedDelivery> out;
+  while (true) {
+    CONCORD_ASSIGN_OR_RETURN(bool has, rows.Next());
+    if (!has) break;
+    out.push_back(QueuedDelivery{rows.Int(0), rows.Text(1), CommunityUuid(rows.Text(2)),
+                                 rows.Text(3), EventId(rows.Text(4)), rows.Text(5), rows.Int(6),
+                                 rows.OptText(7), rows.Int(8), rows.Text(9)});
+  }
+  return out;
+}
+
+Status EventStore::Delivered(db::Connection& c, int64_t seq, const std::string& app) const {
+  CONCORD_RETURN_IF_ERROR(
+      c.Execute("DELETE FROM event_queue WHERE seq = $1 AND remote_app_def_id = $2", seq, app));
+  return Ok();
+}
+
+Status EventStore::Failed(db::Connection& c, int64_t seq, const std::string& app,
+                          const CommunityUuid& community, const std::string& error,
+                          Millis now) const {
+  CONCORD_RETURN_IF_ERROR(c.Execute(
+      "UPDATE event_queue SET state = 'queued', attempts = attempts + 1, last_error = $3, "
+      "last_attempt = $4 WHERE seq = $1 AND remote_app_def_id = $2",
+      seq, app, error.substr(0, 1000), now));
+  CONCORD_RETURN_IF_ERROR(
+      c.Execute("UPDATE event_queue SET state = 'queued' WHERE remote_app_def_id = $1 AND "
+                "community_uuid = $2 "
+                "AND state = 'pending' AND seq > $3",
+                app, community, seq));
+  return Ok();
+}
+
+Result<int64_t> EventStore::TrimLog(db::Connection& c, Millis before) const {
+  return c.Execute(
+      "DELETE FROM lifecycle_events WHERE created < $1 AND NOT EXISTS "
+      "(SELECT 1 FROM event_queue q WHERE q.seq = lifecycle_events.seq)",
+      before);
+}
+
+}  // namespace concord::communities::store

@@ -1,0 +1,47 @@
+#pragma once
+// SQL of the lifecycle event log and the delivery queue.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "concord/db/database.h"
+#include "concord/lifecycle/events.h"
+
+namespace concord::communities::store {
+
+struct QueuedDelivery {
+  int64_t seq = 0;
+  std::string remote_app_def_id;
+  CommunityUuid community;
+  std::string event_type;
+  EventId event_id;
+  std::string state;  // pending | queued
+  int64_t attempts = 0;
+  std::optional<std::string> last_error;
+  Millis inserted = 0;
+  std::string payload;  // the event's JSON
+};
+
+class EventStore {
+ public:
+  // Appends an event (its seq is assigned here: one more than the highest) and queues a delivery
+  // to each of `apps`; a delivery goes straight to 'queued' when an earlier one for the same
+  // application and community is queued, so that order is kept.
+  Result<int64_t> Append(db::Connection& c, lifecycle::LifecycleEvent& event,
+                         const std::vector<std::string>& apps) const;
+
+  // Up to `limit` deliveries for `app` in `state`, oldest first, after `after_seq`.
+  Result<std::vector<QueuedDelivery>> Deliveries(db::Connection& c, const std::string& app,
+                                                 const std::string& state, int64_t after_seq,
+                                                 int limit) const;
+  Status Delivered(db::Connection& c, int64_t seq, const std::string& app) const;
+  // Marks this delivery and every later pending one for the same application and community
+  // queued, recording the error.
+  Status Failed(db::Connection& c, int64_t seq, const std::string& app,
+                const CommunityUuid& community, const std::string& error, Millis now) const;
+  // Deletes log entries created before `before` that no delivery still needs. Returns how many.
+  Result<int64_t> TrimLog(db::Connection& c, Millis before) const;
+};
+
+}  // namespace concord::communities::store
