@@ -460,7 +460,8 @@ TEST(SchedulerHttpTest, PauseSurvivesARestartAndForcedRunsPurgeTheTrash) {
   auto unknown = admin.Send("GET", "/communities/api/admin/scheduler/tasks/FullDelete", "");
   EXPECT_EQ(unknown->status, 400);
   EXPECT_EQ(unknown->body["error"]["field"], "taskName");
-  EXPECT_EQ(unknown->body["error"]["accepted"], json({"fullDelete"}));
+  EXPECT_EQ(unknown->body["error"]["accepted"],
+            json({"EventLogCleanup", "LifecycleRetryQueuedEvents", "fullDelete"}));
   auto bad_flag = admin.Send("POST", task + "/run?synchronous=yes", "");
   EXPECT_EQ(bad_flag->status, 400);
 

@@ -1,5 +1,7 @@
 #include "concord/base/text.h"
 
+#include <fmt/format.h>
+
 #include <cstdint>
 
 namespace concord {
@@ -72,6 +74,34 @@ std::string AsciiLower(std::string_view s) {
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   }
   return out;
+}
+
+Result<std::string> ValidSingleLine(std::string_view value, std::string_view field,
+                                    size_t max_chars) {
+  std::string_view v = Trim(value);
+  if (v.empty())
+    return InvalidArgument(std::string(field), fmt::format("'{}' must not be empty", field));
+  if (!IsValidUtf8(v) || HasControlChars(v, false)) {
+    return InvalidArgument(std::string(field),
+                           fmt::format("'{}' contains control characters", field));
+  }
+  if (Utf8Length(v) > max_chars) {
+    return InvalidArgument(std::string(field),
+                           fmt::format("'{}' is longer than {} characters", field, max_chars));
+  }
+  return std::string(v);
+}
+
+Result<std::string> ValidText(std::string_view v, std::string_view field, size_t max_chars) {
+  if (!IsValidUtf8(v) || HasControlChars(v, true)) {
+    return InvalidArgument(std::string(field),
+                           fmt::format("'{}' contains control characters", field));
+  }
+  if (Utf8Length(v) > max_chars) {
+    return InvalidArgument(std::string(field),
+                           fmt::format("'{}' is longer than {} characters", field, max_chars));
+  }
+  return std::string(v);
 }
 
 }  // namespace concord

@@ -48,7 +48,7 @@ Result<Config> LoadConfig(const DataDir& dir) {
                            fmt::format("{} is not valid TOML: {} (line {})", dir.Config().string(),
                                        e.description(), e.source().begin.line));
   }
-  const std::vector<std::string> sections = {"server", "communities", "scheduler"};
+  const std::vector<std::string> sections = {"server", "communities", "scheduler", "lifecycle"};
   for (auto&& [key, node] : t) {
     if (std::find(sections.begin(), sections.end(), std::string(key.str())) == sections.end() ||
         !node.is_table()) {
@@ -71,7 +71,9 @@ Result<Config> LoadConfig(const DataDir& dir) {
   };
   CONCORD_RETURN_IF_ERROR(check_keys("server", {"listen", "threads", "log_level"}));
   CONCORD_RETURN_IF_ERROR(check_keys("communities", {"database", "trash_retention_days"}));
-  CONCORD_RETURN_IF_ERROR(check_keys("scheduler", {"fullDelete"}));
+  CONCORD_RETURN_IF_ERROR(
+      check_keys("scheduler", {"fullDelete", "LifecycleRetryQueuedEvents", "EventLogCleanup"}));
+  CONCORD_RETURN_IF_ERROR(check_keys("lifecycle", {"event_log_retention_days", "handlers"}));
 
   auto get_string = [&](std::string_view path, std::string& out) -> Status {
     auto node = t.at_path(path);
@@ -99,6 +101,25 @@ Result<Config> LoadConfig(const DataDir& dir) {
   CONCORD_RETURN_IF_ERROR(
       get_int("communities.trash_retention_days", c.trash_retention_days, 0, 3650));
   CONCORD_RETURN_IF_ERROR(get_string("scheduler.fullDelete", c.full_delete_interval));
+  CONCORD_RETURN_IF_ERROR(
+      get_string("scheduler.LifecycleRetryQueuedEvents", c.retry_queued_events_interval));
+  CONCORD_RETURN_IF_ERROR(get_string("scheduler.EventLogCleanup", c.event_log_cleanup_interval));
+  CONCORD_RETURN_IF_ERROR(
+      get_int("lifecycle.event_log_retention_days", c.event_log_retention_days, 1, 3650));
+  if (auto* handlers = t.at_path("lifecycle.handlers").as_table()) {
+    for (auto&& [key, node] : *handlers) {
+      std::string app(key.str());
+      auto url = node.value<std::string>();
+      if (!url || !(url->starts_with("http://") || url->starts_with("https://"))) {
+        return InvalidArgument("lifecycle.handlers." + app,
+                               fmt::format("lifecycle.handlers.{} must be an http:// URL", app));
+      }
+      c.handler_urls[app] = *url;
+    }
+  } else if (t.at_path("lifecycle.handlers")) {
+    return InvalidArgument("lifecycle.handlers",
+                           "[lifecycle.handlers] must be a table of remoteAppDefId = URL");
+  }
   const std::vector<std::string> levels = {"trace", "debug", "info", "warn", "error"};
   if (std::find(levels.begin(), levels.end(), c.log_level) == levels.end()) {
     return InvalidArgument("server.log_level", "unknown log level", levels);

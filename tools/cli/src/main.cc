@@ -10,12 +10,14 @@
 #include <iostream>
 #include <thread>
 
+#include "concord/communities/dispatcher.h"
 #include "concord/communities/sample_data.h"
 #include "concord/communities/service.h"
 #include "concord/deployment/deployment.h"
 #include "concord/http/auth.h"
 #include "concord/http/client.h"
 #include "concord/http/server.h"
+#include "concord/lifecycle/widgets.h"
 #include "concord/scheduler/scheduler.h"
 #include "services.h"
 
@@ -60,15 +62,48 @@ int Serve(const ServeFlags& flags) {
   if (!address) return Fail(address.error());
 
   auto& communities = *services->communities;
+  // The account the dispatcher delivers lifecycle events with: a new password at every start.
+  std::string lifecycle_password;
+  auto account =
+      communities.EnsureServiceAccount("concord-lifecycle", [&](const std::string& pw) -> Status {
+        std::error_code ec;
+        fs::remove(dir.LifecycleCredentials(), ec);
+        lifecycle_password = pw;
+        return deployment::WriteCredentials(dir.LifecycleCredentials(), {"concord-lifecycle", pw});
+      });
+  if (!account) return Fail(account.error());
+
   auto authenticator = communities::MakeAuthenticator(communities);
   http::Server server({.threads = services->config.threads}, authenticator);
   communities::MountHttpApi(server, communities);
+  services->blogs->Mount(server);
+  std::unique_ptr<communities::Dispatcher> dispatcher;
   // The Communities scheduler (reference 5.1). fullDelete purges the trash.
   auto tasks = scheduler::Scheduler::Create(
       services->communities_db,
-      {{"fullDelete", services->config.full_delete_interval, [&communities]() -> Status {
+      {{"fullDelete", services->config.full_delete_interval,
+        [&communities]() -> Status {
           CONCORD_ASSIGN_OR_RETURN(int64_t n, communities.PurgeExpired(NowMillis()));
           if (n > 0) spdlog::info("fullDelete: purged {} communities from the trash", n);
+          return Ok();
+        }},
+       {"LifecycleRetryQueuedEvents", services->config.retry_queued_events_interval,
+        [&dispatcher]() -> Status {
+          if (!dispatcher) return Unavailable("the dispatcher is not running");
+          auto outcome = dispatcher->Retry({});
+          if (outcome.delivered > 0)
+            spdlog::info("retried {} queued lifecycle events", outcome.delivered);
+          if (outcome.still_queued > 0) {
+            return Unavailable(
+                fmt::format("{} lifecycle events are still queued", outcome.still_queued));
+          }
+          return Ok();
+        }},
+       {"EventLogCleanup", services->config.event_log_cleanup_interval,
+        [&communities, days = services->config.event_log_retention_days]() -> Status {
+          CONCORD_ASSIGN_OR_RETURN(int64_t n,
+                                   communities.TrimEventLog(NowMillis() - days * kMillisPerDay));
+          if (n > 0) spdlog::info("EventLogCleanup: removed {} old lifecycle events", n);
           return Ok();
         }}});
   if (!tasks) return Fail(tasks.error());
@@ -80,6 +115,27 @@ int Serve(const ServeFlags& flags) {
   std::string host =
       address->first.find(':') != std::string::npos ? "[" + address->first + "]" : address->first;
   std::string url = fmt::format("http://{}:{}", host, *port);
+  // Deliveries go to each application's handler: here, or where [lifecycle.handlers] says.
+  std::vector<communities::HandlerEndpoint> handlers;
+  for (const auto& app : InProcessApplications()) {
+    const auto* def = lifecycle::FindWidgetDef(app);
+    handlers.push_back({app, fmt::format("{}/{}/api/lifecycle/{}", url, def->application, app)});
+  }
+  for (const auto& [app, handler] : services->config.handler_urls) {
+    auto it = std::find_if(handlers.begin(), handlers.end(),
+                           [&](auto& h) { return h.remote_app_def_id == app; });
+    if (it != handlers.end()) {
+      it->url = handler;
+    } else {
+      handlers.push_back({app, handler});
+    }
+  }
+  dispatcher = std::make_unique<communities::Dispatcher>(
+      communities::DispatcherOptions{.database = services->communities_db,
+                                     .handlers = handlers,
+                                     .user = "concord-lifecycle",
+                                     .password = lifecycle_password});
+  *services->on_events = [d = dispatcher.get()] { d->Notify(); };
   if (auto s = deployment::WriteServerInfo(dir, {url, ::getpid()}); !s) return Fail(s.error());
 
   std::mutex mu;
@@ -92,8 +148,12 @@ int Serve(const ServeFlags& flags) {
       std::lock_guard l(mu);
       stopping = true;
     }
+    // The dispatcher first: its idle keep-alive connections would hold server workers.
+    // (Requests still finishing may Notify() it: harmless once stopped.)
+    dispatcher->Stop();
     server.Stop();
   });
+  dispatcher->Start();
   (*tasks)->Start();
 
   spdlog::info("Concord is serving {} (data directory {})", url, dir.root.string());
@@ -113,6 +173,8 @@ int Serve(const ServeFlags& flags) {
   }
   signals.join();
   (*tasks)->Stop();
+  *services->on_events = nullptr;
+  dispatcher->Stop();
   std::error_code ec;
   fs::remove(dir.ServerInfo(), ec);
   spdlog::info("stopped");

@@ -561,52 +561,51 @@ Result<std::vector<Member>> CommunitiesService::AddMembers(const Actor& actor,
                                                            Role role) {
   if (refs.empty()) return InvalidArgument("users", "name at least one user to add");
   if (refs.size() > 1000) return InvalidArgument("users", "add at most 1000 users at a time");
-  return options_.database->InTransaction(
-      TxMode::kWrite, [&](Connection& c) -> Result<std::vector<Member>> {
-        CONCORD_ASSIGN_OR_RETURN(Loaded l, Load(c, actor, uuid));
-        if (!l.full) return CommunityNotFound(uuid);
-        Community& x = l.community;
-        std::vector<User> users;
-        std::set<UserId> seen;
-        for (const auto& ref : refs) {
-          CONCORD_ASSIGN_OR_RETURN(User u, ResolveUser(c, ref));
-          if (seen.insert(u.id).second) users.push_back(std::move(u));
+  return Write([&](Connection& c) -> Result<std::vector<Member>> {
+    CONCORD_ASSIGN_OR_RETURN(Loaded l, Load(c, actor, uuid));
+    if (!l.full) return CommunityNotFound(uuid);
+    Community& x = l.community;
+    std::vector<User> users;
+    std::set<UserId> seen;
+    for (const auto& ref : refs) {
+      CONCORD_ASSIGN_OR_RETURN(User u, ResolveUser(c, ref));
+      if (seen.insert(u.id).second) users.push_back(std::move(u));
+    }
+    bool self_join = users.size() == 1 && users[0].id == actor.id && role == Role::kMember;
+    if (!l.can_manage) {
+      if (!self_join) return NotAllowedToChange(x);
+      if (x.visibility != Visibility::kPublic) {
+        return PermissionDenied(fmt::format(
+            "community {} is moderated: ask one of its owners to add you", uuid.value()));
+      }
+    }
+    Millis now = NowMillis();
+    std::vector<Member> added;
+    for (const auto& u : users) {
+      if (u.disabled) return FailedPrecondition(fmt::format("user {} is disabled", u.login));
+      CONCORD_ASSIGN_OR_RETURN(auto existing, kCommunities.RoleOf(c, uuid, u.id));
+      if (existing) {
+        return AlreadyExists(
+            fmt::format("{} is already a {} of community {}; change a role with PUT .../members/{}",
+                        u.login, RoleName(*existing), uuid.value(), u.id.value()));
+      }
+      if (x.parent) {
+        CONCORD_ASSIGN_OR_RETURN(auto in_parent, kCommunities.RoleOf(c, *x.parent, u.id));
+        if (!in_parent) {
+          return FailedPrecondition(fmt::format(
+              "{} is not a member of the parent community {}; a subcommunity's members must "
+              "belong to its parent",
+              u.login, x.parent->value()));
         }
-        bool self_join = users.size() == 1 && users[0].id == actor.id && role == Role::kMember;
-        if (!l.can_manage) {
-          if (!self_join) return NotAllowedToChange(x);
-          if (x.visibility != Visibility::kPublic) {
-            return PermissionDenied(fmt::format(
-                "community {} is moderated: ask one of its owners to add you", uuid.value()));
-          }
-        }
-        Millis now = NowMillis();
-        std::vector<Member> added;
-        for (const auto& u : users) {
-          if (u.disabled) return FailedPrecondition(fmt::format("user {} is disabled", u.login));
-          CONCORD_ASSIGN_OR_RETURN(auto existing, kCommunities.RoleOf(c, uuid, u.id));
-          if (existing) {
-            return AlreadyExists(fmt::format(
-                "{} is already a {} of community {}; change a role with PUT .../members/{}",
-                u.login, RoleName(*existing), uuid.value(), u.id.value()));
-          }
-          if (x.parent) {
-            CONCORD_ASSIGN_OR_RETURN(auto in_parent, kCommunities.RoleOf(c, *x.parent, u.id));
-            if (!in_parent) {
-              return FailedPrecondition(fmt::format(
-                  "{} is not a member of the parent community {}; a subcommunity's members must "
-                  "belong to its parent",
-                  u.login, x.parent->value()));
-            }
-          }
-          CONCORD_RETURN_IF_ERROR(kCommunities.InsertMember(c, uuid, u.id, role, now));
-          added.push_back(Member{u.id, u.login, u.email, u.display_name, role, now});
-        }
-        x.member_count += static_cast<int64_t>(added.size());
-        CONCORD_RETURN_IF_ERROR(Touch(c, x, actor));
-        CONCORD_RETURN_IF_ERROR(Publish(c, EventType::kMembersAdded, x, actor));
-        return added;
-      });
+      }
+      CONCORD_RETURN_IF_ERROR(kCommunities.InsertMember(c, uuid, u.id, role, now));
+      added.push_back(Member{u.id, u.login, u.email, u.display_name, role, now});
+    }
+    x.member_count += static_cast<int64_t>(added.size());
+    CONCORD_RETURN_IF_ERROR(Touch(c, x, actor));
+    CONCORD_RETURN_IF_ERROR(Publish(c, EventType::kMembersAdded, x, actor));
+    return added;
+  });
 }
 
 Result<Member> CommunitiesService::SetRole(const Actor& actor, const CommunityUuid& uuid,
@@ -830,6 +829,29 @@ Result<User> CommunitiesService::Verify(std::string_view login, std::string_view
     return Unauthenticated("invalid credentials");
   }
   return (*found)->first;
+}
+
+Status CommunitiesService::EnsureServiceAccount(
+    const std::string& login, const std::function<Status(const std::string&)>& persist) {
+  std::string password = RandomPassword(32);
+  CONCORD_ASSIGN_OR_RETURN(std::string hash, HashPassword(password));
+  auto r = Write([&](Connection& c) -> Status {
+    CONCORD_ASSIGN_OR_RETURN(auto existing, kUsers.FindByLogin(c, login));
+    if (existing) {
+      CONCORD_RETURN_IF_ERROR(kUsers.SetPassword(c, existing->id, hash));
+    } else {
+      User u{UserId(NewUuid()), login, login + "@localhost", "Concord system account", true, false,
+             NowMillis()};
+      CONCORD_RETURN_IF_ERROR(kUsers.Insert(c, u, hash));
+    }
+    return persist(password);
+  });
+  if (r && credentials_changed_) credentials_changed_();
+  return r;
+}
+
+Result<int64_t> CommunitiesService::TrimEventLog(Millis before) {
+  return Write([&](Connection& c) { return kEvents.TrimLog(c, before); });
 }
 
 Result<bool> CommunitiesService::EnsureInitialAdmin(

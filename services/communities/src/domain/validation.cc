@@ -25,18 +25,7 @@ bool IsTokenChar(char c, std::string_view extra) {
 }  // namespace
 
 Result<std::string> Name(std::string_view value, std::string_view field) {
-  std::string_view v = Trim(value);
-  if (v.empty())
-    return InvalidArgument(std::string(field), fmt::format("'{}' must not be empty", field));
-  if (!IsValidUtf8(v) || HasControlChars(v, false)) {
-    return InvalidArgument(std::string(field),
-                           fmt::format("'{}' contains control characters", field));
-  }
-  if (Utf8Length(v) > 256) {
-    return InvalidArgument(std::string(field),
-                           fmt::format("'{}' is longer than 256 characters", field));
-  }
-  return std::string(v);
+  return ValidSingleLine(value, field, 256);
 }
 
 Result<std::string> Handle(std::string_view v) {
@@ -52,15 +41,7 @@ Result<std::string> Handle(std::string_view v) {
   return std::string(v);
 }
 
-Result<std::string> Description(std::string_view v) {
-  if (!IsValidUtf8(v) || HasControlChars(v, true)) {
-    return InvalidArgument("description", "'description' contains control characters");
-  }
-  if (Utf8Length(v) > 20000) {
-    return InvalidArgument("description", "'description' is longer than 20000 characters");
-  }
-  return std::string(v);
-}
+Result<std::string> Description(std::string_view v) { return ValidText(v, "description", 20000); }
 
 Result<std::vector<std::string>> Tags(const std::vector<std::string>& value) {
   std::vector<std::string> out;

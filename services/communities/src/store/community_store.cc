@@ -319,6 +319,13 @@ Status CommunityStore::DeleteWidget(db::Connection& c, const WidgetInstanceId& i
   return Ok();
 }
 
+Status CommunityStore::SetRemoteResource(db::Connection& c, const WidgetInstanceId& id,
+                                         const std::string& resource) const {
+  CONCORD_RETURN_IF_ERROR(
+      c.Execute("UPDATE widgets SET remote_resource_id = $1 WHERE instance_id = $2", resource, id));
+  return Ok();
+}
+
 Status UserStore::Insert(db::Connection& c, const User& u,
                          const std::optional<std::string>& hash) const {
   CONCORD_RETURN_IF_ERROR(c.Execute(
@@ -378,6 +385,11 @@ Result<std::vector<User>> UserStore::List(db::Connection& c, const std::string& 
 
 Status UserStore::SetDisabled(db::Connection& c, const UserId& id, bool disabled) const {
   CONCORD_RETURN_IF_ERROR(c.Execute("UPDATE users SET disabled = $2 WHERE id = $1", id, disabled));
+  return Ok();
+}
+
+Status UserStore::SetPassword(db::Connection& c, const UserId& id, const std::string& hash) const {
+  CONCORD_RETURN_IF_ERROR(c.Execute("UPDATE users SET password_hash = $2 WHERE id = $1", id, hash));
   return Ok();
 }
 

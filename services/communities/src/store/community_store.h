@@ -66,6 +66,9 @@ class CommunityStore {
   Result<std::vector<Widget>> Widgets(db::Connection& c, const CommunityUuid& uuid) const;
   Status InsertWidget(db::Connection& c, const Widget& widget) const;
   Status DeleteWidget(db::Connection& c, const WidgetInstanceId& id) const;
+  // Records the remote application's resource bound to a widget.
+  Status SetRemoteResource(db::Connection& c, const WidgetInstanceId& id,
+                           const std::string& resource) const;
 };
 
 class UserStore {
@@ -80,6 +83,7 @@ class UserStore {
       db::Connection& c, std::string_view login) const;
   Result<std::vector<User>> List(db::Connection& c, const std::string& after, int limit) const;
   Status SetDisabled(db::Connection& c, const UserId& id, bool disabled) const;
+  Status SetPassword(db::Connection& c, const UserId& id, const std::string& hash) const;
   Result<int64_t> Count(db::Connection& c) const;
 };
 

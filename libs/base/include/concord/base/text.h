@@ -4,6 +4,8 @@
 #include <string>
 #include <string_view>
 
+#include "concord/base/error.h"
+
 namespace concord {
 
 // True when `s` is well-formed UTF-8 (no overlongs, no surrogates, nothing past U+10FFFF).
@@ -20,5 +22,13 @@ size_t Utf8Length(std::string_view s);
 
 // ASCII lower-case copy.
 std::string AsciiLower(std::string_view s);
+
+// A one-line text from a user (a name, a title): trimmed, not empty, valid UTF-8 without control
+// characters, at most `max_chars` characters. kInvalidArgument naming `field` otherwise.
+Result<std::string> ValidSingleLine(std::string_view value, std::string_view field,
+                                    size_t max_chars);
+// A longer text (a description, an entry's content): valid UTF-8, control characters only as
+// line breaks and tabs, at most `max_chars` characters; may be empty.
+Result<std::string> ValidText(std::string_view value, std::string_view field, size_t max_chars);
 
 }  // namespace concord

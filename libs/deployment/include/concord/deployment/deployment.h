@@ -9,6 +9,7 @@
 //   <data-dir>/<service>.db          each service's SQLite database (embedded default)
 
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,6 +26,7 @@ struct DataDir {
   fs::path Credentials() const { return root / "admin.credentials"; }
   fs::path ServerInfo() const { return root / "server.json"; }
   fs::path LockFile() const { return root / ".concord.lock"; }
+  fs::path LifecycleCredentials() const { return root / "lifecycle.credentials"; }
 };
 
 struct Config {
@@ -35,6 +37,12 @@ struct Config {
   int trash_retention_days = 30;
   // [scheduler]: cron intervals of the Communities tasks (reference defaults).
   std::string full_delete_interval = "0 0 3 ? * *";
+  std::string retry_queued_events_interval = "0 1 0-23/3 ? * *";
+  std::string event_log_cleanup_interval = "0 30 0-23/3 ? * *";
+  // [lifecycle]
+  int event_log_retention_days = 30;
+  // [lifecycle.handlers]: remoteAppDefId -> handler URL, for applications served elsewhere.
+  std::map<std::string, std::string> handler_urls;
 };
 
 // Reads <data-dir>/concord.toml; a missing file gives the defaults. kInvalidArgument naming

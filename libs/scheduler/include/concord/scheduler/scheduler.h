@@ -65,8 +65,8 @@ class Scheduler {
   Status Pause(const std::string& name);
   // SCHEDULED again; resuming a task that is not suspended changes nothing.
   Status Resume(const std::string& name);
-  // Runs the task now, suspended or not. Synchronous: waits and returns the run's result.
-  // kFailedPrecondition if it is running already.
+  // Runs the task now, suspended or not. Synchronous: waits until the run is over (its outcome
+  // is then in Details().last_result). kFailedPrecondition if it is running already.
   Status ForceExecution(const std::string& name, bool synchronous);
 
  private:

@@ -156,6 +156,14 @@ class CommunitiesService {
   Result<bool> EnsureInitialAdmin(
       const std::function<Status(const std::string& password)>& persist);
 
+  // Creates, or resets the password of, an administrative system account (the lifecycle
+  // dispatcher's): `persist` stores the password inside the same transaction.
+  Status EnsureServiceAccount(const std::string& login,
+                              const std::function<Status(const std::string& password)>& persist);
+
+  // EventLogCleanup: deletes event-log entries older than `before` that no delivery needs.
+  Result<int64_t> TrimEventLog(Millis before);
+
   // Called after a change that must end cached authentications (a user disabled).
   void OnCredentialsChanged(std::function<void()> callback) {
     credentials_changed_ = std::move(callback);

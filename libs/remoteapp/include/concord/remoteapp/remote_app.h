@@ -1,0 +1,112 @@
+#pragma once
+// The mechanism every remote application shares: its synced community record, the lifecycle
+// handler that keeps the record current, and access checks that follow the record. An
+// application adds only its content, through ResourceHooks.
+//
+//   class BlogsContent : public remoteapp::ResourceHooks { ... };
+//   remoteapp::RemoteApplication app({"blogs", {"Blog", "IdeationBlog"}, "/blogs/api"}, db,
+//   content); app.Mount(server);   // POST /blogs/api/lifecycle/{remoteAppDefId}, GET
+//   /blogs/api/synced/...
+//
+// Applying an event is idempotent: an event whose community version is not newer than the
+// record's changes nothing (widget events excepted: remote.app.added for a widget instance that
+// already has its resource answers that resource again).
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "concord/base/error.h"
+#include "concord/db/database.h"
+#include "concord/db/migration.h"
+#include "concord/http/auth.h"
+#include "concord/lifecycle/events.h"
+
+namespace concord::http {
+class Server;
+}
+
+namespace concord::remoteapp {
+
+struct SyncedCommunity {
+  CommunityUuid community;
+  std::string remote_app_def_id;
+  std::optional<WidgetInstanceId> widget_instance_id;
+  std::optional<std::string> resource_id;
+  std::string name;
+  std::string visibility;
+  bool list_when_private = false;
+  std::string theme;
+  bool owners_approve_content = false;
+  bool viewers_flag_content = false;
+  bool in_trash = false;
+  int64_t version = 0;
+  Millis applied_at = 0;
+};
+
+enum class Access { kNone, kRead, kContribute, kOwn };
+
+// What an application does with its own content when Communities says so.
+class ResourceHooks {
+ public:
+  virtual ~ResourceHooks() = default;
+  // remote.app.added: create the community's resource for `app` and return its id.
+  virtual Result<std::string> CreateResource(db::Connection& c, const std::string& app,
+                                             const lifecycle::LifecycleEvent& event) = 0;
+  // remote.app.removed, community.prepare.delete: the resource goes to the application's trash.
+  virtual Status RemoveResource(db::Connection& c, const std::string& app,
+                                const std::string& resource_id) = 0;
+};
+
+struct AppDefinition {
+  std::string service;                       // "blogs"
+  std::vector<std::string> remote_app_defs;  // {"Blog", "IdeationBlog"}
+  std::string base_path;                     // "/blogs/api"
+  // Applications that keep a record of communities without their widget (Files, Activities).
+  bool tracks_communities_without_widget = false;
+};
+
+// The shared synced-record migration is libs/remoteapp/migrations/V001 (CMake variable
+// CONCORD_SYNCED_RECORD_MIGRATIONS); an application's own migrations start at V002.
+
+class RemoteApplication {
+ public:
+  RemoteApplication(AppDefinition definition, std::shared_ptr<db::Database> database,
+                    ResourceHooks& hooks);
+
+  const AppDefinition& definition() const { return definition_; }
+
+  // Applies one event delivered for `app`. Returns the reply body: {"applied": bool,
+  // "resourceId": ...}. kInvalidArgument for an app this service does not serve.
+  Result<nlohmann::json> Apply(const std::string& app, const lifecycle::LifecycleEvent& event);
+
+  // The record, if this application knows the community.
+  Result<std::optional<SyncedCommunity>> Find(db::Connection& c, const CommunityUuid& community,
+                                              const std::string& app);
+  // The record whose resource is `resource_id`.
+  Result<std::optional<SyncedCommunity>> FindByResource(db::Connection& c, const std::string& app,
+                                                        const std::string& resource_id);
+  // What `principal` may do in the community, by this application's own record: administrators
+  // own everything; a restricted community gives nothing to non-members; public and moderated
+  // ones let everybody read; members contribute; owners own.
+  Result<Access> AccessOf(db::Connection& c, const SyncedCommunity& record,
+                          const http::Principal& principal);
+
+  // The highest event sequence applied.
+  Result<int64_t> LastAppliedSeq();
+
+  // Mounts POST {base}/lifecycle/{remoteAppDefId} (administrators: the lifecycle system user)
+  // and GET {base}/synced/{remoteAppDefId}/{communityUuid} (administrators).
+  void Mount(http::Server& server);
+
+ private:
+  AppDefinition definition_;
+  std::shared_ptr<db::Database> database_;
+  ResourceHooks& hooks_;
+};
+
+nlohmann::json SyncedJson(const SyncedCommunity& record);
+
+}  // namespace concord::remoteapp

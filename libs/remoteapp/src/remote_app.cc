@@ -1,0 +1,271 @@
+#include "concord/remoteapp/remote_app.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "concord/http/json_body.h"
+#include "concord/http/server.h"
+
+namespace concord::remoteapp {
+namespace {
+
+using db::Connection;
+using lifecycle::EventType;
+using nlohmann::json;
+
+constexpr std::string_view kColumns =
+    "community_uuid, remote_app_def_id, widget_instance_id, resource_id, name, visibility, "
+    "list_when_private, theme, owners_approve_content, viewers_flag_content, in_trash, version, "
+    "applied_at";
+
+SyncedCommunity FromRow(const db::Rows& r) {
+  SyncedCommunity s;
+  s.community = CommunityUuid(r.Text(0));
+  s.remote_app_def_id = r.Text(1);
+  if (auto w = r.OptText(2)) s.widget_instance_id = WidgetInstanceId(*w);
+  s.resource_id = r.OptText(3);
+  s.name = r.Text(4);
+  s.visibility = r.Text(5);
+  s.list_when_private = r.Bool(6);
+  s.theme = r.Text(7);
+  s.owners_approve_content = r.Bool(8);
+  s.viewers_flag_content = r.Bool(9);
+  s.in_trash = r.Bool(10);
+  s.version = r.Int(11);
+  s.applied_at = r.Int(12);
+  return s;
+}
+
+Result<std::optional<SyncedCommunity>> One(db::Rows rows) {
+  CONCORD_ASSIGN_OR_RETURN(bool has, rows.Next());
+  if (!has) return std::optional<SyncedCommunity>{};
+  return std::optional(FromRow(rows));
+}
+
+// Writes the community's attributes and membership from the event into the record.
+Status WriteState(Connection& c, const std::string& app, const lifecycle::LifecycleEvent& e,
+                  const std::optional<WidgetInstanceId>& widget,
+                  const std::optional<std::string>& resource) {
+  const auto& s = e.community;
+  Millis now = NowMillis();
+  CONCORD_RETURN_IF_ERROR(c.Execute(
+      "INSERT INTO synced_communities (community_uuid, remote_app_def_id, widget_instance_id, "
+      "resource_id, name, visibility, list_when_private, theme, owners_approve_content, "
+      "viewers_flag_content, in_trash, version, applied_at) VALUES ($1, $2, $3, $4, $5, $6, $7, "
+      "$8, "
+      "$9, $10, $11, $12, $13) ON CONFLICT (community_uuid, remote_app_def_id) DO UPDATE SET "
+      "widget_instance_id = $3, resource_id = $4, name = $5, visibility = $6, list_when_private = "
+      "$7, "
+      "theme = $8, owners_approve_content = $9, viewers_flag_content = $10, in_trash = $11, "
+      "version = $12, applied_at = $13",
+      s.uuid, app, widget ? std::optional(widget->value()) : std::nullopt, resource, s.name,
+      s.visibility, s.list_when_private, s.theme, s.owners_approve_content, s.viewers_flag_content,
+      s.in_trash, s.version, now));
+  CONCORD_RETURN_IF_ERROR(
+      c.Execute("DELETE FROM synced_members WHERE community_uuid = $1 AND remote_app_def_id = $2",
+                s.uuid, app));
+  for (const auto& [list, role] : {std::pair{&s.owners, 1}, std::pair{&s.members, 0}}) {
+    for (const auto& u : *list) {
+      CONCORD_RETURN_IF_ERROR(c.Execute(
+          "INSERT INTO synced_members (community_uuid, remote_app_def_id, user_id, role) VALUES "
+          "($1, $2, $3, $4) ON CONFLICT (community_uuid, remote_app_def_id, user_id) DO UPDATE SET "
+          "role = $4",
+          s.uuid, app, u, role));
+    }
+  }
+  return Ok();
+}
+
+Status DeleteRecord(Connection& c, const CommunityUuid& community, const std::string& app) {
+  CONCORD_RETURN_IF_ERROR(
+      c.Execute("DELETE FROM synced_members WHERE community_uuid = $1 AND remote_app_def_id = $2",
+                community, app));
+  CONCORD_RETURN_IF_ERROR(c.Execute(
+      "DELETE FROM synced_communities WHERE community_uuid = $1 AND remote_app_def_id = $2",
+      community, app));
+  return Ok();
+}
+
+}  // namespace
+
+RemoteApplication::RemoteApplication(AppDefinition definition,
+                                     std::shared_ptr<db::Database> database, ResourceHooks& hooks)
+    : definition_(std::move(definition)), database_(std::move(database)), hooks_(hooks) {}
+
+Result<std::optional<SyncedCommunity>> RemoteApplication::Find(Connection& c,
+                                                               const CommunityUuid& community,
+                                                               const std::string& app) {
+  static const std::string sql =
+      "SELECT " + std::string(kColumns) +
+      " FROM synced_communities WHERE community_uuid = $1 AND remote_app_def_id = $2";
+  CONCORD_ASSIGN_OR_RETURN(db::Rows rows, c.Query(sql, community, app));
+  return One(std::move(rows));
+}
+
+Result<std::optional<SyncedCommunity>> RemoteApplication::FindByResource(
+    Connection& c, const std::string& app, const std::string& resource_id) {
+  static const std::string sql =
+      "SELECT " + std::string(kColumns) +
+      " FROM synced_communities WHERE resource_id = $1 AND remote_app_def_id = $2";
+  CONCORD_ASSIGN_OR_RETURN(db::Rows rows, c.Query(sql, resource_id, app));
+  return One(std::move(rows));
+}
+
+Result<Access> RemoteApplication::AccessOf(Connection& c, const SyncedCommunity& record,
+                                           const http::Principal& principal) {
+  if (principal.admin) return Access::kOwn;
+  CONCORD_ASSIGN_OR_RETURN(
+      auto role, c.QueryInt("SELECT role FROM synced_members WHERE community_uuid = $1 AND "
+                            "remote_app_def_id = $2 AND user_id = $3",
+                            record.community, record.remote_app_def_id, principal.id));
+  if (role) return *role == 1 ? Access::kOwn : Access::kContribute;
+  if (record.visibility == "private" || record.in_trash) return Access::kNone;
+  return Access::kRead;
+}
+
+Result<int64_t> RemoteApplication::LastAppliedSeq() {
+  auto lease = database_->Acquire();
+  if (!lease) return std::unexpected(lease.error());
+  CONCORD_ASSIGN_OR_RETURN(
+      auto seq, (*lease)->QueryInt("SELECT last_seq FROM lifecycle_progress WHERE id = 1"));
+  return seq.value_or(0);
+}
+
+Result<json> RemoteApplication::Apply(const std::string& app, const lifecycle::LifecycleEvent& e) {
+  const auto& served = definition_.remote_app_defs;
+  if (std::find(served.begin(), served.end(), app) == served.end()) {
+    return InvalidArgument(
+        "remoteAppDefId",
+        fmt::format("the {} service does not serve '{}'", definition_.service, app.substr(0, 60)),
+        served);
+  }
+  bool widget_event = e.type == EventType::kRemoteAppAdded ||
+                      e.type == EventType::kRemoteAppRemoved ||
+                      e.type == EventType::kRemoteAppTransfer ||
+                      e.type == EventType::kWidgetAdded || e.type == EventType::kWidgetRemoved;
+  if (widget_event && (!e.widget || e.widget->widget_def_id != app)) {
+    return InvalidArgument("widget", fmt::format("a {} event for {} must name a {} widget",
+                                                 lifecycle::EventTypeName(e.type), app, app));
+  }
+  return database_->InTransaction(db::TxMode::kWrite, [&](Connection& c) -> Result<json> {
+    CONCORD_ASSIGN_OR_RETURN(auto record, Find(c, e.community.uuid, app));
+    bool newer = !record || e.community.version > record->version;
+    json reply = {{"applied", false}};
+    switch (e.type) {
+      case EventType::kRemoteAppAdded: {
+        if (record && record->widget_instance_id == e.widget->instance_id && record->resource_id) {
+          reply["resourceId"] = *record->resource_id;  // delivered twice: the same answer
+          break;
+        }
+        CONCORD_ASSIGN_OR_RETURN(std::string resource, hooks_.CreateResource(c, app, e));
+        CONCORD_RETURN_IF_ERROR(WriteState(c, app, e, e.widget->instance_id, resource));
+        reply = {{"applied", true}, {"resourceId", resource}};
+        break;
+      }
+      case EventType::kRemoteAppRemoved: {
+        if (!record || record->widget_instance_id != e.widget->instance_id) break;  // not ours
+        if (record->resource_id)
+          CONCORD_RETURN_IF_ERROR(hooks_.RemoveResource(c, app, *record->resource_id));
+        if (definition_.tracks_communities_without_widget) {
+          CONCORD_RETURN_IF_ERROR(WriteState(c, app, e, std::nullopt, std::nullopt));
+        } else {
+          CONCORD_RETURN_IF_ERROR(DeleteRecord(c, e.community.uuid, app));
+        }
+        reply["applied"] = true;
+        break;
+      }
+      case EventType::kPrepareDelete: {
+        if (!record) break;
+        if (record->resource_id)
+          CONCORD_RETURN_IF_ERROR(hooks_.RemoveResource(c, app, *record->resource_id));
+        CONCORD_RETURN_IF_ERROR(DeleteRecord(c, e.community.uuid, app));
+        reply["applied"] = true;
+        break;
+      }
+      case EventType::kRemoteAppTransfer:
+      case EventType::kWidgetAdded:
+      case EventType::kWidgetRemoved:
+      default: {
+        if (!record && !definition_.tracks_communities_without_widget)
+          break;            // not a community we serve
+        if (!newer) break;  // stale or repeated: we know a newer state already
+        CONCORD_RETURN_IF_ERROR(WriteState(c, app, e,
+                                           record ? record->widget_instance_id : std::nullopt,
+                                           record ? record->resource_id : std::nullopt));
+        reply["applied"] = true;
+        break;
+      }
+    }
+    CONCORD_RETURN_IF_ERROR(c.Execute(
+        "INSERT INTO lifecycle_progress (id, last_seq, applied_at) VALUES (1, $1, $2) "
+        "ON CONFLICT (id) DO UPDATE SET last_seq = CASE WHEN lifecycle_progress.last_seq > $1 "
+        "THEN lifecycle_progress.last_seq ELSE $1 END, applied_at = $2",
+        e.seq, NowMillis()));
+    return reply;
+  });
+}
+
+json SyncedJson(const SyncedCommunity& r) {
+  return {{"communityUuid", r.community.value()},
+          {"remoteAppDefId", r.remote_app_def_id},
+          {"widgetInstanceId",
+           r.widget_instance_id ? json(r.widget_instance_id->value()) : json(nullptr)},
+          {"resourceId", r.resource_id ? json(*r.resource_id) : json(nullptr)},
+          {"name", r.name},
+          {"visibility", r.visibility},
+          {"listWhenPrivate", r.list_when_private},
+          {"theme", r.theme},
+          {"ownersApproveContent", r.owners_approve_content},
+          {"viewersFlagContent", r.viewers_flag_content},
+          {"inTrash", r.in_trash},
+          {"version", r.version},
+          {"appliedAt", FormatTimestamp(r.applied_at)}};
+}
+
+void RemoteApplication::Mount(http::Server& server) {
+  server.Post(
+      definition_.base_path + "/lifecycle/([^/]+)",
+      [this](const http::Request& r) -> Result<http::Response> {
+        if (!r.principal.admin)
+          return PermissionDenied("lifecycle events come from Communities' system user only");
+        auto parsed = json::parse(r.body, nullptr, false);
+        if (parsed.is_discarded())
+          return InvalidArgument("body", "the lifecycle event is not valid JSON");
+        CONCORD_ASSIGN_OR_RETURN(auto event, lifecycle::EventFromJson(parsed));
+        CONCORD_ASSIGN_OR_RETURN(json reply, Apply(r.path_params[0], event));
+        return http::Response::Json(200, reply);
+      });
+  server.Get(
+      definition_.base_path + "/synced/([^/]+)/([^/]+)",
+      [this](const http::Request& r) -> Result<http::Response> {
+        if (!r.principal.admin) return PermissionDenied("only administrators read synced records");
+        auto lease = database_->Acquire();
+        if (!lease) return std::unexpected(lease.error());
+        CONCORD_ASSIGN_OR_RETURN(auto record,
+                                 Find(**lease, CommunityUuid(r.path_params[1]), r.path_params[0]));
+        if (!record) {
+          return NotFound(fmt::format("{} has no record of community {}",
+                                      r.path_params[0].substr(0, 40),
+                                      r.path_params[1].substr(0, 40)));
+        }
+        json j = SyncedJson(*record);
+        json owners = json::array(), members = json::array();
+        CONCORD_ASSIGN_OR_RETURN(
+            db::Rows rows,
+            (*lease)->Query("SELECT user_id, role FROM synced_members WHERE community_uuid = $1 "
+                            "AND remote_app_def_id = $2 ORDER BY user_id",
+                            record->community, record->remote_app_def_id));
+        while (true) {
+          CONCORD_ASSIGN_OR_RETURN(bool has, rows.Next());
+          if (!has) break;
+          (rows.Int(1) == 1 ? owners : members).push_back(rows.Text(0));
+        }
+        j["owners"] = owners;
+        j["members"] = members;
+        return http::Response::Json(200, j);
+      });
+}
+
+}  // namespace concord::remoteapp

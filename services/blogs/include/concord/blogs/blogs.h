@@ -1,0 +1,37 @@
+#pragma once
+// The Blogs service (remoteAppDefIds Blog and IdeationBlog): each community's blog or ideation
+// blog, with entries (ideas, in an ideation blog), comments and votes. Its view of each
+// community is the shared synced record (libs/remoteapp), and access to content follows that
+// record: a restricted community's blog does not exist for a non-member (404).
+
+#include <memory>
+
+#include "concord/db/database.h"
+#include "concord/db/migration.h"
+#include "concord/remoteapp/remote_app.h"
+
+namespace concord::http {
+class Server;
+}
+
+namespace concord::blogs {
+
+// V001 (the shared synced record) and the service's own migrations.
+db::MigrationList Migrations();
+
+class BlogsService {
+ public:
+  // Over the service's own database, already migrated.
+  explicit BlogsService(std::shared_ptr<db::Database> database);
+  ~BlogsService();
+
+  // Mounts /blogs/api: the lifecycle handler and the content API (docs/http-api.md).
+  void Mount(http::Server& server);
+  remoteapp::RemoteApplication& application();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace concord::blogs

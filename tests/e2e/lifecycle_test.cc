@@ -1,0 +1,234 @@
+// Widget lifecycle events end to end: Communities and the Blogs application in a real
+// `concord serve`, driven over HTTP.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <thread>
+
+#include "concord/http/client.h"
+#include "concord/testing/process.h"
+
+namespace concord {
+namespace {
+
+using nlohmann::json;
+using testing::ConcordServer;
+using testing::TempDir;
+
+// Polls `get` until `done(reply)` or 10 s pass; returns the last reply.
+json WaitFor(const std::function<Result<json>()>& get,
+             const std::function<bool(const json&)>& done) {
+  json last;
+  for (int i = 0; i < 500; ++i) {
+    auto r = get();
+    if (r) {
+      last = *r;
+      if (done(last)) return last;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return last;
+}
+
+struct Users {
+  static void Create(http::Client& admin, const std::vector<std::string>& logins) {
+    for (const auto& l : logins) {
+      ASSERT_TRUE(admin.Post("/communities/api/users", {{"login", l},
+                                                        {"email", l + "@example.com"},
+                                                        {"displayName", l},
+                                                        {"password", "pw-" + l + "-123"}}));
+    }
+  }
+};
+
+TEST(LifecycleTest, ABlogFollowsItsCommunityThroughEveryKindOfChange) {
+  TempDir dir("lifecycle-blogs");
+  ConcordServer server(dir.path());
+  ASSERT_TRUE(server.Start());
+  auto admin = server.AdminClient();
+  Users::Create(admin, {"olivia", "mike", "dave"});
+  auto olivia = server.Client("olivia", "pw-olivia-123");
+  auto mike = server.Client("mike", "pw-mike-123");
+  auto dave = server.Client("dave", "pw-dave-123");
+
+  auto c = olivia.Post("/communities/api/communities", {{"name", "Launch Team"}});
+  ASSERT_TRUE(c);
+  std::string uuid = (*c)["uuid"];
+  std::string path = "/communities/api/communities/" + uuid;
+  auto widget = olivia.Post(path + "/widgets", {{"widgetDefId", "Blog"}});
+  ASSERT_TRUE(widget) << widget.error().ToString();
+
+  // remote.app.added: the application creates the blog and the widget records its id.
+  auto widgets = WaitFor([&] { return olivia.Get(path + "/widgets"); },
+                         [](const json& j) {
+                           for (const auto& w : j["items"]) {
+                             if (w["widgetDefId"] == "Blog" && w["remoteResourceId"].is_string())
+                               return true;
+                           }
+                           return false;
+                         });
+  std::string blog_id;
+  for (const auto& w : widgets["items"]) {
+    if (w["widgetDefId"] == "Blog" && w["remoteResourceId"].is_string())
+      blog_id = w["remoteResourceId"];
+  }
+  ASSERT_FALSE(blog_id.empty()) << widgets.dump();
+  auto blog = olivia.Get("/blogs/api/blogs/" + blog_id);
+  ASSERT_TRUE(blog) << blog.error().ToString();
+  EXPECT_EQ((*blog)["title"], "Launch Team");
+  EXPECT_EQ((*blog)["access"], "owner");
+
+  std::string synced = "/blogs/api/synced/Blog/" + uuid;
+  auto version = [&] { return (*olivia.Get(path))["version"].get<int64_t>(); };
+  auto synced_at = [&](int64_t v) {
+    return WaitFor([&] { return admin.Get(synced); },
+                   [v](const json& j) { return j["version"] == v; });
+  };
+
+  // A rename, a theme and moderation change.
+  ASSERT_TRUE(olivia.Put(
+      path, {{"name", "Launch Team EMEA"}, {"theme", "silver"}, {"ownersApproveContent", true}}));
+  auto record = synced_at(version());
+  EXPECT_EQ(record["name"], "Launch Team EMEA");
+  EXPECT_EQ(record["theme"], "silver");
+  EXPECT_EQ(record["ownersApproveContent"], true);
+
+  // Members added, promoted, removed.
+  ASSERT_TRUE(olivia.Post(path + "/members", {{"users", {"mike", "dave"}}}));
+  record = synced_at(version());
+  EXPECT_EQ(record["members"].size(), 2u);
+  ASSERT_TRUE(olivia.Put(path + "/members/mike", {{"role", "owner"}}));
+  record = synced_at(version());
+  EXPECT_EQ(record["owners"].size(), 2u);
+  ASSERT_TRUE(olivia.Delete(path + "/members/dave"));
+  record = synced_at(version());
+  EXPECT_EQ(record["members"].size(), 0u);
+
+  // Restricted: access in the application follows its synced record.
+  ASSERT_TRUE(olivia.Put(path, {{"visibility", "private"}}));
+  record = synced_at(version());
+  EXPECT_EQ(record["visibility"], "private");
+  EXPECT_EQ(dave.Send("GET", "/blogs/api/blogs/" + blog_id, "")->status, 404);
+  auto entry = mike.Post("/blogs/api/blogs/" + blog_id + "/entries",
+                         {{"title", "Kick-off"}, {"content", "Monday"}});
+  ASSERT_TRUE(entry) << entry.error().ToString();
+  EXPECT_EQ(dave.Send("GET", "/blogs/api/entries/" + (*entry)["id"].get<std::string>(), "")->status,
+            404);
+  ASSERT_TRUE(olivia.Put(path, {{"visibility", "public"}}));
+  synced_at(version());
+  EXPECT_EQ(dave.Send("GET", "/blogs/api/blogs/" + blog_id, "")->status, 200);
+  // Readers of a public community read; only members write.
+  EXPECT_EQ(
+      dave.Send("POST", "/blogs/api/blogs/" + blog_id + "/entries", R"({"title":"x"})")->status,
+      403);
+
+  // Trash and restore: the application sees the trash's forced private state, then the old one.
+  ASSERT_TRUE(olivia.Delete(path));
+  record = WaitFor([&] { return admin.Get(synced); },
+                   [](const json& j) { return j["inTrash"] == true; });
+  EXPECT_EQ(record["visibility"], "private");
+  EXPECT_EQ(dave.Send("GET", "/blogs/api/blogs/" + blog_id, "")->status, 404);
+  ASSERT_TRUE(olivia.Post("/communities/api/trash/" + uuid + "/restore", json::object()));
+  record = WaitFor([&] { return admin.Get(synced); },
+                   [](const json& j) { return j["inTrash"] == false; });
+  EXPECT_EQ(record["visibility"], "public");
+
+  // Removing the widget sends remote.app.removed: the blog goes to the Blogs trash.
+  std::string instance;
+  json current = *olivia.Get(path + "/widgets");
+  for (const auto& w : current["items"]) {
+    if (w["widgetDefId"] == "Blog") instance = w["instanceId"];
+  }
+  ASSERT_TRUE(olivia.Delete(path + "/widgets/" + instance));
+  WaitFor(
+      [&]() -> Result<json> {
+        auto r = admin.Send("GET", synced, "");
+        if (!r) return std::unexpected(r.error());
+        return json(r->status);
+      },
+      [](const json& j) { return j == 404; });
+  EXPECT_EQ(olivia.Send("GET", "/blogs/api/blogs/" + blog_id, "")->status, 404);
+  EXPECT_EQ(admin.Send("GET", synced, "")->status, 404);
+}
+
+TEST(LifecycleTest, IdeationBlogsTakeVotes) {
+  TempDir dir("lifecycle-ideas");
+  ConcordServer server(dir.path());
+  ASSERT_TRUE(server.Start());
+  auto admin = server.AdminClient();
+  Users::Create(admin, {"ida"});
+  auto ida = server.Client("ida", "pw-ida-123");
+  auto c = *ida.Post("/communities/api/communities", {{"name", "Ideas"}});
+  std::string path = "/communities/api/communities/" + c["uuid"].get<std::string>();
+  ASSERT_TRUE(ida.Post(path + "/widgets", {{"widgetDefId", "IdeationBlog"}}));
+  auto widgets =
+      WaitFor([&] { return ida.Get(path + "/widgets"); },
+              [](const json& j) {
+                for (const auto& w : j["items"]) {
+                  if (w["widgetDefId"] == "IdeationBlog" && w["remoteResourceId"].is_string())
+                    return true;
+                }
+                return false;
+              });
+  std::string blog;
+  for (const auto& w : widgets["items"]) {
+    if (w["widgetDefId"] == "IdeationBlog") blog = w["remoteResourceId"];
+  }
+  ASSERT_FALSE(blog.empty());
+  auto idea = *ida.Post("/blogs/api/blogs/" + blog + "/entries", {{"title", "Four-day week"}});
+  std::string votes = "/blogs/api/entries/" + idea["id"].get<std::string>() + "/votes";
+  auto voted = ida.Post(votes, json::object());
+  ASSERT_TRUE(voted);
+  EXPECT_EQ((*voted)["votes"], 1);
+  EXPECT_EQ(ida.Send("POST", votes, "")->status, 409);
+}
+
+// With the Blogs handler unreachable, Blogs' events wait in the queue with their attempts and
+// error, in order; once Blogs is back, LifecycleRetryQueuedEvents drains them.
+TEST(LifecycleTest, EventsForAnApplicationThatIsDownWaitAndAreRetriedInOrder) {
+  TempDir dir("lifecycle-queue");
+  // Blog's handler points at a port where nothing listens.
+  std::ofstream(dir.path() / "concord.toml")
+      << "[lifecycle.handlers]\nBlog = \"http://127.0.0.1:9/blogs/api/lifecycle/Blog\"\n";
+  ConcordServer server(dir.path());
+  ASSERT_TRUE(server.Start());
+  auto admin = server.AdminClient();
+  auto c = *admin.Post("/communities/api/communities", {{"name", "Queued"}});
+  std::string uuid = c["uuid"];
+  std::string path = "/communities/api/communities/" + uuid;
+  ASSERT_TRUE(admin.Post(path + "/widgets", {{"widgetDefId", "Blog"}}));
+  ASSERT_TRUE(admin.Post(path + "/widgets", {{"widgetDefId", "IdeationBlog"}}));
+  ASSERT_TRUE(admin.Put(path, {{"name", "Queued Renamed"}}));
+  ASSERT_TRUE(admin.Put(path, {{"visibility", "publicInviteOnly"}}));
+  // IdeationBlog is served here and carries on; Blog's events are queued.
+  auto ideas = WaitFor([&] { return admin.Get("/blogs/api/synced/IdeationBlog/" + uuid); },
+                       [](const json& j) { return j["visibility"] == "publicInviteOnly"; });
+  EXPECT_EQ(ideas["name"], "Queued Renamed");
+  EXPECT_EQ(admin.Send("GET", "/blogs/api/synced/Blog/" + uuid, "")->status, 404);
+  auto task = admin.Post(
+      "/communities/api/admin/scheduler/tasks/LifecycleRetryQueuedEvents/run?synchronous=true",
+      json::object());
+  ASSERT_TRUE(task);
+  EXPECT_NE((*task)["lastResult"].get<std::string>().find("3 lifecycle events are still queued"),
+            std::string::npos)
+      << task->dump();
+  ASSERT_EQ(server.Stop(), 0);
+
+  // Blogs is back (the handler is this server again): the queue survived the restart and drains.
+  std::filesystem::remove(dir.path() / "concord.toml");
+  ASSERT_TRUE(server.Start());
+  admin = server.AdminClient();
+  task = admin.Post(
+      "/communities/api/admin/scheduler/tasks/LifecycleRetryQueuedEvents/run?synchronous=true",
+      json::object());
+  ASSERT_TRUE(task);
+  EXPECT_EQ((*task)["lastResult"], "ok") << task->dump();
+  auto record = admin.Get("/blogs/api/synced/Blog/" + uuid);
+  ASSERT_TRUE(record) << record.error().ToString();
+  EXPECT_EQ((*record)["name"], "Queued Renamed");
+  EXPECT_EQ((*record)["visibility"], "publicInviteOnly");
+  EXPECT_TRUE((*record)["resourceId"].is_string());
+}
+
+}  // namespace
+}  // namespace concord
