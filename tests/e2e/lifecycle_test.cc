@@ -315,3 +315,75 @@ TEST(LifecycleTest, ASigkillDuringDeliveryLosesNothingAndAppliesNothingTwice) {
 
 }  // namespace
 }  // namespace concord
+
+namespace concord {
+namespace {
+
+// The Forum widget is a default: a new community gets its forum through remote.app.added.
+TEST(LifecycleTest, ANewCommunityGetsItsForumAndAccessFollowsTheForumsRecord) {
+  TempDir dir("lifecycle-forums");
+  ConcordServer server(dir.path());
+  ASSERT_TRUE(server.Start());
+  auto admin = server.AdminClient();
+  Users::Create(admin, {"fran", "gus", "hal"});
+  auto fran = server.Client("fran", "pw-fran-123");
+  auto gus = server.Client("gus", "pw-gus-123");
+  auto hal = server.Client("hal", "pw-hal-123");
+  auto c =
+      *fran.Post("/communities/api/communities", {{"name", "Makers"}, {"visibility", "private"}});
+  std::string uuid = c["uuid"];
+  std::string path = "/communities/api/communities/" + uuid;
+  ASSERT_TRUE(fran.Post(path + "/members", {{"user", "gus"}}));
+  auto widgets = WaitFor([&] { return fran.Get(path + "/widgets"); },
+                         [](const json& j) {
+                           for (const auto& w : j["items"]) {
+                             if (w["widgetDefId"] == "Forum" && w["remoteResourceId"].is_string())
+                               return true;
+                           }
+                           return false;
+                         });
+  std::string forum;
+  for (const auto& w : widgets["items"]) {
+    if (w["widgetDefId"] == "Forum" && w["remoteResourceId"].is_string())
+      forum = w["remoteResourceId"];
+  }
+  ASSERT_FALSE(forum.empty()) << widgets.dump();
+  WaitFor([&] { return admin.Get("/forums/api/synced/Forum/" + uuid); },
+          [](const json& j) { return j["members"].size() == 1; });
+
+  auto topic = gus.Post("/forums/api/forums/" + forum + "/topics", {{"title", "Soldering night"}});
+  ASSERT_TRUE(topic) << topic.error().ToString();
+  std::string topic_path = "/forums/api/topics/" + (*topic)["id"].get<std::string>();
+  ASSERT_TRUE(fran.Post(topic_path + "/replies", {{"content", "Thursday?"}}));
+  auto read = gus.Get(topic_path);
+  ASSERT_TRUE(read);
+  EXPECT_EQ((*read)["replies"].size(), 1u);
+  // hal is not a member of the restricted community: nothing of it exists for him.
+  EXPECT_EQ(hal.Send("GET", "/forums/api/forums/" + forum, "")->status, 404);
+  EXPECT_EQ(hal.Send("GET", topic_path, "")->status, 404);
+  EXPECT_EQ(hal.Send("GET", "/forums/api/communities/" + uuid + "/forums", "")->status, 404);
+  // Owners create more forums; members do not.
+  EXPECT_EQ(
+      gus.Send("POST", "/forums/api/communities/" + uuid + "/forums", R"({"name":"Off-topic"})")
+          ->status,
+      403);
+  ASSERT_TRUE(fran.Post("/forums/api/communities/" + uuid + "/forums", {{"name", "Off-topic"}}));
+  EXPECT_EQ((*gus.Get("/forums/api/communities/" + uuid + "/forums"))["items"].size(), 2u);
+  // Removing the Forum widget moves the community's forums to the Forums trash.
+  std::string instance;
+  for (const auto& w : widgets["items"]) {
+    if (w["widgetDefId"] == "Forum") instance = w["instanceId"];
+  }
+  ASSERT_TRUE(fran.Delete(path + "/widgets/" + instance));
+  auto gone = WaitFor(
+      [&]() -> Result<json> {
+        auto r = gus.Send("GET", "/forums/api/forums/" + forum, "");
+        if (!r) return std::unexpected(r.error());
+        return json(r->status);
+      },
+      [](const json& j) { return j == 404; });
+  EXPECT_EQ(gone, 404);
+}
+
+}  // namespace
+}  // namespace concord

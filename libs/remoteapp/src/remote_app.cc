@@ -125,6 +125,20 @@ Result<Access> RemoteApplication::AccessOf(Connection& c, const SyncedCommunity&
   return Access::kRead;
 }
 
+Result<RemoteApplication::CommunityAccess> RemoteApplication::AccessToCommunity(
+    Connection& c, const std::string& app, const CommunityUuid& community, const http::Principal& who,
+    std::string_view what, std::string_view id) {
+  CommunityAccess out;
+  CONCORD_ASSIGN_OR_RETURN(out.record, Find(c, community, app));
+  if (out.record) {
+    CONCORD_ASSIGN_OR_RETURN(out.access, AccessOf(c, *out.record, who));
+  } else {
+    out.access = who.admin ? Access::kOwn : Access::kNone;
+  }
+  if (out.access == Access::kNone) return NotFound(fmt::format("{} {} not found", what, id.substr(0, 60)));
+  return out;
+}
+
 Result<int64_t> RemoteApplication::LastAppliedSeq() {
   auto lease = database_->Acquire();
   if (!lease) return std::unexpected(lease.error());

@@ -76,7 +76,7 @@ int Serve(const ServeFlags& flags) {
   auto authenticator = communities::MakeAuthenticator(communities);
   http::Server server({.threads = services->config.threads}, authenticator);
   communities::MountHttpApi(server, communities);
-  services->blogs->Mount(server);
+  for (const auto& app : services->applications) app.mount(server);
   std::unique_ptr<communities::Dispatcher> dispatcher;
   // The Communities scheduler (reference 5.1). fullDelete purges the trash.
   auto tasks = scheduler::Scheduler::Create(

@@ -6,6 +6,8 @@
 #include <algorithm>
 
 #include "concord/base/secrets.h"
+#include "concord/blogs/blogs.h"
+#include "concord/forums/forums.h"
 
 namespace concord::cli {
 
@@ -16,7 +18,63 @@ void InitLogging(const std::string& level) {
   spdlog::set_default_logger(logger);
 }
 
-std::vector<std::string> InProcessApplications() { return {"Blog", "IdeationBlog"}; }
+namespace {
+
+// Every remote application service has the same shape: built over its migrated database, it
+// mounts its API and lifecycle handler.
+template <typename Service>
+Result<HostedApplication> Host(const deployment::DataDir& dir, std::string service,
+                               std::vector<std::string> remote_apps, db::MigrationList migrations) {
+  HostedApplication h{service, std::move(remote_apps), nullptr, nullptr, nullptr};
+  CONCORD_ASSIGN_OR_RETURN(h.database,
+                           db::Database::Open("sqlite:" + service + ".db", {.base_dir = dir.root}));
+  CONCORD_RETURN_IF_ERROR(db::Migrate(*h.database, migrations, service));
+  auto instance = std::make_shared<Service>(h.database);
+  h.mount = [instance](http::Server& server) { instance->Mount(server); };
+  h.instance = instance;
+  return h;
+}
+
+struct HostedKind {
+  const char* service;
+  std::vector<std::string> remote_apps;
+  Result<HostedApplication> (*open)(const deployment::DataDir&, std::string,
+                                    std::vector<std::string>);
+};
+
+// The remote application services this binary hosts. Adding an application is one line here.
+const std::vector<HostedKind>& Kinds() {
+  static const std::vector<HostedKind> kinds = {
+      {"blogs",
+       {"Blog", "IdeationBlog"},
+       [](const deployment::DataDir& d, std::string s, std::vector<std::string> a) {
+         return Host<blogs::BlogsService>(d, std::move(s), std::move(a), blogs::Migrations());
+       }},
+      {"forums",
+       {"Forum"},
+       [](const deployment::DataDir& d, std::string s, std::vector<std::string> a) {
+         return Host<forums::ForumsService>(d, std::move(s), std::move(a), forums::Migrations());
+       }},
+  };
+  return kinds;
+}
+
+Result<std::vector<HostedApplication>> HostApplications(const deployment::DataDir& dir) {
+  std::vector<HostedApplication> out;
+  for (const auto& k : Kinds()) {
+    CONCORD_ASSIGN_OR_RETURN(auto h, k.open(dir, k.service, k.remote_apps));
+    out.push_back(std::move(h));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> InProcessApplications() {
+  std::vector<std::string> out;
+  for (const auto& k : Kinds()) out.insert(out.end(), k.remote_apps.begin(), k.remote_apps.end());
+  return out;
+}
 
 Result<OpenedServices> OpenServices(const deployment::DataDir& dir) {
   CONCORD_RETURN_IF_ERROR(InitSecrets());
@@ -43,10 +101,7 @@ Result<OpenedServices> OpenServices(const deployment::DataDir& dir) {
                                   .events_committed = [on_events] {
                                     if (*on_events) (*on_events)();
                                   }});
-  CONCORD_ASSIGN_OR_RETURN(s.blogs_db,
-                           db::Database::Open("sqlite:blogs.db", {.base_dir = dir.root}));
-  CONCORD_RETURN_IF_ERROR(db::Migrate(*s.blogs_db, blogs::Migrations(), "blogs"));
-  s.blogs = std::make_unique<blogs::BlogsService>(s.blogs_db);
+  CONCORD_ASSIGN_OR_RETURN(s.applications, HostApplications(dir));
   CONCORD_ASSIGN_OR_RETURN(
       bool created, s.communities->EnsureInitialAdmin([&](const std::string& password) {
         return deployment::WriteCredentials(dir.Credentials(), {"admin", password});

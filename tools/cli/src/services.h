@@ -4,24 +4,37 @@
 
 #include <functional>
 #include <memory>
+#include <string>
+#include <vector>
 
-#include "concord/blogs/blogs.h"
 #include "concord/communities/service.h"
 #include "concord/deployment/deployment.h"
 
+namespace concord::http {
+class Server;
+}
+
 namespace concord::cli {
+
+// A remote application service hosted by this process (Blogs, Forums, ...), with its database.
+struct HostedApplication {
+  std::string service;                  // "blogs": its database is <service>.db
+  std::vector<std::string> remote_apps;  // the remoteAppDefIds it serves
+  std::shared_ptr<db::Database> database;
+  std::function<void(http::Server&)> mount;
+  std::shared_ptr<void> instance;  // keeps the service alive
+};
 
 struct OpenedServices {
   deployment::Config config;
   std::shared_ptr<db::Database> communities_db;
-  std::shared_ptr<db::Database> blogs_db;
   std::unique_ptr<communities::CommunitiesService> communities;
-  std::unique_ptr<blogs::BlogsService> blogs;
+  std::vector<HostedApplication> applications;
   // Called when lifecycle events have been committed; serve points it at the dispatcher.
   std::shared_ptr<std::function<void()>> on_events = std::make_shared<std::function<void()>>();
 };
 
-// The remote applications this binary serves in-process, by remoteAppDefId.
+// The remoteAppDefIds served in this process.
 std::vector<std::string> InProcessApplications();
 
 // Loads the configuration, opens and migrates every service database, and creates the first

@@ -71,18 +71,12 @@ struct BlogsService::Impl final : remoteapp::ResourceHooks {
   // The blog as `who` may see it: kNotFound when it does not exist, is in the trash, or belongs
   // to a community this application's record says `who` may not see.
   Result<Loaded> LoadBlog(db::Connection& c, const http::Principal& who, const std::string& id) {
-    auto not_found = [&] { return NotFound(fmt::format("blog {} not found", id.substr(0, 60))); };
     CONCORD_ASSIGN_OR_RETURN(auto blog, kStore.FindBlog(c, id));
-    if (!blog || blog->trashed_at) return not_found();
-    CONCORD_ASSIGN_OR_RETURN(auto record, app.FindByResource(c, blog->remote_app_def_id, id));
-    if (!record) {
-      // An orphan: no community claims it. Only administrators see it (for the recovery tools).
-      if (!who.admin) return not_found();
-      record = remoteapp::SyncedCommunity{blog->community, blog->remote_app_def_id};
-    }
-    CONCORD_ASSIGN_OR_RETURN(Access a, app.AccessOf(c, *record, who));
-    if (a == Access::kNone) return not_found();
-    return Loaded{*blog, *record, a};
+    if (!blog || blog->trashed_at) return NotFound(fmt::format("blog {} not found", id.substr(0, 60)));
+    CONCORD_ASSIGN_OR_RETURN(auto a, app.AccessToCommunity(c, blog->remote_app_def_id, blog->community, who,
+                                                           "blog", id));
+    auto record = a.record.value_or(remoteapp::SyncedCommunity{blog->community, blog->remote_app_def_id});
+    return Loaded{*blog, record, a.access};
   }
 
   Result<Loaded> LoadEntryBlog(db::Connection& c, const http::Principal& who,

@@ -94,6 +94,19 @@ class RemoteApplication {
   Result<Access> AccessOf(db::Connection& c, const SyncedCommunity& record,
                           const http::Principal& principal);
 
+  struct CommunityAccess {
+    std::optional<SyncedCommunity> record;  // none for an orphan (visible to administrators only)
+    Access access = Access::kNone;
+  };
+  // What `principal` may do with `app`'s content of `community`: as AccessOf() by the record;
+  // with no record (an orphan) administrators own it and nobody else sees it. kNotFound, with
+  // "<what> <id> not found", when the answer is kNone: content a caller may not see does not
+  // exist for that caller.
+  Result<CommunityAccess> AccessToCommunity(db::Connection& c, const std::string& app,
+                                            const CommunityUuid& community,
+                                            const http::Principal& principal, std::string_view what,
+                                            std::string_view id);
+
   // The highest event sequence applied.
   Result<int64_t> LastAppliedSeq();
 

@@ -1,0 +1,36 @@
+#pragma once
+// The Forums service (remoteAppDefId Forum): each community's forums (a community may own
+// several), their topics and replies. Its view of each community is the shared synced record
+// (libs/remoteapp), and access to content follows that record.
+
+#include <memory>
+
+#include "concord/db/database.h"
+#include "concord/db/migration.h"
+#include "concord/remoteapp/remote_app.h"
+
+namespace concord::http {
+class Server;
+}
+
+namespace concord::forums {
+
+// V001 (the shared synced record) and the service's own migrations.
+db::MigrationList Migrations();
+
+class ForumsService {
+ public:
+  // Over the service's own database, already migrated.
+  explicit ForumsService(std::shared_ptr<db::Database> database);
+  ~ForumsService();
+
+  // Mounts /forums/api: the lifecycle handler and the content API (docs/http-api.md).
+  void Mount(http::Server& server);
+  remoteapp::RemoteApplication& application();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace concord::forums
