@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  g++ cmake ninja-build make pkgconf git
+  g++ cmake ninja-build make pkgconf git clang-format
   libsqlite3-dev          # embedded storage backend
   libcpp-httplib-dev zlib1g-dev libbrotli-dev libssl-dev  # HTTP server/client and its header deps
   nlohmann-json3-dev      # JSON

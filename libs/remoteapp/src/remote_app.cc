@@ -126,8 +126,8 @@ Result<Access> RemoteApplication::AccessOf(Connection& c, const SyncedCommunity&
 }
 
 Result<RemoteApplication::CommunityAccess> RemoteApplication::AccessToCommunity(
-    Connection& c, const std::string& app, const CommunityUuid& community, const http::Principal& who,
-    std::string_view what, std::string_view id) {
+    Connection& c, const std::string& app, const CommunityUuid& community,
+    const http::Principal& who, std::string_view what, std::string_view id) {
   CommunityAccess out;
   CONCORD_ASSIGN_OR_RETURN(out.record, Find(c, community, app));
   if (out.record) {
@@ -135,7 +135,8 @@ Result<RemoteApplication::CommunityAccess> RemoteApplication::AccessToCommunity(
   } else {
     out.access = who.admin ? Access::kOwn : Access::kNone;
   }
-  if (out.access == Access::kNone) return NotFound(fmt::format("{} {} not found", what, id.substr(0, 60)));
+  if (out.access == Access::kNone)
+    return NotFound(fmt::format("{} {} not found", what, id.substr(0, 60)));
   return out;
 }
 

@@ -18,7 +18,7 @@ namespace concord::cli {
 
 // A remote application service hosted by this process (Blogs, Forums, ...), with its database.
 struct HostedApplication {
-  std::string service;                  // "blogs": its database is <service>.db
+  std::string service;                   // "blogs": its database is <service>.db
   std::vector<std::string> remote_apps;  // the remoteAppDefIds it serves
   std::shared_ptr<db::Database> database;
   std::function<void(http::Server&)> mount;

@@ -72,10 +72,12 @@ struct BlogsService::Impl final : remoteapp::ResourceHooks {
   // to a community this application's record says `who` may not see.
   Result<Loaded> LoadBlog(db::Connection& c, const http::Principal& who, const std::string& id) {
     CONCORD_ASSIGN_OR_RETURN(auto blog, kStore.FindBlog(c, id));
-    if (!blog || blog->trashed_at) return NotFound(fmt::format("blog {} not found", id.substr(0, 60)));
-    CONCORD_ASSIGN_OR_RETURN(auto a, app.AccessToCommunity(c, blog->remote_app_def_id, blog->community, who,
-                                                           "blog", id));
-    auto record = a.record.value_or(remoteapp::SyncedCommunity{blog->community, blog->remote_app_def_id});
+    if (!blog || blog->trashed_at)
+      return NotFound(fmt::format("blog {} not found", id.substr(0, 60)));
+    CONCORD_ASSIGN_OR_RETURN(auto a, app.AccessToCommunity(c, blog->remote_app_def_id,
+                                                           blog->community, who, "blog", id));
+    auto record =
+        a.record.value_or(remoteapp::SyncedCommunity{blog->community, blog->remote_app_def_id});
     return Loaded{*blog, record, a.access};
   }
 
