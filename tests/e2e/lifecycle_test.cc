@@ -387,3 +387,64 @@ TEST(LifecycleTest, ANewCommunityGetsItsForumAndAccessFollowsTheForumsRecord) {
 
 }  // namespace
 }  // namespace concord
+
+namespace concord {
+namespace {
+
+// Finds the widget of `def` that has its resource, waiting for remote.app.added's answer.
+std::string ResourceOf(http::Client& client, const std::string& path, const std::string& def) {
+  auto widgets = WaitFor([&] { return client.Get(path + "/widgets"); },
+                         [&](const json& j) {
+                           for (const auto& w : j["items"]) {
+                             if (w["widgetDefId"] == def && w["remoteResourceId"].is_string())
+                               return true;
+                           }
+                           return false;
+                         });
+  for (const auto& w : widgets["items"]) {
+    if (w["widgetDefId"] == def && w["remoteResourceId"].is_string()) return w["remoteResourceId"];
+  }
+  return "";
+}
+
+TEST(LifecycleTest, AWikiKeepsEveryVersionOfEveryPage) {
+  TempDir dir("lifecycle-wikis");
+  ConcordServer server(dir.path());
+  ASSERT_TRUE(server.Start());
+  auto admin = server.AdminClient();
+  Users::Create(admin, {"wanda", "xavi", "yuri"});
+  auto wanda = server.Client("wanda", "pw-wanda-123");
+  auto xavi = server.Client("xavi", "pw-xavi-123");
+  auto yuri = server.Client("yuri", "pw-yuri-123");
+  auto c = *wanda.Post("/communities/api/communities",
+                       {{"name", "Handbook"}, {"visibility", "private"}});
+  std::string uuid = c["uuid"];
+  std::string path = "/communities/api/communities/" + uuid;
+  ASSERT_TRUE(wanda.Post(path + "/members", {{"user", "xavi"}}));
+  ASSERT_TRUE(wanda.Post(path + "/widgets", {{"widgetDefId", "Wiki"}}));
+  std::string wiki = ResourceOf(wanda, path, "Wiki");
+  ASSERT_FALSE(wiki.empty());
+  WaitFor([&] { return admin.Get("/wikis/api/synced/Wiki/" + uuid); },
+          [](const json& j) { return j["members"].size() == 1; });
+
+  auto page = xavi.Post("/wikis/api/wikis/" + wiki + "/pages",
+                        {{"title", "Onboarding"}, {"content", "v1"}});
+  ASSERT_TRUE(page) << page.error().ToString();
+  EXPECT_EQ((*page)["version"], 1);
+  std::string page_path = "/wikis/api/pages/" + (*page)["id"].get<std::string>();
+  auto edited = wanda.Put(page_path, {{"content", "v2"}, {"version", 1}});
+  ASSERT_TRUE(edited);
+  EXPECT_EQ((*edited)["version"], 2);
+  auto stale = xavi.Put(page_path, {{"content", "v2 from an old copy"}, {"version", 1}});
+  ASSERT_FALSE(stale);
+  EXPECT_EQ(stale.error().code, ErrorCode::kAborted);
+  EXPECT_EQ((*xavi.Get(page_path))["content"], "v2");
+  EXPECT_EQ((*xavi.Get(page_path + "/versions"))["items"].size(), 2u);
+  auto duplicate = xavi.Post("/wikis/api/wikis/" + wiki + "/pages", {{"title", "Onboarding"}});
+  EXPECT_EQ(duplicate.error().code, ErrorCode::kAlreadyExists);
+  EXPECT_EQ(yuri.Send("GET", page_path, "")->status, 404);
+  EXPECT_EQ(yuri.Send("GET", "/wikis/api/wikis/" + wiki + "/pages", "")->status, 404);
+}
+
+}  // namespace
+}  // namespace concord

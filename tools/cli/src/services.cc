@@ -8,6 +8,7 @@
 #include "concord/base/secrets.h"
 #include "concord/blogs/blogs.h"
 #include "concord/forums/forums.h"
+#include "concord/wikis/wikis.h"
 
 namespace concord::cli {
 
@@ -43,18 +44,18 @@ struct HostedKind {
 };
 
 // The remote application services this binary hosts. Adding an application is one line here.
+template <typename Service, db::MigrationList (*kMigrations)()>
+Result<HostedApplication> Open(const deployment::DataDir& dir, std::string service,
+                               std::vector<std::string> remote_apps) {
+  return Host<Service>(dir, std::move(service), std::move(remote_apps), kMigrations());
+}
+
+// The remote application services this binary hosts. Adding an application is one line here.
 const std::vector<HostedKind>& Kinds() {
   static const std::vector<HostedKind> kinds = {
-      {"blogs",
-       {"Blog", "IdeationBlog"},
-       [](const deployment::DataDir& d, std::string s, std::vector<std::string> a) {
-         return Host<blogs::BlogsService>(d, std::move(s), std::move(a), blogs::Migrations());
-       }},
-      {"forums",
-       {"Forum"},
-       [](const deployment::DataDir& d, std::string s, std::vector<std::string> a) {
-         return Host<forums::ForumsService>(d, std::move(s), std::move(a), forums::Migrations());
-       }},
+      {"blogs", {"Blog", "IdeationBlog"}, &Open<blogs::BlogsService, &blogs::Migrations>},
+      {"forums", {"Forum"}, &Open<forums::ForumsService, &forums::Migrations>},
+      {"wikis", {"Wiki"}, &Open<wikis::WikisService, &wikis::Migrations>},
   };
   return kinds;
 }

@@ -1,0 +1,36 @@
+#pragma once
+// The Wikis service (remoteAppDefId Wiki): each community's wiki library, its pages and every
+// version of each page. Its view of each community is the shared synced record
+// (libs/remoteapp), and access to content follows that record.
+
+#include <memory>
+
+#include "concord/db/database.h"
+#include "concord/db/migration.h"
+#include "concord/remoteapp/remote_app.h"
+
+namespace concord::http {
+class Server;
+}
+
+namespace concord::wikis {
+
+// V001 (the shared synced record) and the service's own migrations.
+db::MigrationList Migrations();
+
+class WikisService {
+ public:
+  // Over the service's own database, already migrated.
+  explicit WikisService(std::shared_ptr<db::Database> database);
+  ~WikisService();
+
+  // Mounts /wikis/api: the lifecycle handler and the content API (docs/http-api.md).
+  void Mount(http::Server& server);
+  remoteapp::RemoteApplication& application();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace concord::wikis
