@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <set>
 #include <thread>
 
 #include "concord/db/database.h"
@@ -210,7 +211,9 @@ TEST(LifecycleTest, EventsForAnApplicationThatIsDownWaitAndAreRetriedInOrder) {
       "/communities/api/admin/scheduler/tasks/LifecycleRetryQueuedEvents/run?synchronous=true",
       json::object());
   ASSERT_TRUE(task);
-  EXPECT_NE((*task)["lastResult"].get<std::string>().find("3 lifecycle events are still queued"),
+  // Blog's five: remote.app.added, widget.added (Blog), widget.added (IdeationBlog),
+  // community.updated (the rename), community.visibility.changed.
+  EXPECT_NE((*task)["lastResult"].get<std::string>().find("5 lifecycle events are still queued"),
             std::string::npos)
       << task->dump();
   ASSERT_EQ(server.Stop(), 0);
@@ -444,6 +447,108 @@ TEST(LifecycleTest, AWikiKeepsEveryVersionOfEveryPage) {
   EXPECT_EQ(duplicate.error().code, ErrorCode::kAlreadyExists);
   EXPECT_EQ(yuri.Send("GET", page_path, "")->status, 404);
   EXPECT_EQ(yuri.Send("GET", "/wikis/api/wikis/" + wiki + "/pages", "")->status, 404);
+}
+
+}  // namespace
+}  // namespace concord
+
+namespace concord {
+namespace {
+
+const std::vector<std::pair<std::string, std::string>> kHosted = {
+    {"Blog", "blogs"}, {"IdeationBlog", "blogs"}, {"Forum", "forums"},
+    {"Wiki", "wikis"}, {"StatusUpdates", "news"}, {"Library", "libraries"}};
+
+// Every application's record of the community equals Communities' own state.
+void ExpectInStep(http::Client& admin, const std::string& uuid, const std::string& moment) {
+  auto community = *admin.Get("/communities/api/communities/" + uuid);
+  std::set<std::string> owners, members;
+  auto list = *admin.Get("/communities/api/communities/" + uuid + "/members?limit=500");
+  for (const auto& m : list["items"]) (m["role"] == "owner" ? owners : members).insert(m["userId"]);
+  for (const auto& [app, service] : kHosted) {
+    std::string synced = "/" + service + "/api/synced/" + app + "/" + uuid;
+    auto record = WaitFor([&] { return admin.Get(synced); },
+                          [&](const json& j) { return j["version"] == community["version"]; });
+    SCOPED_TRACE(moment + ", " + app);
+    EXPECT_EQ(record["version"], community["version"]);
+    EXPECT_EQ(record["name"], community["name"]);
+    EXPECT_EQ(record["visibility"], community["visibility"]);
+    EXPECT_EQ(record["theme"], community["theme"]);
+    EXPECT_EQ(record["ownersApproveContent"], community["ownersApproveContent"]);
+    EXPECT_EQ(record["viewersFlagContent"], community["viewersFlagContent"]);
+    EXPECT_EQ(record["owners"].get<std::set<std::string>>(), owners);
+    EXPECT_EQ(record["members"].get<std::set<std::string>>(), members);
+  }
+}
+
+TEST(LifecycleTest, ACommunityWithEveryRemoteWidgetStaysInStepInEveryDatabase) {
+  TempDir dir("lifecycle-all");
+  ConcordServer server(dir.path());
+  ASSERT_TRUE(server.Start());
+  auto admin = server.AdminClient();
+  Users::Create(admin, {"ann", "ben", "cat"});
+  auto ann = server.Client("ann", "pw-ann-123");
+  auto c = *ann.Post("/communities/api/communities", {{"name", "Everything"}});
+  std::string uuid = c["uuid"];
+  std::string path = "/communities/api/communities/" + uuid;
+  for (const char* w : {"Blog", "IdeationBlog", "Wiki", "Library"}) {
+    ASSERT_TRUE(ann.Post(path + "/widgets", {{"widgetDefId", w}}));
+  }
+  ExpectInStep(admin, uuid, "created");
+  ASSERT_TRUE(ann.Put(path, {{"name", "Everything, renamed"}}));
+  ExpectInStep(admin, uuid, "renamed");
+  ASSERT_TRUE(ann.Put(path, {{"visibility", "private"}}));
+  ExpectInStep(admin, uuid, "restricted");
+  ASSERT_TRUE(ann.Put(
+      path,
+      {{"visibility", "publicInviteOnly"}, {"theme", "green"}, {"viewersFlagContent", true}}));
+  ExpectInStep(admin, uuid, "moderated, themed, flagged");
+  ASSERT_TRUE(ann.Post(path + "/members", {{"users", {"ben", "cat"}}}));
+  ExpectInStep(admin, uuid, "members added");
+  ASSERT_TRUE(ann.Put(path + "/members/ben", {{"role", "owner"}}));
+  ExpectInStep(admin, uuid, "member promoted");
+  ASSERT_TRUE(ann.Delete(path + "/members/cat"));
+  ExpectInStep(admin, uuid, "member removed");
+  ASSERT_TRUE(ann.Delete(path));
+  ASSERT_TRUE(ann.Post("/communities/api/trash/" + uuid + "/restore", json::object()));
+  ExpectInStep(admin, uuid, "trashed and restored");
+
+  // Content in Status Updates and the Library, as a member.
+  auto ben = server.Client("ben", "pw-ben-123");
+  std::string board = ResourceOf(ben, path, "StatusUpdates");
+  auto post = ben.Post("/news/api/boards/" + board + "/posts", {{"content", "Shipped!"}});
+  ASSERT_TRUE(post) << post.error().ToString();
+  ASSERT_TRUE(ben.Post("/news/api/posts/" + (*post)["id"].get<std::string>() + "/comments",
+                       {{"content", "Congrats"}}));
+  EXPECT_EQ((*ben.Get("/news/api/posts/" + (*post)["id"].get<std::string>()))["comments"].size(),
+            1u);
+  std::string library = ResourceOf(ben, path, "Library");
+  auto doc = ben.Post("/libraries/api/libraries/" + library + "/documents",
+                      {{"title", "Plan"}, {"content", "..."}});
+  ASSERT_TRUE(doc) << doc.error().ToString();
+  auto cat = server.Client("cat", "pw-cat-123");  // no longer a member of a moderated community
+  EXPECT_EQ(
+      cat.Send("POST", "/libraries/api/libraries/" + library + "/documents", R"({"title":"x"})")
+          ->status,
+      403);
+  EXPECT_EQ(
+      cat.Send("GET", "/libraries/api/documents/" + (*doc)["id"].get<std::string>(), "")->status,
+      200);
+
+  // Purging the community tells every application (community.prepare.delete).
+  ASSERT_TRUE(ann.Delete(path));
+  ASSERT_TRUE(ann.Delete("/communities/api/trash/" + uuid));
+  for (const auto& [app, service] : kHosted) {
+    auto gone = WaitFor(
+        [&]() -> Result<json> {
+          auto r = admin.Send("GET", "/" + service + "/api/synced/" + app + "/" + uuid, "");
+          if (!r) return std::unexpected(r.error());
+          return json(r->status);
+        },
+        [](const json& j) { return j == 404; });
+    EXPECT_EQ(gone, 404) << app;
+  }
+  EXPECT_EQ(ben.Send("GET", "/news/api/boards/" + board, "")->status, 404);
 }
 
 }  // namespace

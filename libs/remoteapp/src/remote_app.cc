@@ -156,10 +156,11 @@ Result<json> RemoteApplication::Apply(const std::string& app, const lifecycle::L
         fmt::format("the {} service does not serve '{}'", definition_.service, app.substr(0, 60)),
         served);
   }
+  // remote.app.* events are about this application's own widget; widget.added and
+  // widget.removed are about any widget of the community and only carry its new state.
   bool widget_event = e.type == EventType::kRemoteAppAdded ||
                       e.type == EventType::kRemoteAppRemoved ||
-                      e.type == EventType::kRemoteAppTransfer ||
-                      e.type == EventType::kWidgetAdded || e.type == EventType::kWidgetRemoved;
+                      e.type == EventType::kRemoteAppTransfer;
   if (widget_event && (!e.widget || e.widget->widget_def_id != app)) {
     return InvalidArgument("widget", fmt::format("a {} event for {} must name a {} widget",
                                                  lifecycle::EventTypeName(e.type), app, app));

@@ -485,7 +485,15 @@ TEST(LifecycleEventsTest, EveryChangeQueuesItsEventForTheApplicationsThatShouldH
   int64_t seq = last_seq();
   ASSERT_TRUE(svc.AddWidget(admin, c->uuid, "Blog", std::nullopt));
   ASSERT_TRUE(svc.AddWidget(admin, c->uuid, "Wiki", std::nullopt));  // not subscribed here
-  EXPECT_EQ(queued(seq), std::vector<std::string>{"remote.app.added Blog"});
+  // The widget's own application hears remote.app.added; every application of the community
+  // (Blog included) hears widget.added, for each of the two widgets, so its record follows
+  // every version. (Wiki has no subscription here.)
+  EXPECT_EQ(queued(seq),
+            (std::vector<std::string>{
+                "remote.app.added Blog", "widget.added Activities", "widget.added Blog",
+                "widget.added Files", "widget.added Forum", "widget.added StatusUpdates",
+                "widget.added Activities", "widget.added Blog", "widget.added Files",
+                "widget.added Forum", "widget.added StatusUpdates"}));
   seq = last_seq();
   ASSERT_TRUE(
       svc.Update(admin, c->uuid, {.name = "Renamed", .visibility = Visibility::kRestricted}));
@@ -531,7 +539,11 @@ TEST(LifecycleEventsTest, EveryChangeQueuesItsEventForTheApplicationsThatShouldH
       ASSERT_TRUE(svc.RemoveWidget(admin, c->uuid, w.instance_id));
     }
   }
-  EXPECT_EQ(queued(seq), std::vector<std::string>{"remote.app.removed Blog"});
+  // Blog's widget is gone: it hears remote.app.removed, the others widget.removed.
+  EXPECT_EQ(queued(seq),
+            (std::vector<std::string>{"remote.app.removed Blog", "widget.removed Activities",
+                                      "widget.removed Files", "widget.removed Forum",
+                                      "widget.removed StatusUpdates"}));
   seq = last_seq();
   ASSERT_TRUE(svc.Trash(admin, c->uuid));
   ASSERT_TRUE(svc.Purge(admin, c->uuid));

@@ -8,6 +8,8 @@
 #include "concord/base/secrets.h"
 #include "concord/blogs/blogs.h"
 #include "concord/forums/forums.h"
+#include "concord/libraries/libraries.h"
+#include "concord/news/news.h"
 #include "concord/wikis/wikis.h"
 
 namespace concord::cli {
@@ -56,6 +58,8 @@ const std::vector<HostedKind>& Kinds() {
       {"blogs", {"Blog", "IdeationBlog"}, &Open<blogs::BlogsService, &blogs::Migrations>},
       {"forums", {"Forum"}, &Open<forums::ForumsService, &forums::Migrations>},
       {"wikis", {"Wiki"}, &Open<wikis::WikisService, &wikis::Migrations>},
+      {"news", {"StatusUpdates"}, &Open<news::NewsService, &news::Migrations>},
+      {"libraries", {"Library"}, &Open<libraries::LibrariesService, &libraries::Migrations>},
   };
   return kinds;
 }

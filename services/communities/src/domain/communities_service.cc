@@ -70,8 +70,13 @@ Status CommunitiesService::Publish(Connection& c, EventType type, const Communit
     return std::find(subs.applications.begin(), subs.applications.end(), app) !=
            subs.applications.end();
   };
+  // remote.app.* events concern the widget's own application; everything else (widget.added
+  // and widget.removed included) goes to every application of the community, so that each
+  // one's record follows every version of the community.
+  bool own_app_only = type == EventType::kRemoteAppAdded || type == EventType::kRemoteAppRemoved ||
+                      type == EventType::kRemoteAppTransfer;
   std::vector<std::string> apps;
-  if (widget) {
+  if (own_app_only && widget) {
     const auto* def = lifecycle::FindWidgetDef(widget->widget_def_id);
     if (def && def->remote && subscribed(widget->widget_def_id))
       apps.push_back(widget->widget_def_id);
@@ -729,8 +734,10 @@ Result<Widget> CommunitiesService::AddWidget(const Actor& actor, const Community
              std::string(def->ui_location), NowMillis()};
     CONCORD_RETURN_IF_ERROR(kCommunities.InsertWidget(c, w));
     CONCORD_RETURN_IF_ERROR(Touch(c, l.community, actor));
-    if (def->remote)
+    if (def->remote) {
       CONCORD_RETURN_IF_ERROR(Publish(c, EventType::kRemoteAppAdded, l.community, actor, &w));
+    }
+    CONCORD_RETURN_IF_ERROR(Publish(c, EventType::kWidgetAdded, l.community, actor, &w));
     return w;
   });
 }
@@ -755,7 +762,7 @@ Status CommunitiesService::RemoveWidget(const Actor& actor, const CommunityUuid&
     if (def && def->remote) {
       CONCORD_RETURN_IF_ERROR(Publish(c, EventType::kRemoteAppRemoved, l.community, actor, &*it));
     }
-    return Ok();
+    return Publish(c, EventType::kWidgetRemoved, l.community, actor, &*it);
   });
 }
 

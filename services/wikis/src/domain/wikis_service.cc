@@ -41,7 +41,8 @@ struct WikisService::Impl final : remoteapp::ResourceHooks {
 
   explicit Impl(std::shared_ptr<db::Database> database)
       : db(database),
-        app({.service = "wikis", .remote_app_defs = {"Wiki"}, .base_path = "/wikis/api"}, database, *this) {}
+        app({.service = "wikis", .remote_app_defs = {"Wiki"}, .base_path = "/wikis/api"}, database,
+            *this) {}
 
   Result<std::string> CreateResource(db::Connection& c, const std::string&,
                                      const lifecycle::LifecycleEvent& e) override {
@@ -61,13 +62,15 @@ struct WikisService::Impl final : remoteapp::ResourceHooks {
 
   Result<Loaded> LoadWiki(db::Connection& c, const http::Principal& who, const std::string& id) {
     CONCORD_ASSIGN_OR_RETURN(auto wiki, kStore.FindWiki(c, id));
-    if (!wiki || wiki->trashed_at) return NotFound(fmt::format("wiki {} not found", id.substr(0, 60)));
-    CONCORD_ASSIGN_OR_RETURN(auto a, app.AccessToCommunity(c, std::string(kApp), wiki->community, who, "wiki", id));
+    if (!wiki || wiki->trashed_at)
+      return NotFound(fmt::format("wiki {} not found", id.substr(0, 60)));
+    CONCORD_ASSIGN_OR_RETURN(
+        auto a, app.AccessToCommunity(c, std::string(kApp), wiki->community, who, "wiki", id));
     return Loaded{*wiki, a.access};
   }
 
-  Result<Loaded> LoadPageWiki(db::Connection& c, const http::Principal& who, const std::string& page_id,
-                              store::Page& page) {
+  Result<Loaded> LoadPageWiki(db::Connection& c, const http::Principal& who,
+                              const std::string& page_id, store::Page& page) {
     CONCORD_ASSIGN_OR_RETURN(auto p, kStore.FindPage(c, page_id));
     auto l = p ? LoadWiki(c, who, p->wiki_id) : Result<Loaded>(std::unexpected(Error{}));
     if (!l) return NotFound(fmt::format("page {} not found", page_id.substr(0, 60)));
@@ -89,10 +92,14 @@ struct WikisService::Impl final : remoteapp::ResourceHooks {
     s.Get("/wikis/api/wikis/([^/]+)/pages", [this](const Request& r) -> Result<Response> {
       return db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) -> Result<Response> {
         CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadWiki(c, r.principal, r.path_params[0]));
-        CONCORD_ASSIGN_OR_RETURN(auto pages, kStore.Pages(c, l.wiki.id, r.Query("after").value_or(""), 101));
+        CONCORD_ASSIGN_OR_RETURN(auto pages,
+                                 kStore.Pages(c, l.wiki.id, r.Query("after").value_or(""), 101));
         json items = json::array();
-        for (size_t i = 0; i < pages.size() && i < 100; ++i) items.push_back(PageJson(pages[i], false));
-        return Response::Json(200, {{"items", items}, {"next", pages.size() > 100 ? json(pages[99].id) : json(nullptr)}});
+        for (size_t i = 0; i < pages.size() && i < 100; ++i)
+          items.push_back(PageJson(pages[i], false));
+        return Response::Json(
+            200,
+            {{"items", items}, {"next", pages.size() > 100 ? json(pages[99].id) : json(nullptr)}});
       });
     });
     s.Post("/wikis/api/wikis/([^/]+)/pages", [this](const Request& r) -> Result<Response> {
@@ -101,16 +108,22 @@ struct WikisService::Impl final : remoteapp::ResourceHooks {
       CONCORD_ASSIGN_OR_RETURN(auto content, b.OptString("content"));
       CONCORD_RETURN_IF_ERROR(b.RejectUnknownFields());
       CONCORD_ASSIGN_OR_RETURN(title, ValidSingleLine(title, "title", 256));
-      CONCORD_ASSIGN_OR_RETURN(std::string text, ValidText(content.value_or(""), "content", 500000));
+      CONCORD_ASSIGN_OR_RETURN(std::string text,
+                               ValidText(content.value_or(""), "content", 500000));
       return db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
         CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadWiki(c, r.principal, r.path_params[0]));
-        if (l.access == Access::kRead) return PermissionDenied("only members of the community write in its wiki");
+        if (l.access == Access::kRead)
+          return PermissionDenied("only members of the community write in its wiki");
         Millis now = NowMillis();
-        store::Page p{NewUuid(), l.wiki.id, title, r.principal.id, now, 1, text, r.principal.id, now};
+        store::Page p{NewUuid(), l.wiki.id,      title, r.principal.id, now, 1,
+                      text,      r.principal.id, now};
         if (auto s = kStore.InsertPage(c, p); !s) {
           if (s.error().code == ErrorCode::kAlreadyExists) {
-            return std::unexpected(Error{ErrorCode::kAlreadyExists,
-                                         fmt::format("the wiki has a page titled '{}' already", title), "title", {}});
+            return std::unexpected(
+                Error{ErrorCode::kAlreadyExists,
+                      fmt::format("the wiki has a page titled '{}' already", title),
+                      "title",
+                      {}});
           }
           return std::unexpected(s.error());
         }
@@ -133,14 +146,16 @@ struct WikisService::Impl final : remoteapp::ResourceHooks {
       return db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
         store::Page p;
         CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadPageWiki(c, r.principal, r.path_params[0], p));
-        if (l.access == Access::kRead) return PermissionDenied("only members of the community edit its wiki");
+        if (l.access == Access::kRead)
+          return PermissionDenied("only members of the community edit its wiki");
         if (expected && *expected != p.version) {
           return MakeError(ErrorCode::kAborted,
-                           fmt::format("page {} is at version {}, not {}: reload it and edit again", p.id,
-                                       p.version, *expected));
+                           fmt::format("page {} is at version {}, not {}: reload it and edit again",
+                                       p.id, p.version, *expected));
         }
         Millis now = NowMillis();
-        CONCORD_RETURN_IF_ERROR(kStore.AddVersion(c, p.id, p.version + 1, r.principal.id, content, now));
+        CONCORD_RETURN_IF_ERROR(
+            kStore.AddVersion(c, p.id, p.version + 1, r.principal.id, content, now));
         CONCORD_ASSIGN_OR_RETURN(auto updated, kStore.FindPage(c, p.id));
         return Response::Json(200, PageJson(*updated, true));
       });
@@ -152,8 +167,10 @@ struct WikisService::Impl final : remoteapp::ResourceHooks {
         CONCORD_ASSIGN_OR_RETURN(auto versions, kStore.Versions(c, p.id));
         json items = json::array();
         for (const auto& v : versions) {
-          items.push_back({{"version", v.version}, {"author", v.author.value()},
-                           {"created", FormatTimestamp(v.created)}, {"length", v.length}});
+          items.push_back({{"version", v.version},
+                           {"author", v.author.value()},
+                           {"created", FormatTimestamp(v.created)},
+                           {"length", v.length}});
         }
         return Response::Json(200, {{"items", items}});
       });
@@ -163,7 +180,8 @@ struct WikisService::Impl final : remoteapp::ResourceHooks {
         store::Page p;
         CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadPageWiki(c, r.principal, r.path_params[0], p));
         if (l.access != Access::kOwn && p.author != r.principal.id) {
-          return PermissionDenied("only the page's author and the community's owners delete a page");
+          return PermissionDenied(
+              "only the page's author and the community's owners delete a page");
         }
         CONCORD_RETURN_IF_ERROR(kStore.DeletePage(c, p.id));
         return Response::NoContent();

@@ -45,10 +45,10 @@ class WikiStore {
   // A new page with its first version. kAlreadyExists if the wiki has a page of that title.
   Status InsertPage(db::Connection& c, const Page& p) const;
   Result<std::optional<Page>> FindPage(db::Connection& c, const std::string& id) const;
-  Result<std::vector<Page>> Pages(db::Connection& c, const std::string& wiki_id, const std::string& after,
-                                  int limit) const;
-  Status AddVersion(db::Connection& c, const std::string& page_id, int64_t version, const UserId& author,
-                    const std::string& content, Millis when) const;
+  Result<std::vector<Page>> Pages(db::Connection& c, const std::string& wiki_id,
+                                  const std::string& after, int limit) const;
+  Status AddVersion(db::Connection& c, const std::string& page_id, int64_t version,
+                    const UserId& author, const std::string& content, Millis when) const;
   Result<std::vector<PageVersion>> Versions(db::Connection& c, const std::string& page_id) const;
   Status DeletePage(db::Connection& c, const std::string& id) const;
 };

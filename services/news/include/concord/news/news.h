@@ -1,0 +1,36 @@
+#pragma once
+// The News service's Status Updates (remoteAppDefId StatusUpdates): each community's
+// microblog board, its posts and their comments. Its view of each community is the shared
+// synced record (libs/remoteapp), and access to content follows that record.
+
+#include <memory>
+
+#include "concord/db/database.h"
+#include "concord/db/migration.h"
+#include "concord/remoteapp/remote_app.h"
+
+namespace concord::http {
+class Server;
+}
+
+namespace concord::news {
+
+// V001 (the shared synced record) and the service's own migrations.
+db::MigrationList Migrations();
+
+class NewsService {
+ public:
+  // Over the service's own database, already migrated.
+  explicit NewsService(std::shared_ptr<db::Database> database);
+  ~NewsService();
+
+  // Mounts /news/api: the lifecycle handler and the content API (docs/http-api.md).
+  void Mount(http::Server& server);
+  remoteapp::RemoteApplication& application();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace concord::news
