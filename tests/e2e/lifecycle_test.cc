@@ -491,7 +491,7 @@ TEST(LifecycleTest, ACommunityWithEveryRemoteWidgetStaysInStepInEveryDatabase) {
   auto c = *ann.Post("/communities/api/communities", {{"name", "Everything"}});
   std::string uuid = c["uuid"];
   std::string path = "/communities/api/communities/" + uuid;
-  for (const char* w : {"Blog", "IdeationBlog", "Wiki", "Library"}) {
+  for (const char* w : {"Blog", "IdeationBlog", "Wiki", "Library", "Activities"}) {
     ASSERT_TRUE(ann.Post(path + "/widgets", {{"widgetDefId", w}}));
   }
   ExpectInStep(admin, uuid, "created");
@@ -549,6 +549,71 @@ TEST(LifecycleTest, ACommunityWithEveryRemoteWidgetStaysInStepInEveryDatabase) {
     EXPECT_EQ(gone, 404) << app;
   }
   EXPECT_EQ(ben.Send("GET", "/news/api/boards/" + board, "")->status, 404);
+}
+
+}  // namespace
+}  // namespace concord
+
+namespace concord {
+namespace {
+
+TEST(LifecycleTest, ActivitiesKnowCommunitiesWithoutTheirWidgetAndShareWithThem) {
+  TempDir dir("lifecycle-activities");
+  ConcordServer server(dir.path());
+  ASSERT_TRUE(server.Start());
+  auto admin = server.AdminClient();
+  Users::Create(admin, {"dana", "ed", "fay"});
+  auto dana = server.Client("dana", "pw-dana-123");
+  auto ed = server.Client("ed", "pw-ed-123");
+  auto fay = server.Client("fay", "pw-fay-123");
+  // A restricted community without the Activities widget: Activities still keeps its record.
+  auto c = *dana.Post("/communities/api/communities",
+                      {{"name", "Design Crew"}, {"visibility", "private"}});
+  std::string uuid = c["uuid"];
+  std::string path = "/communities/api/communities/" + uuid;
+  ASSERT_TRUE(dana.Post(path + "/members", {{"user", "ed"}}));
+  auto record = WaitFor([&] { return admin.Get("/activities/api/synced/Activities/" + uuid); },
+                        [](const json& j) { return j["members"].size() == 1; });
+  EXPECT_TRUE(record["widgetInstanceId"].is_null());
+  EXPECT_EQ(record["name"], "Design Crew");
+
+  // A personal activity with the community as a member: the community's members take part.
+  auto activity = *dana.Post("/activities/api/activities", {{"title", "Rebrand"}});
+  std::string apath = "/activities/api/activities/" + activity["id"].get<std::string>();
+  ASSERT_TRUE(dana.Post(apath + "/members", {{"community", uuid}}));
+  auto todo = ed.Post(apath + "/entries", {{"title", "Pick fonts"}, {"type", "todo"}});
+  ASSERT_TRUE(todo) << todo.error().ToString();
+  auto done =
+      ed.Put("/activities/api/entries/" + (*todo)["id"].get<std::string>(), {{"done", true}});
+  ASSERT_TRUE(done);
+  EXPECT_EQ((*done)["done"], true);
+  EXPECT_EQ(fay.Send("GET", apath, "")->status, 404);
+  EXPECT_EQ(
+      ed.Send("POST", apath + "/members", R"({"user":"00000000-0000-4000-8000-000000000000"})")
+          ->status,
+      403);
+  // The share records the community's name as last known; a rename reaches the Activities record
+  // (the share itself is what AccessControlService.syncAllCommunityShares repairs).
+  auto read = *dana.Get(apath);
+  EXPECT_EQ(read["members"][0]["communityName"], "Design Crew");
+  EXPECT_EQ(read["members"][0]["communityVisibility"], "private");
+  ASSERT_TRUE(dana.Put(path, {{"name", "Design Crew 2027"}}));
+  WaitFor([&] { return admin.Get("/activities/api/synced/Activities/" + uuid); },
+          [](const json& j) { return j["name"] == "Design Crew 2027"; });
+  // When ed leaves the community, he leaves the activity with it.
+  ASSERT_TRUE(ed.Delete(path + "/members/ed"));
+  WaitFor([&] { return admin.Get("/activities/api/synced/Activities/" + uuid); },
+          [](const json& j) { return j["members"].empty(); });
+  EXPECT_EQ(ed.Send("GET", apath, "")->status, 404);
+
+  // A community activity, through the widget.
+  ASSERT_TRUE(dana.Post(path + "/widgets", {{"widgetDefId", "Activities"}}));
+  std::string community_activity = ResourceOf(dana, path, "Activities");
+  ASSERT_FALSE(community_activity.empty());
+  auto list = *dana.Get("/activities/api/communities/" + uuid + "/activities");
+  ASSERT_EQ(list["items"].size(), 1u);
+  EXPECT_EQ(list["items"][0]["id"], community_activity);
+  EXPECT_EQ(fay.Send("GET", "/activities/api/activities/" + community_activity, "")->status, 404);
 }
 
 }  // namespace

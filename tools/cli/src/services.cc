@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "concord/activities/activities.h"
 #include "concord/base/secrets.h"
 #include "concord/blogs/blogs.h"
 #include "concord/forums/forums.h"
@@ -60,6 +61,7 @@ const std::vector<HostedKind>& Kinds() {
       {"wikis", {"Wiki"}, &Open<wikis::WikisService, &wikis::Migrations>},
       {"news", {"StatusUpdates"}, &Open<news::NewsService, &news::Migrations>},
       {"libraries", {"Library"}, &Open<libraries::LibrariesService, &libraries::Migrations>},
+      {"activities", {"Activities"}, &Open<activities::ActivitiesService, &activities::Migrations>},
   };
   return kinds;
 }
@@ -87,7 +89,8 @@ Result<OpenedServices> OpenServices(const deployment::DataDir& dir) {
   CONCORD_ASSIGN_OR_RETURN(s.config, deployment::LoadConfig(dir));
   // Every application with a handler hears lifecycle events: those served here, and those
   // configured under [lifecycle.handlers].
-  communities::Subscriptions subscriptions{.applications = InProcessApplications()};
+  communities::Subscriptions subscriptions{.applications = InProcessApplications(),
+                                           .without_widget = {"Activities"}};
   for (const auto& [app, url] : s.config.handler_urls) {
     if (std::find(subscriptions.applications.begin(), subscriptions.applications.end(), app) ==
         subscriptions.applications.end()) {

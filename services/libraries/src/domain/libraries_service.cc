@@ -21,8 +21,12 @@ const store::LibraryStore kStore;
 constexpr std::string_view kApp = "Library";
 
 json DocumentJson(const store::Document& d, bool with_content) {
-  json j = {{"id", d.id}, {"libraryId", d.library_id}, {"title", d.title}, {"author", d.author.value()},
-            {"created", FormatTimestamp(d.created)}, {"size", d.content.size()}};
+  json j = {{"id", d.id},
+            {"libraryId", d.library_id},
+            {"title", d.title},
+            {"author", d.author.value()},
+            {"created", FormatTimestamp(d.created)},
+            {"size", d.content.size()}};
   if (with_content) j["content"] = d.content;
   return j;
 }
@@ -35,8 +39,8 @@ struct LibrariesService::Impl final : remoteapp::ResourceHooks {
 
   explicit Impl(std::shared_ptr<db::Database> database)
       : db(database),
-        app({.service = "libraries", .remote_app_defs = {"Library"}, .base_path = "/libraries/api"}, database,
-            *this) {}
+        app({.service = "libraries", .remote_app_defs = {"Library"}, .base_path = "/libraries/api"},
+            database, *this) {}
 
   Result<std::string> CreateResource(db::Connection& c, const std::string&,
                                      const lifecycle::LifecycleEvent& e) override {
@@ -56,14 +60,15 @@ struct LibrariesService::Impl final : remoteapp::ResourceHooks {
 
   Result<Loaded> LoadLibrary(db::Connection& c, const http::Principal& who, const std::string& id) {
     CONCORD_ASSIGN_OR_RETURN(auto library, kStore.FindLibrary(c, id));
-    if (!library || library->trashed_at) return NotFound(fmt::format("library {} not found", id.substr(0, 60)));
-    CONCORD_ASSIGN_OR_RETURN(auto a, app.AccessToCommunity(c, std::string(kApp), library->community, who,
-                                                           "library", id));
+    if (!library || library->trashed_at)
+      return NotFound(fmt::format("library {} not found", id.substr(0, 60)));
+    CONCORD_ASSIGN_OR_RETURN(auto a, app.AccessToCommunity(c, std::string(kApp), library->community,
+                                                           who, "library", id));
     return Loaded{*library, a.access};
   }
 
-  Result<Loaded> LoadDocumentLibrary(db::Connection& c, const http::Principal& who, const std::string& doc_id,
-                                     store::Document& doc) {
+  Result<Loaded> LoadDocumentLibrary(db::Connection& c, const http::Principal& who,
+                                     const std::string& doc_id, store::Document& doc) {
     CONCORD_ASSIGN_OR_RETURN(auto d, kStore.FindDocument(c, doc_id));
     auto l = d ? LoadLibrary(c, who, d->library_id) : Result<Loaded>(std::unexpected(Error{}));
     if (!l) return NotFound(fmt::format("document {} not found", doc_id.substr(0, 60)));
@@ -82,30 +87,38 @@ struct LibrariesService::Impl final : remoteapp::ResourceHooks {
                                     {"created", FormatTimestamp(l.library.created)}});
       });
     });
-    s.Get("/libraries/api/libraries/([^/]+)/documents", [this](const Request& r) -> Result<Response> {
-      return db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) -> Result<Response> {
-        CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadLibrary(c, r.principal, r.path_params[0]));
-        CONCORD_ASSIGN_OR_RETURN(auto docs, kStore.Documents(c, l.library.id, r.Query("after").value_or(""), 101));
-        json items = json::array();
-        for (size_t i = 0; i < docs.size() && i < 100; ++i) items.push_back(DocumentJson(docs[i], false));
-        return Response::Json(200, {{"items", items}, {"next", docs.size() > 100 ? json(docs[99].id) : json(nullptr)}});
-      });
-    });
-    s.Post("/libraries/api/libraries/([^/]+)/documents", [this](const Request& r) -> Result<Response> {
-      CONCORD_ASSIGN_OR_RETURN(JsonBody b, JsonBody::Parse(r.body));
-      CONCORD_ASSIGN_OR_RETURN(std::string title, b.RequiredString("title"));
-      CONCORD_ASSIGN_OR_RETURN(auto content, b.OptString("content"));
-      CONCORD_RETURN_IF_ERROR(b.RejectUnknownFields());
-      CONCORD_ASSIGN_OR_RETURN(title, ValidSingleLine(title, "title", 256));
-      CONCORD_ASSIGN_OR_RETURN(std::string text, ValidText(content.value_or(""), "content", 1000000));
-      return db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
-        CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadLibrary(c, r.principal, r.path_params[0]));
-        if (l.access == Access::kRead) return PermissionDenied("only members of the community add documents");
-        store::Document d{NewUuid(), l.library.id, title, text, r.principal.id, NowMillis()};
-        CONCORD_RETURN_IF_ERROR(kStore.InsertDocument(c, d));
-        return Response::Json(201, DocumentJson(d, false));
-      });
-    });
+    s.Get("/libraries/api/libraries/([^/]+)/documents",
+          [this](const Request& r) -> Result<Response> {
+            return db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) -> Result<Response> {
+              CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadLibrary(c, r.principal, r.path_params[0]));
+              CONCORD_ASSIGN_OR_RETURN(
+                  auto docs, kStore.Documents(c, l.library.id, r.Query("after").value_or(""), 101));
+              json items = json::array();
+              for (size_t i = 0; i < docs.size() && i < 100; ++i)
+                items.push_back(DocumentJson(docs[i], false));
+              return Response::Json(
+                  200, {{"items", items},
+                        {"next", docs.size() > 100 ? json(docs[99].id) : json(nullptr)}});
+            });
+          });
+    s.Post(
+        "/libraries/api/libraries/([^/]+)/documents", [this](const Request& r) -> Result<Response> {
+          CONCORD_ASSIGN_OR_RETURN(JsonBody b, JsonBody::Parse(r.body));
+          CONCORD_ASSIGN_OR_RETURN(std::string title, b.RequiredString("title"));
+          CONCORD_ASSIGN_OR_RETURN(auto content, b.OptString("content"));
+          CONCORD_RETURN_IF_ERROR(b.RejectUnknownFields());
+          CONCORD_ASSIGN_OR_RETURN(title, ValidSingleLine(title, "title", 256));
+          CONCORD_ASSIGN_OR_RETURN(std::string text,
+                                   ValidText(content.value_or(""), "content", 1000000));
+          return db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
+            CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadLibrary(c, r.principal, r.path_params[0]));
+            if (l.access == Access::kRead)
+              return PermissionDenied("only members of the community add documents");
+            store::Document d{NewUuid(), l.library.id, title, text, r.principal.id, NowMillis()};
+            CONCORD_RETURN_IF_ERROR(kStore.InsertDocument(c, d));
+            return Response::Json(201, DocumentJson(d, false));
+          });
+        });
     s.Get("/libraries/api/documents/([^/]+)", [this](const Request& r) -> Result<Response> {
       return db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) -> Result<Response> {
         store::Document d;
@@ -116,7 +129,8 @@ struct LibrariesService::Impl final : remoteapp::ResourceHooks {
     s.Delete("/libraries/api/documents/([^/]+)", [this](const Request& r) -> Result<Response> {
       return db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
         store::Document d;
-        CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadDocumentLibrary(c, r.principal, r.path_params[0], d));
+        CONCORD_ASSIGN_OR_RETURN(Loaded l,
+                                 LoadDocumentLibrary(c, r.principal, r.path_params[0], d));
         if (l.access != Access::kOwn && d.author != r.principal.id) {
           return PermissionDenied("only the author and the community's owners delete a document");
         }

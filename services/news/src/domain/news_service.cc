@@ -21,7 +21,10 @@ const store::NewsStore kStore;
 constexpr std::string_view kApp = "StatusUpdates";
 
 json MessageJson(const store::Message& m) {
-  return {{"id", m.id}, {"author", m.author.value()}, {"content", m.content}, {"created", FormatTimestamp(m.created)}};
+  return {{"id", m.id},
+          {"author", m.author.value()},
+          {"content", m.content},
+          {"created", FormatTimestamp(m.created)}};
 }
 
 Result<std::string> ReadContent(const Request& r) {
@@ -39,7 +42,8 @@ struct NewsService::Impl final : remoteapp::ResourceHooks {
 
   explicit Impl(std::shared_ptr<db::Database> database)
       : db(database),
-        app({.service = "news", .remote_app_defs = {"StatusUpdates"}, .base_path = "/news/api"}, database, *this) {}
+        app({.service = "news", .remote_app_defs = {"StatusUpdates"}, .base_path = "/news/api"},
+            database, *this) {}
 
   Result<std::string> CreateResource(db::Connection& c, const std::string&,
                                      const lifecycle::LifecycleEvent& e) override {
@@ -59,14 +63,15 @@ struct NewsService::Impl final : remoteapp::ResourceHooks {
 
   Result<Loaded> LoadBoard(db::Connection& c, const http::Principal& who, const std::string& id) {
     CONCORD_ASSIGN_OR_RETURN(auto board, kStore.FindBoard(c, id));
-    if (!board || board->trashed_at) return NotFound(fmt::format("status board {} not found", id.substr(0, 60)));
-    CONCORD_ASSIGN_OR_RETURN(auto a, app.AccessToCommunity(c, std::string(kApp), board->community, who,
-                                                           "status board", id));
+    if (!board || board->trashed_at)
+      return NotFound(fmt::format("status board {} not found", id.substr(0, 60)));
+    CONCORD_ASSIGN_OR_RETURN(auto a, app.AccessToCommunity(c, std::string(kApp), board->community,
+                                                           who, "status board", id));
     return Loaded{*board, a.access};
   }
 
-  Result<Loaded> LoadPostBoard(db::Connection& c, const http::Principal& who, const std::string& post_id,
-                               store::Message& post) {
+  Result<Loaded> LoadPostBoard(db::Connection& c, const http::Principal& who,
+                               const std::string& post_id, store::Message& post) {
     CONCORD_ASSIGN_OR_RETURN(auto p, kStore.FindPost(c, post_id));
     auto l = p ? LoadBoard(c, who, p->parent_id) : Result<Loaded>(std::unexpected(Error{}));
     if (!l) return NotFound(fmt::format("status update {} not found", post_id.substr(0, 60)));
@@ -88,19 +93,25 @@ struct NewsService::Impl final : remoteapp::ResourceHooks {
     s.Get("/news/api/boards/([^/]+)/posts", [this](const Request& r) -> Result<Response> {
       return db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) -> Result<Response> {
         CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadBoard(c, r.principal, r.path_params[0]));
-        CONCORD_ASSIGN_OR_RETURN(auto posts, kStore.Posts(c, l.board.id, r.Query("after").value_or(""), 101));
+        CONCORD_ASSIGN_OR_RETURN(auto posts,
+                                 kStore.Posts(c, l.board.id, r.Query("after").value_or(""), 101));
         json items = json::array();
         for (size_t i = 0; i < posts.size() && i < 100; ++i) items.push_back(MessageJson(posts[i]));
-        return Response::Json(200, {{"items", items}, {"next", posts.size() > 100 ? json(posts[99].id) : json(nullptr)}});
+        return Response::Json(
+            200,
+            {{"items", items}, {"next", posts.size() > 100 ? json(posts[99].id) : json(nullptr)}});
       });
     });
     s.Post("/news/api/boards/([^/]+)/posts", [this](const Request& r) -> Result<Response> {
       CONCORD_ASSIGN_OR_RETURN(std::string content, ReadContent(r));
       return db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
         CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadBoard(c, r.principal, r.path_params[0]));
-        if (l.access == Access::kRead) return PermissionDenied("only members of the community post status updates");
+        if (l.access == Access::kRead)
+          return PermissionDenied("only members of the community post status updates");
         if (!l.board.posting_open) {
-          return FailedPrecondition("posting is switched off for this community's status updates; an owner can switch it on");
+          return FailedPrecondition(
+              "posting is switched off for this community's status updates; an owner can switch it "
+              "on");
         }
         store::Message m{NewUuid(), l.board.id, r.principal.id, content, NowMillis()};
         CONCORD_RETURN_IF_ERROR(kStore.InsertPost(c, m));
@@ -123,7 +134,8 @@ struct NewsService::Impl final : remoteapp::ResourceHooks {
         store::Message p;
         CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadPostBoard(c, r.principal, r.path_params[0], p));
         if (l.access != Access::kOwn && p.author != r.principal.id) {
-          return PermissionDenied("only the author and the community's owners delete a status update");
+          return PermissionDenied(
+              "only the author and the community's owners delete a status update");
         }
         CONCORD_RETURN_IF_ERROR(kStore.DeletePost(c, p.id));
         return Response::NoContent();
@@ -134,7 +146,8 @@ struct NewsService::Impl final : remoteapp::ResourceHooks {
       return db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
         store::Message p;
         CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadPostBoard(c, r.principal, r.path_params[0], p));
-        if (l.access == Access::kRead) return PermissionDenied("only members of the community comment");
+        if (l.access == Access::kRead)
+          return PermissionDenied("only members of the community comment");
         store::Message m{NewUuid(), p.id, r.principal.id, content, NowMillis()};
         CONCORD_RETURN_IF_ERROR(kStore.InsertComment(c, m));
         return Response::Json(201, MessageJson(m));
@@ -143,7 +156,8 @@ struct NewsService::Impl final : remoteapp::ResourceHooks {
   }
 };
 
-NewsService::NewsService(std::shared_ptr<db::Database> database) : impl_(std::make_unique<Impl>(std::move(database))) {}
+NewsService::NewsService(std::shared_ptr<db::Database> database)
+    : impl_(std::make_unique<Impl>(std::move(database))) {}
 NewsService::~NewsService() = default;
 void NewsService::Mount(http::Server& server) { impl_->Mount(server); }
 remoteapp::RemoteApplication& NewsService::application() { return impl_->app; }

@@ -33,8 +33,8 @@ class NewsStore {
   Status TrashBoard(db::Connection& c, const std::string& id, Millis when) const;
   Status InsertPost(db::Connection& c, const Message& m) const;
   Result<std::optional<Message>> FindPost(db::Connection& c, const std::string& id) const;
-  Result<std::vector<Message>> Posts(db::Connection& c, const std::string& board_id, const std::string& after,
-                                     int limit) const;
+  Result<std::vector<Message>> Posts(db::Connection& c, const std::string& board_id,
+                                     const std::string& after, int limit) const;
   Status DeletePost(db::Connection& c, const std::string& id) const;
   Status InsertComment(db::Connection& c, const Message& m) const;
   Result<std::vector<Message>> Comments(db::Connection& c, const std::string& post_id) const;

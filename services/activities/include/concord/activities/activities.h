@@ -1,0 +1,38 @@
+#pragma once
+// The Activities service (remoteAppDefId Activities): community activities (a community may own
+// several) and personal activities, which may have users and communities as members; each
+// activity has entries and to-dos. Its view of each community is the shared synced record
+// (libs/remoteapp), kept also for communities without the Activities widget, because personal
+// activities may have them as members.
+
+#include <memory>
+
+#include "concord/db/database.h"
+#include "concord/db/migration.h"
+#include "concord/remoteapp/remote_app.h"
+
+namespace concord::http {
+class Server;
+}
+
+namespace concord::activities {
+
+// V001 (the shared synced record) and the service's own migrations.
+db::MigrationList Migrations();
+
+class ActivitiesService {
+ public:
+  // Over the service's own database, already migrated.
+  explicit ActivitiesService(std::shared_ptr<db::Database> database);
+  ~ActivitiesService();
+
+  // Mounts /activities/api: the lifecycle handler and the content API (docs/http-api.md).
+  void Mount(http::Server& server);
+  remoteapp::RemoteApplication& application();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace concord::activities
