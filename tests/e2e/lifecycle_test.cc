@@ -618,3 +618,74 @@ TEST(LifecycleTest, ActivitiesKnowCommunitiesWithoutTheirWidgetAndShareWithThem)
 
 }  // namespace
 }  // namespace concord
+
+namespace concord {
+namespace {
+
+TEST(LifecycleTest, FilesKeepContentWithItsChecksumAndShareWithCommunities) {
+  TempDir dir("lifecycle-files");
+  ConcordServer server(dir.path());
+  ASSERT_TRUE(server.Start());
+  auto admin = server.AdminClient();
+  Users::Create(admin, {"gil", "hana", "ivo"});
+  auto gil = server.Client("gil", "pw-gil-123");
+  auto hana = server.Client("hana", "pw-hana-123");
+  auto ivo = server.Client("ivo", "pw-ivo-123");
+  auto c = *gil.Post("/communities/api/communities", {{"name", "Lab"}, {"visibility", "private"}});
+  std::string uuid = c["uuid"];
+  std::string path = "/communities/api/communities/" + uuid;
+  ASSERT_TRUE(gil.Post(path + "/members", {{"user", "hana"}}));
+  std::string library = ResourceOf(gil, path, "Files");  // a default widget
+  ASSERT_FALSE(library.empty());
+  WaitFor([&] { return admin.Get("/files/api/synced/Files/" + uuid); },
+          [](const json& j) { return j["members"].size() == 1; });
+
+  std::string bytes("binary\0data\xff\x01", 14);
+  auto up = hana.Send("POST", "/files/api/libraries/" + library + "/files?name=results.bin", bytes);
+  ASSERT_EQ(up->status, 201) << up->raw_body;
+  std::string file = up->body["id"];
+  auto down = gil.Send("GET", "/files/api/files/" + file + "/content", "");
+  ASSERT_EQ(down->status, 200);
+  EXPECT_EQ(down->raw_body, bytes);
+  EXPECT_EQ(up->body["size"], 14);
+  EXPECT_EQ(up->body["sha256"].get<std::string>().size(), 64u);
+  EXPECT_EQ(ivo.Send("GET", "/files/api/files/" + file, "")->status, 404);
+  EXPECT_EQ(ivo.Send("GET", "/files/api/files/" + file + "/content", "")->status, 404);
+  // The content is on disk under the data directory, named by the file's id.
+  EXPECT_TRUE(std::filesystem::exists(dir.path() / "files-content" / file.substr(0, 2) / file));
+  EXPECT_EQ(
+      hana.Send("POST", "/files/api/libraries/" + library + "/files?name=..%2Fescape", "x")->status,
+      400);
+
+  // A personal file shared with communities.
+  auto mine = *ivo.Get("/files/api/me/library");
+  auto personal = ivo.Send(
+      "POST", "/files/api/libraries/" + mine["id"].get<std::string>() + "/files?name=notes.txt",
+      "ivo's notes");
+  ASSERT_EQ(personal->status, 201);
+  std::string notes = personal->body["id"];
+  EXPECT_EQ(hana.Send("GET", "/files/api/files/" + notes, "")->status, 404);
+  auto open = *ivo.Post("/communities/api/communities", {{"name", "Open House"}});
+  WaitFor([&] { return admin.Get("/files/api/synced/Files/" + open["uuid"].get<std::string>()); },
+          [](const json& j) { return j.contains("name"); });
+  auto wrong = ivo.Send("POST", "/files/api/files/" + notes + "/shares",
+                        json{{"community", open["uuid"]}}.dump());
+  EXPECT_EQ(wrong->status, 409) << wrong->raw_body;  // private file, public community
+  // ivo may not see the Lab (restricted, not a member): sharing with it is refused as not found.
+  EXPECT_EQ(
+      ivo.Send("POST", "/files/api/files/" + notes + "/shares", json{{"community", uuid}}.dump())
+          ->status,
+      404);
+  ASSERT_TRUE(gil.Post(path + "/members", {{"user", "ivo"}}));
+  WaitFor([&] { return admin.Get("/files/api/synced/Files/" + uuid); },
+          [](const json& j) { return j["members"].size() == 2; });
+  auto share = ivo.Post("/files/api/files/" + notes + "/shares", {{"community", uuid}});
+  ASSERT_TRUE(share) << share.error().ToString();
+  EXPECT_EQ((*share)["communityName"], "Lab");
+  EXPECT_EQ(hana.Send("GET", "/files/api/files/" + notes + "/content", "")->raw_body,
+            "ivo's notes");
+  EXPECT_EQ(hana.Send("DELETE", "/files/api/files/" + notes, "")->status, 403);
+}
+
+}  // namespace
+}  // namespace concord

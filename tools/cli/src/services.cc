@@ -4,10 +4,12 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <type_traits>
 
 #include "concord/activities/activities.h"
 #include "concord/base/secrets.h"
 #include "concord/blogs/blogs.h"
+#include "concord/files/files.h"
 #include "concord/forums/forums.h"
 #include "concord/libraries/libraries.h"
 #include "concord/news/news.h"
@@ -33,7 +35,13 @@ Result<HostedApplication> Host(const deployment::DataDir& dir, std::string servi
   CONCORD_ASSIGN_OR_RETURN(h.database,
                            db::Database::Open("sqlite:" + service + ".db", {.base_dir = dir.root}));
   CONCORD_RETURN_IF_ERROR(db::Migrate(*h.database, migrations, service));
-  auto instance = std::make_shared<Service>(h.database);
+  std::shared_ptr<Service> instance;
+  if constexpr (std::is_constructible_v<Service, std::shared_ptr<db::Database>,
+                                        std::filesystem::path>) {
+    instance = std::make_shared<Service>(h.database, dir.root / (service + "-content"));  // Files
+  } else {
+    instance = std::make_shared<Service>(h.database);
+  }
   h.mount = [instance](http::Server& server) { instance->Mount(server); };
   h.instance = instance;
   return h;
@@ -62,6 +70,7 @@ const std::vector<HostedKind>& Kinds() {
       {"news", {"StatusUpdates"}, &Open<news::NewsService, &news::Migrations>},
       {"libraries", {"Library"}, &Open<libraries::LibrariesService, &libraries::Migrations>},
       {"activities", {"Activities"}, &Open<activities::ActivitiesService, &activities::Migrations>},
+      {"files", {"Files"}, &Open<files::FilesService, &files::Migrations>},
   };
   return kinds;
 }
@@ -90,7 +99,7 @@ Result<OpenedServices> OpenServices(const deployment::DataDir& dir) {
   // Every application with a handler hears lifecycle events: those served here, and those
   // configured under [lifecycle.handlers].
   communities::Subscriptions subscriptions{.applications = InProcessApplications(),
-                                           .without_widget = {"Activities"}};
+                                           .without_widget = {"Activities", "Files"}};
   for (const auto& [app, url] : s.config.handler_urls) {
     if (std::find(subscriptions.applications.begin(), subscriptions.applications.end(), app) ==
         subscriptions.applications.end()) {

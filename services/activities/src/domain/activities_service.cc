@@ -30,8 +30,9 @@ json ActivityJson(const store::Activity& a) {
 }
 
 json EntryJson(const store::Entry& e) {
-  return {{"id", e.id},       {"activityId", e.activity_id}, {"type", e.kind},
-          {"author", e.author.value()}, {"title", e.title}, {"content", e.content},
+  return {{"id", e.id},       {"activityId", e.activity_id},
+          {"type", e.kind},   {"author", e.author.value()},
+          {"title", e.title}, {"content", e.content},
           {"done", e.done},   {"created", FormatTimestamp(e.created)}};
 }
 
@@ -51,7 +52,8 @@ struct ActivitiesService::Impl final : remoteapp::ResourceHooks {
 
   Result<std::string> CreateResource(db::Connection& c, const std::string&,
                                      const lifecycle::LifecycleEvent& e) override {
-    store::Activity a{NewUuid(), e.community.uuid, std::nullopt, e.community.name, NowMillis(), std::nullopt};
+    store::Activity a{NewUuid(),        e.community.uuid, std::nullopt,
+                      e.community.name, NowMillis(),      std::nullopt};
     CONCORD_RETURN_IF_ERROR(kStore.InsertActivity(c, a));
     return a.id;
   }
@@ -70,7 +72,8 @@ struct ActivitiesService::Impl final : remoteapp::ResourceHooks {
     Access access;
   };
 
-  Result<Access> PersonalAccess(db::Connection& c, const store::Activity& a, const http::Principal& who) {
+  Result<Access> PersonalAccess(db::Connection& c, const store::Activity& a,
+                                const http::Principal& who) {
     if (who.admin || a.owner == who.id) return Access::kOwn;
     CONCORD_ASSIGN_OR_RETURN(auto members, kStore.Members(c, a.id));
     for (const auto& m : members) {
@@ -81,17 +84,22 @@ struct ActivitiesService::Impl final : remoteapp::ResourceHooks {
       CONCORD_ASSIGN_OR_RETURN(auto record, app.Find(c, CommunityUuid(m.id), kApp));
       if (!record || record->in_trash) continue;
       CONCORD_ASSIGN_OR_RETURN(Access in_community, app.AccessOf(c, *record, who));
-      if (in_community == Access::kContribute || in_community == Access::kOwn) return Access::kContribute;
+      if (in_community == Access::kContribute || in_community == Access::kOwn)
+        return Access::kContribute;
     }
     return Access::kNone;
   }
 
-  Result<Loaded> LoadActivity(db::Connection& c, const http::Principal& who, const std::string& id) {
-    auto not_found = [&] { return NotFound(fmt::format("activity {} not found", id.substr(0, 60))); };
+  Result<Loaded> LoadActivity(db::Connection& c, const http::Principal& who,
+                              const std::string& id) {
+    auto not_found = [&] {
+      return NotFound(fmt::format("activity {} not found", id.substr(0, 60)));
+    };
     CONCORD_ASSIGN_OR_RETURN(auto a, kStore.FindActivity(c, id));
     if (!a || a->trashed_at) return not_found();
     if (a->community) {
-      CONCORD_ASSIGN_OR_RETURN(auto access, app.AccessToCommunity(c, kApp, *a->community, who, "activity", id));
+      CONCORD_ASSIGN_OR_RETURN(auto access,
+                               app.AccessToCommunity(c, kApp, *a->community, who, "activity", id));
       return Loaded{*a, access.access};
     }
     CONCORD_ASSIGN_OR_RETURN(Access access, PersonalAccess(c, *a, who));
@@ -99,8 +107,8 @@ struct ActivitiesService::Impl final : remoteapp::ResourceHooks {
     return Loaded{*a, access};
   }
 
-  Result<Loaded> LoadEntryActivity(db::Connection& c, const http::Principal& who, const std::string& entry_id,
-                                   store::Entry& entry) {
+  Result<Loaded> LoadEntryActivity(db::Connection& c, const http::Principal& who,
+                                   const std::string& entry_id, store::Entry& entry) {
     CONCORD_ASSIGN_OR_RETURN(auto e, kStore.FindEntry(c, entry_id));
     auto l = e ? LoadActivity(c, who, e->activity_id) : Result<Loaded>(std::unexpected(Error{}));
     if (!l) return NotFound(fmt::format("entry {} not found", entry_id.substr(0, 60)));
@@ -115,39 +123,46 @@ struct ActivitiesService::Impl final : remoteapp::ResourceHooks {
 
   void Mount(http::Server& s) {
     app.Mount(s);
-    s.Get("/activities/api/communities/([^/]+)/activities", [this](const Request& r) -> Result<Response> {
-      return db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) -> Result<Response> {
-        CommunityUuid community(r.path_params[0]);
-        CONCORD_RETURN_IF_ERROR(app.AccessToCommunity(c, kApp, community, r.principal, "community", community.value()));
-        CONCORD_ASSIGN_OR_RETURN(auto all, kStore.OfCommunity(c, community));
-        json items = json::array();
-        for (const auto& a : all) items.push_back(ActivityJson(a));
-        return Response::Json(200, {{"items", items}});
-      });
-    });
-    s.Post("/activities/api/communities/([^/]+)/activities", [this](const Request& r) -> Result<Response> {
-      CONCORD_ASSIGN_OR_RETURN(JsonBody b, JsonBody::Parse(r.body));
-      CONCORD_ASSIGN_OR_RETURN(std::string title, ReadTitle(b));
-      CONCORD_RETURN_IF_ERROR(b.RejectUnknownFields());
-      return db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
-        CommunityUuid community(r.path_params[0]);
-        CONCORD_ASSIGN_OR_RETURN(auto a, app.AccessToCommunity(c, kApp, community, r.principal, "community",
-                                                               community.value()));
-        if (!a.record || !a.record->widget_instance_id) {
-          return FailedPrecondition(fmt::format("community {} has no Activities widget", community.value()));
-        }
-        if (a.access == Access::kRead) return PermissionDenied("only members of the community start activities");
-        store::Activity x{NewUuid(), community, std::nullopt, title, NowMillis(), std::nullopt};
-        CONCORD_RETURN_IF_ERROR(kStore.InsertActivity(c, x));
-        return Response::Json(201, ActivityJson(x));
-      });
-    });
+    s.Get("/activities/api/communities/([^/]+)/activities",
+          [this](const Request& r) -> Result<Response> {
+            return db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) -> Result<Response> {
+              CommunityUuid community(r.path_params[0]);
+              CONCORD_RETURN_IF_ERROR(app.AccessToCommunity(c, kApp, community, r.principal,
+                                                            "community", community.value()));
+              CONCORD_ASSIGN_OR_RETURN(auto all, kStore.OfCommunity(c, community));
+              json items = json::array();
+              for (const auto& a : all) items.push_back(ActivityJson(a));
+              return Response::Json(200, {{"items", items}});
+            });
+          });
+    s.Post(
+        "/activities/api/communities/([^/]+)/activities",
+        [this](const Request& r) -> Result<Response> {
+          CONCORD_ASSIGN_OR_RETURN(JsonBody b, JsonBody::Parse(r.body));
+          CONCORD_ASSIGN_OR_RETURN(std::string title, ReadTitle(b));
+          CONCORD_RETURN_IF_ERROR(b.RejectUnknownFields());
+          return db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
+            CommunityUuid community(r.path_params[0]);
+            CONCORD_ASSIGN_OR_RETURN(auto a, app.AccessToCommunity(c, kApp, community, r.principal,
+                                                                   "community", community.value()));
+            if (!a.record || !a.record->widget_instance_id) {
+              return FailedPrecondition(
+                  fmt::format("community {} has no Activities widget", community.value()));
+            }
+            if (a.access == Access::kRead)
+              return PermissionDenied("only members of the community start activities");
+            store::Activity x{NewUuid(), community, std::nullopt, title, NowMillis(), std::nullopt};
+            CONCORD_RETURN_IF_ERROR(kStore.InsertActivity(c, x));
+            return Response::Json(201, ActivityJson(x));
+          });
+        });
     s.Post("/activities/api/activities", [this](const Request& r) -> Result<Response> {
       CONCORD_ASSIGN_OR_RETURN(JsonBody b, JsonBody::Parse(r.body));
       CONCORD_ASSIGN_OR_RETURN(std::string title, ReadTitle(b));
       CONCORD_RETURN_IF_ERROR(b.RejectUnknownFields());
       return db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
-        store::Activity x{NewUuid(), std::nullopt, r.principal.id, title, NowMillis(), std::nullopt};
+        store::Activity x{NewUuid(), std::nullopt, r.principal.id,
+                          title,     NowMillis(),  std::nullopt};
         CONCORD_RETURN_IF_ERROR(kStore.InsertActivity(c, x));
         return Response::Json(201, ActivityJson(x));
       });
@@ -172,67 +187,84 @@ struct ActivitiesService::Impl final : remoteapp::ResourceHooks {
     s.Delete("/activities/api/activities/([^/]+)", [this](const Request& r) -> Result<Response> {
       return db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
         CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadActivity(c, r.principal, r.path_params[0]));
-        if (l.access != Access::kOwn) return PermissionDenied("only the activity's owners delete it");
+        if (l.access != Access::kOwn)
+          return PermissionDenied("only the activity's owners delete it");
         CONCORD_RETURN_IF_ERROR(kStore.TrashActivity(c, l.activity.id, NowMillis()));
         return Response::NoContent();
       });
     });
     // A personal activity's owner adds a user or a community as a member.
-    s.Post("/activities/api/activities/([^/]+)/members", [this](const Request& r) -> Result<Response> {
-      CONCORD_ASSIGN_OR_RETURN(JsonBody b, JsonBody::Parse(r.body));
-      CONCORD_ASSIGN_OR_RETURN(auto user, b.OptString("user"));
-      CONCORD_ASSIGN_OR_RETURN(auto community, b.OptString("community"));
-      CONCORD_RETURN_IF_ERROR(b.RejectUnknownFields());
-      if (user.has_value() == community.has_value()) {
-        return InvalidArgument("user", "give either 'user' (a user id) or 'community' (a community uuid)");
-      }
-      return db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
-        CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadActivity(c, r.principal, r.path_params[0]));
-        if (l.activity.community) {
-          return FailedPrecondition("a community activity's members are its community's members");
-        }
-        if (l.access != Access::kOwn) return PermissionDenied("only the activity's owner adds members");
-        store::Member m;
-        if (user) {
-          if (!IsUuid(*user)) return InvalidArgument("user", "'user' must be a user id");
-          m = {"user", *user, std::nullopt, std::nullopt};
-        } else {
-          if (!IsUuid(*community)) return InvalidArgument("community", "'community' must be a community uuid");
-          CONCORD_ASSIGN_OR_RETURN(auto a, app.AccessToCommunity(c, kApp, CommunityUuid(*community), r.principal,
-                                                                 "community", *community));
-          if (!a.record) return NotFound(fmt::format("community {} not found", *community));
-          m = {"community", *community, a.record->name, a.record->visibility};
-        }
-        CONCORD_RETURN_IF_ERROR(kStore.AddMember(c, l.activity.id, m));
-        return Response::Json(201, {{"type", m.type}, {"id", m.id}});
-      });
-    });
-    s.Get("/activities/api/activities/([^/]+)/entries", [this](const Request& r) -> Result<Response> {
-      return db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) -> Result<Response> {
-        CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadActivity(c, r.principal, r.path_params[0]));
-        CONCORD_ASSIGN_OR_RETURN(auto entries, kStore.Entries(c, l.activity.id, r.Query("after").value_or(""), 101));
-        json items = json::array();
-        for (size_t i = 0; i < entries.size() && i < 100; ++i) items.push_back(EntryJson(entries[i]));
-        return Response::Json(200, {{"items", items}, {"next", entries.size() > 100 ? json(entries[99].id) : json(nullptr)}});
-      });
-    });
-    s.Post("/activities/api/activities/([^/]+)/entries", [this](const Request& r) -> Result<Response> {
-      CONCORD_ASSIGN_OR_RETURN(JsonBody b, JsonBody::Parse(r.body));
-      CONCORD_ASSIGN_OR_RETURN(std::string title, ReadTitle(b));
-      CONCORD_ASSIGN_OR_RETURN(auto content, b.OptString("content"));
-      CONCORD_ASSIGN_OR_RETURN(auto type, b.OptString("type"));
-      CONCORD_RETURN_IF_ERROR(b.RejectUnknownFields());
-      std::string kind = type.value_or("entry");
-      if (kind != "entry" && kind != "todo") return InvalidArgument("type", "unknown entry type", {"entry", "todo"});
-      CONCORD_ASSIGN_OR_RETURN(std::string text, ValidText(content.value_or(""), "content", 100000));
-      return db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
-        CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadActivity(c, r.principal, r.path_params[0]));
-        if (l.access == Access::kRead) return PermissionDenied("only the activity's members add entries");
-        store::Entry e{NewUuid(), l.activity.id, kind, r.principal.id, title, text, false, NowMillis()};
-        CONCORD_RETURN_IF_ERROR(kStore.InsertEntry(c, e));
-        return Response::Json(201, EntryJson(e));
-      });
-    });
+    s.Post(
+        "/activities/api/activities/([^/]+)/members", [this](const Request& r) -> Result<Response> {
+          CONCORD_ASSIGN_OR_RETURN(JsonBody b, JsonBody::Parse(r.body));
+          CONCORD_ASSIGN_OR_RETURN(auto user, b.OptString("user"));
+          CONCORD_ASSIGN_OR_RETURN(auto community, b.OptString("community"));
+          CONCORD_RETURN_IF_ERROR(b.RejectUnknownFields());
+          if (user.has_value() == community.has_value()) {
+            return InvalidArgument(
+                "user", "give either 'user' (a user id) or 'community' (a community uuid)");
+          }
+          return db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
+            CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadActivity(c, r.principal, r.path_params[0]));
+            if (l.activity.community) {
+              return FailedPrecondition(
+                  "a community activity's members are its community's members");
+            }
+            if (l.access != Access::kOwn)
+              return PermissionDenied("only the activity's owner adds members");
+            store::Member m;
+            if (user) {
+              if (!IsUuid(*user)) return InvalidArgument("user", "'user' must be a user id");
+              m = {"user", *user, std::nullopt, std::nullopt};
+            } else {
+              if (!IsUuid(*community))
+                return InvalidArgument("community", "'community' must be a community uuid");
+              CONCORD_ASSIGN_OR_RETURN(
+                  auto a, app.AccessToCommunity(c, kApp, CommunityUuid(*community), r.principal,
+                                                "community", *community));
+              if (!a.record) return NotFound(fmt::format("community {} not found", *community));
+              m = {"community", *community, a.record->name, a.record->visibility};
+            }
+            CONCORD_RETURN_IF_ERROR(kStore.AddMember(c, l.activity.id, m));
+            return Response::Json(201, {{"type", m.type}, {"id", m.id}});
+          });
+        });
+    s.Get(
+        "/activities/api/activities/([^/]+)/entries", [this](const Request& r) -> Result<Response> {
+          return db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) -> Result<Response> {
+            CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadActivity(c, r.principal, r.path_params[0]));
+            CONCORD_ASSIGN_OR_RETURN(
+                auto entries, kStore.Entries(c, l.activity.id, r.Query("after").value_or(""), 101));
+            json items = json::array();
+            for (size_t i = 0; i < entries.size() && i < 100; ++i)
+              items.push_back(EntryJson(entries[i]));
+            return Response::Json(
+                200, {{"items", items},
+                      {"next", entries.size() > 100 ? json(entries[99].id) : json(nullptr)}});
+          });
+        });
+    s.Post(
+        "/activities/api/activities/([^/]+)/entries", [this](const Request& r) -> Result<Response> {
+          CONCORD_ASSIGN_OR_RETURN(JsonBody b, JsonBody::Parse(r.body));
+          CONCORD_ASSIGN_OR_RETURN(std::string title, ReadTitle(b));
+          CONCORD_ASSIGN_OR_RETURN(auto content, b.OptString("content"));
+          CONCORD_ASSIGN_OR_RETURN(auto type, b.OptString("type"));
+          CONCORD_RETURN_IF_ERROR(b.RejectUnknownFields());
+          std::string kind = type.value_or("entry");
+          if (kind != "entry" && kind != "todo")
+            return InvalidArgument("type", "unknown entry type", {"entry", "todo"});
+          CONCORD_ASSIGN_OR_RETURN(std::string text,
+                                   ValidText(content.value_or(""), "content", 100000));
+          return db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
+            CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadActivity(c, r.principal, r.path_params[0]));
+            if (l.access == Access::kRead)
+              return PermissionDenied("only the activity's members add entries");
+            store::Entry e{NewUuid(), l.activity.id, kind,  r.principal.id,
+                           title,     text,          false, NowMillis()};
+            CONCORD_RETURN_IF_ERROR(kStore.InsertEntry(c, e));
+            return Response::Json(201, EntryJson(e));
+          });
+        });
     s.Put("/activities/api/entries/([^/]+)", [this](const Request& r) -> Result<Response> {
       CONCORD_ASSIGN_OR_RETURN(JsonBody b, JsonBody::Parse(r.body));
       CONCORD_ASSIGN_OR_RETURN(auto done, b.OptBool("done"));
@@ -241,7 +273,8 @@ struct ActivitiesService::Impl final : remoteapp::ResourceHooks {
       return db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
         store::Entry e;
         CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadEntryActivity(c, r.principal, r.path_params[0], e));
-        if (l.access == Access::kRead) return PermissionDenied("only the activity's members complete to-dos");
+        if (l.access == Access::kRead)
+          return PermissionDenied("only the activity's members complete to-dos");
         if (e.kind != "todo") return FailedPrecondition("only a to-do can be done");
         CONCORD_RETURN_IF_ERROR(kStore.SetDone(c, e.id, *done));
         e.done = *done;

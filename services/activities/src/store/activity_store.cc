@@ -21,58 +21,70 @@ Result<std::vector<Entry>> ReadEntries(db::Rows r) {
   while (true) {
     CONCORD_ASSIGN_OR_RETURN(bool has, r.Next());
     if (!has) break;
-    out.push_back(Entry{r.Text(0), r.Text(1), r.Text(2), UserId(r.Text(3)), r.Text(4), r.Text(5), r.Bool(6), r.Int(7)});
+    out.push_back(Entry{r.Text(0), r.Text(1), r.Text(2), UserId(r.Text(3)), r.Text(4), r.Text(5),
+                        r.Bool(6), r.Int(7)});
   }
   return out;
 }
 
-constexpr std::string_view kActivityColumns = "id, community_uuid, owner, title, created, trashed_at";
-constexpr std::string_view kEntryColumns = "id, activity_id, kind, author, title, content, done, created";
+constexpr std::string_view kActivityColumns =
+    "id, community_uuid, owner, title, created, trashed_at";
+constexpr std::string_view kEntryColumns =
+    "id, activity_id, kind, author, title, content, done, created";
 
 }  // namespace
 
 Status ActivityStore::InsertActivity(db::Connection& c, const Activity& a) const {
   CONCORD_RETURN_IF_ERROR(
-      c.Execute("INSERT INTO activities (id, community_uuid, owner, title, created) VALUES ($1, $2, $3, $4, $5)", a.id,
-                a.community, a.owner, a.title, a.created));
+      c.Execute("INSERT INTO activities (id, community_uuid, owner, title, created) VALUES ($1, "
+                "$2, $3, $4, $5)",
+                a.id, a.community, a.owner, a.title, a.created));
   return Ok();
 }
 
-Result<std::optional<Activity>> ActivityStore::FindActivity(db::Connection& c, const std::string& id) const {
-  static const std::string sql = "SELECT " + std::string(kActivityColumns) + " FROM activities WHERE id = $1";
+Result<std::optional<Activity>> ActivityStore::FindActivity(db::Connection& c,
+                                                            const std::string& id) const {
+  static const std::string sql =
+      "SELECT " + std::string(kActivityColumns) + " FROM activities WHERE id = $1";
   CONCORD_ASSIGN_OR_RETURN(db::Rows r, c.Query(sql, id));
   CONCORD_ASSIGN_OR_RETURN(auto all, ReadActivities(std::move(r)));
   if (all.empty()) return std::optional<Activity>{};
   return std::optional(all[0]);
 }
 
-Result<std::vector<Activity>> ActivityStore::OfCommunity(db::Connection& c, const CommunityUuid& community) const {
-  static const std::string sql = "SELECT " + std::string(kActivityColumns) +
-                                 " FROM activities WHERE community_uuid = $1 AND trashed_at IS NULL ORDER BY created, id";
+Result<std::vector<Activity>> ActivityStore::OfCommunity(db::Connection& c,
+                                                         const CommunityUuid& community) const {
+  static const std::string sql =
+      "SELECT " + std::string(kActivityColumns) +
+      " FROM activities WHERE community_uuid = $1 AND trashed_at IS NULL ORDER BY created, id";
   CONCORD_ASSIGN_OR_RETURN(db::Rows r, c.Query(sql, community));
   return ReadActivities(std::move(r));
 }
 
 Status ActivityStore::TrashActivity(db::Connection& c, const std::string& id, Millis when) const {
-  CONCORD_RETURN_IF_ERROR(
-      c.Execute("UPDATE activities SET trashed_at = $2 WHERE id = $1 AND trashed_at IS NULL", id, when));
+  CONCORD_RETURN_IF_ERROR(c.Execute(
+      "UPDATE activities SET trashed_at = $2 WHERE id = $1 AND trashed_at IS NULL", id, when));
   return Ok();
 }
 
-Status ActivityStore::AddMember(db::Connection& c, const std::string& activity_id, const Member& m) const {
+Status ActivityStore::AddMember(db::Connection& c, const std::string& activity_id,
+                                const Member& m) const {
   CONCORD_RETURN_IF_ERROR(c.Execute(
-      "INSERT INTO activity_members (activity_id, member_type, member_id, community_name, community_visibility) "
+      "INSERT INTO activity_members (activity_id, member_type, member_id, community_name, "
+      "community_visibility) "
       "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (activity_id, member_type, member_id) DO UPDATE SET "
       "community_name = $4, community_visibility = $5",
       activity_id, m.type, m.id, m.community_name, m.community_visibility));
   return Ok();
 }
 
-Result<std::vector<Member>> ActivityStore::Members(db::Connection& c, const std::string& activity_id) const {
-  CONCORD_ASSIGN_OR_RETURN(
-      db::Rows r, c.Query("SELECT member_type, member_id, community_name, community_visibility FROM activity_members "
-                          "WHERE activity_id = $1 ORDER BY member_type, member_id",
-                          activity_id));
+Result<std::vector<Member>> ActivityStore::Members(db::Connection& c,
+                                                   const std::string& activity_id) const {
+  CONCORD_ASSIGN_OR_RETURN(db::Rows r,
+                           c.Query("SELECT member_type, member_id, community_name, "
+                                   "community_visibility FROM activity_members "
+                                   "WHERE activity_id = $1 ORDER BY member_type, member_id",
+                                   activity_id));
   std::vector<Member> out;
   while (true) {
     CONCORD_ASSIGN_OR_RETURN(bool has, r.Next());
@@ -83,15 +95,18 @@ Result<std::vector<Member>> ActivityStore::Members(db::Connection& c, const std:
 }
 
 Status ActivityStore::InsertEntry(db::Connection& c, const Entry& e) const {
-  CONCORD_RETURN_IF_ERROR(c.Execute(
-      "INSERT INTO activity_entries (id, activity_id, kind, author, title, content, done, created) VALUES "
-      "($1, $2, $3, $4, $5, $6, $7, $8)",
-      e.id, e.activity_id, e.kind, e.author, e.title, e.content, e.done, e.created));
+  CONCORD_RETURN_IF_ERROR(
+      c.Execute("INSERT INTO activity_entries (id, activity_id, kind, author, title, content, "
+                "done, created) VALUES "
+                "($1, $2, $3, $4, $5, $6, $7, $8)",
+                e.id, e.activity_id, e.kind, e.author, e.title, e.content, e.done, e.created));
   return Ok();
 }
 
-Result<std::optional<Entry>> ActivityStore::FindEntry(db::Connection& c, const std::string& id) const {
-  static const std::string sql = "SELECT " + std::string(kEntryColumns) + " FROM activity_entries WHERE id = $1";
+Result<std::optional<Entry>> ActivityStore::FindEntry(db::Connection& c,
+                                                      const std::string& id) const {
+  static const std::string sql =
+      "SELECT " + std::string(kEntryColumns) + " FROM activity_entries WHERE id = $1";
   CONCORD_ASSIGN_OR_RETURN(db::Rows r, c.Query(sql, id));
   CONCORD_ASSIGN_OR_RETURN(auto all, ReadEntries(std::move(r)));
   if (all.empty()) return std::optional<Entry>{};
@@ -100,14 +115,16 @@ Result<std::optional<Entry>> ActivityStore::FindEntry(db::Connection& c, const s
 
 Result<std::vector<Entry>> ActivityStore::Entries(db::Connection& c, const std::string& activity_id,
                                                   const std::string& after, int limit) const {
-  static const std::string sql = "SELECT " + std::string(kEntryColumns) +
-                                 " FROM activity_entries WHERE activity_id = $1 AND id > $2 ORDER BY id LIMIT $3";
+  static const std::string sql =
+      "SELECT " + std::string(kEntryColumns) +
+      " FROM activity_entries WHERE activity_id = $1 AND id > $2 ORDER BY id LIMIT $3";
   CONCORD_ASSIGN_OR_RETURN(db::Rows r, c.Query(sql, activity_id, after, limit));
   return ReadEntries(std::move(r));
 }
 
 Status ActivityStore::SetDone(db::Connection& c, const std::string& id, bool done) const {
-  CONCORD_RETURN_IF_ERROR(c.Execute("UPDATE activity_entries SET done = $2 WHERE id = $1", id, done));
+  CONCORD_RETURN_IF_ERROR(
+      c.Execute("UPDATE activity_entries SET done = $2 WHERE id = $1", id, done));
   return Ok();
 }
 

@@ -41,14 +41,15 @@ class ActivityStore {
  public:
   Status InsertActivity(db::Connection& c, const Activity& a) const;
   Result<std::optional<Activity>> FindActivity(db::Connection& c, const std::string& id) const;
-  Result<std::vector<Activity>> OfCommunity(db::Connection& c, const CommunityUuid& community) const;
+  Result<std::vector<Activity>> OfCommunity(db::Connection& c,
+                                            const CommunityUuid& community) const;
   Status TrashActivity(db::Connection& c, const std::string& id, Millis when) const;
   Status AddMember(db::Connection& c, const std::string& activity_id, const Member& m) const;
   Result<std::vector<Member>> Members(db::Connection& c, const std::string& activity_id) const;
   Status InsertEntry(db::Connection& c, const Entry& e) const;
   Result<std::optional<Entry>> FindEntry(db::Connection& c, const std::string& id) const;
-  Result<std::vector<Entry>> Entries(db::Connection& c, const std::string& activity_id, const std::string& after,
-                                     int limit) const;
+  Result<std::vector<Entry>> Entries(db::Connection& c, const std::string& activity_id,
+                                     const std::string& after, int limit) const;
   Status SetDone(db::Connection& c, const std::string& id, bool done) const;
 };
 

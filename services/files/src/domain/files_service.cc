@@ -1,0 +1,285 @@
+// The Files service: its content rules, and what it does when Communities adds or removes a
+// Files widget. A community library's access follows the Files record of its community; a
+// personal file's, its owner, its visibility, and the communities it is shared with (by the
+// Files record of each).
+#include <fmt/format.h>
+
+#include "concord/base/text.h"
+#include "concord/files/files.h"
+#include "concord/http/json_body.h"
+#include "concord/http/server.h"
+#include "store/file_store.h"
+
+namespace concord::files {
+namespace {
+
+using http::JsonBody;
+using http::Request;
+using http::Response;
+using nlohmann::json;
+using remoteapp::Access;
+
+const store::FileStore kStore;
+const std::string kApp = "Files";
+
+json LibraryJson(const store::Library& l) {
+  return {{"id", l.id},
+          {"communityUuid", l.community ? json(l.community->value()) : json(nullptr)},
+          {"owner", l.owner ? json(l.owner->value()) : json(nullptr)},
+          {"title", l.title},
+          {"created", FormatTimestamp(l.created)}};
+}
+
+json FileJson(const store::File& f) {
+  return {{"id", f.id},          {"libraryId", f.library_id},
+          {"folderId", f.folder_id ? json(*f.folder_id) : json(nullptr)},
+          {"name", f.name},      {"owner", f.owner.value()},
+          {"visibility", f.visibility}, {"size", f.size},
+          {"sha256", f.sha256},  {"created", FormatTimestamp(f.created)}};
+}
+
+Result<std::string> ValidFileName(std::string_view name, std::string_view field) {
+  CONCORD_ASSIGN_OR_RETURN(std::string n, ValidSingleLine(name, field, 255));
+  if (n.find_first_of("/\\") != std::string::npos || n == "." || n == "..") {
+    return InvalidArgument(std::string(field), fmt::format("'{}' must not contain '/' or '\\\\'", field));
+  }
+  return n;
+}
+
+}  // namespace
+
+struct FilesService::Impl final : remoteapp::ResourceHooks {
+  std::shared_ptr<db::Database> db;
+  store::ContentStore content;
+  remoteapp::RemoteApplication app;
+
+  Impl(std::shared_ptr<db::Database> database, std::filesystem::path content_dir)
+      : db(database),
+        content(std::move(content_dir)),
+        app({.service = "files",
+             .remote_app_defs = {"Files"},
+             .base_path = "/files/api",
+             .tracks_communities_without_widget = true},
+            database, *this) {}
+
+  Result<std::string> CreateResource(db::Connection& c, const std::string&,
+                                     const lifecycle::LifecycleEvent& e) override {
+    store::Library l{NewUuid(), e.community.uuid, std::nullopt, e.community.name, NowMillis(), std::nullopt};
+    CONCORD_RETURN_IF_ERROR(kStore.InsertLibrary(c, l));
+    return l.id;
+  }
+
+  Status RemoveResource(db::Connection& c, const std::string&, const std::string& id) override {
+    return kStore.TrashLibrary(c, id, NowMillis());  // to the Files trash; content stays on disk
+  }
+
+  // What `who` may do in a library: kNotFound when nothing.
+  Result<Access> LibraryAccess(db::Connection& c, const store::Library& l, const http::Principal& who) {
+    if (l.trashed_at) return NotFound(fmt::format("library {} not found", l.id));
+    if (l.community) {
+      CONCORD_ASSIGN_OR_RETURN(auto a, app.AccessToCommunity(c, kApp, *l.community, who, "library", l.id));
+      return a.access;
+    }
+    if (who.admin || l.owner == who.id) return Access::kOwn;
+    return NotFound(fmt::format("library {} not found", l.id));
+  }
+
+  Result<store::Library> LoadLibrary(db::Connection& c, const std::string& id) {
+    CONCORD_ASSIGN_OR_RETURN(auto l, kStore.FindLibrary(c, id));
+    if (!l) return NotFound(fmt::format("library {} not found", id.substr(0, 60)));
+    return *l;
+  }
+
+  struct LoadedFile {
+    store::File file;
+    store::Library library;
+    Access access;
+  };
+
+  Result<LoadedFile> LoadFile(db::Connection& c, const http::Principal& who, const std::string& id) {
+    auto not_found = [&] { return NotFound(fmt::format("file {} not found", id.substr(0, 60))); };
+    CONCORD_ASSIGN_OR_RETURN(auto f, kStore.FindFile(c, id));
+    if (!f) return not_found();
+    CONCORD_ASSIGN_OR_RETURN(store::Library l, LoadLibrary(c, f->library_id));
+    if (l.community) {
+      auto a = LibraryAccess(c, l, who);
+      if (!a) return not_found();
+      return LoadedFile{*f, l, *a};
+    }
+    if (l.trashed_at) return not_found();
+    if (who.admin || f->owner == who.id) return LoadedFile{*f, l, Access::kOwn};
+    if (f->visibility == "public") return LoadedFile{*f, l, Access::kRead};
+    CONCORD_ASSIGN_OR_RETURN(auto shares, kStore.Shares(c, f->id));
+    for (const auto& s : shares) {
+      CONCORD_ASSIGN_OR_RETURN(auto record, app.Find(c, s.community, kApp));
+      if (!record || record->in_trash) continue;
+      CONCORD_ASSIGN_OR_RETURN(Access in_community, app.AccessOf(c, *record, who));
+      if (in_community == Access::kContribute || in_community == Access::kOwn) {
+        return LoadedFile{*f, l, Access::kRead};
+      }
+    }
+    return not_found();
+  }
+
+  Result<store::Library> PersonalLibraryOf(db::Connection& c, const http::Principal& who) {
+    CONCORD_ASSIGN_OR_RETURN(auto l, kStore.PersonalLibrary(c, who.id));
+    if (l) return *l;
+    store::Library mine{NewUuid(), std::nullopt, who.id, who.login + "'s files", NowMillis(), std::nullopt};
+    CONCORD_RETURN_IF_ERROR(kStore.InsertLibrary(c, mine));
+    return mine;
+  }
+
+  void Mount(http::Server& s) {
+    app.Mount(s);
+    s.Get("/files/api/me/library", [this](const Request& r) -> Result<Response> {
+      return db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
+        CONCORD_ASSIGN_OR_RETURN(store::Library l, PersonalLibraryOf(c, r.principal));
+        return Response::Json(200, LibraryJson(l));
+      });
+    });
+    s.Get("/files/api/libraries/([^/]+)", [this](const Request& r) -> Result<Response> {
+      return db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) -> Result<Response> {
+        CONCORD_ASSIGN_OR_RETURN(store::Library l, LoadLibrary(c, r.path_params[0]));
+        CONCORD_RETURN_IF_ERROR(LibraryAccess(c, l, r.principal));
+        json j = LibraryJson(l);
+        CONCORD_ASSIGN_OR_RETURN(auto folders, kStore.Folders(c, l.id));
+        j["folders"] = json::array();
+        for (const auto& f : folders) {
+          j["folders"].push_back({{"id", f.id}, {"name", f.name},
+                                  {"parentId", f.parent_id ? json(*f.parent_id) : json(nullptr)}});
+        }
+        return Response::Json(200, j);
+      });
+    });
+    s.Get("/files/api/libraries/([^/]+)/files", [this](const Request& r) -> Result<Response> {
+      return db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) -> Result<Response> {
+        CONCORD_ASSIGN_OR_RETURN(store::Library l, LoadLibrary(c, r.path_params[0]));
+        CONCORD_RETURN_IF_ERROR(LibraryAccess(c, l, r.principal));
+        CONCORD_ASSIGN_OR_RETURN(auto files, kStore.Files(c, l.id, r.Query("after").value_or(""), 101));
+        json items = json::array();
+        for (size_t i = 0; i < files.size() && i < 100; ++i) items.push_back(FileJson(files[i]));
+        return Response::Json(200, {{"items", items}, {"next", files.size() > 100 ? json(files[99].id) : json(nullptr)}});
+      });
+    });
+    s.Post("/files/api/libraries/([^/]+)/folders", [this](const Request& r) -> Result<Response> {
+      CONCORD_ASSIGN_OR_RETURN(JsonBody b, JsonBody::Parse(r.body));
+      CONCORD_ASSIGN_OR_RETURN(std::string name, b.RequiredString("name"));
+      CONCORD_ASSIGN_OR_RETURN(auto parent, b.OptString("parentId"));
+      CONCORD_RETURN_IF_ERROR(b.RejectUnknownFields());
+      CONCORD_ASSIGN_OR_RETURN(name, ValidFileName(name, "name"));
+      return db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
+        CONCORD_ASSIGN_OR_RETURN(store::Library l, LoadLibrary(c, r.path_params[0]));
+        CONCORD_ASSIGN_OR_RETURN(Access a, LibraryAccess(c, l, r.principal));
+        if (a == Access::kRead) return PermissionDenied("only members of the community add folders");
+        if (parent) {
+          CONCORD_ASSIGN_OR_RETURN(auto p, kStore.FindFolder(c, *parent));
+          if (!p || p->library_id != l.id) return InvalidArgument("parentId", "no such folder in this library");
+        }
+        store::Folder f{NewUuid(), l.id, parent, name, NowMillis()};
+        CONCORD_RETURN_IF_ERROR(kStore.InsertFolder(c, f));
+        return Response::Json(201, {{"id", f.id}, {"name", f.name}, {"parentId", parent ? json(*parent) : json(nullptr)}});
+      });
+    });
+    // Upload: the body is the file's content; name, folder and visibility are query parameters.
+    s.Post("/files/api/libraries/([^/]+)/files", [this](const Request& r) -> Result<Response> {
+      CONCORD_ASSIGN_OR_RETURN(std::string name, ValidFileName(r.Query("name").value_or(""), "name"));
+      std::string visibility = r.Query("visibility").value_or("private");
+      if (visibility != "private" && visibility != "public") {
+        return InvalidArgument("visibility", "a file is private or public", {"private", "public"});
+      }
+      std::optional<std::string> folder = r.Query("folder");
+      std::string id = NewUuid();
+      // Content first, then the record: a crash in between leaves an extra binary on disk (what
+      // checkFiles finds), never a record without content.
+      CONCORD_ASSIGN_OR_RETURN(std::string sha, content.Write(id, r.body));
+      auto result = db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
+        CONCORD_ASSIGN_OR_RETURN(store::Library l, LoadLibrary(c, r.path_params[0]));
+        CONCORD_ASSIGN_OR_RETURN(Access a, LibraryAccess(c, l, r.principal));
+        if (a == Access::kRead) return PermissionDenied("only members of the community add files");
+        if (folder) {
+          CONCORD_ASSIGN_OR_RETURN(auto f, kStore.FindFolder(c, *folder));
+          if (!f || f->library_id != l.id) return InvalidArgument("folder", "no such folder in this library");
+        }
+        store::File f{id, l.id, folder, name, r.principal.id, visibility,
+                      static_cast<int64_t>(r.body.size()), sha, NowMillis()};
+        CONCORD_RETURN_IF_ERROR(kStore.InsertFile(c, f));
+        return Response::Json(201, FileJson(f));
+      });
+      if (!result) content.Remove(id);
+      return result;
+    });
+    s.Get("/files/api/files/([^/]+)", [this](const Request& r) -> Result<Response> {
+      return db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) -> Result<Response> {
+        CONCORD_ASSIGN_OR_RETURN(LoadedFile lf, LoadFile(c, r.principal, r.path_params[0]));
+        json j = FileJson(lf.file);
+        if (lf.access == Access::kOwn) {
+          CONCORD_ASSIGN_OR_RETURN(auto shares, kStore.Shares(c, lf.file.id));
+          j["shares"] = json::array();
+          for (const auto& s : shares) {
+            j["shares"].push_back({{"communityUuid", s.community.value()},
+                                   {"communityName", s.community_name},
+                                   {"communityVisibility", s.community_visibility}});
+          }
+        }
+        return Response::Json(200, j);
+      });
+    });
+    s.Get("/files/api/files/([^/]+)/content", [this](const Request& r) -> Result<Response> {
+      CONCORD_ASSIGN_OR_RETURN(auto lf, db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) {
+        return LoadFile(c, r.principal, r.path_params[0]);
+      }));
+      CONCORD_ASSIGN_OR_RETURN(std::string bytes, content.Read(lf.file.id));
+      Response res;
+      res.status = 200;
+      res.content_type = "application/octet-stream";
+      res.body = std::move(bytes);
+      res.headers.emplace_back("X-Concord-SHA256", lf.file.sha256);
+      return res;
+    });
+    s.Delete("/files/api/files/([^/]+)", [this](const Request& r) -> Result<Response> {
+      return db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
+        CONCORD_ASSIGN_OR_RETURN(LoadedFile lf, LoadFile(c, r.principal, r.path_params[0]));
+        if (lf.access != Access::kOwn && lf.file.owner != r.principal.id) {
+          return PermissionDenied("only the file's owner and the community's owners delete it");
+        }
+        CONCORD_RETURN_IF_ERROR(kStore.TrashFile(c, lf.file.id, NowMillis()));
+        return Response::NoContent();
+      });
+    });
+    // A personal file's owner shares it with a community. A private file goes only to a
+    // restricted community: sharing it with a public one would make it public.
+    s.Post("/files/api/files/([^/]+)/shares", [this](const Request& r) -> Result<Response> {
+      CONCORD_ASSIGN_OR_RETURN(JsonBody b, JsonBody::Parse(r.body));
+      CONCORD_ASSIGN_OR_RETURN(std::string community, b.RequiredString("community"));
+      CONCORD_RETURN_IF_ERROR(b.RejectUnknownFields());
+      if (!IsUuid(community)) return InvalidArgument("community", "'community' must be a community uuid");
+      return db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
+        CONCORD_ASSIGN_OR_RETURN(LoadedFile lf, LoadFile(c, r.principal, r.path_params[0]));
+        if (lf.library.community) return FailedPrecondition("a community file is shared with its community already");
+        if (lf.file.owner != r.principal.id && !r.principal.admin) {
+          return PermissionDenied("only the file's owner shares it");
+        }
+        CONCORD_ASSIGN_OR_RETURN(auto a, app.AccessToCommunity(c, kApp, CommunityUuid(community), r.principal,
+                                                               "community", community));
+        if (!a.record) return NotFound(fmt::format("community {} not found", community));
+        if (lf.file.visibility == "private" && a.record->visibility != "private") {
+          return FailedPrecondition("a private file can be shared only with a restricted community; make the "
+                                    "file public first");
+        }
+        store::Share share{CommunityUuid(community), a.record->name, a.record->visibility, NowMillis()};
+        CONCORD_RETURN_IF_ERROR(kStore.Share(c, lf.file.id, share));
+        return Response::Json(201, {{"communityUuid", community},
+                                    {"communityName", share.community_name},
+                                    {"communityVisibility", share.community_visibility}});
+      });
+    });
+  }
+};
+
+FilesService::FilesService(std::shared_ptr<db::Database> database, std::filesystem::path content_dir)
+    : impl_(std::make_unique<Impl>(std::move(database), std::move(content_dir))) {}
+FilesService::~FilesService() = default;
+void FilesService::Mount(http::Server& server) { impl_->Mount(server); }
+remoteapp::RemoteApplication& FilesService::application() { return impl_->app; }
+
+}  // namespace concord::files
