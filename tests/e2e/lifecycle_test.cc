@@ -689,3 +689,91 @@ TEST(LifecycleTest, FilesKeepContentWithItsChecksumAndShareWithCommunities) {
 
 }  // namespace
 }  // namespace concord
+
+namespace concord {
+namespace {
+
+// One application per process: Communities in one, Blogs in another, each with its own data
+// directory. Events and authentication cross the network; with the Blogs process stopped, its
+// events wait in Communities' queue while the others carry on, and drain in order once it is back.
+TEST(LifecycleTest, BlogsInAProcessOfItsOwnQueuesWhileDownAndCatchesUp) {
+  TempDir communities_dir("split-communities");
+  TempDir blogs_dir("split-blogs");
+  int communities_port = testing::FreePort();
+  int blogs_port = testing::FreePort();
+  std::string blogs_url = "http://127.0.0.1:" + std::to_string(blogs_port);
+  std::ofstream(communities_dir.path() / "concord.toml")
+      << "[lifecycle.handlers]\n"
+      << "Blog = \"" << blogs_url << "/blogs/api/lifecycle/Blog\"\n"
+      << "IdeationBlog = \"" << blogs_url << "/blogs/api/lifecycle/IdeationBlog\"\n";
+  std::ofstream(blogs_dir.path() / "concord.toml")
+      << "[services]\ncommunities_url = \"http://127.0.0.1:" << communities_port << "\"\n";
+  ConcordServer communities(
+      communities_dir.path(),
+      {"--services", "communities,forums,wikis,news,libraries,activities,files"},
+      "127.0.0.1:" + std::to_string(communities_port));
+  ConcordServer blogs(blogs_dir.path(), {"--services", "blogs"},
+                      "127.0.0.1:" + std::to_string(blogs_port));
+  ASSERT_TRUE(communities.Start());
+  ASSERT_TRUE(blogs.Start());
+  EXPECT_FALSE(std::filesystem::exists(blogs_dir.path() / "communities.db"));
+  EXPECT_FALSE(std::filesystem::exists(communities_dir.path() / "blogs.db"));
+
+  auto admin = communities.AdminClient();
+  Users::Create(admin, {"kim"});
+  auto kim = communities.Client("kim", "pw-kim-123");
+  auto c = *kim.Post("/communities/api/communities", {{"name", "Split"}});
+  std::string uuid = c["uuid"];
+  std::string path = "/communities/api/communities/" + uuid;
+  ASSERT_TRUE(kim.Post(path + "/widgets", {{"widgetDefId", "Blog"}}));
+  std::string blog = ResourceOf(kim, path, "Blog");
+  ASSERT_FALSE(blog.empty());
+  // The Blogs process authenticates kim against the Communities directory.
+  auto kim_at_blogs = blogs.Client("kim", "pw-kim-123");
+  auto read = kim_at_blogs.Get("/blogs/api/blogs/" + blog);
+  ASSERT_TRUE(read) << read.error().ToString();
+  EXPECT_EQ((*read)["access"], "owner");
+  EXPECT_EQ(
+      blogs.Client("kim", "wrong-password").Send("GET", "/blogs/api/blogs/" + blog, "")->status,
+      401);
+
+  // Blogs goes down: its events queue, the applications in the other process carry on.
+  ASSERT_EQ(blogs.Stop(), 0);
+  ASSERT_TRUE(kim.Put(path, {{"name", "Split, renamed"}}));
+  ASSERT_TRUE(kim.Put(path, {{"visibility", "private"}}));
+  int64_t version = (*kim.Get(path))["version"];
+  auto forum = WaitFor([&] { return admin.Get("/forums/api/synced/Forum/" + uuid); },
+                       [&](const json& j) { return j["version"] == version; });
+  EXPECT_EQ(forum["name"], "Split, renamed");
+  auto task = admin.Post(
+      "/communities/api/admin/scheduler/tasks/LifecycleRetryQueuedEvents/run?synchronous=true",
+      json::object());
+  EXPECT_NE((*task)["lastResult"].get<std::string>().find("still queued"), std::string::npos)
+      << task->dump();
+
+  // Blogs is back: the retry drains its queue in order.
+  ASSERT_TRUE(blogs.Start());
+  task = admin.Post(
+      "/communities/api/admin/scheduler/tasks/LifecycleRetryQueuedEvents/run?synchronous=true",
+      json::object());
+  EXPECT_EQ((*task)["lastResult"], "ok") << task->dump();
+  auto admin_at_blogs = blogs.Client("admin", communities.AdminPassword());
+  auto record = admin_at_blogs.Get("/blogs/api/synced/Blog/" + uuid);
+  ASSERT_TRUE(record) << record.error().ToString();
+  EXPECT_EQ((*record)["version"], version);
+  EXPECT_EQ((*record)["name"], "Split, renamed");
+  EXPECT_EQ((*record)["visibility"], "private");
+}
+
+TEST(LifecycleTest, AnApplicationProcessWithoutCommunitiesMustBeToldWhereItIs) {
+  TempDir dir("split-misconfigured");
+  ConcordServer blogs(dir.path(), {"--services", "blogs"});
+  ASSERT_FALSE(blogs.Start());
+  EXPECT_NE(blogs.Log().find("communities_url"), std::string::npos) << blogs.Log();
+  ConcordServer typo(dir.path(), {"--services", "blog"});
+  ASSERT_FALSE(typo.Start());
+  EXPECT_NE(typo.Log().find("unknown service 'blog'"), std::string::npos) << typo.Log();
+}
+
+}  // namespace
+}  // namespace concord

@@ -48,7 +48,8 @@ Result<Config> LoadConfig(const DataDir& dir) {
                            fmt::format("{} is not valid TOML: {} (line {})", dir.Config().string(),
                                        e.description(), e.source().begin.line));
   }
-  const std::vector<std::string> sections = {"server", "communities", "scheduler", "lifecycle"};
+  const std::vector<std::string> sections = {"server", "communities", "scheduler", "lifecycle",
+                                             "services"};
   for (auto&& [key, node] : t) {
     if (std::find(sections.begin(), sections.end(), std::string(key.str())) == sections.end() ||
         !node.is_table()) {
@@ -74,6 +75,7 @@ Result<Config> LoadConfig(const DataDir& dir) {
   CONCORD_RETURN_IF_ERROR(
       check_keys("scheduler", {"fullDelete", "LifecycleRetryQueuedEvents", "EventLogCleanup"}));
   CONCORD_RETURN_IF_ERROR(check_keys("lifecycle", {"event_log_retention_days", "handlers"}));
+  CONCORD_RETURN_IF_ERROR(check_keys("services", {"communities_url"}));
 
   auto get_string = [&](std::string_view path, std::string& out) -> Status {
     auto node = t.at_path(path);
@@ -101,6 +103,7 @@ Result<Config> LoadConfig(const DataDir& dir) {
   CONCORD_RETURN_IF_ERROR(
       get_int("communities.trash_retention_days", c.trash_retention_days, 0, 3650));
   CONCORD_RETURN_IF_ERROR(get_string("scheduler.fullDelete", c.full_delete_interval));
+  CONCORD_RETURN_IF_ERROR(get_string("services.communities_url", c.communities_url));
   CONCORD_RETURN_IF_ERROR(
       get_string("scheduler.LifecycleRetryQueuedEvents", c.retry_queued_events_interval));
   CONCORD_RETURN_IF_ERROR(get_string("scheduler.EventLogCleanup", c.event_log_cleanup_interval));

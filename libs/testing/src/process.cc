@@ -1,7 +1,10 @@
 #include "concord/testing/process.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -96,8 +99,27 @@ CommandResult RunCommand(const std::vector<std::string>& argv, const std::vector
   return r;
 }
 
-ConcordServer::ConcordServer(fs::path data_dir, std::vector<std::string> extra_args)
-    : data_dir_(std::move(data_dir)), extra_args_(std::move(extra_args)) {}
+int FreePort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  socklen_t len = sizeof(addr);
+  int port = -1;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    port = ntohs(addr.sin_port);
+  }
+  ::close(fd);
+  return port;
+}
+
+ConcordServer::ConcordServer(fs::path data_dir, std::vector<std::string> extra_args,
+                             std::string listen)
+    : data_dir_(std::move(data_dir)),
+      extra_args_(std::move(extra_args)),
+      listen_(std::move(listen)) {}
 
 ConcordServer::~ConcordServer() {
   if (pid_ > 0) Stop();
@@ -111,7 +133,7 @@ Status ConcordServer::Start() {
                                    "--data-dir",
                                    data_dir_.string(),
                                    "--listen",
-                                   "127.0.0.1:0"};
+                                   listen_};
   argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
   int log_fd = ::open((data_dir_ / "serve.log").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
   pid_ = Spawn(argv, {}, log_fd, log_fd);

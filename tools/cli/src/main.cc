@@ -38,13 +38,104 @@ struct ServeFlags {
   std::string data_dir = "./data";
   std::string listen;
   std::string log_level;
+  std::vector<std::string> services;  // empty: all
 };
+
+// What runs beside the Communities service: the lifecycle system account, the dispatcher that
+// delivers its events, and its scheduler. Only a process that runs Communities has it.
+struct CommunitiesRuntime {
+  std::string lifecycle_password;
+  std::unique_ptr<communities::Dispatcher> dispatcher;
+  std::unique_ptr<scheduler::Scheduler> tasks;
+};
+
+Result<std::unique_ptr<CommunitiesRuntime>> PrepareCommunities(const deployment::DataDir& dir,
+                                                               OpenedServices& services,
+                                                               http::Server& server) {
+  auto rt = std::make_unique<CommunitiesRuntime>();
+  auto& communities = *services.communities;
+  // The account the dispatcher delivers lifecycle events with: a new password at every start.
+  CONCORD_RETURN_IF_ERROR(
+      communities.EnsureServiceAccount("concord-lifecycle", [&](const std::string& pw) -> Status {
+        std::error_code ec;
+        fs::remove(dir.LifecycleCredentials(), ec);
+        rt->lifecycle_password = pw;
+        return deployment::WriteCredentials(dir.LifecycleCredentials(), {"concord-lifecycle", pw});
+      }));
+  communities::MountHttpApi(server, communities);
+  CommunitiesRuntime* r = rt.get();
+  const auto& config = services.config;
+  // The Communities scheduler (reference 5.1).
+  CONCORD_ASSIGN_OR_RETURN(
+      rt->tasks,
+      scheduler::Scheduler::Create(
+          services.communities_db,
+          {{"fullDelete", config.full_delete_interval,
+            [&communities]() -> Status {
+              CONCORD_ASSIGN_OR_RETURN(int64_t n, communities.PurgeExpired(NowMillis()));
+              if (n > 0) spdlog::info("fullDelete: purged {} communities from the trash", n);
+              return Ok();
+            }},
+           {"LifecycleRetryQueuedEvents", config.retry_queued_events_interval,
+            [r]() -> Status {
+              if (!r->dispatcher) return Unavailable("the dispatcher is not running");
+              auto outcome = r->dispatcher->Retry({});
+              if (outcome.delivered > 0) {
+                spdlog::info("retried {} queued lifecycle events", outcome.delivered);
+              }
+              if (outcome.still_queued > 0) {
+                return Unavailable(
+                    fmt::format("{} lifecycle events are still queued", outcome.still_queued));
+              }
+              return Ok();
+            }},
+           {"EventLogCleanup", config.event_log_cleanup_interval,
+            [&communities, days = config.event_log_retention_days]() -> Status {
+              CONCORD_ASSIGN_OR_RETURN(
+                  int64_t n, communities.TrimEventLog(NowMillis() - days * kMillisPerDay));
+              if (n > 0) spdlog::info("EventLogCleanup: removed {} old lifecycle events", n);
+              return Ok();
+            }}}));
+  communities::MountSchedulerApi(server, *rt->tasks);
+  return rt;
+}
+
+// Deliveries go to each application's handler: in this process, or where [lifecycle.handlers]
+// says.
+void StartDispatcher(CommunitiesRuntime& rt, OpenedServices& services,
+                     const std::vector<std::string>& selected, const std::string& url) {
+  std::vector<communities::HandlerEndpoint> handlers;
+  for (const auto& app : HostedRemoteApps(selected)) {
+    const auto* def = lifecycle::FindWidgetDef(app);
+    handlers.push_back({app, fmt::format("{}/{}/api/lifecycle/{}", url, def->application, app)});
+  }
+  for (const auto& [app, handler] : services.config.handler_urls) {
+    auto it = std::find_if(handlers.begin(), handlers.end(),
+                           [&](auto& h) { return h.remote_app_def_id == app; });
+    if (it != handlers.end()) {
+      it->url = handler;
+    } else {
+      handlers.push_back({app, handler});
+    }
+  }
+  rt.dispatcher = std::make_unique<communities::Dispatcher>(
+      communities::DispatcherOptions{.database = services.communities_db,
+                                     .handlers = handlers,
+                                     .user = "concord-lifecycle",
+                                     .password = rt.lifecycle_password});
+  *services.on_events = [d = rt.dispatcher.get()] { d->Notify(); };
+  rt.dispatcher->Start();
+  rt.tasks->Start();
+}
 
 int Serve(const ServeFlags& flags) {
   deployment::DataDir dir{fs::absolute(flags.data_dir)};
   auto early = deployment::LoadConfig(dir);
   InitLogging(!flags.log_level.empty() ? flags.log_level : early ? early->log_level : "info");
   if (!early) return Fail(early.error());
+  std::vector<std::string> selected = flags.services.empty() ? ServiceNames() : flags.services;
+  bool with_communities =
+      std::find(selected.begin(), selected.end(), "communities") != selected.end();
 
   // Block the stop signals in every thread; one thread waits for them.
   sigset_t stop_signals;
@@ -55,59 +146,33 @@ int Serve(const ServeFlags& flags) {
 
   auto lock = deployment::Lock::Acquire(dir, "concord serve");
   if (!lock) return Fail(lock.error());
-  auto services = OpenServices(dir);
+  auto services = OpenServices(dir, selected);
   if (!services) return Fail(services.error());
   std::string listen = flags.listen.empty() ? services->config.listen : flags.listen;
   auto address = deployment::ParseListen(listen);
   if (!address) return Fail(address.error());
 
-  auto& communities = *services->communities;
-  // The account the dispatcher delivers lifecycle events with: a new password at every start.
-  std::string lifecycle_password;
-  auto account =
-      communities.EnsureServiceAccount("concord-lifecycle", [&](const std::string& pw) -> Status {
-        std::error_code ec;
-        fs::remove(dir.LifecycleCredentials(), ec);
-        lifecycle_password = pw;
-        return deployment::WriteCredentials(dir.LifecycleCredentials(), {"concord-lifecycle", pw});
-      });
-  if (!account) return Fail(account.error());
-
-  auto authenticator = communities::MakeAuthenticator(communities);
+  // Who is calling: the directory in this process, or the Communities service elsewhere.
+  std::shared_ptr<http::CachingAuthenticator> authenticator;
+  if (with_communities) {
+    authenticator = communities::MakeAuthenticator(*services->communities);
+  } else if (services->config.communities_url.empty()) {
+    return Fail(Error{ErrorCode::kInvalidArgument,
+                      "without the communities service, [services] communities_url in concord.toml "
+                      "must say where Communities runs",
+                      "services.communities_url",
+                      {}});
+  } else {
+    authenticator = communities::MakeRemoteAuthenticator(services->config.communities_url);
+  }
   http::Server server({.threads = services->config.threads}, authenticator);
-  communities::MountHttpApi(server, communities);
+  std::unique_ptr<CommunitiesRuntime> runtime;
+  if (with_communities) {
+    auto rt = PrepareCommunities(dir, *services, server);
+    if (!rt) return Fail(rt.error());
+    runtime = std::move(*rt);
+  }
   for (const auto& app : services->applications) app.mount(server);
-  std::unique_ptr<communities::Dispatcher> dispatcher;
-  // The Communities scheduler (reference 5.1). fullDelete purges the trash.
-  auto tasks = scheduler::Scheduler::Create(
-      services->communities_db,
-      {{"fullDelete", services->config.full_delete_interval,
-        [&communities]() -> Status {
-          CONCORD_ASSIGN_OR_RETURN(int64_t n, communities.PurgeExpired(NowMillis()));
-          if (n > 0) spdlog::info("fullDelete: purged {} communities from the trash", n);
-          return Ok();
-        }},
-       {"LifecycleRetryQueuedEvents", services->config.retry_queued_events_interval,
-        [&dispatcher]() -> Status {
-          if (!dispatcher) return Unavailable("the dispatcher is not running");
-          auto outcome = dispatcher->Retry({});
-          if (outcome.delivered > 0)
-            spdlog::info("retried {} queued lifecycle events", outcome.delivered);
-          if (outcome.still_queued > 0) {
-            return Unavailable(
-                fmt::format("{} lifecycle events are still queued", outcome.still_queued));
-          }
-          return Ok();
-        }},
-       {"EventLogCleanup", services->config.event_log_cleanup_interval,
-        [&communities, days = services->config.event_log_retention_days]() -> Status {
-          CONCORD_ASSIGN_OR_RETURN(int64_t n,
-                                   communities.TrimEventLog(NowMillis() - days * kMillisPerDay));
-          if (n > 0) spdlog::info("EventLogCleanup: removed {} old lifecycle events", n);
-          return Ok();
-        }}});
-  if (!tasks) return Fail(tasks.error());
-  communities::MountSchedulerApi(server, **tasks);
 
   // Everything that can fail at start-up comes before the server announces itself.
   auto port = server.Bind(address->first, address->second);
@@ -115,27 +180,7 @@ int Serve(const ServeFlags& flags) {
   std::string host =
       address->first.find(':') != std::string::npos ? "[" + address->first + "]" : address->first;
   std::string url = fmt::format("http://{}:{}", host, *port);
-  // Deliveries go to each application's handler: here, or where [lifecycle.handlers] says.
-  std::vector<communities::HandlerEndpoint> handlers;
-  for (const auto& app : InProcessApplications()) {
-    const auto* def = lifecycle::FindWidgetDef(app);
-    handlers.push_back({app, fmt::format("{}/{}/api/lifecycle/{}", url, def->application, app)});
-  }
-  for (const auto& [app, handler] : services->config.handler_urls) {
-    auto it = std::find_if(handlers.begin(), handlers.end(),
-                           [&](auto& h) { return h.remote_app_def_id == app; });
-    if (it != handlers.end()) {
-      it->url = handler;
-    } else {
-      handlers.push_back({app, handler});
-    }
-  }
-  dispatcher = std::make_unique<communities::Dispatcher>(
-      communities::DispatcherOptions{.database = services->communities_db,
-                                     .handlers = handlers,
-                                     .user = "concord-lifecycle",
-                                     .password = lifecycle_password});
-  *services->on_events = [d = dispatcher.get()] { d->Notify(); };
+  if (runtime) StartDispatcher(*runtime, *services, selected, url);
   if (auto s = deployment::WriteServerInfo(dir, {url, ::getpid()}); !s) return Fail(s.error());
 
   std::mutex mu;
@@ -150,14 +195,15 @@ int Serve(const ServeFlags& flags) {
     }
     // The dispatcher first: its idle keep-alive connections would hold server workers.
     // (Requests still finishing may Notify() it: harmless once stopped.)
-    dispatcher->Stop();
+    if (runtime) runtime->dispatcher->Stop();
     server.Stop();
   });
-  dispatcher->Start();
-  (*tasks)->Start();
 
-  spdlog::info("Concord is serving {} (data directory {})", url, dir.root.string());
-  spdlog::info("log in as 'admin' with the password in {}", dir.Credentials().string());
+  spdlog::info("Concord is serving {} ({}; data directory {})", url, fmt::join(selected, ", "),
+               dir.root.string());
+  if (with_communities) {
+    spdlog::info("log in as 'admin' with the password in {}", dir.Credentials().string());
+  }
   bool ok = server.Run();
   if (!ok) {
     std::lock_guard l(mu);
@@ -172,9 +218,11 @@ int Serve(const ServeFlags& flags) {
     }
   }
   signals.join();
-  (*tasks)->Stop();
-  *services->on_events = nullptr;
-  dispatcher->Stop();
+  if (runtime) {
+    runtime->tasks->Stop();
+    *services->on_events = nullptr;
+    runtime->dispatcher->Stop();
+  }
   std::error_code ec;
   fs::remove(dir.ServerInfo(), ec);
   spdlog::info("stopped");
@@ -245,6 +293,11 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--data-dir", serve.data_dir, "Data directory")->capture_default_str();
   serve_cmd->add_option("--listen", serve.listen,
                         "HOST:PORT to listen on (default 127.0.0.1:8080; port 0 picks one)");
+  serve_cmd
+      ->add_option("--services", serve.services,
+                   "Services to run here, comma-separated (default: all): communities, blogs, "
+                   "forums, wikis, news, libraries, activities, files")
+      ->delimiter(',');
   serve_cmd->add_option("--log-level", serve.log_level, "trace, debug, info, warn or error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
 

@@ -1,5 +1,6 @@
 #include "services.h"
 
+#include <fmt/format.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -75,9 +76,15 @@ const std::vector<HostedKind>& Kinds() {
   return kinds;
 }
 
-Result<std::vector<HostedApplication>> HostApplications(const deployment::DataDir& dir) {
+bool Selected(const std::vector<std::string>& services, const std::string& name) {
+  return std::find(services.begin(), services.end(), name) != services.end();
+}
+
+Result<std::vector<HostedApplication>> HostApplications(const deployment::DataDir& dir,
+                                                        const std::vector<std::string>& services) {
   std::vector<HostedApplication> out;
   for (const auto& k : Kinds()) {
+    if (!Selected(services, k.service)) continue;
     CONCORD_ASSIGN_OR_RETURN(auto h, k.open(dir, k.service, k.remote_apps));
     out.push_back(std::move(h));
   }
@@ -86,19 +93,39 @@ Result<std::vector<HostedApplication>> HostApplications(const deployment::DataDi
 
 }  // namespace
 
-std::vector<std::string> InProcessApplications() {
-  std::vector<std::string> out;
-  for (const auto& k : Kinds()) out.insert(out.end(), k.remote_apps.begin(), k.remote_apps.end());
+std::vector<std::string> ServiceNames() {
+  std::vector<std::string> out = {"communities"};
+  for (const auto& k : Kinds()) out.push_back(k.service);
   return out;
 }
 
-Result<OpenedServices> OpenServices(const deployment::DataDir& dir) {
+std::vector<std::string> HostedRemoteApps(const std::vector<std::string>& services) {
+  std::vector<std::string> out;
+  for (const auto& k : Kinds()) {
+    if (Selected(services, k.service))
+      out.insert(out.end(), k.remote_apps.begin(), k.remote_apps.end());
+  }
+  return out;
+}
+
+Result<OpenedServices> OpenServices(const deployment::DataDir& dir,
+                                    const std::vector<std::string>& services) {
   CONCORD_RETURN_IF_ERROR(InitSecrets());
+  auto known = ServiceNames();
+  for (const auto& name : services) {
+    if (!Selected(known, name)) {
+      return InvalidArgument("services", fmt::format("unknown service '{}'", name.substr(0, 40)),
+                             known);
+    }
+  }
+  if (services.empty()) return InvalidArgument("services", "name at least one service", known);
   OpenedServices s;
   CONCORD_ASSIGN_OR_RETURN(s.config, deployment::LoadConfig(dir));
+  CONCORD_ASSIGN_OR_RETURN(s.applications, HostApplications(dir, services));
+  if (!Selected(services, "communities")) return s;
   // Every application with a handler hears lifecycle events: those served here, and those
   // configured under [lifecycle.handlers].
-  communities::Subscriptions subscriptions{.applications = InProcessApplications(),
+  communities::Subscriptions subscriptions{.applications = HostedRemoteApps(services),
                                            .without_widget = {"Activities", "Files"}};
   for (const auto& [app, url] : s.config.handler_urls) {
     if (std::find(subscriptions.applications.begin(), subscriptions.applications.end(), app) ==
@@ -118,7 +145,6 @@ Result<OpenedServices> OpenServices(const deployment::DataDir& dir) {
                                   .events_committed = [on_events] {
                                     if (*on_events) (*on_events)();
                                   }});
-  CONCORD_ASSIGN_OR_RETURN(s.applications, HostApplications(dir));
   CONCORD_ASSIGN_OR_RETURN(
       bool created, s.communities->EnsureInitialAdmin([&](const std::string& password) {
         return deployment::WriteCredentials(dir.Credentials(), {"admin", password});

@@ -34,12 +34,18 @@ struct OpenedServices {
   std::shared_ptr<std::function<void()>> on_events = std::make_shared<std::function<void()>>();
 };
 
-// The remoteAppDefIds served in this process.
-std::vector<std::string> InProcessApplications();
+// Every service name `--services` accepts: "communities" and the application services.
+std::vector<std::string> ServiceNames();
 
-// Loads the configuration, opens and migrates every service database, and creates the first
-// administrator (writing <data-dir>/admin.credentials) if the user directory is empty.
-Result<OpenedServices> OpenServices(const deployment::DataDir& dir);
+// The remoteAppDefIds hosted by the selected application services.
+std::vector<std::string> HostedRemoteApps(const std::vector<std::string>& services);
+
+// Loads the configuration and opens and migrates the databases of the selected services (all by
+// default). With Communities selected, it creates the first administrator (writing
+// <data-dir>/admin.credentials) if the user directory is empty. kInvalidArgument for an unknown
+// service name.
+Result<OpenedServices> OpenServices(const deployment::DataDir& dir,
+                                    const std::vector<std::string>& services = ServiceNames());
 
 // Sets up logging to stderr at `level` ("trace" ... "error").
 void InitLogging(const std::string& level);

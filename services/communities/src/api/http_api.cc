@@ -7,6 +7,7 @@
 
 #include "concord/communities/service.h"
 #include "concord/http/auth.h"
+#include "concord/http/client.h"
 #include "concord/http/json_body.h"
 #include "concord/http/server.h"
 #include "concord/lifecycle/widgets.h"
@@ -451,6 +452,38 @@ class DirectoryAuthenticator final : public http::Authenticator {
 };
 
 }  // namespace
+
+namespace {
+
+class RemoteDirectory final : public http::Authenticator {
+ public:
+  explicit RemoteDirectory(std::string url) : url_(std::move(url)) {}
+  Result<http::Principal> Authenticate(std::string_view login, std::string_view password) override {
+    http::Client client({.url = url_,
+                         .user = std::string(login),
+                         .password = std::string(password),
+                         .timeout = std::chrono::seconds(10)});
+    auto me = client.Get("/communities/api/users/me");
+    if (!me) {
+      if (me.error().code == ErrorCode::kUnauthenticated)
+        return Unauthenticated("invalid credentials");
+      return Unavailable("the Communities directory at " + url_ +
+                         " cannot be reached: " + me.error().message);
+    }
+    return http::Principal{UserId(me->value("id", "")), me->value("login", ""),
+                           me->value("admin", false)};
+  }
+
+ private:
+  std::string url_;
+};
+
+}  // namespace
+
+std::shared_ptr<http::CachingAuthenticator> MakeRemoteAuthenticator(std::string communities_url) {
+  return std::make_shared<http::CachingAuthenticator>(
+      std::make_shared<RemoteDirectory>(std::move(communities_url)), std::chrono::seconds(60));
+}
 
 std::shared_ptr<http::CachingAuthenticator> MakeAuthenticator(CommunitiesService& svc) {
   auto cache = std::make_shared<http::CachingAuthenticator>(

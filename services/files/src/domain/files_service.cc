@@ -31,17 +31,22 @@ json LibraryJson(const store::Library& l) {
 }
 
 json FileJson(const store::File& f) {
-  return {{"id", f.id},          {"libraryId", f.library_id},
+  return {{"id", f.id},
+          {"libraryId", f.library_id},
           {"folderId", f.folder_id ? json(*f.folder_id) : json(nullptr)},
-          {"name", f.name},      {"owner", f.owner.value()},
-          {"visibility", f.visibility}, {"size", f.size},
-          {"sha256", f.sha256},  {"created", FormatTimestamp(f.created)}};
+          {"name", f.name},
+          {"owner", f.owner.value()},
+          {"visibility", f.visibility},
+          {"size", f.size},
+          {"sha256", f.sha256},
+          {"created", FormatTimestamp(f.created)}};
 }
 
 Result<std::string> ValidFileName(std::string_view name, std::string_view field) {
   CONCORD_ASSIGN_OR_RETURN(std::string n, ValidSingleLine(name, field, 255));
   if (n.find_first_of("/\\") != std::string::npos || n == "." || n == "..") {
-    return InvalidArgument(std::string(field), fmt::format("'{}' must not contain '/' or '\\\\'", field));
+    return InvalidArgument(std::string(field),
+                           fmt::format("'{}' must not contain '/' or '\\\\'", field));
   }
   return n;
 }
@@ -64,7 +69,8 @@ struct FilesService::Impl final : remoteapp::ResourceHooks {
 
   Result<std::string> CreateResource(db::Connection& c, const std::string&,
                                      const lifecycle::LifecycleEvent& e) override {
-    store::Library l{NewUuid(), e.community.uuid, std::nullopt, e.community.name, NowMillis(), std::nullopt};
+    store::Library l{NewUuid(),        e.community.uuid, std::nullopt,
+                     e.community.name, NowMillis(),      std::nullopt};
     CONCORD_RETURN_IF_ERROR(kStore.InsertLibrary(c, l));
     return l.id;
   }
@@ -74,10 +80,12 @@ struct FilesService::Impl final : remoteapp::ResourceHooks {
   }
 
   // What `who` may do in a library: kNotFound when nothing.
-  Result<Access> LibraryAccess(db::Connection& c, const store::Library& l, const http::Principal& who) {
+  Result<Access> LibraryAccess(db::Connection& c, const store::Library& l,
+                               const http::Principal& who) {
     if (l.trashed_at) return NotFound(fmt::format("library {} not found", l.id));
     if (l.community) {
-      CONCORD_ASSIGN_OR_RETURN(auto a, app.AccessToCommunity(c, kApp, *l.community, who, "library", l.id));
+      CONCORD_ASSIGN_OR_RETURN(auto a,
+                               app.AccessToCommunity(c, kApp, *l.community, who, "library", l.id));
       return a.access;
     }
     if (who.admin || l.owner == who.id) return Access::kOwn;
@@ -96,7 +104,8 @@ struct FilesService::Impl final : remoteapp::ResourceHooks {
     Access access;
   };
 
-  Result<LoadedFile> LoadFile(db::Connection& c, const http::Principal& who, const std::string& id) {
+  Result<LoadedFile> LoadFile(db::Connection& c, const http::Principal& who,
+                              const std::string& id) {
     auto not_found = [&] { return NotFound(fmt::format("file {} not found", id.substr(0, 60))); };
     CONCORD_ASSIGN_OR_RETURN(auto f, kStore.FindFile(c, id));
     if (!f) return not_found();
@@ -124,7 +133,8 @@ struct FilesService::Impl final : remoteapp::ResourceHooks {
   Result<store::Library> PersonalLibraryOf(db::Connection& c, const http::Principal& who) {
     CONCORD_ASSIGN_OR_RETURN(auto l, kStore.PersonalLibrary(c, who.id));
     if (l) return *l;
-    store::Library mine{NewUuid(), std::nullopt, who.id, who.login + "'s files", NowMillis(), std::nullopt};
+    store::Library mine{NewUuid(),   std::nullopt, who.id, who.login + "'s files",
+                        NowMillis(), std::nullopt};
     CONCORD_RETURN_IF_ERROR(kStore.InsertLibrary(c, mine));
     return mine;
   }
@@ -145,7 +155,8 @@ struct FilesService::Impl final : remoteapp::ResourceHooks {
         CONCORD_ASSIGN_OR_RETURN(auto folders, kStore.Folders(c, l.id));
         j["folders"] = json::array();
         for (const auto& f : folders) {
-          j["folders"].push_back({{"id", f.id}, {"name", f.name},
+          j["folders"].push_back({{"id", f.id},
+                                  {"name", f.name},
                                   {"parentId", f.parent_id ? json(*f.parent_id) : json(nullptr)}});
         }
         return Response::Json(200, j);
@@ -155,10 +166,13 @@ struct FilesService::Impl final : remoteapp::ResourceHooks {
       return db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) -> Result<Response> {
         CONCORD_ASSIGN_OR_RETURN(store::Library l, LoadLibrary(c, r.path_params[0]));
         CONCORD_RETURN_IF_ERROR(LibraryAccess(c, l, r.principal));
-        CONCORD_ASSIGN_OR_RETURN(auto files, kStore.Files(c, l.id, r.Query("after").value_or(""), 101));
+        CONCORD_ASSIGN_OR_RETURN(auto files,
+                                 kStore.Files(c, l.id, r.Query("after").value_or(""), 101));
         json items = json::array();
         for (size_t i = 0; i < files.size() && i < 100; ++i) items.push_back(FileJson(files[i]));
-        return Response::Json(200, {{"items", items}, {"next", files.size() > 100 ? json(files[99].id) : json(nullptr)}});
+        return Response::Json(
+            200,
+            {{"items", items}, {"next", files.size() > 100 ? json(files[99].id) : json(nullptr)}});
       });
     });
     s.Post("/files/api/libraries/([^/]+)/folders", [this](const Request& r) -> Result<Response> {
@@ -170,19 +184,24 @@ struct FilesService::Impl final : remoteapp::ResourceHooks {
       return db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
         CONCORD_ASSIGN_OR_RETURN(store::Library l, LoadLibrary(c, r.path_params[0]));
         CONCORD_ASSIGN_OR_RETURN(Access a, LibraryAccess(c, l, r.principal));
-        if (a == Access::kRead) return PermissionDenied("only members of the community add folders");
+        if (a == Access::kRead)
+          return PermissionDenied("only members of the community add folders");
         if (parent) {
           CONCORD_ASSIGN_OR_RETURN(auto p, kStore.FindFolder(c, *parent));
-          if (!p || p->library_id != l.id) return InvalidArgument("parentId", "no such folder in this library");
+          if (!p || p->library_id != l.id)
+            return InvalidArgument("parentId", "no such folder in this library");
         }
         store::Folder f{NewUuid(), l.id, parent, name, NowMillis()};
         CONCORD_RETURN_IF_ERROR(kStore.InsertFolder(c, f));
-        return Response::Json(201, {{"id", f.id}, {"name", f.name}, {"parentId", parent ? json(*parent) : json(nullptr)}});
+        return Response::Json(
+            201,
+            {{"id", f.id}, {"name", f.name}, {"parentId", parent ? json(*parent) : json(nullptr)}});
       });
     });
     // Upload: the body is the file's content; name, folder and visibility are query parameters.
     s.Post("/files/api/libraries/([^/]+)/files", [this](const Request& r) -> Result<Response> {
-      CONCORD_ASSIGN_OR_RETURN(std::string name, ValidFileName(r.Query("name").value_or(""), "name"));
+      CONCORD_ASSIGN_OR_RETURN(std::string name,
+                               ValidFileName(r.Query("name").value_or(""), "name"));
       std::string visibility = r.Query("visibility").value_or("private");
       if (visibility != "private" && visibility != "public") {
         return InvalidArgument("visibility", "a file is private or public", {"private", "public"});
@@ -192,19 +211,29 @@ struct FilesService::Impl final : remoteapp::ResourceHooks {
       // Content first, then the record: a crash in between leaves an extra binary on disk (what
       // checkFiles finds), never a record without content.
       CONCORD_ASSIGN_OR_RETURN(std::string sha, content.Write(id, r.body));
-      auto result = db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
-        CONCORD_ASSIGN_OR_RETURN(store::Library l, LoadLibrary(c, r.path_params[0]));
-        CONCORD_ASSIGN_OR_RETURN(Access a, LibraryAccess(c, l, r.principal));
-        if (a == Access::kRead) return PermissionDenied("only members of the community add files");
-        if (folder) {
-          CONCORD_ASSIGN_OR_RETURN(auto f, kStore.FindFolder(c, *folder));
-          if (!f || f->library_id != l.id) return InvalidArgument("folder", "no such folder in this library");
-        }
-        store::File f{id, l.id, folder, name, r.principal.id, visibility,
-                      static_cast<int64_t>(r.body.size()), sha, NowMillis()};
-        CONCORD_RETURN_IF_ERROR(kStore.InsertFile(c, f));
-        return Response::Json(201, FileJson(f));
-      });
+      auto result =
+          db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
+            CONCORD_ASSIGN_OR_RETURN(store::Library l, LoadLibrary(c, r.path_params[0]));
+            CONCORD_ASSIGN_OR_RETURN(Access a, LibraryAccess(c, l, r.principal));
+            if (a == Access::kRead)
+              return PermissionDenied("only members of the community add files");
+            if (folder) {
+              CONCORD_ASSIGN_OR_RETURN(auto f, kStore.FindFolder(c, *folder));
+              if (!f || f->library_id != l.id)
+                return InvalidArgument("folder", "no such folder in this library");
+            }
+            store::File f{id,
+                          l.id,
+                          folder,
+                          name,
+                          r.principal.id,
+                          visibility,
+                          static_cast<int64_t>(r.body.size()),
+                          sha,
+                          NowMillis()};
+            CONCORD_RETURN_IF_ERROR(kStore.InsertFile(c, f));
+            return Response::Json(201, FileJson(f));
+          });
       if (!result) content.Remove(id);
       return result;
     });
@@ -225,9 +254,10 @@ struct FilesService::Impl final : remoteapp::ResourceHooks {
       });
     });
     s.Get("/files/api/files/([^/]+)/content", [this](const Request& r) -> Result<Response> {
-      CONCORD_ASSIGN_OR_RETURN(auto lf, db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) {
-        return LoadFile(c, r.principal, r.path_params[0]);
-      }));
+      CONCORD_ASSIGN_OR_RETURN(auto lf,
+                               db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) {
+                                 return LoadFile(c, r.principal, r.path_params[0]);
+                               }));
       CONCORD_ASSIGN_OR_RETURN(std::string bytes, content.Read(lf.file.id));
       Response res;
       res.status = 200;
@@ -252,21 +282,26 @@ struct FilesService::Impl final : remoteapp::ResourceHooks {
       CONCORD_ASSIGN_OR_RETURN(JsonBody b, JsonBody::Parse(r.body));
       CONCORD_ASSIGN_OR_RETURN(std::string community, b.RequiredString("community"));
       CONCORD_RETURN_IF_ERROR(b.RejectUnknownFields());
-      if (!IsUuid(community)) return InvalidArgument("community", "'community' must be a community uuid");
+      if (!IsUuid(community))
+        return InvalidArgument("community", "'community' must be a community uuid");
       return db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
         CONCORD_ASSIGN_OR_RETURN(LoadedFile lf, LoadFile(c, r.principal, r.path_params[0]));
-        if (lf.library.community) return FailedPrecondition("a community file is shared with its community already");
+        if (lf.library.community)
+          return FailedPrecondition("a community file is shared with its community already");
         if (lf.file.owner != r.principal.id && !r.principal.admin) {
           return PermissionDenied("only the file's owner shares it");
         }
-        CONCORD_ASSIGN_OR_RETURN(auto a, app.AccessToCommunity(c, kApp, CommunityUuid(community), r.principal,
-                                                               "community", community));
+        CONCORD_ASSIGN_OR_RETURN(
+            auto a, app.AccessToCommunity(c, kApp, CommunityUuid(community), r.principal,
+                                          "community", community));
         if (!a.record) return NotFound(fmt::format("community {} not found", community));
         if (lf.file.visibility == "private" && a.record->visibility != "private") {
-          return FailedPrecondition("a private file can be shared only with a restricted community; make the "
-                                    "file public first");
+          return FailedPrecondition(
+              "a private file can be shared only with a restricted community; make the "
+              "file public first");
         }
-        store::Share share{CommunityUuid(community), a.record->name, a.record->visibility, NowMillis()};
+        store::Share share{CommunityUuid(community), a.record->name, a.record->visibility,
+                           NowMillis()};
         CONCORD_RETURN_IF_ERROR(kStore.Share(c, lf.file.id, share));
         return Response::Json(201, {{"communityUuid", community},
                                     {"communityName", share.community_name},
@@ -276,7 +311,8 @@ struct FilesService::Impl final : remoteapp::ResourceHooks {
   }
 };
 
-FilesService::FilesService(std::shared_ptr<db::Database> database, std::filesystem::path content_dir)
+FilesService::FilesService(std::shared_ptr<db::Database> database,
+                           std::filesystem::path content_dir)
     : impl_(std::make_unique<Impl>(std::move(database), std::move(content_dir))) {}
 FilesService::~FilesService() = default;
 void FilesService::Mount(http::Server& server) { impl_->Mount(server); }

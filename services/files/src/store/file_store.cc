@@ -29,8 +29,8 @@ Result<std::vector<File>> ReadFiles(db::Rows r) {
   while (true) {
     CONCORD_ASSIGN_OR_RETURN(bool has, r.Next());
     if (!has) break;
-    out.push_back(File{r.Text(0), r.Text(1), r.OptText(2), r.Text(3), UserId(r.Text(4)), r.Text(5), r.Int(6),
-                       r.Text(7), r.Int(8)});
+    out.push_back(File{r.Text(0), r.Text(1), r.OptText(2), r.Text(3), UserId(r.Text(4)), r.Text(5),
+                       r.Int(6), r.Text(7), r.Int(8)});
   }
   return out;
 }
@@ -51,7 +51,8 @@ std::optional<T> First(std::vector<T> v) {
   return std::move(v[0]);
 }
 
-constexpr std::string_view kLibraryColumns = "id, community_uuid, owner, title, created, trashed_at";
+constexpr std::string_view kLibraryColumns =
+    "id, community_uuid, owner, title, created, trashed_at";
 constexpr std::string_view kFileColumns =
     "id, library_id, folder_id, name, owner, visibility, size, sha256, created";
 
@@ -59,7 +60,8 @@ constexpr std::string_view kFileColumns =
 
 std::string Sha256Hex(std::string_view content) {
   unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(content.data()), content.size());
+  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(content.data()),
+                     content.size());
   char hex[crypto_hash_sha256_BYTES * 2 + 1];
   sodium_bin2hex(hex, sizeof(hex), digest, sizeof(digest));
   return hex;
@@ -67,56 +69,66 @@ std::string Sha256Hex(std::string_view content) {
 
 Status FileStore::InsertLibrary(db::Connection& c, const Library& l) const {
   CONCORD_RETURN_IF_ERROR(
-      c.Execute("INSERT INTO file_libraries (id, community_uuid, owner, title, created) VALUES ($1, $2, $3, $4, $5)",
+      c.Execute("INSERT INTO file_libraries (id, community_uuid, owner, title, created) VALUES "
+                "($1, $2, $3, $4, $5)",
                 l.id, l.community, l.owner, l.title, l.created));
   return Ok();
 }
 
-Result<std::optional<Library>> FileStore::FindLibrary(db::Connection& c, const std::string& id) const {
-  static const std::string sql = "SELECT " + std::string(kLibraryColumns) + " FROM file_libraries WHERE id = $1";
+Result<std::optional<Library>> FileStore::FindLibrary(db::Connection& c,
+                                                      const std::string& id) const {
+  static const std::string sql =
+      "SELECT " + std::string(kLibraryColumns) + " FROM file_libraries WHERE id = $1";
   CONCORD_ASSIGN_OR_RETURN(db::Rows r, c.Query(sql, id));
   CONCORD_ASSIGN_OR_RETURN(auto all, ReadLibraries(std::move(r)));
   return First(std::move(all));
 }
 
-Result<std::optional<Library>> FileStore::PersonalLibrary(db::Connection& c, const UserId& owner) const {
-  static const std::string sql = "SELECT " + std::string(kLibraryColumns) + " FROM file_libraries WHERE owner = $1";
+Result<std::optional<Library>> FileStore::PersonalLibrary(db::Connection& c,
+                                                          const UserId& owner) const {
+  static const std::string sql =
+      "SELECT " + std::string(kLibraryColumns) + " FROM file_libraries WHERE owner = $1";
   CONCORD_ASSIGN_OR_RETURN(db::Rows r, c.Query(sql, owner));
   CONCORD_ASSIGN_OR_RETURN(auto all, ReadLibraries(std::move(r)));
   return First(std::move(all));
 }
 
 Status FileStore::TrashLibrary(db::Connection& c, const std::string& id, Millis when) const {
-  CONCORD_RETURN_IF_ERROR(
-      c.Execute("UPDATE file_libraries SET trashed_at = $2 WHERE id = $1 AND trashed_at IS NULL", id, when));
+  CONCORD_RETURN_IF_ERROR(c.Execute(
+      "UPDATE file_libraries SET trashed_at = $2 WHERE id = $1 AND trashed_at IS NULL", id, when));
   return Ok();
 }
 
 Status FileStore::InsertFolder(db::Connection& c, const Folder& f) const {
-  CONCORD_RETURN_IF_ERROR(
-      c.Execute("INSERT INTO folders (id, library_id, parent_id, name, created) VALUES ($1, $2, $3, $4, $5)", f.id,
-                f.library_id, f.parent_id, f.name, f.created));
+  CONCORD_RETURN_IF_ERROR(c.Execute(
+      "INSERT INTO folders (id, library_id, parent_id, name, created) VALUES ($1, $2, $3, $4, $5)",
+      f.id, f.library_id, f.parent_id, f.name, f.created));
   return Ok();
 }
 
-Result<std::optional<Folder>> FileStore::FindFolder(db::Connection& c, const std::string& id) const {
+Result<std::optional<Folder>> FileStore::FindFolder(db::Connection& c,
+                                                    const std::string& id) const {
   CONCORD_ASSIGN_OR_RETURN(
-      db::Rows r, c.Query("SELECT id, library_id, parent_id, name, created FROM folders WHERE id = $1", id));
+      db::Rows r,
+      c.Query("SELECT id, library_id, parent_id, name, created FROM folders WHERE id = $1", id));
   CONCORD_ASSIGN_OR_RETURN(auto all, ReadFolders(std::move(r)));
   return First(std::move(all));
 }
 
-Result<std::vector<Folder>> FileStore::Folders(db::Connection& c, const std::string& library_id) const {
+Result<std::vector<Folder>> FileStore::Folders(db::Connection& c,
+                                               const std::string& library_id) const {
   CONCORD_ASSIGN_OR_RETURN(
-      db::Rows r, c.Query("SELECT id, library_id, parent_id, name, created FROM folders WHERE library_id = $1 "
-                          "ORDER BY name, id",
-                          library_id));
+      db::Rows r,
+      c.Query("SELECT id, library_id, parent_id, name, created FROM folders WHERE library_id = $1 "
+              "ORDER BY name, id",
+              library_id));
   return ReadFolders(std::move(r));
 }
 
 Status FileStore::InsertFile(db::Connection& c, const File& f) const {
   CONCORD_RETURN_IF_ERROR(c.Execute(
-      "INSERT INTO files (id, library_id, folder_id, name, owner, visibility, size, sha256, created) VALUES "
+      "INSERT INTO files (id, library_id, folder_id, name, owner, visibility, size, sha256, "
+      "created) VALUES "
       "($1, $2, $3, $4, $5, $6, $7, $8, $9)",
       f.id, f.library_id, f.folder_id, f.name, f.owner, f.visibility, f.size, f.sha256, f.created));
   return Ok();
@@ -130,34 +142,42 @@ Result<std::optional<File>> FileStore::FindFile(db::Connection& c, const std::st
   return First(std::move(all));
 }
 
-Result<std::vector<File>> FileStore::Files(db::Connection& c, const std::string& library_id, const std::string& after,
-                                           int limit) const {
-  static const std::string sql = "SELECT " + std::string(kFileColumns) +
-                                 " FROM files WHERE library_id = $1 AND trashed_at IS NULL AND id > $2 "
-                                 "ORDER BY id LIMIT $3";
+Result<std::vector<File>> FileStore::Files(db::Connection& c, const std::string& library_id,
+                                           const std::string& after, int limit) const {
+  static const std::string sql =
+      "SELECT " + std::string(kFileColumns) +
+      " FROM files WHERE library_id = $1 AND trashed_at IS NULL AND id > $2 "
+      "ORDER BY id LIMIT $3";
   CONCORD_ASSIGN_OR_RETURN(db::Rows r, c.Query(sql, library_id, after, limit));
   return ReadFiles(std::move(r));
 }
 
 Status FileStore::TrashFile(db::Connection& c, const std::string& id, Millis when) const {
-  CONCORD_RETURN_IF_ERROR(c.Execute("UPDATE files SET trashed_at = $2 WHERE id = $1 AND trashed_at IS NULL", id, when));
+  CONCORD_RETURN_IF_ERROR(
+      c.Execute("UPDATE files SET trashed_at = $2 WHERE id = $1 AND trashed_at IS NULL", id, when));
   return Ok();
 }
 
-Status FileStore::Share(db::Connection& c, const std::string& file_id, const store::Share& s) const {
-  CONCORD_RETURN_IF_ERROR(c.Execute(
-      "INSERT INTO file_shares (file_id, community_uuid, community_name, community_visibility, shared) VALUES "
-      "($1, $2, $3, $4, $5) ON CONFLICT (file_id, community_uuid) DO UPDATE SET community_name = $3, "
-      "community_visibility = $4",
-      file_id, s.community, s.community_name, s.community_visibility, s.shared));
+Status FileStore::Share(db::Connection& c, const std::string& file_id,
+                        const store::Share& s) const {
+  CONCORD_RETURN_IF_ERROR(
+      c.Execute("INSERT INTO file_shares (file_id, community_uuid, community_name, "
+                "community_visibility, shared) VALUES "
+                "($1, $2, $3, $4, $5) ON CONFLICT (file_id, community_uuid) DO UPDATE SET "
+                "community_name = $3, "
+                "community_visibility = $4",
+                file_id, s.community, s.community_name, s.community_visibility, s.shared));
   return Ok();
 }
 
-Result<std::vector<store::Share>> FileStore::Shares(db::Connection& c, const std::string& file_id) const {
+Result<std::vector<store::Share>> FileStore::Shares(db::Connection& c,
+                                                    const std::string& file_id) const {
   CONCORD_ASSIGN_OR_RETURN(
-      db::Rows r, c.Query("SELECT community_uuid, community_name, community_visibility, shared FROM file_shares "
-                          "WHERE file_id = $1 ORDER BY community_uuid",
-                          file_id));
+      db::Rows r,
+      c.Query(
+          "SELECT community_uuid, community_name, community_visibility, shared FROM file_shares "
+          "WHERE file_id = $1 ORDER BY community_uuid",
+          file_id));
   std::vector<store::Share> out;
   while (true) {
     CONCORD_ASSIGN_OR_RETURN(bool has, r.Next());
@@ -167,7 +187,9 @@ Result<std::vector<store::Share>> FileStore::Shares(db::Connection& c, const std
   return out;
 }
 
-std::filesystem::path ContentStore::PathOf(const std::string& id) const { return root_ / id.substr(0, 2) / id; }
+std::filesystem::path ContentStore::PathOf(const std::string& id) const {
+  return root_ / id.substr(0, 2) / id;
+}
 
 Result<std::string> ContentStore::Write(const std::string& id, std::string_view content) const {
   std::filesystem::path path = PathOf(id);
@@ -189,7 +211,8 @@ Result<std::string> ContentStore::Write(const std::string& id, std::string_view 
 
 Result<std::string> ContentStore::Read(const std::string& id) const {
   std::ifstream in(PathOf(id), std::ios::binary);
-  if (!in) return NotFound(fmt::format("the content of file {} is missing from the content store", id));
+  if (!in)
+    return NotFound(fmt::format("the content of file {} is missing from the content store", id));
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();

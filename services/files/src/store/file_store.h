@@ -58,8 +58,8 @@ class FileStore {
   Result<std::vector<Folder>> Folders(db::Connection& c, const std::string& library_id) const;
   Status InsertFile(db::Connection& c, const File& f) const;
   Result<std::optional<File>> FindFile(db::Connection& c, const std::string& id) const;
-  Result<std::vector<File>> Files(db::Connection& c, const std::string& library_id, const std::string& after,
-                                  int limit) const;
+  Result<std::vector<File>> Files(db::Connection& c, const std::string& library_id,
+                                  const std::string& after, int limit) const;
   Status TrashFile(db::Connection& c, const std::string& id, Millis when) const;
   Status Share(db::Connection& c, const std::string& file_id, const store::Share& s) const;
   Result<std::vector<store::Share>> Shares(db::Connection& c, const std::string& file_id) const;

@@ -43,6 +43,8 @@ struct Config {
   int event_log_retention_days = 30;
   // [lifecycle.handlers]: remoteAppDefId -> handler URL, for applications served elsewhere.
   std::map<std::string, std::string> handler_urls;
+  // [services] communities_url: where Communities runs, for a process that does not run it.
+  std::string communities_url;
 };
 
 // Reads <data-dir>/concord.toml; a missing file gives the defaults. kInvalidArgument naming

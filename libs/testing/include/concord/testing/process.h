@@ -46,9 +46,15 @@ CommandResult RunCommand(const std::vector<std::string>& argv,
                          const std::vector<std::string>& env = {},
                          std::chrono::seconds timeout = std::chrono::seconds(120));
 
+// A TCP port on 127.0.0.1 that was free a moment ago (for processes that must know each other's
+// address before they start).
+int FreePort();
+
 class ConcordServer {
  public:
-  explicit ConcordServer(fs::path data_dir, std::vector<std::string> extra_args = {});
+  // `listen` defaults to an ephemeral port; `extra_args` go after it (e.g. --services blogs).
+  explicit ConcordServer(fs::path data_dir, std::vector<std::string> extra_args = {},
+                         std::string listen = "127.0.0.1:0");
   ~ConcordServer();
 
   // Starts `concord serve` and waits until it answers. The server's stderr goes to
@@ -70,6 +76,7 @@ class ConcordServer {
  private:
   fs::path data_dir_;
   std::vector<std::string> extra_args_;
+  std::string listen_;
   pid_t pid_ = -1;
   std::string url_;
 };

@@ -202,4 +202,10 @@ void MountSchedulerApi(http::Server& server, scheduler::Scheduler& scheduler);
 // forgets them when the service reports a change.
 std::shared_ptr<http::CachingAuthenticator> MakeAuthenticator(CommunitiesService& service);
 
+// For services in another process: an Authenticator that asks the Communities directory at
+// `communities_url` (GET /communities/api/users/me with the caller's credentials), with the same
+// 60 s cache of verified credentials (so a disabled user may keep access there for up to 60 s).
+// kUnavailable when the directory cannot be reached.
+std::shared_ptr<http::CachingAuthenticator> MakeRemoteAuthenticator(std::string communities_url);
+
 }  // namespace concord::communities
