@@ -414,6 +414,33 @@ TEST(CommunitiesLifecycleTest, PopulateThenServeSampleData) {
   ASSERT_TRUE(user_page) << user_page.error().ToString();
   EXPECT_LT((*user_page)["items"].size(), 200u);
   EXPECT_GT((*user_page)["items"].size(), 100u);
+  // Every remote widget is bound to a real resource in its application, with content.
+  auto admin = server.AdminClient();
+  int checked = 0;
+  for (const auto& c : (*admin_page)["items"]) {
+    auto widgets =
+        *admin.Get("/communities/api/communities/" + c["uuid"].get<std::string>() + "/widgets");
+    for (const auto& w : widgets["items"]) {
+      if (!w["remote"].get<bool>()) continue;
+      ASSERT_TRUE(w["remoteResourceId"].is_string()) << w.dump();
+      std::string id = w["remoteResourceId"];
+      std::string def = w["widgetDefId"];
+      std::string content;
+      if (def == "Forum") content = "/forums/api/forums/" + id + "/topics";
+      if (def == "Blog" || def == "IdeationBlog") content = "/blogs/api/blogs/" + id + "/entries";
+      if (def == "Wiki") content = "/wikis/api/wikis/" + id + "/pages";
+      if (def == "StatusUpdates") content = "/news/api/boards/" + id + "/posts";
+      if (def == "Library") content = "/libraries/api/libraries/" + id + "/documents";
+      if (def == "Activities") content = "/activities/api/activities/" + id + "/entries";
+      if (content.empty()) continue;  // Files: a folder (and sometimes a file) in its library
+      auto items = admin.Get(content);
+      ASSERT_TRUE(items) << def << ": " << items.error().ToString();
+      EXPECT_GE((*items)["items"].size(), 1u) << def;
+      ++checked;
+    }
+    if (checked > 40) break;
+  }
+  EXPECT_GT(checked, 40);
 }
 
 }  // namespace

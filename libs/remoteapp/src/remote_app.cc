@@ -149,6 +149,12 @@ Result<int64_t> RemoteApplication::LastAppliedSeq() {
 }
 
 Result<json> RemoteApplication::Apply(const std::string& app, const lifecycle::LifecycleEvent& e) {
+  return database_->InTransaction(
+      db::TxMode::kWrite, [&](Connection& c) -> Result<json> { return ApplyIn(c, app, e); });
+}
+
+Result<json> RemoteApplication::ApplyIn(Connection& c, const std::string& app,
+                                        const lifecycle::LifecycleEvent& e) {
   const auto& served = definition_.remote_app_defs;
   if (std::find(served.begin(), served.end(), app) == served.end()) {
     return InvalidArgument(
@@ -165,62 +171,70 @@ Result<json> RemoteApplication::Apply(const std::string& app, const lifecycle::L
     return InvalidArgument("widget", fmt::format("a {} event for {} must name a {} widget",
                                                  lifecycle::EventTypeName(e.type), app, app));
   }
-  return database_->InTransaction(db::TxMode::kWrite, [&](Connection& c) -> Result<json> {
-    CONCORD_ASSIGN_OR_RETURN(auto record, Find(c, e.community.uuid, app));
-    bool newer = !record || e.community.version > record->version;
-    json reply = {{"applied", false}};
-    switch (e.type) {
-      case EventType::kRemoteAppAdded: {
-        if (record && record->widget_instance_id == e.widget->instance_id && record->resource_id) {
-          reply["resourceId"] = *record->resource_id;  // delivered twice: the same answer
-          break;
-        }
-        CONCORD_ASSIGN_OR_RETURN(std::string resource, hooks_.CreateResource(c, app, e));
-        CONCORD_RETURN_IF_ERROR(WriteState(c, app, e, e.widget->instance_id, resource));
-        reply = {{"applied", true}, {"resourceId", resource}};
+  CONCORD_ASSIGN_OR_RETURN(auto record, Find(c, e.community.uuid, app));
+  bool newer = !record || e.community.version > record->version;
+  json reply = {{"applied", false}};
+  switch (e.type) {
+    case EventType::kRemoteAppAdded: {
+      if (record && record->widget_instance_id == e.widget->instance_id && record->resource_id) {
+        reply["resourceId"] = *record->resource_id;  // delivered twice: the same answer
         break;
       }
-      case EventType::kRemoteAppRemoved: {
-        if (!record || record->widget_instance_id != e.widget->instance_id) break;  // not ours
-        if (record->resource_id)
-          CONCORD_RETURN_IF_ERROR(hooks_.RemoveResource(c, app, *record->resource_id));
-        if (definition_.tracks_communities_without_widget) {
-          CONCORD_RETURN_IF_ERROR(WriteState(c, app, e, std::nullopt, std::nullopt));
-        } else {
-          CONCORD_RETURN_IF_ERROR(DeleteRecord(c, e.community.uuid, app));
-        }
-        reply["applied"] = true;
-        break;
-      }
-      case EventType::kPrepareDelete: {
-        if (!record) break;
-        if (record->resource_id)
-          CONCORD_RETURN_IF_ERROR(hooks_.RemoveResource(c, app, *record->resource_id));
-        CONCORD_RETURN_IF_ERROR(DeleteRecord(c, e.community.uuid, app));
-        reply["applied"] = true;
-        break;
-      }
-      case EventType::kRemoteAppTransfer:
-      case EventType::kWidgetAdded:
-      case EventType::kWidgetRemoved:
-      default: {
-        if (!record && !definition_.tracks_communities_without_widget)
-          break;            // not a community we serve
-        if (!newer) break;  // stale or repeated: we know a newer state already
-        CONCORD_RETURN_IF_ERROR(WriteState(c, app, e,
-                                           record ? record->widget_instance_id : std::nullopt,
-                                           record ? record->resource_id : std::nullopt));
-        reply["applied"] = true;
-        break;
-      }
+      CONCORD_ASSIGN_OR_RETURN(std::string resource, hooks_.CreateResource(c, app, e));
+      CONCORD_RETURN_IF_ERROR(WriteState(c, app, e, e.widget->instance_id, resource));
+      reply = {{"applied", true}, {"resourceId", resource}};
+      break;
     }
-    CONCORD_RETURN_IF_ERROR(c.Execute(
-        "INSERT INTO lifecycle_progress (id, last_seq, applied_at) VALUES (1, $1, $2) "
-        "ON CONFLICT (id) DO UPDATE SET last_seq = CASE WHEN lifecycle_progress.last_seq > $1 "
-        "THEN lifecycle_progress.last_seq ELSE $1 END, applied_at = $2",
-        e.seq, NowMillis()));
-    return reply;
-  });
+    case EventType::kRemoteAppRemoved: {
+      if (!record || record->widget_instance_id != e.widget->instance_id) break;  // not ours
+      if (record->resource_id)
+        CONCORD_RETURN_IF_ERROR(hooks_.RemoveResource(c, app, *record->resource_id));
+      if (definition_.tracks_communities_without_widget) {
+        CONCORD_RETURN_IF_ERROR(WriteState(c, app, e, std::nullopt, std::nullopt));
+      } else {
+        CONCORD_RETURN_IF_ERROR(DeleteRecord(c, e.community.uuid, app));
+      }
+      reply["applied"] = true;
+      break;
+    }
+    case EventType::kPrepareDelete: {
+      if (!record) break;
+      if (record->resource_id)
+        CONCORD_RETURN_IF_ERROR(hooks_.RemoveResource(c, app, *record->resource_id));
+      CONCORD_RETURN_IF_ERROR(DeleteRecord(c, e.community.uuid, app));
+      reply["applied"] = true;
+      break;
+    }
+    case EventType::kRemoteAppTransfer:
+    case EventType::kWidgetAdded:
+    case EventType::kWidgetRemoved:
+    default: {
+      if (!record && !definition_.tracks_communities_without_widget)
+        break;            // not a community we serve
+      if (!newer) break;  // stale or repeated: we know a newer state already
+      CONCORD_RETURN_IF_ERROR(WriteState(c, app, e,
+                                         record ? record->widget_instance_id : std::nullopt,
+                                         record ? record->resource_id : std::nullopt));
+      reply["applied"] = true;
+      break;
+    }
+  }
+  CONCORD_RETURN_IF_ERROR(c.Execute(
+      "INSERT INTO lifecycle_progress (id, last_seq, applied_at) VALUES (1, $1, $2) "
+      "ON CONFLICT (id) DO UPDATE SET last_seq = CASE WHEN lifecycle_progress.last_seq > $1 "
+      "THEN lifecycle_progress.last_seq ELSE $1 END, applied_at = $2",
+      e.seq, NowMillis()));
+  return reply;
+}
+
+Result<std::optional<std::string>> RemoteApplication::Populate(Connection& c,
+                                                               const std::string& app,
+                                                               const lifecycle::LifecycleEvent& e) {
+  CONCORD_ASSIGN_OR_RETURN(json reply, ApplyIn(c, app, e));
+  if (!reply.contains("resourceId")) return std::optional<std::string>{};
+  std::string resource = reply["resourceId"];
+  CONCORD_RETURN_IF_ERROR(hooks_.AddSampleContent(c, app, resource, e));
+  return std::optional(resource);
 }
 
 json SyncedJson(const SyncedCommunity& r) {

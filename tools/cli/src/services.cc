@@ -44,6 +44,7 @@ Result<HostedApplication> Host(const deployment::DataDir& dir, std::string servi
     instance = std::make_shared<Service>(h.database);
   }
   h.mount = [instance](http::Server& server) { instance->Mount(server); };
+  h.application = &instance->application();
   h.instance = instance;
   return h;
 }

@@ -9,6 +9,7 @@
 
 #include "concord/communities/service.h"
 #include "concord/deployment/deployment.h"
+#include "concord/remoteapp/remote_app.h"
 
 namespace concord::http {
 class Server;
@@ -22,7 +23,8 @@ struct HostedApplication {
   std::vector<std::string> remote_apps;  // the remoteAppDefIds it serves
   std::shared_ptr<db::Database> database;
   std::function<void(http::Server&)> mount;
-  std::shared_ptr<void> instance;  // keeps the service alive
+  remoteapp::RemoteApplication* application = nullptr;  // the shared lifecycle mechanism
+  std::shared_ptr<void> instance;                       // keeps the service alive
 };
 
 struct OpenedServices {

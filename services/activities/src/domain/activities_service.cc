@@ -67,6 +67,14 @@ struct ActivitiesService::Impl final : remoteapp::ResourceHooks {
     return kStore.TrashActivity(c, id, NowMillis());
   }
 
+  Status AddSampleContent(db::Connection& c, const std::string&, const std::string& id,
+                          const lifecycle::LifecycleEvent& e) override {
+    return kStore.InsertEntry(
+        c, store::Entry{NewUuid(), id, "todo",
+                        e.community.owners.empty() ? e.actor : e.community.owners.front(),
+                        "Plan the next meeting", "", false, NowMillis()});
+  }
+
   struct Loaded {
     store::Activity activity;
     Access access;

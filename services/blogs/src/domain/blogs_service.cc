@@ -62,6 +62,14 @@ struct BlogsService::Impl final : remoteapp::ResourceHooks {
     return kStore.TrashBlog(c, id, NowMillis());  // to the Blogs trash, as the reference's
   }
 
+  Status AddSampleContent(db::Connection& c, const std::string&, const std::string& id,
+                          const lifecycle::LifecycleEvent& e) override {
+    return kStore.InsertEntry(
+        c, store::Entry{NewUuid(), id,
+                        e.community.owners.empty() ? e.actor : e.community.owners.front(),
+                        "Welcome to " + e.community.name, "First post.", NowMillis()});
+  }
+
   struct Loaded {
     store::Blog blog;
     remoteapp::SyncedCommunity record;

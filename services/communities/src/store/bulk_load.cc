@@ -69,6 +69,14 @@ Result<PopulateReport> Populate(db::Database& database, const PopulateOptions& o
     while (!gen.Done()) {
       for (int k = 0; k < kProgressEvery && !gen.Done(); ++k) {
         SampleCommunity s = gen.Next();
+        if (options.applications) {
+          CONCORD_ASSIGN_OR_RETURN(auto resources, options.applications(s));
+          for (auto& w : s.widgets) {
+            if (auto it = resources.find(w.instance_id.value()); it != resources.end()) {
+              w.remote_resource_id = it->second;
+            }
+          }
+        }
         CONCORD_RETURN_IF_ERROR(communities.Insert(c, s.community));
         for (const auto& [user, role] : s.members) {
           CONCORD_RETURN_IF_ERROR(

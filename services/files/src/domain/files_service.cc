@@ -79,6 +79,23 @@ struct FilesService::Impl final : remoteapp::ResourceHooks {
     return kStore.TrashLibrary(c, id, NowMillis());  // to the Files trash; content stays on disk
   }
 
+  // Sample data: a folder in every library, and in one library of twenty a file on disk
+  // (creating a million files would make `populate` disk-bound; the load's durability is its
+  // transaction's, so no fsync per file).
+  Status AddSampleContent(db::Connection& c, const std::string&, const std::string& id,
+                          const lifecycle::LifecycleEvent& e) override {
+    UserId owner = e.community.owners.empty() ? e.actor : e.community.owners.front();
+    CONCORD_RETURN_IF_ERROR(
+        kStore.InsertFolder(c, store::Folder{NewUuid(), id, std::nullopt, "Shared", NowMillis()}));
+    if (std::hash<std::string>{}(id) % 20 != 0) return Ok();
+    std::string text = "Files of " + e.community.name + ".\n";
+    std::string file_id = NewUuid();
+    CONCORD_ASSIGN_OR_RETURN(std::string sha, content.Write(file_id, text, /*durable=*/false));
+    return kStore.InsertFile(c,
+                             store::File{file_id, id, std::nullopt, "README.txt", owner, "private",
+                                         static_cast<int64_t>(text.size()), sha, NowMillis()});
+  }
+
   // What `who` may do in a library: kNotFound when nothing.
   Result<Access> LibraryAccess(db::Connection& c, const store::Library& l,
                                const http::Principal& who) {

@@ -191,7 +191,8 @@ std::filesystem::path ContentStore::PathOf(const std::string& id) const {
   return root_ / id.substr(0, 2) / id;
 }
 
-Result<std::string> ContentStore::Write(const std::string& id, std::string_view content) const {
+Result<std::string> ContentStore::Write(const std::string& id, std::string_view content,
+                                        bool durable) const {
   std::filesystem::path path = PathOf(id);
   std::error_code ec;
   std::filesystem::create_directories(path.parent_path(), ec);
@@ -200,7 +201,7 @@ Result<std::string> ContentStore::Write(const std::string& id, std::string_view 
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
   if (fd < 0) return Unavailable("the Files content store cannot be written");
   bool ok = ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size());
-  ok = ::fsync(fd) == 0 && ok;
+  if (durable) ok = ::fsync(fd) == 0 && ok;
   ::close(fd);
   if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
     ::unlink(tmp.c_str());

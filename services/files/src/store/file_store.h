@@ -69,8 +69,10 @@ class FileStore {
 class ContentStore {
  public:
   explicit ContentStore(std::filesystem::path root) : root_(std::move(root)) {}
-  // Writes the content atomically (temporary file, fsync, rename); returns its SHA-256 (hex).
-  Result<std::string> Write(const std::string& id, std::string_view content) const;
+  // Writes the content atomically (temporary file, fsync unless `durable` is false, rename);
+  // returns its SHA-256 (hex).
+  Result<std::string> Write(const std::string& id, std::string_view content,
+                            bool durable = true) const;
   Result<std::string> Read(const std::string& id) const;
   void Remove(const std::string& id) const;
   const std::filesystem::path& root() const { return root_; }

@@ -63,6 +63,14 @@ struct ForumsService::Impl final : remoteapp::ResourceHooks {
     return kStore.TrashForum(c, id, NowMillis());
   }
 
+  Status AddSampleContent(db::Connection& c, const std::string&, const std::string& id,
+                          const lifecycle::LifecycleEvent& e) override {
+    return kStore.InsertTopic(
+        c, store::Post{NewUuid(), id,
+                       e.community.owners.empty() ? e.actor : e.community.owners.front(),
+                       "Introductions", "Say hello to " + e.community.name + ".", NowMillis()});
+  }
+
   struct Loaded {
     store::Forum forum;
     Access access;

@@ -53,6 +53,14 @@ struct LibrariesService::Impl final : remoteapp::ResourceHooks {
     return kStore.TrashLibrary(c, id, NowMillis());
   }
 
+  Status AddSampleContent(db::Connection& c, const std::string&, const std::string& id,
+                          const lifecycle::LifecycleEvent& e) override {
+    return kStore.InsertDocument(
+        c, store::Document{NewUuid(), id, "Charter", "What " + e.community.name + " is for.",
+                           e.community.owners.empty() ? e.actor : e.community.owners.front(),
+                           NowMillis()});
+  }
+
   struct Loaded {
     store::Library library;
     Access access;

@@ -56,6 +56,14 @@ struct NewsService::Impl final : remoteapp::ResourceHooks {
     return kStore.TrashBoard(c, id, NowMillis());
   }
 
+  Status AddSampleContent(db::Connection& c, const std::string&, const std::string& id,
+                          const lifecycle::LifecycleEvent& e) override {
+    return kStore.InsertPost(
+        c, store::Message{NewUuid(), id,
+                          e.community.owners.empty() ? e.actor : e.community.owners.front(),
+                          e.community.name + " is live.", NowMillis()});
+  }
+
   struct Loaded {
     store::Board board;
     Access access;

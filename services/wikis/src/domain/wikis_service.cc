@@ -55,6 +55,14 @@ struct WikisService::Impl final : remoteapp::ResourceHooks {
     return kStore.TrashWiki(c, id, NowMillis());  // to the Wikis trash
   }
 
+  Status AddSampleContent(db::Connection& c, const std::string&, const std::string& id,
+                          const lifecycle::LifecycleEvent& e) override {
+    Millis now = NowMillis();
+    UserId author = e.community.owners.empty() ? e.actor : e.community.owners.front();
+    return kStore.InsertPage(c, store::Page{NewUuid(), id, "Home", author, now, 1,
+                                            "The " + e.community.name + " wiki.", author, now});
+  }
+
   struct Loaded {
     store::Wiki wiki;
     Access access;

@@ -58,6 +58,10 @@ class ResourceHooks {
   // remote.app.removed, community.prepare.delete: the resource goes to the application's trash.
   virtual Status RemoveResource(db::Connection& c, const std::string& app,
                                 const std::string& resource_id) = 0;
+  // Sample data (`concord populate`): a little content in a new resource.
+  virtual Status AddSampleContent(db::Connection& c, const std::string& app,
+                                  const std::string& resource_id,
+                                  const lifecycle::LifecycleEvent& event) = 0;
 };
 
 struct AppDefinition {
@@ -81,6 +85,15 @@ class RemoteApplication {
   // Applies one event delivered for `app`. Returns the reply body: {"applied": bool,
   // "resourceId": ...}. kInvalidArgument for an app this service does not serve.
   Result<nlohmann::json> Apply(const std::string& app, const lifecycle::LifecycleEvent& event);
+  // The same, inside a transaction the caller holds on this application's database.
+  Result<nlohmann::json> ApplyIn(db::Connection& c, const std::string& app,
+                                 const lifecycle::LifecycleEvent& event);
+
+  // Sample data: applies `event` (remote.app.added for a widget of this application, or, for an
+  // application that tracks communities without its widget, any community event), and gives a
+  // new resource some content. Returns the resource id, if any.
+  Result<std::optional<std::string>> Populate(db::Connection& c, const std::string& app,
+                                              const lifecycle::LifecycleEvent& event);
 
   // The record, if this application knows the community.
   Result<std::optional<SyncedCommunity>> Find(db::Connection& c, const CommunityUuid& community,

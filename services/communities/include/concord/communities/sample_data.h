@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <random>
 #include <string>
 #include <vector>
@@ -56,6 +57,9 @@ struct PopulateOptions {
   uint64_t seed = 1;
   // Called every few thousand communities with the number written so far.
   std::function<void(int64_t written)> progress;
+  // Called with each community before it is written: gives the remote applications their share
+  // and returns the resource each remote widget is bound to (widget instance id -> resource id).
+  std::function<Result<std::map<std::string, std::string>>(const SampleCommunity&)> applications;
 };
 
 struct PopulateReport {
