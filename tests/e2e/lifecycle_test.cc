@@ -777,3 +777,53 @@ TEST(LifecycleTest, AnApplicationProcessWithoutCommunitiesMustBeToldWhereItIs) {
 
 }  // namespace
 }  // namespace concord
+
+namespace concord {
+namespace {
+
+// In every application, a restricted community's resource does not exist for a non-member, and
+// exists for a member; when the member is removed, the application follows.
+TEST(LifecycleTest, InEveryApplicationAccessFollowsItsSyncedRecord) {
+  TempDir dir("lifecycle-access");
+  ConcordServer server(dir.path());
+  ASSERT_TRUE(server.Start());
+  auto admin = server.AdminClient();
+  Users::Create(admin, {"own", "mem", "out"});
+  auto own = server.Client("own", "pw-own-123");
+  auto mem = server.Client("mem", "pw-mem-123");
+  auto out = server.Client("out", "pw-out-123");
+  auto c =
+      *own.Post("/communities/api/communities", {{"name", "Vault"}, {"visibility", "private"}});
+  std::string uuid = c["uuid"];
+  std::string path = "/communities/api/communities/" + uuid;
+  for (const char* w : {"Blog", "IdeationBlog", "Wiki", "Library", "Activities"}) {
+    ASSERT_TRUE(own.Post(path + "/widgets", {{"widgetDefId", w}}));
+  }
+  ASSERT_TRUE(own.Post(path + "/members", {{"user", "mem"}}));
+  ExpectInStep(admin, uuid, "set up");
+  const std::vector<std::pair<std::string, std::string>> resources = {
+      {"Blog", "/blogs/api/blogs/"},
+      {"IdeationBlog", "/blogs/api/blogs/"},
+      {"Forum", "/forums/api/forums/"},
+      {"Wiki", "/wikis/api/wikis/"},
+      {"StatusUpdates", "/news/api/boards/"},
+      {"Library", "/libraries/api/libraries/"},
+      {"Activities", "/activities/api/activities/"},
+      {"Files", "/files/api/libraries/"}};
+  std::map<std::string, std::string> urls;
+  for (const auto& [def, prefix] : resources) urls[def] = prefix + ResourceOf(own, path, def);
+  for (const auto& [def, url] : urls) {
+    EXPECT_EQ(mem.Send("GET", url, "")->status, 200) << def;
+    EXPECT_EQ(out.Send("GET", url, "")->status, 404) << def;
+  }
+  ASSERT_TRUE(own.Delete(path + "/members/mem"));
+  ExpectInStep(admin, uuid, "member removed");
+  for (const auto& [def, url] : urls) EXPECT_EQ(mem.Send("GET", url, "")->status, 404) << def;
+  // Public again: everybody reads.
+  ASSERT_TRUE(own.Put(path, {{"visibility", "public"}}));
+  ExpectInStep(admin, uuid, "public");
+  for (const auto& [def, url] : urls) EXPECT_EQ(out.Send("GET", url, "")->status, 200) << def;
+}
+
+}  // namespace
+}  // namespace concord

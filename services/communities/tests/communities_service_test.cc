@@ -553,6 +553,12 @@ TEST(LifecycleEventsTest, EveryChangeQueuesItsEventForTheApplicationsThatShouldH
   EXPECT_EQ(end_events[0], "community.visibility.changed Activities");
   EXPECT_EQ(end_events[4], "community.prepare.delete Activities");
   EXPECT_GT(wakeups, 5);
+  // EventLogCleanup keeps what a delivery still needs, and trims the rest once it is old enough.
+  int64_t logged = lease->QueryInt("SELECT COUNT(*) FROM lifecycle_events")->value_or(0);
+  EXPECT_EQ(*svc.TrimEventLog(NowMillis() - kMillisPerDay), 0);           // nothing is a day old
+  ASSERT_TRUE(lease->Execute("DELETE FROM event_queue WHERE seq <= 3"));  // as if delivered
+  EXPECT_EQ(*svc.TrimEventLog(NowMillis() + kMillisPerDay), 3);           // only the delivered ones
+  EXPECT_EQ(lease->QueryInt("SELECT COUNT(*) FROM lifecycle_events")->value_or(0), logged - 3);
   // A change that does nothing produces no event.
   auto d = *svc.Create(admin, {.name = "Quiet"});
   seq = last_seq();
