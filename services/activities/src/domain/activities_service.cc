@@ -237,20 +237,16 @@ struct ActivitiesService::Impl final : remoteapp::ResourceHooks {
             return Response::Json(201, {{"type", m.type}, {"id", m.id}});
           });
         });
-    s.Get(
-        "/activities/api/activities/([^/]+)/entries", [this](const Request& r) -> Result<Response> {
-          return db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) -> Result<Response> {
-            CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadActivity(c, r.principal, r.path_params[0]));
-            CONCORD_ASSIGN_OR_RETURN(
-                auto entries, kStore.Entries(c, l.activity.id, r.Query("after").value_or(""), 101));
-            json items = json::array();
-            for (size_t i = 0; i < entries.size() && i < 100; ++i)
-              items.push_back(EntryJson(entries[i]));
-            return Response::Json(
-                200, {{"items", items},
-                      {"next", entries.size() > 100 ? json(entries[99].id) : json(nullptr)}});
+    s.Get("/activities/api/activities/([^/]+)/entries",
+          [this](const Request& r) -> Result<Response> {
+            return db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) -> Result<Response> {
+              CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadActivity(c, r.principal, r.path_params[0]));
+              CONCORD_ASSIGN_OR_RETURN(
+                  auto entries, kStore.Entries(c, l.activity.id, r.Query("after").value_or(""),
+                                               remoteapp::kPageSize + 1));
+              return Response::Json(200, remoteapp::PageJson(entries, EntryJson));
+            });
           });
-        });
     s.Post(
         "/activities/api/activities/([^/]+)/entries", [this](const Request& r) -> Result<Response> {
           CONCORD_ASSIGN_OR_RETURN(JsonBody b, JsonBody::Parse(r.body));

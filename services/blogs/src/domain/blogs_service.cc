@@ -110,13 +110,10 @@ struct BlogsService::Impl final : remoteapp::ResourceHooks {
     s.Get("/blogs/api/blogs/([^/]+)/entries", [this](const Request& r) -> Result<Response> {
       return db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) -> Result<Response> {
         CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadBlog(c, r.principal, r.path_params[0]));
-        CONCORD_ASSIGN_OR_RETURN(auto entries,
-                                 kStore.Entries(c, l.blog.id, r.Query("after").value_or(""), 101));
-        json items = json::array();
-        for (size_t i = 0; i < entries.size() && i < 100; ++i)
-          items.push_back(EntryJson(entries[i]));
-        json next = entries.size() > 100 ? json(entries[99].id) : json(nullptr);
-        return Response::Json(200, {{"items", items}, {"next", next}});
+        CONCORD_ASSIGN_OR_RETURN(
+            auto entries,
+            kStore.Entries(c, l.blog.id, r.Query("after").value_or(""), remoteapp::kPageSize + 1));
+        return Response::Json(200, remoteapp::PageJson(entries, EntryJson));
       });
     });
     s.Post("/blogs/api/blogs/([^/]+)/entries", [this](const Request& r) -> Result<Response> {

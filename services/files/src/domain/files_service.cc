@@ -183,13 +183,9 @@ struct FilesService::Impl final : remoteapp::ResourceHooks {
       return db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) -> Result<Response> {
         CONCORD_ASSIGN_OR_RETURN(store::Library l, LoadLibrary(c, r.path_params[0]));
         CONCORD_RETURN_IF_ERROR(LibraryAccess(c, l, r.principal));
-        CONCORD_ASSIGN_OR_RETURN(auto files,
-                                 kStore.Files(c, l.id, r.Query("after").value_or(""), 101));
-        json items = json::array();
-        for (size_t i = 0; i < files.size() && i < 100; ++i) items.push_back(FileJson(files[i]));
-        return Response::Json(
-            200,
-            {{"items", items}, {"next", files.size() > 100 ? json(files[99].id) : json(nullptr)}});
+        CONCORD_ASSIGN_OR_RETURN(auto files, kStore.Files(c, l.id, r.Query("after").value_or(""),
+                                                          remoteapp::kPageSize + 1));
+        return Response::Json(200, remoteapp::PageJson(files, FileJson));
       });
     });
     s.Post("/files/api/libraries/([^/]+)/folders", [this](const Request& r) -> Result<Response> {

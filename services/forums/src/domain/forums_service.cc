@@ -144,13 +144,10 @@ struct ForumsService::Impl final : remoteapp::ResourceHooks {
     s.Get("/forums/api/forums/([^/]+)/topics", [this](const Request& r) -> Result<Response> {
       return db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) -> Result<Response> {
         CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadForum(c, r.principal, r.path_params[0]));
-        CONCORD_ASSIGN_OR_RETURN(auto topics,
-                                 kStore.Topics(c, l.forum.id, r.Query("after").value_or(""), 101));
-        json items = json::array();
-        for (size_t i = 0; i < topics.size() && i < 100; ++i) items.push_back(PostJson(topics[i]));
-        return Response::Json(
-            200, {{"items", items},
-                  {"next", topics.size() > 100 ? json(topics[99].id) : json(nullptr)}});
+        CONCORD_ASSIGN_OR_RETURN(
+            auto topics,
+            kStore.Topics(c, l.forum.id, r.Query("after").value_or(""), remoteapp::kPageSize + 1));
+        return Response::Json(200, remoteapp::PageJson(topics, PostJson));
       });
     });
     s.Post("/forums/api/forums/([^/]+)/topics", [this](const Request& r) -> Result<Response> {

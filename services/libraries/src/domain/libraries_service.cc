@@ -100,13 +100,11 @@ struct LibrariesService::Impl final : remoteapp::ResourceHooks {
             return db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) -> Result<Response> {
               CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadLibrary(c, r.principal, r.path_params[0]));
               CONCORD_ASSIGN_OR_RETURN(
-                  auto docs, kStore.Documents(c, l.library.id, r.Query("after").value_or(""), 101));
-              json items = json::array();
-              for (size_t i = 0; i < docs.size() && i < 100; ++i)
-                items.push_back(DocumentJson(docs[i], false));
-              return Response::Json(
-                  200, {{"items", items},
-                        {"next", docs.size() > 100 ? json(docs[99].id) : json(nullptr)}});
+                  auto docs, kStore.Documents(c, l.library.id, r.Query("after").value_or(""),
+                                              remoteapp::kPageSize + 1));
+              return Response::Json(200, remoteapp::PageJson(docs, [](const auto& x) {
+                                      return DocumentJson(x, false);
+                                    }));
             });
           });
     s.Post(

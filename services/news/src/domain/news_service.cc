@@ -101,13 +101,10 @@ struct NewsService::Impl final : remoteapp::ResourceHooks {
     s.Get("/news/api/boards/([^/]+)/posts", [this](const Request& r) -> Result<Response> {
       return db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) -> Result<Response> {
         CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadBoard(c, r.principal, r.path_params[0]));
-        CONCORD_ASSIGN_OR_RETURN(auto posts,
-                                 kStore.Posts(c, l.board.id, r.Query("after").value_or(""), 101));
-        json items = json::array();
-        for (size_t i = 0; i < posts.size() && i < 100; ++i) items.push_back(MessageJson(posts[i]));
-        return Response::Json(
-            200,
-            {{"items", items}, {"next", posts.size() > 100 ? json(posts[99].id) : json(nullptr)}});
+        CONCORD_ASSIGN_OR_RETURN(
+            auto posts,
+            kStore.Posts(c, l.board.id, r.Query("after").value_or(""), remoteapp::kPageSize + 1));
+        return Response::Json(200, remoteapp::PageJson(posts, MessageJson));
       });
     });
     s.Post("/news/api/boards/([^/]+)/posts", [this](const Request& r) -> Result<Response> {

@@ -100,14 +100,11 @@ struct WikisService::Impl final : remoteapp::ResourceHooks {
     s.Get("/wikis/api/wikis/([^/]+)/pages", [this](const Request& r) -> Result<Response> {
       return db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) -> Result<Response> {
         CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadWiki(c, r.principal, r.path_params[0]));
-        CONCORD_ASSIGN_OR_RETURN(auto pages,
-                                 kStore.Pages(c, l.wiki.id, r.Query("after").value_or(""), 101));
-        json items = json::array();
-        for (size_t i = 0; i < pages.size() && i < 100; ++i)
-          items.push_back(PageJson(pages[i], false));
+        CONCORD_ASSIGN_OR_RETURN(
+            auto pages,
+            kStore.Pages(c, l.wiki.id, r.Query("after").value_or(""), remoteapp::kPageSize + 1));
         return Response::Json(
-            200,
-            {{"items", items}, {"next", pages.size() > 100 ? json(pages[99].id) : json(nullptr)}});
+            200, remoteapp::PageJson(pages, [](const auto& x) { return PageJson(x, false); }));
       });
     });
     s.Post("/wikis/api/wikis/([^/]+)/pages", [this](const Request& r) -> Result<Response> {

@@ -135,4 +135,17 @@ class RemoteApplication {
 
 nlohmann::json SyncedJson(const SyncedCommunity& record);
 
+// Items per page in the applications' content listings.
+constexpr size_t kPageSize = 100;
+
+// A content listing read with kPageSize + 1 rows: {"items": the first kPageSize as JSON,
+// "next": the cursor (the last item's id) if there were more, else null}.
+template <typename Row, typename ToJson>
+nlohmann::json PageJson(const std::vector<Row>& rows, ToJson&& to_json) {
+  nlohmann::json items = nlohmann::json::array();
+  for (size_t i = 0; i < rows.size() && i < kPageSize; ++i) items.push_back(to_json(rows[i]));
+  nlohmann::json next = rows.size() > kPageSize ? nlohmann::json(rows[kPageSize - 1].id) : nullptr;
+  return {{"items", items}, {"next", next}};
+}
+
 }  // namespace concord::remoteapp
