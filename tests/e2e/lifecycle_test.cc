@@ -770,6 +770,15 @@ TEST(LifecycleTest, AnApplicationProcessWithoutCommunitiesMustBeToldWhereItIs) {
   ConcordServer blogs(dir.path(), {"--services", "blogs"});
   ASSERT_FALSE(blogs.Start());
   EXPECT_NE(blogs.Log().find("communities_url"), std::string::npos) << blogs.Log();
+  {
+    TempDir bad("bad-subscription");
+    std::ofstream(bad.path() / "concord.toml")
+        << "[lifecycle.events]\nBlog = [\"remote.app.added\", \"community.renamed\"]\n";
+    ConcordServer server(bad.path());
+    ASSERT_FALSE(server.Start());
+    EXPECT_NE(server.Log().find("unknown event type 'community.renamed'"), std::string::npos)
+        << server.Log();
+  }
   ConcordServer typo(dir.path(), {"--services", "blog"});
   ASSERT_FALSE(typo.Start());
   EXPECT_NE(typo.Log().find("unknown service 'blog'"), std::string::npos) << typo.Log();

@@ -74,7 +74,8 @@ Result<Config> LoadConfig(const DataDir& dir) {
   CONCORD_RETURN_IF_ERROR(check_keys("communities", {"database", "trash_retention_days"}));
   CONCORD_RETURN_IF_ERROR(
       check_keys("scheduler", {"fullDelete", "LifecycleRetryQueuedEvents", "EventLogCleanup"}));
-  CONCORD_RETURN_IF_ERROR(check_keys("lifecycle", {"event_log_retention_days", "handlers"}));
+  CONCORD_RETURN_IF_ERROR(
+      check_keys("lifecycle", {"event_log_retention_days", "handlers", "events"}));
   CONCORD_RETURN_IF_ERROR(check_keys("services", {"communities_url"}));
 
   auto get_string = [&](std::string_view path, std::string& out) -> Status {
@@ -120,6 +121,31 @@ Result<Config> LoadConfig(const DataDir& dir) {
       c.handler_urls[app] = *url;
     }
   } else if (t.at_path("lifecycle.handlers")) {
+    return InvalidArgument("lifecycle.handlers",
+                           "[lifecycle.handlers] must be a table of remoteAppDefId = URL");
+  }
+  if (auto* events = t.at_path("lifecycle.events").as_table()) {
+    for (auto&& [key, node] : *events) {
+      std::string app(key.str());
+      auto* list = node.as_array();
+      if (!list) {
+        return InvalidArgument(
+            "lifecycle.events." + app,
+            fmt::format("lifecycle.events.{} must be a list of event types", app));
+      }
+      std::vector<std::string> names;
+      for (auto&& item : *list) {
+        auto name = item.value<std::string>();
+        if (!name) {
+          return InvalidArgument(
+              "lifecycle.events." + app,
+              fmt::format("lifecycle.events.{} must be a list of event types", app));
+        }
+        names.push_back(*name);
+      }
+      c.event_subscriptions[app] = names;
+    }
+  } else if (t.at_path("lifecycle.events")) {
     return InvalidArgument("lifecycle.handlers",
                            "[lifecycle.handlers] must be a table of remoteAppDefId = URL");
   }

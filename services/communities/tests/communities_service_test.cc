@@ -568,3 +568,43 @@ TEST(LifecycleEventsTest, EveryChangeQueuesItsEventForTheApplicationsThatShouldH
 
 }  // namespace
 }  // namespace concord::communities
+
+namespace concord::communities {
+namespace {
+
+// The reference's Blog <lifecycle> block subscribes to five event types only.
+TEST(LifecycleEventsTest, AnApplicationHearsOnlyTheEventTypesItIsSubscribedTo) {
+  ASSERT_TRUE(InitSecrets());
+  auto db = FreshDatabase("subscriptions");
+  using lifecycle::EventType;
+  CommunitiesService svc(
+      {.database = db,
+       .subscriptions = {.applications = {"Blog", "Forum"},
+                         .events = {{"Blog",
+                                     {EventType::kRemoteAppAdded, EventType::kRemoteAppRemoved,
+                                      EventType::kVisibilityChanged, EventType::kPrepareDelete,
+                                      EventType::kRemoteAppTransfer}}}}});
+  ASSERT_TRUE(svc.EnsureInitialAdmin([](const std::string&) { return Ok(); }));
+  Actor admin{svc.GetUser(Actor{UserId(), true}, "admin")->id, true};
+  auto c = *svc.Create(admin, {.name = "Subscribed"});
+  ASSERT_TRUE(svc.AddWidget(admin, c.uuid, "Blog", std::nullopt));
+  auto lease = *db->Acquire();
+  auto count = [&](const char* app, const char* type) {
+    return lease
+        ->QueryInt(
+            "SELECT COUNT(*) FROM event_queue WHERE remote_app_def_id = $1 AND event_type = $2",
+            app, type)
+        ->value_or(-1);
+  };
+  ASSERT_TRUE(svc.Update(admin, c.uuid, {.name = "Renamed"}));
+  ASSERT_TRUE(svc.Update(admin, c.uuid, {.visibility = Visibility::kRestricted}));
+  EXPECT_EQ(count("Blog", "remote.app.added"), 1);
+  EXPECT_EQ(count("Blog", "community.updated"), 0);
+  EXPECT_EQ(count("Blog", "widget.added"), 0);
+  EXPECT_EQ(count("Blog", "community.visibility.changed"), 1);
+  EXPECT_EQ(count("Forum", "community.updated"), 1);
+  EXPECT_EQ(count("Forum", "widget.added"), 1);
+}
+
+}  // namespace
+}  // namespace concord::communities

@@ -13,6 +13,8 @@
 #include "concord/files/files.h"
 #include "concord/forums/forums.h"
 #include "concord/libraries/libraries.h"
+#include "concord/lifecycle/events.h"
+#include "concord/lifecycle/widgets.h"
 #include "concord/news/news.h"
 #include "concord/wikis/wikis.h"
 
@@ -128,6 +130,23 @@ Result<OpenedServices> OpenServices(const deployment::DataDir& dir,
   // configured under [lifecycle.handlers].
   communities::Subscriptions subscriptions{.applications = HostedRemoteApps(services),
                                            .without_widget = {"Activities", "Files"}};
+  for (const auto& [app, names] : s.config.event_subscriptions) {
+    if (!lifecycle::FindWidgetDef(app) || !lifecycle::FindWidgetDef(app)->remote) {
+      return InvalidArgument("lifecycle.events." + app,
+                             fmt::format("'{}' is not a remote application", app.substr(0, 40)),
+                             lifecycle::RemoteWidgetDefIds());
+    }
+    auto& types = subscriptions.events[app];
+    for (const auto& name : names) {
+      auto type = lifecycle::ParseEventType(name);
+      if (!type) {
+        auto e = type.error();
+        e.field = "lifecycle.events." + app;
+        return std::unexpected(e);
+      }
+      types.insert(*type);
+    }
+  }
   for (const auto& [app, url] : s.config.handler_urls) {
     if (std::find(subscriptions.applications.begin(), subscriptions.applications.end(), app) ==
         subscriptions.applications.end()) {

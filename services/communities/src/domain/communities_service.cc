@@ -91,6 +91,10 @@ Status CommunitiesService::Publish(Connection& c, EventType type, const Communit
         apps.push_back(app);
     }
   }
+  std::erase_if(apps, [&](const std::string& app) {
+    auto it = subs.events.find(app);
+    return it != subs.events.end() && !it->second.contains(type);
+  });
   if (apps.empty()) return Ok();
   lifecycle::LifecycleEvent e;
   e.id = EventId(NewUuid());

@@ -43,6 +43,9 @@ struct Config {
   int event_log_retention_days = 30;
   // [lifecycle.handlers]: remoteAppDefId -> handler URL, for applications served elsewhere.
   std::map<std::string, std::string> handler_urls;
+  // [lifecycle.events]: remoteAppDefId -> the event types it is subscribed to (default: all), as
+  // the reference's widgets-config <lifecycle> blocks list them.
+  std::map<std::string, std::vector<std::string>> event_subscriptions;
   // [services] communities_url: where Communities runs, for a process that does not run it.
   std::string communities_url;
 };

@@ -15,8 +15,10 @@
 // Thread-safe: one instance serves all request threads.
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -90,6 +92,8 @@ struct NewUser {
 struct Subscriptions {
   std::vector<std::string> applications;  // remoteAppDefIds
   std::vector<std::string> without_widget;
+  // The event types an application hears; an application not listed hears every type.
+  std::map<std::string, std::set<lifecycle::EventType>> events;
 };
 
 struct ServiceOptions {
