@@ -685,6 +685,28 @@ TEST(LifecycleTest, FilesKeepContentWithItsChecksumAndShareWithCommunities) {
   EXPECT_EQ(hana.Send("GET", "/files/api/files/" + notes + "/content", "")->raw_body,
             "ivo's notes");
   EXPECT_EQ(hana.Send("DELETE", "/files/api/files/" + notes, "")->status, 403);
+
+  // A personal folder shared with the Lab: the files in it are readable by the Lab's members.
+  std::string ivo_library = mine["id"];
+  auto folder = ivo.Post("/files/api/libraries/" + ivo_library + "/folders", {{"name", "Drafts"}});
+  ASSERT_TRUE(folder) << folder.error().ToString();
+  std::string folder_id = (*folder)["id"];
+  auto draft = ivo.Send(
+      "POST", "/files/api/libraries/" + ivo_library + "/files?name=draft.txt&folder=" + folder_id,
+      "draft");
+  ASSERT_EQ(draft->status, 201) << draft->raw_body;
+  std::string draft_id = draft->body["id"];
+  EXPECT_EQ(hana.Send("GET", "/files/api/files/" + draft_id, "")->status, 404);
+  EXPECT_EQ(ivo.Send("POST", "/files/api/folders/" + folder_id + "/shares",
+                     json{{"community", open["uuid"]}}.dump())
+                ->status,
+            409);  // private folder, public community
+  EXPECT_EQ(hana.Send("POST", "/files/api/folders/" + folder_id + "/shares",
+                      json{{"community", uuid}}.dump())
+                ->status,
+            404);  // not hana's folder
+  ASSERT_TRUE(ivo.Post("/files/api/folders/" + folder_id + "/shares", {{"community", uuid}}));
+  EXPECT_EQ(hana.Send("GET", "/files/api/files/" + draft_id + "/content", "")->raw_body, "draft");
 }
 
 }  // namespace

@@ -135,7 +135,13 @@ struct FilesService::Impl final : remoteapp::ResourceHooks {
     if (l.trashed_at) return not_found();
     if (who.admin || f->owner == who.id) return LoadedFile{*f, l, Access::kOwn};
     if (f->visibility == "public") return LoadedFile{*f, l, Access::kRead};
+    // Shared with a community directly, or through its folder.
     CONCORD_ASSIGN_OR_RETURN(auto shares, kStore.Shares(c, f->id));
+    if (f->folder_id) {
+      CONCORD_ASSIGN_OR_RETURN(auto folder_shares,
+                               kStore.Shares(c, *f->folder_id, /*folder=*/true));
+      shares.insert(shares.end(), folder_shares.begin(), folder_shares.end());
+    }
     for (const auto& s : shares) {
       CONCORD_ASSIGN_OR_RETURN(auto record, app.Find(c, s.community, kApp));
       if (!record || record->in_trash) continue;
@@ -192,7 +198,13 @@ struct FilesService::Impl final : remoteapp::ResourceHooks {
       CONCORD_ASSIGN_OR_RETURN(JsonBody b, JsonBody::Parse(r.body));
       CONCORD_ASSIGN_OR_RETURN(std::string name, b.RequiredString("name"));
       CONCORD_ASSIGN_OR_RETURN(auto parent, b.OptString("parentId"));
+      CONCORD_ASSIGN_OR_RETURN(auto folder_visibility, b.OptString("visibility"));
       CONCORD_RETURN_IF_ERROR(b.RejectUnknownFields());
+      std::string visibility = folder_visibility.value_or("private");
+      if (visibility != "private" && visibility != "public") {
+        return InvalidArgument("visibility", "a folder is private or public",
+                               {"private", "public"});
+      }
       CONCORD_ASSIGN_OR_RETURN(name, ValidFileName(name, "name"));
       return db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
         CONCORD_ASSIGN_OR_RETURN(store::Library l, LoadLibrary(c, r.path_params[0]));
@@ -204,7 +216,7 @@ struct FilesService::Impl final : remoteapp::ResourceHooks {
           if (!p || p->library_id != l.id)
             return InvalidArgument("parentId", "no such folder in this library");
         }
-        store::Folder f{NewUuid(), l.id, parent, name, NowMillis()};
+        store::Folder f{NewUuid(), l.id, parent, name, NowMillis(), visibility};
         CONCORD_RETURN_IF_ERROR(kStore.InsertFolder(c, f));
         return Response::Json(
             201,
@@ -287,6 +299,40 @@ struct FilesService::Impl final : remoteapp::ResourceHooks {
         }
         CONCORD_RETURN_IF_ERROR(kStore.TrashFile(c, lf.file.id, NowMillis()));
         return Response::NoContent();
+      });
+    });
+    // A personal folder's owner shares it (and the files in it) with a community, under the
+    // files' rule: a private folder goes only to a restricted community.
+    s.Post("/files/api/folders/([^/]+)/shares", [this](const Request& r) -> Result<Response> {
+      CONCORD_ASSIGN_OR_RETURN(JsonBody b, JsonBody::Parse(r.body));
+      CONCORD_ASSIGN_OR_RETURN(std::string community, b.RequiredString("community"));
+      CONCORD_RETURN_IF_ERROR(b.RejectUnknownFields());
+      if (!IsUuid(community))
+        return InvalidArgument("community", "'community' must be a community uuid");
+      return db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
+        auto not_found = [&] {
+          return NotFound(fmt::format("folder {} not found", r.path_params[0].substr(0, 60)));
+        };
+        CONCORD_ASSIGN_OR_RETURN(auto folder, kStore.FindFolder(c, r.path_params[0]));
+        if (!folder) return not_found();
+        CONCORD_ASSIGN_OR_RETURN(store::Library l, LoadLibrary(c, folder->library_id));
+        if (l.community)
+          return FailedPrecondition("a community folder is shared with its community already");
+        if (l.trashed_at || (l.owner != r.principal.id && !r.principal.admin)) return not_found();
+        CONCORD_ASSIGN_OR_RETURN(
+            auto a, app.AccessToCommunity(c, kApp, CommunityUuid(community), r.principal,
+                                          "community", community));
+        if (!a.record) return NotFound(fmt::format("community {} not found", community));
+        if (folder->visibility == "private" && a.record->visibility != "private") {
+          return FailedPrecondition(
+              "a private folder can be shared only with a restricted community");
+        }
+        store::Share share{CommunityUuid(community), a.record->name, a.record->visibility,
+                           NowMillis()};
+        CONCORD_RETURN_IF_ERROR(kStore.Share(c, folder->id, share, /*folder=*/true));
+        return Response::Json(201, {{"communityUuid", community},
+                                    {"communityName", share.community_name},
+                                    {"communityVisibility", share.community_visibility}});
       });
     });
     // A personal file's owner shares it with a community. A private file goes only to a

@@ -40,7 +40,7 @@ Result<std::vector<Folder>> ReadFolders(db::Rows r) {
   while (true) {
     CONCORD_ASSIGN_OR_RETURN(bool has, r.Next());
     if (!has) break;
-    out.push_back(Folder{r.Text(0), r.Text(1), r.OptText(2), r.Text(3), r.Int(4)});
+    out.push_back(Folder{r.Text(0), r.Text(1), r.OptText(2), r.Text(3), r.Int(4), r.Text(5)});
   }
   return out;
 }
@@ -101,8 +101,9 @@ Status FileStore::TrashLibrary(db::Connection& c, const std::string& id, Millis 
 
 Status FileStore::InsertFolder(db::Connection& c, const Folder& f) const {
   CONCORD_RETURN_IF_ERROR(c.Execute(
-      "INSERT INTO folders (id, library_id, parent_id, name, created) VALUES ($1, $2, $3, $4, $5)",
-      f.id, f.library_id, f.parent_id, f.name, f.created));
+      "INSERT INTO folders (id, library_id, parent_id, name, created, visibility) VALUES ($1, $2, "
+      "$3, $4, $5, $6)",
+      f.id, f.library_id, f.parent_id, f.name, f.created, f.visibility));
   return Ok();
 }
 
@@ -110,7 +111,9 @@ Result<std::optional<Folder>> FileStore::FindFolder(db::Connection& c,
                                                     const std::string& id) const {
   CONCORD_ASSIGN_OR_RETURN(
       db::Rows r,
-      c.Query("SELECT id, library_id, parent_id, name, created FROM folders WHERE id = $1", id));
+      c.Query(
+          "SELECT id, library_id, parent_id, name, created, visibility FROM folders WHERE id = $1",
+          id));
   CONCORD_ASSIGN_OR_RETURN(auto all, ReadFolders(std::move(r)));
   return First(std::move(all));
 }
@@ -119,7 +122,8 @@ Result<std::vector<Folder>> FileStore::Folders(db::Connection& c,
                                                const std::string& library_id) const {
   CONCORD_ASSIGN_OR_RETURN(
       db::Rows r,
-      c.Query("SELECT id, library_id, parent_id, name, created FROM folders WHERE library_id = $1 "
+      c.Query("SELECT id, library_id, parent_id, name, created, visibility FROM folders WHERE "
+              "library_id = $1 "
               "ORDER BY name, id",
               library_id));
   return ReadFolders(std::move(r));
@@ -158,26 +162,31 @@ Status FileStore::TrashFile(db::Connection& c, const std::string& id, Millis whe
   return Ok();
 }
 
-Status FileStore::Share(db::Connection& c, const std::string& file_id,
-                        const store::Share& s) const {
-  CONCORD_RETURN_IF_ERROR(
-      c.Execute("INSERT INTO file_shares (file_id, community_uuid, community_name, "
-                "community_visibility, shared) VALUES "
-                "($1, $2, $3, $4, $5) ON CONFLICT (file_id, community_uuid) DO UPDATE SET "
-                "community_name = $3, "
-                "community_visibility = $4",
-                file_id, s.community, s.community_name, s.community_visibility, s.shared));
+Status FileStore::Share(db::Connection& c, const std::string& id, const store::Share& s,
+                        bool folder) const {
+  static const std::string kFile =
+      "INSERT INTO file_shares (file_id, community_uuid, community_name, community_visibility, "
+      "shared) "
+      "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (file_id, community_uuid) DO UPDATE SET "
+      "community_name = $3, community_visibility = $4";
+  static const std::string kFolder =
+      "INSERT INTO folder_shares (folder_id, community_uuid, community_name, community_visibility, "
+      "shared) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (folder_id, community_uuid) DO UPDATE SET "
+      "community_name = $3, community_visibility = $4";
+  CONCORD_RETURN_IF_ERROR(c.Execute(folder ? kFolder : kFile, id, s.community, s.community_name,
+                                    s.community_visibility, s.shared));
   return Ok();
 }
 
-Result<std::vector<store::Share>> FileStore::Shares(db::Connection& c,
-                                                    const std::string& file_id) const {
-  CONCORD_ASSIGN_OR_RETURN(
-      db::Rows r,
-      c.Query(
-          "SELECT community_uuid, community_name, community_visibility, shared FROM file_shares "
-          "WHERE file_id = $1 ORDER BY community_uuid",
-          file_id));
+Result<std::vector<store::Share>> FileStore::Shares(db::Connection& c, const std::string& id,
+                                                    bool folder) const {
+  static const std::string kFile =
+      "SELECT community_uuid, community_name, community_visibility, shared FROM file_shares "
+      "WHERE file_id = $1 ORDER BY community_uuid";
+  static const std::string kFolder =
+      "SELECT community_uuid, community_name, community_visibility, shared FROM folder_shares "
+      "WHERE folder_id = $1 ORDER BY community_uuid";
+  CONCORD_ASSIGN_OR_RETURN(db::Rows r, c.Query(folder ? kFolder : kFile, id));
   std::vector<store::Share> out;
   while (true) {
     CONCORD_ASSIGN_OR_RETURN(bool has, r.Next());

@@ -38,6 +38,7 @@ struct Folder {
   std::optional<std::string> parent_id;
   std::string name;
   Millis created = 0;
+  std::string visibility = "private";  // private | public
 };
 
 struct Share {
@@ -61,8 +62,11 @@ class FileStore {
   Result<std::vector<File>> Files(db::Connection& c, const std::string& library_id,
                                   const std::string& after, int limit) const;
   Status TrashFile(db::Connection& c, const std::string& id, Millis when) const;
-  Status Share(db::Connection& c, const std::string& file_id, const store::Share& s) const;
-  Result<std::vector<store::Share>> Shares(db::Connection& c, const std::string& file_id) const;
+  // Shares of a file or of a folder (`folder` true).
+  Status Share(db::Connection& c, const std::string& id, const store::Share& s,
+               bool folder = false) const;
+  Result<std::vector<store::Share>> Shares(db::Connection& c, const std::string& id,
+                                           bool folder = false) const;
 };
 
 // File content on disk: <root>/<first two characters of the id>/<id>.
