@@ -117,11 +117,9 @@ struct ActivitiesService::Impl final : remoteapp::ResourceHooks {
 
   Result<Loaded> LoadEntryActivity(db::Connection& c, const http::Principal& who,
                                    const std::string& entry_id, store::Entry& entry) {
-    CONCORD_ASSIGN_OR_RETURN(auto e, kStore.FindEntry(c, entry_id));
-    auto l = e ? LoadActivity(c, who, e->activity_id) : Result<Loaded>(std::unexpected(Error{}));
-    if (!l) return NotFound(fmt::format("entry {} not found", entry_id.substr(0, 60)));
-    entry = *e;
-    return l;
+    return remoteapp::LoadChild(
+        "entry", entry_id, [&] { return kStore.FindEntry(c, entry_id); },
+        [&](const store::Entry& x) { return LoadActivity(c, who, x.activity_id); }, entry);
   }
 
   Result<std::string> ReadTitle(JsonBody& b) {

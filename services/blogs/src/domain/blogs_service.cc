@@ -91,12 +91,9 @@ struct BlogsService::Impl final : remoteapp::ResourceHooks {
 
   Result<Loaded> LoadEntryBlog(db::Connection& c, const http::Principal& who,
                                const std::string& entry_id, store::Entry& entry) {
-    CONCORD_ASSIGN_OR_RETURN(auto e, kStore.FindEntry(c, entry_id));
-    if (!e) return NotFound(fmt::format("entry {} not found", entry_id.substr(0, 60)));
-    auto l = LoadBlog(c, who, e->blog_id);
-    if (!l) return NotFound(fmt::format("entry {} not found", entry_id.substr(0, 60)));
-    entry = *e;
-    return l;
+    return remoteapp::LoadChild(
+        "entry", entry_id, [&] { return kStore.FindEntry(c, entry_id); },
+        [&](const store::Entry& x) { return LoadBlog(c, who, x.blog_id); }, entry);
   }
 
   void Mount(http::Server& s) {

@@ -87,11 +87,9 @@ struct ForumsService::Impl final : remoteapp::ResourceHooks {
 
   Result<Loaded> LoadTopicForum(db::Connection& c, const http::Principal& who,
                                 const std::string& topic_id, store::Post& topic) {
-    CONCORD_ASSIGN_OR_RETURN(auto t, kStore.FindTopic(c, topic_id));
-    auto l = t ? LoadForum(c, who, t->parent_id) : Result<Loaded>(std::unexpected(Error{}));
-    if (!l) return NotFound(fmt::format("topic {} not found", topic_id.substr(0, 60)));
-    topic = *t;
-    return l;
+    return remoteapp::LoadChild(
+        "topic", topic_id, [&] { return kStore.FindTopic(c, topic_id); },
+        [&](const store::Post& x) { return LoadForum(c, who, x.parent_id); }, topic);
   }
 
   void Mount(http::Server& s) {

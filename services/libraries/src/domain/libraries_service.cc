@@ -77,11 +77,9 @@ struct LibrariesService::Impl final : remoteapp::ResourceHooks {
 
   Result<Loaded> LoadDocumentLibrary(db::Connection& c, const http::Principal& who,
                                      const std::string& doc_id, store::Document& doc) {
-    CONCORD_ASSIGN_OR_RETURN(auto d, kStore.FindDocument(c, doc_id));
-    auto l = d ? LoadLibrary(c, who, d->library_id) : Result<Loaded>(std::unexpected(Error{}));
-    if (!l) return NotFound(fmt::format("document {} not found", doc_id.substr(0, 60)));
-    doc = *d;
-    return l;
+    return remoteapp::LoadChild(
+        "document", doc_id, [&] { return kStore.FindDocument(c, doc_id); },
+        [&](const store::Document& x) { return LoadLibrary(c, who, x.library_id); }, doc);
   }
 
   void Mount(http::Server& s) {

@@ -80,11 +80,9 @@ struct NewsService::Impl final : remoteapp::ResourceHooks {
 
   Result<Loaded> LoadPostBoard(db::Connection& c, const http::Principal& who,
                                const std::string& post_id, store::Message& post) {
-    CONCORD_ASSIGN_OR_RETURN(auto p, kStore.FindPost(c, post_id));
-    auto l = p ? LoadBoard(c, who, p->parent_id) : Result<Loaded>(std::unexpected(Error{}));
-    if (!l) return NotFound(fmt::format("status update {} not found", post_id.substr(0, 60)));
-    post = *p;
-    return l;
+    return remoteapp::LoadChild(
+        "status update", post_id, [&] { return kStore.FindPost(c, post_id); },
+        [&](const store::Message& x) { return LoadBoard(c, who, x.parent_id); }, post);
   }
 
   void Mount(http::Server& s) {

@@ -79,11 +79,9 @@ struct WikisService::Impl final : remoteapp::ResourceHooks {
 
   Result<Loaded> LoadPageWiki(db::Connection& c, const http::Principal& who,
                               const std::string& page_id, store::Page& page) {
-    CONCORD_ASSIGN_OR_RETURN(auto p, kStore.FindPage(c, page_id));
-    auto l = p ? LoadWiki(c, who, p->wiki_id) : Result<Loaded>(std::unexpected(Error{}));
-    if (!l) return NotFound(fmt::format("page {} not found", page_id.substr(0, 60)));
-    page = *p;
-    return l;
+    return remoteapp::LoadChild(
+        "page", page_id, [&] { return kStore.FindPage(c, page_id); },
+        [&](const store::Page& x) { return LoadWiki(c, who, x.wiki_id); }, page);
   }
 
   void Mount(http::Server& s) {

@@ -135,6 +135,29 @@ class RemoteApplication {
 
 nlohmann::json SyncedJson(const SyncedCommunity& record);
 
+// Loads what a child object (an entry, a topic, a page) hangs on, so that a child of a container
+// the caller may not see does not exist for the caller either. `find()` returns the child if it
+// exists (Result<std::optional<Child>>); `load_parent(child)` the container as the caller may see
+// it. A missing child or a kNotFound from the container gives NotFound("<what> <id> not found");
+// any other error (the database failing) is returned as it is.
+template <typename Child, typename Find, typename LoadParent>
+auto LoadChild(std::string_view what, std::string_view id, Find&& find, LoadParent&& load_parent,
+               Child& child) -> decltype(load_parent(child)) {
+  auto not_found = [&] {
+    return NotFound(std::string(what) + " " + std::string(id.substr(0, 60)) + " not found");
+  };
+  auto found = find();
+  if (!found) return std::unexpected(found.error());
+  if (!*found) return not_found();
+  auto parent = load_parent(**found);
+  if (!parent) {
+    if (parent.error().code == ErrorCode::kNotFound) return not_found();
+    return parent;
+  }
+  child = std::move(**found);
+  return parent;
+}
+
 // Items per page in the applications' content listings.
 constexpr size_t kPageSize = 100;
 
