@@ -606,5 +606,117 @@ TEST(LifecycleEventsTest, AnApplicationHearsOnlyTheEventTypesItIsSubscribedTo) {
   EXPECT_EQ(count("Forum", "widget.added"), 1);
 }
 
+TEST(QueuedEventsTest, AdministratorsViewPageAndClearTheQueueByEveryFilter) {
+  ASSERT_TRUE(InitSecrets());
+  auto db = FreshDatabase("queue");
+  CommunitiesService svc(
+      {.database = db, .subscriptions = {.applications = {"Blog", "Files", "Forum"}}});
+  ASSERT_TRUE(svc.EnsureInitialAdmin([](const std::string&) { return Ok(); }));
+  Actor admin{svc.GetUser(Actor{UserId(), true}, "admin")->id, true};
+  auto a = *svc.Create(admin, {.name = "Queue A"});  // remote.app.added: Files, Forum
+  auto b = *svc.Create(admin, {.name = "Queue B"});
+  ASSERT_TRUE(svc.Update(admin, a.uuid, {.name = "Queue A2"}));  // community.updated x2
+
+  auto summary = svc.QueuedEventsSummary(admin);
+  ASSERT_TRUE(summary);
+  ASSERT_EQ(summary->size(), 2u);
+  EXPECT_EQ((*summary)[0].remote_app_def_id, "Files");
+  EXPECT_EQ((*summary)[0].events, 3);
+  EXPECT_EQ((*summary)[1].remote_app_def_id, "Forum");
+  EXPECT_GT((*summary)[0].earliest, 0);
+
+  // Paging two at a time visits the six deliveries once each, in order.
+  std::vector<std::string> seen;
+  std::string after;
+  do {
+    auto page = svc.ListQueuedEvents(admin, {}, after, 2);
+    ASSERT_TRUE(page) << page.error().ToString();
+    for (const auto& e : page->items) {
+      seen.push_back(e.event_type + " " + e.remote_app_def_id + " " + e.community.value());
+      EXPECT_EQ(e.state, "pending");
+    }
+    after = page->next.value_or("");
+  } while (!after.empty());
+  ASSERT_EQ(seen.size(), 6u);
+  EXPECT_EQ(seen[0], "remote.app.added Files " + a.uuid.value());
+  EXPECT_EQ(seen[5], "community.updated Forum " + a.uuid.value());
+
+  auto only = [&](QueuedEventFilter f) {
+    auto page = svc.ListQueuedEvents(admin, f, "", 500);
+    EXPECT_TRUE(page) << page.error().ToString();
+    return page ? page->items.size() : 0u;
+  };
+  EXPECT_EQ(only({.remote_app_def_id = "Forum"}), 3u);
+  EXPECT_EQ(only({.community = b.uuid}), 2u);
+  EXPECT_EQ(only({.remote_app_def_id = "Files", .event_type = "community.updated"}), 1u);
+  auto first = svc.ListQueuedEvents(admin, {}, "", 1)->items[0];
+  EXPECT_EQ(only({.event_id = first.event_id}), 1u);
+
+  // Bad filter values are named, with the accepted values; non-administrators see nothing.
+  auto bad = svc.ListQueuedEvents(admin, {.remote_app_def_id = "blog"}, "", 10);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().field, "remoteAppDefId");
+  EXPECT_NE(std::find(bad.error().accepted.begin(), bad.error().accepted.end(), "Blog"),
+            bad.error().accepted.end());
+  EXPECT_EQ(svc.ListQueuedEvents(admin, {.event_type = "community.renamed"}, "", 10).error().field,
+            "eventType");
+  EXPECT_EQ(svc.ListQueuedEvents(admin, {.community = CommunityUuid("x")}, "", 10).error().field,
+            "resourceId");
+  EXPECT_EQ(svc.ListQueuedEvents(admin, {}, "garbage", 10).error().field, "after");
+  EXPECT_EQ(svc.ClearQueuedEvents(admin, {.remote_app_def_id = "Members"}).error().field,
+            "remoteAppDefId");
+  Actor someone{UserId("u-1"), false};
+  EXPECT_EQ(svc.QueuedEventsSummary(someone).error().code, ErrorCode::kPermissionDenied);
+  EXPECT_EQ(svc.ClearQueuedEvents(someone, {}).error().code, ErrorCode::kPermissionDenied);
+  EXPECT_EQ(only({}), 6u);  // none of that changed anything
+
+  // Clearing by event id, by community and by application; the events stay in the log.
+  EXPECT_EQ(*svc.ClearQueuedEvents(admin, {.event_id = first.event_id}), 1);
+  EXPECT_EQ(*svc.ClearQueuedEvents(admin, {.community = b.uuid}), 2);
+  EXPECT_EQ(*svc.ClearQueuedEvents(admin, {.remote_app_def_id = "Forum"}), 2);
+  EXPECT_EQ(only({}), 1u);
+  EXPECT_EQ(*svc.ClearQueuedEvents(admin, {}), 1);
+  EXPECT_EQ(only({}), 0u);
+  EXPECT_TRUE(svc.QueuedEventsSummary(admin)->empty());
+  auto lease = *db->Acquire();
+  EXPECT_EQ(lease->QueryInt("SELECT COUNT(*) FROM lifecycle_events")->value_or(0), 5);
+}
+
+TEST(QueuedEventsTest, RemoveAllWidgetsRemovesEveryInstanceWithItsEvents) {
+  ASSERT_TRUE(InitSecrets());
+  auto db = FreshDatabase("remove-all");
+  CommunitiesService svc({.database = db, .subscriptions = {.applications = {"Blog", "Forum"}}});
+  ASSERT_TRUE(svc.EnsureInitialAdmin([](const std::string&) { return Ok(); }));
+  Actor admin{svc.GetUser(Actor{UserId(), true}, "admin")->id, true};
+  std::vector<CommunityUuid> with_blog;
+  for (int i = 0; i < 5; ++i) {
+    auto c = *svc.Create(admin, {.name = "Blogging " + std::to_string(i)});
+    if (i != 2) {
+      ASSERT_TRUE(svc.AddWidget(admin, c.uuid, "Blog", std::nullopt));
+      with_blog.push_back(c.uuid);
+    }
+  }
+  ASSERT_TRUE(svc.Trash(admin, with_blog.back()));  // a trashed community keeps its widget
+  EXPECT_EQ(svc.RemoveAllWidgets(admin, "blog").error().field, "widgetDefId");
+  EXPECT_EQ(svc.RemoveAllWidgets(admin, "Members").error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(svc.RemoveAllWidgets(Actor{UserId("u-1"), false}, "Blog").error().code,
+            ErrorCode::kPermissionDenied);
+  auto removed = svc.RemoveAllWidgets(admin, "Blog");
+  ASSERT_TRUE(removed) << removed.error().ToString();
+  EXPECT_EQ(*removed, 3);
+  for (size_t i = 0; i + 1 < with_blog.size(); ++i) {
+    auto widgets = svc.ListWidgets(admin, with_blog[i]);
+    ASSERT_TRUE(widgets);
+    for (const auto& w : *widgets) EXPECT_NE(w.widget_def_id, "Blog");
+  }
+  auto lease = *db->Acquire();
+  EXPECT_EQ(lease
+                ->QueryInt("SELECT COUNT(*) FROM event_queue WHERE remote_app_def_id = 'Blog' AND "
+                           "event_type = 'remote.app.removed'")
+                ->value_or(0),
+            3);
+  EXPECT_EQ(*svc.RemoveAllWidgets(admin, "Blog"), 0);
+}
+
 }  // namespace
 }  // namespace concord::communities

@@ -99,6 +99,12 @@ Result<std::unique_ptr<CommunitiesRuntime>> PrepareCommunities(const deployment:
               return Ok();
             }}}));
   communities::MountSchedulerApi(server, *rt->tasks);
+  communities::MountQueueApi(
+      server, communities,
+      [r](const communities::RetryFilter& f) -> Result<communities::RetryOutcome> {
+        if (!r->dispatcher) return Unavailable("the lifecycle dispatcher is not running yet");
+        return r->dispatcher->Retry(f);
+      });
   return rt;
 }
 

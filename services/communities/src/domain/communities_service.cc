@@ -1,4 +1,5 @@
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <set>
@@ -767,6 +768,122 @@ Status CommunitiesService::RemoveWidget(const Actor& actor, const CommunityUuid&
       CONCORD_RETURN_IF_ERROR(Publish(c, EventType::kRemoteAppRemoved, l.community, actor, &*it));
     }
     return Publish(c, EventType::kWidgetRemoved, l.community, actor, &*it);
+  });
+}
+
+Result<int64_t> CommunitiesService::RemoveAllWidgets(const Actor& actor,
+                                                     const std::string& widget_def_id) {
+  if (!actor.admin) return PermissionDenied("only administrators remove widgets everywhere");
+  const auto* def = lifecycle::FindWidgetDef(widget_def_id);
+  if (!def) {
+    return InvalidArgument("widgetDefId",
+                           fmt::format("unknown widgetDefId '{}' (ids are case-sensitive)",
+                                       widget_def_id.substr(0, 60)),
+                           lifecycle::WidgetDefIds());
+  }
+  if (!def->removable) {
+    return FailedPrecondition(fmt::format("the {} widget cannot be removed", widget_def_id));
+  }
+  int64_t removed = 0;
+  std::string after;
+  while (true) {
+    CONCORD_ASSIGN_OR_RETURN(auto batch,
+                             options_.database->InTransaction(TxMode::kRead, [&](Connection& c) {
+                               return kCommunities.WidgetsByDef(c, widget_def_id, after, 200);
+                             }));
+    if (batch.empty()) return removed;
+    for (const auto& w : batch) {
+      after = w.community.value();
+      auto s = RemoveWidget(actor, w.community, w.instance_id);
+      if (s) {
+        ++removed;
+      } else if (s.error().code != ErrorCode::kNotFound) {  // kNotFound: in the trash, or gone
+        return std::unexpected(s.error());
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Queued lifecycle events
+
+Status CommunitiesService::ValidateQueuedEventFilter(const QueuedEventFilter& f) {
+  if (f.remote_app_def_id) {
+    const auto* def = lifecycle::FindWidgetDef(*f.remote_app_def_id);
+    if (!def || !def->remote) {
+      return InvalidArgument("remoteAppDefId",
+                             fmt::format("'{}' is not a remoteAppDefId (ids are case-sensitive)",
+                                         f.remote_app_def_id->substr(0, 60)),
+                             lifecycle::RemoteWidgetDefIds());
+    }
+  }
+  if (f.community)
+    CONCORD_RETURN_IF_ERROR(validation::CommunityUuidText(f.community->value(), "resourceId"));
+  if (f.event_type) {
+    auto t = lifecycle::ParseEventType(*f.event_type);
+    if (!t) {
+      return InvalidArgument("eventType",
+                             fmt::format("unknown event type '{}'", f.event_type->substr(0, 60)),
+                             lifecycle::EventTypeNames());
+    }
+  }
+  if (f.event_id && !IsUuid(f.event_id->value())) {
+    return InvalidArgument("eventId", fmt::format("'{}' is not an event id (a uuid)",
+                                                  f.event_id->value().substr(0, 60)));
+  }
+  return Ok();
+}
+
+Result<std::vector<QueueSummary>> CommunitiesService::QueuedEventsSummary(const Actor& actor) {
+  if (!actor.admin) return PermissionDenied("only administrators see the event queue");
+  return options_.database->InTransaction(TxMode::kRead,
+                                          [&](Connection& c) { return kEvents.Summary(c); });
+}
+
+Result<Page<QueuedEvent>> CommunitiesService::ListQueuedEvents(const Actor& actor,
+                                                               const QueuedEventFilter& filter,
+                                                               const std::string& after,
+                                                               int limit) {
+  if (!actor.admin) return PermissionDenied("only administrators see the event queue");
+  CONCORD_RETURN_IF_ERROR(ValidateQueuedEventFilter(filter));
+  CONCORD_ASSIGN_OR_RETURN(int n, validation::Limit(limit));
+  // The cursor is "<seq>:<remoteAppDefId>" of the last row shown.
+  int64_t after_seq = 0;
+  std::string after_app;
+  if (!after.empty()) {
+    auto colon = after.find(':');
+    bool ok = colon != std::string::npos && colon > 0 && colon < 19;
+    for (size_t i = 0; ok && i < colon; ++i) ok = after[i] >= '0' && after[i] <= '9';
+    if (!ok) return InvalidArgument("after", "not a cursor this listing returned");
+    after_seq = std::stoll(after.substr(0, colon));
+    after_app = after.substr(colon + 1);
+  }
+  return options_.database->InTransaction(
+      TxMode::kRead, [&](Connection& c) -> Result<Page<QueuedEvent>> {
+        CONCORD_ASSIGN_OR_RETURN(auto rows, kEvents.List(c, filter, after_seq, after_app, n + 1));
+        Page<QueuedEvent> page;
+        if (static_cast<int>(rows.size()) > n) {
+          rows.resize(n);
+          page.next = fmt::format("{}:{}", rows.back().seq, rows.back().remote_app_def_id);
+        }
+        page.items = std::move(rows);
+        return page;
+      });
+}
+
+Result<int64_t> CommunitiesService::ClearQueuedEvents(const Actor& actor,
+                                                      const QueuedEventFilter& filter) {
+  if (!actor.admin) return PermissionDenied("only administrators clear the event queue");
+  CONCORD_RETURN_IF_ERROR(ValidateQueuedEventFilter(filter));
+  return options_.database->InTransaction(TxMode::kWrite, [&](Connection& c) -> Result<int64_t> {
+    CONCORD_ASSIGN_OR_RETURN(int64_t n, kEvents.Clear(c, filter));
+    spdlog::warn(
+        "cleared {} queued lifecycle events (remoteAppDefId={} resourceId={} "
+        "eventType={} eventId={}) by {}",
+        n, filter.remote_app_def_id.value_or("*"),
+        filter.community ? filter.community->value() : "*", filter.event_type.value_or("*"),
+        filter.event_id ? filter.event_id->value() : "*", actor.id.value());
+    return n;
   });
 }
 

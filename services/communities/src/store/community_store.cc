@@ -289,6 +289,26 @@ Status CommunityStore::DeleteMember(db::Connection& c, const CommunityUuid& uuid
   return Ok();
 }
 
+Result<std::vector<Widget>> CommunityStore::WidgetsByDef(db::Connection& c,
+                                                         const std::string& widget_def_id,
+                                                         const std::string& after,
+                                                         int limit) const {
+  CONCORD_ASSIGN_OR_RETURN(
+      db::Rows rows,
+      c.Query("SELECT instance_id, community_uuid, widget_def_id, remote_resource_id, ui_location, "
+              "created FROM widgets WHERE widget_def_id = $1 AND community_uuid > $2 "
+              "ORDER BY community_uuid LIMIT $3",
+              widget_def_id, after, limit));
+  return Collect<Widget>(std::move(rows), [](const db::Rows& r) {
+    return Widget{WidgetInstanceId(r.Text(0)),
+                  CommunityUuid(r.Text(1)),
+                  r.Text(2),
+                  r.OptText(3),
+                  r.Text(4),
+                  r.Int(5)};
+  });
+}
+
 Result<std::vector<Widget>> CommunityStore::Widgets(db::Connection& c,
                                                     const CommunityUuid& uuid) const {
   CONCORD_ASSIGN_OR_RETURN(

@@ -64,6 +64,9 @@ class CommunityStore {
   Status DeleteMember(db::Connection& c, const CommunityUuid& uuid, const UserId& user) const;
 
   Result<std::vector<Widget>> Widgets(db::Connection& c, const CommunityUuid& uuid) const;
+  // Up to `limit` widgets `widget_def_id`, in community uuid order after `after`.
+  Result<std::vector<Widget>> WidgetsByDef(db::Connection& c, const std::string& widget_def_id,
+                                           const std::string& after, int limit) const;
   Status InsertWidget(db::Connection& c, const Widget& widget) const;
   Status DeleteWidget(db::Connection& c, const WidgetInstanceId& id) const;
   // Records the remote application's resource bound to a widget.

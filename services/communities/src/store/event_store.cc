@@ -68,6 +68,58 @@ Status EventStore::Failed(db::Connection& c, int64_t seq, const std::string& app
   return Ok();
 }
 
+namespace {
+// The filter as parameters $1..$4: an empty string matches everything.
+constexpr std::string_view kFilterSql =
+    "($1 = '' OR q.remote_app_def_id = $1) AND ($2 = '' OR q.community_uuid = $2) AND "
+    "($3 = '' OR q.event_type = $3) AND "
+    "($4 = '' OR q.seq = (SELECT seq FROM lifecycle_events WHERE event_id = $4))";
+}  // namespace
+
+Result<std::vector<QueueSummary>> EventStore::Summary(db::Connection& c) const {
+  CONCORD_ASSIGN_OR_RETURN(
+      db::Rows rows, c.Query("SELECT remote_app_def_id, COUNT(*), MIN(inserted) FROM event_queue "
+                             "GROUP BY remote_app_def_id ORDER BY remote_app_def_id"));
+  std::vector<QueueSummary> out;
+  while (true) {
+    CONCORD_ASSIGN_OR_RETURN(bool has, rows.Next());
+    if (!has) break;
+    out.push_back(QueueSummary{rows.Text(0), rows.Int(1), rows.Int(2)});
+  }
+  return out;
+}
+
+Result<std::vector<QueuedEvent>> EventStore::List(db::Connection& c, const QueuedEventFilter& f,
+                                                  int64_t after_seq, const std::string& after_app,
+                                                  int limit) const {
+  CONCORD_ASSIGN_OR_RETURN(
+      db::Rows rows,
+      c.Query(std::string("SELECT q.seq, e.event_id, q.event_type, q.remote_app_def_id, "
+                          "q.community_uuid, q.state, q.attempts, q.last_error, q.inserted "
+                          "FROM event_queue q JOIN lifecycle_events e ON e.seq = q.seq WHERE ") +
+                  std::string(kFilterSql) +
+                  " AND (q.seq > $5 OR (q.seq = $5 AND q.remote_app_def_id > $6)) "
+                  "ORDER BY q.seq, q.remote_app_def_id LIMIT $7",
+              f.remote_app_def_id.value_or(""), f.community ? f.community->value() : "",
+              f.event_type.value_or(""), f.event_id ? f.event_id->value() : "", after_seq,
+              after_app, limit));
+  std::vector<QueuedEvent> out;
+  while (true) {
+    CONCORD_ASSIGN_OR_RETURN(bool has, rows.Next());
+    if (!has) break;
+    out.push_back(QueuedEvent{rows.Int(0), EventId(rows.Text(1)), rows.Text(2), rows.Text(3),
+                              CommunityUuid(rows.Text(4)), rows.Text(5), rows.Int(6),
+                              rows.OptText(7), rows.Int(8)});
+  }
+  return out;
+}
+
+Result<int64_t> EventStore::Clear(db::Connection& c, const QueuedEventFilter& f) const {
+  return c.Execute(std::string("DELETE FROM event_queue AS q WHERE ") + std::string(kFilterSql),
+                   f.remote_app_def_id.value_or(""), f.community ? f.community->value() : "",
+                   f.event_type.value_or(""), f.event_id ? f.event_id->value() : "");
+}
+
 Result<int64_t> EventStore::TrimLog(db::Connection& c, Millis before) const {
   return c.Execute(
       "DELETE FROM lifecycle_events WHERE created < $1 AND NOT EXISTS "

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "concord/communities/model.h"
 #include "concord/db/database.h"
 #include "concord/lifecycle/events.h"
 
@@ -40,6 +41,16 @@ class EventStore {
   // queued, recording the error.
   Status Failed(db::Connection& c, int64_t seq, const std::string& app,
                 const CommunityUuid& community, const std::string& error, Millis now) const;
+  // The administrators' view of the queue (every undelivered delivery, pending or queued).
+  Result<std::vector<QueueSummary>> Summary(db::Connection& c) const;
+  // Up to `limit` deliveries matching `f`, in (seq, application) order after the given key.
+  Result<std::vector<QueuedEvent>> List(db::Connection& c, const QueuedEventFilter& f,
+                                        int64_t after_seq, const std::string& after_app,
+                                        int limit) const;
+  // Removes the deliveries matching `f` without delivering them. Returns how many. The events
+  // stay in the event log.
+  Result<int64_t> Clear(db::Connection& c, const QueuedEventFilter& f) const;
+
   // Deletes log entries created before `before` that no delivery still needs. Returns how many.
   Result<int64_t> TrimLog(db::Connection& c, Millis before) const;
 };

@@ -95,6 +95,37 @@ struct Widget {
   Millis created = 0;
 };
 
+// A lifecycle event delivery that its application has not acknowledged yet: the reference's
+// queued event (LC_EVENT_REPLAY). `state` is "pending" until the dispatcher has tried it and
+// "queued" once a delivery failed; a queued event waits for LifecycleRetryQueuedEvents or an
+// administrator's retry.
+struct QueuedEvent {
+  int64_t seq = 0;  // the event's place in the event log
+  EventId event_id;
+  std::string event_type;
+  std::string remote_app_def_id;
+  CommunityUuid community;  // the reference's resourceId (resourceType is always community)
+  std::string state;
+  int64_t attempts = 0;
+  std::optional<std::string> last_error;
+  Millis inserted = 0;
+};
+
+// Which queued events a view or a clear covers; unset fields match everything.
+struct QueuedEventFilter {
+  std::optional<std::string> remote_app_def_id;
+  std::optional<CommunityUuid> community;
+  std::optional<std::string> event_type;
+  std::optional<EventId> event_id;
+};
+
+// The queue of one application: how many events, and when the oldest was created.
+struct QueueSummary {
+  std::string remote_app_def_id;
+  int64_t events = 0;
+  Millis earliest = 0;
+};
+
 // One page of a keyset-paged listing: `next` is the cursor for the following page.
 template <typename T>
 struct Page {

@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "concord/communities/dispatcher.h"
 #include "concord/communities/model.h"
 #include "concord/db/database.h"
 #include "concord/db/migration.h"
@@ -165,6 +166,26 @@ class CommunitiesService {
   Status EnsureServiceAccount(const std::string& login,
                               const std::function<Status(const std::string& password)>& persist);
 
+  // Removes the widget `widget_def_id` from every community that has it (the reference's
+  // removeAllWidgetsByWidgetDefId), one community per transaction, each with its lifecycle
+  // events, as if an owner had removed it. Communities in the trash keep theirs. Administrators
+  // only. Returns how many were removed. kInvalidArgument for an unknown id (listing them),
+  // kFailedPrecondition for Members and RecentUpdates, which cannot be removed.
+  Result<int64_t> RemoveAllWidgets(const Actor& actor, const std::string& widget_def_id);
+
+  // The queue of lifecycle events not yet delivered (reference section 6). Administrators only
+  // (kPermissionDenied). kInvalidArgument names a bad filter value: a remoteAppDefId that is not
+  // a remote application (the valid ones listed), an unknown event type, a malformed uuid.
+  Result<std::vector<QueueSummary>> QueuedEventsSummary(const Actor& actor);
+  // Pages in (event sequence, application) order; `after` is the previous page's `next`.
+  Result<Page<QueuedEvent>> ListQueuedEvents(const Actor& actor, const QueuedEventFilter& filter,
+                                             const std::string& after, int limit);
+  // Removes the matching events from the queue without delivering them; they stay in the event
+  // log (for replay) until EventLogCleanup trims it. Returns how many deliveries were removed.
+  Result<int64_t> ClearQueuedEvents(const Actor& actor, const QueuedEventFilter& filter);
+  // The checks of a queue filter, also applied by the retry API.
+  static Status ValidateQueuedEventFilter(const QueuedEventFilter& filter);
+
   // EventLogCleanup: deletes event-log entries older than `before` that no delivery needs.
   Result<int64_t> TrimEventLog(Millis before);
 
@@ -201,6 +222,14 @@ void MountHttpApi(http::Server& server, CommunitiesService& service);
 // Mounts the administrators' API of the Communities scheduler under
 // /communities/api/admin/scheduler (docs/http-api.md).
 void MountSchedulerApi(http::Server& server, scheduler::Scheduler& scheduler);
+
+// Retries queued deliveries (the dispatcher's Retry); kUnavailable when no dispatcher runs.
+using RetryFunction = std::function<Result<RetryOutcome>(const RetryFilter&)>;
+
+// Mounts the administrators' API of the lifecycle event queue under
+// /communities/api/admin/queue, and POST /communities/api/admin/widgets/{defId}/remove-all
+// (docs/http-api.md).
+void MountQueueApi(http::Server& server, CommunitiesService& service, RetryFunction retry);
 
 // An Authenticator over the user directory, with a short cache of verified credentials; it
 // forgets them when the service reports a change.

@@ -1,0 +1,153 @@
+// The administrators' API of the lifecycle event queue (docs/http-api.md, "Queued events"):
+// what concord-admin's CommunitiesQEventService commands call. And the one bulk widget command,
+// removeAllWidgetsByWidgetDefId.
+#include <fmt/format.h>
+
+#include "concord/communities/service.h"
+#include "concord/http/json_body.h"
+#include "concord/http/server.h"
+
+namespace concord::communities {
+namespace {
+
+using http::JsonBody;
+using http::Request;
+using http::Response;
+using nlohmann::json;
+
+Actor ActorOf(const Request& r) { return Actor{r.principal.id, r.principal.admin}; }
+
+Status CheckResourceType(const std::optional<std::string>& type) {
+  if (type && *type != "community") {
+    return InvalidArgument("resourceType",
+                           fmt::format("resourceType '{}' is not valid: it is always 'community'",
+                                       type->substr(0, 60)),
+                           {"community"});
+  }
+  return Ok();
+}
+
+json EventJson(const QueuedEvent& e) {
+  return {{"seq", e.seq},
+          {"eventId", e.event_id.value()},
+          {"eventType", e.event_type},
+          {"remoteAppDefId", e.remote_app_def_id},
+          {"resourceType", "community"},
+          {"resourceId", e.community.value()},
+          {"state", e.state},
+          {"attempts", e.attempts},
+          {"lastError", e.last_error ? json(*e.last_error) : json(nullptr)},
+          {"inserted", FormatTimestamp(e.inserted)},
+          {"insertedLong", e.inserted}};
+}
+
+// The filter fields of a query string or a JSON body.
+Result<QueuedEventFilter> FilterFromQuery(const Request& r) {
+  static const std::vector<std::string> kAccepted = {
+      "resourceType", "resourceId", "remoteAppDefId", "eventType", "eventId", "after", "limit"};
+  for (const auto& [k, v] : r.query) {
+    if (std::find(kAccepted.begin(), kAccepted.end(), k) == kAccepted.end()) {
+      return InvalidArgument(k, fmt::format("unknown query parameter '{}'", k.substr(0, 60)),
+                             kAccepted);
+    }
+  }
+  CONCORD_RETURN_IF_ERROR(CheckResourceType(r.Query("resourceType")));
+  QueuedEventFilter f;
+  f.remote_app_def_id = r.Query("remoteAppDefId");
+  if (auto v = r.Query("resourceId")) f.community = CommunityUuid(*v);
+  f.event_type = r.Query("eventType");
+  if (auto v = r.Query("eventId")) f.event_id = EventId(*v);
+  return f;
+}
+
+Result<QueuedEventFilter> FilterFromBody(JsonBody& body, bool with_event_id) {
+  CONCORD_ASSIGN_OR_RETURN(auto type, body.OptString("resourceType"));
+  CONCORD_RETURN_IF_ERROR(CheckResourceType(type));
+  QueuedEventFilter f;
+  CONCORD_ASSIGN_OR_RETURN(f.remote_app_def_id, body.OptString("remoteAppDefId"));
+  CONCORD_ASSIGN_OR_RETURN(auto id, body.OptString("resourceId"));
+  if (id) f.community = CommunityUuid(*id);
+  if (with_event_id) {
+    CONCORD_ASSIGN_OR_RETURN(auto ev, body.OptString("eventId"));
+    if (ev) f.event_id = EventId(*ev);
+  }
+  CONCORD_RETURN_IF_ERROR(body.RejectUnknownFields());
+  // A command that names nothing at all must not act on the whole queue by accident: the
+  // reference's broadest command still names the resource type.
+  if (!type && !f.remote_app_def_id && !f.community && !f.event_id) {
+    return InvalidArgument("resourceType",
+                           "say which events: resourceType, resourceId, remoteAppDefId"
+                           " or eventId",
+                           {"community"});
+  }
+  return f;
+}
+
+Status RequireAdmin(const Request& r) {
+  if (!r.principal.admin) return PermissionDenied("only administrators manage the event queue");
+  return Ok();
+}
+
+}  // namespace
+
+void MountQueueApi(http::Server& server, CommunitiesService& service, RetryFunction retry) {
+  const std::string base = "/communities/api/admin/queue";
+  server.Get(base + "/summary", [&service](const Request& r) -> Result<Response> {
+    if (!r.query.empty()) {
+      return InvalidArgument(r.query.begin()->first, "this listing takes no query parameters");
+    }
+    CONCORD_ASSIGN_OR_RETURN(auto rows, service.QueuedEventsSummary(ActorOf(r)));
+    json items = json::array();
+    for (const auto& s : rows) {
+      items.push_back({{"remoteAppDefId", s.remote_app_def_id},
+                       {"numEvents", s.events},
+                       {"earliestCreated", FormatTimestamp(s.earliest)},
+                       {"earliestCreatedLong", s.earliest}});
+    }
+    return Response::Json(200, {{"items", items}});
+  });
+  server.Get(base + "/events", [&service](const Request& r) -> Result<Response> {
+    CONCORD_ASSIGN_OR_RETURN(auto filter, FilterFromQuery(r));
+    int limit = 50;
+    if (auto v = r.Query("limit")) {
+      bool digits = !v->empty() && v->size() < 10 &&
+                    std::all_of(v->begin(), v->end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+      if (!digits) return InvalidArgument("limit", "limit must be from 1 to 500");
+      limit = std::stoi(*v);
+    }
+    CONCORD_ASSIGN_OR_RETURN(
+        auto page, service.ListQueuedEvents(ActorOf(r), filter, r.Query("after").value_or(""),
+                                            limit));
+    json items = json::array();
+    for (const auto& e : page.items) items.push_back(EventJson(e));
+    return Response::Json(200,
+                          {{"items", items}, {"next", page.next ? json(*page.next) : json(nullptr)}});
+  });
+  server.Post(base + "/retry", [&service, retry](const Request& r) -> Result<Response> {
+    CONCORD_RETURN_IF_ERROR(RequireAdmin(r));
+    CONCORD_ASSIGN_OR_RETURN(auto body, JsonBody::Parse(r.body));
+    CONCORD_ASSIGN_OR_RETURN(auto filter, FilterFromBody(body, false));
+    CONCORD_RETURN_IF_ERROR(CommunitiesService::ValidateQueuedEventFilter(filter));
+    RetryFilter rf;
+    rf.remote_app_def_id = filter.remote_app_def_id;
+    if (filter.community) rf.community_uuid = filter.community->value();
+    CONCORD_ASSIGN_OR_RETURN(RetryOutcome outcome, retry(rf));
+    return Response::Json(200,
+                          {{"delivered", outcome.delivered}, {"stillQueued", outcome.still_queued}});
+  });
+  server.Post(base + "/clear", [&service](const Request& r) -> Result<Response> {
+    CONCORD_RETURN_IF_ERROR(RequireAdmin(r));
+    CONCORD_ASSIGN_OR_RETURN(auto body, JsonBody::Parse(r.body));
+    CONCORD_ASSIGN_OR_RETURN(auto filter, FilterFromBody(body, true));
+    CONCORD_ASSIGN_OR_RETURN(int64_t n, service.ClearQueuedEvents(ActorOf(r), filter));
+    return Response::Json(200, {{"cleared", n}});
+  });
+  server.Post("/communities/api/admin/widgets/([^/]+)/remove-all",
+              [&service](const Request& r) -> Result<Response> {
+                CONCORD_ASSIGN_OR_RETURN(int64_t n,
+                                         service.RemoveAllWidgets(ActorOf(r), r.path_params[0]));
+                return Response::Json(200, {{"removed", n}});
+              });
+}
+
+}  // namespace concord::communities
