@@ -12,6 +12,7 @@ packages=(
   libsodium-dev           # Argon2id password hashing, secure random numbers
   libcli11-dev            # command-line parsing
   libtomlplusplus-dev     # configuration files
+  python3-dev pybind11-dev  # concord-admin embeds Debian's Python 3
   libgtest-dev libgmock-dev libbenchmark-dev  # tests and benchmarks
 )
 

@@ -70,7 +70,8 @@ Result<Config> LoadConfig(const DataDir& dir) {
     }
     return Ok();
   };
-  CONCORD_RETURN_IF_ERROR(check_keys("server", {"listen", "threads", "log_level"}));
+  CONCORD_RETURN_IF_ERROR(
+      check_keys("server", {"listen", "threads", "log_level", "trusted_proxies"}));
   CONCORD_RETURN_IF_ERROR(check_keys("communities", {"database", "trash_retention_days"}));
   CONCORD_RETURN_IF_ERROR(
       check_keys("scheduler", {"fullDelete", "LifecycleRetryQueuedEvents", "EventLogCleanup"}));
@@ -146,8 +147,21 @@ Result<Config> LoadConfig(const DataDir& dir) {
       c.event_subscriptions[app] = names;
     }
   } else if (t.at_path("lifecycle.events")) {
-    return InvalidArgument("lifecycle.handlers",
-                           "[lifecycle.handlers] must be a table of remoteAppDefId = URL");
+    return InvalidArgument("lifecycle.events",
+                           "[lifecycle.events] must be a table of remoteAppDefId = [event types]");
+  }
+  if (auto node = t.at_path("server.trusted_proxies")) {
+    auto* list = node.as_array();
+    bool ok = list != nullptr;
+    for (size_t i = 0; ok && i < list->size(); ++i) {
+      auto v = (*list)[i].value<std::string>();
+      ok = v.has_value();
+      if (ok) c.trusted_proxies.push_back(*v);
+    }
+    if (!ok) {
+      return InvalidArgument("server.trusted_proxies",
+                             "server.trusted_proxies must be a list of addresses or CIDR ranges");
+    }
   }
   const std::vector<std::string> levels = {"trace", "debug", "info", "warn", "error"};
   if (std::find(levels.begin(), levels.end(), c.log_level) == levels.end()) {

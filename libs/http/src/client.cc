@@ -2,6 +2,9 @@
 
 #include <httplib.h>
 
+#include <algorithm>
+#include <cctype>
+
 namespace concord::http {
 
 struct Client::Impl {
@@ -16,6 +19,9 @@ Client::Client(ClientOptions options) : impl_(std::make_unique<Impl>(std::move(o
   impl_->client.set_connection_timeout(std::chrono::seconds(10));
   impl_->client.set_read_timeout(impl_->options.timeout);
   impl_->client.set_write_timeout(impl_->options.timeout);
+  if (!impl_->options.source_address.empty()) {
+    impl_->client.set_interface(impl_->options.source_address);
+  }
 }
 
 Client::~Client() = default;
@@ -23,7 +29,8 @@ Client::Client(Client&&) noexcept = default;
 Client& Client::operator=(Client&&) noexcept = default;
 
 Result<ClientReply> Client::Send(std::string_view method, std::string_view path,
-                                 std::string_view body, bool authenticate) {
+                                 std::string_view body, bool authenticate,
+                                 const std::vector<std::pair<std::string, std::string>>& extra) {
   if (!impl_->client.is_valid()) {
     return InvalidArgument("url", "'" + impl_->options.url + "' is not a valid http:// URL");
   }
@@ -32,6 +39,7 @@ Result<ClientReply> Client::Send(std::string_view method, std::string_view path,
     headers.emplace(
         httplib::make_basic_authentication_header(impl_->options.user, impl_->options.password));
   }
+  for (const auto& [k, v] : extra) headers.emplace(k, v);
   std::string p(path);
   std::string b(body);
   auto call = [&]() -> std::optional<httplib::Result> {
@@ -53,6 +61,7 @@ Result<ClientReply> Client::Send(std::string_view method, std::string_view path,
   ClientReply reply;
   reply.status = r->status;
   reply.raw_body = r->body;
+  for (const auto& [k, v] : r->headers) reply.headers.emplace_back(k, v);
   if (!r->body.empty()) {
     reply.body = nlohmann::json::parse(r->body, nullptr, false);
     if (reply.body.is_discarded()) reply.body = nullptr;
@@ -93,6 +102,12 @@ Result<nlohmann::json> Client::Call(std::string_view method, std::string_view pa
     e.code = ErrorCode::kUnauthenticated;
   } else if (reply.status == 503) {
     e.code = ErrorCode::kUnavailable;
+    if (reply.Header("X-Concord-Maintenance") == "on") {
+      e.message =
+          "Concord is in maintenance mode and this address is not allowed in (try again "
+          "after " +
+          reply.Header("Retry-After") + " s, or connect from an allowed address)";
+    }
   }
   return std::unexpected(e);
 }
@@ -105,6 +120,18 @@ Result<nlohmann::json> Client::Put(std::string_view path, const nlohmann::json& 
   return Call("PUT", path, body.dump());
 }
 Result<nlohmann::json> Client::Delete(std::string_view path) { return Call("DELETE", path, ""); }
+
+std::string ClientReply::Header(std::string_view name) const {
+  for (const auto& [k, v] : headers) {
+    if (k.size() == name.size() && std::equal(k.begin(), k.end(), name.begin(), [](char a, char b) {
+          return std::tolower(static_cast<unsigned char>(a)) ==
+                 std::tolower(static_cast<unsigned char>(b));
+        })) {
+      return v;
+    }
+  }
+  return "";
+}
 
 std::string UrlEncode(std::string_view s) {
   static constexpr char kHex[] = "0123456789ABCDEF";

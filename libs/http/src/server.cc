@@ -113,6 +113,7 @@ struct Server::Impl {
           for (const auto& [k, v] : raw.params) req.query.emplace(k, v);
           req.body = raw.body;
           req.client_address = raw.remote_addr;
+          req.forwarded_for = raw.get_header_value("X-Forwarded-For");
           Response out;
           try {
             auto r = handler(req);
@@ -142,6 +143,16 @@ Server::Server(ServerOptions options, std::shared_ptr<Authenticator> authenticat
   s.set_keep_alive_timeout(2);
   s.set_payload_max_length(impl_->options.max_body_bytes);
   s.set_read_timeout(impl_->options.read_timeout);
+  if (impl_->options.admission) {
+    s.set_pre_routing_handler([this](const httplib::Request& raw, httplib::Response& res) {
+      auto start = std::chrono::steady_clock::now();
+      auto refusal =
+          impl_->options.admission(raw.remote_addr, raw.get_header_value("X-Forwarded-For"));
+      if (!refusal) return httplib::Server::HandlerResponse::Unhandled;
+      impl_->Send(nullptr, raw, res, *refusal, start);
+      return httplib::Server::HandlerResponse::Handled;
+    });
+  }
   int threads = impl_->options.threads;
   s.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
   // Requests that match no route: authenticate first, so that an anonymous client learns

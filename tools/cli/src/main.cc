@@ -20,7 +20,9 @@
 #include "concord/http/server.h"
 #include "concord/lifecycle/events.h"
 #include "concord/lifecycle/widgets.h"
+#include "concord/maintenance/maintenance.h"
 #include "concord/scheduler/scheduler.h"
+#include "maintenance_cmd.h"
 #include "services.h"
 
 namespace concord::cli {
@@ -173,7 +175,15 @@ int Serve(const ServeFlags& flags) {
   } else {
     authenticator = communities::MakeRemoteAuthenticator(services->config.communities_url);
   }
-  http::Server server({.threads = services->config.threads}, authenticator);
+  // Maintenance mode: checked before anything else, for every request.
+  auto gate = maintenance::Gate::Create(dir.Maintenance(), services->config.trusted_proxies);
+  if (!gate) return Fail(gate.error());
+  http::Server server(
+      {.threads = services->config.threads,
+       .admission = [g = gate->get()](const std::string& remote,
+                                      const std::string& xff) { return g->Check(remote, xff); }},
+      authenticator);
+  maintenance::MountMaintenanceApi(server, dir.Maintenance(), **gate);
   std::unique_ptr<CommunitiesRuntime> runtime;
   if (with_communities) {
     auto rt = PrepareCommunities(dir, *services, server);
@@ -413,7 +423,10 @@ int main(int argc, char** argv) {
   auto* status_cmd = app.add_subcommand("status", "Tell whether Concord is running and reachable");
   status_cmd->add_option("--data-dir", status_dir, "Data directory")->capture_default_str();
 
+  auto maintenance_cmd = AddMaintenanceCommand(app);
+
   CLI11_PARSE(app, argc, argv);
+  if (int rc = maintenance_cmd(); rc >= 0) return rc;
   if (*serve_cmd) return Serve(serve);
   if (*populate_cmd) return Populate(populate_dir, populate_count, populate_seed);
   if (*status_cmd) return Status(status_dir);

@@ -110,18 +110,19 @@ void MountQueueApi(http::Server& server, CommunitiesService& service, RetryFunct
     CONCORD_ASSIGN_OR_RETURN(auto filter, FilterFromQuery(r));
     int limit = 50;
     if (auto v = r.Query("limit")) {
-      bool digits = !v->empty() && v->size() < 10 &&
-                    std::all_of(v->begin(), v->end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+      bool digits = !v->empty() && v->size() < 10 && std::all_of(v->begin(), v->end(), [](char ch) {
+        return ch >= '0' && ch <= '9';
+      });
       if (!digits) return InvalidArgument("limit", "limit must be from 1 to 500");
       limit = std::stoi(*v);
     }
     CONCORD_ASSIGN_OR_RETURN(
-        auto page, service.ListQueuedEvents(ActorOf(r), filter, r.Query("after").value_or(""),
-                                            limit));
+        auto page,
+        service.ListQueuedEvents(ActorOf(r), filter, r.Query("after").value_or(""), limit));
     json items = json::array();
     for (const auto& e : page.items) items.push_back(EventJson(e));
-    return Response::Json(200,
-                          {{"items", items}, {"next", page.next ? json(*page.next) : json(nullptr)}});
+    return Response::Json(
+        200, {{"items", items}, {"next", page.next ? json(*page.next) : json(nullptr)}});
   });
   server.Post(base + "/retry", [&service, retry](const Request& r) -> Result<Response> {
     CONCORD_RETURN_IF_ERROR(RequireAdmin(r));
@@ -132,8 +133,8 @@ void MountQueueApi(http::Server& server, CommunitiesService& service, RetryFunct
     rf.remote_app_def_id = filter.remote_app_def_id;
     if (filter.community) rf.community_uuid = filter.community->value();
     CONCORD_ASSIGN_OR_RETURN(RetryOutcome outcome, retry(rf));
-    return Response::Json(200,
-                          {{"delivered", outcome.delivered}, {"stillQueued", outcome.still_queued}});
+    return Response::Json(
+        200, {{"delivered", outcome.delivered}, {"stillQueued", outcome.still_queued}});
   });
   server.Post(base + "/clear", [&service](const Request& r) -> Result<Response> {
     CONCORD_RETURN_IF_ERROR(RequireAdmin(r));

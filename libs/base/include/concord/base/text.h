@@ -31,4 +31,8 @@ Result<std::string> ValidSingleLine(std::string_view value, std::string_view fie
 // line breaks and tabs, at most `max_chars` characters; may be empty.
 Result<std::string> ValidText(std::string_view value, std::string_view field, size_t max_chars);
 
+// `s` with &, <, >, " and ' replaced by character references: safe as HTML text and inside a
+// quoted attribute value.
+std::string EscapeHtml(std::string_view s);
+
 }  // namespace concord

@@ -5,6 +5,7 @@
 //   <data-dir>/concord.toml          optional configuration (see docs/configuration.md)
 //   <data-dir>/admin.credentials     user=admin / password=...   (mode 0600, written once)
 //   <data-dir>/server.json           {"url": "http://127.0.0.1:8080", "pid": 1234} while serving
+//   <data-dir>/maintenance.json      maintenance mode, while on (see libs/maintenance)
 //   <data-dir>/.concord.lock         held (flock) by the process that owns the databases
 //   <data-dir>/<service>.db          each service's SQLite database (embedded default)
 
@@ -13,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "concord/base/error.h"
 
@@ -27,12 +29,16 @@ struct DataDir {
   fs::path ServerInfo() const { return root / "server.json"; }
   fs::path LockFile() const { return root / ".concord.lock"; }
   fs::path LifecycleCredentials() const { return root / "lifecycle.credentials"; }
+  fs::path Maintenance() const { return root / "maintenance.json"; }
 };
 
 struct Config {
   std::string listen = "127.0.0.1:8080";
   int threads = 16;
   std::string log_level = "info";
+  // Reverse proxies whose X-Forwarded-For is believed (addresses or CIDR ranges): the client
+  // address that maintenance mode checks comes from that header only behind one of these.
+  std::vector<std::string> trusted_proxies;
   std::string communities_database = "sqlite:communities.db";  // relative to the data dir
   int trash_retention_days = 30;
   // [scheduler]: cron intervals of the Communities tasks (reference defaults).

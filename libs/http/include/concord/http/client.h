@@ -14,6 +14,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "concord/base/error.h"
 
@@ -24,12 +26,18 @@ struct ClientOptions {
   std::string user;
   std::string password;
   std::chrono::seconds timeout{120};
+  // Binds the client's socket to this local address before connecting (tests use it to call
+  // from 127.0.0.2); empty: the system chooses.
+  std::string source_address;
 };
 
 struct ClientReply {
   int status = 0;
   nlohmann::json body;  // null when the reply had no body or was not JSON
   std::string raw_body;
+  std::vector<std::pair<std::string, std::string>> headers;
+  // The first value of header `name` (case-insensitive), or "".
+  std::string Header(std::string_view name) const;
 };
 
 class Client {
@@ -46,7 +54,8 @@ class Client {
 
   // The raw exchange, whatever the status: for tests and tools that check statuses themselves.
   Result<ClientReply> Send(std::string_view method, std::string_view path, std::string_view body,
-                           bool authenticate = true);
+                           bool authenticate = true,
+                           const std::vector<std::pair<std::string, std::string>>& headers = {});
 
  private:
   Result<nlohmann::json> Call(std::string_view method, std::string_view path,

@@ -40,8 +40,9 @@ struct Request {
   std::vector<std::string> path_params;  // the pattern's capture groups, in order
   std::multimap<std::string, std::string> query;
   std::string body;
-  std::string client_address;
-  Principal principal;  // who is calling: always authenticated
+  std::string client_address;  // the socket's peer
+  std::string forwarded_for;   // the X-Forwarded-For header, "" if absent
+  Principal principal;         // who is calling: always authenticated
 
   // The first value of query parameter `name`, if present.
   std::optional<std::string> Query(std::string_view name) const;
@@ -64,8 +65,15 @@ int ErrorStatus(ErrorCode code);
 // The JSON error document: {"error": {"code", "message", "field"?, "accepted"?}}.
 nlohmann::json ErrorJson(const Error& error);
 
+// Decides, before authentication and routing, whether a request is served at all: returns the
+// response to send instead (maintenance mode's 503), or nullopt to go on. Gets the socket's
+// peer address and the X-Forwarded-For header ("" if absent).
+using Admission = std::function<std::optional<Response>(const std::string& remote_address,
+                                                        const std::string& forwarded_for)>;
+
 struct ServerOptions {
-  int threads = 16;  // worker threads; a long request holds one
+  int threads = 16;     // worker threads; a long request holds one
+  Admission admission;  // optional
   size_t max_body_bytes = 4 * 1024 * 1024;
   std::chrono::seconds read_timeout{30};
   std::string realm = "Concord";

@@ -1,0 +1,116 @@
+#pragma once
+// Maintenance mode: while it is on, Concord turns away every request from an address outside
+// the allow-list with 503, a Retry-After header and the maintenance page, so that nobody uses a
+// deployment under repair while the administrator keeps working from an allowed address (the
+// reference blocks users at the HTTP server in the same way; connections-admin.md 4.2 step 1).
+//
+// The state lives in <data-dir>/maintenance.json, so it survives restarts and is shared by the
+// `concord maintenance` command and the running server, which notices a change within a
+// second:
+//
+//   CONCORD_RETURN_IF_ERROR(maintenance::Save(dir.Maintenance(), {.enabled = true, ...}));
+//   maintenance::Gate gate(dir.Maintenance(), trusted_proxies);   // in the server
+//   if (auto refusal = gate.Check(remote_addr, forwarded_for)) send(*refusal);
+//
+// The local host (127.0.0.1 and ::1) is always allowed; every other address, other loopback
+// addresses such as 127.0.0.2 included, must be on the allow-list.
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "concord/base/clock.h"
+#include "concord/base/error.h"
+#include "concord/http/server.h"
+
+namespace concord::maintenance {
+
+namespace fs = std::filesystem;
+
+// One address or a CIDR range, IPv4 or IPv6 ("10.1.2.3", "192.168.0.0/16", "fd00::/8").
+class AddressRange {
+ public:
+  // kInvalidArgument (field `field`) naming the text if it is neither.
+  static Result<AddressRange> Parse(std::string_view text, std::string_view field = "allow");
+  // Whether `address` (as a socket reports it; IPv4-mapped IPv6 counts as IPv4) is inside.
+  bool Contains(std::string_view address) const;
+  const std::string& text() const { return text_; }
+
+ private:
+  std::string text_;
+  int family_ = 0;  // AF_INET or AF_INET6
+  unsigned char bytes_[16] = {};
+  int prefix_ = 0;
+};
+
+// Parses a list; the first bad entry fails the whole list.
+Result<std::vector<AddressRange>> ParseRanges(const std::vector<std::string>& texts,
+                                              std::string_view field);
+
+struct State {
+  bool enabled = false;
+  std::vector<std::string> allow;  // addresses and CIDR ranges besides the local host
+  std::string page;                // the HTML page; empty for the default one
+  int retry_after_seconds = 300;   // what Retry-After tells clients
+  Millis since = 0;                // when it was turned on
+  std::string by;                  // who turned it on
+  std::string reason;              // optional, shown in `status` and on the default page
+};
+
+// The state in `file`; a missing file means off. kInvalidArgument for a damaged file.
+Result<State> Load(const fs::path& file);
+// Writes the state atomically (a temporary file renamed over it). Validates the allow-list
+// (kInvalidArgument naming the bad entry) and the page (UTF-8, at most 1 MiB) first.
+Status Save(const fs::path& file, const State& state);
+// One line for people and scripts: "maintenance: on since ... by ...; allowed: ..." or
+// "maintenance: off".
+std::string Describe(const State& state);
+// The page shown when none is given (the reason, if any, escaped).
+std::string DefaultPage(const State& state);
+
+// The server's check, one per process. Thread-safe. It re-reads the file when it changes
+// (checked at most every 500 ms), and keeps the last good state if the file is damaged.
+class Gate {
+ public:
+  // kInvalidArgument naming a bad trusted proxy entry.
+  static Result<std::unique_ptr<Gate>> Create(fs::path file,
+                                              const std::vector<std::string>& trusted_proxies);
+  // The refusal to send instead of serving the request, or nullopt to serve it. The client is
+  // `remote_address`, or, when that is a trusted proxy, the last address in `forwarded_for`
+  // (X-Forwarded-For) that is not itself a trusted proxy.
+  std::optional<http::Response> Check(const std::string& remote_address,
+                                      const std::string& forwarded_for);
+  // Whether `client` (an address as ClientAddress returns it) may come in while on: the local
+  // host, or inside one of `state`'s allowed ranges.
+  static bool Allowed(const State& state, const std::string& client);
+  // The client address Check() judged by.
+  std::string ClientAddress(const std::string& remote_address,
+                            const std::string& forwarded_for) const;
+
+ private:
+  Gate(fs::path file, std::vector<AddressRange> trusted) : file_(std::move(file)),
+                                                           trusted_(std::move(trusted)) {}
+  void Refresh();
+
+  fs::path file_;
+  std::vector<AddressRange> trusted_;
+  std::mutex mu_;
+  std::chrono::steady_clock::time_point checked_{};
+  fs::file_time_type mtime_{};
+  bool exists_ = false;
+  State state_;
+  std::vector<AddressRange> allowed_;
+  std::string page_;
+};
+
+// Mounts GET and PUT /api/admin/maintenance (docs/http-api.md) on `server`: administrators read
+// and change the state in `file`. A change that would shut out the caller's own address is
+// refused (kFailedPrecondition naming it).
+void MountMaintenanceApi(http::Server& server, fs::path file, Gate& gate);
+
+}  // namespace concord::maintenance
