@@ -5,6 +5,7 @@
 
 #include <fstream>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "concord/http/client.h"
@@ -31,11 +32,16 @@ struct Console {
   CommandResult Script(const fs::path& file, const std::string& text,
                        std::vector<std::string> args = {}) const {
     std::ofstream(file) << text;
-    std::vector<std::string> argv = {(testing::BinDir() / "concord-admin").string(), "-lang",
-                                     "jython", "--url", server.url(), "-f", file.string()};
+    std::vector<std::string> argv = {(testing::BinDir() / "concord-admin").string(),
+                                     "-lang",
+                                     "jython",
+                                     "--url",
+                                     server.url(),
+                                     "-f",
+                                     file.string()};
     argv.insert(argv.end(), args.begin(), args.end());
-    return testing::RunCommand(argv, {"CONCORD_USER=admin",
-                                      "CONCORD_PASSWORD=" + server.AdminPassword()});
+    return testing::RunCommand(
+        argv, {"CONCORD_USER=admin", "CONCORD_PASSWORD=" + server.AdminPassword()});
   }
 };
 
@@ -83,7 +89,8 @@ struct SplitDeployment {
   std::unique_ptr<ConcordServer> blogs;
 
   explicit SplitDeployment(const std::string& extra_toml = "") {
-    std::string handler = "http://127.0.0.1:" + std::to_string(blogs_port) + "/blogs/api/lifecycle/";
+    std::string handler =
+        "http://127.0.0.1:" + std::to_string(blogs_port) + "/blogs/api/lifecycle/";
     std::ofstream(communities_dir.path() / "concord.toml")
         << extra_toml << "[lifecycle.handlers]\nBlog = \"" << handler << "Blog\"\n"
         << "IdeationBlog = \"" << handler << "IdeationBlog\"\n";
@@ -123,20 +130,21 @@ TEST(AdminConsoleTest, APausedRetryTaskReplaysNothingAcrossARestartUntilResumed)
       "CommunitiesScheduler.pauseSchedulingTask(\"LifecycleRetryQueuedEvents\")");
   ASSERT_EQ(r.exit_code, 0) << Show(r);
   EXPECT_EQ(r.out, "1\n") << Show(r);
-  r = console.Run("print(CommunitiesScheduler.getTaskDetails(\"LifecycleRetryQueuedEvents\")"
-                  "[\"status\"])");
+  r = console.Run(
+      "print(CommunitiesScheduler.getTaskDetails(\"LifecycleRetryQueuedEvents\")"
+      "[\"status\"])");
   EXPECT_EQ(r.out, "SUSPENDED\n") << Show(r);
   // Pausing a suspended task changes nothing and still succeeds.
-  EXPECT_EQ(console.Run("CommunitiesScheduler.pauseSchedulingTask(\"LifecycleRetryQueuedEvents\")")
-                .out,
-            "1\n");
+  EXPECT_EQ(
+      console.Run("CommunitiesScheduler.pauseSchedulingTask(\"LifecycleRetryQueuedEvents\")").out,
+      "1\n");
 
   // Blogs is down: its events fail once and wait in the queue.
   std::string uuid = d.MakeCommunity(admin, "Paused");
   ASSERT_TRUE(Eventually([&] {
     auto q = Queue(admin, "&remoteAppDefId=Blog");
-    return q.size() == 3 && std::all_of(q.begin(), q.end(),
-                                        [](const json& e) { return e["state"] == "queued"; });
+    return q.size() == 3 &&
+           std::all_of(q.begin(), q.end(), [](const json& e) { return e["state"] == "queued"; });
   }));
 
   // Blogs comes back; a running task would deliver within a second. Paused, nothing moves, and
@@ -172,14 +180,15 @@ TEST(AdminConsoleTest, TheQueueIsViewedEveryDocumentedWayRetriedAndClearedByEver
   Console console{*d.communities};
   auto admin = d.communities->AdminClient();
   std::vector<std::string> uuids;
-  for (int i = 0; i < 3; ++i) uuids.push_back(d.MakeCommunity(admin, "Queued " + std::to_string(i)));
+  for (int i = 0; i < 3; ++i)
+    uuids.push_back(d.MakeCommunity(admin, "Queued " + std::to_string(i)));
   ASSERT_TRUE(admin.Post("/communities/api/communities/" + uuids[0] + "/widgets",
                          {{"widgetDefId", "IdeationBlog"}}));
   // Blog: 3 per community + widget.added for the IdeationBlog = 10; IdeationBlog: 2.
   ASSERT_TRUE(Eventually([&] {
     auto q = Queue(admin);
-    return q.size() == 12 && std::all_of(q.begin(), q.end(),
-                                         [](const json& e) { return e["state"] == "queued"; });
+    return q.size() == 12 &&
+           std::all_of(q.begin(), q.end(), [](const json& e) { return e["state"] == "queued"; });
   })) << Queue(admin).size();
 
   // The summary: one row per application, the last returned as the reference's map.
@@ -188,35 +197,39 @@ TEST(AdminConsoleTest, TheQueueIsViewedEveryDocumentedWayRetriedAndClearedByEver
   EXPECT_TRUE(Contains(r.out, "App Def Id   | Number Events | Earliest Created")) << r.out;
   EXPECT_TRUE(Contains(r.out, "Blog         | 10")) << r.out;
   EXPECT_TRUE(Contains(r.out, "IdeationBlog | 2")) << r.out;
-  EXPECT_TRUE(Contains(r.out, "{'NumEvents': 2, 'RemoteAppDefId': 'IdeationBlog', "
-                              "'EarliestCreated': '"))
+  EXPECT_TRUE(Contains(r.out,
+                       "{'NumEvents': 2, 'RemoteAppDefId': 'IdeationBlog', "
+                       "'EarliestCreated': '"))
       << r.out;
 
   // The reference's paging loop, as a script: every Blog event once, in the API's order.
-  r = console.Script(d.communities_dir.path() / "page.py",
-                     "execfile(\"communitiesAdmin.py\")\n"
-                     "seen = []\n"
-                     "last = CommunitiesQEventService.viewQueuedEventsByRemoteAppDefId(\"Blog\", "
-                     "None, 3)\n"
-                     "while last != None:\n"
-                     "    assert last[\"RemAppDefId\"] == \"Blog\" and last[\"ResourceType\"] == 1\n"
-                     "    seen.append(last[\"EventId\"])\n"
-                     "    last = CommunitiesQEventService.viewQueuedEventsByRemoteAppDefId("
-                     "\"Blog\", last, 3)\n"
-                     "print(\"pages\", len(seen), \"last rows\", \",\".join(seen))\n");
+  r = console.Script(
+      d.communities_dir.path() / "page.py",
+      "execfile(\"communitiesAdmin.py\")\n"
+      "seen = []\n"
+      "last = CommunitiesQEventService.viewQueuedEventsByRemoteAppDefId(\"Blog\", "
+      "None, 3)\n"
+      "while last != None:\n"
+      "    assert last[\"RemAppDefId\"] == \"Blog\" and last[\"ResourceType\"] == 1\n"
+      "    seen.append(last[\"EventId\"])\n"
+      "    last = CommunitiesQEventService.viewQueuedEventsByRemoteAppDefId("
+      "\"Blog\", last, 3)\n"
+      "print(\"pages\", len(seen), \"last rows\", \",\".join(seen))\n");
   ASSERT_EQ(r.exit_code, 0) << Show(r);
   auto blog = Queue(admin, "&remoteAppDefId=Blog");
   ASSERT_EQ(blog.size(), 10u);
   std::string expected_last_rows;
   for (size_t i = 2; i < blog.size(); i += 3) {
-    expected_last_rows += (expected_last_rows.empty() ? "" : ",") + blog[i]["eventId"].get<std::string>();
+    expected_last_rows +=
+        (expected_last_rows.empty() ? "" : ",") + blog[i]["eventId"].get<std::string>();
   }
   expected_last_rows += "," + blog.back()["eventId"].get<std::string>();
   EXPECT_TRUE(Contains(r.out, "pages 4 last rows " + expected_last_rows)) << r.out;
   EXPECT_TRUE(Contains(r.out, "Resource Type Id | Resource Id")) << r.out;
   for (const auto& e : blog) EXPECT_TRUE(Contains(r.out, e["eventId"].get<std::string>()));
 
-  r = console.Run("CommunitiesQEventService.viewQueuedEventsByResourceType(\"community\", None, 200)");
+  r = console.Run(
+      "CommunitiesQEventService.viewQueuedEventsByResourceType(\"community\", None, 200)");
   EXPECT_TRUE(Contains(r.out, "Remote App   | Resource Id")) << r.out;
   for (const auto& e : Queue(admin)) EXPECT_TRUE(Contains(r.out, e["eventId"].get<std::string>()));
   r = console.Run("CommunitiesQEventService.viewQueuedEventsByResourceId(\"community\", \"" +
@@ -339,9 +352,9 @@ TEST(AdminConsoleTest, TheReferenceCommandLinesRunVerbatim) {
       << r.out;
   EXPECT_TRUE(Contains(r.out, "retry succeed\n")) << r.out;
   EXPECT_TRUE(r.out.ends_with("1\n1\n1\n")) << r.out;
-  EXPECT_EQ((*admin.Get("/communities/api/admin/scheduler/tasks/LifecycleRetryQueuedEvents"))
-                ["status"],
-            "SCHEDULED");
+  EXPECT_EQ(
+      (*admin.Get("/communities/api/admin/scheduler/tasks/LifecycleRetryQueuedEvents"))["status"],
+      "SCHEDULED");
   EXPECT_TRUE(Queue(admin).empty());
 }
 
@@ -361,16 +374,16 @@ TEST(AdminConsoleTest, EveryBadArgumentIsNamedWithWhatIsAcceptedAndChangesNothin
   std::string twin_a = (*admin.Post("/communities/api/communities", {{"name", "Twin"}}))["uuid"];
   std::string twin_b = (*admin.Post("/communities/api/communities", {{"name", "Twin"}}))["uuid"];
   std::string solo = (*admin.Post("/communities/api/communities", {{"name", "Solo"}}))["uuid"];
-  ASSERT_TRUE(admin.Post("/communities/api/communities/" + solo + "/widgets",
-                         {{"widgetDefId", "Blog"}}));
+  ASSERT_TRUE(
+      admin.Post("/communities/api/communities/" + solo + "/widgets", {{"widgetDefId", "Blog"}}));
   // remote.app.added and widget.added.
   // remote.app.added and widget.added, once every other application has had its events.
   ASSERT_TRUE(Eventually([&] { return Queue(admin).size() == 2; }));
   auto before_queue = Queue(admin);
   auto before_solo = *admin.Get("/communities/api/communities/" + solo);
   auto task = [&] {
-    return (*admin.Get("/communities/api/admin/scheduler/tasks/LifecycleRetryQueuedEvents"))
-        ["status"];
+    return (
+        *admin.Get("/communities/api/admin/scheduler/tasks/LifecycleRetryQueuedEvents"))["status"];
   };
 
   struct Case {
@@ -506,17 +519,17 @@ TEST(AdminConsoleTest, CommunityCommandsFindAndChangeCommunitiesAndMembers) {
   Console console{server};
   auto admin = server.AdminClient();
   for (const char* login : {"ann", "bob", "cyd"}) {
-    ASSERT_TRUE(admin.Post("/communities/api/users",
-                           {{"login", login},
-                            {"email", std::string(login) + "@example.com"},
-                            {"displayName", login},
-                            {"password", "pw-" + std::string(login) + "-123"}}));
+    ASSERT_TRUE(
+        admin.Post("/communities/api/users", {{"login", login},
+                                              {"email", std::string(login) + "@example.com"},
+                                              {"displayName", login},
+                                              {"password", "pw-" + std::string(login) + "-123"}}));
   }
   std::set<std::string> uuids;
   for (int i = 0; i < 7; ++i) {
-    auto c = admin.Post("/communities/api/communities",
-                        {{"name", "Guild " + std::to_string(i)},
-                         {"visibility", i % 2 ? "private" : "public"}});
+    auto c = admin.Post(
+        "/communities/api/communities",
+        {{"name", "Guild " + std::to_string(i)}, {"visibility", i % 2 ? "private" : "public"}});
     uuids.insert((*c)["uuid"].get<std::string>());
   }
   std::string guild = *uuids.begin();
@@ -547,17 +560,18 @@ TEST(AdminConsoleTest, CommunityCommandsFindAndChangeCommunitiesAndMembers) {
   // By name, as the reference; then by uuid, as it advises when names are ambiguous.
   r = console.Run("CommunitiesService.updateCommunityName(\"" + guild_name +
                   "\", \"Guild <Renamed> & Co\")\n"
-                  "CommunitiesService.updateCommunityDescription(\"" + guild +
-                  "\", \"Line one\\nLine two\")");
+                  "CommunitiesService.updateCommunityDescription(\"" +
+                  guild + "\", \"Line one\\nLine two\")");
   ASSERT_EQ(r.exit_code, 0) << Show(r);
   auto c = *admin.Get("/communities/api/communities/" + guild);
   EXPECT_EQ(c["name"], "Guild <Renamed> & Co");
   EXPECT_EQ(c["description"], "Line one\nLine two");
 
-  r = console.Run("CommunitiesService.addMembersToCommunityByEmail(\"Guild <Renamed> & Co\", 0, "
-                  "[\"ann@example.com\", \"bob@example.com\"])\n"
-                  "CommunitiesService.addMembersToCommunityByEmail(\"Guild <Renamed> & Co\", 1, "
-                  "[\"cyd@example.com\"])");
+  r = console.Run(
+      "CommunitiesService.addMembersToCommunityByEmail(\"Guild <Renamed> & Co\", 0, "
+      "[\"ann@example.com\", \"bob@example.com\"])\n"
+      "CommunitiesService.addMembersToCommunityByEmail(\"Guild <Renamed> & Co\", 1, "
+      "[\"cyd@example.com\"])");
   ASSERT_EQ(r.exit_code, 0) << Show(r);
   auto role = [&](const std::string& login) -> std::string {
     auto m = admin.Get("/communities/api/communities/" + guild + "/members/" + login);
@@ -576,7 +590,8 @@ TEST(AdminConsoleTest, CommunityCommandsFindAndChangeCommunitiesAndMembers) {
   // Concord's additions: visibility, widgets, the trash.
   r = console.Run("CommunitiesService.updateCommunityVisibility(\"" + guild +
                   "\", \"publicInviteOnly\")\n"
-                  "print(CommunitiesService.addWidget(\"" + guild + "\", \"Wiki\") != None)");
+                  "print(CommunitiesService.addWidget(\"" +
+                  guild + "\", \"Wiki\") != None)");
   ASSERT_EQ(r.exit_code, 0) << Show(r);
   EXPECT_TRUE(Contains(r.out, "True\n")) << r.out;
   EXPECT_EQ((*admin.Get("/communities/api/communities/" + guild))["visibility"],
@@ -605,11 +620,13 @@ TEST(AdminConsoleTest, CommunityCommandsFindAndChangeCommunitiesAndMembers) {
   // help() lists every service and command with its signature.
   r = console.Run("help()\nCommunitiesQEventService.help()");
   EXPECT_TRUE(Contains(r.out, "execfile(\"communitiesAdmin.py\")")) << r.out;
-  EXPECT_TRUE(Contains(r.out, "viewQueuedEventsByRemoteAppDefIdAndEventType(remoteAppDefId, "
-                              "eventType, lastEvent, maxRows)"))
+  EXPECT_TRUE(Contains(r.out,
+                       "viewQueuedEventsByRemoteAppDefIdAndEventType(remoteAppDefId, "
+                       "eventType, lastEvent, maxRows)"))
       << r.out;
-  EXPECT_TRUE(Contains(r.out, "clearQueuedEventsByEventId(eventId)\n      The same as "
-                              "clearQueuedEventByEventId."))
+  EXPECT_TRUE(Contains(r.out,
+                       "clearQueuedEventsByEventId(eventId)\n      The same as "
+                       "clearQueuedEventByEventId."))
       << r.out;
   // Every reference script loads, with its spellings.
   r = console.Run(
@@ -621,13 +638,39 @@ TEST(AdminConsoleTest, CommunityCommandsFindAndChangeCommunitiesAndMembers) {
       << Show(r);
 }
 
+// docs/admin-console.md documents every command the console has, with its signature.
+TEST(AdminConsoleTest, TheReferenceDocumentListsEveryCommand) {
+  TempDir dir("console-docs");
+  ConcordServer server(dir.path());
+  ASSERT_TRUE(server.Start());
+  auto r = Console{server}.Run(
+      "for s in [CommunitiesService, CommunitiesQEventService, CommunitiesScheduler, "
+      "MaintenanceService]: s.help()");
+  ASSERT_EQ(r.exit_code, 0) << Show(r);
+  const char* source = std::getenv("CONCORD_SOURCE_DIR");
+  ASSERT_NE(source, nullptr);
+  std::ifstream in(fs::path(source) / "docs" / "admin-console.md");
+  std::string docs((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_FALSE(docs.empty());
+  std::istringstream lines(r.out);
+  std::string line;
+  int signatures = 0;
+  while (std::getline(lines, line)) {
+    if (!line.starts_with("  ") || line.starts_with("   ") || !line.ends_with(")")) continue;
+    ++signatures;
+    EXPECT_TRUE(Contains(docs, "`" + line.substr(2) + "`")) << line.substr(2);
+  }
+  EXPECT_EQ(signatures, 33);  // 13 + 13 + 4 + 3
+}
+
 TEST(AdminConsoleTest, TheConsoleRunsDebiansPythonWhateverIsOnPath) {
   TempDir dir("console-python");
   ConcordServer server(dir.path());
   ASSERT_TRUE(server.Start());
   auto r = testing::RunCommand(
       {(testing::BinDir() / "concord-admin").string(), "--data-dir", dir.path().string(), "-c",
-       "import sys, os; print(sys.prefix, sys.version_info[0], os.__file__.startswith('/usr/lib/'))"},
+       "import sys, os; print(sys.prefix, sys.version_info[0], "
+       "os.__file__.startswith('/usr/lib/'))"},
       {"PYTHONHOME=/nonexistent", "PYTHONPATH=/nonexistent", "PATH=/nonexistent:/usr/bin:/bin"});
   ASSERT_EQ(r.exit_code, 0) << Show(r);
   EXPECT_EQ(r.out, "/usr 3 True\n");
@@ -638,12 +681,14 @@ TEST(AdminConsoleTest, TheConsoleRunsDebiansPythonWhateverIsOnPath) {
 struct Visitor {
   std::string url, user, password;
   Result<http::ClientReply> Get(const std::string& source, const std::string& forwarded_for = "") {
-    http::Client client({.url = url, .user = user, .password = password,
-                         .timeout = std::chrono::seconds(10), .source_address = source});
-    return forwarded_for.empty()
-               ? client.Send("GET", "/communities/api/communities", "")
-               : client.Send("GET", "/communities/api/communities", "", true,
-                             {{"X-Forwarded-For", forwarded_for}});
+    http::Client client({.url = url,
+                         .user = user,
+                         .password = password,
+                         .timeout = std::chrono::seconds(10),
+                         .source_address = source});
+    return forwarded_for.empty() ? client.Send("GET", "/communities/api/communities", "")
+                                 : client.Send("GET", "/communities/api/communities", "", true,
+                                               {{"X-Forwarded-For", forwarded_for}});
   }
 };
 
@@ -671,8 +716,8 @@ TEST(MaintenanceTest, KeepsUsersOutButLetsTheAdministratorWork) {
   auto r = Maintenance(dir.path(), {"status"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.out, "maintenance: off\n");
-  r = Maintenance(dir.path(), {"on", "--allow", "127.0.0.3,10.0.0.0/8", "--reason", "Restoring <Blogs>",
-                               "--retry-after", "120"});
+  r = Maintenance(dir.path(), {"on", "--allow", "127.0.0.3,10.0.0.0/8", "--reason",
+                               "Restoring <Blogs>", "--retry-after", "120"});
   ASSERT_EQ(r.exit_code, 0) << Show(r);
   r = Maintenance(dir.path(), {"status"});
   EXPECT_EQ(r.exit_code, 0);
@@ -696,9 +741,9 @@ TEST(MaintenanceTest, KeepsUsersOutButLetsTheAdministratorWork) {
   Console console{server};
   r = console.Run("s = MaintenanceService.status()\nprint(s['enabled'], s['allow'], s['reason'])");
   EXPECT_EQ(r.out, "True ['127.0.0.3', '10.0.0.0/8'] Restoring <Blogs>\n") << Show(r);
-  EXPECT_EQ(console.Run("CommunitiesScheduler.pauseSchedulingTask(\"LifecycleRetryQueuedEvents\")")
-                .out,
-            "1\n");
+  EXPECT_EQ(
+      console.Run("CommunitiesScheduler.pauseSchedulingTask(\"LifecycleRetryQueuedEvents\")").out,
+      "1\n");
   // A forged X-Forwarded-For from a client that is not a trusted proxy changes nothing.
   EXPECT_EQ(uma.Get("127.0.0.2", "127.0.0.3")->status, 503);
   EXPECT_EQ(uma.Get("127.0.0.2", "127.0.0.1")->status, 503);
@@ -708,7 +753,9 @@ TEST(MaintenanceTest, KeepsUsersOutButLetsTheAdministratorWork) {
   EXPECT_EQ(uma.Get("127.0.0.4", "127.0.0.3, 127.0.0.2")->status, 503)
       << "only the address the trusted proxy saw counts";
   // The http client says what happened.
-  http::Client blocked({.url = server.url(), .user = "uma", .password = "pw-uma-1234",
+  http::Client blocked({.url = server.url(),
+                        .user = "uma",
+                        .password = "pw-uma-1234",
                         .source_address = "127.0.0.2"});
   auto e = blocked.Get("/communities/api/communities");
   ASSERT_FALSE(e);
@@ -727,8 +774,8 @@ TEST(MaintenanceTest, KeepsUsersOutButLetsTheAdministratorWork) {
   std::ofstream(page) << "<html><body>Back at noon</body></html>";
   r = console.Run("MaintenanceService.enable([\"127.0.0.3\"], \"" + page.string() + "\")");
   ASSERT_EQ(r.exit_code, 0) << Show(r);
-  ASSERT_TRUE(Eventually([&] { return uma.Get("127.0.0.2")->raw_body.find("Back at noon") !=
-                                      std::string::npos; }, 3));
+  ASSERT_TRUE(Eventually(
+      [&] { return uma.Get("127.0.0.2")->raw_body.find("Back at noon") != std::string::npos; }, 3));
   EXPECT_EQ(uma.Get("127.0.0.2")->status, 503);
   r = console.Run("MaintenanceService.disable()");
   ASSERT_EQ(r.exit_code, 0) << Show(r);
@@ -736,14 +783,16 @@ TEST(MaintenanceTest, KeepsUsersOutButLetsTheAdministratorWork) {
   ASSERT_TRUE(Eventually([&] { return uma.Get("127.0.0.2")->status == 200; }, 3));
   EXPECT_EQ(Maintenance(dir.path(), {"status"}).exit_code, 1);
   // Turning it on in a way that would shut out the administrator asking is refused.
-  http::Client remote_admin({.url = server.url(), .user = "admin",
-                             .password = server.AdminPassword(), .source_address = "127.0.0.2"});
+  http::Client remote_admin({.url = server.url(),
+                             .user = "admin",
+                             .password = server.AdminPassword(),
+                             .source_address = "127.0.0.2"});
   auto lockout = remote_admin.Put("/api/admin/maintenance", {{"enabled", true}});
   ASSERT_FALSE(lockout);
   EXPECT_TRUE(Contains(lockout.error().message, "your address 127.0.0.2 is not on the allow-list"))
       << lockout.error().message;
-  EXPECT_TRUE(remote_admin.Put("/api/admin/maintenance",
-                               {{"enabled", true}, {"allow", {"127.0.0.2"}}}));
+  EXPECT_TRUE(
+      remote_admin.Put("/api/admin/maintenance", {{"enabled", true}, {"allow", {"127.0.0.2"}}}));
   EXPECT_EQ(Maintenance(dir.path(), {"status"}).exit_code, 0);
   EXPECT_TRUE(remote_admin.Put("/api/admin/maintenance", {{"enabled", false}}));
   // Only administrators see or change it.
@@ -758,25 +807,27 @@ TEST(MaintenanceTest, ProxyConfigurationsAndBadInput) {
   ASSERT_EQ(Maintenance(dir.path(), {"on", "--allow", "192.0.2.0/24"}).exit_code, 0);
   auto apache = Maintenance(dir.path(), {"apache-config", "--allow", "198.51.100.7"});
   ASSERT_EQ(apache.exit_code, 0) << Show(apache);
-  for (const char* line : {"ErrorDocument 401 /upgrading.htm\n", "ErrorDocument 403 /upgrading.htm\n",
-                           "<Location />\n", "    Order Deny,Allow\n", "    Deny from all\n",
-                           "    Allow from 127.0.0.1\n", "    Allow from 192.0.2.0/24\n",
-                           "    Allow from 198.51.100.7\n", "</Location>\n"}) {
+  for (const char* line :
+       {"ErrorDocument 401 /upgrading.htm\n", "ErrorDocument 403 /upgrading.htm\n",
+        "<Location />\n", "    Order Deny,Allow\n", "    Deny from all\n",
+        "    Allow from 127.0.0.1\n", "    Allow from 192.0.2.0/24\n",
+        "    Allow from 198.51.100.7\n", "</Location>\n"}) {
     EXPECT_TRUE(Contains(apache.out, line)) << line << apache.out;
   }
   auto nginx = Maintenance(dir.path(), {"nginx-config", "--upstream", "http://127.0.0.1:8080",
                                         "--page-path", "/down.html"});
   ASSERT_EQ(nginx.exit_code, 0) << Show(nginx);
-  for (const char* line : {"error_page 403 =503 /down.html;\n", "    allow 192.0.2.0/24;\n",
-                           "    deny all;\n", "    proxy_pass http://127.0.0.1:8080;\n",
-                           "add_header Retry-After"}) {
+  for (const char* line :
+       {"error_page 403 =503 /down.html;\n", "    allow 192.0.2.0/24;\n", "    deny all;\n",
+        "    proxy_pass http://127.0.0.1:8080;\n", "add_header Retry-After"}) {
     EXPECT_TRUE(Contains(nginx.out, line)) << line << nginx.out;
   }
   // Bad input: named, and nothing changes.
   auto bad = Maintenance(dir.path(), {"on", "--allow", "192.0.2.0/24,example.com"});
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_TRUE(Contains(bad.err, "'example.com' is not an address or CIDR range")) << Show(bad);
-  EXPECT_TRUE(Contains(Maintenance(dir.path(), {"status"}).out, "allowed: local host, 192.0.2.0/24\n"));
+  EXPECT_TRUE(
+      Contains(Maintenance(dir.path(), {"status"}).out, "allowed: local host, 192.0.2.0/24\n"));
   bad = Maintenance(dir.path(), {"on", "--page", (dir.path() / "missing.html").string()});
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_TRUE(Contains(bad.err, "cannot read the page")) << Show(bad);
@@ -796,7 +847,8 @@ TEST(MaintenanceTest, ProxyConfigurationsAndBadInput) {
   std::ofstream(dir.path() / "concord.toml") << "[server]\ntrusted_proxies = [\"proxy.local\"]\n";
   ConcordServer misconfigured(dir.path());
   EXPECT_FALSE(misconfigured.Start());
-  EXPECT_TRUE(Contains(misconfigured.Log(), "'proxy.local' is not an address")) << misconfigured.Log();
+  EXPECT_TRUE(Contains(misconfigured.Log(), "'proxy.local' is not an address"))
+      << misconfigured.Log();
 }
 
 }  // namespace

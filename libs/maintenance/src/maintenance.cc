@@ -78,8 +78,9 @@ Result<AddressRange> AddressRange::Parse(std::string_view text, std::string_view
   if (!ParseAddress(address, r.family_, r.bytes_)) {
     return InvalidArgument(
         std::string(field),
-        fmt::format("'{}' is not an address or CIDR range (e.g. 10.0.0.5, 192.168.0.0/16, fd00::/8)",
-                    Shown(text)));
+        fmt::format(
+            "'{}' is not an address or CIDR range (e.g. 10.0.0.5, 192.168.0.0/16, fd00::/8)",
+            Shown(text)));
   }
   int max = r.family_ == AF_INET ? 32 : 128;
   // An IPv4-mapped IPv6 range ::ffff:a.b.c.d/n counts its prefix over the IPv6 bits.
@@ -87,9 +88,9 @@ Result<AddressRange> AddressRange::Parse(std::string_view text, std::string_view
     prefix -= 96;
   }
   if (prefix > max) {
-    return InvalidArgument(std::string(field),
-                           fmt::format("'{}': the prefix length must be at most {}", Shown(text),
-                                       max));
+    return InvalidArgument(
+        std::string(field),
+        fmt::format("'{}': the prefix length must be at most {}", Shown(text), max));
   }
   r.prefix_ = prefix < 0 ? max : prefix;
   return r;
@@ -154,9 +155,9 @@ Status Save(const fs::path& file, const State& s) {
     return InvalidArgument("retryAfter", "Retry-After must be from 1 to 86400 seconds");
   }
   CONCORD_RETURN_IF_ERROR(ValidText(s.reason, "reason", 500));
-  nlohmann::json j = {{"enabled", s.enabled},       {"allow", s.allow},
-                      {"page", s.page},             {"retryAfterSeconds", s.retry_after_seconds},
-                      {"since", s.since},           {"by", s.by},
+  nlohmann::json j = {{"enabled", s.enabled}, {"allow", s.allow},
+                      {"page", s.page},       {"retryAfterSeconds", s.retry_after_seconds},
+                      {"since", s.since},     {"by", s.by},
                       {"reason", s.reason}};
   fs::path tmp = file;
   tmp += ".tmp";
@@ -176,15 +177,15 @@ std::string Describe(const State& s) {
   if (!s.enabled) return "maintenance: off";
   std::string allowed = "local host";
   for (const auto& a : s.allow) allowed += ", " + a;
-  std::string line = fmt::format("maintenance: on since {}{}; allowed: {}", FormatTimestamp(s.since),
-                                 s.by.empty() ? "" : " by " + s.by, allowed);
+  std::string line =
+      fmt::format("maintenance: on since {}{}; allowed: {}", FormatTimestamp(s.since),
+                  s.by.empty() ? "" : " by " + s.by, allowed);
   if (!s.reason.empty()) line += "; reason: " + s.reason;
   return line;
 }
 
 std::string DefaultPage(const State& s) {
-  std::string reason =
-      s.reason.empty() ? "" : "<p>" + EscapeHtml(s.reason) + "</p>\n";
+  std::string reason = s.reason.empty() ? "" : "<p>" + EscapeHtml(s.reason) + "</p>\n";
   return fmt::format(
       "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
       "<title>Down for maintenance</title></head>\n<body>\n"
@@ -276,8 +277,7 @@ bool Gate::Allowed(const State& state, const std::string& client) {
   return false;
 }
 
-std::optional<http::Response> Gate::Check(const std::string& remote,
-                                          const std::string& forwarded) {
+std::optional<http::Response> Gate::Check(const std::string& remote, const std::string& forwarded) {
   std::lock_guard lock(mu_);
   Refresh();
   if (!state_.enabled) return std::nullopt;
@@ -327,8 +327,8 @@ void MountMaintenanceApi(http::Server& server, fs::path file, Gate& gate) {
     CONCORD_ASSIGN_OR_RETURN(auto retry_after, body.OptInt("retryAfterSeconds"));
     CONCORD_ASSIGN_OR_RETURN(auto reason, body.OptString("reason"));
     CONCORD_RETURN_IF_ERROR(body.RejectUnknownFields());
-    if (!enabled) return InvalidArgument("enabled", "say whether maintenance mode is on",
-                                         {"true", "false"});
+    if (!enabled)
+      return InvalidArgument("enabled", "say whether maintenance mode is on", {"true", "false"});
     CONCORD_ASSIGN_OR_RETURN(State s, Load(file));
     if (*enabled) {
       if (!s.enabled) {
@@ -341,7 +341,8 @@ void MountMaintenanceApi(http::Server& server, fs::path file, Gate& gate) {
       if (reason) s.reason = *reason;
       if (retry_after) {
         if (*retry_after < 1 || *retry_after > 86400) {
-          return InvalidArgument("retryAfterSeconds", "Retry-After must be from 1 to 86400 seconds");
+          return InvalidArgument("retryAfterSeconds",
+                                 "Retry-After must be from 1 to 86400 seconds");
         }
         s.retry_after_seconds = static_cast<int>(*retry_after);
       }

@@ -59,7 +59,10 @@ TEST_F(GateTest, TurnsAwayEveryoneButTheLocalHostAndTheAllowList) {
   auto gate = Gate::Create(file(), {});
   ASSERT_TRUE(gate);
   EXPECT_FALSE((*gate)->Check("203.0.113.9", ""));  // off: everyone is served
-  Put({.enabled = true, .allow = {"10.0.0.0/8"}, .retry_after_seconds = 120, .reason = "<restore>"});
+  Put({.enabled = true,
+       .allow = {"10.0.0.0/8"},
+       .retry_after_seconds = 120,
+       .reason = "<restore>"});
   auto refused = (*gate)->Check("203.0.113.9", "");
   ASSERT_TRUE(refused);
   EXPECT_EQ(refused->status, 503);

@@ -27,7 +27,8 @@ const std::vector<Service>& Services() {
   // now so that the reference's execfile lines work.
   static const std::vector<Service> kServices = {
       {"CommunitiesService", "communitiesAdmin.py", "find and change communities and members"},
-      {"CommunitiesQEventService", "communitiesAdmin.py", "the queue of undelivered lifecycle events"},
+      {"CommunitiesQEventService", "communitiesAdmin.py",
+       "the queue of undelivered lifecycle events"},
       {"CommunitiesScheduler", "communitiesAdmin.py", "the Communities scheduled tasks"},
       {"MaintenanceService", "communitiesAdmin.py", "keep users out during repairs (Concord)"},
       {"CommunitiesRemoteAppService", "communitiesAdmin.py", "synchronization reports and resync"},
@@ -74,7 +75,8 @@ void PrintTable(Session& s, const std::vector<std::string>& header,
   std::vector<size_t> width(header.size());
   for (size_t i = 0; i < header.size(); ++i) width[i] = header[i].size();
   for (const auto& r : rows) {
-    for (size_t i = 0; i < r.size() && i < width.size(); ++i) width[i] = std::max(width[i], r[i].size());
+    for (size_t i = 0; i < r.size() && i < width.size(); ++i)
+      width[i] = std::max(width[i], r[i].size());
   }
   auto line = [&](const std::vector<std::string>& cells) {
     std::string out;

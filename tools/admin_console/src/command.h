@@ -26,11 +26,12 @@ using Value = nlohmann::ordered_json;
 using Args = std::vector<Value>;
 
 enum class Kind {
-  kString,      // str
-  kInt,         // int (not bool)
-  kValueOrNone,  // None or any value (the reference's lastEvent map, a prior uuid); checked by the command
-  kStringList,  // list or tuple of str (the reference's Vector)
-  kFlag,        // "true" / "false" (also True / False)
+  kString,       // str
+  kInt,          // int (not bool)
+  kValueOrNone,  // None or any value (the reference's lastEvent map, a prior uuid); checked by the
+                 // command
+  kStringList,   // list or tuple of str (the reference's Vector)
+  kFlag,         // "true" / "false" (also True / False)
 };
 
 struct Param {

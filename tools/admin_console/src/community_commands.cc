@@ -84,9 +84,10 @@ Result<nlohmann::json> ByNameOrUuid(Session& s, const std::string& ref, const st
   }
   CONCORD_ASSIGN_OR_RETURN(auto found, ByName(s, ref));
   if (found.empty()) {
-    return NotFound(fmt::format("no community named '{}' (names are exact; trashed communities "
-                                "are not searched)",
-                                ref.substr(0, 200)));
+    return NotFound(
+        fmt::format("no community named '{}' (names are exact; trashed communities "
+                    "are not searched)",
+                    ref.substr(0, 200)));
   }
   if (found.size() > 1) return std::unexpected(Ambiguous(ref, found, field));
   return found[0];
@@ -113,10 +114,13 @@ Status NonEmpty(const Args& a, size_t i, const std::string& field) {
 
 void AddCommunityCommands(std::vector<Command>& out) {
   const std::string svc = "CommunitiesService";
-  out.push_back({svc, "fetchAllComm", {},
+  out.push_back({svc,
+                 "fetchAllComm",
+                 {},
                  "Every community and subcommunity, as a list of dicts (uuid, name, type, "
                  "memberSize, ...). On a large deployment prefer fetchBatchComm.",
-                 Failure::kRaise, [](Session& s, const Args&) -> Result<Value> {
+                 Failure::kRaise,
+                 [](Session& s, const Args&) -> Result<Value> {
                    Value all = Value::array();
                    std::string after;
                    do {
@@ -129,11 +133,13 @@ void AddCommunityCommands(std::vector<Command>& out) {
                    return all;
                  }});
   out.push_back(
-      {svc, "fetchBatchComm",
+      {svc,
+       "fetchBatchComm",
        {{"batchSize", Kind::kInt}, {"priorLastCommunityId", Kind::kValueOrNone}},
        "The uuids of the next batchSize communities (1 to 500) after priorLastCommunityId (None "
        "for the first batch), in uuid order; an empty list when none remain.",
-       Failure::kRaise, [](Session& s, const Args& a) -> Result<Value> {
+       Failure::kRaise,
+       [](Session& s, const Args& a) -> Result<Value> {
          int64_t n = a[0].get<int64_t>();
          if (n < 1 || n > 500) {
            return InvalidArgument("batchSize",
@@ -152,53 +158,65 @@ void AddCommunityCommands(std::vector<Command>& out) {
          for (const auto& c : page["items"]) uuids.push_back(c["uuid"].get<std::string>());
          return uuids;
        }});
-  out.push_back({svc, "fetchCommById", {{"communityUuid", Kind::kString}},
-                 "The community with this uuid, as a list of one dict.", Failure::kRaise,
+  out.push_back({svc,
+                 "fetchCommById",
+                 {{"communityUuid", Kind::kString}},
+                 "The community with this uuid, as a list of one dict.",
+                 Failure::kRaise,
                  [](Session& s, const Args& a) -> Result<Value> {
                    CONCORD_ASSIGN_OR_RETURN(auto c, ById(s, Str(a[0]), "communityUuid"));
                    return Value::array({CommunityValue(c)});
                  }});
-  out.push_back({svc, "fetchCommByName", {{"communityName", Kind::kString}},
+  out.push_back({svc,
+                 "fetchCommByName",
+                 {{"communityName", Kind::kString}},
                  "The community with exactly this name, as a list of one dict; an error when "
                  "several have it (use the uuid).",
-                 Failure::kRaise, [](Session& s, const Args& a) -> Result<Value> {
+                 Failure::kRaise,
+                 [](Session& s, const Args& a) -> Result<Value> {
                    CONCORD_ASSIGN_OR_RETURN(auto found, ByName(s, Str(a[0])));
                    if (found.empty()) {
-                     return NotFound(fmt::format("no community named '{}'", Str(a[0]).substr(0, 200)));
+                     return NotFound(
+                         fmt::format("no community named '{}'", Str(a[0]).substr(0, 200)));
                    }
                    if (found.size() > 1) {
                      return std::unexpected(Ambiguous(Str(a[0]), found, "communityName"));
                    }
                    return Value::array({CommunityValue(found[0])});
                  }});
-  out.push_back({svc, "updateCommunityName",
+  out.push_back({svc,
+                 "updateCommunityName",
                  {{"communityName", Kind::kString}, {"newName", Kind::kString}},
-                 "Renames a community (named by its name or its uuid).", Failure::kRaise,
+                 "Renames a community (named by its name or its uuid).",
+                 Failure::kRaise,
                  [](Session& s, const Args& a) -> Result<Value> {
                    CONCORD_ASSIGN_OR_RETURN(auto c, ByNameOrUuid(s, Str(a[0]), "communityName"));
                    return Patch(s, c, {{"name", Str(a[1])}}, "name");
                  }});
-  out.push_back({svc, "updateCommunityDescription",
+  out.push_back({svc,
+                 "updateCommunityDescription",
                  {{"communityName", Kind::kString}, {"newDescription", Kind::kString}},
                  "Replaces a community's description (named by its name or its uuid).",
-                 Failure::kRaise, [](Session& s, const Args& a) -> Result<Value> {
+                 Failure::kRaise,
+                 [](Session& s, const Args& a) -> Result<Value> {
                    CONCORD_ASSIGN_OR_RETURN(auto c, ByNameOrUuid(s, Str(a[0]), "communityName"));
                    return Patch(s, c, {{"description", Str(a[1])}}, "description");
                  }});
   out.push_back(
-      {svc, "addMembersToCommunityByEmail",
+      {svc,
+       "addMembersToCommunityByEmail",
        {{"communityName", Kind::kString},
         {"memberRole", Kind::kInt},
         {"emailAddresses", Kind::kStringList}},
        "Adds the users with these email addresses, as members (memberRole 0) or owners (1). All "
        "or nothing: an unknown address or an existing member changes nothing.",
-       Failure::kRaise, [](Session& s, const Args& a) -> Result<Value> {
+       Failure::kRaise,
+       [](Session& s, const Args& a) -> Result<Value> {
          int64_t role = a[1].get<int64_t>();
          if (role != 0 && role != 1) {
-           return InvalidArgument("memberRole",
-                                  fmt::format("memberRole must be 0 (member) or 1 (owner), not {}",
-                                              role),
-                                  {"0", "1"});
+           return InvalidArgument(
+               "memberRole",
+               fmt::format("memberRole must be 0 (member) or 1 (owner), not {}", role), {"0", "1"});
          }
          CONCORD_RETURN_IF_ERROR(NonEmpty(a, 2, "emailAddresses"));
          CONCORD_ASSIGN_OR_RETURN(auto c, ByNameOrUuid(s, Str(a[0]), "communityName"));
@@ -211,11 +229,13 @@ void AddCommunityCommands(std::vector<Command>& out) {
          return Value(nullptr);
        }});
   out.push_back(
-      {svc, "removeMembersFromCommunityByEmail",
+      {svc,
+       "removeMembersFromCommunityByEmail",
        {{"communityName", Kind::kString}, {"emailAddresses", Kind::kStringList}},
        "Removes the users with these email addresses. Checked first: an address that is not a "
        "member, or removing every owner, changes nothing.",
-       Failure::kRaise, [](Session& s, const Args& a) -> Result<Value> {
+       Failure::kRaise,
+       [](Session& s, const Args& a) -> Result<Value> {
          CONCORD_RETURN_IF_ERROR(NonEmpty(a, 1, "emailAddresses"));
          CONCORD_ASSIGN_OR_RETURN(auto c, ByNameOrUuid(s, Str(a[0]), "communityName"));
          std::string base = kCommunities + "/" + c["uuid"].get<std::string>() + "/members";
@@ -245,11 +265,14 @@ void AddCommunityCommands(std::vector<Command>& out) {
          s.Print(fmt::format("Removed {} member(s) from {}.\n", a[1].size(), Label(c)));
          return Value(nullptr);
        }});
-  out.push_back({svc, "removeAllWidgetsByWidgetDefId", {{"widgetDefId", Kind::kString}},
+  out.push_back({svc,
+                 "removeAllWidgetsByWidgetDefId",
+                 {{"widgetDefId", Kind::kString}},
                  "Removes this widget from every community that has it (its application hears "
                  "remote.app.removed); returns how many were removed. Trashed communities keep "
                  "theirs.",
-                 Failure::kRaise, [](Session& s, const Args& a) -> Result<Value> {
+                 Failure::kRaise,
+                 [](Session& s, const Args& a) -> Result<Value> {
                    CONCORD_ASSIGN_OR_RETURN(
                        auto r, s.client().Post("/communities/api/admin/widgets/" +
                                                    http::UrlEncode(Str(a[0])) + "/remove-all",
@@ -259,18 +282,23 @@ void AddCommunityCommands(std::vector<Command>& out) {
                                        n == 1 ? "y" : "ies"));
                    return Value(n);
                  }});
-  out.push_back({svc, "updateCommunityVisibility",
+  out.push_back({svc,
+                 "updateCommunityVisibility",
                  {{"communityUuid", Kind::kString}, {"visibility", Kind::kString}},
                  "Sets the visibility: public, publicInviteOnly (moderated) or private "
                  "(restricted). Concord's addition.",
-                 Failure::kRaise, [](Session& s, const Args& a) -> Result<Value> {
+                 Failure::kRaise,
+                 [](Session& s, const Args& a) -> Result<Value> {
                    CONCORD_ASSIGN_OR_RETURN(auto c, ById(s, Str(a[0]), "communityUuid"));
                    return Patch(s, c, {{"visibility", Str(a[1])}}, "visibility");
                  }});
-  out.push_back({svc, "addWidget", {{"communityUuid", Kind::kString}, {"widgetDefId", Kind::kString}},
+  out.push_back({svc,
+                 "addWidget",
+                 {{"communityUuid", Kind::kString}, {"widgetDefId", Kind::kString}},
                  "Adds a widget (its application creates the resource); returns the widget's "
                  "instance id. Concord's addition.",
-                 Failure::kRaise, [](Session& s, const Args& a) -> Result<Value> {
+                 Failure::kRaise,
+                 [](Session& s, const Args& a) -> Result<Value> {
                    CONCORD_ASSIGN_OR_RETURN(auto c, ById(s, Str(a[0]), "communityUuid"));
                    CONCORD_ASSIGN_OR_RETURN(
                        auto w, s.client().Post(kCommunities + "/" + Str(a[0]) + "/widgets",
@@ -278,22 +306,29 @@ void AddCommunityCommands(std::vector<Command>& out) {
                    s.Print(fmt::format("Added the {} widget to {}.\n", Str(a[1]), Label(c)));
                    return Value(w["instanceId"].get<std::string>());
                  }});
-  out.push_back({svc, "deleteCommunity", {{"communityUuid", Kind::kString}},
+  out.push_back({svc,
+                 "deleteCommunity",
+                 {{"communityUuid", Kind::kString}},
                  "Moves a community (and its subcommunities) to the trash; restoreCommunity "
                  "brings it back. Concord's addition.",
-                 Failure::kRaise, [](Session& s, const Args& a) -> Result<Value> {
+                 Failure::kRaise,
+                 [](Session& s, const Args& a) -> Result<Value> {
                    CONCORD_ASSIGN_OR_RETURN(auto c, ById(s, Str(a[0]), "communityUuid"));
                    CONCORD_RETURN_IF_ERROR(s.client().Delete(kCommunities + "/" + Str(a[0])));
                    s.Print(fmt::format("Moved {} to the trash.\n", Label(c)));
                    return Value(nullptr);
                  }});
-  out.push_back({svc, "restoreCommunity", {{"communityUuid", Kind::kString}},
+  out.push_back({svc,
+                 "restoreCommunity",
+                 {{"communityUuid", Kind::kString}},
                  "Restores a community from the trash with the visibility it had. Concord's "
                  "addition.",
-                 Failure::kRaise, [](Session& s, const Args& a) -> Result<Value> {
+                 Failure::kRaise,
+                 [](Session& s, const Args& a) -> Result<Value> {
                    if (!IsUuid(Str(a[0]))) {
-                     return InvalidArgument("communityUuid", fmt::format("'{}' is not a community uuid",
-                                                                         Str(a[0]).substr(0, 80)));
+                     return InvalidArgument(
+                         "communityUuid",
+                         fmt::format("'{}' is not a community uuid", Str(a[0]).substr(0, 80)));
                    }
                    auto c = s.client().Post("/communities/api/trash/" + Str(a[0]) + "/restore", {});
                    if (!c && c.error().code == ErrorCode::kNotFound) {

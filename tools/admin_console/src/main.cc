@@ -187,13 +187,14 @@ Result<http::ClientOptions> Connection(const Options& o, bool interactive) {
     }
   }
   if (c.user.empty()) {
-    return InvalidArgument("user", "no administrator given: use -user, CONCORD_USER, or run "
-                                   "where the deployment's admin.credentials is");
+    return InvalidArgument("user",
+                           "no administrator given: use -user, CONCORD_USER, or run "
+                           "where the deployment's admin.credentials is");
   }
   if (c.password.empty()) {
     if (!interactive || !isatty(STDIN_FILENO)) {
-      return InvalidArgument("password", "no password for " + c.user +
-                                             ": use -password or CONCORD_PASSWORD");
+      return InvalidArgument("password",
+                             "no password for " + c.user + ": use -password or CONCORD_PASSWORD");
     }
     c.password = ReadPassword(c.user);
   }
@@ -298,9 +299,10 @@ int RunConsole(const Options& o) {
   auto me = session.client().Get("/communities/api/users/me");
   if (!me) {
     std::string why = me.error().code == ErrorCode::kUnauthenticated
-                          ? fmt::format("Concord at {} refused the user {}: wrong user or "
-                                        "password, or a disabled account",
-                                        connection->url, connection->user)
+                          ? fmt::format(
+                                "Concord at {} refused the user {}: wrong user or "
+                                "password, or a disabled account",
+                                connection->url, connection->user)
                           : me.error().message;
     std::cerr << "concord-admin: " << why << "\n";
     return 2;

@@ -25,7 +25,8 @@ Value StateValue(const nlohmann::json& j) {
 void AddMaintenanceCommands(std::vector<Command>& out) {
   const std::string svc = "MaintenanceService";
   out.push_back(
-      {svc, "enable",
+      {svc,
+       "enable",
        {{"allow", Kind::kStringList, true},
         {"pageFile", Kind::kString, true},
         {"reason", Kind::kString, true}},
@@ -33,14 +34,15 @@ void AddMaintenanceCommands(std::vector<Command>& out) {
        "comma-separated string, of addresses and CIDR ranges) gets 503 with the maintenance "
        "page: the HTML file pageFile on this machine, or the default one. Refused if it would "
        "shut out your own address. Returns 1.",
-       Failure::kRaise, [](Session& s, const Args& a) -> Result<Value> {
+       Failure::kRaise,
+       [](Session& s, const Args& a) -> Result<Value> {
          nlohmann::json body = {{"enabled", true}};
          if (a.size() > 0 && !a[0].is_null()) body["allow"] = nlohmann::json::parse(a[0].dump());
          if (a.size() > 1 && !a[1].is_null()) {
            std::ifstream in(a[1].get<std::string>(), std::ios::binary);
            if (!in) {
-             return NotFound(
-                 fmt::format("cannot read the page file {} on this machine", a[1].get<std::string>()));
+             return NotFound(fmt::format("cannot read the page file {} on this machine",
+                                         a[1].get<std::string>()));
            }
            std::stringstream text;
            text << in.rdbuf();
@@ -51,15 +53,22 @@ void AddMaintenanceCommands(std::vector<Command>& out) {
          s.Print(r["description"].get<std::string>() + "\n");
          return Value(1);
        }});
-  out.push_back({svc, "disable", {}, "Turns maintenance mode off. Returns 1.", Failure::kRaise,
+  out.push_back({svc,
+                 "disable",
+                 {},
+                 "Turns maintenance mode off. Returns 1.",
+                 Failure::kRaise,
                  [](Session& s, const Args&) -> Result<Value> {
                    CONCORD_ASSIGN_OR_RETURN(auto r, s.client().Put(kPath, {{"enabled", false}}));
                    s.Print(r["description"].get<std::string>() + "\n");
                    return Value(1);
                  }});
-  out.push_back({svc, "status", {},
+  out.push_back({svc,
+                 "status",
+                 {},
                  "Maintenance mode's state: a dict with enabled, allow, since, by, reason.",
-                 Failure::kRaise, [](Session& s, const Args&) -> Result<Value> {
+                 Failure::kRaise,
+                 [](Session& s, const Args&) -> Result<Value> {
                    CONCORD_ASSIGN_OR_RETURN(auto r, s.client().Get(kPath));
                    return StateValue(r);
                  }});

@@ -110,7 +110,8 @@ Value Convert(const Command& c, const Param& p, py::handle h) {
         }
         return a;
       }
-      if (!py::isinstance<py::list>(h) && !py::isinstance<py::tuple>(h)) throw wrong("a list of strings");
+      if (!py::isinstance<py::list>(h) && !py::isinstance<py::tuple>(h))
+        throw wrong("a list of strings");
       for (auto item : h) {
         if (!py::isinstance<py::str>(item)) throw wrong("a list of strings");
         a.push_back(item.cast<std::string>());
@@ -193,7 +194,9 @@ const Service* FindService(const std::string& name) {
   return nullptr;
 }
 
-void Write(const std::string& text) { py::module_::import("sys").attr("stdout").attr("write")(text); }
+void Write(const std::string& text) {
+  py::module_::import("sys").attr("stdout").attr("write")(text);
+}
 
 // Binds the service objects of `script` into `globals`.
 void Load(const std::string& script, py::dict globals) {
@@ -267,9 +270,8 @@ PYBIND11_EMBEDDED_MODULE(concord_admin, m) {
         // Anything else is an administrator's own script, run like wsadmin's execfile.
         std::ifstream in(path, std::ios::binary);
         if (!in) {
-          throw AdminException(fmt::format(
-              "execfile: cannot read {} (the service scripts are: {})", path,
-              fmt::join(scripts, ", ")));
+          throw AdminException(fmt::format("execfile: cannot read {} (the service scripts are: {})",
+                                           path, fmt::join(scripts, ", ")));
         }
         std::stringstream text;
         text << in.rdbuf();
@@ -279,34 +281,39 @@ PYBIND11_EMBEDDED_MODULE(concord_admin, m) {
       },
       py::arg("path"), py::arg("globals") = py::none());
 
-  m.def("help", [](py::object what) {
-    if (what.is_none()) {
-      std::string out =
-          "concord-admin: Concord's administrative console, a Python 3 prompt.\n"
-          "Every service object is loaded; execfile(\"communitiesAdmin.py\") and the other "
-          "scripts work as in the reference.\n"
-          "Values: None, integers for roles (0 member, 1 owner), lists, dicts. <Service>.help() "
-          "lists one service's commands.\n\n";
-      std::string script;
-      for (const auto& s : Services()) {
-        if (s.script != script) {
-          script = s.script;
-          out += fmt::format("execfile(\"{}\"):\n", script);
+  m.def(
+      "help",
+      [](py::object what) {
+        if (what.is_none()) {
+          std::string out =
+              "concord-admin: Concord's administrative console, a Python 3 prompt.\n"
+              "Every service object is loaded; execfile(\"communitiesAdmin.py\") and the other "
+              "scripts work as in the reference.\n"
+              "Values: None, integers for roles (0 member, 1 owner), lists, dicts. "
+              "<Service>.help() "
+              "lists one service's commands.\n\n";
+          std::string script;
+          for (const auto& s : Services()) {
+            if (s.script != script) {
+              script = s.script;
+              out += fmt::format("execfile(\"{}\"):\n", script);
+            }
+            out += "  " + s.name + ": ";
+            auto names = CommandNames(s.name);
+            out += names.empty() ? std::string("(none yet)")
+                                 : fmt::format("{}", fmt::join(names, ", "));
+            out += "\n";
+          }
+          Write(out);
+          return;
         }
-        out += "  " + s.name + ": ";
-        auto names = CommandNames(s.name);
-        out += names.empty() ? std::string("(none yet)") : fmt::format("{}", fmt::join(names, ", "));
-        out += "\n";
-      }
-      Write(out);
-      return;
-    }
-    if (py::isinstance<ServiceObject>(what)) {
-      Write(ServiceHelp(*FindService(what.cast<ServiceObject>().name)));
-      return;
-    }
-    py::module_::import("pydoc").attr("help")(what);
-  }, py::arg("what") = py::none());
+        if (py::isinstance<ServiceObject>(what)) {
+          Write(ServiceHelp(*FindService(what.cast<ServiceObject>().name)));
+          return;
+        }
+        py::module_::import("pydoc").attr("help")(what);
+      },
+      py::arg("what") = py::none());
 }
 
 void InstallConsole() {

@@ -46,14 +46,16 @@ struct ViewQuery {
 Result<Value> View(Session& s, const ViewQuery& q) {
   int64_t max_rows = q.max_rows->get<int64_t>();
   if (max_rows < 1 || max_rows > 500) {
-    return InvalidArgument("maxRows", fmt::format("maxRows must be from 1 to 500, not {}", max_rows));
+    return InvalidArgument("maxRows",
+                           fmt::format("maxRows must be from 1 to 500, not {}", max_rows));
   }
   std::string path = kBase + "/events?limit=" + std::to_string(max_rows);
   for (const auto& [k, v] : q.filter) path += "&" + k + "=" + http::UrlEncode(v);
   if (!q.last->is_null()) {
     const Value& l = *q.last;
     // Some of the reference's examples print ManAppDefId for RemAppDefId (section 15).
-    const char* app_key = l.is_object() && l.contains("ManAppDefId") ? "ManAppDefId" : "RemAppDefId";
+    const char* app_key =
+        l.is_object() && l.contains("ManAppDefId") ? "ManAppDefId" : "RemAppDefId";
     if (!l.is_object() || !l.contains("Seq") || !l["Seq"].is_number_integer() ||
         !l.contains(app_key) || !l[app_key].is_string()) {
       return InvalidArgument("lastEvent",
@@ -120,11 +122,14 @@ void AddQueueCommands(std::vector<Command>& out) {
       " Pass None as lastEvent for the first page and the returned map for the next; returns "
       "the last row shown, or None when no rows remain.";
 
-  out.push_back({svc, "viewQueuedEventsSummary", {},
+  out.push_back({svc,
+                 "viewQueuedEventsSummary",
+                 {},
                  "Prints how many events are queued for each application and the earliest; "
                  "returns the last row as a map (NumEvents, RemoteAppDefId, EarliestCreated), or "
                  "None when the queue is empty.",
-                 Failure::kRaise, [](Session& s, const Args&) -> Result<Value> {
+                 Failure::kRaise,
+                 [](Session& s, const Args&) -> Result<Value> {
                    CONCORD_ASSIGN_OR_RETURN(auto r, s.client().Get(kBase + "/summary"));
                    const auto& items = r["items"];
                    if (items.empty()) {
@@ -145,80 +150,113 @@ void AddQueueCommands(std::vector<Command>& out) {
                    v["EarliestCreated"] = Shown(l["earliestCreated"].get<std::string>());
                    return v;
                  }});
-  out.push_back({svc, "viewQueuedEventsByResourceType", {type, last, rows},
+  out.push_back({svc,
+                 "viewQueuedEventsByResourceType",
+                 {type, last, rows},
                  "Lists queued events of a resource type (always \"community\")." + paging,
-                 Failure::kRaise, [](Session& s, const Args& a) -> Result<Value> {
+                 Failure::kRaise,
+                 [](Session& s, const Args& a) -> Result<Value> {
                    return View(s, {{{"resourceType", Str(a[0])}}, &a[1], &a[2], Layout::kByType});
                  }});
-  out.push_back({svc, "viewQueuedEventsByResourceId", {type, id, last, rows},
+  out.push_back({svc,
+                 "viewQueuedEventsByResourceId",
+                 {type, id, last, rows},
                  "Lists queued events of one community (resourceId is its uuid)." + paging,
-                 Failure::kRaise, [](Session& s, const Args& a) -> Result<Value> {
+                 Failure::kRaise,
+                 [](Session& s, const Args& a) -> Result<Value> {
                    return View(s, {{{"resourceType", Str(a[0])}, {"resourceId", Str(a[1])}},
                                    &a[2],
                                    &a[3],
                                    Layout::kByType});
                  }});
-  out.push_back({svc, "viewQueuedEventsByRemoteAppDefId", {app, last, rows},
-                 "Lists queued events of one application." + paging, Failure::kRaise,
+  out.push_back({svc,
+                 "viewQueuedEventsByRemoteAppDefId",
+                 {app, last, rows},
+                 "Lists queued events of one application." + paging,
+                 Failure::kRaise,
                  [](Session& s, const Args& a) -> Result<Value> {
                    return View(s, {{{"remoteAppDefId", Str(a[0])}}, &a[1], &a[2], Layout::kByApp});
                  }});
-  out.push_back({svc, "viewQueuedEventsByRemoteAppDefIdAndEventType",
+  out.push_back({svc,
+                 "viewQueuedEventsByRemoteAppDefIdAndEventType",
                  {app, {"eventType", Kind::kString}, last, rows},
                  "Lists queued events of one application and event type (e.g. "
-                 "\"community.updated\")." + paging,
-                 Failure::kRaise, [](Session& s, const Args& a) -> Result<Value> {
+                 "\"community.updated\")." +
+                     paging,
+                 Failure::kRaise,
+                 [](Session& s, const Args& a) -> Result<Value> {
                    return View(s, {{{"remoteAppDefId", Str(a[0])}, {"eventType", Str(a[1])}},
                                    &a[2],
                                    &a[3],
                                    Layout::kByApp});
                  }});
 
-  out.push_back({svc, "retryQueuedEventsByResourceType", {type},
+  out.push_back({svc,
+                 "retryQueuedEventsByResourceType",
+                 {type},
                  "Delivers the queued events of the type now, in order. Returns \"retry "
                  "succeed\", or 0 when some stay queued.",
-                 Failure::kReturnZero, [](Session& s, const Args& a) -> Result<Value> {
+                 Failure::kReturnZero,
+                 [](Session& s, const Args& a) -> Result<Value> {
                    CONCORD_RETURN_IF_ERROR(Retry(s, {{"resourceType", Str(a[0])}}));
                    return Value("retry succeed");
                  }});
-  out.push_back({svc, "retryQueuedEventsByResourceId", {type, id},
+  out.push_back({svc,
+                 "retryQueuedEventsByResourceId",
+                 {type, id},
                  "Delivers one community's queued events now. Returns 1, or 0 when some stay "
                  "queued.",
-                 Failure::kReturnZero, [](Session& s, const Args& a) -> Result<Value> {
+                 Failure::kReturnZero,
+                 [](Session& s, const Args& a) -> Result<Value> {
                    CONCORD_RETURN_IF_ERROR(
                        Retry(s, {{"resourceType", Str(a[0])}, {"resourceId", Str(a[1])}}));
                    return Value(1);
                  }});
-  out.push_back({svc, "retryQueuedEventsByRemoteAppDefId", {app},
+  out.push_back({svc,
+                 "retryQueuedEventsByRemoteAppDefId",
+                 {app},
                  "Delivers one application's queued events now. Returns 1, or 0 when some stay "
                  "queued.",
-                 Failure::kReturnZero, [](Session& s, const Args& a) -> Result<Value> {
+                 Failure::kReturnZero,
+                 [](Session& s, const Args& a) -> Result<Value> {
                    CONCORD_RETURN_IF_ERROR(Retry(s, {{"remoteAppDefId", Str(a[0])}}));
                    return Value(1);
                  }});
 
-  out.push_back({svc, "clearQueuedEventsByResourceType", {type},
+  out.push_back({svc,
+                 "clearQueuedEventsByResourceType",
+                 {type},
                  "Removes every queued event of the type (every application) without delivering "
                  "it; returns how many. The events stay in the event log.",
-                 Failure::kRaise, [](Session& s, const Args& a) -> Result<Value> {
+                 Failure::kRaise,
+                 [](Session& s, const Args& a) -> Result<Value> {
                    return Clear(s, {{"resourceType", Str(a[0])}});
                  }});
-  out.push_back({svc, "clearQueuedEventsByResourceId", {type, id},
+  out.push_back({svc,
+                 "clearQueuedEventsByResourceId",
+                 {type, id},
                  "Removes one community's queued events without delivering them; returns how "
                  "many.",
-                 Failure::kRaise, [](Session& s, const Args& a) -> Result<Value> {
+                 Failure::kRaise,
+                 [](Session& s, const Args& a) -> Result<Value> {
                    return Clear(s, {{"resourceType", Str(a[0])}, {"resourceId", Str(a[1])}});
                  }});
-  out.push_back({svc, "clearQueuedEventsByRemoteAppDefId", {app},
+  out.push_back({svc,
+                 "clearQueuedEventsByRemoteAppDefId",
+                 {app},
                  "Removes one application's queued events without delivering them; returns how "
                  "many.",
-                 Failure::kRaise, [](Session& s, const Args& a) -> Result<Value> {
+                 Failure::kRaise,
+                 [](Session& s, const Args& a) -> Result<Value> {
                    return Clear(s, {{"remoteAppDefId", Str(a[0])}});
                  }});
-  Command by_id{svc, "clearQueuedEventByEventId", {{"eventId", Kind::kString}},
+  Command by_id{svc,
+                "clearQueuedEventByEventId",
+                {{"eventId", Kind::kString}},
                 "Removes one event (for every application it was queued for) without "
                 "delivering it; returns how many deliveries were removed.",
-                Failure::kRaise, [](Session& s, const Args& a) -> Result<Value> {
+                Failure::kRaise,
+                [](Session& s, const Args& a) -> Result<Value> {
                   return Clear(s, {{"eventId", Str(a[0])}});
                 }};
   out.push_back(by_id);

@@ -24,39 +24,50 @@ Value DetailsValue(const nlohmann::json& d) {
 
 void AddSchedulerCommands(std::vector<Command>& out) {
   const std::string svc = "CommunitiesScheduler";
-  out.push_back({svc, "getTaskDetails", {{"taskName", Kind::kString}},
+  out.push_back({svc,
+                 "getTaskDetails",
+                 {{"taskName", Kind::kString}},
                  "The task's state: a dict with currentServerTime, nextFireTime, status "
                  "(SCHEDULED, RUNNING or SUSPENDED) and taskName. Tasks: "
                  "LifecycleRetryQueuedEvents, EventLogCleanup, fullDelete.",
-                 Failure::kRaise, [](Session& s, const Args& a) -> Result<Value> {
+                 Failure::kRaise,
+                 [](Session& s, const Args& a) -> Result<Value> {
                    CONCORD_ASSIGN_OR_RETURN(auto d, s.client().Get(TaskPath(a[0])));
                    return DetailsValue(d);
                  }});
-  out.push_back({svc, "pauseSchedulingTask", {{"taskName", Kind::kString}},
+  out.push_back({svc,
+                 "pauseSchedulingTask",
+                 {{"taskName", Kind::kString}},
                  "Suspends the task (it stays suspended across restarts; a run in progress "
                  "finishes). Returns 1, or 0 on failure.",
-                 Failure::kReturnZero, [](Session& s, const Args& a) -> Result<Value> {
+                 Failure::kReturnZero,
+                 [](Session& s, const Args& a) -> Result<Value> {
                    CONCORD_RETURN_IF_ERROR(s.client().Post(TaskPath(a[0]) + "/pause", {}));
                    return Value(1);
                  }});
-  out.push_back({svc, "resumeSchedulingTask", {{"taskName", Kind::kString}},
+  out.push_back({svc,
+                 "resumeSchedulingTask",
+                 {{"taskName", Kind::kString}},
                  "A suspended task is scheduled again; it runs at its next fire time. Returns "
                  "1, or 0 on failure.",
-                 Failure::kReturnZero, [](Session& s, const Args& a) -> Result<Value> {
+                 Failure::kReturnZero,
+                 [](Session& s, const Args& a) -> Result<Value> {
                    CONCORD_RETURN_IF_ERROR(s.client().Post(TaskPath(a[0]) + "/resume", {}));
                    return Value(1);
                  }});
   out.push_back(
-      {svc, "forceTaskExecution",
+      {svc,
+       "forceTaskExecution",
        {{"taskName", Kind::kString}, {"executeSynchronously", Kind::kFlag, true}},
        "Runs the task now, even if suspended (Concord's addition, as Files and Wikis have it). "
        "executeSynchronously \"true\" waits for the run and prints its result; \"false\" (the "
        "default) returns at once. Returns 1, or 0 on failure.",
-       Failure::kReturnZero, [](Session& s, const Args& a) -> Result<Value> {
+       Failure::kReturnZero,
+       [](Session& s, const Args& a) -> Result<Value> {
          bool sync = a.size() > 1 && a[1].get<bool>();
          CONCORD_ASSIGN_OR_RETURN(
-             auto d, s.client().Post(TaskPath(a[0]) + "/run?synchronous=" + (sync ? "true" : "false"),
-                                     {}));
+             auto d,
+             s.client().Post(TaskPath(a[0]) + "/run?synchronous=" + (sync ? "true" : "false"), {}));
          if (sync) {
            std::string result = d.value("lastResult", nlohmann::json()).is_string()
                                     ? d["lastResult"].get<std::string>()

@@ -29,7 +29,8 @@ struct Flags {
 
 int Fail(const Error& e) {
   std::cerr << "concord maintenance: " << e.message;
-  if (!e.accepted.empty()) std::cerr << " (accepted: " << fmt::format("{}", fmt::join(e.accepted, ", ")) << ")";
+  if (!e.accepted.empty())
+    std::cerr << " (accepted: " << fmt::format("{}", fmt::join(e.accepted, ", ")) << ")";
   std::cerr << "\n";
   return 2;
 }
@@ -205,14 +206,13 @@ std::function<int()> AddMaintenanceCommand(CLI::App& app) {
   data_dir(status);
   auto* apache = cmd->add_subcommand(
       "apache-config", "Print the Apache httpd configuration that blocks users at the proxy");
-  auto* nginx = cmd->add_subcommand(
-      "nginx-config", "Print the nginx configuration that blocks users at the proxy");
+  auto* nginx = cmd->add_subcommand("nginx-config",
+                                    "Print the nginx configuration that blocks users at the proxy");
   for (auto* sub : {apache, nginx}) {
     data_dir(sub);
     sub->add_option("--allow", flags->allow, "More addresses or CIDR ranges to let in")
         ->delimiter(',');
-    sub->add_option("--page-path", flags->page_path, "The page's URL path")
-        ->capture_default_str();
+    sub->add_option("--page-path", flags->page_path, "The page's URL path")->capture_default_str();
   }
   nginx->add_option("--upstream", flags->upstream,
                     "Concord's URL (default: the running server's, from the data directory)");

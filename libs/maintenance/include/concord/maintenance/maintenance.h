@@ -93,8 +93,8 @@ class Gate {
                             const std::string& forwarded_for) const;
 
  private:
-  Gate(fs::path file, std::vector<AddressRange> trusted) : file_(std::move(file)),
-                                                           trusted_(std::move(trusted)) {}
+  Gate(fs::path file, std::vector<AddressRange> trusted)
+      : file_(std::move(file)), trusted_(std::move(trusted)) {}
   void Refresh();
 
   fs::path file_;
