@@ -249,6 +249,14 @@ TEST(AdminConsoleTest, TheQueueIsViewedEveryDocumentedWayRetriedAndClearedByEver
   EXPECT_TRUE(Contains(r.err, "10 events could not be delivered and stay queued")) << Show(r);
   EXPECT_EQ(Queue(admin).size(), 12u);
 
+  // A forced, synchronous run of the retry task says what is left, and fails the run.
+  r = console.Run(
+      "CommunitiesScheduler.forceTaskExecution(\"LifecycleRetryQueuedEvents\", \"true\")");
+  EXPECT_EQ(r.exit_code, 1) << Show(r);
+  EXPECT_TRUE(Contains(
+      r.out, "LifecycleRetryQueuedEvents: UNAVAILABLE: 12 lifecycle events are still queued\n0\n"))
+      << Show(r);
+
   // Blogs is up: one community first, then everything ("retry succeed").
   ASSERT_TRUE(d.blogs->Start());
   r = console.Run("CommunitiesQEventService.retryQueuedEventsByResourceId(\"community\", \"" +
@@ -334,7 +342,9 @@ TEST(AdminConsoleTest, TheReferenceCommandLinesRunVerbatim) {
       "print(CommunitiesQEventService.retryQueuedEventsByResourceId(\"community\", uuid))\n"
       "print(CommunitiesQEventService.retryQueuedEventsByRemoteAppDefId(\"Activities\"))\n"
       "print(CommunitiesScheduler.resumeSchedulingTask(\"LifecycleRetryQueuedEvents\"))\n"
-      "print(CommunitiesSchedulerService.resumeSchedulingTask(\"LifecycleRetryQueuedEvents\"))\n",
+      "print(CommunitiesSchedulerService.resumeSchedulingTask(\"LifecycleRetryQueuedEvents\"))\n"
+      "print(CommunitiesScheduler.forceTaskExecution(\"EventLogCleanup\", \"true\"))\n"
+      "print(CommunitiesScheduler.forceTaskExecution(\"fullDelete\"))\n",
       // event1 and event2 are b's; after clearing them and a's two, nothing is left for the last
       // clears.
       {a, queue[2]["eventId"].get<std::string>(), queue[3]["eventId"].get<std::string>()});
@@ -351,7 +361,7 @@ TEST(AdminConsoleTest, TheReferenceCommandLinesRunVerbatim) {
                        "Cleared 0 queued events.\n0\n"))
       << r.out;
   EXPECT_TRUE(Contains(r.out, "retry succeed\n")) << r.out;
-  EXPECT_TRUE(r.out.ends_with("1\n1\n1\n")) << r.out;
+  EXPECT_TRUE(r.out.ends_with("1\n1\n1\nEventLogCleanup: ok\n1\n1\n")) << r.out;
   EXPECT_EQ(
       (*admin.Get("/communities/api/admin/scheduler/tasks/LifecycleRetryQueuedEvents"))["status"],
       "SCHEDULED");
