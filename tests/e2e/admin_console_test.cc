@@ -470,8 +470,14 @@ TEST(AdminConsoleTest, EveryBadArgumentIsNamedWithWhatIsAcceptedAndChangesNothin
       {"CommunitiesService.addWidget(\"" + solo + "\", \"Blog\")", {"Blog"}},
       {"CommunitiesService.deleteCommunity(\"Solo\")", {"'Solo' is not a community uuid"}},
       {"CommunitiesService.restoreCommunity(\"" + solo + "\")", {"trash"}},
-      {"CommunitiesService.removeAllWidgetsByWidgetDefId(\"Members\")",
+      {"CommunitiesService.removeWidgetsByWidgetDefIdForAllComm(\"Members\")",
        {"the Members widget cannot be removed"}},
+      {"CommunitiesService.removeAllWidgetsByWidgetDefId(\"" + solo + "\", \"Members\")",
+       {"the Members widget cannot be removed"}},
+      {"CommunitiesService.removeAllWidgetsByWidgetDefId(\"" + solo + "\", \"forum\")",
+       {"unknown widgetDefId 'forum'", "Forum"}},
+      {"CommunitiesService.removeAllWidgetsByWidgetDefId(\"Forum\")",
+       {"removeAllWidgetsByWidgetDefId(communityUuid, widgetDefId) takes 2 arguments, not 1"}},
       {"MaintenanceService.enable([\"10.0.0.0/33\"])", {"'10.0.0.0/33'", "prefix length"}},
       {"MaintenanceService.enable(None, \"/nonexistent/page.html\")",
        {"cannot read the page file /nonexistent/page.html"}},
@@ -543,7 +549,9 @@ TEST(AdminConsoleTest, CommunityCommandsFindAndChangeCommunitiesAndMembers) {
     uuids.insert((*c)["uuid"].get<std::string>());
   }
   std::string guild = *uuids.begin();
-  std::string guild_name = (*admin.Get("/communities/api/communities/" + guild))["name"];
+  auto guild_before = *admin.Get("/communities/api/communities/" + guild);
+  std::string guild_name = guild_before["name"];
+  std::string guild_visibility = guild_before["visibility"];
 
   // An administrator's loop over every community, in batches (restricted ones included).
   auto r = console.Script(dir.path() / "loop.py",
@@ -563,7 +571,7 @@ TEST(AdminConsoleTest, CommunityCommandsFindAndChangeCommunitiesAndMembers) {
 
   r = console.Run("c = CommunitiesService.fetchCommById(\"" + guild +
                   "\")[0]\nprint(c['uuid'], c['name'], c['type'], c['memberSize'])");
-  EXPECT_EQ(r.out, guild + " " + guild_name + " public 1\n") << Show(r);
+  EXPECT_EQ(r.out, guild + " " + guild_name + " " + guild_visibility + " 1\n") << Show(r);
   r = console.Run("print(CommunitiesService.fetchCommByName(\"" + guild_name + "\")[0]['uuid'])");
   EXPECT_EQ(r.out, guild + "\n") << Show(r);
 
@@ -614,7 +622,16 @@ TEST(AdminConsoleTest, CommunityCommandsFindAndChangeCommunitiesAndMembers) {
     return false;
   };
   EXPECT_TRUE(has_widget(guild, "Wiki"));
-  r = console.Run("CommunitiesService.removeAllWidgetsByWidgetDefId(\"Forum\")");
+  // The reference's one-community command, then the all-communities one.
+  r = console.Run("CommunitiesService.removeAllWidgetsByWidgetDefId(\"" + guild +
+                  "\", \"Wiki\")\n"
+                  "CommunitiesService.removeAllWidgetsByWidgetDefId(\"" +
+                  guild + "\", \"Wiki\")");
+  ASSERT_EQ(r.exit_code, 0) << Show(r);
+  EXPECT_TRUE(Contains(r.out, "Removed 1 Wiki widget from")) << r.out;
+  EXPECT_TRUE(Contains(r.out, "1\nRemoved 0 Wiki widgets from")) << r.out;
+  EXPECT_FALSE(has_widget(guild, "Wiki"));
+  r = console.Run("CommunitiesService.removeWidgetsByWidgetDefIdForAllComm(\"Forum\")");
   ASSERT_EQ(r.exit_code, 0) << Show(r);
   EXPECT_TRUE(Contains(r.out, "Removed the Forum widget from 7 communities.\n7\n")) << r.out;
   for (const auto& uuid : uuids) EXPECT_FALSE(has_widget(uuid, "Forum"));
@@ -670,7 +687,7 @@ TEST(AdminConsoleTest, TheReferenceDocumentListsEveryCommand) {
     ++signatures;
     EXPECT_TRUE(Contains(docs, "`" + line.substr(2) + "`")) << line.substr(2);
   }
-  EXPECT_EQ(signatures, 33);  // 13 + 13 + 4 + 3
+  EXPECT_EQ(signatures, 34);  // 14 + 13 + 4 + 3
 }
 
 TEST(AdminConsoleTest, TheConsoleRunsDebiansPythonWhateverIsOnPath) {

@@ -4,6 +4,7 @@
 
 #include "command.h"
 #include "concord/base/ids.h"
+#include "concord/lifecycle/widgets.h"
 
 namespace concord::admin {
 namespace {
@@ -265,12 +266,42 @@ void AddCommunityCommands(std::vector<Command>& out) {
          s.Print(fmt::format("Removed {} member(s) from {}.\n", a[1].size(), Label(c)));
          return Value(nullptr);
        }});
+  out.push_back(
+      {svc,
+       "removeAllWidgetsByWidgetDefId",
+       {{"communityUuid", Kind::kString}, {"widgetDefId", Kind::kString}},
+       "Removes the widget widgetDefId from one community, as an owner would (its application "
+       "hears remote.app.removed and moves the resource to its trash); returns how many were "
+       "removed (0 if the community has none). Members and RecentUpdates cannot be removed.",
+       Failure::kRaise,
+       [](Session& s, const Args& a) -> Result<Value> {
+         if (!lifecycle::FindWidgetDef(Str(a[1]))) {
+           return InvalidArgument("widgetDefId",
+                                  fmt::format("unknown widgetDefId '{}' (ids are case-sensitive)",
+                                              Str(a[1]).substr(0, 60)),
+                                  lifecycle::WidgetDefIds());
+         }
+         CONCORD_ASSIGN_OR_RETURN(auto c, ById(s, Str(a[0]), "communityUuid"));
+         std::string base = kCommunities + "/" + Str(a[0]) + "/widgets";
+         CONCORD_ASSIGN_OR_RETURN(auto widgets, s.client().Get(base));
+         int64_t n = 0;
+         for (const auto& w : widgets["items"]) {
+           if (w["widgetDefId"] != Str(a[1])) continue;
+           CONCORD_RETURN_IF_ERROR(
+               s.client().Delete(base + "/" + http::UrlEncode(w["instanceId"].get<std::string>())));
+           ++n;
+         }
+         s.Print(fmt::format("Removed {} {} widget{} from {}.\n", n, Str(a[1]), n == 1 ? "" : "s",
+                             Label(c)));
+         return Value(n);
+       }});
   out.push_back({svc,
-                 "removeAllWidgetsByWidgetDefId",
+                 "removeWidgetsByWidgetDefIdForAllComm",
                  {{"widgetDefId", Kind::kString}},
                  "Removes this widget from every community that has it (its application hears "
                  "remote.app.removed); returns how many were removed. Trashed communities keep "
-                 "theirs.",
+                 "theirs. This can take a great deal of data out of the applications' view: "
+                 "back up first.",
                  Failure::kRaise,
                  [](Session& s, const Args& a) -> Result<Value> {
                    CONCORD_ASSIGN_OR_RETURN(

@@ -1,6 +1,6 @@
 // The administrators' API of the lifecycle event queue (docs/http-api.md, "Queued events"):
 // what concord-admin's CommunitiesQEventService commands call. And the one bulk widget command,
-// removeAllWidgetsByWidgetDefId.
+// removeWidgetsByWidgetDefIdForAllComm.
 #include <fmt/format.h>
 
 #include "concord/communities/service.h"

@@ -167,7 +167,7 @@ class CommunitiesService {
                               const std::function<Status(const std::string& password)>& persist);
 
   // Removes the widget `widget_def_id` from every community that has it (the reference's
-  // removeAllWidgetsByWidgetDefId), one community per transaction, each with its lifecycle
+  // removeWidgetsByWidgetDefIdForAllComm), one community per transaction, each with its lifecycle
   // events, as if an owner had removed it. Communities in the trash keep theirs. Administrators
   // only. Returns how many were removed. kInvalidArgument for an unknown id (listing them),
   // kFailedPrecondition for Members and RecentUpdates, which cannot be removed.
