@@ -13,6 +13,7 @@ packages=(
   libcli11-dev            # command-line parsing
   libtomlplusplus-dev     # configuration files
   python3-dev pybind11-dev  # concord-admin embeds Debian's Python 3
+  libxml2-dev             # the synced-resource export: streaming writer, reader, XSD
   libgtest-dev libgmock-dev libbenchmark-dev  # tests and benchmarks
 )
 
