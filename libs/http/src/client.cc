@@ -69,10 +69,10 @@ Result<ClientReply> Client::Send(std::string_view method, std::string_view path,
   return reply;
 }
 
-Result<nlohmann::json> Client::Call(std::string_view method, std::string_view path,
-                                    std::string_view body) {
-  CONCORD_ASSIGN_OR_RETURN(ClientReply reply, Send(method, path, body));
-  if (reply.status >= 200 && reply.status < 300) return reply.body;
+namespace {
+
+// The Error a non-2xx reply describes.
+Error ErrorOf(const ClientReply& reply) {
   Error e{ErrorCode::kInternal, "HTTP " + std::to_string(reply.status), {}, {}};
   const auto& err = reply.body.is_object() ? reply.body.value("error", nlohmann::json()) : nullptr;
   if (err.is_object()) {
@@ -109,7 +109,53 @@ Result<nlohmann::json> Client::Call(std::string_view method, std::string_view pa
           reply.Header("Retry-After") + " s, or connect from an allowed address)";
     }
   }
-  return std::unexpected(e);
+  return e;
+}
+
+}  // namespace
+
+Result<nlohmann::json> Client::Call(std::string_view method, std::string_view path,
+                                    std::string_view body) {
+  CONCORD_ASSIGN_OR_RETURN(ClientReply reply, Send(method, path, body));
+  if (reply.status >= 200 && reply.status < 300) return reply.body;
+  return std::unexpected(ErrorOf(reply));
+}
+
+Status Client::Download(std::string_view path, const std::function<bool(std::string_view)>& sink) {
+  if (!impl_->client.is_valid()) {
+    return InvalidArgument("url", "'" + impl_->options.url + "' is not a valid http:// URL");
+  }
+  httplib::Headers headers = {
+      httplib::make_basic_authentication_header(impl_->options.user, impl_->options.password)};
+  ClientReply reply;
+  bool sink_failed = false;
+  auto r = impl_->client.Get(
+      std::string(path), headers,
+      [&](const httplib::Response& response) {
+        reply.status = response.status;
+        for (const auto& [k, v] : response.headers) reply.headers.emplace_back(k, v);
+        return true;
+      },
+      [&](const char* data, size_t length) {
+        if (reply.status >= 200 && reply.status < 300) {
+          if (!sink(std::string_view(data, length))) {
+            sink_failed = true;
+            return false;
+          }
+          return true;
+        }
+        reply.raw_body.append(data, length);
+        return reply.raw_body.size() < (1 << 20);
+      });
+  if (sink_failed) return Unavailable("the download's destination stopped accepting data");
+  if (!r) {
+    return Unavailable("the download from " + impl_->options.url + std::string(path) +
+                       " was cut short: " + httplib::to_string(r.error()));
+  }
+  if (reply.status >= 200 && reply.status < 300) return Ok();
+  reply.body = nlohmann::json::parse(reply.raw_body, nullptr, false);
+  if (reply.body.is_discarded()) reply.body = nullptr;
+  return std::unexpected(ErrorOf(reply));
 }
 
 Result<nlohmann::json> Client::Get(std::string_view path) { return Call("GET", path, ""); }

@@ -61,7 +61,18 @@ struct Server::Impl {
             const Response& r, std::chrono::steady_clock::time_point start) {
     res.status = r.status;
     for (const auto& [k, v] : r.headers) res.set_header(k, v);
-    if (r.status != 204) res.set_content(r.body, r.content_type);
+    if (r.stream) {
+      res.set_chunked_content_provider(
+          r.content_type, [stream = r.stream](size_t, httplib::DataSink& sink) {
+            bool ok = stream([&](std::string_view chunk) {
+              return sink.is_writable() && sink.write(chunk.data(), chunk.size());
+            });
+            if (ok) sink.done();
+            return ok;
+          });
+    } else if (r.status != 204) {
+      res.set_content(r.body, r.content_type);
+    }
     auto ms = std::chrono::duration_cast<std::chrono::microseconds>(
                   std::chrono::steady_clock::now() - start)
                   .count() /

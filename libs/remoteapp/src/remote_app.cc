@@ -255,6 +255,7 @@ json SyncedJson(const SyncedCommunity& r) {
 }
 
 void RemoteApplication::Mount(http::Server& server) {
+  MountExport(server);
   server.Post(
       definition_.base_path + "/lifecycle/([^/]+)",
       [this](const http::Request& r) -> Result<http::Response> {

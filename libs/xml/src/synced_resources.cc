@@ -98,7 +98,8 @@ ExportWriter::~ExportWriter() {
 
 Status ExportWriter::Begin(const ExportHeader& h) {
   auto& i = *impl_;
-  CONCORD_RETURN_IF_ERROR(i.Check(xmlTextWriterStartDocument(i.w, nullptr, "UTF-8", nullptr), "start"));
+  CONCORD_RETURN_IF_ERROR(
+      i.Check(xmlTextWriterStartDocument(i.w, nullptr, "UTF-8", nullptr), "start"));
   CONCORD_RETURN_IF_ERROR(i.Check(xmlTextWriterStartElement(i.w, X("syncedResources")), "root"));
   CONCORD_RETURN_IF_ERROR(i.Attribute("xmlns", kNamespace));
   CONCORD_RETURN_IF_ERROR(i.Attribute("formatVersion", std::to_string(h.format_version)));
@@ -116,7 +117,8 @@ Status ExportWriter::Add(const SyncedResource& r) {
   CONCORD_RETURN_IF_ERROR(i.Check(xmlTextWriterStartElement(i.w, X("resource")), "resource"));
   CONCORD_RETURN_IF_ERROR(i.Attribute("objectIdentifyingId", r.object_identifying_id));
   CONCORD_RETURN_IF_ERROR(i.Attribute("communityUuid", r.community_uuid));
-  if (r.widget_instance_id) CONCORD_RETURN_IF_ERROR(i.Attribute("widgetInstanceId", *r.widget_instance_id));
+  if (r.widget_instance_id)
+    CONCORD_RETURN_IF_ERROR(i.Attribute("widgetInstanceId", *r.widget_instance_id));
   CONCORD_RETURN_IF_ERROR(i.Attribute("version", std::to_string(r.version)));
   CONCORD_RETURN_IF_ERROR(i.Attribute("inTrash", r.in_trash ? "true" : "false"));
   CONCORD_RETURN_IF_ERROR(i.Element("name", r.name));
@@ -125,7 +127,8 @@ Status ExportWriter::Add(const SyncedResource& r) {
   CONCORD_RETURN_IF_ERROR(i.Element("theme", r.theme));
   CONCORD_RETURN_IF_ERROR(
       i.Element("ownersApproveContent", r.owners_approve_content ? "true" : "false"));
-  CONCORD_RETURN_IF_ERROR(i.Element("viewersFlagContent", r.viewers_flag_content ? "true" : "false"));
+  CONCORD_RETURN_IF_ERROR(
+      i.Element("viewersFlagContent", r.viewers_flag_content ? "true" : "false"));
   CONCORD_RETURN_IF_ERROR(i.People("owners", r.owners));
   CONCORD_RETURN_IF_ERROR(i.People("members", r.members));
   CONCORD_RETURN_IF_ERROR(i.Check(xmlTextWriterEndElement(i.w), "resource"));
@@ -165,7 +168,8 @@ struct ExportReader::Impl {
     auto* self = static_cast<Impl*>(ctx);
     if (!self->error.empty() || e == nullptr || e->level == XML_ERR_WARNING) return;
     std::string message = e->message ? e->message : "malformed XML";
-    while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+    while (!message.empty() && (message.back() == '\n' || message.back() == ' '))
+      message.pop_back();
     self->error = fmt::format("line {}: {}", e->line, message);
   }
 
@@ -241,9 +245,9 @@ Result<std::unique_ptr<ExportReader>> ExportReader::Open(const std::filesystem::
                            fmt::format("cannot read {}: no such file", i.file));
   }
   if (std::filesystem::file_size(file, ec) == 0) {
-    return InvalidArgument("syncedResourceInfoFilepath",
-                           fmt::format("{} is not a valid synced-resource export: the file is empty",
-                                       i.file));
+    return InvalidArgument(
+        "syncedResourceInfoFilepath",
+        fmt::format("{} is not a valid synced-resource export: the file is empty", i.file));
   }
   auto schema = Schema();
   i.schema_parser = xmlSchemaNewMemParserCtxt(schema.data(), static_cast<int>(schema.size()));
@@ -266,15 +270,15 @@ Result<std::unique_ptr<ExportReader>> ExportReader::Open(const std::filesystem::
   auto ns = xmlTextReaderConstNamespaceUri(i.r);
   if (i.Name() != "syncedResources" || !ns ||
       std::string_view(reinterpret_cast<const char*>(ns)) != kNamespace) {
-    return std::unexpected(i.Fail(fmt::format(
-        "the root element must be <syncedResources xmlns=\"{}\">", kNamespace)));
+    return std::unexpected(
+        i.Fail(fmt::format("the root element must be <syncedResources xmlns=\"{}\">", kNamespace)));
   }
   auto version = ParseInt(i.Attr("formatVersion").value_or(""));
   if (!version || *version != kFormatVersion) {
-    return std::unexpected(i.Fail(fmt::format("format version {} is not supported (this Concord "
-                                              "reads version {})",
-                                              i.Attr("formatVersion").value_or("(none)"),
-                                              kFormatVersion)));
+    return std::unexpected(
+        i.Fail(fmt::format("format version {} is not supported (this Concord "
+                           "reads version {})",
+                           i.Attr("formatVersion").value_or("(none)"), kFormatVersion)));
   }
   auto& h = reader->header_;
   h.format_version = static_cast<int>(*version);
@@ -335,7 +339,8 @@ Result<std::optional<SyncedResource>> ExportReader::Next() {
     std::string text;
     while (true) {
       CONCORD_ASSIGN_OR_RETURN(bool inner, i.Read());
-      if (!inner) return std::unexpected(i.Fail("the file ends inside a <resource>: it is truncated"));
+      if (!inner)
+        return std::unexpected(i.Fail("the file ends inside a <resource>: it is truncated"));
       int t = xmlTextReaderNodeType(i.r);
       std::string n = i.Name();
       if (t == XML_READER_TYPE_ELEMENT) {

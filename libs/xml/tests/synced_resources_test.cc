@@ -77,9 +77,9 @@ class ExportFileTest : public ::testing::Test {
 
 TEST_F(ExportFileTest, WhatIsWrittenReadsBackAndMatchesTheGoldenFile) {
   std::string xml = Write(Sample());
-  fs::path golden = fs::path(std::getenv("CONCORD_SOURCE_DIR") ? std::getenv("CONCORD_SOURCE_DIR")
-                                                               : "../..") /
-                    "libs/xml/tests/golden/export.xml";
+  fs::path golden =
+      fs::path(std::getenv("CONCORD_SOURCE_DIR") ? std::getenv("CONCORD_SOURCE_DIR") : "../..") /
+      "libs/xml/tests/golden/export.xml";
   if (std::getenv("CONCORD_UPDATE_GOLDEN")) std::ofstream(golden, std::ios::binary) << xml;
   std::ifstream in(golden, std::ios::binary);
   std::stringstream expected;
@@ -139,7 +139,8 @@ TEST_F(ExportFileTest, BadFilesAreRefusedWithTheReason) {
        "DOCTYPE is not allowed"},
       {replaced("urn:concord:synced-resources:1", "urn:other"), "syncedResources"},
       {replaced("formatVersion=\"1\"", "formatVersion=\"2\""), "format version 2 is not supported"},
-      {replaced("<end resources=\"2\"/>", "<end resources=\"3\"/>"), "<end> says 3 resources, the file has 2"},
+      {replaced("<end resources=\"2\"/>", "<end resources=\"3\"/>"),
+       "<end> says 3 resources, the file has 2"},
       {replaced("<visibility>public</visibility>", "<visibility>restricted</visibility>"),
        "restricted"},
       {replaced("<theme>blue</theme>", "<theme>blue</theme><extra/>"), "extra"},
@@ -159,7 +160,7 @@ TEST_F(ExportFileTest, BadFilesAreRefusedWithTheReason) {
     }
   }
   // Deep nesting is stopped long before it costs memory.
-  std::string deep = replaced("<name>", "<name>" + std::string(20000, '<') );
+  std::string deep = replaced("<name>", "<name>" + std::string(20000, '<'));
   EXPECT_FALSE(ErrorOf(deep).empty());
   std::string nested;
   for (int i = 0; i < 5000; ++i) nested += "<a>";

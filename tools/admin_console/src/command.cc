@@ -59,6 +59,7 @@ const std::vector<Command>& Commands() {
     AddQueueCommands(out);
     AddSchedulerCommands(out);
     AddMaintenanceCommands(out);
+    AddExportCommands(out);
     return out;
   }();
   return kCommands;

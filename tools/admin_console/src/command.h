@@ -89,6 +89,7 @@ void AddSchedulerCommands(std::vector<Command>& out);
 void AddQueueCommands(std::vector<Command>& out);
 void AddCommunityCommands(std::vector<Command>& out);
 void AddMaintenanceCommands(std::vector<Command>& out);
+void AddExportCommands(std::vector<Command>& out);
 
 // Helpers shared by the command files.
 // "Service.command: message (accepted: a, b)" from an error.

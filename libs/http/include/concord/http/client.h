@@ -10,6 +10,7 @@
 // per thread.
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -51,6 +52,11 @@ class Client {
   Result<nlohmann::json> Post(std::string_view path, const nlohmann::json& body);
   Result<nlohmann::json> Put(std::string_view path, const nlohmann::json& body);
   Result<nlohmann::json> Delete(std::string_view path);
+
+  // A GET whose body is passed to `sink` as it arrives (for exports larger than memory). A
+  // non-2xx reply becomes its Error; a reply cut short, or a sink that returns false, is
+  // kUnavailable.
+  Status Download(std::string_view path, const std::function<bool(std::string_view)>& sink);
 
   // The raw exchange, whatever the status: for tests and tools that check statuses themselves.
   Result<ClientReply> Send(std::string_view method, std::string_view path, std::string_view body,

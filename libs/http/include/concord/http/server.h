@@ -53,6 +53,11 @@ struct Response {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  // Set instead of `body` for a long reply sent as it is produced (chunked transfer): called
+  // once the status and headers are out, with a writer that returns false when the client has
+  // gone. Returning false aborts the reply, so the client sees it cut short, never complete.
+  using Writer = std::function<bool(std::string_view)>;
+  std::function<bool(const Writer& write)> stream;
 
   static Response Json(int status, const nlohmann::json& body);
   static Response NoContent();

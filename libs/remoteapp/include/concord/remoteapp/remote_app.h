@@ -27,6 +27,9 @@
 namespace concord::http {
 class Server;
 }
+namespace concord::xml {
+class ExportWriter;
+}
 
 namespace concord::remoteapp {
 
@@ -123,11 +126,20 @@ class RemoteApplication {
   // The highest event sequence applied.
   Result<int64_t> LastAppliedSeq();
 
-  // Mounts POST {base}/lifecycle/{remoteAppDefId} (administrators: the lifecycle system user)
-  // and GET {base}/synced/{remoteAppDefId}/{communityUuid} (administrators).
+  // exportSyncedResourceInfo: writes every record of `app` that carries a resource, with its
+  // members, in community order, from one consistent snapshot (docs/xml-export.md).
+  // kInvalidArgument for an app this service does not serve.
+  Status Export(const std::string& app, xml::ExportWriter& writer);
+
+  // Mounts POST {base}/lifecycle/{remoteAppDefId} (administrators: the lifecycle system user),
+  // GET {base}/synced/{remoteAppDefId}/{communityUuid} and GET
+  // {base}/admin/export/{remoteAppDefId} (administrators; the export, streamed).
   void Mount(http::Server& server);
 
  private:
+  Status CheckServes(const std::string& app) const;
+  void MountExport(http::Server& server);
+
   AppDefinition definition_;
   std::shared_ptr<db::Database> database_;
   ResourceHooks& hooks_;

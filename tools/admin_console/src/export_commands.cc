@@ -1,0 +1,141 @@
+// exportSyncedResourceInfo on each application's service object (reference section 7): the
+// application streams its export, the console writes it on this machine.
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "command.h"
+#include "concord/lifecycle/widgets.h"
+
+namespace concord::admin {
+namespace {
+
+namespace fs = std::filesystem;
+
+Status CheckContainerType(const std::string& param, const Value& v) {
+  if (v.get<std::string>() != "community") {
+    return InvalidArgument(param,
+                           fmt::format("{} must be \"community\" (lower case, singular), not '{}'",
+                                       param, v.get<std::string>().substr(0, 40)),
+                           {"community"});
+  }
+  return Ok();
+}
+
+// The file to write: an absolute path with forward slashes, in a directory that exists.
+Result<fs::path> OutputFile(const std::string& param, const std::string& text) {
+  if (text.find('\\') != std::string::npos) {
+    return InvalidArgument(param, fmt::format("{} must use forward slashes: '{}'", param, text));
+  }
+  fs::path p(text);
+  if (!p.is_absolute()) {
+    return InvalidArgument(param,
+                           fmt::format("{} must be an absolute path including the file name, "
+                                       "e.g. /tmp/blogsOutput.xml; '{}' is not",
+                                       param, text.substr(0, 200)));
+  }
+  std::error_code ec;
+  if (fs::is_directory(p, ec)) {
+    return InvalidArgument(param, fmt::format("{} is a directory; give a file name in it", text));
+  }
+  if (!fs::is_directory(p.parent_path(), ec)) {
+    return InvalidArgument(
+        param, fmt::format("the directory {} does not exist on this machine",
+                           p.parent_path().string()));
+  }
+  return p;
+}
+
+// Downloads `app`'s export into `file` (through a .partial file renamed at the end, so a file
+// by that name is always complete). Returns the number of resources.
+Result<Value> Export(Session& s, const std::string& app, const fs::path& file) {
+  const auto* def = lifecycle::FindWidgetDef(app);
+  std::string path = fmt::format("/{}/api/admin/export/{}", def->application, app);
+  fs::path partial = file;
+  partial += ".partial";
+  std::string tail;
+  {
+    std::ofstream out(partial, std::ios::binary | std::ios::trunc);
+    if (!out) return Unavailable(fmt::format("cannot write {} on this machine", partial.string()));
+    auto st = s.client().Download(path, [&](std::string_view chunk) {
+      out.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+      tail = (tail + std::string(chunk)).substr(tail.size() + chunk.size() > 256
+                                                     ? tail.size() + chunk.size() - 256
+                                                     : 0);
+      return static_cast<bool>(out);
+    });
+    out.close();
+    if (st && !out) st = Unavailable(fmt::format("writing {} failed (disk full?)", partial.string()));
+    if (!st) {
+      std::error_code ec;
+      fs::remove(partial, ec);
+      return std::unexpected(st.error());
+    }
+  }
+  // The end marker proves the application wrote the whole export.
+  auto marker = tail.find("<end resources=\"");
+  if (marker == std::string::npos || tail.find("</syncedResources>") == std::string::npos) {
+    std::error_code ec;
+    fs::remove(partial, ec);
+    return Unavailable("the export arrived incomplete; nothing was written (see the "
+                       "application's log)");
+  }
+  int64_t count = std::stoll(tail.substr(marker + 16));
+  std::error_code ec;
+  fs::rename(partial, file, ec);
+  if (ec) return Unavailable(fmt::format("cannot rename {}: {}", partial.string(), ec.message()));
+  s.Print(fmt::format("Exported {} {} resource{} to {}\n", count, app, count == 1 ? "" : "s",
+                      file.string()));
+  return Value(count);
+}
+
+Command ExportCommand(const std::string& service, const std::string& app, const std::string& path_param,
+                      const std::string& type_param) {
+  return {service,
+          "exportSyncedResourceInfo",
+          {{path_param, Kind::kString}, {type_param, Kind::kString}},
+          "Writes an XML file (docs/xml-export.md), on this machine, of every community-owned " + app +
+              " resource with the community attributes the application holds. " + type_param +
+              " must be \"community\"; " + path_param +
+              " an absolute path. Returns the number of resources.",
+          Failure::kRaise,
+          [app, path_param, type_param](Session& s, const Args& a) -> Result<Value> {
+            CONCORD_RETURN_IF_ERROR(CheckContainerType(type_param, a[1]));
+            CONCORD_ASSIGN_OR_RETURN(auto file, OutputFile(path_param, a[0].get<std::string>()));
+            return Export(s, app, file);
+          }};
+}
+
+}  // namespace
+
+void AddExportCommands(std::vector<Command>& out) {
+  out.push_back(ExportCommand("ActivityService", "Activities", "filePath", "eventType"));
+  out.push_back(ExportCommand("FilesLibraryService", "Files", "fullpathForOutput", "type"));
+  out.push_back(ExportCommand("ForumsService", "Forum", "filePath", "eventType"));
+  out.push_back(ExportCommand("NewsMicrobloggingService", "StatusUpdates", "filePath", "eventType"));
+  out.push_back(ExportCommand("WikisLibraryService", "Wiki", "fullpathForOutput", "type"));
+  out.push_back(
+      {"BlogsAdminService",
+       "exportSyncedResourceInfo",
+       {{"FullFilePath", Kind::kString},
+        {"ContainerType", Kind::kString},
+        {"BlogType", Kind::kString, true}},
+       "Writes an XML file (docs/xml-export.md), on this machine, of every community blog (BlogType "
+       "\"Blog\", the default) or ideation blog (\"IdeationBlog\"): export and report them "
+       "separately. ContainerType must be \"community\". Returns the number of resources.",
+       Failure::kRaise, [](Session& s, const Args& a) -> Result<Value> {
+         CONCORD_RETURN_IF_ERROR(CheckContainerType("ContainerType", a[1]));
+         std::string type = a.size() > 2 && !a[2].is_null() ? a[2].get<std::string>() : "Blog";
+         if (type != "Blog" && type != "IdeationBlog") {
+           return InvalidArgument("BlogType",
+                                  fmt::format("BlogType must be \"Blog\" or \"IdeationBlog\", not '{}'",
+                                              type.substr(0, 40)),
+                                  {"Blog", "IdeationBlog"});
+         }
+         CONCORD_ASSIGN_OR_RETURN(auto file, OutputFile("FullFilePath", a[0].get<std::string>()));
+         return Export(s, type, file);
+       }});
+}
+
+}  // namespace concord::admin
