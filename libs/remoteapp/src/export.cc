@@ -18,8 +18,8 @@ constexpr int kBatch = 500;
 Status RemoteApplication::Export(const std::string& app, xml::ExportWriter& writer) {
   CONCORD_RETURN_IF_ERROR(CheckServes(app));
   CONCORD_ASSIGN_OR_RETURN(int64_t seq, LastAppliedSeq());
-  CONCORD_RETURN_IF_ERROR(
-      writer.Begin({.remote_app_def_id = app, .exported = NowMillis(), .last_applied_event_seq = seq}));
+  CONCORD_RETURN_IF_ERROR(writer.Begin(
+      {.remote_app_def_id = app, .exported = NowMillis(), .last_applied_event_seq = seq}));
   // One read transaction: the export is one consistent snapshot of the database, however long
   // it takes (WAL readers do not hold up writers).
   return database_->InTransaction(db::TxMode::kRead, [&](db::Connection& c) -> Status {
@@ -83,10 +83,10 @@ Status RemoteApplication::Export(const std::string& app, xml::ExportWriter& writ
 Status RemoteApplication::CheckServes(const std::string& app) const {
   const auto& defs = definition_.remote_app_defs;
   if (std::find(defs.begin(), defs.end(), app) == defs.end()) {
-    return InvalidArgument("remoteAppDefId",
-                           fmt::format("the {} service does not serve '{}'", definition_.service,
-                                       app.substr(0, 40)),
-                           defs);
+    return InvalidArgument(
+        "remoteAppDefId",
+        fmt::format("the {} service does not serve '{}'", definition_.service, app.substr(0, 40)),
+        defs);
   }
   return Ok();
 }

@@ -40,9 +40,8 @@ Result<fs::path> OutputFile(const std::string& param, const std::string& text) {
     return InvalidArgument(param, fmt::format("{} is a directory; give a file name in it", text));
   }
   if (!fs::is_directory(p.parent_path(), ec)) {
-    return InvalidArgument(
-        param, fmt::format("the directory {} does not exist on this machine",
-                           p.parent_path().string()));
+    return InvalidArgument(param, fmt::format("the directory {} does not exist on this machine",
+                                              p.parent_path().string()));
   }
   return p;
 }
@@ -60,13 +59,13 @@ Result<Value> Export(Session& s, const std::string& app, const fs::path& file) {
     if (!out) return Unavailable(fmt::format("cannot write {} on this machine", partial.string()));
     auto st = s.client().Download(path, [&](std::string_view chunk) {
       out.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
-      tail = (tail + std::string(chunk)).substr(tail.size() + chunk.size() > 256
-                                                     ? tail.size() + chunk.size() - 256
-                                                     : 0);
+      tail = (tail + std::string(chunk))
+                 .substr(tail.size() + chunk.size() > 256 ? tail.size() + chunk.size() - 256 : 0);
       return static_cast<bool>(out);
     });
     out.close();
-    if (st && !out) st = Unavailable(fmt::format("writing {} failed (disk full?)", partial.string()));
+    if (st && !out)
+      st = Unavailable(fmt::format("writing {} failed (disk full?)", partial.string()));
     if (!st) {
       std::error_code ec;
       fs::remove(partial, ec);
@@ -78,8 +77,9 @@ Result<Value> Export(Session& s, const std::string& app, const fs::path& file) {
   if (marker == std::string::npos || tail.find("</syncedResources>") == std::string::npos) {
     std::error_code ec;
     fs::remove(partial, ec);
-    return Unavailable("the export arrived incomplete; nothing was written (see the "
-                       "application's log)");
+    return Unavailable(
+        "the export arrived incomplete; nothing was written (see the "
+        "application's log)");
   }
   int64_t count = std::stoll(tail.substr(marker + 16));
   std::error_code ec;
@@ -90,13 +90,13 @@ Result<Value> Export(Session& s, const std::string& app, const fs::path& file) {
   return Value(count);
 }
 
-Command ExportCommand(const std::string& service, const std::string& app, const std::string& path_param,
-                      const std::string& type_param) {
+Command ExportCommand(const std::string& service, const std::string& app,
+                      const std::string& path_param, const std::string& type_param) {
   return {service,
           "exportSyncedResourceInfo",
           {{path_param, Kind::kString}, {type_param, Kind::kString}},
-          "Writes an XML file (docs/xml-export.md), on this machine, of every community-owned " + app +
-              " resource with the community attributes the application holds. " + type_param +
+          "Writes an XML file (docs/xml-export.md), on this machine, of every community-owned " +
+              app + " resource with the community attributes the application holds. " + type_param +
               " must be \"community\"; " + path_param +
               " an absolute path. Returns the number of resources.",
           Failure::kRaise,
@@ -113,7 +113,8 @@ void AddExportCommands(std::vector<Command>& out) {
   out.push_back(ExportCommand("ActivityService", "Activities", "filePath", "eventType"));
   out.push_back(ExportCommand("FilesLibraryService", "Files", "fullpathForOutput", "type"));
   out.push_back(ExportCommand("ForumsService", "Forum", "filePath", "eventType"));
-  out.push_back(ExportCommand("NewsMicrobloggingService", "StatusUpdates", "filePath", "eventType"));
+  out.push_back(
+      ExportCommand("NewsMicrobloggingService", "StatusUpdates", "filePath", "eventType"));
   out.push_back(ExportCommand("WikisLibraryService", "Wiki", "fullpathForOutput", "type"));
   out.push_back(
       {"BlogsAdminService",
@@ -121,17 +122,20 @@ void AddExportCommands(std::vector<Command>& out) {
        {{"FullFilePath", Kind::kString},
         {"ContainerType", Kind::kString},
         {"BlogType", Kind::kString, true}},
-       "Writes an XML file (docs/xml-export.md), on this machine, of every community blog (BlogType "
+       "Writes an XML file (docs/xml-export.md), on this machine, of every community blog "
+       "(BlogType "
        "\"Blog\", the default) or ideation blog (\"IdeationBlog\"): export and report them "
        "separately. ContainerType must be \"community\". Returns the number of resources.",
-       Failure::kRaise, [](Session& s, const Args& a) -> Result<Value> {
+       Failure::kRaise,
+       [](Session& s, const Args& a) -> Result<Value> {
          CONCORD_RETURN_IF_ERROR(CheckContainerType("ContainerType", a[1]));
          std::string type = a.size() > 2 && !a[2].is_null() ? a[2].get<std::string>() : "Blog";
          if (type != "Blog" && type != "IdeationBlog") {
-           return InvalidArgument("BlogType",
-                                  fmt::format("BlogType must be \"Blog\" or \"IdeationBlog\", not '{}'",
-                                              type.substr(0, 40)),
-                                  {"Blog", "IdeationBlog"});
+           return InvalidArgument(
+               "BlogType",
+               fmt::format("BlogType must be \"Blog\" or \"IdeationBlog\", not '{}'",
+                           type.substr(0, 40)),
+               {"Blog", "IdeationBlog"});
          }
          CONCORD_ASSIGN_OR_RETURN(auto file, OutputFile("FullFilePath", a[0].get<std::string>()));
          return Export(s, type, file);

@@ -101,6 +101,7 @@ Result<std::unique_ptr<CommunitiesRuntime>> PrepareCommunities(const deployment:
               return Ok();
             }}}));
   communities::MountSchedulerApi(server, *rt->tasks);
+  communities::MountSyncApi(server, communities);
   communities::MountQueueApi(
       server, communities,
       [r](const communities::RetryFilter& f) -> Result<communities::RetryOutcome> {

@@ -805,6 +805,45 @@ Result<int64_t> CommunitiesService::RemoveAllWidgets(const Actor& actor,
 }
 
 // ---------------------------------------------------------------------------------------------
+// Synchronization state
+
+namespace {
+Status CheckRemoteDef(const std::string& widget_def_id) {
+  const auto* def = lifecycle::FindWidgetDef(widget_def_id);
+  if (!def || !def->remote) {
+    return InvalidArgument(
+        "widgetDefId",
+        fmt::format("'{}' is not a remote application's widgetDefId", widget_def_id.substr(0, 60)),
+        lifecycle::RemoteWidgetDefIds());
+  }
+  return Ok();
+}
+}  // namespace
+
+Result<std::vector<SyncState>> CommunitiesService::SyncStates(const Actor& actor,
+                                                              const std::string& widget_def_id,
+                                                              const std::string& after, int limit) {
+  if (!actor.admin) return PermissionDenied("only administrators compare applications");
+  CONCORD_RETURN_IF_ERROR(CheckRemoteDef(widget_def_id));
+  if (!after.empty()) CONCORD_RETURN_IF_ERROR(validation::CommunityUuidText(after, "after"));
+  if (limit < 1 || limit > 1000) return InvalidArgument("limit", "limit must be from 1 to 1000");
+  return options_.database->InTransaction(TxMode::kRead, [&](Connection& c) {
+    return kCommunities.SyncStates(c, widget_def_id, after, limit);
+  });
+}
+
+Result<std::vector<SyncState>> CommunitiesService::SyncLookup(
+    const Actor& actor, const std::string& widget_def_id, const std::vector<std::string>& uuids) {
+  if (!actor.admin) return PermissionDenied("only administrators compare applications");
+  CONCORD_RETURN_IF_ERROR(CheckRemoteDef(widget_def_id));
+  if (uuids.size() > 1000) return InvalidArgument("uuids", "at most 1000 uuids at a time");
+  for (const auto& u : uuids) CONCORD_RETURN_IF_ERROR(validation::CommunityUuidText(u, "uuids"));
+  return options_.database->InTransaction(TxMode::kRead, [&](Connection& c) {
+    return kCommunities.SyncLookup(c, widget_def_id, uuids);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
 // Queued lifecycle events
 
 Status CommunitiesService::ValidateQueuedEventFilter(const QueuedEventFilter& f) {

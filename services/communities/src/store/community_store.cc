@@ -289,6 +289,89 @@ Status CommunityStore::DeleteMember(db::Connection& c, const CommunityUuid& uuid
   return Ok();
 }
 
+namespace {
+
+// Owners (with their names) and members of the communities in `states`, which are in uuid
+// order, read with one range scan of the members table.
+Status AddPeople(db::Connection& c, std::vector<SyncState>& states) {
+  if (states.empty()) return Ok();
+  CONCORD_ASSIGN_OR_RETURN(
+      db::Rows rows,
+      c.Query("SELECT m.community_uuid, m.user_id, m.role, m.added, u.login, u.email, "
+              "u.display_name FROM members m LEFT JOIN users u ON m.role = 1 AND u.id = m.user_id "
+              "WHERE m.community_uuid >= $1 AND m.community_uuid <= $2 "
+              "ORDER BY m.community_uuid, m.user_id",
+              states.front().community.uuid, states.back().community.uuid));
+  size_t i = 0;
+  while (true) {
+    CONCORD_ASSIGN_OR_RETURN(bool has, rows.Next());
+    if (!has) break;
+    std::string community = rows.Text(0);
+    while (i < states.size() && states[i].community.uuid.value() < community) ++i;
+    if (i == states.size()) break;
+    if (states[i].community.uuid.value() != community) continue;
+    if (rows.Int(2) == 1) {
+      states[i].owners.push_back(Member{UserId(rows.Text(1)), rows.OptText(4).value_or(""),
+                                        rows.OptText(5).value_or(""), rows.OptText(6).value_or(""),
+                                        Role::kOwner, rows.Int(3)});
+    } else {
+      states[i].members.push_back(UserId(rows.Text(1)));
+    }
+  }
+  return Ok();
+}
+
+SyncState SyncFromRow(const db::Rows& r) {
+  SyncState s;
+  s.community = CommunityFromRow(r);
+  if (!r.IsNull(kCommunityColumnCount)) {
+    s.widget = Widget{WidgetInstanceId(r.Text(kCommunityColumnCount)),
+                      s.community.uuid,
+                      r.Text(kCommunityColumnCount + 1),
+                      r.OptText(kCommunityColumnCount + 2),
+                      r.Text(kCommunityColumnCount + 3),
+                      r.Int(kCommunityColumnCount + 4)};
+  }
+  return s;
+}
+
+}  // namespace
+
+Result<std::vector<SyncState>> CommunityStore::SyncStates(db::Connection& c,
+                                                          const std::string& widget_def_id,
+                                                          const std::string& after,
+                                                          int limit) const {
+  static const std::string sql =
+      std::string("SELECT ") + std::string(kCommunityColumns) +
+      ", w.instance_id, w.widget_def_id, w.remote_resource_id, w.ui_location, w.created "
+      "FROM widgets w JOIN communities c ON c.uuid = w.community_uuid "
+      "WHERE w.widget_def_id = $1 AND w.community_uuid > $2 ORDER BY w.community_uuid LIMIT $3";
+  CONCORD_ASSIGN_OR_RETURN(db::Rows rows, c.Query(sql, widget_def_id, after, limit));
+  CONCORD_ASSIGN_OR_RETURN(auto states, Collect<SyncState>(std::move(rows), SyncFromRow));
+  CONCORD_RETURN_IF_ERROR(AddPeople(c, states));
+  return states;
+}
+
+Result<std::vector<SyncState>> CommunityStore::SyncLookup(
+    db::Connection& c, const std::string& widget_def_id,
+    const std::vector<std::string>& uuids) const {
+  static const std::string sql =
+      std::string("SELECT ") + std::string(kCommunityColumns) +
+      ", w.instance_id, w.widget_def_id, w.remote_resource_id, w.ui_location, w.created "
+      "FROM communities c LEFT JOIN widgets w ON w.community_uuid = c.uuid AND "
+      "w.widget_def_id = $1 WHERE c.uuid = $2";
+  std::vector<SyncState> out;
+  for (const auto& uuid : uuids) {
+    CONCORD_ASSIGN_OR_RETURN(db::Rows rows, c.Query(sql, widget_def_id, uuid));
+    CONCORD_ASSIGN_OR_RETURN(bool has, rows.Next());
+    if (!has) continue;
+    std::vector<SyncState> one{SyncFromRow(rows)};
+    CONCORD_RETURN_IF_ERROR(AddPeople(c, one));
+    out.push_back(std::move(one[0]));
+  }
+  return out;
+}
+
 Result<std::vector<Widget>> CommunityStore::WidgetsByDef(db::Connection& c,
                                                          const std::string& widget_def_id,
                                                          const std::string& after,

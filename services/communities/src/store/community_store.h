@@ -64,6 +64,13 @@ class CommunityStore {
   Status DeleteMember(db::Connection& c, const CommunityUuid& uuid, const UserId& user) const;
 
   Result<std::vector<Widget>> Widgets(db::Connection& c, const CommunityUuid& uuid) const;
+  // Communities with a widget `widget_def_id` (trashed ones included), in uuid order after
+  // `after`, with that widget, their owners and members.
+  Result<std::vector<SyncState>> SyncStates(db::Connection& c, const std::string& widget_def_id,
+                                            const std::string& after, int limit) const;
+  // The same for the given communities (those that exist, with or without the widget).
+  Result<std::vector<SyncState>> SyncLookup(db::Connection& c, const std::string& widget_def_id,
+                                            const std::vector<std::string>& uuids) const;
   // Up to `limit` widgets `widget_def_id`, in community uuid order after `after`.
   Result<std::vector<Widget>> WidgetsByDef(db::Connection& c, const std::string& widget_def_id,
                                            const std::string& after, int limit) const;

@@ -126,6 +126,16 @@ struct QueueSummary {
   Millis earliest = 0;
 };
 
+// What a synchronization report compares with an application's export: a community (trashed
+// ones included), its widget of one widgetDefId if it has one, its owners (with the names and
+// addresses administrators contact) and its members' ids.
+struct SyncState {
+  Community community;
+  std::optional<Widget> widget;
+  std::vector<Member> owners;
+  std::vector<UserId> members;  // owners not repeated
+};
+
 // One page of a keyset-paged listing: `next` is the cursor for the following page.
 template <typename T>
 struct Page {

@@ -173,6 +173,14 @@ class CommunitiesService {
   // kFailedPrecondition for Members and RecentUpdates, which cannot be removed.
   Result<int64_t> RemoveAllWidgets(const Actor& actor, const std::string& widget_def_id);
 
+  // What synchronization reports compare (administrators only): communities with a widget
+  // `widget_def_id`, trashed ones included, in uuid order after `after` (1 to 1000 a page).
+  Result<std::vector<SyncState>> SyncStates(const Actor& actor, const std::string& widget_def_id,
+                                            const std::string& after, int limit);
+  // The given communities (at most 1000) that exist, with their widget `widget_def_id` if any.
+  Result<std::vector<SyncState>> SyncLookup(const Actor& actor, const std::string& widget_def_id,
+                                            const std::vector<std::string>& uuids);
+
   // The queue of lifecycle events not yet delivered (reference section 6). Administrators only
   // (kPermissionDenied). kInvalidArgument names a bad filter value: a remoteAppDefId that is not
   // a remote application (the valid ones listed), an unknown event type, a malformed uuid.
@@ -230,6 +238,10 @@ using RetryFunction = std::function<Result<RetryOutcome>(const RetryFilter&)>;
 // /communities/api/admin/queue, and POST /communities/api/admin/widgets/{defId}/remove-all
 // (docs/http-api.md).
 void MountQueueApi(http::Server& server, CommunitiesService& service, RetryFunction retry);
+
+// Mounts GET /communities/api/admin/sync/{widgetDefId} and POST .../lookup: what the
+// synchronization reports compare with an application's export (docs/http-api.md).
+void MountSyncApi(http::Server& server, CommunitiesService& service);
 
 // An Authenticator over the user directory, with a short cache of verified credentials; it
 // forgets them when the service reports a change.

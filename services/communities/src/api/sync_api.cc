@@ -1,0 +1,90 @@
+// What the synchronization reports compare an application's export with
+// (docs/http-api.md, "Synchronization state").
+#include <fmt/format.h>
+
+#include "concord/communities/service.h"
+#include "concord/http/json_body.h"
+#include "concord/http/server.h"
+
+namespace concord::communities {
+namespace {
+
+using http::Request;
+using http::Response;
+using nlohmann::json;
+
+json StateJson(const SyncState& s) {
+  const auto& c = s.community;
+  json owners = json::array(), members = json::array();
+  for (const auto& o : s.owners) {
+    owners.push_back({{"id", o.user.value()},
+                      {"login", o.login},
+                      {"email", o.email},
+                      {"displayName", o.display_name}});
+  }
+  for (const auto& m : s.members) members.push_back(m.value());
+  json widget = nullptr;
+  if (s.widget) {
+    widget = {{"instanceId", s.widget->instance_id.value()},
+              {"resourceId", s.widget->remote_resource_id ? json(*s.widget->remote_resource_id)
+                                                          : json(nullptr)},
+              {"uiLocation", s.widget->ui_location}};
+  }
+  return {{"uuid", c.uuid.value()},
+          {"name", c.name},
+          {"visibility", VisibilityName(c.visibility)},
+          {"listWhenPrivate", c.list_when_private},
+          {"theme", c.theme},
+          {"ownersApproveContent", c.owners_approve_content},
+          {"viewersFlagContent", c.viewers_flag_content},
+          {"version", c.version},
+          {"trashed", c.trash.has_value()},
+          {"visibilityBeforeTrash",
+           c.trash ? json(VisibilityName(c.trash->visibility_before)) : json(nullptr)},
+          {"widget", widget},
+          {"owners", owners},
+          {"members", members}};
+}
+
+Actor ActorOf(const Request& r) { return Actor{r.principal.id, r.principal.admin}; }
+
+}  // namespace
+
+void MountSyncApi(http::Server& server, CommunitiesService& service) {
+  const std::string base = "/communities/api/admin/sync/([^/]+)";
+  server.Get(base, [&service](const Request& r) -> Result<Response> {
+    for (const auto& [k, v] : r.query) {
+      if (k != "after" && k != "limit") {
+        return InvalidArgument(k, fmt::format("unknown query parameter '{}'", k.substr(0, 60)),
+                               {"after", "limit"});
+      }
+    }
+    int limit = 500;
+    if (auto v = r.Query("limit")) {
+      bool digits = !v->empty() && v->size() < 6 &&
+                    std::all_of(v->begin(), v->end(), [](char c) { return c >= '0' && c <= '9'; });
+      if (!digits) return InvalidArgument("limit", "limit must be from 1 to 1000");
+      limit = std::stoi(*v);
+    }
+    CONCORD_ASSIGN_OR_RETURN(auto states, service.SyncStates(ActorOf(r), r.path_params[0],
+                                                             r.Query("after").value_or(""), limit));
+    json items = json::array();
+    for (const auto& s : states) items.push_back(StateJson(s));
+    json next = static_cast<int>(states.size()) == limit
+                    ? json(states.back().community.uuid.value())
+                    : json(nullptr);
+    return Response::Json(200, {{"items", items}, {"next", next}});
+  });
+  server.Post(base + "/lookup", [&service](const Request& r) -> Result<Response> {
+    CONCORD_ASSIGN_OR_RETURN(auto body, http::JsonBody::Parse(r.body));
+    CONCORD_ASSIGN_OR_RETURN(auto uuids, body.OptStringList("uuids"));
+    CONCORD_RETURN_IF_ERROR(body.RejectUnknownFields());
+    if (!uuids) return InvalidArgument("uuids", "uuids: the communities to look up");
+    CONCORD_ASSIGN_OR_RETURN(auto states, service.SyncLookup(ActorOf(r), r.path_params[0], *uuids));
+    json items = json::array();
+    for (const auto& s : states) items.push_back(StateJson(s));
+    return Response::Json(200, {{"items", items}});
+  });
+}
+
+}  // namespace concord::communities
