@@ -73,6 +73,7 @@ json ToJson(const LifecycleEvent& e) {
         {"owners", Ids(c.owners)},
         {"members", Ids(c.members)}}},
   };
+  if (e.resync) j["resync"] = true;
   if (e.widget) {
     j["widget"] = {
         {"instanceId", e.widget->instance_id.value()},
@@ -116,6 +117,7 @@ Result<LifecycleEvent> EventFromJson(const json& j) {
       e.community.owners.emplace_back(o.get<std::string>());
     for (const auto& m : c.value("members", json::array()))
       e.community.members.emplace_back(m.get<std::string>());
+    e.resync = j.value("resync", false);
     if (j.contains("widget") && j["widget"].is_object()) {
       const json& w = j["widget"];
       WidgetRef ref{WidgetInstanceId(w.value("instanceId", "")), w.value("widgetDefId", ""),

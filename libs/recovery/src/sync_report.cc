@@ -50,8 +50,8 @@ class HttpSource : public CommunitySource {
   HttpSource(http::Client& client, int page_size) : client_(client), page_size_(page_size) {}
   Result<std::vector<CommunityState>> Page(const std::string& app,
                                            const std::string& after) override {
-    std::string path = fmt::format("/communities/api/admin/sync/{}?limit={}", http::UrlEncode(app),
-                                   page_size_);
+    std::string path =
+        fmt::format("/communities/api/admin/sync/{}?limit={}", http::UrlEncode(app), page_size_);
     if (!after.empty()) path += "&after=" + after;
     CONCORD_ASSIGN_OR_RETURN(auto page, client_.Get(path));
     std::vector<CommunityState> out;
@@ -61,8 +61,9 @@ class HttpSource : public CommunitySource {
   Result<std::vector<CommunityState>> Lookup(const std::string& app,
                                              const std::vector<std::string>& uuids) override {
     CONCORD_ASSIGN_OR_RETURN(
-        auto r, client_.Post(fmt::format("/communities/api/admin/sync/{}/lookup", http::UrlEncode(app)),
-                             {{"uuids", uuids}}));
+        auto r,
+        client_.Post(fmt::format("/communities/api/admin/sync/{}/lookup", http::UrlEncode(app)),
+                     {{"uuids", uuids}}));
     std::vector<CommunityState> out;
     for (const auto& i : r["items"]) out.push_back(StateFromJson(i));
     return out;
@@ -132,17 +133,18 @@ class Report {
         "<!DOCTYPE html>\n<html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{}</title>"
         "<style>{}</style></head>\n<body>\n<h1>{}</h1>\n<p>{}: {} &middot; export {} "
         "(lastAppliedEventSeq {})</p>\n<table>\n<thead><tr>",
-        locale, H(heading), kStyle, H(heading), Text(Msg::kGenerated, locale),
-        FormatTimestamp(now), FormatTimestamp(header.exported), header.last_applied_event_seq));
+        locale, H(heading), kStyle, H(heading), Text(Msg::kGenerated, locale), FormatTimestamp(now),
+        FormatTimestamp(header.exported), header.last_applied_event_seq));
     for (Msg c : columns) html_.Write(fmt::format("<th>{}</th>", H(Text(c, locale))));
     html_.Write("</tr></thead>\n<tbody>\n");
     json head = {{"remoteAppDefId", app},
                  {"report", kind},
                  {"generated", FormatTimestamp(now)},
                  {"locale", locale},
-                 {"export", {{"exported", FormatTimestamp(header.exported)},
-                             {"lastAppliedEventSeq", header.last_applied_event_seq},
-                             {"formatVersion", header.format_version}}}};
+                 {"export",
+                  {{"exported", FormatTimestamp(header.exported)},
+                   {"lastAppliedEventSeq", header.last_applied_event_seq},
+                   {"formatVersion", header.format_version}}}};
     std::string text = head.dump(2);
     text.pop_back();  // the closing brace: the list follows
     while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
@@ -162,8 +164,9 @@ class Report {
 
   Status Finish(Msg count_label, Msg none) {
     html_.Write("</tbody>\n</table>\n");
-    html_.Write(count_ == 0 ? fmt::format("<p>{}</p>\n", H(Text(none, locale_)))
-                            : fmt::format("<p>{}: {}</p>\n", H(Text(count_label, locale_)), count_));
+    html_.Write(count_ == 0
+                    ? fmt::format("<p>{}</p>\n", H(Text(none, locale_)))
+                    : fmt::format("<p>{}: {}</p>\n", H(Text(count_label, locale_)), count_));
     html_.Write("</body></html>\n");
     json_.Write(fmt::format("\n  ],\n  \"count\": {}\n}}\n", count_));
     CONCORD_RETURN_IF_ERROR(html_.Close());
@@ -189,7 +192,8 @@ std::vector<std::string> Sorted(std::vector<std::string> v) {
 }
 
 // a - b, both sorted.
-std::vector<std::string> Minus(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+std::vector<std::string> Minus(const std::vector<std::string>& a,
+                               const std::vector<std::string>& b) {
   std::vector<std::string> out;
   std::set_difference(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
   return out;
@@ -209,8 +213,9 @@ std::string Quote(const std::string& s) {
 // The reference's command that deletes an orphan (section 9).
 std::string DeleteCommand(const std::string& app, const xml::SyncedResource& r) {
   if (app == "Activities") {
-    return fmt::format("ActivityService.deleteActivities(ActivityService.fetchActivitiesByCommunityExId({}))",
-                       Quote(r.community_uuid));
+    return fmt::format(
+        "ActivityService.deleteActivities(ActivityService.fetchActivitiesByCommunityExId({}))",
+        Quote(r.community_uuid));
   }
   if (app == "Blog" || app == "IdeationBlog") {
     return "BlogsAdminService.deleteWeblog(" + Quote(r.object_identifying_id) + ")";
@@ -249,7 +254,8 @@ std::string OwnersHtml(const std::vector<Owner>& owners) {
 json OwnersJson(const std::vector<Owner>& owners) {
   json out = json::array();
   for (const auto& o : owners) {
-    out.push_back({{"id", o.id}, {"login", o.login}, {"email", o.email}, {"displayName", o.display_name}});
+    out.push_back(
+        {{"id", o.id}, {"login", o.login}, {"email", o.email}, {"displayName", o.display_name}});
   }
   return out;
 }
@@ -271,10 +277,12 @@ class Merger {
     auto diff = [&](const char* attribute, const std::string& in_communities,
                     const std::string& in_app) {
       if (in_communities == in_app) return;
-      attrs.push_back({{"attribute", attribute}, {"communities", in_communities}, {"application", in_app}});
+      attrs.push_back(
+          {{"attribute", attribute}, {"communities", in_communities}, {"application", in_app}});
       rows.push_back(fmt::format("<li><code>{}</code>: {} <b>{}</b> &middot; {} <b>{}</b></li>",
-                                 attribute, H(Text(Msg::kInCommunities, locale_)), H(in_communities),
-                                 H(Text(Msg::kInApplication, locale_)), H(in_app)));
+                                 attribute, H(Text(Msg::kInCommunities, locale_)),
+                                 H(in_communities), H(Text(Msg::kInApplication, locale_)),
+                                 H(in_app)));
     };
     diff("name", c.name, x.name);
     if (!c.trashed) diff("visibility", c.visibility, x.visibility);
@@ -305,10 +313,13 @@ class Merger {
   // A community whose widget's resource the application does not have.
   Status Missing(const CommunityState& c) {
     json attrs = json::array();
-    json people = {{"ownersMissing", json::array()}, {"ownersExtra", json::array()},
-                   {"membersMissing", json::array()}, {"membersExtra", json::array()}};
-    return Difference(c, c.resource_id.value_or(""), c.trashed ? Msg::kStatusTrashed : Msg::kStatusMissing,
-                      attrs, {}, people, true);
+    json people = {{"ownersMissing", json::array()},
+                   {"ownersExtra", json::array()},
+                   {"membersMissing", json::array()},
+                   {"membersExtra", json::array()}};
+    return Difference(c, c.resource_id.value_or(""),
+                      c.trashed ? Msg::kStatusTrashed : Msg::kStatusMissing, attrs, {}, people,
+                      true);
   }
 
   // A resource with no community with the widget: looked up in batches.
@@ -328,8 +339,8 @@ class Merger {
       if (it == found.end()) {
         CONCORD_RETURN_IF_ERROR(Orphan(x, nullptr, Msg::kReasonCommunityMissing));
       } else if (!it->widget_instance_id) {
-        CONCORD_RETURN_IF_ERROR(Orphan(x, &*it, it->trashed ? Msg::kReasonCommunityTrashed
-                                                            : Msg::kReasonWidgetMissing));
+        CONCORD_RETURN_IF_ERROR(Orphan(
+            x, &*it, it->trashed ? Msg::kReasonCommunityTrashed : Msg::kReasonWidgetMissing));
       } else {
         CONCORD_RETURN_IF_ERROR(Orphan(x, &*it, Msg::kReasonBoundElsewhere));
       }
@@ -357,15 +368,17 @@ class Merger {
     list(Msg::kMembersExtra, people["membersExtra"]);
     static const char* kStatusKey[] = {"differs", "trashed", "missingResource"};
     int status_index = status == Msg::kStatusDiffers ? 0 : status == Msg::kStatusTrashed ? 1 : 2;
-    if (missing && status == Msg::kStatusTrashed) details += "<li>" + H(Text(Msg::kStatusMissing, locale_)) + "</li>";
-    json item = {{"communityUuid", c.uuid},
-                 {"communityName", c.name},
-                 {"owners", OwnersJson(c.owners)},
-                 {"objectIdentifyingId", resource.empty() ? json(nullptr) : json(resource)},
-                 {"widgetInstanceId", c.widget_instance_id ? json(*c.widget_instance_id) : json(nullptr)},
-                 {"status", kStatusKey[status_index]},
-                 {"resourceMissing", missing},
-                 {"attributes", attrs}};
+    if (missing && status == Msg::kStatusTrashed)
+      details += "<li>" + H(Text(Msg::kStatusMissing, locale_)) + "</li>";
+    json item = {
+        {"communityUuid", c.uuid},
+        {"communityName", c.name},
+        {"owners", OwnersJson(c.owners)},
+        {"objectIdentifyingId", resource.empty() ? json(nullptr) : json(resource)},
+        {"widgetInstanceId", c.widget_instance_id ? json(*c.widget_instance_id) : json(nullptr)},
+        {"status", kStatusKey[status_index]},
+        {"resourceMissing", missing},
+        {"attributes", attrs}};
     item.update(people);
     diffs_.Row({fmt::format("{}<br><code>{}</code>", H(c.name), H(c.uuid)), OwnersHtml(c.owners),
                 H(Text(status, locale_)), details.empty() ? "" : "<ul>" + details + "</ul>"},
@@ -384,7 +397,8 @@ class Merger {
       if (m == reason) key = k;
     }
     // Same community when it exists and lacks only the widget; otherwise a new one.
-    std::string target = reason == Msg::kReasonWidgetMissing ? x.community_uuid : "<newCommunityUuid>";
+    std::string target =
+        reason == Msg::kReasonWidgetMissing ? x.community_uuid : "<newCommunityUuid>";
     std::string assign = AssignCommand(app_, x, target);
     std::string remove = DeleteCommand(app_, x);
     json item = {{"objectIdentifyingId", x.object_identifying_id},
@@ -395,12 +409,13 @@ class Merger {
                  {"communityTrashed", c != nullptr && c->trashed},
                  {"assignCommand", assign},
                  {"deleteCommand", remove}};
-    orphans_.Row({fmt::format("<code>{}</code>", H(x.object_identifying_id)),
-                  fmt::format("{}<br><code>{}</code>", H(x.name), H(x.community_uuid)),
-                  H(Text(reason, locale_)),
-                  fmt::format("{}: <code>{}</code><br>{}: <code>{}</code>", H(Text(Msg::kKeep, locale_)),
-                              H(assign), H(Text(Msg::kDelete, locale_)), H(remove))},
-                 item);
+    orphans_.Row(
+        {fmt::format("<code>{}</code>", H(x.object_identifying_id)),
+         fmt::format("{}<br><code>{}</code>", H(x.name), H(x.community_uuid)),
+         H(Text(reason, locale_)),
+         fmt::format("{}: <code>{}</code><br>{}: <code>{}</code>", H(Text(Msg::kKeep, locale_)),
+                     H(assign), H(Text(Msg::kDelete, locale_)), H(remove))},
+        item);
     return Ok();
   }
 
@@ -422,9 +437,10 @@ Result<std::string> ResolveLocale(const std::string& requested) {
   if (!requested.empty()) {
     std::string l = AsciiLower(requested.substr(0, 2));
     if (std::find(kLocales.begin(), kLocales.end(), l) == kLocales.end()) {
-      return InvalidArgument("locale", fmt::format("reports are written in English, German or "
-                                                   "French, not '{}'",
-                                                   requested.substr(0, 20)),
+      return InvalidArgument("locale",
+                             fmt::format("reports are written in English, German or "
+                                         "French, not '{}'",
+                                         requested.substr(0, 20)),
                              kLocales);
     }
     return l;
@@ -453,8 +469,8 @@ Result<ReportSummary> GenerateSyncReports(const fs::path& export_file, const fs:
   }
   Report diffs(out_dir, app, "communityDifferences", Msg::kDifferencesTitle, locale, header, now,
                {Msg::kCommunity, Msg::kOwners, Msg::kStatus, Msg::kDifferences}, "differences");
-  Report orphans(out_dir, app, "orphanedRemoteApplications", Msg::kOrphansTitle, locale, header, now,
-                 {Msg::kObjectId, Msg::kOldCommunity, Msg::kReason, Msg::kAction}, "orphans");
+  Report orphans(out_dir, app, "orphanedRemoteApplications", Msg::kOrphansTitle, locale, header,
+                 now, {Msg::kObjectId, Msg::kOldCommunity, Msg::kReason, Msg::kAction}, "orphans");
   if (!diffs.ok() || !orphans.ok()) {
     return Unavailable(fmt::format("cannot write in {}", out_dir.string()));
   }

@@ -178,11 +178,13 @@ TEST_F(SyncReportTest, FindsEveryKindOfDifferenceAndOrphanInEveryLocale) {
   auto two = by_uuid[U(2)];
   EXPECT_EQ(two["status"], "differs");
   std::map<std::string, std::pair<std::string, std::string>> attrs;
-  for (const auto& a : two["attributes"]) attrs[a["attribute"]] = {a["communities"], a["application"]};
+  for (const auto& a : two["attributes"])
+    attrs[a["attribute"]] = {a["communities"], a["application"]};
   EXPECT_EQ(attrs["name"], std::make_pair(std::string("Renamed"), std::string("Old Name")));
   EXPECT_EQ(attrs["visibility"], std::make_pair(std::string("public"), std::string("private")));
   EXPECT_EQ(attrs["theme"], std::make_pair(std::string("default"), std::string("blue")));
-  EXPECT_EQ(attrs["ownersApproveContent"], std::make_pair(std::string("false"), std::string("true")));
+  EXPECT_EQ(attrs["ownersApproveContent"],
+            std::make_pair(std::string("false"), std::string("true")));
   EXPECT_EQ(two["ownersMissing"], nlohmann::json({"u-owner"}));
   EXPECT_EQ(two["membersMissing"], nlohmann::json({"u-m2"}));
   EXPECT_EQ(two["membersExtra"], nlohmann::json({"u-gone", "u-owner"}));
@@ -195,7 +197,8 @@ TEST_F(SyncReportTest, FindsEveryKindOfDifferenceAndOrphanInEveryLocale) {
   EXPECT_EQ(by_uuid[U(5)]["status"], "missingResource");
   EXPECT_FALSE(by_uuid.contains(U(1)));
 
-  auto orphans = nlohmann::json::parse(Read(dir_.path() / "out-en/Forum_orphanedRemoteApplications.json"));
+  auto orphans =
+      nlohmann::json::parse(Read(dir_.path() / "out-en/Forum_orphanedRemoteApplications.json"));
   std::map<std::string, nlohmann::json> by_id;
   for (const auto& o : orphans["orphans"]) by_id[o["objectIdentifyingId"]] = o;
   EXPECT_EQ(by_id["r-4-old"]["reason"], "widgetBoundElsewhere");

@@ -178,6 +178,11 @@ Result<json> RemoteApplication::ApplyIn(Connection& c, const std::string& app,
     case EventType::kRemoteAppAdded: {
       if (record && record->widget_instance_id == e.widget->instance_id && record->resource_id) {
         reply["resourceId"] = *record->resource_id;  // delivered twice: the same answer
+        if (e.resync) {  // an administrator's resync: the state, whatever version we hold
+          CONCORD_RETURN_IF_ERROR(
+              WriteState(c, app, e, e.widget->instance_id, *record->resource_id));
+          reply["applied"] = true;
+        }
         break;
       }
       CONCORD_ASSIGN_OR_RETURN(std::string resource, hooks_.CreateResource(c, app, e));
@@ -210,8 +215,8 @@ Result<json> RemoteApplication::ApplyIn(Connection& c, const std::string& app,
     case EventType::kWidgetRemoved:
     default: {
       if (!record && !definition_.tracks_communities_without_widget)
-        break;            // not a community we serve
-      if (!newer) break;  // stale or repeated: we know a newer state already
+        break;                         // not a community we serve
+      if (!newer && !e.resync) break;  // stale or repeated: we know a newer state already
       CONCORD_RETURN_IF_ERROR(WriteState(c, app, e,
                                          record ? record->widget_instance_id : std::nullopt,
                                          record ? record->resource_id : std::nullopt));

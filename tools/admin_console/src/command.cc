@@ -60,6 +60,7 @@ const std::vector<Command>& Commands() {
     AddSchedulerCommands(out);
     AddMaintenanceCommands(out);
     AddExportCommands(out);
+    AddRemoteAppCommands(out);
     return out;
   }();
   return kCommands;

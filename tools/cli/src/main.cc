@@ -102,6 +102,7 @@ Result<std::unique_ptr<CommunitiesRuntime>> PrepareCommunities(const deployment:
             }}}));
   communities::MountSchedulerApi(server, *rt->tasks);
   communities::MountSyncApi(server, communities);
+  communities::MountResyncApi(server, communities);
   communities::MountQueueApi(
       server, communities,
       [r](const communities::RetryFilter& f) -> Result<communities::RetryOutcome> {

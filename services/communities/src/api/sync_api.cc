@@ -26,8 +26,8 @@ json StateJson(const SyncState& s) {
   json widget = nullptr;
   if (s.widget) {
     widget = {{"instanceId", s.widget->instance_id.value()},
-              {"resourceId", s.widget->remote_resource_id ? json(*s.widget->remote_resource_id)
-                                                          : json(nullptr)},
+              {"resourceId",
+               s.widget->remote_resource_id ? json(*s.widget->remote_resource_id) : json(nullptr)},
               {"uiLocation", s.widget->ui_location}};
   }
   return {{"uuid", c.uuid.value()},
@@ -84,6 +84,29 @@ void MountSyncApi(http::Server& server, CommunitiesService& service) {
     json items = json::array();
     for (const auto& s : states) items.push_back(StateJson(s));
     return Response::Json(200, {{"items", items}});
+  });
+}
+
+void MountResyncApi(http::Server& server, CommunitiesService& service) {
+  server.Post("/communities/api/admin/resync", [&service](const Request& r) -> Result<Response> {
+    CONCORD_ASSIGN_OR_RETURN(auto body, http::JsonBody::Parse(r.body));
+    CONCORD_ASSIGN_OR_RETURN(auto communities, body.OptStringList("communities"));
+    CONCORD_ASSIGN_OR_RETURN(auto widget, body.OptString("widgetDefId"));
+    CONCORD_ASSIGN_OR_RETURN(auto wait, body.OptInt("waitSeconds"));
+    CONCORD_RETURN_IF_ERROR(body.RejectUnknownFields());
+    if (!communities || communities->empty()) {
+      return InvalidArgument("communities", "communities: the uuids to resync");
+    }
+    if (wait && (*wait < 0 || *wait > 3600)) {
+      return InvalidArgument("waitSeconds", "waitSeconds must be from 0 to 3600");
+    }
+    std::vector<CommunityUuid> uuids;
+    for (const auto& u : *communities) uuids.emplace_back(u);
+    CONCORD_ASSIGN_OR_RETURN(auto out, service.Resync(ActorOf(r), uuids, widget,
+                                                      std::chrono::seconds(wait.value_or(120))));
+    return Response::Json(200, {{"communities", out.communities},
+                                {"events", out.events},
+                                {"stillQueued", out.still_queued}});
   });
 }
 

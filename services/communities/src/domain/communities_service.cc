@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <set>
+#include <thread>
 
 #include "concord/base/secrets.h"
 #include "concord/communities/service.h"
@@ -65,7 +66,7 @@ auto CommunitiesService::Write(F&& fn) {
 }
 
 Status CommunitiesService::Publish(Connection& c, EventType type, const Community& x,
-                                   const Actor& actor, const Widget* widget) {
+                                   const Actor& actor, const Widget* widget, bool resync) {
   const auto& subs = options_.subscriptions;
   auto subscribed = [&](const std::string& app) {
     return std::find(subs.applications.begin(), subs.applications.end(), app) !=
@@ -120,6 +121,7 @@ Status CommunitiesService::Publish(Connection& c, EventType type, const Communit
     e.widget = lifecycle::WidgetRef{widget->instance_id, widget->widget_def_id,
                                     widget->remote_resource_id};
   }
+  e.resync = resync;
   CONCORD_RETURN_IF_ERROR(kEvents.Append(c, e, apps));
   return Ok();
 }
@@ -841,6 +843,71 @@ Result<std::vector<SyncState>> CommunitiesService::SyncLookup(
   return options_.database->InTransaction(TxMode::kRead, [&](Connection& c) {
     return kCommunities.SyncLookup(c, widget_def_id, uuids);
   });
+}
+
+Result<CommunitiesService::ResyncOutcome> CommunitiesService::Resync(
+    const Actor& actor, const std::vector<CommunityUuid>& communities,
+    const std::optional<std::string>& widget_def_id, std::chrono::milliseconds wait) {
+  if (!actor.admin) return PermissionDenied("only administrators resync applications");
+  if (widget_def_id) CONCORD_RETURN_IF_ERROR(CheckRemoteDef(*widget_def_id));
+  if (communities.size() > 1000) return InvalidArgument("communities", "at most 1000 at a time");
+  for (const auto& u : communities) {
+    CONCORD_RETURN_IF_ERROR(validation::CommunityUuidText(u.value(), "communityUuid"));
+  }
+  // The reference's precondition: nothing queued for the applications concerned.
+  CONCORD_ASSIGN_OR_RETURN(auto queued,
+                           ListQueuedEvents(actor, {.remote_app_def_id = widget_def_id}, "", 500));
+  for (const auto& q : queued.items) {
+    if (q.state == "queued") {
+      return FailedPrecondition(fmt::format(
+          "lifecycle events for {} are queued (see CommunitiesQEventService."
+          "viewQueuedEventsSummary()): retry or clear them first, as the reference requires "
+          "an empty queue before a resync",
+          q.remote_app_def_id));
+    }
+  }
+  ResyncOutcome out;
+  int64_t first_seq = 0, last_seq = 0;
+  for (const auto& uuid : communities) {
+    auto published = Write([&](Connection& c) -> Result<int64_t> {
+      CONCORD_ASSIGN_OR_RETURN(Loaded l, Load(c, actor, uuid));
+      CONCORD_ASSIGN_OR_RETURN(auto widgets, kCommunities.Widgets(c, uuid));
+      int64_t n = 0;
+      for (const auto& w : widgets) {
+        const auto* def = lifecycle::FindWidgetDef(w.widget_def_id);
+        if (!def || !def->remote) continue;
+        if (widget_def_id && w.widget_def_id != *widget_def_id) continue;
+        CONCORD_RETURN_IF_ERROR(
+            Publish(c, EventType::kRemoteAppAdded, l.community, actor, &w, /*resync=*/true));
+        ++n;
+      }
+      CONCORD_ASSIGN_OR_RETURN(auto max, c.QueryInt("SELECT MAX(seq) FROM lifecycle_events"));
+      if (n > 0) {
+        if (first_seq == 0) first_seq = max.value_or(0) - n + 1;
+        last_seq = max.value_or(0);
+      }
+      return n;
+    });
+    if (!published) return std::unexpected(published.error());
+    out.events += *published;
+    ++out.communities;
+  }
+  if (out.events == 0) return out;
+  // Wait for the deliveries (the dispatcher was woken by the commits).
+  auto deadline = std::chrono::steady_clock::now() + wait;
+  while (true) {
+    CONCORD_ASSIGN_OR_RETURN(auto left,
+                             options_.database->InTransaction(TxMode::kRead, [&](Connection& c) {
+                               return c.QueryInt(
+                                   "SELECT COUNT(*) FROM event_queue WHERE seq "
+                                   ">= $1 AND seq <= $2",
+                                   first_seq, last_seq);
+                             }));
+    out.still_queued = left.value_or(0);
+    if (out.still_queued == 0 || std::chrono::steady_clock::now() >= deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------

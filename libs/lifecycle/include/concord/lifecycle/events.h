@@ -66,6 +66,9 @@ struct LifecycleEvent {
   UserId actor;
   CommunityState community;
   std::optional<WidgetRef> widget;
+  // Set by an administrator's resync (resyncRemoteApps...): the application applies the state
+  // whatever version it holds, and re-creates the widget's resource if it has none.
+  bool resync = false;
 };
 
 nlohmann::json ToJson(const LifecycleEvent& event);

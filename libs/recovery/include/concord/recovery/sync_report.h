@@ -68,9 +68,9 @@ std::unique_ptr<CommunitySource> HttpCommunitySource(http::Client& client, int p
 
 struct ReportSummary {
   std::string remote_app_def_id;
-  int64_t resources = 0;        // in the export
-  int64_t differences = 0;      // communities listed in communityDifferences
-  int64_t orphans = 0;          // resources listed in orphanedRemoteApplications
+  int64_t resources = 0;                     // in the export
+  int64_t differences = 0;                   // communities listed in communityDifferences
+  int64_t orphans = 0;                       // resources listed in orphanedRemoteApplications
   std::vector<std::filesystem::path> files;  // the four written
 };
 

@@ -14,6 +14,7 @@
 //
 // Thread-safe: one instance serves all request threads.
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -181,6 +182,22 @@ class CommunitiesService {
   Result<std::vector<SyncState>> SyncLookup(const Actor& actor, const std::string& widget_def_id,
                                             const std::vector<std::string>& uuids);
 
+  // resyncRemoteApps... (reference section 8.2): sends each community's whole current state
+  // (visibility, theme, moderation, and in Concord also name and membership) to the remote
+  // applications of its widgets (only `widget_def_id`'s if given), applied whatever version
+  // they hold, the widget's resource re-created where the application lacks it. Then waits up to
+  // `wait` for the deliveries. Refused (kFailedPrecondition) while events for those applications
+  // are queued: the reference requires an empty queue. Trashed and unknown communities:
+  // kNotFound.
+  struct ResyncOutcome {
+    int64_t communities = 0;
+    int64_t events = 0;
+    int64_t still_queued = 0;  // after the wait
+  };
+  Result<ResyncOutcome> Resync(const Actor& actor, const std::vector<CommunityUuid>& communities,
+                               const std::optional<std::string>& widget_def_id,
+                               std::chrono::milliseconds wait);
+
   // The queue of lifecycle events not yet delivered (reference section 6). Administrators only
   // (kPermissionDenied). kInvalidArgument names a bad filter value: a remoteAppDefId that is not
   // a remote application (the valid ones listed), an unknown event type, a malformed uuid.
@@ -214,7 +231,7 @@ class CommunitiesService {
   // Records a lifecycle event about `community` (in its current state) for every subscribed
   // application that should hear it; `widget` for widget events.
   Status Publish(db::Connection& c, lifecycle::EventType type, const Community& community,
-                 const Actor& actor, const Widget* widget = nullptr);
+                 const Actor& actor, const Widget* widget = nullptr, bool resync = false);
   Status PurgeTree(db::Connection& c, const CommunityUuid& uuid, const Actor& actor);
   template <typename F>
   auto Write(F&& fn);
@@ -242,6 +259,9 @@ void MountQueueApi(http::Server& server, CommunitiesService& service, RetryFunct
 // Mounts GET /communities/api/admin/sync/{widgetDefId} and POST .../lookup: what the
 // synchronization reports compare with an application's export (docs/http-api.md).
 void MountSyncApi(http::Server& server, CommunitiesService& service);
+
+// Mounts POST /communities/api/admin/resync (docs/http-api.md).
+void MountResyncApi(http::Server& server, CommunitiesService& service);
 
 // An Authenticator over the user directory, with a short cache of verified credentials; it
 // forgets them when the service reports a change.

@@ -1,0 +1,206 @@
+// The recovery toolkit end to end: an application's database restored from an older copy,
+// then the reference's export, report and resync steps typed into concord-admin.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <thread>
+
+#include "concord/http/client.h"
+#include "concord/testing/process.h"
+
+namespace concord {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using testing::CommandResult;
+using testing::ConcordServer;
+using testing::TempDir;
+
+std::string Show(const CommandResult& r) {
+  return "exit " + std::to_string(r.exit_code) + "\nstdout:\n" + r.out + "\nstderr:\n" + r.err;
+}
+
+CommandResult Console(const ConcordServer& server, const std::string& command) {
+  return testing::RunCommand({(testing::BinDir() / "concord-admin").string(), "--url",
+                              server.url(), "-user", "admin", "-c", command},
+                             {"CONCORD_PASSWORD=" + server.AdminPassword()});
+}
+
+json ReadJson(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return json::parse(s.str());
+}
+
+bool QueueEmpty(http::Client& admin) {
+  auto q = admin.Get("/communities/api/admin/queue/events?limit=1");
+  return q && (*q)["items"].empty();
+}
+
+void WaitForQueue(http::Client& admin) {
+  for (int i = 0; i < 500 && !QueueEmpty(admin); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_TRUE(QueueEmpty(admin));
+}
+
+void CopyDatabase(const fs::path& from_dir, const fs::path& to_dir, const std::string& name) {
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    fs::path to = to_dir / (name + suffix);
+    fs::remove(to);
+    if (fs::exists(from_dir / (name + suffix))) fs::copy_file(from_dir / (name + suffix), to);
+  }
+}
+
+TEST(RecoveryTest, AnOlderForumsDatabaseIsFoundOutAndResynced) {
+  TempDir dir("recovery-forums");
+  TempDir backup("recovery-backup");
+  ConcordServer server(dir.path());
+  ASSERT_TRUE(server.Start());
+  auto admin = server.AdminClient();
+  for (const char* login : {"ann", "bob"}) {
+    ASSERT_TRUE(admin.Post("/communities/api/users",
+                           {{"login", login},
+                            {"email", std::string(login) + "@example.com"},
+                            {"displayName", login},
+                            {"password", "pw-" + std::string(login) + "-123"}}));
+  }
+  std::map<char, std::string> c;  // communities A..H, each with a Forum (a default widget)
+  for (char k = 'A'; k <= 'H'; ++k) {
+    auto made = admin.Post("/communities/api/communities", {{"name", std::string("Team ") + k}});
+    ASSERT_TRUE(made);
+    c[k] = (*made)["uuid"];
+  }
+  std::string base = "/communities/api/communities/";
+  ASSERT_TRUE(admin.Post(base + c['D'] + "/members", {{"users", {"ann"}}}));
+  WaitForQueue(admin);
+  ASSERT_EQ(server.Stop(), 0);
+  CopyDatabase(dir.path(), backup.path(), "forums.db");
+
+  // After the backup: every kind of change.
+  ASSERT_TRUE(server.Start());
+  admin = server.AdminClient();
+  ASSERT_TRUE(admin.Put(base + c['A'], {{"name", "Team A Renamed"}, {"theme", "green"}}));
+  ASSERT_TRUE(admin.Put(base + c['B'], {{"visibility", "private"}, {"ownersApproveContent", true}}));
+  ASSERT_TRUE(admin.Post(base + c['C'] + "/members", {{"users", {"bob"}}}));
+  ASSERT_TRUE(admin.Put(base + c['D'] + "/members/ann", {{"role", "owner"}}));
+  auto widgets = *admin.Get(base + c['E'] + "/widgets");
+  for (const auto& w : widgets["items"]) {
+    if (w["widgetDefId"] == "Forum") {
+      ASSERT_TRUE(admin.Delete(base + c['E'] + "/widgets/" + w["instanceId"].get<std::string>()));
+    }
+  }
+  auto f = admin.Post("/communities/api/communities", {{"name", "Team F (new)"}});
+  c['F'] = (*f)["uuid"];
+  ASSERT_TRUE(admin.Delete(base + c['G']));                        // trashed
+  ASSERT_TRUE(admin.Delete(base + c['H']));
+  ASSERT_TRUE(admin.Delete("/communities/api/trash/" + c['H']));  // and purged
+  WaitForQueue(admin);
+  ASSERT_EQ(server.Stop(), 0);
+
+  // Forums comes back from the older copy.
+  CopyDatabase(backup.path(), dir.path(), "forums.db");
+  ASSERT_TRUE(server.Start());
+  admin = server.AdminClient();
+
+  fs::path work = dir.path() / "recovery";
+  fs::create_directories(work);
+  auto r = Console(server, "execfile(\"forumsAdmin.py\")\n"
+                           "ForumsService.exportSyncedResourceInfo(\"" +
+                               (work / "forumsOutput.xml").string() +
+                               "\", \"community\")\n"
+                               "execfile(\"communitiesAdmin.py\")\n"
+                               "CommunitiesRemoteAppService.generateSyncReports(\"" +
+                               (work / "forumsOutput.xml").string() + "\", \"" +
+                               (work / "reports").string() + "\")");
+  ASSERT_EQ(r.exit_code, 0) << Show(r);
+  auto diffs = ReadJson(work / "reports/Forum_communityDifferences.json");
+  auto orphans = ReadJson(work / "reports/Forum_orphanedRemoteApplications.json");
+  std::map<std::string, json> by_uuid;
+  for (const auto& d : diffs["differences"]) by_uuid[d["communityUuid"]] = d;
+  auto attributes = [&](char k) {
+    std::map<std::string, std::string> out;
+    for (const auto& a : by_uuid[c[k]]["attributes"]) out[a["attribute"]] = a["application"];
+    return out;
+  };
+  EXPECT_EQ(attributes('A')["name"], "Team A");
+  EXPECT_EQ(attributes('A')["theme"], "default");
+  EXPECT_EQ(attributes('B')["visibility"], "public");
+  EXPECT_EQ(attributes('B')["ownersApproveContent"], "false");
+  EXPECT_EQ(by_uuid[c['C']]["membersMissing"].size(), 1u);
+  EXPECT_EQ(by_uuid[c['D']]["ownersMissing"].size(), 1u);
+  EXPECT_EQ(by_uuid[c['D']]["membersExtra"].size(), 1u);
+  EXPECT_EQ(by_uuid[c['F']]["status"], "missingResource");
+  EXPECT_EQ(by_uuid[c['G']]["status"], "trashed");
+  EXPECT_EQ(by_uuid.size(), 6u) << diffs.dump(2);
+  std::map<std::string, std::string> reasons;
+  for (const auto& o : orphans["orphans"]) reasons[o["oldCommunityUuid"]] = o["reason"];
+  EXPECT_EQ(reasons[c['E']], "widgetMissing");
+  EXPECT_EQ(reasons[c['H']], "communityMissing");
+  EXPECT_EQ(reasons.size(), 2u) << orphans.dump(2);
+
+  // The reference's resync for every community with a Forum, then a second export and report:
+  // what resync can fix is gone (the trashed community and the orphans remain, for their own
+  // steps).
+  r = Console(server, "CommunitiesRemoteAppService.resyncRemoteAppsForAllCommunities(\"Forum\")");
+  ASSERT_EQ(r.exit_code, 0) << Show(r);
+  EXPECT_NE(r.out.find("Total Processed: 7   Last processed communityUuid: "), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("Done.\n7\n"), std::string::npos) << r.out;
+  r = Console(server, "ForumsService.exportSyncedResourceInfo(\"" +
+                          (work / "after.xml").string() +
+                          "\", \"community\")\n"
+                          "CommunitiesRemoteAppService.generateSyncReports(\"" +
+                          (work / "after.xml").string() + "\", \"" + (work / "after").string() +
+                          "\", \"de\")");
+  ASSERT_EQ(r.exit_code, 0) << Show(r);
+  diffs = ReadJson(work / "after/Forum_communityDifferences.json");
+  ASSERT_EQ(diffs["differences"].size(), 1u) << diffs.dump(2);
+  EXPECT_EQ(diffs["differences"][0]["communityUuid"], c['G']);
+  EXPECT_EQ(diffs["differences"][0]["status"], "trashed");
+  EXPECT_EQ(diffs["locale"], "de");
+  EXPECT_EQ(ReadJson(work / "after/Forum_orphanedRemoteApplications.json")["count"], 2);
+  // The resource of F was re-created and its widget bound to it.
+  auto record = admin.Get("/forums/api/synced/Forum/" + c['F']);
+  ASSERT_TRUE(record) << record.error().ToString();
+  auto f_widgets = *admin.Get(base + c['F'] + "/widgets");
+  for (const auto& w : f_widgets["items"]) {
+    if (w["widgetDefId"] == "Forum") {
+      EXPECT_EQ(w["remoteResourceId"], (*record)["resourceId"]);
+    }
+  }
+
+  // One community, and one community and widget.
+  r = Console(server, "CommunitiesRemoteAppService.resyncRemoteAppsForCommunity(\"" + c['A'] +
+                          "\")\nCommunitiesRemoteAppService.resyncRemoteAppsForCommunityAndWidget(\"" +
+                          c['A'] + "\", \"Forum\")");
+  ASSERT_EQ(r.exit_code, 0) << Show(r);
+  EXPECT_NE(r.out.find("Resynced Forum of " + c['A']), std::string::npos) << r.out;
+  // Bad input.
+  r = Console(server, "CommunitiesRemoteAppService.resyncRemoteAppsForCommunityAndWidget(\"" + c['A'] +
+                          "\", \"Forums\")");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("'Forums' is not a remote application's widgetDefId"), std::string::npos) << Show(r);
+  r = Console(server, "CommunitiesRemoteAppService.restartResyncRemoteAppsForAllCommunities(\"x\", \"Forum\")");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("'x' is not a community uuid"), std::string::npos) << Show(r);
+  r = Console(server, "CommunitiesRemoteAppService.generateSyncReports(\"relative.xml\", \"/tmp\")");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("must be an absolute path"), std::string::npos) << Show(r);
+  r = Console(server, "CommunitiesRemoteAppService.generateSyncReports(\"" + (work / "after.xml").string() +
+                          "\", \"" + (work / "x").string() + "\", \"es\")");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("accepted: en, de, fr"), std::string::npos) << Show(r);
+  r = Console(server, "BlogsAdminService.exportSyncedResourceInfo(\"" + (work / "b.xml").string() +
+                          "\", \"community\", \"Wiki\")");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("BlogType must be \"Blog\" or \"IdeationBlog\""), std::string::npos) << Show(r);
+  EXPECT_FALSE(fs::exists(work / "b.xml"));
+}
+
+}  // namespace
+}  // namespace concord

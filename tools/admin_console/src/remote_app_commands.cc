@@ -1,0 +1,162 @@
+// CommunitiesRemoteAppService (reference section 8).
+#include <fmt/format.h>
+
+#include <filesystem>
+
+#include "command.h"
+#include "concord/base/ids.h"
+#include "concord/lifecycle/widgets.h"
+#include "concord/recovery/sync_report.h"
+
+namespace concord::admin {
+namespace {
+
+namespace fs = std::filesystem;
+
+Result<fs::path> AbsolutePath(const std::string& param, const std::string& text) {
+  if (text.find('\\') != std::string::npos) {
+    return InvalidArgument(param, fmt::format("{} must use forward slashes: '{}'", param, text));
+  }
+  fs::path p(text);
+  if (!p.is_absolute()) {
+    return InvalidArgument(param, fmt::format("{} must be an absolute path, not '{}'", param,
+                                              text.substr(0, 200)));
+  }
+  return p;
+}
+
+// Resyncs a batch; an error unless every event was delivered.
+Result<int64_t> Resync(Session& s, const std::vector<std::string>& uuids,
+                       const std::optional<std::string>& widget) {
+  nlohmann::json body = {{"communities", uuids}};
+  if (widget) body["widgetDefId"] = *widget;
+  CONCORD_ASSIGN_OR_RETURN(auto r, s.client().Post("/communities/api/admin/resync", body));
+  if (r["stillQueued"].get<int64_t>() > 0) {
+    return Unavailable(fmt::format(
+        "{} of {} resync events are not delivered yet: is every application running? "
+        "CommunitiesQEventService.viewQueuedEventsSummary() shows them",
+        r["stillQueued"].get<int64_t>(), r["events"].get<int64_t>()));
+  }
+  return r["events"].get<int64_t>();
+}
+
+Status CheckRemoteWidget(const std::string& id) {
+  const auto* def = lifecycle::FindWidgetDef(id);
+  if (!def || !def->remote) {
+    return InvalidArgument("widgetDefId",
+                           fmt::format("'{}' is not a remote application's widgetDefId (ids are "
+                                       "case-sensitive)",
+                                       id.substr(0, 60)),
+                           lifecycle::RemoteWidgetDefIds());
+  }
+  return Ok();
+}
+
+// Every (non-trashed) community with the widget after `after`, ten at a time, printing the
+// reference's progress lines.
+Result<Value> ResyncAll(Session& s, const std::string& widget, std::string after) {
+  CONCORD_RETURN_IF_ERROR(CheckRemoteWidget(widget));
+  if (!after.empty() && !IsUuid(after)) {
+    return InvalidArgument("lastCommunityUuid", fmt::format("'{}' is not a community uuid",
+                                                            after.substr(0, 60)));
+  }
+  int64_t processed = 0;
+  while (true) {
+    std::string path = fmt::format("/communities/api/admin/sync/{}?limit=10", widget);
+    if (!after.empty()) path += "&after=" + after;
+    CONCORD_ASSIGN_OR_RETURN(auto page, s.client().Get(path));
+    if (page["items"].empty()) break;
+    std::vector<std::string> batch;
+    for (const auto& c : page["items"]) {
+      if (!c["trashed"].get<bool>()) batch.push_back(c["uuid"].get<std::string>());
+      after = c["uuid"].get<std::string>();
+    }
+    if (!batch.empty()) CONCORD_RETURN_IF_ERROR(Resync(s, batch, widget));
+    processed += static_cast<int64_t>(page["items"].size());
+    s.Print(fmt::format("Total Processed: {}   Last processed communityUuid: {}\n", processed, after));
+  }
+  s.Print("Done.\n");
+  return Value(processed);
+}
+
+}  // namespace
+
+void AddRemoteAppCommands(std::vector<Command>& out) {
+  const std::string svc = "CommunitiesRemoteAppService";
+  out.push_back(
+      {svc,
+       "generateSyncReports",
+       {{"syncedResourceInfoFilepath", Kind::kString},
+        {"outputDirPath", Kind::kString},
+        {"locale", Kind::kString, true}},
+       "Compares an application's export (exportSyncedResourceInfo) with Communities and writes "
+       "<remoteAppDefId>_communityDifferences.html and <remoteAppDefId>_orphanedRemoteApplications"
+       ".html, with the same findings as .json beside them, in outputDirPath (created if "
+       "missing), on this machine. locale: en, de or fr (default: the console's locale). "
+       "Returns a dict with the counts.",
+       Failure::kRaise, [](Session& s, const Args& a) -> Result<Value> {
+         CONCORD_ASSIGN_OR_RETURN(auto input,
+                                  AbsolutePath("syncedResourceInfoFilepath", a[0].get<std::string>()));
+         CONCORD_ASSIGN_OR_RETURN(auto dir, AbsolutePath("outputDirPath", a[1].get<std::string>()));
+         std::string requested = a.size() > 2 && !a[2].is_null() ? a[2].get<std::string>() : "";
+         CONCORD_ASSIGN_OR_RETURN(std::string locale, recovery::ResolveLocale(requested));
+         auto source = recovery::HttpCommunitySource(s.client());
+         CONCORD_ASSIGN_OR_RETURN(auto summary, recovery::GenerateSyncReports(input, dir, *source, locale,
+                                                                             NowMillis()));
+         s.Print(fmt::format("{}: {} resources compared; {} communities with differences, {} "
+                             "orphaned resources.\n",
+                             summary.remote_app_def_id, summary.resources, summary.differences,
+                             summary.orphans));
+         for (const auto& f : summary.files) s.Print("  " + f.string() + "\n");
+         Value v;
+         v["remoteAppDefId"] = summary.remote_app_def_id;
+         v["resources"] = summary.resources;
+         v["differences"] = summary.differences;
+         v["orphans"] = summary.orphans;
+         return v;
+       }});
+  out.push_back(
+      {svc, "resyncRemoteAppsForCommunity", {{"communityUuid", Kind::kString}},
+       "Sends the community's whole current state (visibility, theme, moderation, and in "
+       "Concord also name and membership) to every remote application it has, which applies it "
+       "whatever it held and re-creates a missing resource. Needs an empty queue and running "
+       "applications. Returns the number of applications resynced.",
+       Failure::kRaise, [](Session& s, const Args& a) -> Result<Value> {
+         CONCORD_ASSIGN_OR_RETURN(int64_t n, Resync(s, {a[0].get<std::string>()}, std::nullopt));
+         s.Print(fmt::format("Resynced {} application{} of {}.\n", n, n == 1 ? "" : "s",
+                             a[0].get<std::string>()));
+         return Value(n);
+       }});
+  out.push_back(
+      {svc, "resyncRemoteAppsForCommunityAndWidget",
+       {{"communityUuid", Kind::kString}, {"widgetDefId", Kind::kString}},
+       "The same for one application of one community (Library included).", Failure::kRaise,
+       [](Session& s, const Args& a) -> Result<Value> {
+         CONCORD_RETURN_IF_ERROR(CheckRemoteWidget(a[1].get<std::string>()));
+         CONCORD_ASSIGN_OR_RETURN(int64_t n, Resync(s, {a[0].get<std::string>()},
+                                                    a[1].get<std::string>()));
+         if (n == 0) {
+           return NotFound(fmt::format("community {} has no {} widget", a[0].get<std::string>(),
+                                       a[1].get<std::string>()));
+         }
+         s.Print(fmt::format("Resynced {} of {}.\n", a[1].get<std::string>(),
+                             a[0].get<std::string>()));
+         return Value(n);
+       }});
+  out.push_back({svc, "resyncRemoteAppsForAllCommunities", {{"widgetDefId", Kind::kString}},
+                 "The same for one application in every community that has its widget, in uuid "
+                 "order, printing progress every 10 communities and Done. at the end. Returns "
+                 "the number processed.",
+                 Failure::kRaise, [](Session& s, const Args& a) -> Result<Value> {
+                   return ResyncAll(s, a[0].get<std::string>(), "");
+                 }});
+  out.push_back({svc, "restartResyncRemoteAppsForAllCommunities",
+                 {{"lastCommunityUuid", Kind::kString}, {"widgetDefId", Kind::kString}},
+                 "Resumes an interrupted resyncRemoteAppsForAllCommunities after the last "
+                 "community uuid it printed.",
+                 Failure::kRaise, [](Session& s, const Args& a) -> Result<Value> {
+                   return ResyncAll(s, a[1].get<std::string>(), a[0].get<std::string>());
+                 }});
+}
+
+}  // namespace concord::admin
