@@ -24,8 +24,8 @@ std::string Show(const CommandResult& r) {
 }
 
 CommandResult Console(const ConcordServer& server, const std::string& command) {
-  return testing::RunCommand({(testing::BinDir() / "concord-admin").string(), "--url",
-                              server.url(), "-user", "admin", "-c", command},
+  return testing::RunCommand({(testing::BinDir() / "concord-admin").string(), "--url", server.url(),
+                              "-user", "admin", "-c", command},
                              {"CONCORD_PASSWORD=" + server.AdminPassword()});
 }
 
@@ -63,11 +63,11 @@ TEST(RecoveryTest, AnOlderForumsDatabaseIsFoundOutAndResynced) {
   ASSERT_TRUE(server.Start());
   auto admin = server.AdminClient();
   for (const char* login : {"ann", "bob"}) {
-    ASSERT_TRUE(admin.Post("/communities/api/users",
-                           {{"login", login},
-                            {"email", std::string(login) + "@example.com"},
-                            {"displayName", login},
-                            {"password", "pw-" + std::string(login) + "-123"}}));
+    ASSERT_TRUE(
+        admin.Post("/communities/api/users", {{"login", login},
+                                              {"email", std::string(login) + "@example.com"},
+                                              {"displayName", login},
+                                              {"password", "pw-" + std::string(login) + "-123"}}));
   }
   std::map<char, std::string> c;  // communities A..H, each with a Forum (a default widget)
   for (char k = 'A'; k <= 'H'; ++k) {
@@ -85,7 +85,8 @@ TEST(RecoveryTest, AnOlderForumsDatabaseIsFoundOutAndResynced) {
   ASSERT_TRUE(server.Start());
   admin = server.AdminClient();
   ASSERT_TRUE(admin.Put(base + c['A'], {{"name", "Team A Renamed"}, {"theme", "green"}}));
-  ASSERT_TRUE(admin.Put(base + c['B'], {{"visibility", "private"}, {"ownersApproveContent", true}}));
+  ASSERT_TRUE(
+      admin.Put(base + c['B'], {{"visibility", "private"}, {"ownersApproveContent", true}}));
   ASSERT_TRUE(admin.Post(base + c['C'] + "/members", {{"users", {"bob"}}}));
   ASSERT_TRUE(admin.Put(base + c['D'] + "/members/ann", {{"role", "owner"}}));
   auto widgets = *admin.Get(base + c['E'] + "/widgets");
@@ -96,7 +97,7 @@ TEST(RecoveryTest, AnOlderForumsDatabaseIsFoundOutAndResynced) {
   }
   auto f = admin.Post("/communities/api/communities", {{"name", "Team F (new)"}});
   c['F'] = (*f)["uuid"];
-  ASSERT_TRUE(admin.Delete(base + c['G']));                        // trashed
+  ASSERT_TRUE(admin.Delete(base + c['G']));  // trashed
   ASSERT_TRUE(admin.Delete(base + c['H']));
   ASSERT_TRUE(admin.Delete("/communities/api/trash/" + c['H']));  // and purged
   WaitForQueue(admin);
@@ -109,14 +110,15 @@ TEST(RecoveryTest, AnOlderForumsDatabaseIsFoundOutAndResynced) {
 
   fs::path work = dir.path() / "recovery";
   fs::create_directories(work);
-  auto r = Console(server, "execfile(\"forumsAdmin.py\")\n"
-                           "ForumsService.exportSyncedResourceInfo(\"" +
-                               (work / "forumsOutput.xml").string() +
-                               "\", \"community\")\n"
-                               "execfile(\"communitiesAdmin.py\")\n"
-                               "CommunitiesRemoteAppService.generateSyncReports(\"" +
-                               (work / "forumsOutput.xml").string() + "\", \"" +
-                               (work / "reports").string() + "\")");
+  auto r = Console(server,
+                   "execfile(\"forumsAdmin.py\")\n"
+                   "ForumsService.exportSyncedResourceInfo(\"" +
+                       (work / "forumsOutput.xml").string() +
+                       "\", \"community\")\n"
+                       "execfile(\"communitiesAdmin.py\")\n"
+                       "CommunitiesRemoteAppService.generateSyncReports(\"" +
+                       (work / "forumsOutput.xml").string() + "\", \"" +
+                       (work / "reports").string() + "\")");
   ASSERT_EQ(r.exit_code, 0) << Show(r);
   auto diffs = ReadJson(work / "reports/Forum_communityDifferences.json");
   auto orphans = ReadJson(work / "reports/Forum_orphanedRemoteApplications.json");
@@ -151,8 +153,7 @@ TEST(RecoveryTest, AnOlderForumsDatabaseIsFoundOutAndResynced) {
   EXPECT_NE(r.out.find("Total Processed: 7   Last processed communityUuid: "), std::string::npos)
       << r.out;
   EXPECT_NE(r.out.find("Done.\n7\n"), std::string::npos) << r.out;
-  r = Console(server, "ForumsService.exportSyncedResourceInfo(\"" +
-                          (work / "after.xml").string() +
+  r = Console(server, "ForumsService.exportSyncedResourceInfo(\"" + (work / "after.xml").string() +
                           "\", \"community\")\n"
                           "CommunitiesRemoteAppService.generateSyncReports(\"" +
                           (work / "after.xml").string() + "\", \"" + (work / "after").string() +
@@ -174,31 +175,94 @@ TEST(RecoveryTest, AnOlderForumsDatabaseIsFoundOutAndResynced) {
     }
   }
 
+  // The orphans: E's forum goes back to E (its widget was removed), H's (purged) is deleted.
+  std::map<std::string, std::string> orphan_id;
+  for (const auto& o : orphans["orphans"])
+    orphan_id[o["oldCommunityUuid"]] = o["objectIdentifyingId"];
+  r = Console(server, "CommunitiesRemoteAppService.assignRemoteApp(\"Forum\", \"" +
+                          orphan_id[c['E']] + "\", \"" + c['E'] + "\", \"" + c['A'] +
+                          "\", \"col2\")");
+  EXPECT_EQ(r.exit_code, 1) << "A has a Forum already";
+  EXPECT_NE(r.err.find("already has a Forum widget"), std::string::npos) << Show(r);
+  EXPECT_NE(r.err.find("removeAllWidgetsByWidgetDefId(\"" + c['A'] + "\", \"Forum\")"),
+            std::string::npos)
+      << Show(r);
+  r = Console(server,
+              "CommunitiesRemoteAppService.assignRemoteApp(\"Forum\", \"no-such-forum\", \"" +
+                  c['E'] + "\", \"" + c['E'] + "\", \"col2\")");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("Forum has no community resource no-such-forum"), std::string::npos)
+      << Show(r);
+  r = Console(server, "CommunitiesRemoteAppService.assignRemoteApp(\"Forum\", \"" +
+                          orphan_id[c['E']] + "\", \"" + c['E'] + "\", \"" + c['E'] +
+                          "\", \"col2statusposts\")");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("accepted: col2"), std::string::npos) << Show(r);
+  r = Console(server, "CommunitiesRemoteAppService.assignRemoteApp(\"Forum\", \"" +
+                          orphan_id[c['E']] + "\", \"" + c['E'] + "\", \"" + c['E'] +
+                          "\", \"col2\")");
+  ASSERT_EQ(r.exit_code, 0) << Show(r);
+  EXPECT_NE(r.out.find("Assignment succeeded\n"), std::string::npos) << r.out;
+  r = Console(server,
+              "f = ForumsService.fetchForumsByName(\"Team H\")\n"
+              "print(len(f))\n"
+              "ForumsService.deleteForums(ForumsService.filterInput(f, \"^" +
+                  orphan_id[c['H']] + "$\", \"forumID\"))");
+  ASSERT_EQ(r.exit_code, 0) << Show(r);
+  EXPECT_NE(r.out.find("1\nMoved 1 Forum resource to the trash.\n[]\n"), std::string::npos)
+      << r.out;
+  // Nothing left but the trashed community: the export and report say so.
+  r = Console(server, "ForumsService.exportSyncedResourceInfo(\"" + (work / "final.xml").string() +
+                          "\", \"community\")\n"
+                          "CommunitiesRemoteAppService.generateSyncReports(\"" +
+                          (work / "final.xml").string() + "\", \"" + (work / "final").string() +
+                          "\", \"fr\")");
+  ASSERT_EQ(r.exit_code, 0) << Show(r);
+  EXPECT_EQ(ReadJson(work / "final/Forum_orphanedRemoteApplications.json")["count"], 0);
+  diffs = ReadJson(work / "final/Forum_communityDifferences.json");
+  ASSERT_EQ(diffs["differences"].size(), 1u) << diffs.dump(2);
+  EXPECT_EQ(diffs["differences"][0]["status"], "trashed");
+  // E has its forum back, content and all.
+  auto e_widgets = *admin.Get(base + c['E'] + "/widgets");
+  bool bound = false;
+  for (const auto& w : e_widgets["items"]) {
+    bound = bound || (w["widgetDefId"] == "Forum" && w["remoteResourceId"] == orphan_id[c['E']]);
+  }
+  EXPECT_TRUE(bound) << e_widgets.dump();
+  EXPECT_TRUE(admin.Get("/forums/api/synced/Forum/" + c['E']));
+
   // One community, and one community and widget.
-  r = Console(server, "CommunitiesRemoteAppService.resyncRemoteAppsForCommunity(\"" + c['A'] +
-                          "\")\nCommunitiesRemoteAppService.resyncRemoteAppsForCommunityAndWidget(\"" +
-                          c['A'] + "\", \"Forum\")");
+  r = Console(server,
+              "CommunitiesRemoteAppService.resyncRemoteAppsForCommunity(\"" + c['A'] +
+                  "\")\nCommunitiesRemoteAppService.resyncRemoteAppsForCommunityAndWidget(\"" +
+                  c['A'] + "\", \"Forum\")");
   ASSERT_EQ(r.exit_code, 0) << Show(r);
   EXPECT_NE(r.out.find("Resynced Forum of " + c['A']), std::string::npos) << r.out;
   // Bad input.
-  r = Console(server, "CommunitiesRemoteAppService.resyncRemoteAppsForCommunityAndWidget(\"" + c['A'] +
-                          "\", \"Forums\")");
+  r = Console(server, "CommunitiesRemoteAppService.resyncRemoteAppsForCommunityAndWidget(\"" +
+                          c['A'] + "\", \"Forums\")");
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("'Forums' is not a remote application's widgetDefId"), std::string::npos) << Show(r);
-  r = Console(server, "CommunitiesRemoteAppService.restartResyncRemoteAppsForAllCommunities(\"x\", \"Forum\")");
+  EXPECT_NE(r.err.find("'Forums' is not a remote application's widgetDefId"), std::string::npos)
+      << Show(r);
+  r = Console(
+      server,
+      "CommunitiesRemoteAppService.restartResyncRemoteAppsForAllCommunities(\"x\", \"Forum\")");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("'x' is not a community uuid"), std::string::npos) << Show(r);
-  r = Console(server, "CommunitiesRemoteAppService.generateSyncReports(\"relative.xml\", \"/tmp\")");
+  r = Console(server,
+              "CommunitiesRemoteAppService.generateSyncReports(\"relative.xml\", \"/tmp\")");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("must be an absolute path"), std::string::npos) << Show(r);
-  r = Console(server, "CommunitiesRemoteAppService.generateSyncReports(\"" + (work / "after.xml").string() +
-                          "\", \"" + (work / "x").string() + "\", \"es\")");
+  r = Console(server, "CommunitiesRemoteAppService.generateSyncReports(\"" +
+                          (work / "after.xml").string() + "\", \"" + (work / "x").string() +
+                          "\", \"es\")");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("accepted: en, de, fr"), std::string::npos) << Show(r);
   r = Console(server, "BlogsAdminService.exportSyncedResourceInfo(\"" + (work / "b.xml").string() +
                           "\", \"community\", \"Wiki\")");
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("BlogType must be \"Blog\" or \"IdeationBlog\""), std::string::npos) << Show(r);
+  EXPECT_NE(r.err.find("BlogType must be \"Blog\" or \"IdeationBlog\""), std::string::npos)
+      << Show(r);
   EXPECT_FALSE(fs::exists(work / "b.xml"));
 }
 

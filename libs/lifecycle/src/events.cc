@@ -74,6 +74,7 @@ json ToJson(const LifecycleEvent& e) {
         {"members", Ids(c.members)}}},
   };
   if (e.resync) j["resync"] = true;
+  if (e.transfer_from) j["transferFrom"] = e.transfer_from->value();
   if (e.widget) {
     j["widget"] = {
         {"instanceId", e.widget->instance_id.value()},
@@ -118,6 +119,9 @@ Result<LifecycleEvent> EventFromJson(const json& j) {
     for (const auto& m : c.value("members", json::array()))
       e.community.members.emplace_back(m.get<std::string>());
     e.resync = j.value("resync", false);
+    if (j.contains("transferFrom") && j["transferFrom"].is_string()) {
+      e.transfer_from = CommunityUuid(j["transferFrom"].get<std::string>());
+    }
     if (j.contains("widget") && j["widget"].is_object()) {
       const json& w = j["widget"];
       WidgetRef ref{WidgetInstanceId(w.value("instanceId", "")), w.value("widgetDefId", ""),

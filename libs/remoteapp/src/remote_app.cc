@@ -211,6 +211,11 @@ Result<json> RemoteApplication::ApplyIn(Connection& c, const std::string& app,
       break;
     }
     case EventType::kRemoteAppTransfer:
+      if (e.transfer_from) {
+        CONCORD_ASSIGN_OR_RETURN(reply, Transfer(c, app, e));
+        break;
+      }
+      [[fallthrough]];
     case EventType::kWidgetAdded:
     case EventType::kWidgetRemoved:
     default: {
@@ -259,8 +264,57 @@ json SyncedJson(const SyncedCommunity& r) {
           {"appliedAt", FormatTimestamp(r.applied_at)}};
 }
 
+Result<std::optional<Resource>> RemoteApplication::FindResourceById(Connection& c,
+                                                                    const std::string& app,
+                                                                    const std::string& id) {
+  const auto& t = definition_.resources;
+  std::string sql = "SELECT id, COALESCE(community_uuid, ''), " +
+                    (t.title_column.empty() ? std::string("''") : t.title_column) +
+                    ", created, trashed_at FROM " + t.table + " WHERE id = $1";
+  auto rows = t.app_column.empty() ? c.Query(sql, id)
+                                   : c.Query(sql + " AND " + t.app_column + " = $2", id, app);
+  if (!rows) return std::unexpected(rows.error());
+  CONCORD_ASSIGN_OR_RETURN(bool has, rows->Next());
+  if (!has) return std::optional<Resource>();
+  return std::optional(
+      Resource{rows->Text(0), rows->Text(1), rows->Text(2), rows->Int(3), !rows->IsNull(4)});
+}
+
+Result<json> RemoteApplication::Transfer(Connection& c, const std::string& app,
+                                         const lifecycle::LifecycleEvent& e) {
+  const auto& t = definition_.resources;
+  const std::string& id = e.widget->remote_resource_id.value_or("");
+  CONCORD_ASSIGN_OR_RETURN(auto found, FindResourceById(c, app, id));
+  if (!found || found->community_uuid.empty()) {
+    return NotFound(fmt::format("{} has no community resource {}", app, id.substr(0, 60)));
+  }
+  CONCORD_ASSIGN_OR_RETURN(auto current, Find(c, e.community.uuid, app));
+  if (current && current->resource_id && *current->resource_id == id) {
+    return json{{"applied", false}, {"resourceId", id}};  // delivered twice
+  }
+  CONCORD_RETURN_IF_ERROR(
+      c.Execute("UPDATE " + t.table + " SET community_uuid = $1, trashed_at = NULL WHERE id = $2",
+                e.community.uuid, id));
+  // The old community's record, if it still names this resource, is forgotten; the new one's
+  // is written from the event, bound to the resource.
+  CONCORD_ASSIGN_OR_RETURN(auto old, FindByResource(c, app, id));
+  if (old && old->community != e.community.uuid) {
+    if (definition_.tracks_communities_without_widget) {
+      CONCORD_RETURN_IF_ERROR(c.Execute(
+          "UPDATE synced_communities SET resource_id = NULL, widget_instance_id = NULL WHERE "
+          "community_uuid = $1 AND remote_app_def_id = $2",
+          old->community, app));
+    } else {
+      CONCORD_RETURN_IF_ERROR(DeleteRecord(c, old->community, app));
+    }
+  }
+  CONCORD_RETURN_IF_ERROR(WriteState(c, app, e, e.widget->instance_id, id));
+  return json{{"applied", true}, {"resourceId", id}};
+}
+
 void RemoteApplication::Mount(http::Server& server) {
   MountExport(server);
+  MountResourceAdmin(server);
   server.Post(
       definition_.base_path + "/lifecycle/([^/]+)",
       [this](const http::Request& r) -> Result<http::Response> {

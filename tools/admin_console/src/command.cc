@@ -61,6 +61,7 @@ const std::vector<Command>& Commands() {
     AddMaintenanceCommands(out);
     AddExportCommands(out);
     AddRemoteAppCommands(out);
+    AddDeleteCommands(out);
     return out;
   }();
   return kCommands;

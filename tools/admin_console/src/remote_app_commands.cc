@@ -19,8 +19,8 @@ Result<fs::path> AbsolutePath(const std::string& param, const std::string& text)
   }
   fs::path p(text);
   if (!p.is_absolute()) {
-    return InvalidArgument(param, fmt::format("{} must be an absolute path, not '{}'", param,
-                                              text.substr(0, 200)));
+    return InvalidArgument(
+        param, fmt::format("{} must be an absolute path, not '{}'", param, text.substr(0, 200)));
   }
   return p;
 }
@@ -32,10 +32,10 @@ Result<int64_t> Resync(Session& s, const std::vector<std::string>& uuids,
   if (widget) body["widgetDefId"] = *widget;
   CONCORD_ASSIGN_OR_RETURN(auto r, s.client().Post("/communities/api/admin/resync", body));
   if (r["stillQueued"].get<int64_t>() > 0) {
-    return Unavailable(fmt::format(
-        "{} of {} resync events are not delivered yet: is every application running? "
-        "CommunitiesQEventService.viewQueuedEventsSummary() shows them",
-        r["stillQueued"].get<int64_t>(), r["events"].get<int64_t>()));
+    return Unavailable(
+        fmt::format("{} of {} resync events are not delivered yet: is every application running? "
+                    "CommunitiesQEventService.viewQueuedEventsSummary() shows them",
+                    r["stillQueued"].get<int64_t>(), r["events"].get<int64_t>()));
   }
   return r["events"].get<int64_t>();
 }
@@ -57,8 +57,8 @@ Status CheckRemoteWidget(const std::string& id) {
 Result<Value> ResyncAll(Session& s, const std::string& widget, std::string after) {
   CONCORD_RETURN_IF_ERROR(CheckRemoteWidget(widget));
   if (!after.empty() && !IsUuid(after)) {
-    return InvalidArgument("lastCommunityUuid", fmt::format("'{}' is not a community uuid",
-                                                            after.substr(0, 60)));
+    return InvalidArgument("lastCommunityUuid",
+                           fmt::format("'{}' is not a community uuid", after.substr(0, 60)));
   }
   int64_t processed = 0;
   while (true) {
@@ -73,7 +73,8 @@ Result<Value> ResyncAll(Session& s, const std::string& widget, std::string after
     }
     if (!batch.empty()) CONCORD_RETURN_IF_ERROR(Resync(s, batch, widget));
     processed += static_cast<int64_t>(page["items"].size());
-    s.Print(fmt::format("Total Processed: {}   Last processed communityUuid: {}\n", processed, after));
+    s.Print(
+        fmt::format("Total Processed: {}   Last processed communityUuid: {}\n", processed, after));
   }
   s.Print("Done.\n");
   return Value(processed);
@@ -94,19 +95,20 @@ void AddRemoteAppCommands(std::vector<Command>& out) {
        ".html, with the same findings as .json beside them, in outputDirPath (created if "
        "missing), on this machine. locale: en, de or fr (default: the console's locale). "
        "Returns a dict with the counts.",
-       Failure::kRaise, [](Session& s, const Args& a) -> Result<Value> {
-         CONCORD_ASSIGN_OR_RETURN(auto input,
-                                  AbsolutePath("syncedResourceInfoFilepath", a[0].get<std::string>()));
+       Failure::kRaise,
+       [](Session& s, const Args& a) -> Result<Value> {
+         CONCORD_ASSIGN_OR_RETURN(
+             auto input, AbsolutePath("syncedResourceInfoFilepath", a[0].get<std::string>()));
          CONCORD_ASSIGN_OR_RETURN(auto dir, AbsolutePath("outputDirPath", a[1].get<std::string>()));
          std::string requested = a.size() > 2 && !a[2].is_null() ? a[2].get<std::string>() : "";
          CONCORD_ASSIGN_OR_RETURN(std::string locale, recovery::ResolveLocale(requested));
          auto source = recovery::HttpCommunitySource(s.client());
-         CONCORD_ASSIGN_OR_RETURN(auto summary, recovery::GenerateSyncReports(input, dir, *source, locale,
-                                                                             NowMillis()));
-         s.Print(fmt::format("{}: {} resources compared; {} communities with differences, {} "
-                             "orphaned resources.\n",
-                             summary.remote_app_def_id, summary.resources, summary.differences,
-                             summary.orphans));
+         CONCORD_ASSIGN_OR_RETURN(
+             auto summary, recovery::GenerateSyncReports(input, dir, *source, locale, NowMillis()));
+         s.Print(fmt::format(
+             "{}: {} resources compared; {} communities with differences, {} "
+             "orphaned resources.\n",
+             summary.remote_app_def_id, summary.resources, summary.differences, summary.orphans));
          for (const auto& f : summary.files) s.Print("  " + f.string() + "\n");
          Value v;
          v["remoteAppDefId"] = summary.remote_app_def_id;
@@ -116,45 +118,85 @@ void AddRemoteAppCommands(std::vector<Command>& out) {
          return v;
        }});
   out.push_back(
-      {svc, "resyncRemoteAppsForCommunity", {{"communityUuid", Kind::kString}},
+      {svc,
+       "resyncRemoteAppsForCommunity",
+       {{"communityUuid", Kind::kString}},
        "Sends the community's whole current state (visibility, theme, moderation, and in "
        "Concord also name and membership) to every remote application it has, which applies it "
        "whatever it held and re-creates a missing resource. Needs an empty queue and running "
        "applications. Returns the number of applications resynced.",
-       Failure::kRaise, [](Session& s, const Args& a) -> Result<Value> {
+       Failure::kRaise,
+       [](Session& s, const Args& a) -> Result<Value> {
          CONCORD_ASSIGN_OR_RETURN(int64_t n, Resync(s, {a[0].get<std::string>()}, std::nullopt));
          s.Print(fmt::format("Resynced {} application{} of {}.\n", n, n == 1 ? "" : "s",
                              a[0].get<std::string>()));
          return Value(n);
        }});
-  out.push_back(
-      {svc, "resyncRemoteAppsForCommunityAndWidget",
-       {{"communityUuid", Kind::kString}, {"widgetDefId", Kind::kString}},
-       "The same for one application of one community (Library included).", Failure::kRaise,
-       [](Session& s, const Args& a) -> Result<Value> {
-         CONCORD_RETURN_IF_ERROR(CheckRemoteWidget(a[1].get<std::string>()));
-         CONCORD_ASSIGN_OR_RETURN(int64_t n, Resync(s, {a[0].get<std::string>()},
-                                                    a[1].get<std::string>()));
-         if (n == 0) {
-           return NotFound(fmt::format("community {} has no {} widget", a[0].get<std::string>(),
-                                       a[1].get<std::string>()));
-         }
-         s.Print(fmt::format("Resynced {} of {}.\n", a[1].get<std::string>(),
-                             a[0].get<std::string>()));
-         return Value(n);
-       }});
-  out.push_back({svc, "resyncRemoteAppsForAllCommunities", {{"widgetDefId", Kind::kString}},
+  out.push_back({svc,
+                 "resyncRemoteAppsForCommunityAndWidget",
+                 {{"communityUuid", Kind::kString}, {"widgetDefId", Kind::kString}},
+                 "The same for one application of one community (Library included).",
+                 Failure::kRaise,
+                 [](Session& s, const Args& a) -> Result<Value> {
+                   CONCORD_RETURN_IF_ERROR(CheckRemoteWidget(a[1].get<std::string>()));
+                   CONCORD_ASSIGN_OR_RETURN(
+                       int64_t n, Resync(s, {a[0].get<std::string>()}, a[1].get<std::string>()));
+                   if (n == 0) {
+                     return NotFound(fmt::format("community {} has no {} widget",
+                                                 a[0].get<std::string>(), a[1].get<std::string>()));
+                   }
+                   s.Print(fmt::format("Resynced {} of {}.\n", a[1].get<std::string>(),
+                                       a[0].get<std::string>()));
+                   return Value(n);
+                 }});
+  out.push_back({svc,
+                 "resyncRemoteAppsForAllCommunities",
+                 {{"widgetDefId", Kind::kString}},
                  "The same for one application in every community that has its widget, in uuid "
                  "order, printing progress every 10 communities and Done. at the end. Returns "
                  "the number processed.",
-                 Failure::kRaise, [](Session& s, const Args& a) -> Result<Value> {
+                 Failure::kRaise,
+                 [](Session& s, const Args& a) -> Result<Value> {
                    return ResyncAll(s, a[0].get<std::string>(), "");
                  }});
-  out.push_back({svc, "restartResyncRemoteAppsForAllCommunities",
+  out.push_back(
+      {svc,
+       "assignRemoteApp",
+       {{"remoteAppDefId", Kind::kString},
+        {"objectIdentifyingId", Kind::kString},
+        {"oldCommunityUuid", Kind::kString},
+        {"newCommunityUuid", Kind::kString},
+        {"uiLocation", Kind::kString}},
+       "Keeps an orphaned resource: adds the widget to newCommunityUuid (the old community again "
+       "when only the widget was lost) bound to the resource, which the application moves "
+       "there. The community must not have that widget already. uiLocation: \"col2\", or "
+       "\"col2statusposts\" for StatusUpdates. Prints Assignment succeeded; returns 1.",
+       Failure::kRaise,
+       [](Session& s, const Args& a) -> Result<Value> {
+         std::string app = a[0].get<std::string>();
+         CONCORD_RETURN_IF_ERROR(CheckRemoteWidget(app));
+         // The resource must exist before Communities binds a widget to it.
+         const auto* def = lifecycle::FindWidgetDef(app);
+         auto resource =
+             s.client().Get(fmt::format("/{}/api/admin/resources/{}/{}", def->application, app,
+                                        http::UrlEncode(a[1].get<std::string>())));
+         if (!resource) return std::unexpected(resource.error());
+         CONCORD_RETURN_IF_ERROR(s.client().Post("/communities/api/admin/assign",
+                                                 {{"remoteAppDefId", app},
+                                                  {"objectIdentifyingId", a[1].get<std::string>()},
+                                                  {"oldCommunityUuid", a[2].get<std::string>()},
+                                                  {"newCommunityUuid", a[3].get<std::string>()},
+                                                  {"uiLocation", a[4].get<std::string>()}}));
+         s.Print("Assignment succeeded\n");
+         return Value(1);
+       }});
+  out.push_back({svc,
+                 "restartResyncRemoteAppsForAllCommunities",
                  {{"lastCommunityUuid", Kind::kString}, {"widgetDefId", Kind::kString}},
                  "Resumes an interrupted resyncRemoteAppsForAllCommunities after the last "
                  "community uuid it printed.",
-                 Failure::kRaise, [](Session& s, const Args& a) -> Result<Value> {
+                 Failure::kRaise,
+                 [](Session& s, const Args& a) -> Result<Value> {
                    return ResyncAll(s, a[1].get<std::string>(), a[0].get<std::string>());
                  }});
 }

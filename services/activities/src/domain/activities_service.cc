@@ -47,7 +47,8 @@ struct ActivitiesService::Impl final : remoteapp::ResourceHooks {
         app({.service = "activities",
              .remote_app_defs = {"Activities"},
              .base_path = "/activities/api",
-             .tracks_communities_without_widget = true},
+             .tracks_communities_without_widget = true,
+             .resources = {"activities", "title", ""}},
             database, *this) {}
 
   Result<std::string> CreateResource(db::Connection& c, const std::string&,

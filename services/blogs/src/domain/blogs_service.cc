@@ -47,7 +47,8 @@ struct BlogsService::Impl final : remoteapp::ResourceHooks {
       : db(database),
         app({.service = "blogs",
              .remote_app_defs = {"Blog", "IdeationBlog"},
-             .base_path = "/blogs/api"},
+             .base_path = "/blogs/api",
+             .resources = {"blogs", "title", "remote_app_def_id"}},
             database, *this) {}
 
   Result<std::string> CreateResource(db::Connection& c, const std::string& app_def,

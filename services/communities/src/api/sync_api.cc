@@ -88,6 +88,23 @@ void MountSyncApi(http::Server& server, CommunitiesService& service) {
 }
 
 void MountResyncApi(http::Server& server, CommunitiesService& service) {
+  server.Post("/communities/api/admin/assign", [&service](const Request& r) -> Result<Response> {
+    CONCORD_ASSIGN_OR_RETURN(auto body, http::JsonBody::Parse(r.body));
+    CONCORD_ASSIGN_OR_RETURN(auto app, body.RequiredString("remoteAppDefId"));
+    CONCORD_ASSIGN_OR_RETURN(auto id, body.RequiredString("objectIdentifyingId"));
+    CONCORD_ASSIGN_OR_RETURN(auto old_uuid, body.RequiredString("oldCommunityUuid"));
+    CONCORD_ASSIGN_OR_RETURN(auto new_uuid, body.RequiredString("newCommunityUuid"));
+    CONCORD_ASSIGN_OR_RETURN(auto location, body.RequiredString("uiLocation"));
+    CONCORD_RETURN_IF_ERROR(body.RejectUnknownFields());
+    CONCORD_ASSIGN_OR_RETURN(
+        auto w,
+        service.AssignRemoteApp(ActorOf(r), app, id, CommunityUuid(old_uuid),
+                                CommunityUuid(new_uuid), location, std::chrono::seconds(60)));
+    return Response::Json(200, {{"instanceId", w.instance_id.value()},
+                                {"communityUuid", w.community.value()},
+                                {"widgetDefId", w.widget_def_id},
+                                {"resourceId", w.remote_resource_id.value_or("")}});
+  });
   server.Post("/communities/api/admin/resync", [&service](const Request& r) -> Result<Response> {
     CONCORD_ASSIGN_OR_RETURN(auto body, http::JsonBody::Parse(r.body));
     CONCORD_ASSIGN_OR_RETURN(auto communities, body.OptStringList("communities"));

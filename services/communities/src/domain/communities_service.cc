@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "concord/base/secrets.h"
+#include "concord/base/text.h"
 #include "concord/communities/service.h"
 #include "concord/lifecycle/events.h"
 #include "concord/lifecycle/widgets.h"
@@ -66,7 +67,8 @@ auto CommunitiesService::Write(F&& fn) {
 }
 
 Status CommunitiesService::Publish(Connection& c, EventType type, const Community& x,
-                                   const Actor& actor, const Widget* widget, bool resync) {
+                                   const Actor& actor, const Widget* widget, bool resync,
+                                   const std::optional<CommunityUuid>& transfer_from) {
   const auto& subs = options_.subscriptions;
   auto subscribed = [&](const std::string& app) {
     return std::find(subs.applications.begin(), subs.applications.end(), app) !=
@@ -122,6 +124,7 @@ Status CommunitiesService::Publish(Connection& c, EventType type, const Communit
                                     widget->remote_resource_id};
   }
   e.resync = resync;
+  e.transfer_from = transfer_from;
   CONCORD_RETURN_IF_ERROR(kEvents.Append(c, e, apps));
   return Ok();
 }
@@ -894,6 +897,12 @@ Result<CommunitiesService::ResyncOutcome> CommunitiesService::Resync(
   }
   if (out.events == 0) return out;
   // Wait for the deliveries (the dispatcher was woken by the commits).
+  CONCORD_ASSIGN_OR_RETURN(out.still_queued, WaitForDelivery(first_seq, last_seq, wait));
+  return out;
+}
+
+Result<int64_t> CommunitiesService::WaitForDelivery(int64_t first_seq, int64_t last_seq,
+                                                    std::chrono::milliseconds wait) {
   auto deadline = std::chrono::steady_clock::now() + wait;
   while (true) {
     CONCORD_ASSIGN_OR_RETURN(auto left,
@@ -903,11 +912,66 @@ Result<CommunitiesService::ResyncOutcome> CommunitiesService::Resync(
                                    ">= $1 AND seq <= $2",
                                    first_seq, last_seq);
                              }));
-    out.still_queued = left.value_or(0);
-    if (out.still_queued == 0 || std::chrono::steady_clock::now() >= deadline) break;
+    if (left.value_or(0) == 0 || std::chrono::steady_clock::now() >= deadline) {
+      return left.value_or(0);
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  return out;
+}
+
+Result<Widget> CommunitiesService::AssignRemoteApp(const Actor& actor, const std::string& app,
+                                                   const std::string& resource_id,
+                                                   const CommunityUuid& old_community,
+                                                   const CommunityUuid& new_community,
+                                                   const std::string& ui_location,
+                                                   std::chrono::milliseconds wait) {
+  if (!actor.admin) return PermissionDenied("only administrators assign remote applications");
+  CONCORD_RETURN_IF_ERROR(CheckRemoteDef(app));
+  const auto* def = lifecycle::FindWidgetDef(app);
+  if (ui_location != def->ui_location) {
+    return InvalidArgument("uiLocation",
+                           fmt::format("the {} widget goes in uiLocation '{}', not '{}'", app,
+                                       def->ui_location, ui_location.substr(0, 40)),
+                           {std::string(def->ui_location)});
+  }
+  CONCORD_ASSIGN_OR_RETURN(std::string id,
+                           ValidSingleLine(resource_id, "objectIdentifyingId", 200));
+  CONCORD_RETURN_IF_ERROR(validation::CommunityUuidText(old_community.value(), "oldCommunityUuid"));
+  CONCORD_RETURN_IF_ERROR(validation::CommunityUuidText(new_community.value(), "newCommunityUuid"));
+  int64_t seq = 0;
+  CONCORD_ASSIGN_OR_RETURN(
+      Widget w, Write([&](Connection& c) -> Result<Widget> {
+        CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadToChange(c, actor, new_community));
+        CONCORD_ASSIGN_OR_RETURN(auto widgets, kCommunities.Widgets(c, new_community));
+        for (const auto& existing : widgets) {
+          if (existing.widget_def_id == app) {
+            return FailedPrecondition(fmt::format(
+                "community {} already has a {} widget (instance {}): a community has at most one. "
+                "Remove it first with CommunitiesService.removeAllWidgetsByWidgetDefId(\"{}\", "
+                "\"{}\"), or assign to another community",
+                new_community.value(), app, existing.instance_id.value(), new_community.value(),
+                app));
+          }
+        }
+        Widget added{WidgetInstanceId(NewUuid()), new_community, app, id, ui_location, NowMillis()};
+        CONCORD_RETURN_IF_ERROR(kCommunities.InsertWidget(c, added));
+        CONCORD_RETURN_IF_ERROR(Touch(c, l.community, actor));
+        CONCORD_RETURN_IF_ERROR(Publish(c, EventType::kRemoteAppTransfer, l.community, actor,
+                                        &added, false, old_community));
+        CONCORD_ASSIGN_OR_RETURN(auto max, c.QueryInt("SELECT MAX(seq) FROM lifecycle_events"));
+        seq = max.value_or(0);
+        CONCORD_RETURN_IF_ERROR(Publish(c, EventType::kWidgetAdded, l.community, actor, &added));
+        return added;
+      }));
+  CONCORD_ASSIGN_OR_RETURN(int64_t left, WaitForDelivery(seq, seq, wait));
+  if (left > 0) {
+    return Unavailable(fmt::format(
+        "the widget was added to {}, but {} has not taken the resource yet: the transfer event "
+        "is queued (CommunitiesQEventService.viewQueuedEventsByRemoteAppDefId(\"{}\", None, 10) "
+        "shows why); it is retried with the queue",
+        new_community.value(), app, app));
+  }
+  return w;
 }
 
 // ---------------------------------------------------------------------------------------------

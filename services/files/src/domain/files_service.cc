@@ -64,7 +64,8 @@ struct FilesService::Impl final : remoteapp::ResourceHooks {
         app({.service = "files",
              .remote_app_defs = {"Files"},
              .base_path = "/files/api",
-             .tracks_communities_without_widget = true},
+             .tracks_communities_without_widget = true,
+             .resources = {"file_libraries", "title", ""}},
             database, *this) {}
 
   Result<std::string> CreateResource(db::Connection& c, const std::string&,

@@ -44,7 +44,10 @@ struct ForumsService::Impl final : remoteapp::ResourceHooks {
 
   explicit Impl(std::shared_ptr<db::Database> database)
       : db(database),
-        app({.service = "forums", .remote_app_defs = {"Forum"}, .base_path = "/forums/api"},
+        app({.service = "forums",
+             .remote_app_defs = {"Forum"},
+             .base_path = "/forums/api",
+             .resources = {"forums", "name", ""}},
             database, *this) {}
 
   Result<std::string> CreateResource(db::Connection& c, const std::string&,

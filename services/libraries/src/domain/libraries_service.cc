@@ -39,7 +39,10 @@ struct LibrariesService::Impl final : remoteapp::ResourceHooks {
 
   explicit Impl(std::shared_ptr<db::Database> database)
       : db(database),
-        app({.service = "libraries", .remote_app_defs = {"Library"}, .base_path = "/libraries/api"},
+        app({.service = "libraries",
+             .remote_app_defs = {"Library"},
+             .base_path = "/libraries/api",
+             .resources = {"libraries", "title", ""}},
             database, *this) {}
 
   Result<std::string> CreateResource(db::Connection& c, const std::string&,

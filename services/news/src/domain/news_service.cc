@@ -42,7 +42,10 @@ struct NewsService::Impl final : remoteapp::ResourceHooks {
 
   explicit Impl(std::shared_ptr<db::Database> database)
       : db(database),
-        app({.service = "news", .remote_app_defs = {"StatusUpdates"}, .base_path = "/news/api"},
+        app({.service = "news",
+             .remote_app_defs = {"StatusUpdates"},
+             .base_path = "/news/api",
+             .resources = {"boards", "", ""}},
             database, *this) {}
 
   Result<std::string> CreateResource(db::Connection& c, const std::string&,

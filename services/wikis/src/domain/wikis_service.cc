@@ -41,8 +41,11 @@ struct WikisService::Impl final : remoteapp::ResourceHooks {
 
   explicit Impl(std::shared_ptr<db::Database> database)
       : db(database),
-        app({.service = "wikis", .remote_app_defs = {"Wiki"}, .base_path = "/wikis/api"}, database,
-            *this) {}
+        app({.service = "wikis",
+             .remote_app_defs = {"Wiki"},
+             .base_path = "/wikis/api",
+             .resources = {"wikis", "title", ""}},
+            database, *this) {}
 
   Result<std::string> CreateResource(db::Connection& c, const std::string&,
                                      const lifecycle::LifecycleEvent& e) override {

@@ -69,6 +69,8 @@ struct LifecycleEvent {
   // Set by an administrator's resync (resyncRemoteApps...): the application applies the state
   // whatever version it holds, and re-creates the widget's resource if it has none.
   bool resync = false;
+  // remote.app.transfer (assignRemoteApp): the community the resource belonged to.
+  std::optional<CommunityUuid> transfer_from;
 };
 
 nlohmann::json ToJson(const LifecycleEvent& event);

@@ -73,6 +73,24 @@ struct AppDefinition {
   std::string base_path;                     // "/blogs/api"
   // Applications that keep a record of communities without their widget (Files, Activities).
   bool tracks_communities_without_widget = false;
+  // The table of the application's community-owned resources. Every application's has the
+  // columns id, community_uuid, created and trashed_at; `title_column` names its title ("" if
+  // it has none) and `app_column` the remoteAppDefId where one table serves several (Blogs).
+  // Administrators' commands (assign, find, delete) work on it. Compile-time names only.
+  struct ResourceTable {
+    std::string table;
+    std::string title_column;
+    std::string app_column;
+  } resources;
+};
+
+// A community-owned resource, as administrators' commands see it.
+struct Resource {
+  std::string id;
+  std::string community_uuid;
+  std::string title;
+  Millis created = 0;
+  bool trashed = false;
 };
 
 // The shared synced-record migration is libs/remoteapp/migrations/V001 (CMake variable
@@ -126,6 +144,16 @@ class RemoteApplication {
   // The highest event sequence applied.
   Result<int64_t> LastAppliedSeq();
 
+  // The community-owned resources of `app` of one community, or with one title.
+  Result<std::vector<Resource>> FindResources(const std::string& app,
+                                              const std::optional<std::string>& community,
+                                              const std::optional<std::string>& title);
+  // Moves resources to the application's trash (RemoveResource) and forgets their synced
+  // records, as the reference's deletion commands do. Returns, per id that could not be
+  // deleted, why (unknown, already in the trash, not a community's).
+  Result<std::vector<std::pair<std::string, std::string>>> DeleteResources(
+      const std::string& app, const std::vector<std::string>& ids);
+
   // exportSyncedResourceInfo: writes every record of `app` that carries a resource, with its
   // members, in community order, from one consistent snapshot (docs/xml-export.md).
   // kInvalidArgument for an app this service does not serve.
@@ -139,6 +167,12 @@ class RemoteApplication {
  private:
   Status CheckServes(const std::string& app) const;
   void MountExport(http::Server& server);
+  void MountResourceAdmin(http::Server& server);
+  Result<std::optional<Resource>> FindResourceById(db::Connection& c, const std::string& app,
+                                                   const std::string& id);
+  // remote.app.transfer (assignRemoteApp): the resource moves to the event's community.
+  Result<nlohmann::json> Transfer(db::Connection& c, const std::string& app,
+                                  const lifecycle::LifecycleEvent& e);
 
   AppDefinition definition_;
   std::shared_ptr<db::Database> database_;

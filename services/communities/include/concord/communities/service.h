@@ -198,6 +198,18 @@ class CommunitiesService {
                                const std::optional<std::string>& widget_def_id,
                                std::chrono::milliseconds wait);
 
+  // assignRemoteApp (reference section 8.3): binds an application's existing resource
+  // `resource_id` (an orphan) to a new widget in `new_community` (the same community as before
+  // if only the widget was lost), and tells the application (remote.app.transfer), which moves
+  // the resource; waits up to `wait` for it. kFailedPrecondition if the community already has
+  // that widget (saying how to remove it); kInvalidArgument for a bad id or uiLocation;
+  // kNotFound for a missing or trashed community; kUnavailable if the application has not
+  // taken it within `wait` (the event stays queued).
+  Result<Widget> AssignRemoteApp(const Actor& actor, const std::string& remote_app_def_id,
+                                 const std::string& resource_id, const CommunityUuid& old_community,
+                                 const CommunityUuid& new_community, const std::string& ui_location,
+                                 std::chrono::milliseconds wait);
+
   // The queue of lifecycle events not yet delivered (reference section 6). Administrators only
   // (kPermissionDenied). kInvalidArgument names a bad filter value: a remoteAppDefId that is not
   // a remote application (the valid ones listed), an unknown event type, a malformed uuid.
@@ -231,7 +243,12 @@ class CommunitiesService {
   // Records a lifecycle event about `community` (in its current state) for every subscribed
   // application that should hear it; `widget` for widget events.
   Status Publish(db::Connection& c, lifecycle::EventType type, const Community& community,
-                 const Actor& actor, const Widget* widget = nullptr, bool resync = false);
+                 const Actor& actor, const Widget* widget = nullptr, bool resync = false,
+                 const std::optional<CommunityUuid>& transfer_from = std::nullopt);
+  // Waits up to `wait` for the deliveries of events [first_seq, last_seq]; returns how many
+  // are still undelivered.
+  Result<int64_t> WaitForDelivery(int64_t first_seq, int64_t last_seq,
+                                  std::chrono::milliseconds wait);
   Status PurgeTree(db::Connection& c, const CommunityUuid& uuid, const Actor& actor);
   template <typename F>
   auto Write(F&& fn);
