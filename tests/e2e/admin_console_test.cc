@@ -312,9 +312,11 @@ TEST(AdminConsoleTest, TheReferenceCommandLinesRunVerbatim) {
     ASSERT_TRUE(admin.Put("/communities/api/communities/" + uuid, {{"theme", "red"}}));
     ASSERT_TRUE(admin.Put("/communities/api/communities/" + uuid, {{"name", "Verbatim " + uuid}}));
   }
-  ASSERT_TRUE(Eventually([&] { return Queue(admin).size() == 4; })) << Queue(admin).size();
-  auto queue = Queue(admin);  // a's two updates, then b's (in event order)
-  ASSERT_EQ(queue[2]["resourceId"], b);
+  // Activities hears of each community when it is made, and of its two changes.
+  ASSERT_TRUE(Eventually([&] { return Queue(admin).size() == 6; })) << Queue(admin).size();
+  auto queue = Queue(admin);  // a made, b made, a's two changes, b's two (in event order)
+  ASSERT_EQ(queue[1]["resourceId"], b);
+  ASSERT_EQ(queue[4]["resourceId"], b);
   auto r = console.Script(
       dir.path() / "verbatim.py",
       "import sys\n"
@@ -345,19 +347,19 @@ TEST(AdminConsoleTest, TheReferenceCommandLinesRunVerbatim) {
       "print(CommunitiesSchedulerService.resumeSchedulingTask(\"LifecycleRetryQueuedEvents\"))\n"
       "print(CommunitiesScheduler.forceTaskExecution(\"EventLogCleanup\", \"true\"))\n"
       "print(CommunitiesScheduler.forceTaskExecution(\"fullDelete\"))\n",
-      // event1 and event2 are b's; after clearing them and a's two, nothing is left for the last
-      // clears.
-      {a, queue[2]["eventId"].get<std::string>(), queue[3]["eventId"].get<std::string>()});
+      // event1 and event2 are two of b's; then a's three go by community, b's last by
+      // application, and nothing is left for the last clear.
+      {a, queue[1]["eventId"].get<std::string>(), queue[4]["eventId"].get<std::string>()});
   ASSERT_EQ(r.exit_code, 0) << Show(r);
   EXPECT_TRUE(Contains(r.out, "1\n{'currentServerTime': '")) << r.out;
   EXPECT_TRUE(Contains(r.out, "'status': 'SUSPENDED', 'taskName': 'LifecycleRetryQueuedEvents'"))
       << r.out;
-  EXPECT_TRUE(Contains(r.out, "Activities | 4")) << r.out;
+  EXPECT_TRUE(Contains(r.out, "Activities | 6")) << r.out;
   EXPECT_TRUE(Contains(r.out, "Remote App | Resource Id")) << r.out;
   EXPECT_TRUE(Contains(r.out, "No more queued events.\n")) << r.out;
   EXPECT_TRUE(Contains(r.out,
                        "Cleared 1 queued event.\n1\nCleared 1 queued event.\n1\n"
-                       "Cleared 2 queued events.\n2\nCleared 0 queued events.\n0\n"
+                       "Cleared 3 queued events.\n3\nCleared 1 queued event.\n1\n"
                        "Cleared 0 queued events.\n0\n"))
       << r.out;
   EXPECT_TRUE(Contains(r.out, "retry succeed\n")) << r.out;

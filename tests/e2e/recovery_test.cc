@@ -145,6 +145,20 @@ TEST(RecoveryTest, AnOlderForumsDatabaseIsFoundOutAndResynced) {
   EXPECT_EQ(reasons[c['H']], "communityMissing");
   EXPECT_EQ(reasons.size(), 2u) << orphans.dump(2);
 
+  // An owner's toggle (public, save, restricted, save) re-sends B's state: B is repaired.
+  ASSERT_TRUE(admin.Put(base + c['B'], {{"visibility", "public"}}));
+  ASSERT_TRUE(admin.Put(base + c['B'], {{"visibility", "private"}}));
+  WaitForQueue(admin);
+  r = Console(server,
+              "ForumsService.exportSyncedResourceInfo(\"" + (work / "toggled.xml").string() +
+                  "\", \"community\")\n"
+                  "CommunitiesRemoteAppService.generateSyncReports(\"" +
+                  (work / "toggled.xml").string() + "\", \"" + (work / "toggled").string() + "\")");
+  ASSERT_EQ(r.exit_code, 0) << Show(r);
+  auto toggled = ReadJson(work / "toggled/Forum_communityDifferences.json");
+  EXPECT_EQ(toggled["count"], 5);
+  for (const auto& d : toggled["differences"]) EXPECT_NE(d["communityUuid"], c['B']);
+
   // The reference's resync for every community with a Forum, then a second export and report:
   // what resync can fix is gone (the trashed community and the orphans remain, for their own
   // steps).
@@ -264,6 +278,121 @@ TEST(RecoveryTest, AnOlderForumsDatabaseIsFoundOutAndResynced) {
   EXPECT_NE(r.err.find("BlogType must be \"Blog\" or \"IdeationBlog\""), std::string::npos)
       << Show(r);
   EXPECT_FALSE(fs::exists(work / "b.xml"));
+}
+
+// Files and Activities shares with communities that changed or vanished behind their back
+// (a restored database), repaired by syncAllCommunityShares; checkFiles on the content store.
+TEST(RecoveryTest, SharesFollowCommunitiesAgainAndCheckFilesSortsTheStore) {
+  TempDir dir("recovery-shares");
+  ConcordServer server(dir.path());
+  ASSERT_TRUE(server.Start());
+  auto admin = server.AdminClient();
+  std::string base = "/communities/api/communities/";
+  auto make = [&](const std::string& name, const std::string& visibility) {
+    return (*admin.Post("/communities/api/communities",
+                        {{"name", name}, {"visibility", visibility}}))["uuid"]
+        .get<std::string>();
+  };
+  std::string restricted = make("Restricted Team", "private");
+  std::string renamed = make("Old Name", "public");
+  std::string doomed = make("Doomed", "private");
+  WaitForQueue(admin);  // Files and Activities know the communities
+  std::string library = (*admin.Get("/files/api/me/library"))["id"];
+  auto upload = [&](const std::string& name, const std::string& visibility) {
+    auto r = admin.Send(
+        "POST",
+        "/files/api/libraries/" + library + "/files?name=" + name + "&visibility=" + visibility,
+        "content of " + name);
+    EXPECT_EQ(r->status, 201) << r->raw_body;
+    return r->body["id"].get<std::string>();
+  };
+  std::string secret = upload("secret.txt", "private");
+  std::string open = upload("open.txt", "public");
+  std::string gone = upload("gone.txt", "private");
+  ASSERT_TRUE(admin.Post("/files/api/files/" + secret + "/shares", {{"community", restricted}}));
+  ASSERT_TRUE(admin.Post("/files/api/files/" + open + "/shares", {{"community", renamed}}));
+  ASSERT_TRUE(admin.Post("/files/api/files/" + gone + "/shares", {{"community", doomed}}));
+  std::string activity = (*admin.Post("/activities/api/activities", {{"title", "Plan"}}))["id"];
+  auto member =
+      admin.Post("/activities/api/activities/" + activity + "/members", {{"community", renamed}});
+  ASSERT_TRUE(member) << member.error().ToString();
+  ASSERT_TRUE(
+      admin.Post("/activities/api/activities/" + activity + "/members", {{"community", doomed}}));
+  WaitForQueue(admin);
+  ASSERT_EQ(server.Stop(), 0);
+  TempDir backup("recovery-shares-backup");
+  CopyDatabase(dir.path(), backup.path(), "files.db");
+  CopyDatabase(dir.path(), backup.path(), "activities.db");
+
+  ASSERT_TRUE(server.Start());
+  admin = server.AdminClient();
+  ASSERT_TRUE(admin.Put(base + restricted, {{"visibility", "public"}}));
+  ASSERT_TRUE(admin.Put(base + renamed, {{"name", "New Name"}}));
+  ASSERT_TRUE(admin.Delete(base + doomed));
+  ASSERT_TRUE(admin.Delete("/communities/api/trash/" + doomed));
+  WaitForQueue(admin);
+  ASSERT_EQ(server.Stop(), 0);
+  // Files and Activities come back from before those changes.
+  CopyDatabase(backup.path(), dir.path(), "files.db");
+  CopyDatabase(backup.path(), dir.path(), "activities.db");
+  // And the content store has a stray binary, and lost one.
+  fs::create_directories(dir.path() / "files-content" / "zz");
+  std::ofstream(dir.path() / "files-content" / "zz" / "zz-stray") << "no record";
+  fs::remove(dir.path() / "files-content" / open.substr(0, 2) / open);
+  ASSERT_TRUE(server.Start());
+  admin = server.AdminClient();
+
+  auto r =
+      Console(server,
+              "execfile(\"filesAdmin.py\")\nFilesDataIntegrityService.syncAllCommunityShares()\n"
+              "execfile(\"activitiesAdmin.py\")\nAccessControlService.syncAllCommunityShares()");
+  ASSERT_EQ(r.exit_code, 0) << Show(r);
+  EXPECT_NE(
+      r.out.find("3 communities shared with (1 no longer exist): 1 shares brought up to date, "
+                 "2 removed."),
+      std::string::npos)
+      << r.out;
+  EXPECT_NE(
+      r.out.find("2 communities shared with (1 no longer exist): 1 shares brought up to date, "
+                 "1 removed."),
+      std::string::npos)
+      << r.out;
+  auto shares = [&](const std::string& file) {
+    return (*admin.Get("/files/api/files/" + file))["shares"];
+  };
+  EXPECT_TRUE(shares(secret).empty())
+      << "a private file is no longer shared with a public community";
+  ASSERT_EQ(shares(open).size(), 1u);
+  EXPECT_EQ(shares(open)[0]["communityName"], "New Name");
+  EXPECT_TRUE(shares(gone).empty()) << "the community is gone; the file stays with its owner";
+  EXPECT_TRUE(admin.Get("/files/api/files/" + gone));
+  auto members = (*admin.Get("/activities/api/activities/" + activity))["members"];
+  int communities = 0;
+  for (const auto& m : members) {
+    if (m["type"] != "community") continue;
+    ++communities;
+    EXPECT_EQ(m["communityName"], "New Name");
+  }
+  EXPECT_EQ(communities, 1);
+  // A second run has nothing left to do.
+  r = Console(server, "FilesDataIntegrityService.syncAllCommunityShares()");
+  EXPECT_NE(r.out.find("0 shares brought up to date, 0 removed."), std::string::npos) << r.out;
+
+  fs::path extra = dir.path() / "extra-files";
+  r = Console(server, "FilesDataIntegrityService.checkFiles(\"" + extra.string() + "\")");
+  ASSERT_EQ(r.exit_code, 0) << Show(r);
+  EXPECT_NE(r.out.find("1 without a record moved to"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("1 records without their binary"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(open), std::string::npos) << r.out;
+  EXPECT_TRUE(fs::exists(extra / "zz-stray"));
+  EXPECT_FALSE(fs::exists(dir.path() / "files-content" / "zz" / "zz-stray"));
+  r = Console(server, "FilesDataIntegrityService.checkFiles(\"relative/dir\")");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("must be an absolute path"), std::string::npos) << Show(r);
+  r = Console(server, "FilesDataIntegrityService.checkFiles(\"" +
+                          (dir.path() / "files-content" / "x").string() + "\")");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("outside the Files content store"), std::string::npos) << Show(r);
 }
 
 }  // namespace

@@ -27,19 +27,19 @@ Result<std::vector<Resource>> RemoteApplication::FindResources(
                     (t.app_column.empty() ? "" : " AND " + t.app_column + " = $2") +
                     " ORDER BY created, id LIMIT 1000";
   std::string key = community ? *community : title.value_or("");
-  return database_->InTransaction(db::TxMode::kRead, [&](db::Connection& c)
-                                                         -> Result<std::vector<Resource>> {
-    auto rows = t.app_column.empty() ? c.Query(sql, key) : c.Query(sql, key, app);
-    if (!rows) return std::unexpected(rows.error());
-    std::vector<Resource> out;
-    while (true) {
-      CONCORD_ASSIGN_OR_RETURN(bool has, rows->Next());
-      if (!has) break;
-      out.push_back(Resource{rows->Text(0), rows->Text(1), rows->Text(2), rows->Int(3),
-                             !rows->IsNull(4)});
-    }
-    return out;
-  });
+  return database_->InTransaction(
+      db::TxMode::kRead, [&](db::Connection& c) -> Result<std::vector<Resource>> {
+        auto rows = t.app_column.empty() ? c.Query(sql, key) : c.Query(sql, key, app);
+        if (!rows) return std::unexpected(rows.error());
+        std::vector<Resource> out;
+        while (true) {
+          CONCORD_ASSIGN_OR_RETURN(bool has, rows->Next());
+          if (!has) break;
+          out.push_back(Resource{rows->Text(0), rows->Text(1), rows->Text(2), rows->Int(3),
+                                 !rows->IsNull(4)});
+        }
+        return out;
+      });
 }
 
 Result<std::vector<std::pair<std::string, std::string>>> RemoteApplication::DeleteResources(
@@ -99,8 +99,8 @@ void RemoteApplication::MountResourceAdmin(http::Server& server) {
                              {"community", "name"});
     }
     if (community && !IsUuid(*community)) {
-      return InvalidArgument("community", fmt::format("'{}' is not a community uuid",
-                                                      community->substr(0, 60)));
+      return InvalidArgument("community",
+                             fmt::format("'{}' is not a community uuid", community->substr(0, 60)));
     }
     CONCORD_ASSIGN_OR_RETURN(auto found, FindResources(r.path_params[0], community, name));
     json items = json::array();
@@ -112,7 +112,8 @@ void RemoteApplication::MountResourceAdmin(http::Server& server) {
     CONCORD_RETURN_IF_ERROR(CheckServes(r.path_params[0]));
     auto lease = database_->Acquire();
     if (!lease) return std::unexpected(lease.error());
-    CONCORD_ASSIGN_OR_RETURN(auto found, FindResourceById(**lease, r.path_params[0], r.path_params[1]));
+    CONCORD_ASSIGN_OR_RETURN(auto found,
+                             FindResourceById(**lease, r.path_params[0], r.path_params[1]));
     if (!found || found->community_uuid.empty()) {
       return NotFound(fmt::format("{} has no community resource {}", r.path_params[0],
                                   r.path_params[1].substr(0, 60)));

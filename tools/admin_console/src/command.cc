@@ -62,6 +62,7 @@ const std::vector<Command>& Commands() {
     AddExportCommands(out);
     AddRemoteAppCommands(out);
     AddDeleteCommands(out);
+    AddShareCommands(out);
     return out;
   }();
   return kCommands;

@@ -92,6 +92,7 @@ void AddMaintenanceCommands(std::vector<Command>& out);
 void AddExportCommands(std::vector<Command>& out);
 void AddRemoteAppCommands(std::vector<Command>& out);
 void AddDeleteCommands(std::vector<Command>& out);
+void AddShareCommands(std::vector<Command>& out);
 
 // Helpers shared by the command files.
 // "Service.command: message (accepted: a, b)" from an error.

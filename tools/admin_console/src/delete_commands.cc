@@ -47,9 +47,10 @@ Result<Value> Delete(Session& s, const std::string& app, const std::vector<std::
     v["reason"] = f["reason"].get<std::string>();
     failed.push_back(v);
   }
-  s.Print(fmt::format("Moved {} {} resource{} to the trash{}.\n", r["deleted"].get<int64_t>(), app,
-                      r["deleted"].get<int64_t>() == 1 ? "" : "s",
-                      failed.empty() ? "" : fmt::format("; {} could not be deleted", failed.size())));
+  s.Print(
+      fmt::format("Moved {} {} resource{} to the trash{}.\n", r["deleted"].get<int64_t>(), app,
+                  r["deleted"].get<int64_t>() == 1 ? "" : "s",
+                  failed.empty() ? "" : fmt::format("; {} could not be deleted", failed.size())));
   return failed;
 }
 
@@ -86,7 +87,8 @@ Result<std::vector<std::string>> IdsFromFile(const std::string& path) {
 }
 
 Status CheckUuid(const std::string& param, const std::string& v) {
-  if (!IsUuid(v)) return InvalidArgument(param, fmt::format("'{}' is not a community uuid", v.substr(0, 60)));
+  if (!IsUuid(v))
+    return InvalidArgument(param, fmt::format("'{}' is not a community uuid", v.substr(0, 60)));
   return Ok();
 }
 
@@ -102,68 +104,94 @@ Result<Value> DeleteOne(Session& s, const std::string& app, const std::string& i
 }  // namespace
 
 void AddDeleteCommands(std::vector<Command>& out) {
-  out.push_back({"ActivityService", "fetchActivitiesByCommunityExId", {{"communityUuid", Kind::kString}},
+  out.push_back({"ActivityService",
+                 "fetchActivitiesByCommunityExId",
+                 {{"communityUuid", Kind::kString}},
                  "The community activities of a community (its uuid, e.g. an orphan's "
                  "oldCommunityUuid), as a list of dicts for deleteActivities.",
-                 Failure::kRaise, [](Session& s, const Args& a) -> Result<Value> {
+                 Failure::kRaise,
+                 [](Session& s, const Args& a) -> Result<Value> {
                    CONCORD_RETURN_IF_ERROR(CheckUuid("communityUuid", a[0].get<std::string>()));
-                   return Find(s, "Activities", "community=" + a[0].get<std::string>(), "activityId");
+                   return Find(s, "Activities", "community=" + a[0].get<std::string>(),
+                               "activityId");
                  }});
-  out.push_back({"ActivityService", "deleteActivities", {{"activities", Kind::kValueOrNone}},
+  out.push_back({"ActivityService",
+                 "deleteActivities",
+                 {{"activities", Kind::kValueOrNone}},
                  "Moves the activities (fetchActivitiesByCommunityExId's list, or ids) to the "
                  "Activities trash. Returns the list of those that could not be deleted: empty "
                  "means complete success.",
-                 Failure::kRaise, [](Session& s, const Args& a) -> Result<Value> {
-                   if (!a[0].is_array()) return InvalidArgument("activities", "activities must be a list");
+                 Failure::kRaise,
+                 [](Session& s, const Args& a) -> Result<Value> {
+                   if (!a[0].is_array())
+                     return InvalidArgument("activities", "activities must be a list");
                    CONCORD_ASSIGN_OR_RETURN(auto ids, Ids(a[0], "activityId", "activities"));
                    return Delete(s, "Activities", ids, "activityId");
                  }});
-  out.push_back({"BlogsAdminService", "deleteWeblog", {{"weblogId", Kind::kString}},
+  out.push_back({"BlogsAdminService",
+                 "deleteWeblog",
+                 {{"weblogId", Kind::kString}},
                  "Moves a blog or ideation blog (the report's Object Identifying Id) to the Blogs "
                  "trash. Returns 1.",
-                 Failure::kRaise, [](Session& s, const Args& a) -> Result<Value> {
+                 Failure::kRaise,
+                 [](Session& s, const Args& a) -> Result<Value> {
                    // A blog or an ideation blog: whichever has the id.
                    std::string id = a[0].get<std::string>();
                    std::string app = "Blog";
-                   if (!s.client().Get(Base("Blog") + "/" + http::UrlEncode(id))) app = "IdeationBlog";
+                   if (!s.client().Get(Base("Blog") + "/" + http::UrlEncode(id)))
+                     app = "IdeationBlog";
                    return DeleteOne(s, app, id, "weblogId");
                  }});
   for (const auto& [service, app, key] :
        std::vector<std::tuple<std::string, std::string, std::string>>{
-           {"FilesLibraryService", "Files", "libraryId"}, {"WikisLibraryService", "Wiki", "libraryId"}}) {
+           {"FilesLibraryService", "Files", "libraryId"},
+           {"WikisLibraryService", "Wiki", "libraryId"}}) {
     std::string a_app = app, a_key = key;
-    out.push_back({service, "delete", {{"libraryId", Kind::kString}},
+    out.push_back({service,
+                   "delete",
+                   {{"libraryId", Kind::kString}},
                    "Moves a community library (the report's Object Identifying Id) and all its "
                    "content to the trash. Returns 1.",
-                   Failure::kRaise, [a_app, a_key](Session& s, const Args& a) -> Result<Value> {
+                   Failure::kRaise,
+                   [a_app, a_key](Session& s, const Args& a) -> Result<Value> {
                      return DeleteOne(s, a_app, a[0].get<std::string>(), a_key);
                    }});
-    out.push_back({service, "deleteBatch", {{"filePath", Kind::kString}},
+    out.push_back({service,
+                   "deleteBatch",
+                   {{"filePath", Kind::kString}},
                    "The same for every library id in a text file on this machine, one per line. "
                    "Returns the list of those that could not be deleted.",
-                   Failure::kRaise, [a_app, a_key](Session& s, const Args& a) -> Result<Value> {
+                   Failure::kRaise,
+                   [a_app, a_key](Session& s, const Args& a) -> Result<Value> {
                      CONCORD_ASSIGN_OR_RETURN(auto ids, IdsFromFile(a[0].get<std::string>()));
                      return Delete(s, a_app, ids, a_key);
                    }});
   }
-  out.push_back({"ForumsService", "fetchForumsByName", {{"forumName", Kind::kString}},
+  out.push_back({"ForumsService",
+                 "fetchForumsByName",
+                 {{"forumName", Kind::kString}},
                  "The community forums with exactly this name, as a list of dicts (forumID, "
                  "communityUuid, title, ...). Names need not be unique: narrow with filterInput.",
-                 Failure::kRaise, [](Session& s, const Args& a) -> Result<Value> {
-                   return Find(s, "Forum", "name=" + http::UrlEncode(a[0].get<std::string>()), "forumID");
+                 Failure::kRaise,
+                 [](Session& s, const Args& a) -> Result<Value> {
+                   return Find(s, "Forum", "name=" + http::UrlEncode(a[0].get<std::string>()),
+                               "forumID");
                  }});
-  out.push_back({"ForumsService", "filterInput",
+  out.push_back({"ForumsService",
+                 "filterInput",
                  {{"forums", Kind::kValueOrNone}, {"regex", Kind::kString}, {"key", Kind::kString}},
                  "The maps of the list whose value under key matches the regular expression "
                  "(anywhere in it), e.g. filterInput(forums, \"^b307369e\", \"forumID\").",
-                 Failure::kRaise, [](Session&, const Args& a) -> Result<Value> {
+                 Failure::kRaise,
+                 [](Session&, const Args& a) -> Result<Value> {
                    if (!a[0].is_array()) return InvalidArgument("forums", "forums must be a list");
                    std::regex re;
                    try {
                      re = std::regex(a[1].get<std::string>());
                    } catch (const std::regex_error& e) {
-                     return InvalidArgument("regex", fmt::format("'{}' is not a regular expression: {}",
-                                                                 a[1].get<std::string>().substr(0, 60), e.what()));
+                     return InvalidArgument(
+                         "regex", fmt::format("'{}' is not a regular expression: {}",
+                                              a[1].get<std::string>().substr(0, 60), e.what()));
                    }
                    Value out = Value::array();
                    for (const auto& item : a[0]) {
@@ -175,21 +203,28 @@ void AddDeleteCommands(std::vector<Command>& out) {
                    }
                    return out;
                  }});
-  out.push_back({"ForumsService", "deleteForums", {{"forums", Kind::kValueOrNone}},
+  out.push_back({"ForumsService",
+                 "deleteForums",
+                 {{"forums", Kind::kValueOrNone}},
                  "Moves the forums (fetchForumsByName's list, filtered, or ids) to the Forums "
                  "trash. Returns the list of those that could not be deleted.",
-                 Failure::kRaise, [](Session& s, const Args& a) -> Result<Value> {
+                 Failure::kRaise,
+                 [](Session& s, const Args& a) -> Result<Value> {
                    if (!a[0].is_array()) return InvalidArgument("forums", "forums must be a list");
                    CONCORD_ASSIGN_OR_RETURN(auto ids, Ids(a[0], "forumID", "forums"));
                    return Delete(s, "Forum", ids, "forumID");
                  }});
-  out.push_back({"NewsMicrobloggingService", "deleteMicroblogs", {{"communityId", Kind::kString}},
+  out.push_back({"NewsMicrobloggingService",
+                 "deleteMicroblogs",
+                 {{"communityId", Kind::kString}},
                  "Removes a community's status updates (its boards go to the trash, so nobody "
                  "can post there). Returns how many boards were removed.",
-                 Failure::kRaise, [](Session& s, const Args& a) -> Result<Value> {
+                 Failure::kRaise,
+                 [](Session& s, const Args& a) -> Result<Value> {
                    CONCORD_RETURN_IF_ERROR(CheckUuid("communityId", a[0].get<std::string>()));
                    CONCORD_ASSIGN_OR_RETURN(
-                       Value boards, Find(s, "StatusUpdates", "community=" + a[0].get<std::string>(), "id"));
+                       Value boards,
+                       Find(s, "StatusUpdates", "community=" + a[0].get<std::string>(), "id"));
                    std::vector<std::string> ids;
                    for (const auto& b : boards) {
                      if (!b["trashed"].get<bool>()) ids.push_back(b["id"].get<std::string>());

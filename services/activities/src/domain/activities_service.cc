@@ -38,7 +38,7 @@ json EntryJson(const store::Entry& e) {
 
 }  // namespace
 
-struct ActivitiesService::Impl final : remoteapp::ResourceHooks {
+struct ActivitiesService::Impl final : remoteapp::ResourceHooks, remoteapp::CommunityShares {
   std::shared_ptr<db::Database> db;
   remoteapp::RemoteApplication app;
 
@@ -128,8 +128,46 @@ struct ActivitiesService::Impl final : remoteapp::ResourceHooks {
     return ValidSingleLine(title, "title", 256);
   }
 
+  // AccessControlService.syncAllCommunityShares (reference section 10): communities that are
+  // members of activities.
+  Result<std::vector<std::string>> SharedCommunities(db::Connection& c, const std::string& after,
+                                                     int limit) override {
+    CONCORD_ASSIGN_OR_RETURN(
+        db::Rows rows,
+        c.Query("SELECT DISTINCT member_id FROM activity_members WHERE member_type = 'community' "
+                "AND member_id > $1 ORDER BY member_id LIMIT $2",
+                after, limit));
+    std::vector<std::string> out;
+    while (true) {
+      CONCORD_ASSIGN_OR_RETURN(bool has, rows.Next());
+      if (!has) break;
+      out.push_back(rows.Text(0));
+    }
+    return out;
+  }
+  Result<remoteapp::ShareSyncCounts> Sync(db::Connection& c,
+                                          const remoteapp::CommunityTruth& t) override {
+    remoteapp::ShareSyncCounts n;
+    if (!t.exists) {  // gone: removed from the activities' membership
+      CONCORD_ASSIGN_OR_RETURN(
+          n.removed, c.Execute("DELETE FROM activity_members WHERE member_type = 'community' AND "
+                               "member_id = $1",
+                               t.uuid));
+      return n;
+    }
+    CONCORD_ASSIGN_OR_RETURN(
+        n.updated,
+        c.Execute(
+            "UPDATE activity_members SET community_name = $2, community_visibility = $3 "
+            "WHERE member_type = 'community' AND member_id = $1 AND "
+            "(COALESCE(community_name, '') <> $2 OR COALESCE(community_visibility, '') <> $3)",
+            t.uuid, t.name, t.visibility));
+    return n;
+  }
+
   void Mount(http::Server& s) {
     app.Mount(s);
+    remoteapp::MountCommunityShares(s, "/activities/api", db, *this);
     s.Get("/activities/api/communities/([^/]+)/activities",
           [this](const Request& r) -> Result<Response> {
             return db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) -> Result<Response> {

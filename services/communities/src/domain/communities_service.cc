@@ -68,7 +68,8 @@ auto CommunitiesService::Write(F&& fn) {
 
 Status CommunitiesService::Publish(Connection& c, EventType type, const Community& x,
                                    const Actor& actor, const Widget* widget, bool resync,
-                                   const std::optional<CommunityUuid>& transfer_from) {
+                                   const std::optional<CommunityUuid>& transfer_from,
+                                   bool only_apps_without_widget) {
   const auto& subs = options_.subscriptions;
   auto subscribed = [&](const std::string& app) {
     return std::find(subs.applications.begin(), subs.applications.end(), app) !=
@@ -90,10 +91,12 @@ Status CommunitiesService::Publish(Connection& c, EventType type, const Communit
       const auto* def = lifecycle::FindWidgetDef(w.widget_def_id);
       if (def && def->remote && subscribed(w.widget_def_id)) apps.push_back(w.widget_def_id);
     }
+    size_t with_widget = apps.size();
     for (const auto& app : subs.without_widget) {
       if (subscribed(app) && std::find(apps.begin(), apps.end(), app) == apps.end())
         apps.push_back(app);
     }
+    if (only_apps_without_widget) apps.erase(apps.begin(), apps.begin() + with_widget);
   }
   std::erase_if(apps, [&](const std::string& app) {
     auto it = subs.events.find(app);
@@ -272,6 +275,10 @@ Result<Community> CommunitiesService::Create(const Actor& actor, CommunityDraft 
         CONCORD_RETURN_IF_ERROR(Publish(c, EventType::kRemoteAppAdded, x, actor, &w));
       }
     }
+    // Applications that keep every community (Activities, Files) learn of it even without
+    // their widget: community members of activities and shares need their record.
+    CONCORD_RETURN_IF_ERROR(Publish(c, EventType::kCommunityUpdated, x, actor, nullptr, false,
+                                    std::nullopt, /*only_apps_without_widget=*/true));
     return x;
   });
 }

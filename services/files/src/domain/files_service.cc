@@ -3,6 +3,7 @@
 // personal file's, its owner, its visibility, and the communities it is shared with (by the
 // Files record of each).
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include "concord/base/text.h"
 #include "concord/files/files.h"
@@ -53,7 +54,7 @@ Result<std::string> ValidFileName(std::string_view name, std::string_view field)
 
 }  // namespace
 
-struct FilesService::Impl final : remoteapp::ResourceHooks {
+struct FilesService::Impl final : remoteapp::ResourceHooks, remoteapp::CommunityShares {
   std::shared_ptr<db::Database> db;
   store::ContentStore content;
   remoteapp::RemoteApplication app;
@@ -163,8 +164,136 @@ struct FilesService::Impl final : remoteapp::ResourceHooks {
     return mine;
   }
 
+  // syncAllCommunityShares (reference section 10).
+  Result<std::vector<std::string>> SharedCommunities(db::Connection& c, const std::string& after,
+                                                     int limit) override {
+    CONCORD_ASSIGN_OR_RETURN(
+        db::Rows rows,
+        c.Query("SELECT community_uuid FROM (SELECT community_uuid FROM file_shares UNION "
+                "SELECT community_uuid FROM folder_shares) WHERE community_uuid > $1 "
+                "ORDER BY community_uuid LIMIT $2",
+                after, limit));
+    std::vector<std::string> out;
+    while (true) {
+      CONCORD_ASSIGN_OR_RETURN(bool has, rows.Next());
+      if (!has) break;
+      out.push_back(rows.Text(0));
+    }
+    return out;
+  }
+  Result<remoteapp::ShareSyncCounts> Sync(db::Connection& c,
+                                          const remoteapp::CommunityTruth& t) override {
+    remoteapp::ShareSyncCounts n;
+    if (!t.exists) {  // gone: the items stay with their owners, no longer shared
+      CONCORD_ASSIGN_OR_RETURN(
+          int64_t a, c.Execute("DELETE FROM file_shares WHERE community_uuid = $1", t.uuid));
+      CONCORD_ASSIGN_OR_RETURN(
+          int64_t b, c.Execute("DELETE FROM folder_shares WHERE community_uuid = $1", t.uuid));
+      n.removed = a + b;
+      return n;
+    }
+    if (t.visibility != "private") {  // a private item is shared with restricted communities only
+      CONCORD_ASSIGN_OR_RETURN(
+          int64_t a, c.Execute("DELETE FROM file_shares WHERE community_uuid = $1 AND file_id IN "
+                               "(SELECT id FROM files WHERE visibility = 'private')",
+                               t.uuid));
+      CONCORD_ASSIGN_OR_RETURN(
+          int64_t b,
+          c.Execute("DELETE FROM folder_shares WHERE community_uuid = $1 AND folder_id IN "
+                    "(SELECT id FROM folders WHERE visibility = 'private')",
+                    t.uuid));
+      n.removed = a + b;
+    }
+    CONCORD_ASSIGN_OR_RETURN(
+        int64_t a,
+        c.Execute("UPDATE file_shares SET community_name = $2, community_visibility = $3 "
+                  "WHERE community_uuid = $1 AND (community_name <> $2 OR "
+                  "community_visibility <> $3)",
+                  t.uuid, t.name, t.visibility));
+    CONCORD_ASSIGN_OR_RETURN(
+        int64_t b, c.Execute("UPDATE folder_shares SET community_name = $2, community_visibility = "
+                             "$3 WHERE community_uuid = $1 AND (community_name <> $2 OR "
+                             "community_visibility <> $3)",
+                             t.uuid, t.name, t.visibility));
+    n.updated = a + b;
+    return n;
+  }
+
+  // checkFiles (reference section 10): binaries without a database record move to
+  // `extra_dir`; records without their binary are reported.
+  Result<json> CheckFiles(const std::string& extra_dir_text) {
+    namespace fs = std::filesystem;
+    fs::path extra_dir(extra_dir_text);
+    if (!extra_dir.is_absolute()) {
+      return InvalidArgument("extraFileDirectory",
+                             "extraFileDirectory must be an absolute path on the Files server");
+    }
+    fs::path root = fs::weakly_canonical(content.root());
+    fs::path target = fs::weakly_canonical(extra_dir);
+    if (target.string().starts_with(root.string())) {
+      return InvalidArgument("extraFileDirectory",
+                             "extraFileDirectory must be outside the Files content store");
+    }
+    std::error_code ec;
+    fs::create_directories(target, ec);
+    if (!fs::is_directory(target, ec) || ::access(target.c_str(), W_OK | R_OK) != 0) {
+      return InvalidArgument("extraFileDirectory",
+                             fmt::format("cannot create, read or write {}", target.string()));
+    }
+    json moved = json::array(), missing = json::array();
+    int64_t checked = 0, extra = 0, missing_count = 0;
+    auto lease = db->Acquire();
+    if (!lease) return std::unexpected(lease.error());
+    if (fs::is_directory(root, ec)) {
+      for (auto it = fs::recursive_directory_iterator(root, ec);
+           !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        if (!it->is_regular_file(ec)) continue;
+        std::string id = it->path().filename().string();
+        if (id.ends_with(".tmp")) continue;  // a write in progress
+        ++checked;
+        CONCORD_ASSIGN_OR_RETURN(
+            auto known, (*lease)->QueryInt("SELECT COUNT(*) FROM files WHERE id = $1", id));
+        if (known.value_or(0) > 0) continue;
+        ++extra;
+        fs::path to = target / id;
+        fs::rename(it->path(), to, ec);
+        if (ec) {  // another file system: copy, then remove
+          ec.clear();
+          fs::copy_file(it->path(), to, fs::copy_options::overwrite_existing, ec);
+          if (!ec) fs::remove(it->path(), ec);
+        }
+        if (ec)
+          return Unavailable(
+              fmt::format("cannot move {} to {}: {}", id, to.string(), ec.message()));
+        if (moved.size() < 1000) moved.push_back(id);
+      }
+    }
+    CONCORD_ASSIGN_OR_RETURN(db::Rows rows, (*lease)->Query("SELECT id FROM files ORDER BY id"));
+    while (true) {
+      CONCORD_ASSIGN_OR_RETURN(bool has, rows.Next());
+      if (!has) break;
+      std::string id = rows.Text(0);
+      if (!fs::exists(root / id.substr(0, 2) / id, ec)) {
+        ++missing_count;
+        if (missing.size() < 1000) missing.push_back(id);
+      }
+    }
+    return json{{"checked", checked},    {"extra", extra},
+                {"moved", moved},        {"missing", missing_count},
+                {"missingIds", missing}, {"extraFileDirectory", target.string()}};
+  }
+
   void Mount(http::Server& s) {
     app.Mount(s);
+    remoteapp::MountCommunityShares(s, "/files/api", db, *this);
+    s.Post("/files/api/admin/check-files", [this](const Request& r) -> Result<Response> {
+      if (!r.principal.admin) return PermissionDenied("only administrators check the file store");
+      CONCORD_ASSIGN_OR_RETURN(auto body, http::JsonBody::Parse(r.body));
+      CONCORD_ASSIGN_OR_RETURN(auto dir, body.RequiredString("extraFileDirectory"));
+      CONCORD_RETURN_IF_ERROR(body.RejectUnknownFields());
+      CONCORD_ASSIGN_OR_RETURN(auto out, CheckFiles(dir));
+      return Response::Json(200, out);
+    });
     s.Get("/files/api/me/library", [this](const Request& r) -> Result<Response> {
       return db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
         CONCORD_ASSIGN_OR_RETURN(store::Library l, PersonalLibraryOf(c, r.principal));

@@ -218,3 +218,38 @@ nlohmann::json PageJson(const std::vector<Row>& rows, ToJson&& to_json) {
 }
 
 }  // namespace concord::remoteapp
+
+namespace concord::remoteapp {
+
+// What an application that shares its content with communities without their widget (Files'
+// file and folder shares, Activities' community members) does for syncAllCommunityShares
+// (reference section 10).
+struct CommunityTruth {
+  std::string uuid;
+  bool exists = false;     // false: the community is gone
+  std::string name;        // when it exists
+  std::string visibility;  // public, publicInviteOnly, private
+};
+struct ShareSyncCounts {
+  int64_t communities = 0;  // looked at
+  int64_t updated = 0;      // share rows whose name or visibility was brought up to date
+  int64_t removed = 0;      // share rows removed (community gone, or the rule forbids it now)
+};
+class CommunityShares {
+ public:
+  virtual ~CommunityShares() = default;
+  // The communities shared with, in uuid order after `after`.
+  virtual Result<std::vector<std::string>> SharedCommunities(db::Connection& c,
+                                                             const std::string& after,
+                                                             int limit) = 0;
+  // Brings the shares with one community in line with what Communities says of it.
+  virtual Result<ShareSyncCounts> Sync(db::Connection& c, const CommunityTruth& truth) = 0;
+};
+
+// Mounts GET {base}/admin/shared-communities?after=&limit= ({"items": [uuids], "next"}) and
+// POST {base}/admin/shared-communities/sync ({"communities": [{uuid, exists, name,
+// visibility}]} -> counts), administrators only.
+void MountCommunityShares(http::Server& server, const std::string& base_path,
+                          std::shared_ptr<db::Database> database, CommunityShares& shares);
+
+}  // namespace concord::remoteapp

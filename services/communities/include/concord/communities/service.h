@@ -244,7 +244,8 @@ class CommunitiesService {
   // application that should hear it; `widget` for widget events.
   Status Publish(db::Connection& c, lifecycle::EventType type, const Community& community,
                  const Actor& actor, const Widget* widget = nullptr, bool resync = false,
-                 const std::optional<CommunityUuid>& transfer_from = std::nullopt);
+                 const std::optional<CommunityUuid>& transfer_from = std::nullopt,
+                 bool only_apps_without_widget = false);
   // Waits up to `wait` for the deliveries of events [first_seq, last_seq]; returns how many
   // are still undelivered.
   Result<int64_t> WaitForDelivery(int64_t first_seq, int64_t last_seq,
