@@ -395,5 +395,93 @@ TEST(RecoveryTest, SharesFollowCommunitiesAgainAndCheckFilesSortsTheStore) {
   EXPECT_NE(r.err.find("outside the Files content store"), std::string::npos) << Show(r);
 }
 
+// A deployment in step: every application's export agrees with Communities, report by report.
+TEST(RecoveryTest, EveryApplicationOfAPopulatedDeploymentIsInStep) {
+  TempDir dir("recovery-populated");
+  auto p = testing::RunCommand({(testing::BinDir() / "concord").string(), "populate", "--data-dir",
+                                dir.path().string(), "--communities", "40"});
+  ASSERT_EQ(p.exit_code, 0) << Show(p);
+  ConcordServer server(dir.path());
+  ASSERT_TRUE(server.Start());
+  fs::path work = dir.path() / "reports";
+  std::string script;
+  for (const auto& [command, app] : std::vector<std::pair<std::string, std::string>>{
+           {"ActivityService.exportSyncedResourceInfo(\"{}\", \"community\")", "Activities"},
+           {"BlogsAdminService.exportSyncedResourceInfo(\"{}\", \"community\")", "Blog"},
+           {"BlogsAdminService.exportSyncedResourceInfo(\"{}\", \"community\", \"IdeationBlog\")",
+            "IdeationBlog"},
+           {"FilesLibraryService.exportSyncedResourceInfo(\"{}\", \"community\")", "Files"},
+           {"ForumsService.exportSyncedResourceInfo(\"{}\", \"community\")", "Forum"},
+           {"NewsMicrobloggingService.exportSyncedResourceInfo(\"{}\", \"community\")",
+            "StatusUpdates"},
+           {"WikisLibraryService.exportSyncedResourceInfo(\"{}\", \"community\")", "Wiki"}}) {
+    std::string file = (work / (app + ".xml")).string();
+    std::string export_line = command;
+    export_line.replace(export_line.find("{}"), 2, file);
+    script += export_line + "\n";
+    script += "s = CommunitiesRemoteAppService.generateSyncReports(\"" + file + "\", \"" +
+              work.string() + "\")\n";
+    script += "assert s['resources'] > 0 and s['differences'] == 0 and s['orphans'] == 0, s\n";
+  }
+  fs::create_directories(work);
+  auto r = Console(server, script);
+  ASSERT_EQ(r.exit_code, 0) << Show(r);
+  for (const char* app :
+       {"Activities", "Blog", "IdeationBlog", "Files", "Forum", "StatusUpdates", "Wiki"}) {
+    EXPECT_EQ(ReadJson(work / (std::string(app) + "_communityDifferences.json"))["count"], 0)
+        << app;
+  }
+}
+
+TEST(RecoveryTest, EveryToolkitCommandRefusesBadInputAndChangesNothing) {
+  TempDir dir("recovery-bad-input");
+  ConcordServer server(dir.path());
+  ASSERT_TRUE(server.Start());
+  auto admin = server.AdminClient();
+  std::string uuid = (*admin.Post("/communities/api/communities", {{"name", "Kept"}}))["uuid"];
+  WaitForQueue(admin);
+  auto forum_before = *admin.Get("/forums/api/synced/Forum/" + uuid);
+  struct Case {
+    std::string command, expected;
+  } cases[] = {
+      {"ActivityService.exportSyncedResourceInfo(\"/tmp/a.xml\", \"communities\")",
+       "eventType must be \"community\""},
+      {"FilesLibraryService.exportSyncedResourceInfo(\"/nonexistent-dir/f.xml\", \"community\")",
+       "the directory /nonexistent-dir does not exist"},
+      {"WikisLibraryService.exportSyncedResourceInfo(\"C:\\\\temp\\\\w.xml\", \"community\")",
+       "must use forward slashes"},
+      {"CommunitiesRemoteAppService.generateSyncReports(\"/nonexistent.xml\", \"/tmp/r\")",
+       "no such file"},
+      {"CommunitiesRemoteAppService.resyncRemoteAppsForCommunity(\"not-a-uuid\")",
+       "'not-a-uuid' is not a community uuid"},
+      {"CommunitiesRemoteAppService.resyncRemoteAppsForAllCommunities(\"Members\")",
+       "'Members' is not a remote application's widgetDefId"},
+      {"CommunitiesRemoteAppService.assignRemoteApp(\"Forums\", \"x\", \"" + uuid + "\", \"" +
+           uuid + "\", \"col2\")",
+       "'Forums' is not a remote application's widgetDefId"},
+      {"ActivityService.fetchActivitiesByCommunityExId(\"x\")", "'x' is not a community uuid"},
+      {"ActivityService.deleteActivities(\"abc\")", "activities must be a list"},
+      {"ActivityService.deleteActivities([{\"nope\": 1}])", "must be a list of ids or of the maps"},
+      {"ActivityService.deleteActivities([])", "nothing to delete"},
+      {"BlogsAdminService.deleteWeblog(\"no-such-blog\")", "no such resource"},
+      {"FilesLibraryService.delete(\"no-such-library\")", "no such resource"},
+      {"WikisLibraryService.deleteBatch(\"/nonexistent/ids.txt\")",
+       "cannot read /nonexistent/ids.txt"},
+      {"ForumsService.filterInput([], \"(\", \"forumID\")", "is not a regular expression"},
+      {"ForumsService.deleteForums(None)", "forums must be a list"},
+      {"NewsMicrobloggingService.deleteMicroblogs(\"x\")", "'x' is not a community uuid"},
+      {"FilesDataIntegrityService.syncAllCommunityShares(1)", "takes 0 arguments, not 1"},
+      {"FilesDataIntegrityService.checkFiles(5)", "extraFileDirectory must be a string"},
+  };
+  for (const auto& c : cases) {
+    auto r = Console(server, c.command);
+    EXPECT_EQ(r.exit_code, 1) << c.command << "\n" << Show(r);
+    EXPECT_NE(r.err.find(c.expected), std::string::npos) << c.command << "\n" << Show(r);
+  }
+  auto forum_after = *admin.Get("/forums/api/synced/Forum/" + uuid);
+  EXPECT_EQ(forum_after, forum_before);
+  EXPECT_TRUE(QueueEmpty(admin));
+}
+
 }  // namespace
 }  // namespace concord

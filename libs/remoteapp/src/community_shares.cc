@@ -24,39 +24,40 @@ void MountCommunityShares(http::Server& server, const std::string& base_path,
     json next = uuids.size() == 1000 ? json(uuids.back()) : json(nullptr);
     return http::Response::Json(200, {{"items", uuids}, {"next", next}});
   });
-  server.Post(path + "/sync", [database, &shares](const http::Request& r) -> Result<http::Response> {
-    if (!r.principal.admin) return PermissionDenied("only administrators synchronize shares");
-    auto body = json::parse(r.body, nullptr, false);
-    if (!body.is_object() || !body.contains("communities") || !body["communities"].is_array()) {
-      return InvalidArgument("communities", "communities: [{uuid, exists, name, visibility}]");
-    }
-    std::vector<CommunityTruth> truths;
-    for (const auto& t : body["communities"]) {
-      CommunityTruth truth{t.value("uuid", ""), t.value("exists", false), t.value("name", ""),
-                           t.value("visibility", "")};
-      if (!IsUuid(truth.uuid)) return InvalidArgument("uuid", "not a community uuid");
-      if (truth.exists && truth.visibility != "public" && truth.visibility != "publicInviteOnly" &&
-          truth.visibility != "private") {
-        return InvalidArgument("visibility", "unknown visibility",
-                               {"public", "publicInviteOnly", "private"});
-      }
-      truths.push_back(std::move(truth));
-    }
-    ShareSyncCounts total;
-    CONCORD_RETURN_IF_ERROR(
-        database->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Status {
-          for (const auto& t : truths) {
-            CONCORD_ASSIGN_OR_RETURN(auto n, shares.Sync(c, t));
-            total.communities += 1;
-            total.updated += n.updated;
-            total.removed += n.removed;
+  server.Post(
+      path + "/sync", [database, &shares](const http::Request& r) -> Result<http::Response> {
+        if (!r.principal.admin) return PermissionDenied("only administrators synchronize shares");
+        auto body = json::parse(r.body, nullptr, false);
+        if (!body.is_object() || !body.contains("communities") || !body["communities"].is_array()) {
+          return InvalidArgument("communities", "communities: [{uuid, exists, name, visibility}]");
+        }
+        std::vector<CommunityTruth> truths;
+        for (const auto& t : body["communities"]) {
+          CommunityTruth truth{t.value("uuid", ""), t.value("exists", false), t.value("name", ""),
+                               t.value("visibility", "")};
+          if (!IsUuid(truth.uuid)) return InvalidArgument("uuid", "not a community uuid");
+          if (truth.exists && truth.visibility != "public" &&
+              truth.visibility != "publicInviteOnly" && truth.visibility != "private") {
+            return InvalidArgument("visibility", "unknown visibility",
+                                   {"public", "publicInviteOnly", "private"});
           }
-          return Ok();
-        }));
-    return http::Response::Json(200, {{"communities", total.communities},
-                                      {"updated", total.updated},
-                                      {"removed", total.removed}});
-  });
+          truths.push_back(std::move(truth));
+        }
+        ShareSyncCounts total;
+        CONCORD_RETURN_IF_ERROR(
+            database->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Status {
+              for (const auto& t : truths) {
+                CONCORD_ASSIGN_OR_RETURN(auto n, shares.Sync(c, t));
+                total.communities += 1;
+                total.updated += n.updated;
+                total.removed += n.removed;
+              }
+              return Ok();
+            }));
+        return http::Response::Json(200, {{"communities", total.communities},
+                                          {"updated", total.updated},
+                                          {"removed", total.removed}});
+      });
 }
 
 }  // namespace concord::remoteapp

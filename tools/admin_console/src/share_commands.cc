@@ -14,7 +14,8 @@ Result<Value> SyncShares(Session& s, const std::string& service, const std::stri
   std::string after;
   int64_t communities = 0, updated = 0, removed = 0, gone = 0;
   while (true) {
-    CONCORD_ASSIGN_OR_RETURN(auto page, s.client().Get(base + (after.empty() ? "" : "?after=" + after)));
+    CONCORD_ASSIGN_OR_RETURN(auto page,
+                             s.client().Get(base + (after.empty() ? "" : "?after=" + after)));
     std::vector<std::string> uuids = page["items"].get<std::vector<std::string>>();
     if (uuids.empty()) break;
     // Communities, 1000 at a time.
@@ -43,9 +44,10 @@ Result<Value> SyncShares(Session& s, const std::string& service, const std::stri
     if (page["next"].is_null()) break;
     after = page["next"].get<std::string>();
   }
-  s.Print(fmt::format("{} communities shared with ({} no longer exist): {} shares brought up to "
-                      "date, {} removed.\n",
-                      communities, gone, updated, removed));
+  s.Print(
+      fmt::format("{} communities shared with ({} no longer exist): {} shares brought up to "
+                  "date, {} removed.\n",
+                  communities, gone, updated, removed));
   Value v;
   v["communities"] = communities;
   v["communitiesGone"] = gone;
@@ -57,35 +59,45 @@ Result<Value> SyncShares(Session& s, const std::string& service, const std::stri
 }  // namespace
 
 void AddShareCommands(std::vector<Command>& out) {
-  out.push_back({"FilesDataIntegrityService", "syncAllCommunityShares", {},
-                 "Brings files and folders shared with communities in line with Communities: a "
-                 "renamed or re-restricted community's shares are updated; a private item stops "
-                 "being shared with a community that is no longer restricted; shares with a "
-                 "community that no longer exists are removed (the owners keep their files). "
-                 "Returns a dict of counts.",
-                 Failure::kRaise, [](Session& s, const Args&) -> Result<Value> {
-                   return SyncShares(s, "files", "Files");
-                 }});
-  out.push_back({"AccessControlService", "syncAllCommunityShares", {},
+  out.push_back(
+      {"FilesDataIntegrityService",
+       "syncAllCommunityShares",
+       {},
+       "Brings files and folders shared with communities in line with Communities: a "
+       "renamed or re-restricted community's shares are updated; a private item stops "
+       "being shared with a community that is no longer restricted; shares with a "
+       "community that no longer exists are removed (the owners keep their files). "
+       "Returns a dict of counts.",
+       Failure::kRaise,
+       [](Session& s, const Args&) -> Result<Value> { return SyncShares(s, "files", "Files"); }});
+  out.push_back({"AccessControlService",
+                 "syncAllCommunityShares",
+                 {},
                  "Brings communities that are members of activities in line with Communities: "
                  "name and access level updated; a community that no longer exists is removed "
                  "from the activities' membership. Returns a dict of counts.",
-                 Failure::kRaise, [](Session& s, const Args&) -> Result<Value> {
+                 Failure::kRaise,
+                 [](Session& s, const Args&) -> Result<Value> {
                    return SyncShares(s, "activities", "Activities");
                  }});
   out.push_back(
-      {"FilesDataIntegrityService", "checkFiles", {{"extraFileDirectory", Kind::kString}},
+      {"FilesDataIntegrityService",
+       "checkFiles",
+       {{"extraFileDirectory", Kind::kString}},
        "Compares the Files content store with the database: binaries with no record are moved "
        "into extraFileDirectory (an absolute path on the Files server, created if missing); "
        "records whose binary is missing are listed. Returns a dict (checked, extra, moved, "
        "missing, missingIds).",
-       Failure::kRaise, [](Session& s, const Args& a) -> Result<Value> {
-         CONCORD_ASSIGN_OR_RETURN(auto r, s.client().Post("/files/api/admin/check-files",
-                                                          {{"extraFileDirectory", a[0].get<std::string>()}}));
-         s.Print(fmt::format("{} binaries checked: {} without a record moved to {}; {} records "
-                             "without their binary.\n",
-                             r["checked"].get<int64_t>(), r["extra"].get<int64_t>(),
-                             r["extraFileDirectory"].get<std::string>(), r["missing"].get<int64_t>()));
+       Failure::kRaise,
+       [](Session& s, const Args& a) -> Result<Value> {
+         CONCORD_ASSIGN_OR_RETURN(
+             auto r, s.client().Post("/files/api/admin/check-files",
+                                     {{"extraFileDirectory", a[0].get<std::string>()}}));
+         s.Print(
+             fmt::format("{} binaries checked: {} without a record moved to {}; {} records "
+                         "without their binary.\n",
+                         r["checked"].get<int64_t>(), r["extra"].get<int64_t>(),
+                         r["extraFileDirectory"].get<std::string>(), r["missing"].get<int64_t>()));
          return Value::parse(r.dump());
        }});
 }
