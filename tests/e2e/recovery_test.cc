@@ -481,6 +481,19 @@ TEST(RecoveryTest, EveryToolkitCommandRefusesBadInputAndChangesNothing) {
   auto forum_after = *admin.Get("/forums/api/synced/Forum/" + uuid);
   EXPECT_EQ(forum_after, forum_before);
   EXPECT_TRUE(QueueEmpty(admin));
+
+  // Libraries have no export, but resync (the reference's way for them) reaches them.
+  auto r = Console(server, "CommunitiesService.addWidget(\"" + uuid +
+                               "\", \"Library\")\n"
+                               "CommunitiesService.updateCommunityName(\"" +
+                               uuid + "\", \"Kept Too\")");
+  ASSERT_EQ(r.exit_code, 0) << Show(r);
+  WaitForQueue(admin);
+  r = Console(server, "CommunitiesRemoteAppService.resyncRemoteAppsForCommunityAndWidget(\"" +
+                          uuid + "\", \"Library\")");
+  ASSERT_EQ(r.exit_code, 0) << Show(r);
+  EXPECT_NE(r.out.find("Resynced Library of " + uuid), std::string::npos) << r.out;
+  EXPECT_EQ((*admin.Get("/libraries/api/synced/Library/" + uuid))["name"], "Kept Too");
 }
 
 }  // namespace
