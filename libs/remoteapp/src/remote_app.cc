@@ -280,6 +280,19 @@ Result<std::optional<Resource>> RemoteApplication::FindResourceById(Connection& 
       Resource{rows->Text(0), rows->Text(1), rows->Text(2), rows->Int(3), !rows->IsNull(4)});
 }
 
+Status RemoteApplication::ForgetResource(Connection& c, const CommunityUuid& community,
+                                         const std::string& app) {
+  // An application that keeps every community keeps the record, without the resource.
+  if (definition_.tracks_communities_without_widget) {
+    CONCORD_RETURN_IF_ERROR(c.Execute(
+        "UPDATE synced_communities SET resource_id = NULL, widget_instance_id = NULL WHERE "
+        "community_uuid = $1 AND remote_app_def_id = $2",
+        community, app));
+    return Ok();
+  }
+  return DeleteRecord(c, community, app);
+}
+
 Result<json> RemoteApplication::Transfer(Connection& c, const std::string& app,
                                          const lifecycle::LifecycleEvent& e) {
   const auto& t = definition_.resources;
@@ -299,14 +312,7 @@ Result<json> RemoteApplication::Transfer(Connection& c, const std::string& app,
   // is written from the event, bound to the resource.
   CONCORD_ASSIGN_OR_RETURN(auto old, FindByResource(c, app, id));
   if (old && old->community != e.community.uuid) {
-    if (definition_.tracks_communities_without_widget) {
-      CONCORD_RETURN_IF_ERROR(c.Execute(
-          "UPDATE synced_communities SET resource_id = NULL, widget_instance_id = NULL WHERE "
-          "community_uuid = $1 AND remote_app_def_id = $2",
-          old->community, app));
-    } else {
-      CONCORD_RETURN_IF_ERROR(DeleteRecord(c, old->community, app));
-    }
+    CONCORD_RETURN_IF_ERROR(ForgetResource(c, old->community, app));
   }
   CONCORD_RETURN_IF_ERROR(WriteState(c, app, e, e.widget->instance_id, id));
   return json{{"applied", true}, {"resourceId", id}};

@@ -54,21 +54,7 @@ Result<std::vector<std::pair<std::string, std::string>>> RemoteApplication::Dele
       if (r->trashed) return FailedPrecondition("already in the trash");
       CONCORD_RETURN_IF_ERROR(hooks_.RemoveResource(c, app, id));
       CONCORD_ASSIGN_OR_RETURN(auto record, FindByResource(c, app, id));
-      if (record) {
-        if (definition_.tracks_communities_without_widget) {
-          CONCORD_RETURN_IF_ERROR(c.Execute(
-              "UPDATE synced_communities SET resource_id = NULL, widget_instance_id = NULL WHERE "
-              "community_uuid = $1 AND remote_app_def_id = $2",
-              record->community, app));
-        } else {
-          CONCORD_RETURN_IF_ERROR(c.Execute(
-              "DELETE FROM synced_members WHERE community_uuid = $1 AND remote_app_def_id = $2",
-              record->community, app));
-          CONCORD_RETURN_IF_ERROR(c.Execute(
-              "DELETE FROM synced_communities WHERE community_uuid = $1 AND remote_app_def_id = $2",
-              record->community, app));
-        }
-      }
+      if (record) CONCORD_RETURN_IF_ERROR(ForgetResource(c, record->community, app));
       return Ok();
     });
     if (!s) failed.emplace_back(id, s.error().message);

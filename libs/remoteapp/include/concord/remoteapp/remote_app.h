@@ -170,6 +170,8 @@ class RemoteApplication {
   void MountResourceAdmin(http::Server& server);
   Result<std::optional<Resource>> FindResourceById(db::Connection& c, const std::string& app,
                                                    const std::string& id);
+  // The community's record no longer names a resource of `app` (deleted or moved away).
+  Status ForgetResource(db::Connection& c, const CommunityUuid& community, const std::string& app);
   // remote.app.transfer (assignRemoteApp): the resource moves to the event's community.
   Result<nlohmann::json> Transfer(db::Connection& c, const std::string& app,
                                   const lifecycle::LifecycleEvent& e);
