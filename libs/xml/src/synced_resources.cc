@@ -50,13 +50,20 @@ struct ExportWriter::Impl {
   bool sink_failed = false;
   xmlTextWriterPtr w = nullptr;
   std::string last_community;
+  // libxml2 hands over 4 KiB at a time; the sink (an HTTP chunk, a file write) gets 64 KiB.
+  std::string pending;
+  static constexpr size_t kChunk = 64 * 1024;
 
+  bool Flush() {
+    if (pending.empty() || sink_failed) return !sink_failed;
+    if (!sink(pending)) sink_failed = true;
+    pending.clear();
+    return !sink_failed;
+  }
   static int Write(void* ctx, const char* buf, int len) {
     auto* self = static_cast<Impl*>(ctx);
-    if (!self->sink(std::string_view(buf, static_cast<size_t>(len)))) {
-      self->sink_failed = true;
-      return -1;
-    }
+    self->pending.append(buf, static_cast<size_t>(len));
+    if (self->pending.size() >= kChunk && !self->Flush()) return -1;
     return len;
   }
   static int Close(void*) { return 0; }
@@ -86,6 +93,7 @@ struct ExportWriter::Impl {
 ExportWriter::ExportWriter(Sink sink) : impl_(std::make_unique<Impl>()) {
   InitLibxml();
   impl_->sink = std::move(sink);
+  impl_->pending.reserve(Impl::kChunk + 4096);
   xmlOutputBufferPtr out = xmlOutputBufferCreateIO(Impl::Write, Impl::Close, impl_.get(), nullptr);
   impl_->w = xmlNewTextWriter(out);
   xmlTextWriterSetIndent(impl_->w, 1);
@@ -142,7 +150,9 @@ Status ExportWriter::End() {
   CONCORD_RETURN_IF_ERROR(i.Attribute("resources", std::to_string(count_)));
   CONCORD_RETURN_IF_ERROR(i.Check(xmlTextWriterEndElement(i.w), "end"));
   CONCORD_RETURN_IF_ERROR(i.Check(xmlTextWriterEndDocument(i.w), "document"));
-  return i.Check(xmlTextWriterFlush(i.w), "flush");
+  CONCORD_RETURN_IF_ERROR(i.Check(xmlTextWriterFlush(i.w), "flush"));
+  if (!i.Flush()) return Unavailable("the export's destination stopped accepting data");
+  return Ok();
 }
 
 // ---------------------------------------------------------------------------------------------
