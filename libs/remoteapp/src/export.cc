@@ -24,8 +24,11 @@ Status RemoteApplication::Export(const std::string& app, xml::ExportWriter& writ
   // it takes (WAL readers do not hold up writers).
   return database_->InTransaction(db::TxMode::kRead, [&](db::Connection& c) -> Status {
     std::string after;
+    // Reused from batch to batch, so that its strings keep their capacity: a million resources
+    // do not cost a million rounds of allocation.
+    std::vector<xml::SyncedResource> batch(kBatch);
     while (true) {
-      std::vector<xml::SyncedResource> batch;
+      size_t n = 0;
       {
         CONCORD_ASSIGN_OR_RETURN(
             db::Rows rows,
@@ -38,43 +41,57 @@ Status RemoteApplication::Export(const std::string& app, xml::ExportWriter& writ
         while (true) {
           CONCORD_ASSIGN_OR_RETURN(bool has, rows.Next());
           if (!has) break;
-          xml::SyncedResource r;
-          r.community_uuid = rows.Text(0);
-          r.object_identifying_id = rows.Text(1);
-          r.widget_instance_id = rows.OptText(2);
+          xml::SyncedResource& r = batch[n++];
+          r.community_uuid.assign(rows.TextView(0));
+          r.object_identifying_id.assign(rows.TextView(1));
+          if (rows.IsNull(2)) {
+            r.widget_instance_id.reset();
+          } else {
+            r.widget_instance_id.emplace(rows.TextView(2));
+          }
           r.version = rows.Int(3);
           r.in_trash = rows.Bool(4);
-          r.name = rows.Text(5);
-          r.visibility = rows.Text(6);
+          r.name.assign(rows.TextView(5));
+          r.visibility.assign(rows.TextView(6));
           r.list_when_private = rows.Bool(7);
-          r.theme = rows.Text(8);
+          r.theme.assign(rows.TextView(8));
           r.owners_approve_content = rows.Bool(9);
           r.viewers_flag_content = rows.Bool(10);
-          batch.push_back(std::move(r));
+          r.owners.clear();
+          r.members.clear();
         }
       }
-      if (batch.empty()) break;
-      // The batch's members in one range scan of the primary key.
+      if (n == 0) break;
+      // The batch's members in one range scan of the primary key (community, application,
+      // user). Asking SQLite for user order too would make it sort what the scan already
+      // yields in that order; the order is checked below instead of assumed.
       {
         CONCORD_ASSIGN_OR_RETURN(
             db::Rows rows,
             c.Query("SELECT community_uuid, user_id, role FROM synced_members WHERE "
                     "remote_app_def_id = $1 AND community_uuid > $2 AND community_uuid <= $3 "
-                    "ORDER BY community_uuid, user_id",
-                    app, after, batch.back().community_uuid));
+                    "ORDER BY community_uuid, remote_app_def_id",
+                    app, after, batch[n - 1].community_uuid));
         size_t i = 0;
         while (true) {
           CONCORD_ASSIGN_OR_RETURN(bool has, rows.Next());
           if (!has) break;
-          std::string community = rows.Text(0);
-          while (i < batch.size() && batch[i].community_uuid < community) ++i;
-          if (i == batch.size() || batch[i].community_uuid != community) continue;  // no resource
-          (rows.Int(2) == 1 ? batch[i].owners : batch[i].members).push_back(rows.Text(1));
+          std::string_view community = rows.TextView(0);
+          while (i < n && batch[i].community_uuid < community) ++i;
+          if (i == n || batch[i].community_uuid != community) continue;  // no resource
+          (rows.Int(2) == 1 ? batch[i].owners : batch[i].members).emplace_back(rows.TextView(1));
         }
       }
-      for (const auto& r : batch) CONCORD_RETURN_IF_ERROR(writer.Add(r));
-      after = batch.back().community_uuid;
-      if (batch.size() < static_cast<size_t>(kBatch)) break;
+      for (size_t k = 0; k < n; ++k) {
+        for (auto* people : {&batch[k].owners, &batch[k].members}) {
+          if (!std::is_sorted(people->begin(), people->end())) {
+            std::sort(people->begin(), people->end());
+          }
+        }
+        CONCORD_RETURN_IF_ERROR(writer.Add(batch[k]));
+      }
+      after = batch[n - 1].community_uuid;
+      if (n < static_cast<size_t>(kBatch)) break;
     }
     return writer.End();
   });

@@ -70,7 +70,9 @@ class Cursor {
   virtual bool IsNull(int col) const = 0;
   virtual int64_t Int(int col) const = 0;
   virtual double Double(int col) const = 0;
-  virtual std::string Text(int col) const = 0;
+  // Valid until the next call to Next(): no copy.
+  virtual std::string_view TextView(int col) const = 0;
+  std::string Text(int col) const { return std::string(TextView(col)); }
 };
 
 // A forward-only stream of result rows. Rows are read one at a time, so a query over a
@@ -88,6 +90,9 @@ class Rows {
   double Double(int col) const { return cursor_->Double(col); }
   bool Bool(int col) const { return cursor_->Int(col) != 0; }
   std::string Text(int col) const { return cursor_->Text(col); }
+  // The column's text without a copy, valid until the next Next(): for loops that stream
+  // millions of rows and would otherwise allocate a string per value.
+  std::string_view TextView(int col) const { return cursor_->TextView(col); }
   std::optional<std::string> OptText(int col) const {
     return IsNull(col) ? std::nullopt : std::optional(Text(col));
   }
