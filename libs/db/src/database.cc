@@ -49,7 +49,8 @@ Result<Database::Lease> Database::Acquire() {
   std::unique_ptr<Connection> conn;
   {
     std::unique_lock lock(mu_);
-    available_.wait(lock, [&] { return !idle_.empty() || open_ < max_connections_; });
+    available_.wait(lock, [&] { return suspended_ || !idle_.empty() || open_ < max_connections_; });
+    if (suspended_) return Unavailable(*suspended_);
     if (!idle_.empty()) {
       conn = std::move(idle_.back());
       idle_.pop_back();
@@ -75,7 +76,39 @@ Result<Database::Lease> Database::Acquire() {
 void Database::Release(Connection* c) {
   std::lock_guard lock(mu_);
   idle_.emplace_back(c);
-  available_.notify_one();
+  available_.notify_all();
+}
+
+Status Database::Suspend(std::string reason, std::chrono::milliseconds wait) {
+  std::vector<std::unique_ptr<Connection>> closing;
+  {
+    std::unique_lock lock(mu_);
+    suspended_ = std::move(reason);
+    available_.notify_all();  // waiters for a connection fail now
+    bool drained =
+        available_.wait_for(lock, wait, [&] { return static_cast<int>(idle_.size()) == open_; });
+    if (!drained) {
+      suspended_.reset();
+      available_.notify_all();
+      return Unavailable(fmt::format("{} is still in use after {} ms; try again when it is idle",
+                                     display_url_, wait.count()));
+    }
+    closing = std::move(idle_);
+    idle_.clear();
+    open_ = 0;
+  }
+  return Ok();  // `closing` closes every connection here, outside the lock
+}
+
+void Database::Resume() {
+  std::lock_guard lock(mu_);
+  suspended_.reset();
+  available_.notify_all();
+}
+
+bool Database::suspended() const {
+  std::lock_guard lock(mu_);
+  return suspended_.has_value();
 }
 
 }  // namespace concord::db

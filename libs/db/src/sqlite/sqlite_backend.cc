@@ -110,6 +110,63 @@ class SqliteConnection final : public Connection {
     return Ok();
   }
 
+  Status CopyTo(const std::filesystem::path& file) override {
+    std::error_code ec;
+    if (std::filesystem::exists(file, ec)) {
+      return FailedPrecondition(
+          fmt::format("{} already exists; not overwriting it", file.string()));
+    }
+    auto done = Execute("VACUUM INTO $1", file.string());
+    if (!done) return std::unexpected(done.error());
+    return Ok();
+  }
+
+  Status ReplaceFrom(const std::filesystem::path& file) override {
+    sqlite3* src = nullptr;
+    int rc = sqlite3_open_v2(file.c_str(), &src, SQLITE_OPEN_READONLY, nullptr);
+    if (rc != SQLITE_OK) {
+      Error e = FromSqlite(src, rc, fmt::format("opening {}", file.string()));
+      sqlite3_close_v2(src);
+      return std::unexpected(e);
+    }
+    // Check it is a database before touching ours (a damaged copy fails here, not half-way).
+    std::string verdict;
+    rc = sqlite3_exec(
+        src, "PRAGMA quick_check(1)",
+        [](void* out, int, char** values, char**) {
+          *static_cast<std::string*>(out) = values[0] ? values[0] : "";
+          return 0;
+        },
+        &verdict, nullptr);
+    if (rc != SQLITE_OK || verdict != "ok") {
+      Error e = rc != SQLITE_OK
+                    ? FromSqlite(src, rc, fmt::format("checking {}", file.string()))
+                    : Error{ErrorCode::kFailedPrecondition,
+                            fmt::format("{} is damaged: {}", file.string(), verdict.substr(0, 200)),
+                            "",
+                            {}};
+      sqlite3_close_v2(src);
+      return std::unexpected(e);
+    }
+    for (auto& [sql, entry] : cache_) sqlite3_finalize(entry.stmt);
+    cache_.clear();
+    sqlite3_backup* b = sqlite3_backup_init(db_, "main", src, "main");
+    if (b == nullptr) {
+      Error e = FromSqlite(db_, sqlite3_errcode(db_), "starting the restore");
+      sqlite3_close_v2(src);
+      return std::unexpected(e);
+    }
+    rc = sqlite3_backup_step(b, -1);  // every page, in one step: readers wait, nothing mixes
+    sqlite3_backup_finish(b);
+    if (rc != SQLITE_DONE) {
+      Error e = FromSqlite(db_, rc, fmt::format("restoring from {}", file.string()));
+      sqlite3_close_v2(src);
+      return std::unexpected(e);
+    }
+    sqlite3_close_v2(src);
+    return Ok();
+  }
+
   Status Begin(TxMode mode) override {
     return ExecuteScript(mode == TxMode::kWrite ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED");
   }

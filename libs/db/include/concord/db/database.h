@@ -19,6 +19,7 @@
 // Thread safety: a Database is shared by all threads; a Connection (and the Rows it returns)
 // belongs to one thread at a time, from Acquire() until its lease ends.
 
+#include <chrono>
 #include <concepts>
 #include <condition_variable>
 #include <cstdint>
@@ -125,6 +126,13 @@ class Connection {
   // Runs several statements separated by ';' with no parameters (migrations).
   [[nodiscard]] virtual Status ExecuteScript(std::string_view sql) = 0;
 
+  // Writes a consistent copy of the whole database to `file` (which must not exist), while
+  // other sessions keep reading and writing. SQLite: VACUUM INTO.
+  [[nodiscard]] virtual Status CopyTo(const std::filesystem::path& file) = 0;
+  // Replaces the whole database with the copy in `file` (one written by CopyTo). Other
+  // sessions must be closed (Database::Suspend). SQLite: the online backup API.
+  [[nodiscard]] virtual Status ReplaceFrom(const std::filesystem::path& file) = 0;
+
   [[nodiscard]] virtual Status Begin(TxMode mode) = 0;
   [[nodiscard]] virtual Status Commit() = 0;
   [[nodiscard]] virtual Status Rollback() = 0;
@@ -186,7 +194,16 @@ class Database : public std::enable_shared_from_this<Database> {
   const std::string& display_url() const { return display_url_; }
 
   // A connection for the calling thread; returned to the pool when the lease ends.
+  // kUnavailable while the database is suspended.
   [[nodiscard]] Result<Lease> Acquire();
+
+  // Takes the database offline (a restore swaps it): new Acquire() calls fail with
+  // kUnavailable naming `reason`; waits up to `wait` for the leases in use to come back, then
+  // closes every connection. kUnavailable (and still online) if they do not come back in time.
+  [[nodiscard]] Status Suspend(std::string reason, std::chrono::milliseconds wait);
+  // Back online: the next Acquire() opens a fresh connection to whatever the database is now.
+  void Resume();
+  bool suspended() const;
 
   // Runs `fn(connection)` in a transaction and commits if it returns a value; rolls back and
   // returns its error otherwise. `fn` returns Status or Result<T>.
@@ -213,10 +230,11 @@ class Database : public std::enable_shared_from_this<Database> {
   std::string display_url_;
   Factory factory_;
   int max_connections_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable available_;
   std::vector<std::unique_ptr<Connection>> idle_;
   int open_ = 0;
+  std::optional<std::string> suspended_;  // why, while suspended
 };
 
 }  // namespace concord::db
