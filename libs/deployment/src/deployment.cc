@@ -14,6 +14,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "concord/base/ids.h"
+
 namespace concord::deployment {
 namespace {
 
@@ -215,6 +217,23 @@ Result<ServerInfo> ReadServerInfo(const DataDir& dir) {
                                 dir.root.string(), info.pid));
   }
   return info;
+}
+
+Result<std::string> LoadOrCreateDeploymentId(const DataDir& dir) {
+  std::ifstream in(dir.DeploymentId());
+  std::string id;
+  if (in) {
+    std::getline(in, id);
+    if (id.size() != 36) {
+      return FailedPrecondition(fmt::format(
+          "{} is damaged (it should hold one uuid); restore it from a backup's manifest",
+          dir.DeploymentId().string()));
+    }
+    return id;
+  }
+  id = NewUuid();
+  CONCORD_RETURN_IF_ERROR(WriteFileAtomically(dir.DeploymentId(), id + "\n", 0644));
+  return id;
 }
 
 Result<std::pair<std::string, int>> ParseListen(std::string_view listen) {

@@ -10,6 +10,7 @@
 #include <iostream>
 #include <thread>
 
+#include "backup_cmd.h"
 #include "concord/communities/dispatcher.h"
 #include "concord/communities/sample_data.h"
 #include "concord/communities/service.h"
@@ -23,6 +24,7 @@
 #include "concord/maintenance/maintenance.h"
 #include "concord/scheduler/scheduler.h"
 #include "maintenance_cmd.h"
+#include "service_control.h"
 #include "services.h"
 
 namespace concord::cli {
@@ -109,6 +111,12 @@ Result<std::unique_ptr<CommunitiesRuntime>> PrepareCommunities(const deployment:
         if (!r->dispatcher) return Unavailable("the lifecycle dispatcher is not running yet");
         return r->dispatcher->Retry(f);
       });
+  communities::MountEventLogApi(
+      server, communities,
+      [r](const std::string& app, int64_t after) -> Result<communities::ReplayOutcome> {
+        if (!r->dispatcher) return Unavailable("the lifecycle dispatcher is not running yet");
+        return r->dispatcher->Replay(app, after);
+      });
   return rt;
 }
 
@@ -186,6 +194,7 @@ int Serve(const ServeFlags& flags) {
                                       const std::string& xff) { return g->Check(remote, xff); }},
       authenticator);
   maintenance::MountMaintenanceApi(server, dir.Maintenance(), **gate);
+  MountServiceControlApi(server, *services);
   std::unique_ptr<CommunitiesRuntime> runtime;
   if (with_communities) {
     auto rt = PrepareCommunities(dir, *services, server);
@@ -426,9 +435,11 @@ int main(int argc, char** argv) {
   status_cmd->add_option("--data-dir", status_dir, "Data directory")->capture_default_str();
 
   auto maintenance_cmd = AddMaintenanceCommand(app);
+  auto backup_cmds = AddBackupCommands(app);
 
   CLI11_PARSE(app, argc, argv);
   if (int rc = maintenance_cmd(); rc >= 0) return rc;
+  if (int rc = backup_cmds(); rc >= 0) return rc;
   if (*serve_cmd) return Serve(serve);
   if (*populate_cmd) return Populate(populate_dir, populate_count, populate_seed);
   if (*status_cmd) return Status(status_dir);

@@ -34,7 +34,10 @@ namespace {
 template <typename Service>
 Result<HostedApplication> Host(const deployment::DataDir& dir, std::string service,
                                std::vector<std::string> remote_apps, db::MigrationList migrations) {
-  HostedApplication h{service, std::move(remote_apps), nullptr, nullptr, nullptr};
+  HostedApplication h;
+  h.service = service;
+  h.remote_apps = std::move(remote_apps);
+  h.migrations = migrations;
   CONCORD_ASSIGN_OR_RETURN(h.database,
                            db::Database::Open("sqlite:" + service + ".db", {.base_dir = dir.root}));
   CONCORD_RETURN_IF_ERROR(db::Migrate(*h.database, migrations, service));
@@ -56,6 +59,7 @@ struct HostedKind {
   std::vector<std::string> remote_apps;
   Result<HostedApplication> (*open)(const deployment::DataDir&, std::string,
                                     std::vector<std::string>);
+  db::MigrationList (*migrations)();
 };
 
 // The remote application services this binary hosts. Adding an application is one line here.
@@ -68,13 +72,22 @@ Result<HostedApplication> Open(const deployment::DataDir& dir, std::string servi
 // The remote application services this binary hosts. Adding an application is one line here.
 const std::vector<HostedKind>& Kinds() {
   static const std::vector<HostedKind> kinds = {
-      {"blogs", {"Blog", "IdeationBlog"}, &Open<blogs::BlogsService, &blogs::Migrations>},
-      {"forums", {"Forum"}, &Open<forums::ForumsService, &forums::Migrations>},
-      {"wikis", {"Wiki"}, &Open<wikis::WikisService, &wikis::Migrations>},
-      {"news", {"StatusUpdates"}, &Open<news::NewsService, &news::Migrations>},
-      {"libraries", {"Library"}, &Open<libraries::LibrariesService, &libraries::Migrations>},
-      {"activities", {"Activities"}, &Open<activities::ActivitiesService, &activities::Migrations>},
-      {"files", {"Files"}, &Open<files::FilesService, &files::Migrations>},
+      {"blogs",
+       {"Blog", "IdeationBlog"},
+       &Open<blogs::BlogsService, &blogs::Migrations>,
+       &blogs::Migrations},
+      {"forums", {"Forum"}, &Open<forums::ForumsService, &forums::Migrations>, &forums::Migrations},
+      {"wikis", {"Wiki"}, &Open<wikis::WikisService, &wikis::Migrations>, &wikis::Migrations},
+      {"news", {"StatusUpdates"}, &Open<news::NewsService, &news::Migrations>, &news::Migrations},
+      {"libraries",
+       {"Library"},
+       &Open<libraries::LibrariesService, &libraries::Migrations>,
+       &libraries::Migrations},
+      {"activities",
+       {"Activities"},
+       &Open<activities::ActivitiesService, &activities::Migrations>,
+       &activities::Migrations},
+      {"files", {"Files"}, &Open<files::FilesService, &files::Migrations>, &files::Migrations},
   };
   return kinds;
 }
@@ -102,6 +115,18 @@ std::vector<std::string> ServiceNames() {
   return out;
 }
 
+db::MigrationList MigrationsOf(const std::string& service) {
+  if (service == "communities") return communities::Migrations();
+  for (const auto& k : Kinds()) {
+    if (k.service == service) return k.migrations();
+  }
+  return {};
+}
+
+std::string DatabaseUrl(const deployment::Config& config, const std::string& service) {
+  return service == "communities" ? config.communities_database : "sqlite:" + service + ".db";
+}
+
 std::vector<std::string> HostedRemoteApps(const std::vector<std::string>& services) {
   std::vector<std::string> out;
   for (const auto& k : Kinds()) {
@@ -124,6 +149,7 @@ Result<OpenedServices> OpenServices(const deployment::DataDir& dir,
   if (services.empty()) return InvalidArgument("services", "name at least one service", known);
   OpenedServices s;
   CONCORD_ASSIGN_OR_RETURN(s.config, deployment::LoadConfig(dir));
+  if (auto id = deployment::LoadOrCreateDeploymentId(dir); !id) return std::unexpected(id.error());
   CONCORD_ASSIGN_OR_RETURN(s.applications, HostApplications(dir, services));
   if (!Selected(services, "communities")) return s;
   // Every application with a handler hears lifecycle events: those served here, and those

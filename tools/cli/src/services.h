@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "concord/communities/service.h"
+#include "concord/db/migration.h"
 #include "concord/deployment/deployment.h"
 #include "concord/remoteapp/remote_app.h"
 
@@ -23,6 +24,7 @@ struct HostedApplication {
   std::vector<std::string> remote_apps;  // the remoteAppDefIds it serves
   std::shared_ptr<db::Database> database;
   std::function<void(http::Server&)> mount;
+  db::MigrationList migrations;
   remoteapp::RemoteApplication* application = nullptr;  // the shared lifecycle mechanism
   std::shared_ptr<void> instance;                       // keeps the service alive
 };
@@ -38,6 +40,13 @@ struct OpenedServices {
 
 // Every service name `--services` accepts: "communities" and the application services.
 std::vector<std::string> ServiceNames();
+
+// The schema migrations of a service ("communities" or an application service); empty for an
+// unknown name.
+db::MigrationList MigrationsOf(const std::string& service);
+
+// The database URL of a service in a deployment configured by `config`.
+std::string DatabaseUrl(const deployment::Config& config, const std::string& service);
 
 // The remoteAppDefIds hosted by the selected application services.
 std::vector<std::string> HostedRemoteApps(const std::vector<std::string>& services);

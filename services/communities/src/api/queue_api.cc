@@ -151,4 +151,46 @@ void MountQueueApi(http::Server& server, CommunitiesService& service, RetryFunct
               });
 }
 
+void MountEventLogApi(http::Server& server, CommunitiesService& service, ReplayFunction replay) {
+  const std::string base = "/communities/api/admin/events";
+  server.Get(base, [&service](const Request& r) -> Result<Response> {
+    CONCORD_ASSIGN_OR_RETURN(auto b, service.EventLog(ActorOf(r)));
+    return Response::Json(200,
+                          {{"firstSeq", b.first}, {"lastSeq", b.last}, {"assigned", b.assigned}});
+  });
+  server.Post(base + "/replay", [replay](const Request& r) -> Result<Response> {
+    CONCORD_RETURN_IF_ERROR(RequireAdmin(r));
+    CONCORD_ASSIGN_OR_RETURN(auto body, JsonBody::Parse(r.body));
+    CONCORD_ASSIGN_OR_RETURN(std::string app, body.RequiredString("remoteAppDefId"));
+    CONCORD_ASSIGN_OR_RETURN(auto after, body.OptInt("afterSeq"));
+    CONCORD_RETURN_IF_ERROR(body.RejectUnknownFields());
+    if (!after) {
+      return InvalidArgument("afterSeq",
+                             "afterSeq is required: the last event the application applied "
+                             "(GET <application>/api/admin/progress tells)");
+    }
+    CONCORD_ASSIGN_OR_RETURN(ReplayOutcome o, replay(app, *after));
+    json missing = nullptr;
+    if (o.missing_first > 0) missing = {{"firstSeq", o.missing_first}, {"lastSeq", o.missing_last}};
+    return Response::Json(200, {{"remoteAppDefId", o.remote_app_def_id},
+                                {"afterSeq", o.after_seq},
+                                {"replayed", o.replayed},
+                                {"applied", o.applied},
+                                {"skipped", o.skipped},
+                                {"lastSeq", o.last_seq},
+                                {"missing", missing},
+                                {"applicationAhead", o.application_ahead},
+                                {"failures", o.failures}});
+  });
+  server.Post(base + "/advance", [&service](const Request& r) -> Result<Response> {
+    CONCORD_ASSIGN_OR_RETURN(auto body, JsonBody::Parse(r.body));
+    CONCORD_ASSIGN_OR_RETURN(auto at_least, body.OptInt("atLeast"));
+    CONCORD_RETURN_IF_ERROR(body.RejectUnknownFields());
+    if (!at_least) return InvalidArgument("atLeast", "atLeast is required");
+    CONCORD_RETURN_IF_ERROR(service.AdvanceEventSequence(ActorOf(r), *at_least));
+    CONCORD_ASSIGN_OR_RETURN(auto b, service.EventLog(ActorOf(r)));
+    return Response::Json(200, {{"assigned", b.assigned}});
+  });
+}
+
 }  // namespace concord::communities

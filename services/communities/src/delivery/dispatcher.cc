@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <future>
 #include <set>
 
@@ -21,6 +22,11 @@ struct RetryRequest {
   std::promise<RetryOutcome> done;
 };
 
+struct ReplayRequest {
+  int64_t after_seq = 0;
+  std::promise<Result<ReplayOutcome>> done;
+};
+
 }  // namespace
 
 struct Dispatcher::Worker {
@@ -31,6 +37,7 @@ struct Dispatcher::Worker {
   bool stopping = false;
   bool notified = true;  // deliver what is pending at start-up
   std::vector<std::shared_ptr<RetryRequest>> retries;
+  std::vector<std::shared_ptr<ReplayRequest>> replays;
   std::thread thread;
 
   // One attempt; on success records it (and a remote.app.added's resource id).
@@ -129,6 +136,87 @@ struct Dispatcher::Worker {
     return out;
   }
 
+  Result<ReplayOutcome> Replay(http::Client& client, int64_t after_seq) {
+    const std::string& app = endpoint.remote_app_def_id;
+    ReplayOutcome out;
+    out.remote_app_def_id = app;
+    out.after_seq = after_seq;
+    CONCORD_ASSIGN_OR_RETURN(auto bounds,
+                             options->database->InTransaction(
+                                 db::TxMode::kRead, [&](auto& c) { return kEvents.LogBounds(c); }));
+    if (after_seq > bounds.assigned) {
+      out.application_ahead = true;
+      return out;
+    }
+    if (after_seq < bounds.assigned && (bounds.first == 0 || bounds.first > after_seq + 1)) {
+      out.missing_first = after_seq + 1;
+      out.missing_last = bounds.first == 0 ? bounds.assigned : bounds.first - 1;
+    }
+    std::set<std::string> held;  // communities whose earlier event the application refused
+    int64_t cursor = after_seq;
+    while (true) {
+      CONCORD_ASSIGN_OR_RETURN(
+          auto batch, options->database->InTransaction(
+                          db::TxMode::kRead, [&](auto& c) { return kEvents.Log(c, cursor, 200); }));
+      if (batch.empty()) break;
+      for (const auto& e : batch) {
+        cursor = out.last_seq = e.seq;
+        auto payload = nlohmann::json::parse(e.payload, nullptr, false);
+        std::string widget_def, instance;
+        if (payload.is_object() && payload.contains("widget") && payload["widget"].is_object()) {
+          widget_def = payload["widget"].value("widgetDefId", "");
+          instance = payload["widget"].value("instanceId", "");
+        }
+        // remote.app.* events are about one application's widget: only that one hears them.
+        if (e.event_type.starts_with("remote.app.") && widget_def != app) {
+          ++out.skipped;
+          continue;
+        }
+        if (held.contains(e.community.value())) continue;
+        if (e.event_type == "remote.app.added") {
+          // A widget removed since: its removal follows in the log; creating a resource only
+          // to trash it again would leave litter in the application.
+          CONCORD_ASSIGN_OR_RETURN(
+              auto widgets, options->database->InTransaction(db::TxMode::kRead, [&](auto& c) {
+                return kWidgets.Widgets(c, e.community);
+              }));
+          bool exists = std::any_of(widgets.begin(), widgets.end(), [&](const auto& w) {
+            return w.instance_id.value() == instance;
+          });
+          if (!exists) {
+            ++out.skipped;
+            continue;
+          }
+        }
+        auto reply = client.Send("POST", UrlPath(), e.payload);
+        std::string error;
+        if (!reply) {
+          error = reply.error().message;
+        } else if (reply->status < 200 || reply->status > 299) {
+          error = fmt::format("HTTP {}: {}", reply->status, reply->raw_body.substr(0, 300));
+        }
+        if (!error.empty()) {
+          out.failures.push_back(fmt::format("seq {} ({}) for community {}: {}", e.seq,
+                                             e.event_type, e.community.value(), error));
+          held.insert(e.community.value());
+          if (error.find("cannot reach") != std::string::npos) return out;  // application down
+          continue;
+        }
+        ++out.replayed;
+        if (reply->body.is_object() && reply->body.value("applied", false)) ++out.applied;
+        if (e.event_type == "remote.app.added" && reply->body.is_object() &&
+            reply->body.contains("resourceId") && reply->body["resourceId"].is_string()) {
+          CONCORD_RETURN_IF_ERROR(
+              options->database->InTransaction(db::TxMode::kWrite, [&](auto& c) -> Status {
+                return kWidgets.SetRemoteResource(c, WidgetInstanceId(instance),
+                                                  reply->body["resourceId"].get<std::string>());
+              }));
+        }
+      }
+    }
+    return out;
+  }
+
   void Run() {
     http::Client client({.url = UrlBase(),
                          .user = options->user,
@@ -136,17 +224,21 @@ struct Dispatcher::Worker {
                          .timeout = options->timeout});
     std::unique_lock lock(mu);
     while (true) {
-      wake.wait(lock, [&] { return stopping || notified || !retries.empty(); });
+      wake.wait(lock, [&] { return stopping || notified || !retries.empty() || !replays.empty(); });
       if (stopping) break;
       auto pending_retries = std::move(retries);
       retries.clear();
+      auto pending_replays = std::move(replays);
+      replays.clear();
       notified = false;
       lock.unlock();
+      for (auto& r : pending_replays) r->done.set_value(Replay(client, r->after_seq));
       for (auto& r : pending_retries) r->done.set_value(DeliverQueued(client, r->filter));
       DeliverPending(client);
       lock.lock();
     }
     for (auto& r : retries) r->done.set_value(RetryOutcome{});
+    for (auto& r : replays) r->done.set_value(Unavailable("the dispatcher stopped"));
   }
 };
 
@@ -214,6 +306,29 @@ RetryOutcome Dispatcher::Retry(const RetryFilter& filter) {
     total.still_queued += o.still_queued;
   }
   return total;
+}
+
+Result<ReplayOutcome> Dispatcher::Replay(const std::string& app, int64_t after_seq) {
+  auto it = workers_.find(app);
+  if (it == workers_.end()) {
+    return InvalidArgument(
+        "remoteAppDefId",
+        fmt::format("no application '{}' hears lifecycle events here", app.substr(0, 40)),
+        Applications());
+  }
+  if (after_seq < 0) return InvalidArgument("afterSeq", "afterSeq must be 0 or more");
+  auto req = std::make_shared<ReplayRequest>();
+  req->after_seq = after_seq;
+  auto done = req->done.get_future();
+  {
+    std::lock_guard lock(it->second->mu);
+    if (it->second->stopping || !it->second->thread.joinable()) {
+      return Unavailable("the lifecycle dispatcher is not running");
+    }
+    it->second->replays.push_back(req);
+  }
+  it->second->wake.notify_one();
+  return done.get();
 }
 
 std::vector<std::string> Dispatcher::Applications() const {

@@ -1159,6 +1159,21 @@ Result<int64_t> CommunitiesService::TrimEventLog(Millis before) {
   return Write([&](Connection& c) { return kEvents.TrimLog(c, before); });
 }
 
+Result<CommunitiesService::EventLogBounds> CommunitiesService::EventLog(const Actor& actor) {
+  if (!actor.admin) return PermissionDenied("only administrators see the event log");
+  return options_.database->InTransaction(TxMode::kRead,
+                                          [&](Connection& c) -> Result<EventLogBounds> {
+                                            CONCORD_ASSIGN_OR_RETURN(auto b, kEvents.LogBounds(c));
+                                            return EventLogBounds{b.first, b.last, b.assigned};
+                                          });
+}
+
+Status CommunitiesService::AdvanceEventSequence(const Actor& actor, int64_t at_least) {
+  if (!actor.admin) return PermissionDenied("only administrators advance the event sequence");
+  if (at_least < 0) return InvalidArgument("atLeast", "atLeast must be 0 or more");
+  return Write([&](Connection& c) { return kEvents.AdvanceSequence(c, at_least); });
+}
+
 Result<bool> CommunitiesService::EnsureInitialAdmin(
     const std::function<Status(const std::string&)>& persist) {
   std::string password = RandomPassword(24);

@@ -1,11 +1,17 @@
 #include "store/event_store.h"
 
 namespace concord::communities::store {
+namespace {
+// The highest seq ever assigned: the log's, or the floor trims and restores leave behind.
+constexpr std::string_view kAssignedSql =
+    "SELECT MAX(s) FROM (SELECT MAX(seq) AS s FROM lifecycle_events UNION ALL "
+    "SELECT floor AS s FROM lifecycle_sequence)";
+}  // namespace
 
 Result<int64_t> EventStore::Append(db::Connection& c, lifecycle::LifecycleEvent& e,
                                    const std::vector<std::string>& apps) const {
   // The write transaction serializes writers, so MAX + 1 is race-free.
-  CONCORD_ASSIGN_OR_RETURN(auto max, c.QueryInt("SELECT MAX(seq) FROM lifecycle_events"));
+  CONCORD_ASSIGN_OR_RETURN(auto max, c.QueryInt(kAssignedSql));
   e.seq = max.value_or(0) + 1;
   std::string type(lifecycle::EventTypeName(e.type));
   CONCORD_RETURN_IF_ERROR(c.Execute(
@@ -121,10 +127,49 @@ Result<int64_t> EventStore::Clear(db::Connection& c, const QueuedEventFilter& f)
 }
 
 Result<int64_t> EventStore::TrimLog(db::Connection& c, Millis before) const {
+  CONCORD_ASSIGN_OR_RETURN(auto assigned, c.QueryInt(kAssignedSql));
+  CONCORD_RETURN_IF_ERROR(AdvanceSequence(c, assigned.value_or(0)));
   return c.Execute(
       "DELETE FROM lifecycle_events WHERE created < $1 AND NOT EXISTS "
       "(SELECT 1 FROM event_queue q WHERE q.seq = lifecycle_events.seq)",
       before);
+}
+
+Result<std::vector<LoggedEvent>> EventStore::Log(db::Connection& c, int64_t after_seq,
+                                                 int limit) const {
+  CONCORD_ASSIGN_OR_RETURN(
+      db::Rows rows,
+      c.Query("SELECT seq, event_type, community_uuid, payload FROM lifecycle_events "
+              "WHERE seq > $1 ORDER BY seq LIMIT $2",
+              after_seq, limit));
+  std::vector<LoggedEvent> out;
+  while (true) {
+    CONCORD_ASSIGN_OR_RETURN(bool has, rows.Next());
+    if (!has) break;
+    out.push_back({rows.Int(0), rows.Text(1), CommunityUuid(rows.Text(2)), rows.Text(3)});
+  }
+  return out;
+}
+
+Result<EventStore::Bounds> EventStore::LogBounds(db::Connection& c) const {
+  Bounds b;
+  CONCORD_ASSIGN_OR_RETURN(auto first, c.QueryInt("SELECT MIN(seq) FROM lifecycle_events"));
+  CONCORD_ASSIGN_OR_RETURN(auto last, c.QueryInt("SELECT MAX(seq) FROM lifecycle_events"));
+  CONCORD_ASSIGN_OR_RETURN(auto assigned, c.QueryInt(kAssignedSql));
+  b.first = first.value_or(0);
+  b.last = last.value_or(0);
+  b.assigned = assigned.value_or(0);
+  return b;
+}
+
+Status EventStore::AdvanceSequence(db::Connection& c, int64_t at_least) const {
+  auto done = c.Execute(
+      "INSERT INTO lifecycle_sequence (id, floor) VALUES (1, $1) ON CONFLICT (id) DO "
+      "UPDATE SET floor = CASE WHEN lifecycle_sequence.floor > $1 THEN "
+      "lifecycle_sequence.floor ELSE $1 END",
+      at_least);
+  if (!done) return std::unexpected(done.error());
+  return Ok();
 }
 
 }  // namespace concord::communities::store

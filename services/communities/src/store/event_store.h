@@ -24,6 +24,14 @@ struct QueuedDelivery {
   std::string payload;  // the event's JSON
 };
 
+// One entry of the event log, for replay.
+struct LoggedEvent {
+  int64_t seq = 0;
+  std::string event_type;
+  CommunityUuid community;
+  std::string payload;
+};
+
 class EventStore {
  public:
   // Appends an event (its seq is assigned here: one more than the highest) and queues a delivery
@@ -52,7 +60,20 @@ class EventStore {
   Result<int64_t> Clear(db::Connection& c, const QueuedEventFilter& f) const;
 
   // Deletes log entries created before `before` that no delivery still needs. Returns how many.
+  // The sequence never goes back: the highest seq trimmed is remembered.
   Result<int64_t> TrimLog(db::Connection& c, Millis before) const;
+
+  // Up to `limit` log entries after `after_seq`, oldest first.
+  Result<std::vector<LoggedEvent>> Log(db::Connection& c, int64_t after_seq, int limit) const;
+  // The lowest and highest seq still in the log (0, 0 when it is empty), and the highest seq
+  // ever assigned (the log's, or what trims and AdvanceSequence remembered).
+  struct Bounds {
+    int64_t first = 0, last = 0, assigned = 0;
+  };
+  Result<Bounds> LogBounds(db::Connection& c) const;
+  // The next event gets a seq above `at_least` (after a restore of Communities from a backup, so
+  // that no application sees a seq twice).
+  Status AdvanceSequence(db::Connection& c, int64_t at_least) const;
 };
 
 }  // namespace concord::communities::store

@@ -30,6 +30,9 @@ struct DataDir {
   fs::path LockFile() const { return root / ".concord.lock"; }
   fs::path LifecycleCredentials() const { return root / "lifecycle.credentials"; }
   fs::path Maintenance() const { return root / "maintenance.json"; }
+  fs::path DeploymentId() const { return root / "deployment.id"; }
+  // Where a restore keeps what it replaced (nothing is dropped), one directory per restore.
+  fs::path RestoreQuarantine() const { return root / "restore-quarantine"; }
 };
 
 struct Config {
@@ -77,6 +80,10 @@ struct ServerInfo {
 Status WriteServerInfo(const DataDir& dir, const ServerInfo& info);
 // kNotFound if no server has announced itself in `dir`, or the one that did has exited.
 Result<ServerInfo> ReadServerInfo(const DataDir& dir);
+
+// The deployment's identity: a uuid written at its first start, recorded in every backup so that
+// a restore can refuse another deployment's. Created if missing.
+Result<std::string> LoadOrCreateDeploymentId(const DataDir& dir);
 
 // "HOST:PORT" → host and port. kInvalidArgument (field `listen`) if malformed.
 Result<std::pair<std::string, int>> ParseListen(std::string_view listen);

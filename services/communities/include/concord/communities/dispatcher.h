@@ -47,6 +47,22 @@ struct RetryOutcome {
   int64_t still_queued = 0;
 };
 
+// What a replay did (docs/http-api.md, "Replay").
+struct ReplayOutcome {
+  std::string remote_app_def_id;
+  int64_t after_seq = 0;  // replayed the log after this seq (the application's last applied)
+  int64_t replayed = 0;   // events the application accepted
+  int64_t applied = 0;    // of which it changed something (the others it knew already)
+  int64_t skipped = 0;    // another application's widget events, widgets removed since
+  int64_t last_seq = 0;   // the last event of the log looked at
+  // Events the log no longer holds (trimmed by EventLogCleanup): [first, last], or 0, 0.
+  int64_t missing_first = 0, missing_last = 0;
+  // The application has applied events past everything Communities ever wrote: Communities
+  // was restored from an older backup, and replay has nothing to give.
+  bool application_ahead = false;
+  std::vector<std::string> failures;  // one line per event refused, its community held back
+};
+
 class Dispatcher {
  public:
   explicit Dispatcher(DispatcherOptions options);
@@ -59,6 +75,12 @@ class Dispatcher {
   // Delivers the queued deliveries that match, in order; per application and community it
   // stops at the first that fails again. Blocks until every worker concerned has tried.
   RetryOutcome Retry(const RetryFilter& filter);
+  // Re-delivers to `app` every event of the log after `after_seq` that concerns it, in order,
+  // on the application's worker (so in order with new deliveries too). Idempotent: the
+  // application applies only what is newer than what it holds. A widget added after
+  // `after_seq` gets its resource created again, and the widget is bound to it. kInvalidArgument
+  // for an application without a handler.
+  Result<ReplayOutcome> Replay(const std::string& app, int64_t after_seq);
   // The applications with a handler.
   std::vector<std::string> Applications() const;
 

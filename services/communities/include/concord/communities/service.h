@@ -225,6 +225,15 @@ class CommunitiesService {
 
   // EventLogCleanup: deletes event-log entries older than `before` that no delivery needs.
   Result<int64_t> TrimEventLog(Millis before);
+  // The event log's first and last seq still held, and the highest ever assigned.
+  struct EventLogBounds {
+    int64_t first = 0, last = 0, assigned = 0;
+  };
+  Result<EventLogBounds> EventLog(const Actor& actor);
+  // After Communities was restored from a backup older than an application: the next event
+  // gets a seq above `at_least` (the highest any application applied), so that no seq comes
+  // round twice. Administrators only.
+  Status AdvanceEventSequence(const Actor& actor, int64_t at_least);
 
   // Called after a change that must end cached authentications (a user disabled).
   void OnCredentialsChanged(std::function<void()> callback) {
@@ -273,6 +282,13 @@ using RetryFunction = std::function<Result<RetryOutcome>(const RetryFilter&)>;
 // /communities/api/admin/queue, and POST /communities/api/admin/widgets/{defId}/remove-all
 // (docs/http-api.md).
 void MountQueueApi(http::Server& server, CommunitiesService& service, RetryFunction retry);
+
+// Replays the event log to an application (the dispatcher's Replay).
+using ReplayFunction = std::function<Result<ReplayOutcome>(const std::string&, int64_t)>;
+
+// Mounts the event log's administrators' API (docs/http-api.md, "Event log and replay"):
+// GET /communities/api/admin/events (bounds), POST .../replay, POST .../advance.
+void MountEventLogApi(http::Server& server, CommunitiesService& service, ReplayFunction replay);
 
 // Mounts GET /communities/api/admin/sync/{widgetDefId} and POST .../lookup: what the
 // synchronization reports compare with an application's export (docs/http-api.md).

@@ -1,0 +1,441 @@
+// `concord backup` and `concord restore` (docs/backup-restore.md).
+#include "backup_cmd.h"
+
+#include <fmt/format.h>
+#include <pwd.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "concord/base/clock.h"
+#include "concord/db/database.h"
+#include "concord/db/migration.h"
+#include "concord/deployment/deployment.h"
+#include "concord/http/client.h"
+#include "concord/maintenance/maintenance.h"
+#include "services.h"
+
+namespace concord::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+constexpr std::string_view kManifest = "manifest.json";
+constexpr std::string_view kFilesContent = "files-content";  // the Files content store
+
+int Fail(std::string_view command, const Error& e) {
+  std::cerr << "concord " << command << ": " << e.message;
+  if (!e.accepted.empty())
+    std::cerr << " (accepted: " << fmt::format("{}", fmt::join(e.accepted, ", ")) << ")";
+  std::cerr << "\n";
+  return e.code == ErrorCode::kInvalidArgument ? 2 : 1;
+}
+
+// What a backup or restore may name: every service, and the Files content store.
+std::vector<std::string> Restorable() {
+  auto names = ServiceNames();
+  names.emplace_back(kFilesContent);
+  return names;
+}
+
+Status CheckName(const std::string& name) {
+  auto names = Restorable();
+  if (std::find(names.begin(), names.end(), name) == names.end()) {
+    return InvalidArgument("service", fmt::format("unknown service '{}'", name.substr(0, 40)),
+                           names);
+  }
+  return Ok();
+}
+
+Result<std::shared_ptr<db::Database>> OpenService(const deployment::DataDir& dir,
+                                                  const deployment::Config& config,
+                                                  const std::string& service) {
+  return db::Database::Open(DatabaseUrl(config, service),
+                            {.base_dir = dir.root, .max_connections = 1});
+}
+
+// The database file of a service, if it keeps one in the data directory.
+std::optional<fs::path> DatabaseFile(const deployment::DataDir& dir,
+                                     const deployment::Config& config,
+                                     const std::string& service) {
+  std::string url = DatabaseUrl(config, service);
+  if (!url.starts_with("sqlite:") || url == "sqlite::memory:") return std::nullopt;
+  fs::path p = url.substr(7, url.find('?') == std::string::npos ? std::string::npos
+                                                                  : url.find('?') - 7);
+  return p.is_absolute() ? p : dir.root / p;
+}
+
+// Facts about a database copy for the manifest: its schema, and how far it followed the
+// lifecycle events (an application: the last it applied; Communities: the last it wrote).
+Result<json> Describe(const fs::path& copy, const std::string& service) {
+  CONCORD_ASSIGN_OR_RETURN(auto db, db::Database::Open("sqlite:" + copy.string(), {}));
+  CONCORD_ASSIGN_OR_RETURN(int version, db::SchemaVersion(*db));
+  json out = {{"file", copy.filename().string()}, {"schemaVersion", version}};
+  CONCORD_ASSIGN_OR_RETURN(auto lease, db->Acquire());
+  if (service == "communities") {
+    CONCORD_ASSIGN_OR_RETURN(auto seq, lease->QueryInt("SELECT MAX(seq) FROM lifecycle_events"));
+    out["lastEventSeq"] = seq.value_or(0);
+  } else {
+    CONCORD_ASSIGN_OR_RETURN(auto seq,
+                             lease->QueryInt("SELECT last_seq FROM lifecycle_progress WHERE id = 1"));
+    out["lastAppliedEventSeq"] = seq.value_or(0);
+  }
+  std::error_code ec;
+  out["bytes"] = static_cast<int64_t>(fs::file_size(copy, ec));
+  return out;
+}
+
+// Copies the content store's finished files (not the .tmp of an upload in progress: files are
+// written to .tmp and renamed, so what is renamed is whole).
+Result<json> CopyContent(const fs::path& from, const fs::path& to) {
+  int64_t files = 0, bytes = 0;
+  std::error_code ec;
+  fs::create_directories(to, ec);
+  if (ec) return Unavailable(fmt::format("cannot create {}: {}", to.string(), ec.message()));
+  if (fs::exists(from)) {
+    for (auto it = fs::recursive_directory_iterator(from, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      fs::path rel = fs::relative(it->path(), from);
+      if (it->is_directory()) {
+        fs::create_directories(to / rel, ec);
+      } else if (it->is_regular_file() && it->path().extension() != ".tmp") {
+        fs::copy_file(it->path(), to / rel, ec);
+        if (ec) break;
+        ++files;
+        bytes += static_cast<int64_t>(it->file_size());
+      }
+    }
+  }
+  if (ec) return Unavailable(fmt::format("copying {} failed: {}", from.string(), ec.message()));
+  return json{{"dir", std::string(kFilesContent)}, {"files", files}, {"bytes", bytes}};
+}
+
+std::string Operator() {
+  const passwd* pw = getpwuid(getuid());
+  return pw ? pw->pw_name : std::to_string(getuid());
+}
+
+struct BackupFlags {
+  std::string data_dir = "./data";
+  std::vector<std::string> services;
+  bool all = false;
+  std::string to;
+};
+
+int Backup(const BackupFlags& f) {
+  deployment::DataDir dir{fs::absolute(f.data_dir)};
+  if (!fs::is_directory(dir.root)) {
+    return Fail("backup", NotFound(fmt::format("no data directory {}", dir.root.string())).error());
+  }
+  auto config = deployment::LoadConfig(dir);
+  if (!config) return Fail("backup", config.error());
+  auto id = deployment::LoadOrCreateDeploymentId(dir);
+  if (!id) return Fail("backup", id.error());
+  std::vector<std::string> selected = f.services;
+  if (f.all == !selected.empty()) {
+    return Fail("backup",
+                InvalidArgument("service", "name --service NAME (repeatable) or --all").error());
+  }
+  if (f.all) selected = Restorable();
+  for (const auto& s : selected) {
+    if (auto ok = CheckName(s); !ok) return Fail("backup", ok.error());
+  }
+  fs::path to = fs::absolute(f.to);
+  std::error_code ec;
+  if (fs::exists(to, ec) && !fs::is_empty(to, ec)) {
+    return Fail("backup", FailedPrecondition(fmt::format("{} is not empty; a backup never "
+                                                         "overwrites another, name a new directory",
+                                                         to.string()))
+                              .error());
+  }
+  fs::create_directories(to, ec);
+  if (ec) {
+    return Fail("backup",
+                Unavailable(fmt::format("cannot create {}: {}", to.string(), ec.message())).error());
+  }
+  json manifest = {{"format", "concord-backup"},
+                   {"formatVersion", 1},
+                   {"deploymentId", *id},
+                   {"dataDir", dir.root.string()},
+                   {"created", FormatTimestamp(NowMillis())},
+                   {"by", Operator()},
+                   {"services", json::object()}};
+  for (const auto& service : selected) {
+    if (service == kFilesContent) {
+      auto content = CopyContent(dir.root / kFilesContent, to / kFilesContent);
+      if (!content) return Fail("backup", content.error());
+      manifest["services"][service] = *content;
+      std::cout << fmt::format("{:<12} {} files\n", service, (*content)["files"].get<int64_t>());
+      continue;
+    }
+    auto file = DatabaseFile(dir, *config, service);
+    if (file && !fs::exists(*file)) {
+      if (f.all) continue;  // a service this deployment never ran
+      return Fail("backup",
+                  NotFound(fmt::format("{} has no {} database ({})", dir.root.string(), service,
+                                       file->string()))
+                      .error());
+    }
+    auto db = OpenService(dir, *config, service);
+    if (!db) return Fail("backup", db.error());
+    fs::path copy = to / (service + ".db");
+    auto lease = (*db)->Acquire();
+    if (!lease) return Fail("backup", lease.error());
+    if (auto s = (*lease)->CopyTo(copy); !s) return Fail("backup", s.error());
+    auto facts = Describe(copy, service);
+    if (!facts) return Fail("backup", facts.error());
+    manifest["services"][service] = *facts;
+    std::cout << fmt::format("{:<12} schema {}, {} bytes\n", service,
+                             (*facts)["schemaVersion"].get<int>(), (*facts)["bytes"].get<int64_t>());
+  }
+  // The manifest last: a backup without one is incomplete and restore refuses it.
+  std::ofstream out(to / kManifest);
+  out << manifest.dump(2) << "\n";
+  out.close();
+  if (!out) {
+    return Fail("backup",
+                Unavailable(fmt::format("writing {} failed", (to / kManifest).string())).error());
+  }
+  std::cout << fmt::format("backup of {} written to {}\n", dir.root.string(), to.string());
+  return 0;
+}
+
+Result<json> LoadManifest(const fs::path& from) {
+  std::ifstream in(from / kManifest);
+  if (!in) {
+    return NotFound(fmt::format("{} holds no {} (not a Concord backup, or an incomplete one)",
+                                from.string(), kManifest));
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  auto m = json::parse(text.str(), nullptr, false);
+  if (m.is_discarded() || !m.is_object() || m.value("format", "") != "concord-backup" ||
+      !m.contains("services") || !m["services"].is_object() || !m.contains("deploymentId")) {
+    return InvalidArgument("from", fmt::format("{} is not a Concord backup manifest",
+                                               (from / kManifest).string()));
+  }
+  if (m.value("formatVersion", 0) != 1) {
+    return InvalidArgument("from", fmt::format("{} has backup format {}; this Concord reads 1",
+                                               from.string(), m.value("formatVersion", 0)));
+  }
+  return m;
+}
+
+struct RestoreFlags {
+  std::string data_dir = "./data";
+  std::string service;
+  std::string from;
+  bool force = false;
+};
+
+// The running server of the data directory, if any, as an administrator's client.
+std::optional<http::Client> RunningServer(const deployment::DataDir& dir) {
+  auto info = deployment::ReadServerInfo(dir);
+  if (!info) return std::nullopt;
+  auto creds = deployment::ReadCredentials(dir.Credentials());
+  if (!creds) return std::nullopt;
+  return http::Client({.url = info->url, .user = creds->user, .password = creds->password});
+}
+
+Status SetOnline(http::Client& client, const std::string& service, bool online) {
+  auto reply = client.Send(
+      "POST", fmt::format("/api/admin/services/{}/{}", service, online ? "online" : "offline"), "");
+  if (!reply) return std::unexpected(reply.error());
+  if (reply->status != 200) {
+    std::string why = reply->body.is_object() ? reply->body.value("message", reply->raw_body)
+                                              : reply->raw_body;
+    return Unavailable(fmt::format("the server could not take {} {}: {}", service,
+                                   online ? "online" : "offline", why.substr(0, 300)));
+  }
+  return Ok();
+}
+
+Status SwapDatabase(const deployment::DataDir& dir, const deployment::Config& config,
+                    const std::string& service, const fs::path& backup, const fs::path& keep) {
+  CONCORD_ASSIGN_OR_RETURN(auto db, OpenService(dir, config, service));
+  CONCORD_ASSIGN_OR_RETURN(auto lease, db->Acquire());
+  // What is replaced is kept, whole and consistent, before anything changes.
+  CONCORD_RETURN_IF_ERROR(lease->CopyTo(keep / (service + ".db")));
+  return lease->ReplaceFrom(backup);
+}
+
+Status SwapContent(const deployment::DataDir& dir, const fs::path& backup, const fs::path& keep) {
+  fs::path live = dir.root / kFilesContent;
+  fs::path incoming = dir.root / (std::string(kFilesContent) + ".restoring");
+  std::error_code ec;
+  fs::remove_all(incoming, ec);
+  // Copied beside the live store first: a failure here changes nothing.
+  if (auto copied = CopyContent(backup, incoming); !copied) {
+    fs::remove_all(incoming, ec);
+    return std::unexpected(copied.error());
+  }
+  if (fs::exists(live)) {
+    fs::rename(live, keep / kFilesContent, ec);
+    if (ec) {
+      return Unavailable(fmt::format("cannot move {} aside: {}", live.string(), ec.message()));
+    }
+  }
+  fs::rename(incoming, live, ec);
+  if (ec) {
+    std::error_code back;
+    fs::rename(keep / kFilesContent, live, back);
+    return Unavailable(fmt::format("cannot put {} in place: {}", live.string(), ec.message()));
+  }
+  return Ok();
+}
+
+int Restore(const RestoreFlags& f) {
+  deployment::DataDir dir{fs::absolute(f.data_dir)};
+  if (!fs::is_directory(dir.root)) {
+    return Fail("restore", NotFound(fmt::format("no data directory {}", dir.root.string())).error());
+  }
+  if (auto ok = CheckName(f.service); !ok) return Fail("restore", ok.error());
+  auto config = deployment::LoadConfig(dir);
+  if (!config) return Fail("restore", config.error());
+  fs::path from = fs::absolute(f.from);
+  auto manifest = LoadManifest(from);
+  if (!manifest) return Fail("restore", manifest.error());
+  const json& services = (*manifest)["services"];
+  if (!services.contains(f.service)) {
+    std::vector<std::string> has;
+    for (auto& [k, v] : services.items()) has.push_back(k);
+    return Fail("restore", InvalidArgument("service",
+                                           fmt::format("the backup in {} holds no {}",
+                                                       from.string(), f.service),
+                                           has)
+                               .error());
+  }
+  const json& entry = services[f.service];
+  auto id = deployment::LoadOrCreateDeploymentId(dir);
+  if (!id) return Fail("restore", id.error());
+  std::vector<std::string> refusals;
+  if ((*manifest)["deploymentId"] != *id) {
+    refusals.push_back(fmt::format(
+        "the backup is of another deployment ({}, this one is {})",
+        (*manifest)["deploymentId"].get<std::string>(), *id));
+  }
+  if (f.service != kFilesContent) {
+    int theirs = entry.value("schemaVersion", 0);
+    int ours = static_cast<int>(MigrationsOf(f.service).size());
+    if (theirs > ours) {
+      return Fail("restore",
+                  FailedPrecondition(fmt::format(
+                      "the backup's {} database has schema {}, newer than this Concord's {}: "
+                      "restore it with the Concord that wrote it",
+                      f.service, theirs, ours))
+                      .error());
+    }
+    if (theirs != ours) {
+      refusals.push_back(fmt::format("the backup's {} schema is {}, this Concord's is {} (it "
+                                     "would be migrated when the service comes back)",
+                                     f.service, theirs, ours));
+    }
+    if (!fs::exists(from / entry.value("file", ""))) {
+      return Fail("restore", NotFound(fmt::format("the backup lacks {}",
+                                                  (from / entry.value("file", "")).string()))
+                                 .error());
+    }
+  }
+  if (!refusals.empty() && !f.force) {
+    return Fail("restore",
+                FailedPrecondition(fmt::format("refusing to restore: {}. Add --force if that is "
+                                               "really what you want",
+                                               fmt::join(refusals, "; ")))
+                    .error());
+  }
+
+  // Maintenance mode first: nobody is served from a database nobody has checked yet.
+  auto state = maintenance::Load(dir.Maintenance());
+  if (!state) return Fail("restore", state.error());
+  if (!state->enabled) {
+    state->enabled = true;
+    state->since = NowMillis();
+    state->by = Operator() + " (concord restore)";
+  }
+  state->reason = fmt::format(
+      "{} restored from a backup of {}; stays on until `concord recover` verifies the "
+      "deployment or an administrator runs `concord maintenance off`",
+      f.service, (*manifest).value("created", "?"));
+  if (auto s = maintenance::Save(dir.Maintenance(), *state); !s) return Fail("restore", s.error());
+
+  std::string stamp = FormatTimestamp(NowMillis());
+  std::replace(stamp.begin(), stamp.end(), ':', '-');
+  fs::path keep = dir.RestoreQuarantine() / (stamp + "-" + f.service);
+  std::error_code ec;
+  fs::create_directories(keep, ec);
+  if (ec) {
+    return Fail("restore", Unavailable(fmt::format("cannot create {}", keep.string())).error());
+  }
+
+  // With a server running, it takes the service offline for the swap (the Files content store
+  // goes with the Files service); without one, the data directory's lock keeps one from starting.
+  std::string offline = f.service == kFilesContent ? "files" : f.service;
+  auto server = RunningServer(dir);
+  std::optional<deployment::Lock> lock;
+  if (server) {
+    if (auto s = SetOnline(*server, offline, false); !s) return Fail("restore", s.error());
+  } else {
+    auto l = deployment::Lock::Acquire(dir, "concord restore");
+    if (!l) return Fail("restore", l.error());
+    lock.emplace(std::move(*l));
+  }
+  Status swapped = f.service == kFilesContent
+                       ? SwapContent(dir, from / kFilesContent, keep)
+                       : SwapDatabase(dir, *config, f.service, from / entry["file"].get<std::string>(),
+                                      keep);
+  if (server) {
+    if (auto s = SetOnline(*server, offline, true); !s) {
+      std::cerr << "concord restore: " << s.error().message << "\n";
+      if (swapped) return 1;
+    }
+  }
+  if (!swapped) {
+    std::cerr << fmt::format("concord restore: {} (what was there is unchanged or kept in {})\n",
+                             swapped.error().message, keep.string());
+    return 1;
+  }
+  std::cout << fmt::format(
+      "restored {} from {} (taken {}).\n"
+      "what it replaced is kept in {}\n"
+      "maintenance mode is on. Next: concord recover --data-dir {} --restored {}\n",
+      f.service, from.string(), (*manifest).value("created", "?"), keep.string(), dir.root.string(),
+      f.service == kFilesContent ? "files" : f.service);
+  return 0;
+}
+
+}  // namespace
+
+std::function<int()> AddBackupCommands(CLI::App& app) {
+  auto backup_flags = std::make_shared<BackupFlags>();
+  auto* backup = app.add_subcommand(
+      "backup", "Take a consistent online backup of service databases and the Files content store");
+  backup->add_option("--data-dir", backup_flags->data_dir, "The deployment's data directory")
+      ->capture_default_str();
+  backup->add_option("--service", backup_flags->services,
+                     "A service to back up (repeatable): communities, an application service, or "
+                     "files-content");
+  backup->add_flag("--all", backup_flags->all, "Every service and the Files content store");
+  backup->add_option("--to", backup_flags->to, "A new (or empty) directory for the backup")
+      ->required();
+
+  auto restore_flags = std::make_shared<RestoreFlags>();
+  auto* restore = app.add_subcommand(
+      "restore", "Put one service's database (or the Files content store) back from a backup");
+  restore->add_option("--data-dir", restore_flags->data_dir, "The deployment's data directory")
+      ->capture_default_str();
+  restore->add_option("--service", restore_flags->service, "The service to restore")->required();
+  restore->add_option("--from", restore_flags->from, "The backup directory")->required();
+  restore->add_flag("--force", restore_flags->force,
+                    "Restore a backup of another deployment or an older schema");
+  return [=]() -> int {
+    if (backup->parsed()) return Backup(*backup_flags);
+    if (restore->parsed()) return Restore(*restore_flags);
+    return -1;
+  };
+}
+
+}  // namespace concord::cli

@@ -1,0 +1,89 @@
+// Taking one service's database offline and back, for `concord restore` (docs/backup-restore.md).
+#include "service_control.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "concord/http/server.h"
+
+namespace concord::cli {
+namespace {
+
+using nlohmann::json;
+
+struct Controlled {
+  std::string name;
+  std::shared_ptr<db::Database> database;
+  db::MigrationList migrations;
+};
+
+std::vector<Controlled> Controllable(OpenedServices& services) {
+  std::vector<Controlled> out;
+  if (services.communities_db) {
+    out.push_back({"communities", services.communities_db, MigrationsOf("communities")});
+  }
+  for (const auto& a : services.applications) out.push_back({a.service, a.database, a.migrations});
+  return out;
+}
+
+}  // namespace
+
+void MountServiceControlApi(http::Server& server, OpenedServices& services) {
+  auto controlled = std::make_shared<std::vector<Controlled>>(Controllable(services));
+  auto find = [controlled](const std::string& name) -> Result<Controlled*> {
+    std::vector<std::string> names;
+    for (auto& c : *controlled) {
+      if (c.name == name) return &c;
+      names.push_back(c.name);
+    }
+    return InvalidArgument(
+        "service", fmt::format("this process does not run a '{}' service", name.substr(0, 40)),
+        names);
+  };
+  server.Get("/api/admin/services", [controlled](const http::Request& r) -> Result<http::Response> {
+    if (!r.principal.admin) return PermissionDenied("only administrators see the services");
+    json out = json::array();
+    for (auto& c : *controlled) {
+      json one = {{"service", c.name}, {"online", !c.database->suspended()}};
+      if (!c.database->suspended()) {
+        if (auto v = db::SchemaVersion(*c.database)) one["schemaVersion"] = *v;
+      }
+      out.push_back(one);
+    }
+    return http::Response::Json(200, out);
+  });
+  server.Post("/api/admin/services/([a-z]+)/offline",
+              [find](const http::Request& r) -> Result<http::Response> {
+                if (!r.principal.admin) return PermissionDenied("only administrators do this");
+                CONCORD_ASSIGN_OR_RETURN(Controlled * c, find(r.path_params[0]));
+                if (!c->database->suspended()) {
+                  CONCORD_RETURN_IF_ERROR(c->database->Suspend(
+                      fmt::format("the {} service is offline while its database is restored",
+                                  c->name),
+                      std::chrono::seconds(30)));
+                  spdlog::warn("the {} service is offline (by {})", c->name, r.principal.login);
+                }
+                return http::Response::Json(200, {{"service", c->name}, {"online", false}});
+              });
+  server.Post("/api/admin/services/([a-z]+)/online",
+              [find](const http::Request& r) -> Result<http::Response> {
+                if (!r.principal.admin) return PermissionDenied("only administrators do this");
+                CONCORD_ASSIGN_OR_RETURN(Controlled * c, find(r.path_params[0]));
+                c->database->Resume();
+                // A restored database of an older schema catches up here (only a forced restore
+                // brings one); a newer one is refused and the service stays offline.
+                if (auto s = db::Migrate(*c->database, c->migrations, c->name); !s) {
+                  (void)c->database->Suspend(
+                      fmt::format("the {} service is offline: {}", c->name, s.error().message),
+                      std::chrono::seconds(30));
+                  return std::unexpected(s.error());
+                }
+                CONCORD_ASSIGN_OR_RETURN(int version, db::SchemaVersion(*c->database));
+                spdlog::warn("the {} service is back online (schema {}, by {})", c->name, version,
+                             r.principal.login);
+                return http::Response::Json(
+                    200, {{"service", c->name}, {"online", true}, {"schemaVersion", version}});
+              });
+}
+
+}  // namespace concord::cli
