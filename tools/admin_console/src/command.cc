@@ -99,4 +99,20 @@ void PrintTable(Session& s, const std::vector<std::string>& header,
   s.Print(text);
 }
 
+Result<Value> RunCommand(Session& s, std::string_view service, std::string_view name,
+                         const Args& args) {
+  for (const auto& c : Commands()) {
+    if (c.service != service || c.name != name) continue;
+    size_t required = 0;
+    for (const auto& p : c.params) required += p.optional ? 0 : 1;
+    if (args.size() < required || args.size() > c.params.size()) {
+      return InvalidArgument(
+          "arguments", fmt::format("{} takes {} to {} arguments, not {}", c.Signature(), required,
+                                   c.params.size(), args.size()));
+    }
+    return c.run(s, args);
+  }
+  return InvalidArgument("command", fmt::format("no command {}.{}", service, name));
+}
+
 }  // namespace concord::admin

@@ -9,6 +9,7 @@
 //           "Suspends a task; returns 1, or 0 on failure", Failure::kReturnZero,
 //           [](Session& s, const Args& a) -> Result<Value> { ... }};
 
+#include <filesystem>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -93,6 +94,16 @@ void AddExportCommands(std::vector<Command>& out);
 void AddRemoteAppCommands(std::vector<Command>& out);
 void AddDeleteCommands(std::vector<Command>& out);
 void AddShareCommands(std::vector<Command>& out);
+
+// Runs `service.name(args...)` from the table, as a script would (the argument count is
+// checked; the values must be of the parameters' kinds). For programs that run the console's
+// commands as steps (`concord recover`).
+Result<Value> RunCommand(Session& s, std::string_view service, std::string_view name,
+                         const Args& args);
+
+// The export of one application (remoteAppDefId) into `file` on this machine, through a
+// .partial file renamed once complete: what every exportSyncedResourceInfo runs.
+Result<Value> ExportApp(Session& s, const std::string& app, const std::filesystem::path& file);
 
 // Helpers shared by the command files.
 // "Service.command: message (accepted: a, b)" from an error.

@@ -46,9 +46,11 @@ Result<fs::path> OutputFile(const std::string& param, const std::string& text) {
   return p;
 }
 
+}  // namespace
+
 // Downloads `app`'s export into `file` (through a .partial file renamed at the end, so a file
 // by that name is always complete). Returns the number of resources.
-Result<Value> Export(Session& s, const std::string& app, const fs::path& file) {
+Result<Value> ExportApp(Session& s, const std::string& app, const fs::path& file) {
   const auto* def = lifecycle::FindWidgetDef(app);
   std::string path = fmt::format("/{}/api/admin/export/{}", def->application, app);
   fs::path partial = file;
@@ -90,6 +92,8 @@ Result<Value> Export(Session& s, const std::string& app, const fs::path& file) {
   return Value(count);
 }
 
+namespace {
+
 Command ExportCommand(const std::string& service, const std::string& app,
                       const std::string& path_param, const std::string& type_param) {
   return {service,
@@ -103,7 +107,7 @@ Command ExportCommand(const std::string& service, const std::string& app,
           [app, path_param, type_param](Session& s, const Args& a) -> Result<Value> {
             CONCORD_RETURN_IF_ERROR(CheckContainerType(type_param, a[1]));
             CONCORD_ASSIGN_OR_RETURN(auto file, OutputFile(path_param, a[0].get<std::string>()));
-            return Export(s, app, file);
+            return ExportApp(s, app, file);
           }};
 }
 
@@ -138,7 +142,7 @@ void AddExportCommands(std::vector<Command>& out) {
                {"Blog", "IdeationBlog"});
          }
          CONCORD_ASSIGN_OR_RETURN(auto file, OutputFile("FullFilePath", a[0].get<std::string>()));
-         return Export(s, type, file);
+         return ExportApp(s, type, file);
        }});
 }
 

@@ -190,6 +190,57 @@ void AddRemoteAppCommands(std::vector<Command>& out) {
          s.Print("Assignment succeeded\n");
          return Value(1);
        }});
+  out.push_back(
+      {svc,
+       "replayEvents",
+       {{"remoteAppDefId", Kind::kString}, {"afterSeq", Kind::kValueOrNone, true}},
+       "Concord's own: sends the application, in order, every lifecycle event Communities "
+       "logged after the last one it applied (or after afterSeq): after its database was "
+       "restored from a backup, this brings back the renames, visibility, membership and widget "
+       "changes it missed, and re-creates the resources of widgets added since. Idempotent. "
+       "Reports events the log no longer holds. Returns a dict with the counts.",
+       Failure::kRaise,
+       [](Session& s, const Args& a) -> Result<Value> {
+         std::string app = a[0].get<std::string>();
+         CONCORD_RETURN_IF_ERROR(CheckRemoteWidget(app));
+         int64_t after = 0;
+         if (a.size() > 1 && !a[1].is_null()) {
+           if (!a[1].is_number_integer() || a[1].get<int64_t>() < 0) {
+             return InvalidArgument("afterSeq", "afterSeq must be None or a seq (0 or more)");
+           }
+           after = a[1].get<int64_t>();
+         } else {
+           const auto* def = lifecycle::FindWidgetDef(app);
+           CONCORD_ASSIGN_OR_RETURN(
+               auto progress,
+               s.client().Get(fmt::format("/{}/api/admin/progress", def->application)));
+           after = progress["lastAppliedEventSeq"].get<int64_t>();
+         }
+         CONCORD_ASSIGN_OR_RETURN(auto r,
+                                  s.client().Post("/communities/api/admin/events/replay",
+                                                  {{"remoteAppDefId", app}, {"afterSeq", after}}));
+         if (r["applicationAhead"].get<bool>()) {
+           s.Print(fmt::format(
+               "{} has applied events up to {}, past everything Communities logged: Communities "
+               "was restored from an older backup. Nothing to replay; resync instead.\n",
+               app, after));
+         } else {
+           s.Print(
+               fmt::format("Replayed {} events after seq {} to {} ({} changed something, {} "
+                           "skipped); last seq {}.\n",
+                           r["replayed"].get<int64_t>(), after, app, r["applied"].get<int64_t>(),
+                           r["skipped"].get<int64_t>(), r["lastSeq"].get<int64_t>()));
+         }
+         if (!r["missing"].is_null()) {
+           s.Print(fmt::format(
+               "Events {} to {} are no longer in the event log (trimmed): what "
+               "they changed needs a resync.\n",
+               r["missing"]["firstSeq"].get<int64_t>(), r["missing"]["lastSeq"].get<int64_t>()));
+         }
+         for (const auto& f : r["failures"])
+           s.Print("  not replayed: " + f.get<std::string>() + "\n");
+         return Value(r);
+       }});
   out.push_back({svc,
                  "restartResyncRemoteAppsForAllCommunities",
                  {{"lastCommunityUuid", Kind::kString}, {"widgetDefId", Kind::kString}},

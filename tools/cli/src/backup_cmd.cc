@@ -60,12 +60,11 @@ Result<std::shared_ptr<db::Database>> OpenService(const deployment::DataDir& dir
 
 // The database file of a service, if it keeps one in the data directory.
 std::optional<fs::path> DatabaseFile(const deployment::DataDir& dir,
-                                     const deployment::Config& config,
-                                     const std::string& service) {
+                                     const deployment::Config& config, const std::string& service) {
   std::string url = DatabaseUrl(config, service);
   if (!url.starts_with("sqlite:") || url == "sqlite::memory:") return std::nullopt;
-  fs::path p = url.substr(7, url.find('?') == std::string::npos ? std::string::npos
-                                                                  : url.find('?') - 7);
+  fs::path p =
+      url.substr(7, url.find('?') == std::string::npos ? std::string::npos : url.find('?') - 7);
   return p.is_absolute() ? p : dir.root / p;
 }
 
@@ -80,8 +79,8 @@ Result<json> Describe(const fs::path& copy, const std::string& service) {
     CONCORD_ASSIGN_OR_RETURN(auto seq, lease->QueryInt("SELECT MAX(seq) FROM lifecycle_events"));
     out["lastEventSeq"] = seq.value_or(0);
   } else {
-    CONCORD_ASSIGN_OR_RETURN(auto seq,
-                             lease->QueryInt("SELECT last_seq FROM lifecycle_progress WHERE id = 1"));
+    CONCORD_ASSIGN_OR_RETURN(
+        auto seq, lease->QueryInt("SELECT last_seq FROM lifecycle_progress WHERE id = 1"));
     out["lastAppliedEventSeq"] = seq.value_or(0);
   }
   std::error_code ec;
@@ -154,8 +153,9 @@ int Backup(const BackupFlags& f) {
   }
   fs::create_directories(to, ec);
   if (ec) {
-    return Fail("backup",
-                Unavailable(fmt::format("cannot create {}: {}", to.string(), ec.message())).error());
+    return Fail(
+        "backup",
+        Unavailable(fmt::format("cannot create {}: {}", to.string(), ec.message())).error());
   }
   json manifest = {{"format", "concord-backup"},
                    {"formatVersion", 1},
@@ -175,10 +175,9 @@ int Backup(const BackupFlags& f) {
     auto file = DatabaseFile(dir, *config, service);
     if (file && !fs::exists(*file)) {
       if (f.all) continue;  // a service this deployment never ran
-      return Fail("backup",
-                  NotFound(fmt::format("{} has no {} database ({})", dir.root.string(), service,
-                                       file->string()))
-                      .error());
+      return Fail("backup", NotFound(fmt::format("{} has no {} database ({})", dir.root.string(),
+                                                 service, file->string()))
+                                .error());
     }
     auto db = OpenService(dir, *config, service);
     if (!db) return Fail("backup", db.error());
@@ -190,7 +189,8 @@ int Backup(const BackupFlags& f) {
     if (!facts) return Fail("backup", facts.error());
     manifest["services"][service] = *facts;
     std::cout << fmt::format("{:<12} schema {}, {} bytes\n", service,
-                             (*facts)["schemaVersion"].get<int>(), (*facts)["bytes"].get<int64_t>());
+                             (*facts)["schemaVersion"].get<int>(),
+                             (*facts)["bytes"].get<int64_t>());
   }
   // The manifest last: a backup without one is incomplete and restore refuses it.
   std::ofstream out(to / kManifest);
@@ -215,8 +215,8 @@ Result<json> LoadManifest(const fs::path& from) {
   auto m = json::parse(text.str(), nullptr, false);
   if (m.is_discarded() || !m.is_object() || m.value("format", "") != "concord-backup" ||
       !m.contains("services") || !m["services"].is_object() || !m.contains("deploymentId")) {
-    return InvalidArgument("from", fmt::format("{} is not a Concord backup manifest",
-                                               (from / kManifest).string()));
+    return InvalidArgument(
+        "from", fmt::format("{} is not a Concord backup manifest", (from / kManifest).string()));
   }
   if (m.value("formatVersion", 0) != 1) {
     return InvalidArgument("from", fmt::format("{} has backup format {}; this Concord reads 1",
@@ -246,8 +246,8 @@ Status SetOnline(http::Client& client, const std::string& service, bool online) 
       "POST", fmt::format("/api/admin/services/{}/{}", service, online ? "online" : "offline"), "");
   if (!reply) return std::unexpected(reply.error());
   if (reply->status != 200) {
-    std::string why = reply->body.is_object() ? reply->body.value("message", reply->raw_body)
-                                              : reply->raw_body;
+    std::string why =
+        reply->body.is_object() ? reply->body.value("message", reply->raw_body) : reply->raw_body;
     return Unavailable(fmt::format("the server could not take {} {}: {}", service,
                                    online ? "online" : "offline", why.substr(0, 300)));
   }
@@ -291,7 +291,8 @@ Status SwapContent(const deployment::DataDir& dir, const fs::path& backup, const
 int Restore(const RestoreFlags& f) {
   deployment::DataDir dir{fs::absolute(f.data_dir)};
   if (!fs::is_directory(dir.root)) {
-    return Fail("restore", NotFound(fmt::format("no data directory {}", dir.root.string())).error());
+    return Fail("restore",
+                NotFound(fmt::format("no data directory {}", dir.root.string())).error());
   }
   if (auto ok = CheckName(f.service); !ok) return Fail("restore", ok.error());
   auto config = deployment::LoadConfig(dir);
@@ -303,36 +304,37 @@ int Restore(const RestoreFlags& f) {
   if (!services.contains(f.service)) {
     std::vector<std::string> has;
     for (auto& [k, v] : services.items()) has.push_back(k);
-    return Fail("restore", InvalidArgument("service",
-                                           fmt::format("the backup in {} holds no {}",
-                                                       from.string(), f.service),
-                                           has)
-                               .error());
+    return Fail(
+        "restore",
+        InvalidArgument("service",
+                        fmt::format("the backup in {} holds no {}", from.string(), f.service), has)
+            .error());
   }
   const json& entry = services[f.service];
   auto id = deployment::LoadOrCreateDeploymentId(dir);
   if (!id) return Fail("restore", id.error());
   std::vector<std::string> refusals;
   if ((*manifest)["deploymentId"] != *id) {
-    refusals.push_back(fmt::format(
-        "the backup is of another deployment ({}, this one is {})",
-        (*manifest)["deploymentId"].get<std::string>(), *id));
+    refusals.push_back(fmt::format("the backup is of another deployment ({}, this one is {})",
+                                   (*manifest)["deploymentId"].get<std::string>(), *id));
   }
   if (f.service != kFilesContent) {
     int theirs = entry.value("schemaVersion", 0);
     int ours = static_cast<int>(MigrationsOf(f.service).size());
     if (theirs > ours) {
-      return Fail("restore",
-                  FailedPrecondition(fmt::format(
-                      "the backup's {} database has schema {}, newer than this Concord's {}: "
-                      "restore it with the Concord that wrote it",
-                      f.service, theirs, ours))
-                      .error());
+      return Fail(
+          "restore",
+          FailedPrecondition(
+              fmt::format("the backup's {} database has schema {}, newer than this Concord's {}: "
+                          "restore it with the Concord that wrote it",
+                          f.service, theirs, ours))
+              .error());
     }
     if (theirs != ours) {
-      refusals.push_back(fmt::format("the backup's {} schema is {}, this Concord's is {} (it "
-                                     "would be migrated when the service comes back)",
-                                     f.service, theirs, ours));
+      refusals.push_back(
+          fmt::format("the backup's {} schema is {}, this Concord's is {} (it "
+                      "would be migrated when the service comes back)",
+                      f.service, theirs, ours));
     }
     if (!fs::exists(from / entry.value("file", ""))) {
       return Fail("restore", NotFound(fmt::format("the backup lacks {}",
@@ -383,10 +385,10 @@ int Restore(const RestoreFlags& f) {
     if (!l) return Fail("restore", l.error());
     lock.emplace(std::move(*l));
   }
-  Status swapped = f.service == kFilesContent
-                       ? SwapContent(dir, from / kFilesContent, keep)
-                       : SwapDatabase(dir, *config, f.service, from / entry["file"].get<std::string>(),
-                                      keep);
+  Status swapped =
+      f.service == kFilesContent
+          ? SwapContent(dir, from / kFilesContent, keep)
+          : SwapDatabase(dir, *config, f.service, from / entry["file"].get<std::string>(), keep);
   if (server) {
     if (auto s = SetOnline(*server, offline, true); !s) {
       std::cerr << "concord restore: " << s.error().message << "\n";

@@ -24,6 +24,7 @@
 #include "concord/maintenance/maintenance.h"
 #include "concord/scheduler/scheduler.h"
 #include "maintenance_cmd.h"
+#include "recover_cmd.h"
 #include "service_control.h"
 #include "services.h"
 
@@ -436,10 +437,12 @@ int main(int argc, char** argv) {
 
   auto maintenance_cmd = AddMaintenanceCommand(app);
   auto backup_cmds = AddBackupCommands(app);
+  auto recover_cmd = AddRecoverCommand(app);
 
   CLI11_PARSE(app, argc, argv);
   if (int rc = maintenance_cmd(); rc >= 0) return rc;
   if (int rc = backup_cmds(); rc >= 0) return rc;
+  if (int rc = recover_cmd(); rc >= 0) return rc;
   if (*serve_cmd) return Serve(serve);
   if (*populate_cmd) return Populate(populate_dir, populate_count, populate_seed);
   if (*status_cmd) return Status(status_dir);

@@ -52,19 +52,19 @@ void MountServiceControlApi(http::Server& server, OpenedServices& services) {
     }
     return http::Response::Json(200, out);
   });
-  server.Post("/api/admin/services/([a-z]+)/offline",
-              [find](const http::Request& r) -> Result<http::Response> {
-                if (!r.principal.admin) return PermissionDenied("only administrators do this");
-                CONCORD_ASSIGN_OR_RETURN(Controlled * c, find(r.path_params[0]));
-                if (!c->database->suspended()) {
-                  CONCORD_RETURN_IF_ERROR(c->database->Suspend(
-                      fmt::format("the {} service is offline while its database is restored",
-                                  c->name),
-                      std::chrono::seconds(30)));
-                  spdlog::warn("the {} service is offline (by {})", c->name, r.principal.login);
-                }
-                return http::Response::Json(200, {{"service", c->name}, {"online", false}});
-              });
+  server.Post(
+      "/api/admin/services/([a-z]+)/offline",
+      [find](const http::Request& r) -> Result<http::Response> {
+        if (!r.principal.admin) return PermissionDenied("only administrators do this");
+        CONCORD_ASSIGN_OR_RETURN(Controlled * c, find(r.path_params[0]));
+        if (!c->database->suspended()) {
+          CONCORD_RETURN_IF_ERROR(c->database->Suspend(
+              fmt::format("the {} service is offline while its database is restored", c->name),
+              std::chrono::seconds(30)));
+          spdlog::warn("the {} service is offline (by {})", c->name, r.principal.login);
+        }
+        return http::Response::Json(200, {{"service", c->name}, {"online", false}});
+      });
   server.Post("/api/admin/services/([a-z]+)/online",
               [find](const http::Request& r) -> Result<http::Response> {
                 if (!r.principal.admin) return PermissionDenied("only administrators do this");

@@ -141,6 +141,7 @@ struct Dispatcher::Worker {
     ReplayOutcome out;
     out.remote_app_def_id = app;
     out.after_seq = after_seq;
+    out.last_seq = after_seq;
     CONCORD_ASSIGN_OR_RETURN(auto bounds,
                              options->database->InTransaction(
                                  db::TxMode::kRead, [&](auto& c) { return kEvents.LogBounds(c); }));

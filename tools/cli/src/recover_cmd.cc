@@ -1,0 +1,651 @@
+// `concord recover`: the reference's recovery procedure as one command (docs/recovery-runbook.md).
+//
+// Every step is a console command (tools/admin_console's table) or one of the few API calls
+// behind them, run in the reference's order, so that the runbook and an administrator typing the
+// seed text's lines do the same thing. The state of a run lives in its --out directory
+// (recover-state.json): a run interrupted at any point is resumed by running the same command
+// again, and every action is appended to audit.log there.
+#include "recover_cmd.h"
+
+#include <fmt/format.h>
+#include <pwd.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "command.h"
+#include "concord/base/clock.h"
+#include "concord/deployment/deployment.h"
+#include "concord/http/client.h"
+#include "concord/lifecycle/widgets.h"
+#include "concord/maintenance/maintenance.h"
+#include "concord/recovery/sync_report.h"
+#include "services.h"
+
+namespace concord::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+constexpr std::string_view kRetryTask = "LifecycleRetryQueuedEvents";
+const std::vector<std::string> kOrphanModes = {"report", "reassign", "quarantine", "delete"};
+
+struct Flags {
+  std::string data_dir = "./data";
+  std::vector<std::string> restored;
+  bool dry_run = false;
+  std::string orphans = "report";
+  std::string out;
+  std::string locale = "en";
+};
+
+// The console's Session for the runbook: output goes to the terminal and to the audit log.
+class RunbookSession : public admin::Session {
+ public:
+  RunbookSession(http::Client client, std::ofstream* audit)
+      : client_(std::move(client)), audit_(audit) {}
+  http::Client& client() override { return client_; }
+  void Print(const std::string& text) override {
+    std::cout << "    " << text << std::flush;
+    Audit("output", text);
+  }
+  void Audit(std::string_view kind, std::string_view text) {
+    if (!audit_ || !*audit_) return;
+    std::string t(text);
+    while (!t.empty() && t.back() == '\n') t.pop_back();
+    *audit_ << json{{"time", FormatTimestamp(NowMillis())}, {"kind", kind}, {"text", t}}.dump()
+            << "\n"
+            << std::flush;
+  }
+
+ private:
+  http::Client client_;
+  std::ofstream* audit_;
+};
+
+struct Run {
+  deployment::DataDir dir;
+  fs::path out;
+  std::vector<std::string> restored;  // services, as given
+  bool communities_restored = false;
+  std::vector<std::string> apps;  // the affected remoteAppDefIds
+  std::string orphans;
+  std::string locale;
+  json state;
+  std::unique_ptr<RunbookSession> session;
+
+  Status SaveState() const {
+    fs::path tmp = out / "recover-state.json.tmp";
+    {
+      std::ofstream f(tmp);
+      f << state.dump(2) << "\n";
+      if (!f) return Unavailable(fmt::format("cannot write {}", tmp.string()));
+    }
+    std::error_code ec;
+    fs::rename(tmp, out / "recover-state.json", ec);
+    if (ec) return Unavailable(fmt::format("cannot write the run's state in {}", out.string()));
+    return Ok();
+  }
+
+  // Runs a console command as a step, writing it to the audit log first.
+  Result<admin::Value> Command(std::string_view service, std::string_view name,
+                               const admin::Args& args) {
+    std::vector<std::string> shown;
+    for (const auto& a : args) shown.push_back(a.dump());
+    std::string line = fmt::format("{}.{}({})", service, name, fmt::join(shown, ", "));
+    std::cout << "  > " << line << "\n";
+    session->Audit("command", line);
+    auto r = admin::RunCommand(*session, service, name, args);
+    if (!r) {
+      session->Audit("error", r.error().message);
+      return std::unexpected(r.error());
+    }
+    if (r->is_number_integer() && r->get<int64_t>() == 0 &&
+        (name == "pauseSchedulingTask" || name == "resumeSchedulingTask")) {
+      return Unavailable(fmt::format("{} returned 0 (failed)", line));
+    }
+    return r;
+  }
+  void Note(const std::string& text) {
+    std::cout << "    " << text << "\n";
+    session->Audit("note", text);
+  }
+};
+
+struct Step {
+  std::string id;
+  std::string title;
+  std::function<Status(Run&)> run;
+};
+
+template <typename T>
+Status Discard(const Result<T>& r) {
+  if (!r) return std::unexpected(r.error());
+  return Ok();
+}
+
+std::string UiLocation(const std::string& app) {
+  return app == "StatusUpdates" ? "col2statusposts" : "col2";
+}
+
+std::string ServiceOf(const std::string& app) {
+  return std::string(lifecycle::FindWidgetDef(app)->application);
+}
+
+Result<json> ReadJson(const fs::path& file) {
+  std::ifstream in(file);
+  if (!in) return NotFound(fmt::format("cannot read {}", file.string()));
+  std::stringstream text;
+  text << in.rdbuf();
+  auto j = json::parse(text.str(), nullptr, false);
+  if (j.is_discarded()) return Internal(fmt::format("{} is not JSON", file.string()));
+  return j;
+}
+
+// A communityDifferences entry that is a real disagreement: a community in the trash is listed
+// as trashed even when nothing else differs.
+bool Disagrees(const json& d) {
+  if (d.value("status", "") != "trashed") return true;
+  for (const char* k : {"attributes", "ownersMissing", "ownersExtra", "membersMissing",
+                        "membersExtra"}) {
+    if (d.contains(k) && !d[k].empty()) return true;
+  }
+  return d.value("resourceMissing", false);
+}
+
+struct Findings {
+  int64_t differences = 0;  // real disagreements
+  int64_t trashed = 0;      // trashed communities listed with nothing else
+  int64_t orphans = 0;
+};
+
+// Exports and reports every affected application into `dir`: the runbook's eyes.
+Result<Findings> ExportAndReport(Run& r, const fs::path& dir) {
+  Findings f;
+  fs::create_directories(dir / "exports");
+  fs::create_directories(dir / "reports");
+  for (const auto& app : r.apps) {
+    fs::path file = dir / "exports" / (app + ".xml");
+    r.session->Audit("command", fmt::format("export {} to {}", app, file.string()));
+    CONCORD_RETURN_IF_ERROR(admin::ExportApp(*r.session, app, file));
+    auto source = recovery::HttpCommunitySource(r.session->client());
+    CONCORD_ASSIGN_OR_RETURN(auto summary, recovery::GenerateSyncReports(
+                                               file, dir / "reports", *source, r.locale,
+                                               NowMillis()));
+    CONCORD_ASSIGN_OR_RETURN(
+        json diffs, ReadJson(dir / "reports" / (app + "_communityDifferences.json")));
+    int64_t real = 0, trashed = 0;
+    for (const auto& d : diffs["differences"]) (Disagrees(d) ? real : trashed)++;
+    f.differences += real;
+    f.trashed += trashed;
+    f.orphans += summary.orphans;
+    r.Note(fmt::format("{}: {} resources, {} communities differ, {} in the trash, {} orphans", app,
+                       summary.resources, real, trashed, summary.orphans));
+  }
+  return f;
+}
+
+std::vector<Step> Steps(const Run& run) {
+  std::vector<Step> steps;
+  steps.push_back({"maintenance-on", "Maintenance mode on (only this machine and the allow-list get in)",
+                   [](Run& r) -> Status {
+                     CONCORD_ASSIGN_OR_RETURN(auto st, maintenance::Load(r.dir.Maintenance()));
+                     if (!st.enabled) {
+                       st.enabled = true;
+                       st.since = NowMillis();
+                       st.by = "concord recover";
+                     }
+                     st.reason = "recovering after a restore (concord recover)";
+                     CONCORD_RETURN_IF_ERROR(maintenance::Save(r.dir.Maintenance(), st));
+                     r.Note(maintenance::Describe(st));
+                     return Ok();
+                   }});
+  steps.push_back({"pause-retry-task", "Pause LifecycleRetryQueuedEvents", [](Run& r) -> Status {
+                     return Discard(r.Command("CommunitiesScheduler", "pauseSchedulingTask",
+                                      {std::string(kRetryTask)}));
+                   }});
+  steps.push_back(
+      {"set-aside-queue",
+       run.communities_restored
+           ? "Set every queued event aside (to a file), then clear the queue "
+             "(clearQueuedEventsByResourceType)"
+           : "Set the affected applications' queued events aside (to a file), then clear them "
+             "(clearQueuedEventsByRemoteAppDefId)",
+       [](Run& r) -> Status {
+         json events = json::array();
+         std::vector<std::string> filters;
+         if (r.communities_restored) {
+           filters.push_back("");
+         } else {
+           filters = r.apps;
+         }
+         for (const auto& app : filters) {
+           std::string after;
+           while (true) {
+             std::string path = "/communities/api/admin/queue/events?limit=500";
+             if (!app.empty()) path += "&remoteAppDefId=" + app;
+             if (!after.empty()) path += "&after=" + http::UrlEncode(after);
+             CONCORD_ASSIGN_OR_RETURN(auto page, r.session->client().Get(path));
+             for (const auto& e : page["items"]) events.push_back(e);
+             if (page["next"].is_null()) break;
+             after = page["next"].get<std::string>();
+           }
+         }
+         // Never overwrite what an earlier attempt set aside.
+         fs::path file = r.out / "set-aside-events.json";
+         for (int n = 2; fs::exists(file); ++n) {
+           file = r.out / fmt::format("set-aside-events-{}.json", n);
+         }
+         {
+           std::ofstream f(file);
+           f << json{{"setAside", FormatTimestamp(NowMillis())}, {"events", events}}.dump(2)
+             << "\n";
+           if (!f) return Unavailable(fmt::format("cannot write {}", file.string()));
+         }
+         r.Note(fmt::format("{} queued events written to {} (they stay in the event log)",
+                            events.size(), file.string()));
+         if (r.communities_restored) {
+           return Discard(r.Command("CommunitiesQEventService", "clearQueuedEventsByResourceType",
+                            {"community"}));
+         }
+         for (const auto& app : r.apps) {
+           CONCORD_RETURN_IF_ERROR(
+               r.Command("CommunitiesQEventService", "clearQueuedEventsByRemoteAppDefId", {app})
+                   );
+         }
+         return Ok();
+       }});
+  if (run.communities_restored) {
+    steps.push_back(
+        {"advance-sequence",
+         "Advance Communities' event sequence past every application's last applied event",
+         [](Run& r) -> Status {
+           int64_t highest = 0;
+           std::set<std::string> services;
+           for (const auto& app : r.apps) services.insert(ServiceOf(app));
+           for (const auto& s : services) {
+             CONCORD_ASSIGN_OR_RETURN(
+                 auto p, r.session->client().Get(fmt::format("/{}/api/admin/progress", s)));
+             highest = std::max(highest, p["lastAppliedEventSeq"].get<int64_t>());
+           }
+           CONCORD_ASSIGN_OR_RETURN(
+               auto a, r.session->client().Post("/communities/api/admin/events/advance",
+                                                {{"atLeast", highest}}));
+           r.Note(fmt::format("the next lifecycle event gets a seq above {}",
+                              a["assigned"].get<int64_t>()));
+           return Ok();
+         }});
+  } else {
+    steps.push_back({"replay",
+                     "Replay the events each restored application missed (replayEvents)",
+                     [](Run& r) -> Status {
+                       json results = json::object();
+                       for (const auto& app : r.apps) {
+                         CONCORD_ASSIGN_OR_RETURN(auto v, r.Command("CommunitiesRemoteAppService",
+                                                                    "replayEvents", {app}));
+                         results[app] = v;
+                       }
+                       r.state["replay"] = results;
+                       return Ok();
+                     }});
+  }
+  steps.push_back({"export-and-report",
+                   "Export each affected application and generate its synchronization reports",
+                   [](Run& r) -> Status {
+                     CONCORD_ASSIGN_OR_RETURN(auto f, ExportAndReport(r, r.out / "before"));
+                     r.state["before"] = {{"differences", f.differences},
+                                          {"trashed", f.trashed},
+                                          {"orphans", f.orphans}};
+                     return Ok();
+                   }});
+  steps.push_back({"resume-retry-task", "Resume LifecycleRetryQueuedEvents", [](Run& r) -> Status {
+                     return Discard(r.Command("CommunitiesScheduler", "resumeSchedulingTask",
+                                      {std::string(kRetryTask)}));
+                   }});
+  steps.push_back(
+      {"resync",
+       run.communities_restored
+           ? "Resync every community's applications (resyncRemoteAppsForAllCommunities)"
+           : "Resync the communities the reports list (resyncRemoteAppsForCommunityAndWidget)",
+       [](Run& r) -> Status {
+         for (const auto& app : r.apps) {
+           if (r.communities_restored) {
+             CONCORD_RETURN_IF_ERROR(
+                 r.Command("CommunitiesRemoteAppService", "resyncRemoteAppsForAllCommunities",
+                           {app})
+                     );
+             continue;
+           }
+           CONCORD_ASSIGN_OR_RETURN(
+               json diffs,
+               ReadJson(r.out / "before" / "reports" / (app + "_communityDifferences.json")));
+           for (const auto& d : diffs["differences"]) {
+             if (!Disagrees(d)) continue;
+             if (d.value("status", "") == "trashed") {
+               r.Note(fmt::format("{} is in the trash: its {} is synced when it is restored",
+                                  d["communityUuid"].get<std::string>(), app));
+               continue;
+             }
+             CONCORD_RETURN_IF_ERROR(r.Command("CommunitiesRemoteAppService",
+                                               "resyncRemoteAppsForCommunityAndWidget",
+                                               {d["communityUuid"], app})
+                                         );
+           }
+         }
+         return Ok();
+       }});
+  bool files = std::find(run.apps.begin(), run.apps.end(), "Files") != run.apps.end();
+  bool activities = std::find(run.apps.begin(), run.apps.end(), "Activities") != run.apps.end();
+  if (files || activities) {
+    steps.push_back(
+        {"shares", "Repair community shares (syncAllCommunityShares; checkFiles for Files)",
+         [files, activities](Run& r) -> Status {
+           if (files) {
+             CONCORD_RETURN_IF_ERROR(
+                 r.Command("FilesDataIntegrityService", "syncAllCommunityShares", {})
+                     );
+             fs::path extra = r.out / "extra-files";
+             fs::create_directories(extra);
+             CONCORD_RETURN_IF_ERROR(
+                 r.Command("FilesDataIntegrityService", "checkFiles", {extra.string()})
+                     );
+           }
+           if (activities) {
+             CONCORD_RETURN_IF_ERROR(
+                 r.Command("AccessControlService", "syncAllCommunityShares", {})
+                     );
+           }
+           return Ok();
+         }});
+  }
+  steps.push_back(
+      {"orphans",
+       run.orphans == "report"      ? "Orphans: report only (--orphans report)"
+       : run.orphans == "reassign"  ? "Orphans: assign each back to its community where only the "
+                                      "widget is missing (assignRemoteApp)"
+       : run.orphans == "quarantine" ? "Orphans: move each into a new restricted quarantine "
+                                       "community owned by the administrator (assignRemoteApp)"
+                                     : "Orphans: delete each into its application's trash",
+       [](Run& r) -> Status {
+         int64_t handled = 0, left = 0;
+         for (const auto& app : r.apps) {
+           CONCORD_ASSIGN_OR_RETURN(
+               json orphans,
+               ReadJson(r.out / "before" / "reports" / (app + "_orphanedRemoteApplications.json")));
+           std::vector<std::string> to_delete;
+           for (const auto& o : orphans["orphans"]) {
+             std::string id = o["objectIdentifyingId"];
+             std::string old = o["oldCommunityUuid"];
+             std::string reason = o.value("reason", "");
+             if (r.orphans == "reassign" && reason == "widgetMissing") {
+               CONCORD_RETURN_IF_ERROR(r.Command("CommunitiesRemoteAppService", "assignRemoteApp",
+                                                 {app, id, old, old, UiLocation(app)})
+                                           );
+               ++handled;
+             } else if (r.orphans == "quarantine") {
+               CONCORD_ASSIGN_OR_RETURN(
+                   auto c, r.session->client().Post(
+                               "/communities/api/communities",
+                               {{"name", fmt::format("Quarantine: {} {}", app, id.substr(0, 60))},
+                                {"visibility", "private"},
+                                {"description",
+                                 fmt::format("Set aside by concord recover: {} resource {} of "
+                                             "community {} ({}).",
+                                             app, id, old, reason)}}));
+               std::string uuid = c["uuid"];
+               // A new community has the default widgets: the quarantined resource takes the
+               // place of that application's.
+               CONCORD_ASSIGN_OR_RETURN(
+                   auto widgets, r.session->client().Get(
+                                     fmt::format("/communities/api/communities/{}/widgets", uuid)));
+               for (const auto& w : widgets["items"]) {
+                 if (w["widgetDefId"] == app) {
+                   CONCORD_ASSIGN_OR_RETURN(
+                       auto gone, r.session->client().Send(
+                                      "DELETE",
+                                      fmt::format("/communities/api/communities/{}/widgets/{}",
+                                                  uuid, w["instanceId"].get<std::string>()),
+                                      ""));
+                   if (gone.status != 204) {
+                     return Unavailable(fmt::format("cannot prepare quarantine community {}: {}",
+                                                    uuid, gone.raw_body.substr(0, 200)));
+                   }
+                 }
+               }
+               CONCORD_RETURN_IF_ERROR(r.Command("CommunitiesRemoteAppService", "assignRemoteApp",
+                                                 {app, id, old, uuid, UiLocation(app)})
+                                           );
+               ++handled;
+             } else if (r.orphans == "delete") {
+               to_delete.push_back(id);
+             } else {
+               ++left;
+               r.Note(fmt::format("{} orphan {} (community {}, {}): left as it is", app, id, old,
+                                  reason));
+             }
+           }
+           if (!to_delete.empty()) {
+             std::string path = fmt::format("/{}/api/admin/resources/{}/delete", ServiceOf(app),
+                                            app);
+             r.session->Audit("command", fmt::format("POST {} {}", path, json(to_delete).dump()));
+             CONCORD_ASSIGN_OR_RETURN(auto d,
+                                      r.session->client().Post(path, {{"ids", to_delete}}));
+             handled += d["deleted"].get<int64_t>();
+             for (const auto& f : d["failed"]) {
+               ++left;
+               r.Note(fmt::format("{} orphan {} not deleted: {}", app, f["id"].get<std::string>(),
+                                  f["reason"].get<std::string>()));
+             }
+             r.Note(fmt::format("{} {} orphans moved to the application's trash", app,
+                                d["deleted"].get<int64_t>()));
+           }
+         }
+         r.state["orphansHandled"] = handled;
+         r.state["orphansLeft"] = left;
+         return Ok();
+       }});
+  steps.push_back({"verify", "Verify: a fresh export and report of every affected application",
+                   [](Run& r) -> Status {
+                     fs::path dir = r.out / "verification";
+                     std::error_code ec;
+                     fs::remove_all(dir, ec);
+                     CONCORD_ASSIGN_OR_RETURN(auto f, ExportAndReport(r, dir));
+                     r.state["verification"] = {{"differences", f.differences},
+                                                {"trashed", f.trashed},
+                                                {"orphans", f.orphans},
+                                                {"reports", (dir / "reports").string()}};
+                     return Ok();
+                   }});
+  steps.push_back(
+      {"maintenance-off", "Maintenance mode off, if the verification found nothing left",
+       [](Run& r) -> Status {
+         const json& v = r.state["verification"];
+         if (v["differences"].get<int64_t>() > 0 || v["orphans"].get<int64_t>() > 0) {
+           r.Note(fmt::format(
+               "maintenance mode stays ON: {} communities still differ and {} orphans remain "
+               "(see {}). Handle them, then run this command again, or turn maintenance off "
+               "with `concord maintenance off`.",
+               v["differences"].get<int64_t>(), v["orphans"].get<int64_t>(),
+               v["reports"].get<std::string>()));
+           return Ok();
+         }
+         CONCORD_RETURN_IF_ERROR(maintenance::Save(r.dir.Maintenance(), maintenance::State{}));
+         r.Note("maintenance mode off: the deployment agrees with itself again");
+         return Ok();
+       }});
+  return steps;
+}
+
+int Fail(const Error& e) {
+  std::cerr << "concord recover: " << e.message;
+  if (!e.accepted.empty())
+    std::cerr << " (accepted: " << fmt::format("{}", fmt::join(e.accepted, ", ")) << ")";
+  std::cerr << "\n";
+  return e.code == ErrorCode::kInvalidArgument ? 2 : 1;
+}
+
+int Recover(const Flags& f) {
+  Run r;
+  r.dir = deployment::DataDir{fs::absolute(f.data_dir)};
+  if (!fs::is_directory(r.dir.root)) {
+    return Fail(NotFound(fmt::format("no data directory {}", r.dir.root.string())).error());
+  }
+  if (std::find(kOrphanModes.begin(), kOrphanModes.end(), f.orphans) == kOrphanModes.end()) {
+    return Fail(InvalidArgument("orphans", fmt::format("unknown --orphans '{}'", f.orphans),
+                                kOrphanModes)
+                    .error());
+  }
+  auto locale = recovery::ResolveLocale(f.locale);
+  if (!locale) return Fail(locale.error());
+  r.locale = *locale;
+  r.orphans = f.orphans;
+  auto known = ServiceNames();
+  known.emplace_back("files-content");
+  std::set<std::string> services;
+  for (const auto& list : f.restored) {
+    std::stringstream in(list);
+    std::string name;
+    while (std::getline(in, name, ',')) {
+      if (name.empty()) continue;
+      if (std::find(known.begin(), known.end(), name) == known.end()) {
+        return Fail(
+            InvalidArgument("restored", fmt::format("unknown service '{}'", name.substr(0, 40)),
+                            known)
+                .error());
+      }
+      services.insert(name == "files-content" ? "files" : name);
+    }
+  }
+  if (services.empty()) {
+    return Fail(InvalidArgument("restored", "name the restored services: --restored forums,wikis",
+                                known)
+                    .error());
+  }
+  r.restored.assign(services.begin(), services.end());
+  r.communities_restored = services.contains("communities");
+  r.apps = r.communities_restored ? HostedRemoteApps(ServiceNames())
+                                  : HostedRemoteApps(r.restored);
+  r.out = f.out.empty() ? r.dir.root / "recovery" / "latest" : fs::absolute(f.out);
+
+  auto steps = Steps(r);
+  std::cout << fmt::format(
+      "Recovery of {} after a restore of {} ({}).\nAffected applications: {}\nPlan:\n",
+      r.dir.root.string(), fmt::join(r.restored, ", "),
+      r.communities_restored ? "Communities restored: every application is affected"
+                             : "only applications restored",
+      fmt::join(r.apps, ", "));
+  for (size_t i = 0; i < steps.size(); ++i) {
+    std::cout << fmt::format("  {:>2}. {}\n", i + 1, steps[i].title);
+  }
+  std::cout << fmt::format("Reports, exports, set-aside events and the audit log go to {}\n",
+                           r.out.string());
+  if (f.dry_run) {
+    std::cout << "Dry run: nothing was done.\n";
+    return 0;
+  }
+
+  // A run already in this directory is resumed, if it is the same recovery.
+  std::error_code ec;
+  fs::create_directories(r.out, ec);
+  if (ec) return Fail(Unavailable(fmt::format("cannot create {}", r.out.string())).error());
+  if (fs::exists(r.out / "recover-state.json")) {
+    auto st = ReadJson(r.out / "recover-state.json");
+    if (!st) return Fail(st.error());
+    if ((*st)["restored"] != json(r.restored) || (*st)["orphans"] != r.orphans) {
+      return Fail(FailedPrecondition(
+                      fmt::format("{} holds a run for --restored {} --orphans {}; run that again "
+                                  "to resume it, or give another --out",
+                                  r.out.string(), fmt::join((*st)["restored"], ","),
+                                  (*st)["orphans"].get<std::string>()))
+                      .error());
+    }
+    r.state = *st;
+  } else {
+    r.state = {{"restored", r.restored},
+               {"orphans", r.orphans},
+               {"started", FormatTimestamp(NowMillis())},
+               {"completed", json::array()}};
+  }
+  auto settings = deployment::ResolveClientSettings(r.dir);
+  if (!settings) return Fail(settings.error());
+  std::ofstream audit(r.out / "audit.log", std::ios::app);
+  r.session = std::make_unique<RunbookSession>(
+      http::Client({.url = settings->url,
+                    .user = settings->user,
+                    .password = settings->password,
+                    .timeout = std::chrono::seconds(3600)}),
+      &audit);
+  r.session->Audit("start", fmt::format("concord recover --restored {} --orphans {} (by uid {})",
+                                        fmt::join(r.restored, ","), r.orphans, getuid()));
+  if (auto s = r.SaveState(); !s) return Fail(s.error());
+
+  for (size_t i = 0; i < steps.size(); ++i) {
+    const auto& step = steps[i];
+    const auto& done = r.state["completed"];
+    if (std::find(done.begin(), done.end(), step.id) != done.end()) {
+      std::cout << fmt::format("{:>2}. {}: done in an earlier run\n", i + 1, step.title);
+      continue;
+    }
+    std::cout << fmt::format("{:>2}. {}\n", i + 1, step.title);
+    r.session->Audit("step", step.id);
+    auto s = step.run(r);
+    if (!s) {
+      r.session->Audit("failed", step.id + ": " + s.error().message);
+      (void)r.SaveState();
+      std::cerr << fmt::format(
+          "concord recover: step {} ({}) failed: {}\nFix the cause and run the same command "
+          "again: it resumes at this step. Maintenance mode stays on.\n",
+          i + 1, step.id, s.error().message);
+      return 1;
+    }
+    r.state["completed"].push_back(step.id);
+    if (auto saved = r.SaveState(); !saved) return Fail(saved.error());
+  }
+  const json& v = r.state["verification"];
+  bool clean = v["differences"].get<int64_t>() == 0 && v["orphans"].get<int64_t>() == 0;
+  r.session->Audit("end", clean ? "verified: no difference, no orphan" : "differences remain");
+  std::cout << fmt::format(
+      "{}: {} communities differ, {} orphans in the final report ({}).\n",
+      clean ? "Recovered" : "NOT recovered", v["differences"].get<int64_t>(),
+      v["orphans"].get<int64_t>(), v["reports"].get<std::string>());
+  if (clean) {
+    // The next run starts afresh: this one is kept under its start time.
+    std::string stamp = r.state.value("started", "run");
+    std::replace(stamp.begin(), stamp.end(), ':', '-');
+    if (f.out.empty()) {
+      fs::rename(r.out, r.out.parent_path() / stamp, ec);
+      if (!ec) std::cout << "This run's files: " << (r.out.parent_path() / stamp).string() << "\n";
+    }
+  }
+  return clean ? 0 : 1;
+}
+
+}  // namespace
+
+std::function<int()> AddRecoverCommand(CLI::App& app) {
+  auto flags = std::make_shared<Flags>();
+  auto* cmd = app.add_subcommand(
+      "recover", "Run the recovery procedure after a restore, end to end, and verify it");
+  cmd->add_option("--data-dir", flags->data_dir, "The deployment's data directory")
+      ->capture_default_str();
+  cmd->add_option("--restored", flags->restored,
+                  "The restored services, comma-separated (communities, blogs, forums, wikis, "
+                  "news, libraries, activities, files, files-content)")
+      ->required();
+  cmd->add_flag("--dry-run", flags->dry_run, "Print the plan and stop");
+  cmd->add_option("--orphans", flags->orphans, "report, reassign, quarantine or delete")
+      ->capture_default_str();
+  cmd->add_option("--out", flags->out,
+                  "Where exports, reports, set-aside events, state and audit log go (default "
+                  "<data-dir>/recovery/latest)");
+  cmd->add_option("--locale", flags->locale, "The reports' language: en, de or fr")
+      ->capture_default_str();
+  return [cmd, flags]() -> int { return cmd->parsed() ? Recover(*flags) : -1; };
+}
+
+}  // namespace concord::cli
