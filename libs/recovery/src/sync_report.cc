@@ -291,7 +291,8 @@ class Merger {
     diff("ownersApproveContent", Bool(c.owners_approve_content), Bool(x.owners_approve_content));
     diff("viewersFlagContent", Bool(c.viewers_flag_content), Bool(x.viewers_flag_content));
     if (!c.resource_id) diff("resourceId", "", x.object_identifying_id);
-    diff("resourceInTrash", "false", Bool(x.in_trash));
+    // A community in the trash takes its resources there with it.
+    diff("resourceInTrash", Bool(c.trashed), Bool(x.in_trash));
     std::vector<std::string> c_owners;
     for (const auto& o : c.owners) c_owners.push_back(o.id);
     c_owners = Sorted(c_owners);

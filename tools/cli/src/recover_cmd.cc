@@ -151,8 +151,8 @@ Result<json> ReadJson(const fs::path& file) {
 // as trashed even when nothing else differs.
 bool Disagrees(const json& d) {
   if (d.value("status", "") != "trashed") return true;
-  for (const char* k : {"attributes", "ownersMissing", "ownersExtra", "membersMissing",
-                        "membersExtra"}) {
+  for (const char* k :
+       {"attributes", "ownersMissing", "ownersExtra", "membersMissing", "membersExtra"}) {
     if (d.contains(k) && !d[k].empty()) return true;
   }
   return d.value("resourceMissing", false);
@@ -167,18 +167,23 @@ struct Findings {
 // Exports and reports every affected application into `dir`: the runbook's eyes.
 Result<Findings> ExportAndReport(Run& r, const fs::path& dir) {
   Findings f;
-  fs::create_directories(dir / "exports");
-  fs::create_directories(dir / "reports");
+  for (const char* sub : {"exports", "reports"}) {
+    std::error_code ec;
+    fs::create_directories(dir / sub, ec);
+    if (ec) {
+      return Unavailable(fmt::format("cannot create {}: {}", (dir / sub).string(), ec.message()));
+    }
+  }
   for (const auto& app : r.apps) {
     fs::path file = dir / "exports" / (app + ".xml");
     r.session->Audit("command", fmt::format("export {} to {}", app, file.string()));
     CONCORD_RETURN_IF_ERROR(admin::ExportApp(*r.session, app, file));
     auto source = recovery::HttpCommunitySource(r.session->client());
-    CONCORD_ASSIGN_OR_RETURN(auto summary, recovery::GenerateSyncReports(
-                                               file, dir / "reports", *source, r.locale,
-                                               NowMillis()));
     CONCORD_ASSIGN_OR_RETURN(
-        json diffs, ReadJson(dir / "reports" / (app + "_communityDifferences.json")));
+        auto summary,
+        recovery::GenerateSyncReports(file, dir / "reports", *source, r.locale, NowMillis()));
+    CONCORD_ASSIGN_OR_RETURN(json diffs,
+                             ReadJson(dir / "reports" / (app + "_communityDifferences.json")));
     int64_t real = 0, trashed = 0;
     for (const auto& d : diffs["differences"]) (Disagrees(d) ? real : trashed)++;
     f.differences += real;
@@ -192,7 +197,8 @@ Result<Findings> ExportAndReport(Run& r, const fs::path& dir) {
 
 std::vector<Step> Steps(const Run& run) {
   std::vector<Step> steps;
-  steps.push_back({"maintenance-on", "Maintenance mode on (only this machine and the allow-list get in)",
+  steps.push_back({"maintenance-on",
+                   "Maintenance mode on (only this machine and the allow-list get in)",
                    [](Run& r) -> Status {
                      CONCORD_ASSIGN_OR_RETURN(auto st, maintenance::Load(r.dir.Maintenance()));
                      if (!st.enabled) {
@@ -207,7 +213,7 @@ std::vector<Step> Steps(const Run& run) {
                    }});
   steps.push_back({"pause-retry-task", "Pause LifecycleRetryQueuedEvents", [](Run& r) -> Status {
                      return Discard(r.Command("CommunitiesScheduler", "pauseSchedulingTask",
-                                      {std::string(kRetryTask)}));
+                                              {std::string(kRetryTask)}));
                    }});
   steps.push_back(
       {"set-aside-queue",
@@ -251,12 +257,11 @@ std::vector<Step> Steps(const Run& run) {
                             events.size(), file.string()));
          if (r.communities_restored) {
            return Discard(r.Command("CommunitiesQEventService", "clearQueuedEventsByResourceType",
-                            {"community"}));
+                                    {"community"}));
          }
          for (const auto& app : r.apps) {
            CONCORD_RETURN_IF_ERROR(
-               r.Command("CommunitiesQEventService", "clearQueuedEventsByRemoteAppDefId", {app})
-                   );
+               r.Command("CommunitiesQEventService", "clearQueuedEventsByRemoteAppDefId", {app}));
          }
          return Ok();
        }});
@@ -281,8 +286,7 @@ std::vector<Step> Steps(const Run& run) {
            return Ok();
          }});
   } else {
-    steps.push_back({"replay",
-                     "Replay the events each restored application missed (replayEvents)",
+    steps.push_back({"replay", "Replay the events each restored application missed (replayEvents)",
                      [](Run& r) -> Status {
                        json results = json::object();
                        for (const auto& app : r.apps) {
@@ -305,7 +309,7 @@ std::vector<Step> Steps(const Run& run) {
                    }});
   steps.push_back({"resume-retry-task", "Resume LifecycleRetryQueuedEvents", [](Run& r) -> Status {
                      return Discard(r.Command("CommunitiesScheduler", "resumeSchedulingTask",
-                                      {std::string(kRetryTask)}));
+                                              {std::string(kRetryTask)}));
                    }});
   steps.push_back(
       {"resync",
@@ -315,15 +319,12 @@ std::vector<Step> Steps(const Run& run) {
        [](Run& r) -> Status {
          for (const auto& app : r.apps) {
            if (r.communities_restored) {
-             CONCORD_RETURN_IF_ERROR(
-                 r.Command("CommunitiesRemoteAppService", "resyncRemoteAppsForAllCommunities",
-                           {app})
-                     );
+             CONCORD_RETURN_IF_ERROR(r.Command("CommunitiesRemoteAppService",
+                                               "resyncRemoteAppsForAllCommunities", {app}));
              continue;
            }
-           CONCORD_ASSIGN_OR_RETURN(
-               json diffs,
-               ReadJson(r.out / "before" / "reports" / (app + "_communityDifferences.json")));
+           CONCORD_ASSIGN_OR_RETURN(json diffs, ReadJson(r.out / "before" / "reports" /
+                                                         (app + "_communityDifferences.json")));
            for (const auto& d : diffs["differences"]) {
              if (!Disagrees(d)) continue;
              if (d.value("status", "") == "trashed") {
@@ -333,8 +334,7 @@ std::vector<Step> Steps(const Run& run) {
              }
              CONCORD_RETURN_IF_ERROR(r.Command("CommunitiesRemoteAppService",
                                                "resyncRemoteAppsForCommunityAndWidget",
-                                               {d["communityUuid"], app})
-                                         );
+                                               {d["communityUuid"], app}));
            }
          }
          return Ok();
@@ -342,32 +342,30 @@ std::vector<Step> Steps(const Run& run) {
   bool files = std::find(run.apps.begin(), run.apps.end(), "Files") != run.apps.end();
   bool activities = std::find(run.apps.begin(), run.apps.end(), "Activities") != run.apps.end();
   if (files || activities) {
-    steps.push_back(
-        {"shares", "Repair community shares (syncAllCommunityShares; checkFiles for Files)",
-         [files, activities](Run& r) -> Status {
-           if (files) {
-             CONCORD_RETURN_IF_ERROR(
-                 r.Command("FilesDataIntegrityService", "syncAllCommunityShares", {})
-                     );
-             fs::path extra = r.out / "extra-files";
-             fs::create_directories(extra);
-             CONCORD_RETURN_IF_ERROR(
-                 r.Command("FilesDataIntegrityService", "checkFiles", {extra.string()})
-                     );
-           }
-           if (activities) {
-             CONCORD_RETURN_IF_ERROR(
-                 r.Command("AccessControlService", "syncAllCommunityShares", {})
-                     );
-           }
-           return Ok();
-         }});
+    steps.push_back({"shares",
+                     "Repair community shares (syncAllCommunityShares; checkFiles for Files)",
+                     [files, activities](Run& r) -> Status {
+                       if (files) {
+                         CONCORD_RETURN_IF_ERROR(
+                             r.Command("FilesDataIntegrityService", "syncAllCommunityShares", {}));
+                         fs::path extra = r.out / "extra-files";
+                         std::error_code ec;
+                         fs::create_directories(extra, ec);
+                         CONCORD_RETURN_IF_ERROR(r.Command("FilesDataIntegrityService",
+                                                           "checkFiles", {extra.string()}));
+                       }
+                       if (activities) {
+                         CONCORD_RETURN_IF_ERROR(
+                             r.Command("AccessControlService", "syncAllCommunityShares", {}));
+                       }
+                       return Ok();
+                     }});
   }
   steps.push_back(
       {"orphans",
-       run.orphans == "report"      ? "Orphans: report only (--orphans report)"
-       : run.orphans == "reassign"  ? "Orphans: assign each back to its community where only the "
-                                      "widget is missing (assignRemoteApp)"
+       run.orphans == "report"       ? "Orphans: report only (--orphans report)"
+       : run.orphans == "reassign"   ? "Orphans: assign each back to its community where only the "
+                                       "widget is missing (assignRemoteApp)"
        : run.orphans == "quarantine" ? "Orphans: move each into a new restricted quarantine "
                                        "community owned by the administrator (assignRemoteApp)"
                                      : "Orphans: delete each into its application's trash",
@@ -384,8 +382,7 @@ std::vector<Step> Steps(const Run& run) {
              std::string reason = o.value("reason", "");
              if (r.orphans == "reassign" && reason == "widgetMissing") {
                CONCORD_RETURN_IF_ERROR(r.Command("CommunitiesRemoteAppService", "assignRemoteApp",
-                                                 {app, id, old, old, UiLocation(app)})
-                                           );
+                                                 {app, id, old, old, UiLocation(app)}));
                ++handled;
              } else if (r.orphans == "quarantine") {
                CONCORD_ASSIGN_OR_RETURN(
@@ -418,8 +415,7 @@ std::vector<Step> Steps(const Run& run) {
                  }
                }
                CONCORD_RETURN_IF_ERROR(r.Command("CommunitiesRemoteAppService", "assignRemoteApp",
-                                                 {app, id, old, uuid, UiLocation(app)})
-                                           );
+                                                 {app, id, old, uuid, UiLocation(app)}));
                ++handled;
              } else if (r.orphans == "delete") {
                to_delete.push_back(id);
@@ -430,11 +426,10 @@ std::vector<Step> Steps(const Run& run) {
              }
            }
            if (!to_delete.empty()) {
-             std::string path = fmt::format("/{}/api/admin/resources/{}/delete", ServiceOf(app),
-                                            app);
+             std::string path =
+                 fmt::format("/{}/api/admin/resources/{}/delete", ServiceOf(app), app);
              r.session->Audit("command", fmt::format("POST {} {}", path, json(to_delete).dump()));
-             CONCORD_ASSIGN_OR_RETURN(auto d,
-                                      r.session->client().Post(path, {{"ids", to_delete}}));
+             CONCORD_ASSIGN_OR_RETURN(auto d, r.session->client().Post(path, {{"ids", to_delete}}));
              handled += d["deleted"].get<int64_t>();
              for (const auto& f : d["failed"]) {
                ++left;
@@ -496,9 +491,9 @@ int Recover(const Flags& f) {
     return Fail(NotFound(fmt::format("no data directory {}", r.dir.root.string())).error());
   }
   if (std::find(kOrphanModes.begin(), kOrphanModes.end(), f.orphans) == kOrphanModes.end()) {
-    return Fail(InvalidArgument("orphans", fmt::format("unknown --orphans '{}'", f.orphans),
-                                kOrphanModes)
-                    .error());
+    return Fail(
+        InvalidArgument("orphans", fmt::format("unknown --orphans '{}'", f.orphans), kOrphanModes)
+            .error());
   }
   auto locale = recovery::ResolveLocale(f.locale);
   if (!locale) return Fail(locale.error());
@@ -513,23 +508,21 @@ int Recover(const Flags& f) {
     while (std::getline(in, name, ',')) {
       if (name.empty()) continue;
       if (std::find(known.begin(), known.end(), name) == known.end()) {
-        return Fail(
-            InvalidArgument("restored", fmt::format("unknown service '{}'", name.substr(0, 40)),
-                            known)
-                .error());
+        return Fail(InvalidArgument("restored",
+                                    fmt::format("unknown service '{}'", name.substr(0, 40)), known)
+                        .error());
       }
       services.insert(name == "files-content" ? "files" : name);
     }
   }
   if (services.empty()) {
-    return Fail(InvalidArgument("restored", "name the restored services: --restored forums,wikis",
-                                known)
-                    .error());
+    return Fail(
+        InvalidArgument("restored", "name the restored services: --restored forums,wikis", known)
+            .error());
   }
   r.restored.assign(services.begin(), services.end());
   r.communities_restored = services.contains("communities");
-  r.apps = r.communities_restored ? HostedRemoteApps(ServiceNames())
-                                  : HostedRemoteApps(r.restored);
+  r.apps = r.communities_restored ? HostedRemoteApps(ServiceNames()) : HostedRemoteApps(r.restored);
   r.out = f.out.empty() ? r.dir.root / "recovery" / "latest" : fs::absolute(f.out);
 
   auto steps = Steps(r);
@@ -574,12 +567,12 @@ int Recover(const Flags& f) {
   auto settings = deployment::ResolveClientSettings(r.dir);
   if (!settings) return Fail(settings.error());
   std::ofstream audit(r.out / "audit.log", std::ios::app);
-  r.session = std::make_unique<RunbookSession>(
-      http::Client({.url = settings->url,
-                    .user = settings->user,
-                    .password = settings->password,
-                    .timeout = std::chrono::seconds(3600)}),
-      &audit);
+  r.session =
+      std::make_unique<RunbookSession>(http::Client({.url = settings->url,
+                                                     .user = settings->user,
+                                                     .password = settings->password,
+                                                     .timeout = std::chrono::seconds(3600)}),
+                                       &audit);
   r.session->Audit("start", fmt::format("concord recover --restored {} --orphans {} (by uid {})",
                                         fmt::join(r.restored, ","), r.orphans, getuid()));
   if (auto s = r.SaveState(); !s) return Fail(s.error());
@@ -609,10 +602,9 @@ int Recover(const Flags& f) {
   const json& v = r.state["verification"];
   bool clean = v["differences"].get<int64_t>() == 0 && v["orphans"].get<int64_t>() == 0;
   r.session->Audit("end", clean ? "verified: no difference, no orphan" : "differences remain");
-  std::cout << fmt::format(
-      "{}: {} communities differ, {} orphans in the final report ({}).\n",
-      clean ? "Recovered" : "NOT recovered", v["differences"].get<int64_t>(),
-      v["orphans"].get<int64_t>(), v["reports"].get<std::string>());
+  std::cout << fmt::format("{}: {} communities differ, {} orphans in the final report ({}).\n",
+                           clean ? "Recovered" : "NOT recovered", v["differences"].get<int64_t>(),
+                           v["orphans"].get<int64_t>(), v["reports"].get<std::string>());
   if (clean) {
     // The next run starts afresh: this one is kept under its start time.
     std::string stamp = r.state.value("started", "run");

@@ -1,0 +1,599 @@
+// Backup, restore and the one-command recovery (concord backup / restore / recover), end to end
+// with real processes: the scenarios of the backup-and-restore issue.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <thread>
+
+#include "concord/http/client.h"
+#include "concord/testing/process.h"
+
+namespace concord {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using testing::CommandResult;
+using testing::ConcordServer;
+using testing::TempDir;
+
+std::string Show(const CommandResult& r) {
+  return "exit " + std::to_string(r.exit_code) + "\nstdout:\n" + r.out + "\nstderr:\n" + r.err;
+}
+
+CommandResult Concord(const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {(testing::BinDir() / "concord").string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return testing::RunCommand(argv, {}, std::chrono::seconds(300));
+}
+
+json ReadJson(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return json::parse(s.str());
+}
+
+bool QueueEmpty(http::Client& admin) {
+  auto q = admin.Get("/communities/api/admin/queue/events?limit=1");
+  return q && (*q)["items"].empty();
+}
+
+void WaitForQueue(http::Client& admin) {
+  for (int i = 0; i < 500 && !QueueEmpty(admin); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_TRUE(QueueEmpty(admin));
+}
+
+const std::string kBase = "/communities/api/communities/";
+
+std::string Make(http::Client& admin, const std::string& name,
+                 const std::string& visibility = "public") {
+  auto made =
+      admin.Post("/communities/api/communities", {{"name", name}, {"visibility", visibility}});
+  EXPECT_TRUE(made) << (made ? "" : made.error().ToString());
+  return made ? (*made)["uuid"].get<std::string>() : "";
+}
+
+// The community's widget of `def`: {instanceId, remoteResourceId}, or null.
+json Widget(http::Client& admin, const std::string& community, const std::string& def) {
+  auto widgets = admin.Get(kBase + community + "/widgets");
+  if (!widgets) return nullptr;
+  for (const auto& w : (*widgets)["items"]) {
+    if (w["widgetDefId"] == def) return w;
+  }
+  return nullptr;
+}
+
+void RemoveWidget(http::Client& admin, const std::string& community, const std::string& def) {
+  json w = Widget(admin, community, def);
+  ASSERT_FALSE(w.is_null());
+  ASSERT_TRUE(admin.Delete(kBase + community + "/widgets/" + w["instanceId"].get<std::string>()));
+}
+
+void AddWidget(http::Client& admin, const std::string& community, const std::string& def) {
+  auto r = admin.Post(kBase + community + "/widgets", {{"widgetDefId", def}});
+  ASSERT_TRUE(r) << r.error().ToString();
+}
+
+void AddUsers(http::Client& admin, const std::vector<std::string>& logins) {
+  for (const auto& login : logins) {
+    ASSERT_TRUE(admin.Post("/communities/api/users", {{"login", login},
+                                                      {"email", login + "@example.com"},
+                                                      {"displayName", login},
+                                                      {"password", "pw-" + login + "-123"}}));
+  }
+}
+
+// The final verification of a run: every report of every application, no difference left.
+void ExpectAgreement(const fs::path& reports) {
+  int files = 0;
+  for (const auto& entry : fs::directory_iterator(reports)) {
+    std::string name = entry.path().filename().string();
+    if (name.ends_with("_communityDifferences.json")) {
+      ++files;
+      for (const auto& d : ReadJson(entry.path())["differences"]) {
+        // Only communities in the trash may be listed, and with nothing else differing.
+        EXPECT_EQ(d["status"], "trashed") << name << ": " << d.dump();
+        EXPECT_TRUE(d["attributes"].empty()) << name << ": " << d.dump();
+        EXPECT_TRUE(d["membersMissing"].empty() && d["membersExtra"].empty()) << d.dump();
+      }
+    }
+    if (name.ends_with("_orphanedRemoteApplications.json")) {
+      EXPECT_TRUE(ReadJson(entry.path())["orphans"].empty()) << name;
+    }
+  }
+  EXPECT_GT(files, 0) << "no report in " << reports;
+}
+
+bool MaintenanceOn(const fs::path& data_dir) {
+  return Concord({"maintenance", "status", "--data-dir", data_dir.string()}).exit_code == 0;
+}
+
+// One application restored from a backup older than everything else: every kind of change made
+// after the backup comes back through replay and resync, and nothing that survived elsewhere
+// is lost.
+TEST(RunbookTest, AnApplicationRestoredFromAnOlderBackupIsRecoveredByOneCommand) {
+  TempDir dir("runbook-app");
+  TempDir backups("runbook-app-backups");
+  ConcordServer server(dir.path());
+  ASSERT_TRUE(server.Start());
+  auto admin = server.AdminClient();
+  AddUsers(admin, {"ann", "bob", "cat"});
+  std::map<char, std::string> c;
+  for (char k = 'A'; k <= 'K'; ++k) c[k] = Make(admin, std::string("Team ") + k);
+  c['L'] = Make(admin, "Team L", "private");
+  ASSERT_TRUE(admin.Post(kBase + c['D'] + "/members", {{"users", {"ann", "bob"}}}));
+  ASSERT_TRUE(admin.Post(kBase + c['E'] + "/members", {{"users", {"cat"}}}));
+  RemoveWidget(admin, c['F'], "Forum");  // F gets its Forum only after the backup
+  ASSERT_TRUE(admin.Delete(kBase + c['J']));  // in the trash at backup time
+  WaitForQueue(admin);
+  std::string forum_a = Widget(admin, c['A'], "Forum")["remoteResourceId"];
+  auto topic = admin.Post("/forums/api/forums/" + forum_a + "/topics", {{"title", "Before"}});
+  ASSERT_TRUE(topic) << topic.error().ToString();
+
+  // A backup of everything, online.
+  fs::path backup = backups.path() / "monday";
+  auto b = Concord({"backup", "--data-dir", dir.path().string(), "--all", "--to", backup.string()});
+  ASSERT_EQ(b.exit_code, 0) << Show(b);
+  json manifest = ReadJson(backup / "manifest.json");
+  EXPECT_EQ(manifest["services"]["forums"]["schemaVersion"], 2);
+  EXPECT_GT(manifest["services"]["forums"]["lastAppliedEventSeq"].get<int64_t>(), 0);
+  EXPECT_TRUE(manifest["services"].contains("files-content"));
+
+  // After the backup: every kind of change.
+  ASSERT_TRUE(admin.Put(kBase + c['A'], {{"name", "Team A Renamed"}, {"theme", "green"}}));
+  ASSERT_TRUE(admin.Put(kBase + c['B'], {{"visibility", "private"}}));
+  ASSERT_TRUE(admin.Put(kBase + c['L'], {{"visibility", "public"}}));
+  ASSERT_TRUE(admin.Put(kBase + c['C'],
+                        {{"ownersApproveContent", true}, {"viewersFlagContent", true}}));
+  ASSERT_TRUE(admin.Put(kBase + c['D'] + "/members/ann", {{"role", "owner"}}));
+  ASSERT_TRUE(admin.Delete(kBase + c['D'] + "/members/bob"));
+  ASSERT_TRUE(admin.Post(kBase + c['E'] + "/members", {{"users", {"ann"}}}));
+  AddWidget(admin, c['F'], "Forum");
+  RemoveWidget(admin, c['G'], "Forum");
+  ASSERT_TRUE(admin.Delete(kBase + c['H']));                      // trashed
+  ASSERT_TRUE(admin.Post("/communities/api/trash/" + c['J'] + "/restore", json::object()));
+  ASSERT_TRUE(admin.Delete(kBase + c['I']));
+  ASSERT_TRUE(admin.Delete("/communities/api/trash/" + c['I']));  // deleted for good
+  auto sub = admin.Post(kBase + c['K'] + "/subcommunities", {{"name", "K Sub"}});
+  ASSERT_TRUE(sub) << sub.error().ToString();
+  std::string k_sub = (*sub)["uuid"];
+  // Content added after the backup in a surviving application (Wikis).
+  AddWidget(admin, c['A'], "Wiki");
+  WaitForQueue(admin);
+  std::string wiki_a = Widget(admin, c['A'], "Wiki")["remoteResourceId"];
+  ASSERT_TRUE(admin.Post("/wikis/api/wikis/" + wiki_a + "/pages", {{"title", "After"}}));
+
+  // Forums comes back from Monday, while Concord runs.
+  auto r = Concord({"restore", "--data-dir", dir.path().string(), "--service", "forums", "--from",
+                    backup.string()});
+  ASSERT_EQ(r.exit_code, 0) << Show(r);
+  EXPECT_TRUE(MaintenanceOn(dir.path())) << "a restore turns maintenance mode on";
+  EXPECT_NE(r.out.find("concord recover"), std::string::npos) << r.out;
+  // What it replaced is kept.
+  ASSERT_TRUE(fs::exists(dir.path() / "restore-quarantine"));
+  bool kept = false;
+  for (const auto& e : fs::recursive_directory_iterator(dir.path() / "restore-quarantine")) {
+    kept = kept || e.path().filename() == "forums.db";
+  }
+  EXPECT_TRUE(kept);
+
+  // The plan, then the run.
+  fs::path out = dir.path() / "recovery-run";
+  auto plan = Concord({"recover", "--data-dir", dir.path().string(), "--restored", "forums",
+                       "--dry-run", "--out", out.string()});
+  ASSERT_EQ(plan.exit_code, 0) << Show(plan);
+  EXPECT_NE(plan.out.find("Replay"), std::string::npos) << plan.out;
+  EXPECT_NE(plan.out.find("Dry run"), std::string::npos) << plan.out;
+  EXPECT_FALSE(fs::exists(out)) << "a dry run writes nothing";
+
+  auto run = Concord({"recover", "--data-dir", dir.path().string(), "--restored", "forums",
+                      "--out", out.string()});
+  ASSERT_EQ(run.exit_code, 0) << Show(run);
+  EXPECT_NE(run.out.find("Recovered"), std::string::npos) << run.out;
+  EXPECT_FALSE(MaintenanceOn(dir.path()));
+  ExpectAgreement(out / "verification" / "reports");
+  // Replay did the work: the report after it, before any resync, already finds everything
+  // back in step.
+  json state = ReadJson(out / "recover-state.json");
+  EXPECT_GT(state["replay"]["Forum"]["replayed"].get<int64_t>(), 0) << state.dump();
+  ExpectAgreement(out / "before" / "reports");
+  // The audit log holds every command.
+  std::ifstream audit(out / "audit.log");
+  std::stringstream log;
+  log << audit.rdbuf();
+  EXPECT_NE(log.str().find("pauseSchedulingTask"), std::string::npos);
+  EXPECT_NE(log.str().find("replayEvents"), std::string::npos);
+  EXPECT_NE(log.str().find("resumeSchedulingTask"), std::string::npos);
+
+  // The Forum added after the backup has a resource again, and the widget is bound to it.
+  admin = server.AdminClient();
+  json f_widget = Widget(admin, c['F'], "Forum");
+  ASSERT_FALSE(f_widget["remoteResourceId"].is_null());
+  auto forum_f = admin.Get("/forums/api/forums/" + f_widget["remoteResourceId"].get<std::string>());
+  EXPECT_TRUE(forum_f) << "the widget's forum exists";
+  auto forums_k = admin.Get("/forums/api/communities/" + k_sub + "/forums");
+  ASSERT_TRUE(forums_k);
+  EXPECT_FALSE((*forums_k)["items"].empty()) << "the subcommunity's forum came back";
+  // What survived in Forums' backup (a topic) and in Wikis (a page written after it) exists.
+  auto topics = admin.Get("/forums/api/forums/" + forum_a + "/topics");
+  ASSERT_TRUE(topics);
+  ASSERT_EQ((*topics)["items"].size(), 1u);
+  EXPECT_EQ((*topics)["items"][0]["title"], "Before");
+  auto pages = admin.Get("/wikis/api/wikis/" + wiki_a + "/pages");
+  ASSERT_TRUE(pages);
+  EXPECT_EQ((*pages)["items"].size(), 1u);
+  // And the deployment follows new changes again: a later check finds them applied without
+  // any repair (its first report is already clean).
+  ASSERT_TRUE(admin.Put(kBase + c['A'], {{"name", "Team A Again"}}));
+  ASSERT_TRUE(admin.Post(kBase + c['E'] + "/members", {{"users", {"bob"}}}));
+  WaitForQueue(admin);
+  fs::path check = dir.path() / "check";
+  auto again = Concord({"recover", "--data-dir", dir.path().string(), "--restored", "forums",
+                        "--out", check.string()});
+  ASSERT_EQ(again.exit_code, 0) << Show(again);
+  ExpectAgreement(check / "before" / "reports");
+  ASSERT_EQ(server.Stop(), 0);
+}
+
+// Communities restored from a backup older than every application: the reference's
+// clearQueuedEventsByResourceType branch, every application affected, orphans in all of them.
+TEST(RunbookTest, ACommunitiesDatabaseOlderThanTheApplicationsIsRecovered) {
+  TempDir dir("runbook-communities");
+  TempDir backups("runbook-communities-backups");
+  ConcordServer server(dir.path());
+  ASSERT_TRUE(server.Start());
+  auto admin = server.AdminClient();
+  AddUsers(admin, {"ann"});
+  std::string a = Make(admin, "Alpha");
+  std::string b = Make(admin, "Beta");
+  WaitForQueue(admin);
+  fs::path backup = backups.path() / "old";
+  auto bk = Concord({"backup", "--data-dir", dir.path().string(), "--service", "communities",
+                     "--to", backup.string()});
+  ASSERT_EQ(bk.exit_code, 0) << Show(bk);
+
+  // After the backup: a new community (its resources become orphans), changes to the others.
+  std::string later = Make(admin, "Created After The Backup");
+  ASSERT_TRUE(admin.Put(kBase + a, {{"name", "Alpha Renamed"}, {"visibility", "private"}}));
+  ASSERT_TRUE(admin.Post(kBase + b + "/members", {{"users", {"ann"}}}));
+  WaitForQueue(admin);
+  auto progress = admin.Get("/forums/api/admin/progress");
+  ASSERT_TRUE(progress);
+  int64_t forums_seq = (*progress)["lastAppliedEventSeq"];
+
+  // A backup of another deployment is refused; this one is taken back.
+  TempDir other("runbook-other");
+  {
+    ConcordServer o(other.path());
+    ASSERT_TRUE(o.Start());
+    ASSERT_EQ(o.Stop(), 0);
+  }
+  auto foreign = Concord({"restore", "--data-dir", other.path().string(), "--service",
+                          "communities", "--from", backup.string()});
+  EXPECT_NE(foreign.exit_code, 0);
+  EXPECT_NE(foreign.err.find("another deployment"), std::string::npos) << Show(foreign);
+  EXPECT_FALSE(MaintenanceOn(other.path())) << "a refused restore changes nothing";
+
+  auto r = Concord({"restore", "--data-dir", dir.path().string(), "--service", "communities",
+                    "--from", backup.string()});
+  ASSERT_EQ(r.exit_code, 0) << Show(r);
+  admin = server.AdminClient();
+  EXPECT_FALSE(admin.Get(kBase + later)) << "Communities is back to before the new community";
+
+  fs::path out = dir.path() / "recovery-run";
+  auto plan = Concord({"recover", "--data-dir", dir.path().string(), "--restored", "communities",
+                       "--orphans", "quarantine", "--dry-run", "--out", out.string()});
+  ASSERT_EQ(plan.exit_code, 0) << Show(plan);
+  EXPECT_NE(plan.out.find("clearQueuedEventsByResourceType"), std::string::npos) << plan.out;
+  EXPECT_NE(plan.out.find("every application is affected"), std::string::npos) << plan.out;
+
+  auto run = Concord({"recover", "--data-dir", dir.path().string(), "--restored", "communities",
+                      "--orphans", "quarantine", "--out", out.string()});
+  ASSERT_EQ(run.exit_code, 0) << Show(run);
+  ExpectAgreement(out / "verification" / "reports");
+  EXPECT_FALSE(MaintenanceOn(dir.path()));
+  // The orphans were found in every application that had the new community's widgets, and
+  // kept: each now lives in a restricted quarantine community.
+  json before = ReadJson(out / "before" / "reports" / "Forum_orphanedRemoteApplications.json");
+  ASSERT_EQ(before["orphans"].size(), 1u);
+  EXPECT_EQ(before["orphans"][0]["oldCommunityUuid"], later);
+  auto listed = admin.Get("/communities/api/communities?name=" +
+                          http::UrlEncode("Quarantine: Forum " +
+                                          before["orphans"][0]["objectIdentifyingId"]
+                                              .get<std::string>()));
+  ASSERT_TRUE(listed);
+  ASSERT_EQ((*listed)["items"].size(), 1u);
+  EXPECT_EQ((*listed)["items"][0]["visibility"], "private");
+  // No seq comes round twice: Communities continues above what the applications applied.
+  auto events = admin.Get("/communities/api/admin/events");
+  ASSERT_TRUE(events);
+  EXPECT_GT((*events)["assigned"].get<int64_t>(), forums_seq);
+  // And applications follow ordinary changes again (their records no longer look newer).
+  ASSERT_TRUE(admin.Put(kBase + b, {{"name", "Beta After Recovery"}}));
+  WaitForQueue(admin);
+  fs::path check = dir.path() / "check";
+  auto again = Concord({"recover", "--data-dir", dir.path().string(), "--restored", "forums",
+                        "--out", check.string()});
+  ASSERT_EQ(again.exit_code, 0) << Show(again);
+  // Its first report, before any repair, finds the rename applied.
+  ExpectAgreement(check / "before" / "reports");
+  ASSERT_EQ(server.Stop(), 0);
+}
+
+// Two applications restored at once, from different backups; the run fails half-way and the
+// same command finishes it.
+TEST(RunbookTest, TwoApplicationsAtOnceAndARunInterruptedHalfWayResumes) {
+  TempDir dir("runbook-two");
+  TempDir backups("runbook-two-backups");
+  ConcordServer server(dir.path());
+  ASSERT_TRUE(server.Start());
+  auto admin = server.AdminClient();
+  std::string a = Make(admin, "Alpha");
+  AddWidget(admin, a, "Wiki");
+  WaitForQueue(admin);
+  auto b1 = Concord({"backup", "--data-dir", dir.path().string(), "--service", "forums", "--to",
+                     (backups.path() / "one").string()});
+  ASSERT_EQ(b1.exit_code, 0) << Show(b1);
+  ASSERT_TRUE(admin.Put(kBase + a, {{"name", "Alpha Two"}}));
+  WaitForQueue(admin);
+  auto b2 = Concord({"backup", "--data-dir", dir.path().string(), "--service", "wikis", "--to",
+                     (backups.path() / "two").string()});
+  ASSERT_EQ(b2.exit_code, 0) << Show(b2);
+  std::string b = Make(admin, "Beta");
+  AddWidget(admin, b, "Wiki");
+  ASSERT_TRUE(admin.Put(kBase + a, {{"name", "Alpha Three"}, {"theme", "red"}}));
+  WaitForQueue(admin);
+  for (auto [service, from] : {std::pair{"forums", "one"}, std::pair{"wikis", "two"}}) {
+    auto r = Concord({"restore", "--data-dir", dir.path().string(), "--service", service,
+                      "--from", (backups.path() / from).string()});
+    ASSERT_EQ(r.exit_code, 0) << Show(r);
+  }
+  // The run fails half-way: its export step cannot write where it must (a file stands where
+  // its directory goes).
+  fs::path out = dir.path() / "recovery-run";
+  fs::create_directories(out);
+  std::ofstream(out / "before") << "in the way";
+  std::vector<std::string> args = {"recover",    "--data-dir",      dir.path().string(),
+                                   "--restored", "forums,wikis", "--out",
+                                   out.string()};
+  auto failed = Concord(args);
+  EXPECT_NE(failed.exit_code, 0);
+  EXPECT_NE(failed.err.find("run the same command again"), std::string::npos) << Show(failed);
+  EXPECT_TRUE(MaintenanceOn(dir.path()));
+  // Another recovery cannot take over this run's directory by mistake.
+  auto mixed = Concord({"recover", "--data-dir", dir.path().string(), "--restored", "forums",
+                        "--out", out.string()});
+  EXPECT_NE(mixed.exit_code, 0);
+  EXPECT_NE(mixed.err.find("holds a run"), std::string::npos) << Show(mixed);
+
+  fs::remove(out / "before");
+  auto resumed = Concord(args);
+  ASSERT_EQ(resumed.exit_code, 0) << Show(resumed);
+  EXPECT_NE(resumed.out.find("done in an earlier run"), std::string::npos) << resumed.out;
+  ExpectAgreement(out / "verification" / "reports");
+  // Both applications have the latest state and Beta's wiki, created after both backups.
+  admin = server.AdminClient();
+  EXPECT_FALSE(Widget(admin, b, "Wiki")["remoteResourceId"].is_null());
+  ASSERT_EQ(server.Stop(), 0);
+}
+
+// A runbook killed at an arbitrary moment (SIGKILL, no chance to save anything) and run again
+// ends in agreement.
+TEST(RunbookTest, ARunbookKilledAnywhereFinishesWhenRunAgain) {
+  TempDir dir("runbook-kill");
+  TempDir backups("runbook-kill-backups");
+  ConcordServer server(dir.path());
+  ASSERT_TRUE(server.Start());
+  auto admin = server.AdminClient();
+  std::vector<std::string> cs;
+  for (int i = 0; i < 20; ++i) cs.push_back(Make(admin, "Team " + std::to_string(i)));
+  WaitForQueue(admin);
+  auto bk = Concord({"backup", "--data-dir", dir.path().string(), "--service", "forums", "--to",
+                     (backups.path() / "b").string()});
+  ASSERT_EQ(bk.exit_code, 0) << Show(bk);
+  for (const auto& c : cs) ASSERT_TRUE(admin.Put(kBase + c, {{"theme", "blue"}}));
+  WaitForQueue(admin);
+  auto r = Concord({"restore", "--data-dir", dir.path().string(), "--service", "forums", "--from",
+                    (backups.path() / "b").string()});
+  ASSERT_EQ(r.exit_code, 0) << Show(r);
+  fs::path out = dir.path() / "recovery-run";
+  std::vector<std::string> argv = {(testing::BinDir() / "concord").string(),
+                                   "recover",
+                                   "--data-dir",
+                                   dir.path().string(),
+                                   "--restored",
+                                   "forums",
+                                   "--out",
+                                   out.string()};
+  // Killed after a varying head start: whatever it had done, the next run completes it.
+  for (int delay_ms : {5, 60, 150}) {
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      int null = ::open("/dev/null", O_WRONLY);
+      dup2(null, 1);
+      dup2(null, 2);
+      std::vector<char*> args;
+      for (auto& s : argv) args.push_back(s.data());
+      args.push_back(nullptr);
+      execv(args[0], args.data());
+      _exit(127);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+    kill(pid, SIGKILL);
+    int status = 0;
+    waitpid(pid, &status, 0);
+  }
+  std::vector<std::string> args(argv.begin() + 1, argv.end());
+  auto finished = Concord(args);
+  ASSERT_EQ(finished.exit_code, 0) << Show(finished);
+  ExpectAgreement(out / "verification" / "reports");
+  EXPECT_FALSE(MaintenanceOn(dir.path()));
+  ASSERT_EQ(server.Stop(), 0);
+}
+
+// The Files database and its content store restored from different times: checkFiles moves the
+// content the database does not know aside (nothing is deleted) and names what is missing.
+TEST(RunbookTest, FilesDatabaseAndContentStoreFromDifferentTimes) {
+  TempDir dir("runbook-files");
+  TempDir backups("runbook-files-backups");
+  ConcordServer server(dir.path());
+  ASSERT_TRUE(server.Start());
+  auto admin = server.AdminClient();
+  std::string library = (*admin.Get("/files/api/me/library"))["id"];
+  auto upload = [&](const std::string& name) {
+    auto r = admin.Send("POST", "/files/api/libraries/" + library + "/files?name=" + name,
+                        "content of " + name);
+    EXPECT_EQ(r->status, 201) << r->raw_body;
+    return r->body["id"].get<std::string>();
+  };
+  upload("first.txt");
+  auto db_backup = Concord({"backup", "--data-dir", dir.path().string(), "--service", "files",
+                            "--to", (backups.path() / "db").string()});
+  ASSERT_EQ(db_backup.exit_code, 0) << Show(db_backup);
+  upload("second.txt");  // in the content store's backup, not in the database's
+  auto content_backup = Concord({"backup", "--data-dir", dir.path().string(), "--service",
+                                 "files-content", "--to", (backups.path() / "content").string()});
+  ASSERT_EQ(content_backup.exit_code, 0) << Show(content_backup);
+  for (auto [service, from] : {std::pair{"files", "db"}, std::pair{"files-content", "content"}}) {
+    auto r = Concord({"restore", "--data-dir", dir.path().string(), "--service", service,
+                      "--from", (backups.path() / from).string()});
+    ASSERT_EQ(r.exit_code, 0) << Show(r);
+  }
+  fs::path out = dir.path() / "recovery-run";
+  auto run = Concord({"recover", "--data-dir", dir.path().string(), "--restored",
+                      "files,files-content", "--out", out.string()});
+  ASSERT_EQ(run.exit_code, 0) << Show(run);
+  EXPECT_NE(run.out.find("checkFiles"), std::string::npos) << run.out;
+  // second.txt's content, unknown to the restored database, was moved aside, not deleted.
+  int extra = 0;
+  for (const auto& e : fs::recursive_directory_iterator(out / "extra-files")) {
+    extra += e.is_regular_file() ? 1 : 0;
+  }
+  EXPECT_EQ(extra, 1);
+  ExpectAgreement(out / "verification" / "reports");
+  ASSERT_EQ(server.Stop(), 0);
+}
+
+// The manual path: the same recovery typed as the seed text writes it, through concord-admin.
+TEST(RunbookTest, TheSeedTextsCommandLinesVerbatimRecoverTheSameWay) {
+  TempDir dir("runbook-manual");
+  TempDir backups("runbook-manual-backups");
+  ConcordServer server(dir.path());
+  ASSERT_TRUE(server.Start());
+  auto admin = server.AdminClient();
+  std::string a = Make(admin, "Alpha");
+  std::string b = Make(admin, "Beta");
+  WaitForQueue(admin);
+  auto bk = Concord({"backup", "--data-dir", dir.path().string(), "--service", "forums", "--to",
+                     (backups.path() / "b").string()});
+  ASSERT_EQ(bk.exit_code, 0) << Show(bk);
+  ASSERT_TRUE(admin.Put(kBase + a, {{"name", "Alpha Renamed"}}));
+  ASSERT_TRUE(admin.Put(kBase + b, {{"visibility", "private"}}));
+  WaitForQueue(admin);
+  auto r = Concord({"restore", "--data-dir", dir.path().string(), "--service", "forums", "--from",
+                    (backups.path() / "b").string()});
+  ASSERT_EQ(r.exit_code, 0) << Show(r);
+  fs::path work = dir.path() / "manual";
+  fs::create_directories(work);
+  std::string xml = (work / "forumsOutput.xml").string();
+  std::string reports = (work / "reports").string();
+  std::string lines =
+      "execfile(\"communitiesAdmin.py\")\n"
+      "CommunitiesScheduler.pauseSchedulingTask(\"LifecycleRetryQueuedEvents\")\n"
+      "CommunitiesQEventService.clearQueuedEventsByRemoteAppDefId(\"Forum\")\n"
+      "execfile(\"forumsAdmin.py\")\n"
+      "ForumsService.exportSyncedResourceInfo(\"" +
+      xml +
+      "\", \"community\")\n"
+      "CommunitiesRemoteAppService.generateSyncReports(\"" +
+      xml + "\", \"" + reports +
+      "\")\n"
+      "CommunitiesScheduler.resumeSchedulingTask(\"LifecycleRetryQueuedEvents\")\n"
+      "CommunitiesRemoteAppService.resyncRemoteAppsForCommunity(\"" +
+      a +
+      "\")\n"
+      "CommunitiesRemoteAppService.resyncRemoteAppsForCommunity(\"" +
+      b + "\")\n";
+  auto console = testing::RunCommand({(testing::BinDir() / "concord-admin").string(), "--url",
+                                      server.url(), "-user", "admin", "-c", lines},
+                                     {"CONCORD_PASSWORD=" + server.AdminPassword()});
+  ASSERT_EQ(console.exit_code, 0) << Show(console);
+  json diffs = ReadJson(work / "reports" / "Forum_communityDifferences.json");
+  EXPECT_EQ(diffs["differences"].size(), 2u) << "the report before the resync lists both";
+  // The verification, as the runbook does it: a fresh export and report find nothing.
+  auto verify = testing::RunCommand(
+      {(testing::BinDir() / "concord-admin").string(), "--url", server.url(), "-user", "admin",
+       "-c",
+       "ForumsService.exportSyncedResourceInfo(\"" + xml +
+           "\", \"community\")\n"
+           "CommunitiesRemoteAppService.generateSyncReports(\"" +
+           xml + "\", \"" + (work / "after").string() + "\")"},
+      {"CONCORD_PASSWORD=" + server.AdminPassword()});
+  ASSERT_EQ(verify.exit_code, 0) << Show(verify);
+  ExpectAgreement(work / "after");
+  // Maintenance stays on until an administrator turns it off: the console path has no verdict.
+  EXPECT_TRUE(MaintenanceOn(dir.path()));
+  ASSERT_EQ(Concord({"maintenance", "off", "--data-dir", dir.path().string()}).exit_code, 0);
+  ASSERT_EQ(server.Stop(), 0);
+}
+
+// Bad input to backup, restore and recover: a clear error, and nothing changes.
+TEST(RunbookTest, BadInputIsRefusedAndChangesNothing) {
+  TempDir dir("runbook-bad");
+  TempDir backups("runbook-bad-backups");
+  ConcordServer server(dir.path());
+  ASSERT_TRUE(server.Start());
+  ASSERT_EQ(server.Stop(), 0);
+  std::string d = dir.path().string();
+  fs::path good = backups.path() / "good";
+  ASSERT_EQ(Concord({"backup", "--data-dir", d, "--service", "forums", "--to", good.string()})
+                .exit_code,
+            0);
+  struct Case {
+    std::vector<std::string> args;
+    std::string message;
+  };
+  std::vector<Case> cases = {
+      {{"backup", "--data-dir", d, "--to", (backups.path() / "x").string()}, "--all"},
+      {{"backup", "--data-dir", d, "--service", "nope", "--to", (backups.path() / "y").string()},
+       "unknown service 'nope'"},
+      {{"backup", "--data-dir", d, "--service", "forums", "--to", good.string()}, "not empty"},
+      {{"restore", "--data-dir", d, "--service", "wikis", "--from", good.string()},
+       "holds no wikis"},
+      {{"restore", "--data-dir", d, "--service", "forums", "--from", backups.path().string()},
+       "not a Concord backup"},
+      {{"recover", "--data-dir", d, "--restored", "forums", "--orphans", "shred"},
+       "unknown --orphans 'shred'"},
+      {{"recover", "--data-dir", d, "--restored", "forums,<script>"}, "unknown service"},
+      {{"recover", "--data-dir", d, "--restored", ","}, "name the restored services"},
+  };
+  for (const auto& c : cases) {
+    auto r = Concord(c.args);
+    EXPECT_NE(r.exit_code, 0) << Show(r);
+    EXPECT_NE(r.err.find(c.message), std::string::npos) << c.message << "\n" << Show(r);
+  }
+  // A manifest of a newer schema is refused even with --force; another deployment's only
+  // without it.
+  json m = ReadJson(good / "manifest.json");
+  m["services"]["forums"]["schemaVersion"] = 99;
+  std::ofstream(good / "manifest.json") << m.dump();
+  auto newer = Concord({"restore", "--data-dir", d, "--service", "forums", "--from",
+                        good.string(), "--force"});
+  EXPECT_NE(newer.exit_code, 0);
+  EXPECT_NE(newer.err.find("newer than this Concord"), std::string::npos) << Show(newer);
+  EXPECT_FALSE(MaintenanceOn(dir.path()));
+  EXPECT_FALSE(fs::exists(dir.path() / "restore-quarantine"));
+}
+
+}  // namespace
+}  // namespace concord
