@@ -132,7 +132,7 @@ TEST(RunbookTest, AnApplicationRestoredFromAnOlderBackupIsRecoveredByOneCommand)
   c['L'] = Make(admin, "Team L", "private");
   ASSERT_TRUE(admin.Post(kBase + c['D'] + "/members", {{"users", {"ann", "bob"}}}));
   ASSERT_TRUE(admin.Post(kBase + c['E'] + "/members", {{"users", {"cat"}}}));
-  RemoveWidget(admin, c['F'], "Forum");  // F gets its Forum only after the backup
+  RemoveWidget(admin, c['F'], "Forum");       // F gets its Forum only after the backup
   ASSERT_TRUE(admin.Delete(kBase + c['J']));  // in the trash at backup time
   WaitForQueue(admin);
   std::string forum_a = Widget(admin, c['A'], "Forum")["remoteResourceId"];
@@ -152,14 +152,14 @@ TEST(RunbookTest, AnApplicationRestoredFromAnOlderBackupIsRecoveredByOneCommand)
   ASSERT_TRUE(admin.Put(kBase + c['A'], {{"name", "Team A Renamed"}, {"theme", "green"}}));
   ASSERT_TRUE(admin.Put(kBase + c['B'], {{"visibility", "private"}}));
   ASSERT_TRUE(admin.Put(kBase + c['L'], {{"visibility", "public"}}));
-  ASSERT_TRUE(admin.Put(kBase + c['C'],
-                        {{"ownersApproveContent", true}, {"viewersFlagContent", true}}));
+  ASSERT_TRUE(
+      admin.Put(kBase + c['C'], {{"ownersApproveContent", true}, {"viewersFlagContent", true}}));
   ASSERT_TRUE(admin.Put(kBase + c['D'] + "/members/ann", {{"role", "owner"}}));
   ASSERT_TRUE(admin.Delete(kBase + c['D'] + "/members/bob"));
   ASSERT_TRUE(admin.Post(kBase + c['E'] + "/members", {{"users", {"ann"}}}));
   AddWidget(admin, c['F'], "Forum");
   RemoveWidget(admin, c['G'], "Forum");
-  ASSERT_TRUE(admin.Delete(kBase + c['H']));                      // trashed
+  ASSERT_TRUE(admin.Delete(kBase + c['H']));  // trashed
   ASSERT_TRUE(admin.Post("/communities/api/trash/" + c['J'] + "/restore", json::object()));
   ASSERT_TRUE(admin.Delete(kBase + c['I']));
   ASSERT_TRUE(admin.Delete("/communities/api/trash/" + c['I']));  // deleted for good
@@ -195,8 +195,8 @@ TEST(RunbookTest, AnApplicationRestoredFromAnOlderBackupIsRecoveredByOneCommand)
   EXPECT_NE(plan.out.find("Dry run"), std::string::npos) << plan.out;
   EXPECT_FALSE(fs::exists(out)) << "a dry run writes nothing";
 
-  auto run = Concord({"recover", "--data-dir", dir.path().string(), "--restored", "forums",
-                      "--out", out.string()});
+  auto run = Concord({"recover", "--data-dir", dir.path().string(), "--restored", "forums", "--out",
+                      out.string()});
   ASSERT_EQ(run.exit_code, 0) << Show(run);
   EXPECT_NE(run.out.find("Recovered"), std::string::npos) << run.out;
   EXPECT_FALSE(MaintenanceOn(dir.path()));
@@ -263,6 +263,7 @@ TEST(RunbookTest, ACommunitiesDatabaseOlderThanTheApplicationsIsRecovered) {
 
   // After the backup: a new community (its resources become orphans), changes to the others.
   std::string later = Make(admin, "Created After The Backup");
+  AddWidget(admin, a, "Wiki");  // after the restore Alpha lacks it: a widgetMissing orphan
   ASSERT_TRUE(admin.Put(kBase + a, {{"name", "Alpha Renamed"}, {"visibility", "private"}}));
   ASSERT_TRUE(admin.Post(kBase + b + "/members", {{"users", {"ann"}}}));
   WaitForQueue(admin);
@@ -296,6 +297,23 @@ TEST(RunbookTest, ACommunitiesDatabaseOlderThanTheApplicationsIsRecovered) {
   EXPECT_NE(plan.out.find("clearQueuedEventsByResourceType"), std::string::npos) << plan.out;
   EXPECT_NE(plan.out.find("every application is affected"), std::string::npos) << plan.out;
 
+  // First the orphans that can go back where they were: Alpha's wiki. The community that no
+  // longer exists keeps its orphans, so the run ends unrecovered and maintenance stays on.
+  fs::path first = dir.path() / "recovery-reassign";
+  auto reassign = Concord({"recover", "--data-dir", dir.path().string(), "--restored",
+                           "communities", "--orphans", "reassign", "--out", first.string()});
+  EXPECT_EQ(reassign.exit_code, 1) << Show(reassign);
+  EXPECT_NE(reassign.out.find("NOT recovered"), std::string::npos) << reassign.out;
+  EXPECT_TRUE(MaintenanceOn(dir.path()));
+  json wiki = Widget(admin, a, "Wiki");
+  ASSERT_FALSE(wiki.is_null()) << "assignRemoteApp put Alpha's wiki back";
+  EXPECT_FALSE(wiki["remoteResourceId"].is_null());
+  json left =
+      ReadJson(first / "verification" / "reports" / "Forum_orphanedRemoteApplications.json");
+  ASSERT_EQ(left["orphans"].size(), 1u);
+  EXPECT_EQ(left["orphans"][0]["reason"], "communityMissing");
+
+  // Then the rest, kept in quarantine.
   auto run = Concord({"recover", "--data-dir", dir.path().string(), "--restored", "communities",
                       "--orphans", "quarantine", "--out", out.string()});
   ASSERT_EQ(run.exit_code, 0) << Show(run);
@@ -306,10 +324,10 @@ TEST(RunbookTest, ACommunitiesDatabaseOlderThanTheApplicationsIsRecovered) {
   json before = ReadJson(out / "before" / "reports" / "Forum_orphanedRemoteApplications.json");
   ASSERT_EQ(before["orphans"].size(), 1u);
   EXPECT_EQ(before["orphans"][0]["oldCommunityUuid"], later);
-  auto listed = admin.Get("/communities/api/communities?name=" +
-                          http::UrlEncode("Quarantine: Forum " +
-                                          before["orphans"][0]["objectIdentifyingId"]
-                                              .get<std::string>()));
+  auto listed =
+      admin.Get("/communities/api/communities?name=" +
+                http::UrlEncode("Quarantine: Forum " +
+                                before["orphans"][0]["objectIdentifyingId"].get<std::string>()));
   ASSERT_TRUE(listed);
   ASSERT_EQ((*listed)["items"].size(), 1u);
   EXPECT_EQ((*listed)["items"][0]["visibility"], "private");
@@ -326,6 +344,36 @@ TEST(RunbookTest, ACommunitiesDatabaseOlderThanTheApplicationsIsRecovered) {
   ASSERT_EQ(again.exit_code, 0) << Show(again);
   // Its first report, before any repair, finds the rename applied.
   ExpectAgreement(check / "before" / "reports");
+  ASSERT_EQ(server.Stop(), 0);
+}
+
+// --orphans delete: orphans go to their application's trash (restorable there), not away.
+TEST(RunbookTest, DeletedOrphansWaitInTheirApplicationsTrash) {
+  TempDir dir("runbook-delete");
+  TempDir backups("runbook-delete-backups");
+  ConcordServer server(dir.path());
+  ASSERT_TRUE(server.Start());
+  auto admin = server.AdminClient();
+  Make(admin, "Stays");
+  WaitForQueue(admin);
+  auto bk = Concord({"backup", "--data-dir", dir.path().string(), "--service", "communities",
+                     "--to", (backups.path() / "b").string()});
+  ASSERT_EQ(bk.exit_code, 0) << Show(bk);
+  std::string later = Make(admin, "Lost With The Restore");
+  WaitForQueue(admin);
+  std::string forum = Widget(admin, later, "Forum")["remoteResourceId"];
+  auto r = Concord({"restore", "--data-dir", dir.path().string(), "--service", "communities",
+                    "--from", (backups.path() / "b").string()});
+  ASSERT_EQ(r.exit_code, 0) << Show(r);
+  fs::path out = dir.path() / "recovery-run";
+  auto run = Concord({"recover", "--data-dir", dir.path().string(), "--restored", "communities",
+                      "--orphans", "delete", "--out", out.string()});
+  ASSERT_EQ(run.exit_code, 0) << Show(run);
+  ExpectAgreement(out / "verification" / "reports");
+  admin = server.AdminClient();
+  auto resource = admin.Get("/forums/api/admin/resources/Forum/" + forum);
+  ASSERT_TRUE(resource) << "the orphaned forum still exists";
+  EXPECT_TRUE((*resource)["trashed"].get<bool>()) << resource->dump();
   ASSERT_EQ(server.Stop(), 0);
 }
 
@@ -353,8 +401,8 @@ TEST(RunbookTest, TwoApplicationsAtOnceAndARunInterruptedHalfWayResumes) {
   ASSERT_TRUE(admin.Put(kBase + a, {{"name", "Alpha Three"}, {"theme", "red"}}));
   WaitForQueue(admin);
   for (auto [service, from] : {std::pair{"forums", "one"}, std::pair{"wikis", "two"}}) {
-    auto r = Concord({"restore", "--data-dir", dir.path().string(), "--service", service,
-                      "--from", (backups.path() / from).string()});
+    auto r = Concord({"restore", "--data-dir", dir.path().string(), "--service", service, "--from",
+                      (backups.path() / from).string()});
     ASSERT_EQ(r.exit_code, 0) << Show(r);
   }
   // The run fails half-way: its export step cannot write where it must (a file stands where
@@ -362,9 +410,8 @@ TEST(RunbookTest, TwoApplicationsAtOnceAndARunInterruptedHalfWayResumes) {
   fs::path out = dir.path() / "recovery-run";
   fs::create_directories(out);
   std::ofstream(out / "before") << "in the way";
-  std::vector<std::string> args = {"recover",    "--data-dir",      dir.path().string(),
-                                   "--restored", "forums,wikis", "--out",
-                                   out.string()};
+  std::vector<std::string> args = {"recover",      "--data-dir", dir.path().string(), "--restored",
+                                   "forums,wikis", "--out",      out.string()};
   auto failed = Concord(args);
   EXPECT_NE(failed.exit_code, 0);
   EXPECT_NE(failed.err.find("run the same command again"), std::string::npos) << Show(failed);
@@ -465,8 +512,8 @@ TEST(RunbookTest, FilesDatabaseAndContentStoreFromDifferentTimes) {
                                  "files-content", "--to", (backups.path() / "content").string()});
   ASSERT_EQ(content_backup.exit_code, 0) << Show(content_backup);
   for (auto [service, from] : {std::pair{"files", "db"}, std::pair{"files-content", "content"}}) {
-    auto r = Concord({"restore", "--data-dir", dir.path().string(), "--service", service,
-                      "--from", (backups.path() / from).string()});
+    auto r = Concord({"restore", "--data-dir", dir.path().string(), "--service", service, "--from",
+                      (backups.path() / from).string()});
     ASSERT_EQ(r.exit_code, 0) << Show(r);
   }
   fs::path out = dir.path() / "recovery-run";
@@ -531,14 +578,13 @@ TEST(RunbookTest, TheSeedTextsCommandLinesVerbatimRecoverTheSameWay) {
   json diffs = ReadJson(work / "reports" / "Forum_communityDifferences.json");
   EXPECT_EQ(diffs["differences"].size(), 2u) << "the report before the resync lists both";
   // The verification, as the runbook does it: a fresh export and report find nothing.
-  auto verify = testing::RunCommand(
-      {(testing::BinDir() / "concord-admin").string(), "--url", server.url(), "-user", "admin",
-       "-c",
-       "ForumsService.exportSyncedResourceInfo(\"" + xml +
-           "\", \"community\")\n"
-           "CommunitiesRemoteAppService.generateSyncReports(\"" +
-           xml + "\", \"" + (work / "after").string() + "\")"},
-      {"CONCORD_PASSWORD=" + server.AdminPassword()});
+  auto verify = testing::RunCommand({(testing::BinDir() / "concord-admin").string(), "--url",
+                                     server.url(), "-user", "admin", "-c",
+                                     "ForumsService.exportSyncedResourceInfo(\"" + xml +
+                                         "\", \"community\")\n"
+                                         "CommunitiesRemoteAppService.generateSyncReports(\"" +
+                                         xml + "\", \"" + (work / "after").string() + "\")"},
+                                    {"CONCORD_PASSWORD=" + server.AdminPassword()});
   ASSERT_EQ(verify.exit_code, 0) << Show(verify);
   ExpectAgreement(work / "after");
   // Maintenance stays on until an administrator turns it off: the console path has no verdict.
@@ -556,9 +602,9 @@ TEST(RunbookTest, BadInputIsRefusedAndChangesNothing) {
   ASSERT_EQ(server.Stop(), 0);
   std::string d = dir.path().string();
   fs::path good = backups.path() / "good";
-  ASSERT_EQ(Concord({"backup", "--data-dir", d, "--service", "forums", "--to", good.string()})
-                .exit_code,
-            0);
+  ASSERT_EQ(
+      Concord({"backup", "--data-dir", d, "--service", "forums", "--to", good.string()}).exit_code,
+      0);
   struct Case {
     std::vector<std::string> args;
     std::string message;
@@ -587,8 +633,8 @@ TEST(RunbookTest, BadInputIsRefusedAndChangesNothing) {
   json m = ReadJson(good / "manifest.json");
   m["services"]["forums"]["schemaVersion"] = 99;
   std::ofstream(good / "manifest.json") << m.dump();
-  auto newer = Concord({"restore", "--data-dir", d, "--service", "forums", "--from",
-                        good.string(), "--force"});
+  auto newer = Concord(
+      {"restore", "--data-dir", d, "--service", "forums", "--from", good.string(), "--force"});
   EXPECT_NE(newer.exit_code, 0);
   EXPECT_NE(newer.err.find("newer than this Concord"), std::string::npos) << Show(newer);
   EXPECT_FALSE(MaintenanceOn(dir.path()));
