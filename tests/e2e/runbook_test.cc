@@ -123,9 +123,40 @@ bool MaintenanceOn(const fs::path& data_dir) {
 TEST(RunbookTest, AnApplicationRestoredFromAnOlderBackupIsRecoveredByOneCommand) {
   TempDir dir("runbook-app");
   TempDir backups("runbook-app-backups");
+  // A populated deployment: every sample community's remote widgets bound to resources with
+  // content, in every application.
+  auto populated = Concord({"populate", "--data-dir", dir.path().string(), "--communities", "40"});
+  ASSERT_EQ(populated.exit_code, 0) << Show(populated);
   ConcordServer server(dir.path());
   ASSERT_TRUE(server.Start());
   auto admin = server.AdminClient();
+  // What the surviving applications hold now, to compare after the recovery.
+  auto surviving = [&] {
+    std::map<std::string, int64_t> counts;
+    fs::path probe = dir.path() / "probe";
+    fs::create_directories(probe);
+    for (const char* app : {"Blog", "Wiki", "StatusUpdates", "Files", "Activities", "Library"}) {
+      const std::string service = std::string(app) == "Blog"            ? "blogs"
+                                  : std::string(app) == "Wiki"          ? "wikis"
+                                  : std::string(app) == "StatusUpdates" ? "news"
+                                  : std::string(app) == "Files"         ? "files"
+                                  : std::string(app) == "Activities"    ? "activities"
+                                                                        : "libraries";
+      std::string xml;
+      auto s = admin.Download("/" + service + "/api/admin/export/" + app, [&](std::string_view c) {
+        xml += c;
+        return true;
+      });
+      EXPECT_TRUE(s) << app;
+      size_t n = 0;
+      for (size_t p = xml.find("<resource "); p != std::string::npos;
+           p = xml.find("<resource ", p + 1)) {
+        ++n;
+      }
+      counts[app] = static_cast<int64_t>(n);
+    }
+    return counts;
+  };
   AddUsers(admin, {"ann", "bob", "cat"});
   std::map<char, std::string> c;
   for (char k = 'A'; k <= 'K'; ++k) c[k] = Make(admin, std::string("Team ") + k);
@@ -171,6 +202,9 @@ TEST(RunbookTest, AnApplicationRestoredFromAnOlderBackupIsRecoveredByOneCommand)
   WaitForQueue(admin);
   std::string wiki_a = Widget(admin, c['A'], "Wiki")["remoteResourceId"];
   ASSERT_TRUE(admin.Post("/wikis/api/wikis/" + wiki_a + "/pages", {{"title", "After"}}));
+
+  auto survivors = surviving();
+  EXPECT_GT(survivors["Wiki"], 0);
 
   // Forums comes back from Monday, while Concord runs.
   auto r = Concord({"restore", "--data-dir", dir.path().string(), "--service", "forums", "--from",
@@ -231,6 +265,7 @@ TEST(RunbookTest, AnApplicationRestoredFromAnOlderBackupIsRecoveredByOneCommand)
   auto pages = admin.Get("/wikis/api/wikis/" + wiki_a + "/pages");
   ASSERT_TRUE(pages);
   EXPECT_EQ((*pages)["items"].size(), 1u);
+  EXPECT_EQ(surviving(), survivors) << "the other applications lost nothing";
   // And the deployment follows new changes again: a later check finds them applied without
   // any repair (its first report is already clean).
   ASSERT_TRUE(admin.Put(kBase + c['A'], {{"name", "Team A Again"}}));
