@@ -11,6 +11,7 @@
 #include <sstream>
 #include <thread>
 
+#include "concord/db/database.h"
 #include "concord/http/client.h"
 #include "concord/testing/process.h"
 
@@ -379,6 +380,36 @@ TEST(RunbookTest, ACommunitiesDatabaseOlderThanTheApplicationsIsRecovered) {
   ASSERT_EQ(again.exit_code, 0) << Show(again);
   // Its first report, before any repair, finds the rename applied.
   ExpectAgreement(check / "before" / "reports");
+  ASSERT_EQ(server.Stop(), 0);
+}
+
+// Differences no event explains (the database was edited behind Concord's back): replay has
+// nothing to send, the report lists them, and the resync repairs them.
+TEST(RunbookTest, DifferencesReplayCannotExplainAreResynced) {
+  TempDir dir("runbook-edited");
+  ConcordServer server(dir.path());
+  ASSERT_TRUE(server.Start());
+  auto admin = server.AdminClient();
+  std::vector<std::string> cs;
+  for (int i = 0; i < 3; ++i) cs.push_back(Make(admin, "Team " + std::to_string(i)));
+  WaitForQueue(admin);
+  ASSERT_EQ(server.Stop(), 0);
+  {
+    auto forums = db::Database::Open("sqlite:forums.db", {.base_dir = dir.path()});
+    ASSERT_TRUE(forums);
+    auto lease = (*forums)->Acquire();
+    ASSERT_TRUE(lease);
+    ASSERT_TRUE((*lease)->Execute("UPDATE synced_communities SET name = 'Edited', theme = 'x'"));
+  }
+  ASSERT_TRUE(server.Start());
+  fs::path out = dir.path() / "recovery-run";
+  auto run = Concord({"recover", "--data-dir", dir.path().string(), "--restored", "forums", "--out",
+                      out.string()});
+  ASSERT_EQ(run.exit_code, 0) << Show(run);
+  json before = ReadJson(out / "before" / "reports" / "Forum_communityDifferences.json");
+  EXPECT_EQ(before["differences"].size(), 3u);
+  EXPECT_NE(run.out.find("resynced 3 of 3"), std::string::npos) << run.out;
+  ExpectAgreement(out / "verification" / "reports");
   ASSERT_EQ(server.Stop(), 0);
 }
 

@@ -325,6 +325,7 @@ std::vector<Step> Steps(const Run& run) {
            }
            CONCORD_ASSIGN_OR_RETURN(json diffs, ReadJson(r.out / "before" / "reports" /
                                                          (app + "_communityDifferences.json")));
+           std::vector<std::string> listed;
            for (const auto& d : diffs["differences"]) {
              if (!Disagrees(d)) continue;
              if (d.value("status", "") == "trashed") {
@@ -332,9 +333,34 @@ std::vector<Step> Steps(const Run& run) {
                                   d["communityUuid"].get<std::string>(), app));
                continue;
              }
+             listed.push_back(d["communityUuid"]);
+           }
+           // One community: the console's command, as an administrator would type it. More:
+           // the same resync through its API, a hundred communities a call.
+           if (listed.size() == 1) {
              CONCORD_RETURN_IF_ERROR(r.Command("CommunitiesRemoteAppService",
                                                "resyncRemoteAppsForCommunityAndWidget",
-                                               {d["communityUuid"], app}));
+                                               {listed[0], app}));
+             continue;
+           }
+           for (size_t i = 0; i < listed.size(); i += 100) {
+             std::vector<std::string> batch(
+                 listed.begin() + static_cast<std::ptrdiff_t>(i),
+                 listed.begin() + static_cast<std::ptrdiff_t>(std::min(listed.size(), i + 100)));
+             r.session->Audit("command", fmt::format("POST /communities/api/admin/resync {} {}",
+                                                     app, json(batch).dump()));
+             CONCORD_ASSIGN_OR_RETURN(
+                 auto done,
+                 r.session->client().Post(
+                     "/communities/api/admin/resync",
+                     {{"communities", batch}, {"widgetDefId", app}, {"waitSeconds", 600}}));
+             if (done["stillQueued"].get<int64_t>() > 0) {
+               return Unavailable(fmt::format(
+                   "{} resync events for {} are not delivered yet: is the application running?",
+                   done["stillQueued"].get<int64_t>(), app));
+             }
+             r.Note(fmt::format("{}: resynced {} of {} communities", app,
+                                std::min(listed.size(), i + 100), listed.size()));
            }
          }
          return Ok();
