@@ -694,9 +694,17 @@ TEST(RunbookTest, BadInputIsRefusedAndChangesNothing) {
     EXPECT_NE(r.exit_code, 0) << Show(r);
     EXPECT_NE(r.err.find(c.message), std::string::npos) << c.message << "\n" << Show(r);
   }
+  // A manifest pointing outside the backup is refused.
+  json m = ReadJson(good / "manifest.json");
+  json hostile = m;
+  hostile["services"]["forums"]["file"] = "../../forums.db";
+  std::ofstream(good / "manifest.json") << hostile.dump();
+  auto outside =
+      Concord({"restore", "--data-dir", d, "--service", "forums", "--from", good.string()});
+  EXPECT_NE(outside.exit_code, 0);
+  EXPECT_NE(outside.err.find("../../forums.db"), std::string::npos) << Show(outside);
   // A manifest of a newer schema is refused even with --force; another deployment's only
   // without it.
-  json m = ReadJson(good / "manifest.json");
   m["services"]["forums"]["schemaVersion"] = 99;
   std::ofstream(good / "manifest.json") << m.dump();
   auto newer = Concord(

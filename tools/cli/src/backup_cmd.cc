@@ -336,6 +336,15 @@ int Restore(const RestoreFlags& f) {
                       "would be migrated when the service comes back)",
                       f.service, theirs, ours));
     }
+    // The manifest names the file; it must be the service's own, in the backup directory.
+    if (entry.value("file", "") != f.service + ".db") {
+      return Fail("restore",
+                  InvalidArgument("from", fmt::format("the manifest names '{}' for {}; "
+                                                      "a backup holds it as {}.db",
+                                                      entry.value("file", "").substr(0, 80),
+                                                      f.service, f.service))
+                      .error());
+    }
     if (!fs::exists(from / entry.value("file", ""))) {
       return Fail("restore", NotFound(fmt::format("the backup lacks {}",
                                                   (from / entry.value("file", "")).string()))
