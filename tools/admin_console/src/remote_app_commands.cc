@@ -52,8 +52,8 @@ Status CheckRemoteWidget(const std::string& id) {
   return Ok();
 }
 
-// Every (non-trashed) community with the widget after `after`, ten at a time, printing the
-// reference's progress lines.
+// Every community with the widget (those in the trash too) after `after`, ten at a time, printing
+// the reference's progress lines.
 Result<Value> ResyncAll(Session& s, const std::string& widget, std::string after) {
   CONCORD_RETURN_IF_ERROR(CheckRemoteWidget(widget));
   if (!after.empty() && !IsUuid(after)) {
@@ -68,7 +68,7 @@ Result<Value> ResyncAll(Session& s, const std::string& widget, std::string after
     if (page["items"].empty()) break;
     std::vector<std::string> batch;
     for (const auto& c : page["items"]) {
-      if (!c["trashed"].get<bool>()) batch.push_back(c["uuid"].get<std::string>());
+      batch.push_back(c["uuid"].get<std::string>());  // trashed ones too: they learn it
       after = c["uuid"].get<std::string>();
     }
     if (!batch.empty()) CONCORD_RETURN_IF_ERROR(Resync(s, batch, widget));

@@ -327,13 +327,7 @@ std::vector<Step> Steps(const Run& run) {
                                                          (app + "_communityDifferences.json")));
            std::vector<std::string> listed;
            for (const auto& d : diffs["differences"]) {
-             if (!Disagrees(d)) continue;
-             if (d.value("status", "") == "trashed") {
-               r.Note(fmt::format("{} is in the trash: its {} is synced when it is restored",
-                                  d["communityUuid"].get<std::string>(), app));
-               continue;
-             }
-             listed.push_back(d["communityUuid"]);
+             if (Disagrees(d)) listed.push_back(d["communityUuid"]);
            }
            // One community: the console's command, as an administrator would type it. More:
            // the same resync through its API, a hundred communities a call.

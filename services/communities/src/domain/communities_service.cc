@@ -880,7 +880,11 @@ Result<CommunitiesService::ResyncOutcome> CommunitiesService::Resync(
   int64_t first_seq = 0, last_seq = 0;
   for (const auto& uuid : communities) {
     auto published = Write([&](Connection& c) -> Result<int64_t> {
-      CONCORD_ASSIGN_OR_RETURN(Loaded l, Load(c, actor, uuid));
+      // A community in the trash is resynced too: its applications learn that it is there.
+      CONCORD_ASSIGN_OR_RETURN(auto found, kCommunities.Find(c, uuid));
+      if (!found) return CommunityNotFound(uuid);
+      Loaded l;
+      l.community = std::move(*found);
       CONCORD_ASSIGN_OR_RETURN(auto widgets, kCommunities.Widgets(c, uuid));
       int64_t n = 0;
       for (const auto& w : widgets) {
