@@ -575,6 +575,37 @@ namespace concord::communities {
 namespace {
 
 // The reference's Blog <lifecycle> block subscribes to five event types only.
+// The log's sequence never goes back: not when EventLogCleanup trims every event, and not
+// below a floor set after Communities was restored from an older backup.
+TEST(LifecycleEventsTest, TheSequenceNeverComesRoundTwice) {
+  ASSERT_TRUE(InitSecrets());
+  auto db = FreshDatabase("sequence");
+  CommunitiesService svc({.database = db, .subscriptions = {.applications = {"Forum"}}});
+  ASSERT_TRUE(svc.EnsureInitialAdmin([](const std::string&) { return Ok(); }));
+  Actor admin{svc.GetUser(Actor{UserId(), true}, "admin")->id, true};
+  auto lease = *db->Acquire();
+  auto c = svc.Create(admin, {.name = "Counted"});
+  ASSERT_TRUE(c);
+  auto bounds = svc.EventLog(admin);
+  ASSERT_TRUE(bounds);
+  int64_t last = bounds->last;
+  EXPECT_GT(last, 0);
+  ASSERT_TRUE(lease->Execute("DELETE FROM event_queue"));  // as if all delivered
+  EXPECT_GT(*svc.TrimEventLog(NowMillis() + kMillisPerDay), 0);
+  bounds = svc.EventLog(admin);
+  EXPECT_EQ(bounds->first, 0);  // the log is empty
+  EXPECT_EQ(bounds->assigned, last);
+  ASSERT_TRUE(svc.Update(admin, c->uuid, {.name = "Counted Again"}));
+  EXPECT_EQ(svc.EventLog(admin)->first, last + 1);
+
+  EXPECT_FALSE(svc.AdvanceEventSequence(Actor{admin.id, false}, 1000));  // administrators only
+  EXPECT_FALSE(svc.AdvanceEventSequence(admin, -1));
+  ASSERT_TRUE(svc.AdvanceEventSequence(admin, 1000));
+  ASSERT_TRUE(svc.AdvanceEventSequence(admin, 10));  // never lowers it
+  ASSERT_TRUE(svc.Update(admin, c->uuid, {.name = "After The Floor"}));
+  EXPECT_EQ(svc.EventLog(admin)->last, 1001);
+}
+
 TEST(LifecycleEventsTest, AnApplicationHearsOnlyTheEventTypesItIsSubscribedTo) {
   ASSERT_TRUE(InitSecrets());
   auto db = FreshDatabase("subscriptions");
