@@ -401,6 +401,14 @@ TEST(RunbookTest, DifferencesReplayCannotExplainAreResynced) {
     ASSERT_TRUE(lease);
     ASSERT_TRUE((*lease)->Execute("UPDATE synced_communities SET name = 'Edited', theme = 'x'"));
   }
+  {
+    // As EventLogCleanup leaves it once they are old: the first events gone from the log.
+    auto communities = db::Database::Open("sqlite:communities.db", {.base_dir = dir.path()});
+    ASSERT_TRUE(communities);
+    auto lease = (*communities)->Acquire();
+    ASSERT_TRUE(lease);
+    ASSERT_TRUE((*lease)->Execute("DELETE FROM lifecycle_events WHERE seq <= 2"));
+  }
   ASSERT_TRUE(server.Start());
   fs::path out = dir.path() / "recovery-run";
   auto run = Concord({"recover", "--data-dir", dir.path().string(), "--restored", "forums", "--out",
@@ -410,6 +418,15 @@ TEST(RunbookTest, DifferencesReplayCannotExplainAreResynced) {
   EXPECT_EQ(before["differences"].size(), 3u);
   EXPECT_NE(run.out.find("resynced 3 of 3"), std::string::npos) << run.out;
   ExpectAgreement(out / "verification" / "reports");
+  // A replay from the beginning says what the log no longer holds.
+  auto replay = testing::RunCommand(
+      {(testing::BinDir() / "concord-admin").string(), "--url", server.url(), "-user", "admin",
+       "-c", "CommunitiesRemoteAppService.replayEvents(\"Forum\", 0)['missing']"},
+      {"CONCORD_PASSWORD=" + server.AdminPassword()});
+  ASSERT_EQ(replay.exit_code, 0) << Show(replay);
+  EXPECT_NE(replay.out.find("Events 1 to 2 are no longer in the event log"), std::string::npos)
+      << replay.out;
+  EXPECT_NE(replay.out.find("'firstSeq': 1, 'lastSeq': 2"), std::string::npos) << replay.out;
   ASSERT_EQ(server.Stop(), 0);
 }
 
