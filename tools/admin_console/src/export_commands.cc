@@ -59,10 +59,24 @@ Result<Value> ExportApp(Session& s, const std::string& app, const fs::path& file
   {
     std::ofstream out(partial, std::ios::binary | std::ios::trunc);
     if (!out) return Unavailable(fmt::format("cannot write {} on this machine", partial.string()));
+    int64_t seen = 0, shown = 0;  // resources so far, for progress on long exports
     auto st = s.client().Download(path, [&](std::string_view chunk) {
       out.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
-      tail = (tail + std::string(chunk))
-                 .substr(tail.size() + chunk.size() > 256 ? tail.size() + chunk.size() - 256 : 0);
+      if (chunk.size() >= 256) {
+        tail.assign(chunk.substr(chunk.size() - 256));
+      } else {
+        tail.append(chunk);
+        if (tail.size() > 256) tail.erase(0, tail.size() - 256);
+      }
+      // Approximate (a closing tag split across two chunks is not counted): progress only.
+      for (auto p = chunk.find("</resource>"); p != std::string_view::npos;
+           p = chunk.find("</resource>", p + 11)) {
+        ++seen;
+      }
+      if (seen - shown >= 100000) {
+        shown = seen;
+        s.Print(fmt::format("  ... about {} {} resources so far\n", seen, app));
+      }
       return static_cast<bool>(out);
     });
     out.close();
