@@ -18,6 +18,7 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using testing::CommandResult;
 using testing::ConcordServer;
+using testing::Show;
 using testing::TempDir;
 
 // concord-admin connected to `server` as admin (the password from the environment).
@@ -44,10 +45,6 @@ struct Console {
         argv, {"CONCORD_USER=admin", "CONCORD_PASSWORD=" + server.AdminPassword()});
   }
 };
-
-std::string Show(const CommandResult& r) {
-  return "exit " + std::to_string(r.exit_code) + "\nstdout:\n" + r.out + "\nstderr:\n" + r.err;
-}
 
 bool Contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;

@@ -17,35 +17,13 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using testing::CommandResult;
 using testing::ConcordServer;
+using testing::Show;
 using testing::TempDir;
-
-std::string Show(const CommandResult& r) {
-  return "exit " + std::to_string(r.exit_code) + "\nstdout:\n" + r.out + "\nstderr:\n" + r.err;
-}
 
 CommandResult Console(const ConcordServer& server, const std::string& command) {
   return testing::RunCommand({(testing::BinDir() / "concord-admin").string(), "--url", server.url(),
                               "-user", "admin", "-c", command},
                              {"CONCORD_PASSWORD=" + server.AdminPassword()});
-}
-
-json ReadJson(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return json::parse(s.str());
-}
-
-bool QueueEmpty(http::Client& admin) {
-  auto q = admin.Get("/communities/api/admin/queue/events?limit=1");
-  return q && (*q)["items"].empty();
-}
-
-void WaitForQueue(http::Client& admin) {
-  for (int i = 0; i < 500 && !QueueEmpty(admin); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  ASSERT_TRUE(QueueEmpty(admin));
 }
 
 void CopyDatabase(const fs::path& from_dir, const fs::path& to_dir, const std::string& name) {
@@ -77,7 +55,7 @@ TEST(RecoveryTest, AnOlderForumsDatabaseIsFoundOutAndResynced) {
   }
   std::string base = "/communities/api/communities/";
   ASSERT_TRUE(admin.Post(base + c['D'] + "/members", {{"users", {"ann"}}}));
-  WaitForQueue(admin);
+  ASSERT_TRUE(testing::WaitForEmptyQueue(admin));
   ASSERT_EQ(server.Stop(), 0);
   CopyDatabase(dir.path(), backup.path(), "forums.db");
 
@@ -100,7 +78,7 @@ TEST(RecoveryTest, AnOlderForumsDatabaseIsFoundOutAndResynced) {
   ASSERT_TRUE(admin.Delete(base + c['G']));  // trashed
   ASSERT_TRUE(admin.Delete(base + c['H']));
   ASSERT_TRUE(admin.Delete("/communities/api/trash/" + c['H']));  // and purged
-  WaitForQueue(admin);
+  ASSERT_TRUE(testing::WaitForEmptyQueue(admin));
   ASSERT_EQ(server.Stop(), 0);
 
   // Forums comes back from the older copy.
@@ -120,8 +98,8 @@ TEST(RecoveryTest, AnOlderForumsDatabaseIsFoundOutAndResynced) {
                        (work / "forumsOutput.xml").string() + "\", \"" +
                        (work / "reports").string() + "\")");
   ASSERT_EQ(r.exit_code, 0) << Show(r);
-  auto diffs = ReadJson(work / "reports/Forum_communityDifferences.json");
-  auto orphans = ReadJson(work / "reports/Forum_orphanedRemoteApplications.json");
+  auto diffs = testing::ReadJsonFile(work / "reports/Forum_communityDifferences.json");
+  auto orphans = testing::ReadJsonFile(work / "reports/Forum_orphanedRemoteApplications.json");
   std::map<std::string, json> by_uuid;
   for (const auto& d : diffs["differences"]) by_uuid[d["communityUuid"]] = d;
   auto attributes = [&](char k) {
@@ -148,14 +126,14 @@ TEST(RecoveryTest, AnOlderForumsDatabaseIsFoundOutAndResynced) {
   // An owner's toggle (public, save, restricted, save) re-sends B's state: B is repaired.
   ASSERT_TRUE(admin.Put(base + c['B'], {{"visibility", "public"}}));
   ASSERT_TRUE(admin.Put(base + c['B'], {{"visibility", "private"}}));
-  WaitForQueue(admin);
+  ASSERT_TRUE(testing::WaitForEmptyQueue(admin));
   r = Console(server,
               "ForumsService.exportSyncedResourceInfo(\"" + (work / "toggled.xml").string() +
                   "\", \"community\")\n"
                   "CommunitiesRemoteAppService.generateSyncReports(\"" +
                   (work / "toggled.xml").string() + "\", \"" + (work / "toggled").string() + "\")");
   ASSERT_EQ(r.exit_code, 0) << Show(r);
-  auto toggled = ReadJson(work / "toggled/Forum_communityDifferences.json");
+  auto toggled = testing::ReadJsonFile(work / "toggled/Forum_communityDifferences.json");
   EXPECT_EQ(toggled["count"], 5);
   for (const auto& d : toggled["differences"]) EXPECT_NE(d["communityUuid"], c['B']);
 
@@ -172,12 +150,13 @@ TEST(RecoveryTest, AnOlderForumsDatabaseIsFoundOutAndResynced) {
                           (work / "after.xml").string() + "\", \"" + (work / "after").string() +
                           "\", \"de\")");
   ASSERT_EQ(r.exit_code, 0) << Show(r);
-  diffs = ReadJson(work / "after/Forum_communityDifferences.json");
+  diffs = testing::ReadJsonFile(work / "after/Forum_communityDifferences.json");
   // Every difference is gone, the trashed community's too: the resync told Forums it is in the
   // trash (the restored forums.db did not know).
   EXPECT_TRUE(diffs["differences"].empty()) << diffs.dump(2);
   EXPECT_EQ(diffs["locale"], "de");
-  EXPECT_EQ(ReadJson(work / "after/Forum_orphanedRemoteApplications.json")["count"], 2);
+  EXPECT_EQ(testing::ReadJsonFile(work / "after/Forum_orphanedRemoteApplications.json")["count"],
+            2);
   // The resource of F was re-created and its widget bound to it.
   auto record = admin.Get("/forums/api/synced/Forum/" + c['F']);
   ASSERT_TRUE(record) << record.error().ToString();
@@ -231,8 +210,9 @@ TEST(RecoveryTest, AnOlderForumsDatabaseIsFoundOutAndResynced) {
                           (work / "final.xml").string() + "\", \"" + (work / "final").string() +
                           "\", \"fr\")");
   ASSERT_EQ(r.exit_code, 0) << Show(r);
-  EXPECT_EQ(ReadJson(work / "final/Forum_orphanedRemoteApplications.json")["count"], 0);
-  diffs = ReadJson(work / "final/Forum_communityDifferences.json");
+  EXPECT_EQ(testing::ReadJsonFile(work / "final/Forum_orphanedRemoteApplications.json")["count"],
+            0);
+  diffs = testing::ReadJsonFile(work / "final/Forum_communityDifferences.json");
   EXPECT_TRUE(diffs["differences"].empty()) << diffs.dump(2);
   // E has its forum back, content and all.
   auto e_widgets = *admin.Get(base + c['E'] + "/widgets");
@@ -294,7 +274,7 @@ TEST(RecoveryTest, SharesFollowCommunitiesAgainAndCheckFilesSortsTheStore) {
   std::string restricted = make("Restricted Team", "private");
   std::string renamed = make("Old Name", "public");
   std::string doomed = make("Doomed", "private");
-  WaitForQueue(admin);  // Files and Activities know the communities
+  ASSERT_TRUE(testing::WaitForEmptyQueue(admin));  // Files and Activities know the communities
   std::string library = (*admin.Get("/files/api/me/library"))["id"];
   auto upload = [&](const std::string& name, const std::string& visibility) {
     auto r = admin.Send(
@@ -316,7 +296,7 @@ TEST(RecoveryTest, SharesFollowCommunitiesAgainAndCheckFilesSortsTheStore) {
   ASSERT_TRUE(member) << member.error().ToString();
   ASSERT_TRUE(
       admin.Post("/activities/api/activities/" + activity + "/members", {{"community", doomed}}));
-  WaitForQueue(admin);
+  ASSERT_TRUE(testing::WaitForEmptyQueue(admin));
   ASSERT_EQ(server.Stop(), 0);
   TempDir backup("recovery-shares-backup");
   CopyDatabase(dir.path(), backup.path(), "files.db");
@@ -328,7 +308,7 @@ TEST(RecoveryTest, SharesFollowCommunitiesAgainAndCheckFilesSortsTheStore) {
   ASSERT_TRUE(admin.Put(base + renamed, {{"name", "New Name"}}));
   ASSERT_TRUE(admin.Delete(base + doomed));
   ASSERT_TRUE(admin.Delete("/communities/api/trash/" + doomed));
-  WaitForQueue(admin);
+  ASSERT_TRUE(testing::WaitForEmptyQueue(admin));
   ASSERT_EQ(server.Stop(), 0);
   // Files and Activities come back from before those changes.
   CopyDatabase(backup.path(), dir.path(), "files.db");
@@ -426,7 +406,8 @@ TEST(RecoveryTest, EveryApplicationOfAPopulatedDeploymentIsInStep) {
   ASSERT_EQ(r.exit_code, 0) << Show(r);
   for (const char* app :
        {"Activities", "Blog", "IdeationBlog", "Files", "Forum", "StatusUpdates", "Wiki"}) {
-    EXPECT_EQ(ReadJson(work / (std::string(app) + "_communityDifferences.json"))["count"], 0)
+    EXPECT_EQ(
+        testing::ReadJsonFile(work / (std::string(app) + "_communityDifferences.json"))["count"], 0)
         << app;
   }
 }
@@ -437,7 +418,7 @@ TEST(RecoveryTest, EveryToolkitCommandRefusesBadInputAndChangesNothing) {
   ASSERT_TRUE(server.Start());
   auto admin = server.AdminClient();
   std::string uuid = (*admin.Post("/communities/api/communities", {{"name", "Kept"}}))["uuid"];
-  WaitForQueue(admin);
+  ASSERT_TRUE(testing::WaitForEmptyQueue(admin));
   auto forum_before = *admin.Get("/forums/api/synced/Forum/" + uuid);
   struct Case {
     std::string command, expected;
@@ -478,7 +459,7 @@ TEST(RecoveryTest, EveryToolkitCommandRefusesBadInputAndChangesNothing) {
   }
   auto forum_after = *admin.Get("/forums/api/synced/Forum/" + uuid);
   EXPECT_EQ(forum_after, forum_before);
-  EXPECT_TRUE(QueueEmpty(admin));
+  EXPECT_TRUE((*admin.Get("/communities/api/admin/queue/events?limit=1"))["items"].empty());
 
   // Libraries have no export, but resync (the reference's way for them) reaches them.
   auto r = Console(server, "CommunitiesService.addWidget(\"" + uuid +
@@ -486,7 +467,7 @@ TEST(RecoveryTest, EveryToolkitCommandRefusesBadInputAndChangesNothing) {
                                "CommunitiesService.updateCommunityName(\"" +
                                uuid + "\", \"Kept Too\")");
   ASSERT_EQ(r.exit_code, 0) << Show(r);
-  WaitForQueue(admin);
+  ASSERT_TRUE(testing::WaitForEmptyQueue(admin));
   r = Console(server, "CommunitiesRemoteAppService.resyncRemoteAppsForCommunityAndWidget(\"" +
                           uuid + "\", \"Library\")");
   ASSERT_EQ(r.exit_code, 0) << Show(r);

@@ -185,4 +185,24 @@ http::Client ConcordServer::Client(const std::string& user, const std::string& p
 
 http::Client ConcordServer::AdminClient() const { return Client("admin", AdminPassword()); }
 
+std::string Show(const CommandResult& r) {
+  return "exit " + std::to_string(r.exit_code) + "\nstdout:\n" + r.out + "\nstderr:\n" + r.err;
+}
+
+nlohmann::json ReadJsonFile(const fs::path& file) {
+  std::ifstream in(file);
+  std::stringstream text;
+  text << in.rdbuf();
+  return nlohmann::json::parse(text.str());
+}
+
+bool WaitForEmptyQueue(http::Client& admin) {
+  for (int i = 0; i < 500; ++i) {
+    auto q = admin.Get("/communities/api/admin/queue/events?limit=1");
+    if (q && (*q)["items"].empty()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
 }  // namespace concord::testing

@@ -46,6 +46,16 @@ CommandResult RunCommand(const std::vector<std::string>& argv,
                          const std::vector<std::string>& env = {},
                          std::chrono::seconds timeout = std::chrono::seconds(120));
 
+// "exit N", stdout and stderr of a command, for a failing assertion's message.
+std::string Show(const CommandResult& r);
+
+// The JSON in a file (a report, a manifest); a parse error fails loudly (an exception).
+nlohmann::json ReadJsonFile(const fs::path& file);
+
+// Waits up to 10 s until Communities' delivery queue is empty (every event delivered); false if
+// it is not by then.
+bool WaitForEmptyQueue(http::Client& admin);
+
 // A TCP port on 127.0.0.1 that was free a moment ago (for processes that must know each other's
 // address before they start).
 int FreePort();
