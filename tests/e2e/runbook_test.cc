@@ -22,35 +22,13 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using testing::CommandResult;
 using testing::ConcordServer;
+using testing::Show;
 using testing::TempDir;
-
-std::string Show(const CommandResult& r) {
-  return "exit " + std::to_string(r.exit_code) + "\nstdout:\n" + r.out + "\nstderr:\n" + r.err;
-}
 
 CommandResult Concord(const std::vector<std::string>& args) {
   std::vector<std::string> argv = {(testing::BinDir() / "concord").string()};
   argv.insert(argv.end(), args.begin(), args.end());
   return testing::RunCommand(argv, {}, std::chrono::seconds(300));
-}
-
-json ReadJson(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return json::parse(s.str());
-}
-
-bool QueueEmpty(http::Client& admin) {
-  auto q = admin.Get("/communities/api/admin/queue/events?limit=1");
-  return q && (*q)["items"].empty();
-}
-
-void WaitForQueue(http::Client& admin) {
-  for (int i = 0; i < 500 && !QueueEmpty(admin); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  ASSERT_TRUE(QueueEmpty(admin));
 }
 
 const std::string kBase = "/communities/api/communities/";
@@ -100,7 +78,7 @@ void ExpectAgreement(const fs::path& reports) {
     std::string name = entry.path().filename().string();
     if (name.ends_with("_communityDifferences.json")) {
       ++files;
-      for (const auto& d : ReadJson(entry.path())["differences"]) {
+      for (const auto& d : testing::ReadJsonFile(entry.path())["differences"]) {
         // Only communities in the trash may be listed, and with nothing else differing.
         EXPECT_EQ(d["status"], "trashed") << name << ": " << d.dump();
         EXPECT_TRUE(d["attributes"].empty()) << name << ": " << d.dump();
@@ -108,7 +86,7 @@ void ExpectAgreement(const fs::path& reports) {
       }
     }
     if (name.ends_with("_orphanedRemoteApplications.json")) {
-      EXPECT_TRUE(ReadJson(entry.path())["orphans"].empty()) << name;
+      EXPECT_TRUE(testing::ReadJsonFile(entry.path())["orphans"].empty()) << name;
     }
   }
   EXPECT_GT(files, 0) << "no report in " << reports;
@@ -166,7 +144,7 @@ TEST(RunbookTest, AnApplicationRestoredFromAnOlderBackupIsRecoveredByOneCommand)
   ASSERT_TRUE(admin.Post(kBase + c['E'] + "/members", {{"users", {"cat"}}}));
   RemoveWidget(admin, c['F'], "Forum");       // F gets its Forum only after the backup
   ASSERT_TRUE(admin.Delete(kBase + c['J']));  // in the trash at backup time
-  WaitForQueue(admin);
+  ASSERT_TRUE(testing::WaitForEmptyQueue(admin));
   std::string forum_a = Widget(admin, c['A'], "Forum")["remoteResourceId"];
   auto topic = admin.Post("/forums/api/forums/" + forum_a + "/topics", {{"title", "Before"}});
   ASSERT_TRUE(topic) << topic.error().ToString();
@@ -175,7 +153,7 @@ TEST(RunbookTest, AnApplicationRestoredFromAnOlderBackupIsRecoveredByOneCommand)
   fs::path backup = backups.path() / "monday";
   auto b = Concord({"backup", "--data-dir", dir.path().string(), "--all", "--to", backup.string()});
   ASSERT_EQ(b.exit_code, 0) << Show(b);
-  json manifest = ReadJson(backup / "manifest.json");
+  json manifest = testing::ReadJsonFile(backup / "manifest.json");
   EXPECT_EQ(manifest["services"]["forums"]["schemaVersion"], 2);
   EXPECT_GT(manifest["services"]["forums"]["lastAppliedEventSeq"].get<int64_t>(), 0);
   EXPECT_TRUE(manifest["services"].contains("files-content"));
@@ -200,7 +178,7 @@ TEST(RunbookTest, AnApplicationRestoredFromAnOlderBackupIsRecoveredByOneCommand)
   std::string k_sub = (*sub)["uuid"];
   // Content added after the backup in a surviving application (Wikis).
   AddWidget(admin, c['A'], "Wiki");
-  WaitForQueue(admin);
+  ASSERT_TRUE(testing::WaitForEmptyQueue(admin));
   std::string wiki_a = Widget(admin, c['A'], "Wiki")["remoteResourceId"];
   ASSERT_TRUE(admin.Post("/wikis/api/wikis/" + wiki_a + "/pages", {{"title", "After"}}));
 
@@ -238,7 +216,7 @@ TEST(RunbookTest, AnApplicationRestoredFromAnOlderBackupIsRecoveredByOneCommand)
   ExpectAgreement(out / "verification" / "reports");
   // Replay did the work: the report after it, before any resync, already finds everything
   // back in step.
-  json state = ReadJson(out / "recover-state.json");
+  json state = testing::ReadJsonFile(out / "recover-state.json");
   EXPECT_GT(state["replay"]["Forum"]["replayed"].get<int64_t>(), 0) << state.dump();
   ExpectAgreement(out / "before" / "reports");
   // The audit log holds every command.
@@ -271,7 +249,7 @@ TEST(RunbookTest, AnApplicationRestoredFromAnOlderBackupIsRecoveredByOneCommand)
   // any repair (its first report is already clean).
   ASSERT_TRUE(admin.Put(kBase + c['A'], {{"name", "Team A Again"}}));
   ASSERT_TRUE(admin.Post(kBase + c['E'] + "/members", {{"users", {"bob"}}}));
-  WaitForQueue(admin);
+  ASSERT_TRUE(testing::WaitForEmptyQueue(admin));
   fs::path check = dir.path() / "check";
   auto again = Concord({"recover", "--data-dir", dir.path().string(), "--restored", "forums",
                         "--out", check.string()});
@@ -291,7 +269,7 @@ TEST(RunbookTest, ACommunitiesDatabaseOlderThanTheApplicationsIsRecovered) {
   AddUsers(admin, {"ann"});
   std::string a = Make(admin, "Alpha");
   std::string b = Make(admin, "Beta");
-  WaitForQueue(admin);
+  ASSERT_TRUE(testing::WaitForEmptyQueue(admin));
   fs::path backup = backups.path() / "old";
   auto bk = Concord({"backup", "--data-dir", dir.path().string(), "--service", "communities",
                      "--to", backup.string()});
@@ -302,7 +280,7 @@ TEST(RunbookTest, ACommunitiesDatabaseOlderThanTheApplicationsIsRecovered) {
   AddWidget(admin, a, "Wiki");  // after the restore Alpha lacks it: a widgetMissing orphan
   ASSERT_TRUE(admin.Put(kBase + a, {{"name", "Alpha Renamed"}, {"visibility", "private"}}));
   ASSERT_TRUE(admin.Post(kBase + b + "/members", {{"users", {"ann"}}}));
-  WaitForQueue(admin);
+  ASSERT_TRUE(testing::WaitForEmptyQueue(admin));
   auto progress = admin.Get("/forums/api/admin/progress");
   ASSERT_TRUE(progress);
   int64_t forums_seq = (*progress)["lastAppliedEventSeq"];
@@ -320,6 +298,10 @@ TEST(RunbookTest, ACommunitiesDatabaseOlderThanTheApplicationsIsRecovered) {
   EXPECT_NE(foreign.err.find("another deployment"), std::string::npos) << Show(foreign);
   EXPECT_FALSE(MaintenanceOn(other.path())) << "a refused restore changes nothing";
 
+  // A restart between the backup and the restore: the lifecycle system account's password in
+  // the backup is an older one than the running dispatcher uses.
+  ASSERT_EQ(server.Stop(), 0);
+  ASSERT_TRUE(server.Start());
   auto r = Concord({"restore", "--data-dir", dir.path().string(), "--service", "communities",
                     "--from", backup.string()});
   ASSERT_EQ(r.exit_code, 0) << Show(r);
@@ -344,8 +326,8 @@ TEST(RunbookTest, ACommunitiesDatabaseOlderThanTheApplicationsIsRecovered) {
   json wiki = Widget(admin, a, "Wiki");
   ASSERT_FALSE(wiki.is_null()) << "assignRemoteApp put Alpha's wiki back";
   EXPECT_FALSE(wiki["remoteResourceId"].is_null());
-  json left =
-      ReadJson(first / "verification" / "reports" / "Forum_orphanedRemoteApplications.json");
+  json left = testing::ReadJsonFile(first / "verification" / "reports" /
+                                    "Forum_orphanedRemoteApplications.json");
   ASSERT_EQ(left["orphans"].size(), 1u);
   EXPECT_EQ(left["orphans"][0]["reason"], "communityMissing");
 
@@ -357,7 +339,8 @@ TEST(RunbookTest, ACommunitiesDatabaseOlderThanTheApplicationsIsRecovered) {
   EXPECT_FALSE(MaintenanceOn(dir.path()));
   // The orphans were found in every application that had the new community's widgets, and
   // kept: each now lives in a restricted quarantine community.
-  json before = ReadJson(out / "before" / "reports" / "Forum_orphanedRemoteApplications.json");
+  json before =
+      testing::ReadJsonFile(out / "before" / "reports" / "Forum_orphanedRemoteApplications.json");
   ASSERT_EQ(before["orphans"].size(), 1u);
   EXPECT_EQ(before["orphans"][0]["oldCommunityUuid"], later);
   auto listed =
@@ -373,7 +356,7 @@ TEST(RunbookTest, ACommunitiesDatabaseOlderThanTheApplicationsIsRecovered) {
   EXPECT_GT((*events)["assigned"].get<int64_t>(), forums_seq);
   // And applications follow ordinary changes again (their records no longer look newer).
   ASSERT_TRUE(admin.Put(kBase + b, {{"name", "Beta After Recovery"}}));
-  WaitForQueue(admin);
+  ASSERT_TRUE(testing::WaitForEmptyQueue(admin));
   fs::path check = dir.path() / "check";
   auto again = Concord({"recover", "--data-dir", dir.path().string(), "--restored", "forums",
                         "--out", check.string()});
@@ -392,7 +375,7 @@ TEST(RunbookTest, DifferencesReplayCannotExplainAreResynced) {
   auto admin = server.AdminClient();
   std::vector<std::string> cs;
   for (int i = 0; i < 3; ++i) cs.push_back(Make(admin, "Team " + std::to_string(i)));
-  WaitForQueue(admin);
+  ASSERT_TRUE(testing::WaitForEmptyQueue(admin));
   ASSERT_EQ(server.Stop(), 0);
   {
     auto forums = db::Database::Open("sqlite:forums.db", {.base_dir = dir.path()});
@@ -414,7 +397,8 @@ TEST(RunbookTest, DifferencesReplayCannotExplainAreResynced) {
   auto run = Concord({"recover", "--data-dir", dir.path().string(), "--restored", "forums", "--out",
                       out.string()});
   ASSERT_EQ(run.exit_code, 0) << Show(run);
-  json before = ReadJson(out / "before" / "reports" / "Forum_communityDifferences.json");
+  json before =
+      testing::ReadJsonFile(out / "before" / "reports" / "Forum_communityDifferences.json");
   EXPECT_EQ(before["differences"].size(), 3u);
   EXPECT_NE(run.out.find("resynced 3 of 3"), std::string::npos) << run.out;
   ExpectAgreement(out / "verification" / "reports");
@@ -438,12 +422,12 @@ TEST(RunbookTest, DeletedOrphansWaitInTheirApplicationsTrash) {
   ASSERT_TRUE(server.Start());
   auto admin = server.AdminClient();
   Make(admin, "Stays");
-  WaitForQueue(admin);
+  ASSERT_TRUE(testing::WaitForEmptyQueue(admin));
   auto bk = Concord({"backup", "--data-dir", dir.path().string(), "--service", "communities",
                      "--to", (backups.path() / "b").string()});
   ASSERT_EQ(bk.exit_code, 0) << Show(bk);
   std::string later = Make(admin, "Lost With The Restore");
-  WaitForQueue(admin);
+  ASSERT_TRUE(testing::WaitForEmptyQueue(admin));
   std::string forum = Widget(admin, later, "Forum")["remoteResourceId"];
   auto r = Concord({"restore", "--data-dir", dir.path().string(), "--service", "communities",
                     "--from", (backups.path() / "b").string()});
@@ -470,19 +454,19 @@ TEST(RunbookTest, TwoApplicationsAtOnceAndARunInterruptedHalfWayResumes) {
   auto admin = server.AdminClient();
   std::string a = Make(admin, "Alpha");
   AddWidget(admin, a, "Wiki");
-  WaitForQueue(admin);
+  ASSERT_TRUE(testing::WaitForEmptyQueue(admin));
   auto b1 = Concord({"backup", "--data-dir", dir.path().string(), "--service", "forums", "--to",
                      (backups.path() / "one").string()});
   ASSERT_EQ(b1.exit_code, 0) << Show(b1);
   ASSERT_TRUE(admin.Put(kBase + a, {{"name", "Alpha Two"}}));
-  WaitForQueue(admin);
+  ASSERT_TRUE(testing::WaitForEmptyQueue(admin));
   auto b2 = Concord({"backup", "--data-dir", dir.path().string(), "--service", "wikis", "--to",
                      (backups.path() / "two").string()});
   ASSERT_EQ(b2.exit_code, 0) << Show(b2);
   std::string b = Make(admin, "Beta");
   AddWidget(admin, b, "Wiki");
   ASSERT_TRUE(admin.Put(kBase + a, {{"name", "Alpha Three"}, {"theme", "red"}}));
-  WaitForQueue(admin);
+  ASSERT_TRUE(testing::WaitForEmptyQueue(admin));
   for (auto [service, from] : {std::pair{"forums", "one"}, std::pair{"wikis", "two"}}) {
     auto r = Concord({"restore", "--data-dir", dir.path().string(), "--service", service, "--from",
                       (backups.path() / from).string()});
@@ -526,12 +510,12 @@ TEST(RunbookTest, ARunbookKilledAnywhereFinishesWhenRunAgain) {
   auto admin = server.AdminClient();
   std::vector<std::string> cs;
   for (int i = 0; i < 20; ++i) cs.push_back(Make(admin, "Team " + std::to_string(i)));
-  WaitForQueue(admin);
+  ASSERT_TRUE(testing::WaitForEmptyQueue(admin));
   auto bk = Concord({"backup", "--data-dir", dir.path().string(), "--service", "forums", "--to",
                      (backups.path() / "b").string()});
   ASSERT_EQ(bk.exit_code, 0) << Show(bk);
   for (const auto& c : cs) ASSERT_TRUE(admin.Put(kBase + c, {{"theme", "blue"}}));
-  WaitForQueue(admin);
+  ASSERT_TRUE(testing::WaitForEmptyQueue(admin));
   auto r = Concord({"restore", "--data-dir", dir.path().string(), "--service", "forums", "--from",
                     (backups.path() / "b").string()});
   ASSERT_EQ(r.exit_code, 0) << Show(r);
@@ -623,13 +607,13 @@ TEST(RunbookTest, TheSeedTextsCommandLinesVerbatimRecoverTheSameWay) {
   auto admin = server.AdminClient();
   std::string a = Make(admin, "Alpha");
   std::string b = Make(admin, "Beta");
-  WaitForQueue(admin);
+  ASSERT_TRUE(testing::WaitForEmptyQueue(admin));
   auto bk = Concord({"backup", "--data-dir", dir.path().string(), "--service", "forums", "--to",
                      (backups.path() / "b").string()});
   ASSERT_EQ(bk.exit_code, 0) << Show(bk);
   ASSERT_TRUE(admin.Put(kBase + a, {{"name", "Alpha Renamed"}}));
   ASSERT_TRUE(admin.Put(kBase + b, {{"visibility", "private"}}));
-  WaitForQueue(admin);
+  ASSERT_TRUE(testing::WaitForEmptyQueue(admin));
   auto r = Concord({"restore", "--data-dir", dir.path().string(), "--service", "forums", "--from",
                     (backups.path() / "b").string()});
   ASSERT_EQ(r.exit_code, 0) << Show(r);
@@ -658,7 +642,7 @@ TEST(RunbookTest, TheSeedTextsCommandLinesVerbatimRecoverTheSameWay) {
                                       server.url(), "-user", "admin", "-c", lines},
                                      {"CONCORD_PASSWORD=" + server.AdminPassword()});
   ASSERT_EQ(console.exit_code, 0) << Show(console);
-  json diffs = ReadJson(work / "reports" / "Forum_communityDifferences.json");
+  json diffs = testing::ReadJsonFile(work / "reports" / "Forum_communityDifferences.json");
   EXPECT_EQ(diffs["differences"].size(), 2u) << "the report before the resync lists both";
   // The verification, as the runbook does it: a fresh export and report find nothing.
   auto verify = testing::RunCommand({(testing::BinDir() / "concord-admin").string(), "--url",
@@ -712,7 +696,7 @@ TEST(RunbookTest, BadInputIsRefusedAndChangesNothing) {
     EXPECT_NE(r.err.find(c.message), std::string::npos) << c.message << "\n" << Show(r);
   }
   // A manifest pointing outside the backup is refused.
-  json m = ReadJson(good / "manifest.json");
+  json m = testing::ReadJsonFile(good / "manifest.json");
   json hostile = m;
   hostile["services"]["forums"]["file"] = "../../forums.db";
   std::ofstream(good / "manifest.json") << hostile.dump();

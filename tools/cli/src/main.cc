@@ -195,8 +195,12 @@ int Serve(const ServeFlags& flags) {
                                       const std::string& xff) { return g->Check(remote, xff); }},
       authenticator);
   maintenance::MountMaintenanceApi(server, dir.Maintenance(), **gate);
-  MountServiceControlApi(server, *services);
   std::unique_ptr<CommunitiesRuntime> runtime;
+  MountServiceControlApi(server, *services, [&](const std::string& service) -> Status {
+    if (service != "communities" || !runtime) return Ok();
+    return services->communities->RestoreServiceAccount("concord-lifecycle",
+                                                        runtime->lifecycle_password);
+  });
   if (with_communities) {
     auto rt = PrepareCommunities(dir, *services, server);
     if (!rt) return Fail(rt.error());

@@ -28,7 +28,8 @@ std::vector<Controlled> Controllable(OpenedServices& services) {
 
 }  // namespace
 
-void MountServiceControlApi(http::Server& server, OpenedServices& services) {
+void MountServiceControlApi(http::Server& server, OpenedServices& services,
+                            std::function<Status(const std::string&)> after_online) {
   auto controlled = std::make_shared<std::vector<Controlled>>(Controllable(services));
   auto find = [controlled](const std::string& name) -> Result<Controlled*> {
     std::vector<std::string> names;
@@ -66,7 +67,7 @@ void MountServiceControlApi(http::Server& server, OpenedServices& services) {
         return http::Response::Json(200, {{"service", c->name}, {"online", false}});
       });
   server.Post("/api/admin/services/([a-z]+)/online",
-              [find](const http::Request& r) -> Result<http::Response> {
+              [find, after_online](const http::Request& r) -> Result<http::Response> {
                 if (!r.principal.admin) return PermissionDenied("only administrators do this");
                 CONCORD_ASSIGN_OR_RETURN(Controlled * c, find(r.path_params[0]));
                 c->database->Resume();
@@ -78,6 +79,7 @@ void MountServiceControlApi(http::Server& server, OpenedServices& services) {
                       std::chrono::seconds(30));
                   return std::unexpected(s.error());
                 }
+                if (after_online) CONCORD_RETURN_IF_ERROR(after_online(c->name));
                 CONCORD_ASSIGN_OR_RETURN(int version, db::SchemaVersion(*c->database));
                 spdlog::warn("the {} service is back online (schema {}, by {})", c->name, version,
                              r.principal.login);

@@ -1140,9 +1140,19 @@ Result<User> CommunitiesService::Verify(std::string_view login, std::string_view
   return (*found)->first;
 }
 
+Status CommunitiesService::RestoreServiceAccount(const std::string& login,
+                                                 const std::string& password) {
+  return SetServiceAccount(login, password, [](const std::string&) { return Ok(); });
+}
+
 Status CommunitiesService::EnsureServiceAccount(
     const std::string& login, const std::function<Status(const std::string&)>& persist) {
-  std::string password = RandomPassword(32);
+  return SetServiceAccount(login, RandomPassword(32), persist);
+}
+
+Status CommunitiesService::SetServiceAccount(
+    const std::string& login, const std::string& password,
+    const std::function<Status(const std::string&)>& persist) {
   CONCORD_ASSIGN_OR_RETURN(std::string hash, HashPassword(password));
   auto r = Write([&](Connection& c) -> Status {
     CONCORD_ASSIGN_OR_RETURN(auto existing, kUsers.FindByLogin(c, login));

@@ -166,6 +166,10 @@ class CommunitiesService {
   // dispatcher's): `persist` stores the password inside the same transaction.
   Status EnsureServiceAccount(const std::string& login,
                               const std::function<Status(const std::string& password)>& persist);
+  // The same with a password the caller already holds: after Communities' database was
+  // restored from a backup, the system account gets back the password the running dispatcher
+  // uses (the backup holds an older one). Cached credentials are dropped.
+  Status RestoreServiceAccount(const std::string& login, const std::string& password);
 
   // Removes the widget `widget_def_id` from every community that has it (the reference's
   // removeWidgetsByWidgetDefIdForAllComm), one community per transaction, each with its lifecycle
@@ -266,6 +270,8 @@ class CommunitiesService {
 
   ServiceOptions options_;
   std::function<void()> credentials_changed_;
+  Status SetServiceAccount(const std::string& login, const std::string& password,
+                           const std::function<Status(const std::string&)>& persist);
 };
 
 // Mounts the HTTP API (docs/http-api.md) under /communities/api on `server`.
