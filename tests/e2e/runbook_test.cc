@@ -31,6 +31,13 @@ CommandResult Concord(const std::vector<std::string>& args) {
   return testing::RunCommand(argv, {}, std::chrono::seconds(300));
 }
 
+// `concord SUBCOMMAND --data-dir DIR ARGS...`: backup, restore and recover on one
+// deployment.
+CommandResult Concord(const fs::path& data_dir, std::vector<std::string> args) {
+  args.insert(args.begin() + 1, {"--data-dir", data_dir.string()});
+  return Concord(args);
+}
+
 const std::string kBase = "/communities/api/communities/";
 
 std::string Make(http::Client& admin, const std::string& name,
@@ -104,7 +111,7 @@ TEST(RunbookTest, AnApplicationRestoredFromAnOlderBackupIsRecoveredByOneCommand)
   TempDir backups("runbook-app-backups");
   // A populated deployment: every sample community's remote widgets bound to resources with
   // content, in every application.
-  auto populated = Concord({"populate", "--data-dir", dir.path().string(), "--communities", "40"});
+  auto populated = Concord(dir.path(), {"populate", "--communities", "40"});
   ASSERT_EQ(populated.exit_code, 0) << Show(populated);
   ConcordServer server(dir.path());
   ASSERT_TRUE(server.Start());
@@ -151,7 +158,7 @@ TEST(RunbookTest, AnApplicationRestoredFromAnOlderBackupIsRecoveredByOneCommand)
 
   // A backup of everything, online.
   fs::path backup = backups.path() / "monday";
-  auto b = Concord({"backup", "--data-dir", dir.path().string(), "--all", "--to", backup.string()});
+  auto b = Concord(dir.path(), {"backup", "--all", "--to", backup.string()});
   ASSERT_EQ(b.exit_code, 0) << Show(b);
   json manifest = testing::ReadJsonFile(backup / "manifest.json");
   EXPECT_EQ(manifest["services"]["forums"]["schemaVersion"], 2);
@@ -186,8 +193,7 @@ TEST(RunbookTest, AnApplicationRestoredFromAnOlderBackupIsRecoveredByOneCommand)
   EXPECT_GT(survivors["Wiki"], 0);
 
   // Forums comes back from Monday, while Concord runs.
-  auto r = Concord({"restore", "--data-dir", dir.path().string(), "--service", "forums", "--from",
-                    backup.string()});
+  auto r = Concord(dir.path(), {"restore", "--service", "forums", "--from", backup.string()});
   ASSERT_EQ(r.exit_code, 0) << Show(r);
   EXPECT_TRUE(MaintenanceOn(dir.path())) << "a restore turns maintenance mode on";
   EXPECT_NE(r.out.find("concord recover"), std::string::npos) << r.out;
@@ -201,15 +207,14 @@ TEST(RunbookTest, AnApplicationRestoredFromAnOlderBackupIsRecoveredByOneCommand)
 
   // The plan, then the run.
   fs::path out = dir.path() / "recovery-run";
-  auto plan = Concord({"recover", "--data-dir", dir.path().string(), "--restored", "forums",
-                       "--dry-run", "--out", out.string()});
+  auto plan =
+      Concord(dir.path(), {"recover", "--restored", "forums", "--dry-run", "--out", out.string()});
   ASSERT_EQ(plan.exit_code, 0) << Show(plan);
   EXPECT_NE(plan.out.find("Replay"), std::string::npos) << plan.out;
   EXPECT_NE(plan.out.find("Dry run"), std::string::npos) << plan.out;
   EXPECT_FALSE(fs::exists(out)) << "a dry run writes nothing";
 
-  auto run = Concord({"recover", "--data-dir", dir.path().string(), "--restored", "forums", "--out",
-                      out.string()});
+  auto run = Concord(dir.path(), {"recover", "--restored", "forums", "--out", out.string()});
   ASSERT_EQ(run.exit_code, 0) << Show(run);
   EXPECT_NE(run.out.find("Recovered"), std::string::npos) << run.out;
   EXPECT_FALSE(MaintenanceOn(dir.path()));
@@ -251,8 +256,7 @@ TEST(RunbookTest, AnApplicationRestoredFromAnOlderBackupIsRecoveredByOneCommand)
   ASSERT_TRUE(admin.Post(kBase + c['E'] + "/members", {{"users", {"bob"}}}));
   ASSERT_TRUE(testing::WaitForEmptyQueue(admin));
   fs::path check = dir.path() / "check";
-  auto again = Concord({"recover", "--data-dir", dir.path().string(), "--restored", "forums",
-                        "--out", check.string()});
+  auto again = Concord(dir.path(), {"recover", "--restored", "forums", "--out", check.string()});
   ASSERT_EQ(again.exit_code, 0) << Show(again);
   ExpectAgreement(check / "before" / "reports");
   ASSERT_EQ(server.Stop(), 0);
@@ -271,8 +275,7 @@ TEST(RunbookTest, ACommunitiesDatabaseOlderThanTheApplicationsIsRecovered) {
   std::string b = Make(admin, "Beta");
   ASSERT_TRUE(testing::WaitForEmptyQueue(admin));
   fs::path backup = backups.path() / "old";
-  auto bk = Concord({"backup", "--data-dir", dir.path().string(), "--service", "communities",
-                     "--to", backup.string()});
+  auto bk = Concord(dir.path(), {"backup", "--service", "communities", "--to", backup.string()});
   ASSERT_EQ(bk.exit_code, 0) << Show(bk);
 
   // After the backup: a new community (its resources become orphans), changes to the others.
@@ -292,8 +295,8 @@ TEST(RunbookTest, ACommunitiesDatabaseOlderThanTheApplicationsIsRecovered) {
     ASSERT_TRUE(o.Start());
     ASSERT_EQ(o.Stop(), 0);
   }
-  auto foreign = Concord({"restore", "--data-dir", other.path().string(), "--service",
-                          "communities", "--from", backup.string()});
+  auto foreign =
+      Concord(other.path(), {"restore", "--service", "communities", "--from", backup.string()});
   EXPECT_NE(foreign.exit_code, 0);
   EXPECT_NE(foreign.err.find("another deployment"), std::string::npos) << Show(foreign);
   EXPECT_FALSE(MaintenanceOn(other.path())) << "a refused restore changes nothing";
@@ -302,15 +305,14 @@ TEST(RunbookTest, ACommunitiesDatabaseOlderThanTheApplicationsIsRecovered) {
   // the backup is an older one than the running dispatcher uses.
   ASSERT_EQ(server.Stop(), 0);
   ASSERT_TRUE(server.Start());
-  auto r = Concord({"restore", "--data-dir", dir.path().string(), "--service", "communities",
-                    "--from", backup.string()});
+  auto r = Concord(dir.path(), {"restore", "--service", "communities", "--from", backup.string()});
   ASSERT_EQ(r.exit_code, 0) << Show(r);
   admin = server.AdminClient();
   EXPECT_FALSE(admin.Get(kBase + later)) << "Communities is back to before the new community";
 
   fs::path out = dir.path() / "recovery-run";
-  auto plan = Concord({"recover", "--data-dir", dir.path().string(), "--restored", "communities",
-                       "--orphans", "quarantine", "--dry-run", "--out", out.string()});
+  auto plan = Concord(dir.path(), {"recover", "--restored", "communities", "--orphans",
+                                   "quarantine", "--dry-run", "--out", out.string()});
   ASSERT_EQ(plan.exit_code, 0) << Show(plan);
   EXPECT_NE(plan.out.find("clearQueuedEventsByResourceType"), std::string::npos) << plan.out;
   EXPECT_NE(plan.out.find("every application is affected"), std::string::npos) << plan.out;
@@ -318,8 +320,8 @@ TEST(RunbookTest, ACommunitiesDatabaseOlderThanTheApplicationsIsRecovered) {
   // First the orphans that can go back where they were: Alpha's wiki. The community that no
   // longer exists keeps its orphans, so the run ends unrecovered and maintenance stays on.
   fs::path first = dir.path() / "recovery-reassign";
-  auto reassign = Concord({"recover", "--data-dir", dir.path().string(), "--restored",
-                           "communities", "--orphans", "reassign", "--out", first.string()});
+  auto reassign = Concord(dir.path(), {"recover", "--restored", "communities", "--orphans",
+                                       "reassign", "--out", first.string()});
   EXPECT_EQ(reassign.exit_code, 1) << Show(reassign);
   EXPECT_NE(reassign.out.find("NOT recovered"), std::string::npos) << reassign.out;
   EXPECT_TRUE(MaintenanceOn(dir.path()));
@@ -332,8 +334,8 @@ TEST(RunbookTest, ACommunitiesDatabaseOlderThanTheApplicationsIsRecovered) {
   EXPECT_EQ(left["orphans"][0]["reason"], "communityMissing");
 
   // Then the rest, kept in quarantine.
-  auto run = Concord({"recover", "--data-dir", dir.path().string(), "--restored", "communities",
-                      "--orphans", "quarantine", "--out", out.string()});
+  auto run = Concord(dir.path(), {"recover", "--restored", "communities", "--orphans", "quarantine",
+                                  "--out", out.string()});
   ASSERT_EQ(run.exit_code, 0) << Show(run);
   ExpectAgreement(out / "verification" / "reports");
   EXPECT_FALSE(MaintenanceOn(dir.path()));
@@ -358,8 +360,7 @@ TEST(RunbookTest, ACommunitiesDatabaseOlderThanTheApplicationsIsRecovered) {
   ASSERT_TRUE(admin.Put(kBase + b, {{"name", "Beta After Recovery"}}));
   ASSERT_TRUE(testing::WaitForEmptyQueue(admin));
   fs::path check = dir.path() / "check";
-  auto again = Concord({"recover", "--data-dir", dir.path().string(), "--restored", "forums",
-                        "--out", check.string()});
+  auto again = Concord(dir.path(), {"recover", "--restored", "forums", "--out", check.string()});
   ASSERT_EQ(again.exit_code, 0) << Show(again);
   // Its first report, before any repair, finds the rename applied.
   ExpectAgreement(check / "before" / "reports");
@@ -394,8 +395,7 @@ TEST(RunbookTest, DifferencesReplayCannotExplainAreResynced) {
   }
   ASSERT_TRUE(server.Start());
   fs::path out = dir.path() / "recovery-run";
-  auto run = Concord({"recover", "--data-dir", dir.path().string(), "--restored", "forums", "--out",
-                      out.string()});
+  auto run = Concord(dir.path(), {"recover", "--restored", "forums", "--out", out.string()});
   ASSERT_EQ(run.exit_code, 0) << Show(run);
   json before =
       testing::ReadJsonFile(out / "before" / "reports" / "Forum_communityDifferences.json");
@@ -423,18 +423,18 @@ TEST(RunbookTest, DeletedOrphansWaitInTheirApplicationsTrash) {
   auto admin = server.AdminClient();
   Make(admin, "Stays");
   ASSERT_TRUE(testing::WaitForEmptyQueue(admin));
-  auto bk = Concord({"backup", "--data-dir", dir.path().string(), "--service", "communities",
-                     "--to", (backups.path() / "b").string()});
+  auto bk = Concord(
+      dir.path(), {"backup", "--service", "communities", "--to", (backups.path() / "b").string()});
   ASSERT_EQ(bk.exit_code, 0) << Show(bk);
   std::string later = Make(admin, "Lost With The Restore");
   ASSERT_TRUE(testing::WaitForEmptyQueue(admin));
   std::string forum = Widget(admin, later, "Forum")["remoteResourceId"];
-  auto r = Concord({"restore", "--data-dir", dir.path().string(), "--service", "communities",
-                    "--from", (backups.path() / "b").string()});
+  auto r = Concord(dir.path(), {"restore", "--service", "communities", "--from",
+                                (backups.path() / "b").string()});
   ASSERT_EQ(r.exit_code, 0) << Show(r);
   fs::path out = dir.path() / "recovery-run";
-  auto run = Concord({"recover", "--data-dir", dir.path().string(), "--restored", "communities",
-                      "--orphans", "delete", "--out", out.string()});
+  auto run = Concord(dir.path(), {"recover", "--restored", "communities", "--orphans", "delete",
+                                  "--out", out.string()});
   ASSERT_EQ(run.exit_code, 0) << Show(run);
   ExpectAgreement(out / "verification" / "reports");
   admin = server.AdminClient();
@@ -455,21 +455,21 @@ TEST(RunbookTest, TwoApplicationsAtOnceAndARunInterruptedHalfWayResumes) {
   std::string a = Make(admin, "Alpha");
   AddWidget(admin, a, "Wiki");
   ASSERT_TRUE(testing::WaitForEmptyQueue(admin));
-  auto b1 = Concord({"backup", "--data-dir", dir.path().string(), "--service", "forums", "--to",
-                     (backups.path() / "one").string()});
+  auto b1 = Concord(dir.path(),
+                    {"backup", "--service", "forums", "--to", (backups.path() / "one").string()});
   ASSERT_EQ(b1.exit_code, 0) << Show(b1);
   ASSERT_TRUE(admin.Put(kBase + a, {{"name", "Alpha Two"}}));
   ASSERT_TRUE(testing::WaitForEmptyQueue(admin));
-  auto b2 = Concord({"backup", "--data-dir", dir.path().string(), "--service", "wikis", "--to",
-                     (backups.path() / "two").string()});
+  auto b2 = Concord(dir.path(),
+                    {"backup", "--service", "wikis", "--to", (backups.path() / "two").string()});
   ASSERT_EQ(b2.exit_code, 0) << Show(b2);
   std::string b = Make(admin, "Beta");
   AddWidget(admin, b, "Wiki");
   ASSERT_TRUE(admin.Put(kBase + a, {{"name", "Alpha Three"}, {"theme", "red"}}));
   ASSERT_TRUE(testing::WaitForEmptyQueue(admin));
   for (auto [service, from] : {std::pair{"forums", "one"}, std::pair{"wikis", "two"}}) {
-    auto r = Concord({"restore", "--data-dir", dir.path().string(), "--service", service, "--from",
-                      (backups.path() / from).string()});
+    auto r = Concord(dir.path(),
+                     {"restore", "--service", service, "--from", (backups.path() / from).string()});
     ASSERT_EQ(r.exit_code, 0) << Show(r);
   }
   // The run fails half-way: its export step cannot write where it must (a file stands where
@@ -484,8 +484,7 @@ TEST(RunbookTest, TwoApplicationsAtOnceAndARunInterruptedHalfWayResumes) {
   EXPECT_NE(failed.err.find("run the same command again"), std::string::npos) << Show(failed);
   EXPECT_TRUE(MaintenanceOn(dir.path()));
   // Another recovery cannot take over this run's directory by mistake.
-  auto mixed = Concord({"recover", "--data-dir", dir.path().string(), "--restored", "forums",
-                        "--out", out.string()});
+  auto mixed = Concord(dir.path(), {"recover", "--restored", "forums", "--out", out.string()});
   EXPECT_NE(mixed.exit_code, 0);
   EXPECT_NE(mixed.err.find("holds a run"), std::string::npos) << Show(mixed);
 
@@ -511,13 +510,13 @@ TEST(RunbookTest, ARunbookKilledAnywhereFinishesWhenRunAgain) {
   std::vector<std::string> cs;
   for (int i = 0; i < 20; ++i) cs.push_back(Make(admin, "Team " + std::to_string(i)));
   ASSERT_TRUE(testing::WaitForEmptyQueue(admin));
-  auto bk = Concord({"backup", "--data-dir", dir.path().string(), "--service", "forums", "--to",
-                     (backups.path() / "b").string()});
+  auto bk = Concord(dir.path(),
+                    {"backup", "--service", "forums", "--to", (backups.path() / "b").string()});
   ASSERT_EQ(bk.exit_code, 0) << Show(bk);
   for (const auto& c : cs) ASSERT_TRUE(admin.Put(kBase + c, {{"theme", "blue"}}));
   ASSERT_TRUE(testing::WaitForEmptyQueue(admin));
-  auto r = Concord({"restore", "--data-dir", dir.path().string(), "--service", "forums", "--from",
-                    (backups.path() / "b").string()});
+  auto r = Concord(dir.path(),
+                   {"restore", "--service", "forums", "--from", (backups.path() / "b").string()});
   ASSERT_EQ(r.exit_code, 0) << Show(r);
   fs::path out = dir.path() / "recovery-run";
   std::vector<std::string> argv = {(testing::BinDir() / "concord").string(),
@@ -571,21 +570,21 @@ TEST(RunbookTest, FilesDatabaseAndContentStoreFromDifferentTimes) {
     return r->body["id"].get<std::string>();
   };
   upload("first.txt");
-  auto db_backup = Concord({"backup", "--data-dir", dir.path().string(), "--service", "files",
-                            "--to", (backups.path() / "db").string()});
+  auto db_backup = Concord(
+      dir.path(), {"backup", "--service", "files", "--to", (backups.path() / "db").string()});
   ASSERT_EQ(db_backup.exit_code, 0) << Show(db_backup);
   upload("second.txt");  // in the content store's backup, not in the database's
-  auto content_backup = Concord({"backup", "--data-dir", dir.path().string(), "--service",
-                                 "files-content", "--to", (backups.path() / "content").string()});
+  auto content_backup = Concord(dir.path(), {"backup", "--service", "files-content", "--to",
+                                             (backups.path() / "content").string()});
   ASSERT_EQ(content_backup.exit_code, 0) << Show(content_backup);
   for (auto [service, from] : {std::pair{"files", "db"}, std::pair{"files-content", "content"}}) {
-    auto r = Concord({"restore", "--data-dir", dir.path().string(), "--service", service, "--from",
-                      (backups.path() / from).string()});
+    auto r = Concord(dir.path(),
+                     {"restore", "--service", service, "--from", (backups.path() / from).string()});
     ASSERT_EQ(r.exit_code, 0) << Show(r);
   }
   fs::path out = dir.path() / "recovery-run";
-  auto run = Concord({"recover", "--data-dir", dir.path().string(), "--restored",
-                      "files,files-content", "--out", out.string()});
+  auto run =
+      Concord(dir.path(), {"recover", "--restored", "files,files-content", "--out", out.string()});
   ASSERT_EQ(run.exit_code, 0) << Show(run);
   EXPECT_NE(run.out.find("checkFiles"), std::string::npos) << run.out;
   // second.txt's content, unknown to the restored database, was moved aside, not deleted.
@@ -608,14 +607,14 @@ TEST(RunbookTest, TheSeedTextsCommandLinesVerbatimRecoverTheSameWay) {
   std::string a = Make(admin, "Alpha");
   std::string b = Make(admin, "Beta");
   ASSERT_TRUE(testing::WaitForEmptyQueue(admin));
-  auto bk = Concord({"backup", "--data-dir", dir.path().string(), "--service", "forums", "--to",
-                     (backups.path() / "b").string()});
+  auto bk = Concord(dir.path(),
+                    {"backup", "--service", "forums", "--to", (backups.path() / "b").string()});
   ASSERT_EQ(bk.exit_code, 0) << Show(bk);
   ASSERT_TRUE(admin.Put(kBase + a, {{"name", "Alpha Renamed"}}));
   ASSERT_TRUE(admin.Put(kBase + b, {{"visibility", "private"}}));
   ASSERT_TRUE(testing::WaitForEmptyQueue(admin));
-  auto r = Concord({"restore", "--data-dir", dir.path().string(), "--service", "forums", "--from",
-                    (backups.path() / "b").string()});
+  auto r = Concord(dir.path(),
+                   {"restore", "--service", "forums", "--from", (backups.path() / "b").string()});
   ASSERT_EQ(r.exit_code, 0) << Show(r);
   fs::path work = dir.path() / "manual";
   fs::create_directories(work);
@@ -669,9 +668,8 @@ TEST(RunbookTest, BadInputIsRefusedAndChangesNothing) {
   ASSERT_EQ(server.Stop(), 0);
   std::string d = dir.path().string();
   fs::path good = backups.path() / "good";
-  ASSERT_EQ(
-      Concord({"backup", "--data-dir", d, "--service", "forums", "--to", good.string()}).exit_code,
-      0);
+  ASSERT_EQ(Concord(dir.path(), {"backup", "--service", "forums", "--to", good.string()}).exit_code,
+            0);
   struct Case {
     std::vector<std::string> args;
     std::string message;
@@ -700,8 +698,7 @@ TEST(RunbookTest, BadInputIsRefusedAndChangesNothing) {
   json hostile = m;
   hostile["services"]["forums"]["file"] = "../../forums.db";
   std::ofstream(good / "manifest.json") << hostile.dump();
-  auto outside =
-      Concord({"restore", "--data-dir", d, "--service", "forums", "--from", good.string()});
+  auto outside = Concord(dir.path(), {"restore", "--service", "forums", "--from", good.string()});
   EXPECT_NE(outside.exit_code, 0);
   EXPECT_NE(outside.err.find("../../forums.db"), std::string::npos) << Show(outside);
   // A manifest of a newer schema is refused even with --force; another deployment's only
