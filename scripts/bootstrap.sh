@@ -6,7 +6,8 @@ set -euo pipefail
 packages=(
   g++ cmake ninja-build make pkgconf git clang-format
   libsqlite3-dev          # embedded storage backend
-  libcpp-httplib-dev zlib1g-dev libbrotli-dev libssl-dev  # HTTP server/client and its header deps
+  libcpp-httplib-dev zlib1g-dev libbrotli-dev libssl-dev  # HTTP client and its header deps
+  libboost1.81-dev        # Asio and Beast: the event-driven HTTP server (ADR 0015)
   nlohmann-json3-dev      # JSON
   libfmt-dev libspdlog-dev  # formatting and logging
   libsodium-dev           # Argon2id password hashing, secure random numbers

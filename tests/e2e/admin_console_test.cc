@@ -780,6 +780,24 @@ TEST(MaintenanceTest, KeepsUsersOutButLetsTheAdministratorWork) {
   EXPECT_EQ(uma.Get("127.0.0.4", "127.0.0.2")->status, 503);
   EXPECT_EQ(uma.Get("127.0.0.4", "127.0.0.3, 127.0.0.2")->status, 503)
       << "only the address the trusted proxy saw counts";
+  // A proxy that adds a header line of its own (HAProxy's option forwardfor) after the one the
+  // client forged: every line counts, in order, so the client is still the one judged.
+  http::Client via_proxy({.url = server.url(),
+                          .user = "uma",
+                          .password = "pw-uma-1234",
+                          .source_address = "127.0.0.4"});
+  auto two_lines =
+      via_proxy.Send("GET", "/communities/api/communities", "", true,
+                     {{"X-Forwarded-For", "127.0.0.3"}, {"X-Forwarded-For", "127.0.0.2"}});
+  ASSERT_TRUE(two_lines);
+  EXPECT_EQ(two_lines->status, 503) << "the proxy's own line names the client";
+  // X-Forwarded-For from local addresses that are not trusted proxies: `concord status` warns
+  // that a local proxy may be missing from trusted_proxies.
+  auto status = testing::RunCommand(
+      {(testing::BinDir() / "concord").string(), "status", "--data-dir", dir.path().string()});
+  EXPECT_EQ(status.exit_code, 0) << Show(status);
+  EXPECT_TRUE(Contains(status.out, "warning: requests with X-Forwarded-For arrive from 127.0.0.2"))
+      << status.out;
   // The http client says what happened.
   http::Client blocked({.url = server.url(),
                         .user = "uma",

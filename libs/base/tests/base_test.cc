@@ -1,10 +1,12 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 
 #include "concord/base/clock.h"
 #include "concord/base/error.h"
 #include "concord/base/ids.h"
+#include "concord/base/log.h"
 #include "concord/base/secrets.h"
 #include "concord/base/text.h"
 
@@ -99,6 +101,33 @@ TEST(TextTest, ControlCharactersAndTrim) {
   EXPECT_FALSE(HasControlChars("line\nline", true));
   EXPECT_TRUE(HasControlChars("line\nline", false));
   EXPECT_EQ(Trim("  a b \n"), "a b");
+}
+
+TEST(LogTest, EscapingKeepsEveryMessageOnOneLine) {
+  // A decoded request path that tries to start a forged line of its own.
+  std::string forged = "/nothing\n2026-12-01T06:00:00.000 INFO  request method=POST status=201";
+  EXPECT_EQ(EscapeForLog(forged).find('\n'), std::string::npos);
+  EXPECT_EQ(EscapeForLog("a\r\tb\x1b[31m\x7f"), "a\\r\\tb\\x1b[31m\\x7f");
+  EXPECT_EQ(EscapeForLog("Équipe \xff"), "Équipe \\xff");  // valid UTF-8 kept, invalid escaped
+}
+
+TEST(LogTest, JsonLinesCarryFieldsAndEscapeValues) {
+  InitLogging("info", LogFormat::kJson);
+  ::testing::internal::CaptureStderr();
+  LogEvent(spdlog::level::info, "request",
+           {{"path", std::string_view("/x\n{\"forged\":1}")}, {"status", int64_t{404}}});
+  spdlog::info("plain \"quoted\"\nsecond");
+  spdlog::default_logger()->flush();
+  std::string out = ::testing::internal::GetCapturedStderr();
+  InitLogging("info", LogFormat::kText);
+  // Exactly two lines, each one JSON object.
+  ASSERT_EQ(std::count(out.begin(), out.end(), '\n'), 2) << out;
+  std::string first = out.substr(0, out.find('\n'));
+  EXPECT_NE(first.find(R"("message":"request","path":"/x\n{\"forged\":1}","status":404)"),
+            std::string::npos)
+      << first;
+  EXPECT_NE(out.find(R"("message":"plain \"quoted\"\nsecond")"), std::string::npos) << out;
+  EXPECT_FALSE(ParseLogFormat("xml"));
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "concord/base/ids.h"
+#include "concord/base/log.h"
 
 namespace concord::deployment {
 namespace {
@@ -72,8 +73,12 @@ Result<Config> LoadConfig(const DataDir& dir) {
     }
     return Ok();
   };
-  CONCORD_RETURN_IF_ERROR(
-      check_keys("server", {"listen", "threads", "log_level", "trusted_proxies"}));
+  CONCORD_RETURN_IF_ERROR(check_keys(
+      "server",
+      {"listen", "threads", "log_level", "log_format", "trusted_proxies", "max_connections",
+       "max_connections_per_client", "max_header_bytes", "max_header_count", "max_body_bytes",
+       "header_timeout_seconds", "request_timeout_seconds", "idle_timeout_seconds",
+       "max_concurrent_sign_ins", "sign_in_free_failures", "sign_in_max_lockout_seconds"}));
   CONCORD_RETURN_IF_ERROR(check_keys("communities", {"database", "trash_retention_days"}));
   CONCORD_RETURN_IF_ERROR(
       check_keys("scheduler", {"fullDelete", "LifecycleRetryQueuedEvents", "EventLogCleanup"}));
@@ -103,6 +108,27 @@ Result<Config> LoadConfig(const DataDir& dir) {
   CONCORD_RETURN_IF_ERROR(get_string("server.listen", c.listen));
   CONCORD_RETURN_IF_ERROR(get_int("server.threads", c.threads, 2, 256));
   CONCORD_RETURN_IF_ERROR(get_string("server.log_level", c.log_level));
+  CONCORD_RETURN_IF_ERROR(get_string("server.log_format", c.log_format));
+  CONCORD_RETURN_IF_ERROR(ParseLogFormat(c.log_format, "server.log_format"));
+  CONCORD_RETURN_IF_ERROR(get_int("server.max_connections", c.max_connections, 16, 1000000));
+  CONCORD_RETURN_IF_ERROR(
+      get_int("server.max_connections_per_client", c.max_connections_per_client, 1, 1000000));
+  CONCORD_RETURN_IF_ERROR(
+      get_int("server.max_header_bytes", c.max_header_bytes, 1024, 1024 * 1024));
+  CONCORD_RETURN_IF_ERROR(get_int("server.max_header_count", c.max_header_count, 8, 10000));
+  CONCORD_RETURN_IF_ERROR(
+      get_int("server.max_body_bytes", c.max_body_bytes, 1024, 1024 * 1024 * 1024));
+  CONCORD_RETURN_IF_ERROR(
+      get_int("server.header_timeout_seconds", c.header_timeout_seconds, 1, 3600));
+  CONCORD_RETURN_IF_ERROR(
+      get_int("server.request_timeout_seconds", c.request_timeout_seconds, 1, 86400));
+  CONCORD_RETURN_IF_ERROR(get_int("server.idle_timeout_seconds", c.idle_timeout_seconds, 1, 3600));
+  CONCORD_RETURN_IF_ERROR(
+      get_int("server.max_concurrent_sign_ins", c.max_concurrent_sign_ins, 1, 64));
+  CONCORD_RETURN_IF_ERROR(
+      get_int("server.sign_in_free_failures", c.sign_in_free_failures, 1, 1000));
+  CONCORD_RETURN_IF_ERROR(
+      get_int("server.sign_in_max_lockout_seconds", c.sign_in_max_lockout_seconds, 1, 86400));
   CONCORD_RETURN_IF_ERROR(get_string("communities.database", c.communities_database));
   CONCORD_RETURN_IF_ERROR(
       get_int("communities.trash_retention_days", c.trash_retention_days, 0, 3650));

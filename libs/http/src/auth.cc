@@ -2,6 +2,8 @@
 
 #include <sodium.h>
 
+#include <algorithm>
+
 #include "concord/base/secrets.h"
 
 namespace concord::http {
@@ -10,11 +12,29 @@ CachingAuthenticator::CachingAuthenticator(std::shared_ptr<Authenticator> inner,
                                            std::chrono::seconds ttl)
     : inner_(std::move(inner)), ttl_(ttl) {}
 
+namespace {
+
+// Length-prefix the login so that ("a:b", "c") and ("a", "b:c") differ.
+std::string CacheKey(std::string_view login, std::string_view password) {
+  return ProcessKeyedDigest(std::to_string(login.size()) + ":" + std::string(login) +
+                            std::string(password));
+}
+
+}  // namespace
+
+std::optional<Principal> CachingAuthenticator::Cached(std::string_view login,
+                                                      std::string_view password) {
+  std::string key = CacheKey(login, password);
+  auto now = std::chrono::steady_clock::now();
+  std::lock_guard lock(mu_);
+  auto it = cache_.find(key);
+  if (it == cache_.end() || it->second.expires <= now) return std::nullopt;
+  return it->second.principal;
+}
+
 Result<Principal> CachingAuthenticator::Authenticate(std::string_view login,
                                                      std::string_view password) {
-  // Length-prefix the login so that ("a:b", "c") and ("a", "b:c") differ.
-  std::string key = ProcessKeyedDigest(std::to_string(login.size()) + ":" + std::string(login) +
-                                       std::string(password));
+  std::string key = CacheKey(login, password);
   auto now = std::chrono::steady_clock::now();
   uint64_t generation;
   {
@@ -38,6 +58,90 @@ void CachingAuthenticator::Invalidate() {
   std::lock_guard lock(mu_);
   cache_.clear();
   ++generation_;
+}
+
+namespace {
+
+// Keys are bounded: a hostile login of a megabyte is remembered by its first 128 bytes.
+std::string ThrottleKey(char kind, std::string_view value) {
+  return std::string(1, kind) + ":" + std::string(value.substr(0, 128));
+}
+
+}  // namespace
+
+SignInThrottle::Entry* SignInThrottle::Find(const std::string& key, Clock::time_point now) {
+  auto it = entries_.find(key);
+  if (it == entries_.end()) return nullptr;
+  if (now - it->second.last_failure > options_.forget_after && it->second.locked_until <= now) {
+    entries_.erase(it);
+    return nullptr;
+  }
+  return &it->second;
+}
+
+std::optional<std::chrono::seconds> SignInThrottle::LockedOut(std::string_view login,
+                                                              std::string_view address,
+                                                              Clock::time_point now) {
+  std::lock_guard lock(mu_);
+  std::optional<std::chrono::seconds> longest;
+  for (const auto& key : {ThrottleKey('l', login), ThrottleKey('a', address)}) {
+    Entry* e = Find(key, now);
+    if (!e || e->locked_until <= now) continue;
+    auto left = std::chrono::ceil<std::chrono::seconds>(e->locked_until - now);
+    if (!longest || left > *longest) longest = left;
+  }
+  return longest;
+}
+
+SignInThrottle::Verdict SignInThrottle::Failed(std::string_view login, std::string_view address,
+                                               Clock::time_point now) {
+  std::lock_guard lock(mu_);
+  if (entries_.size() >= options_.max_tracked) Prune(now);
+  int failures = 0;
+  Clock::time_point locked_until = now;
+  for (const auto& key : {ThrottleKey('l', login), ThrottleKey('a', address)}) {
+    Entry* e = Find(key, now);
+    if (!e) e = &entries_[key];
+    e->failures += 1;
+    e->last_failure = now;
+    failures = std::max(failures, e->failures);
+  }
+  Verdict v;
+  int over = failures - options_.free_failures;
+  if (over <= 0) {
+    auto delay = options_.first_delay * (int64_t{1} << std::min(failures - 1, 20));
+    v.delay = std::min<std::chrono::milliseconds>(delay, options_.max_delay);
+    return v;
+  }
+  auto lockout = options_.first_lockout * (int64_t{1} << std::min(over - 1, 20));
+  v.lockout = std::min<std::chrono::seconds>(lockout, options_.max_lockout);
+  locked_until = now + *v.lockout;
+  for (const auto& key : {ThrottleKey('l', login), ThrottleKey('a', address)}) {
+    Entry& e = entries_[key];
+    e.locked_until = std::max(e.locked_until, locked_until);
+  }
+  return v;
+}
+
+void SignInThrottle::Succeeded(std::string_view login) {
+  std::lock_guard lock(mu_);
+  entries_.erase(ThrottleKey('l', login));
+}
+
+size_t SignInThrottle::Tracked() const {
+  std::lock_guard lock(mu_);
+  return entries_.size();
+}
+
+void SignInThrottle::Prune(Clock::time_point now) {
+  std::erase_if(entries_, [&](const auto& kv) {
+    return now - kv.second.last_failure > options_.forget_after && kv.second.locked_until <= now;
+  });
+  // Still full: a flood of distinct logins or addresses. Keep those locked out now; the rest
+  // start again from zero, which costs an attacker more than it costs a user.
+  if (entries_.size() >= options_.max_tracked) {
+    std::erase_if(entries_, [&](const auto& kv) { return kv.second.locked_until <= now; });
+  }
 }
 
 Result<std::pair<std::string, std::string>> ParseBasicAuth(std::string_view header) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <csignal>
 
 namespace concord::http {
 
@@ -14,6 +15,11 @@ struct Client::Impl {
 };
 
 Client::Client(ClientOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {
+  // cpp-httplib writes with plain send(): a server that answers before reading the whole body
+  // (413, 401) and closes would otherwise kill the calling process with SIGPIPE. A write to a
+  // closed socket is an error the client reports, never a signal.
+  static const bool ignored = [] { return std::signal(SIGPIPE, SIG_IGN) != SIG_ERR; }();
+  (void)ignored;
   impl_->client.set_tcp_nodelay(true);
   impl_->client.set_keep_alive(true);
   impl_->client.set_connection_timeout(std::chrono::seconds(10));

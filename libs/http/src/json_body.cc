@@ -3,15 +3,70 @@
 #include <fmt/format.h>
 
 namespace concord::http {
+namespace {
+
+using Json = nlohmann::json;
+
+// nlohmann's DOM builder behind a depth count: returning false from a SAX event stops the
+// parser at once, before the deep part is ever built.
+class DepthLimitedSax final : public nlohmann::detail::json_sax_dom_parser<Json> {
+ public:
+  explicit DepthLimitedSax(Json& out) : json_sax_dom_parser(out, /*allow_exceptions=*/false) {}
+
+  bool start_object(std::size_t n) { return Enter() && json_sax_dom_parser::start_object(n); }
+  bool end_object() {
+    --depth_;
+    return json_sax_dom_parser::end_object();
+  }
+  bool start_array(std::size_t n) { return Enter() && json_sax_dom_parser::start_array(n); }
+  bool end_array() {
+    --depth_;
+    return json_sax_dom_parser::end_array();
+  }
+  bool parse_error(std::size_t position, const std::string& token,
+                   const nlohmann::detail::exception& e) {
+    syntax_error_ = true;
+    return json_sax_dom_parser::parse_error(position, token, e);
+  }
+
+  bool too_deep() const { return too_deep_; }
+  bool syntax_error() const { return syntax_error_; }
+
+ private:
+  bool Enter() {
+    if (++depth_ > kMaxJsonDepth) too_deep_ = true;
+    return !too_deep_;
+  }
+  int depth_ = 0;
+  bool too_deep_ = false;
+  bool syntax_error_ = false;
+};
+
+}  // namespace
+
+Result<nlohmann::json> ParseJson(std::string_view text, std::string_view field) {
+  Json out;
+  DepthLimitedSax sax(out);
+  bool ok = Json::sax_parse(text, &sax, nlohmann::detail::input_format_t::json,
+                            /*strict=*/true, /*ignore_comments=*/false);
+  if (sax.too_deep()) {
+    return InvalidArgument(std::string(field),
+                           fmt::format("the JSON nests deeper than {} levels, the most the "
+                                       "server accepts",
+                                       kMaxJsonDepth));
+  }
+  if (!ok || sax.syntax_error() || sax.is_errored()) {
+    return InvalidArgument(std::string(field),
+                           "the request body is not valid JSON (or not valid UTF-8)");
+  }
+  return out;
+}
 
 Result<JsonBody> JsonBody::Parse(std::string_view text, bool allow_empty) {
   if (allow_empty && text.find_first_not_of(" \t\r\n") == std::string_view::npos) {
     return JsonBody(nlohmann::json::object());
   }
-  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) {
-    return InvalidArgument("body", "the request body is not valid JSON (or not valid UTF-8)");
-  }
+  CONCORD_ASSIGN_OR_RETURN(nlohmann::json j, ParseJson(text));
   if (!j.is_object()) return InvalidArgument("body", "the request body must be a JSON object");
   return JsonBody(std::move(j));
 }

@@ -1,11 +1,23 @@
 #include "concord/http/server.h"
 
-#include <httplib.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
+#include <array>
 #include <atomic>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <mutex>
+#include <regex>
+#include <thread>
+#include <unordered_map>
 
 #include "concord/base/ids.h"
+#include "concord/base/log.h"
 
 namespace concord::http {
 
@@ -52,42 +64,165 @@ nlohmann::json ErrorJson(const Error& e) {
   return {{"error", err}};
 }
 
-struct Server::Impl {
-  ServerOptions options;
-  std::shared_ptr<Authenticator> authenticator;
-  httplib::Server server;
+namespace {
 
-  void Send(const Request* req, const httplib::Request& raw, httplib::Response& res,
-            const Response& r, std::chrono::steady_clock::time_point start) {
-    res.status = r.status;
-    for (const auto& [k, v] : r.headers) res.set_header(k, v);
-    if (r.stream) {
-      res.set_chunked_content_provider(
-          r.content_type, [stream = r.stream](size_t, httplib::DataSink& sink) {
-            bool ok = stream([&](std::string_view chunk) {
-              return sink.is_writable() && sink.write(chunk.data(), chunk.size());
-            });
-            if (ok) sink.done();
-            return ok;
-          });
-    } else if (r.status != 204) {
-      res.set_content(r.body, r.content_type);
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = net::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+// A fixed set of threads taking tasks from one queue.
+class TaskPool {
+ public:
+  explicit TaskPool(int threads) {
+    for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Work(); });
+  }
+  ~TaskPool() { Join(); }
+
+  // Queues `task`, unless `max_waiting` tasks already wait (0: no bound). False if refused.
+  bool Submit(std::function<void()> task, size_t max_waiting = 0) {
+    {
+      std::lock_guard lock(mu_);
+      if (closed_ || (max_waiting > 0 && queue_.size() >= max_waiting)) return false;
+      queue_.push_back(std::move(task));
     }
-    auto ms = std::chrono::duration_cast<std::chrono::microseconds>(
-                  std::chrono::steady_clock::now() - start)
-                  .count() /
-              1000.0;
-    // The target without its query string: queries may hold search terms, never credentials,
-    // but keep the log line short and predictable.
-    spdlog::info("{} {} {} {} {:.1f}ms user={}", raw.remote_addr, raw.method, raw.path, r.status,
-                 ms, req && !req->principal.login.empty() ? req->principal.login : "-");
+    cv_.notify_one();
+    return true;
   }
 
-  Response ErrorResponse(const Error& e) {
+  // Runs what is queued, then ends the threads.
+  void Join() {
+    {
+      std::lock_guard lock(mu_);
+      closed_ = true;
+    }
+    cv_.notify_all();
+    for (auto& t : threads_) {
+      if (t.joinable()) t.join();
+    }
+  }
+
+ private:
+  void Work() {
+    for (;;) {
+      std::function<void()> task;
+      {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [&] { return closed_ || !queue_.empty(); });
+        if (queue_.empty()) return;
+        task = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      task();
+    }
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> queue_;
+  bool closed_ = false;
+  std::vector<std::thread> threads_;
+};
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Percent-decoding; `plus_is_space` for query strings. A malformed escape stays as it is.
+std::string Decode(std::string_view s, bool plus_is_space) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size()) {
+      int hi = HexValue(s[i + 1]), lo = HexValue(s[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        out += static_cast<char>(hi * 16 + lo);
+        i += 2;
+        continue;
+      }
+    }
+    out += plus_is_space && s[i] == '+' ? ' ' : s[i];
+  }
+  return out;
+}
+
+std::string AddressText(const tcp::endpoint& endpoint) {
+  auto a = endpoint.address();
+  if (a.is_v6() && a.to_v6().is_v4_mapped()) {
+    return net::ip::make_address_v4(net::ip::v4_mapped, a.to_v6()).to_string();
+  }
+  return a.to_string();
+}
+
+bool IsLoopback(const std::string& address) {
+  boost::system::error_code ec;
+  auto a = net::ip::make_address(address, ec);
+  return !ec && a.is_loopback();
+}
+
+struct Route {
+  std::string method;
+  std::regex pattern;
+  Handler handler;
+};
+
+}  // namespace
+
+struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
+  class Session;
+
+  ServerOptions options;
+  std::shared_ptr<Authenticator> authenticator;
+  SignInThrottle throttle;
+  std::vector<Route> routes;
+
+  net::io_context io{1};
+  tcp::acceptor acceptor{io};
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> guard;
+  net::steady_timer accept_pause{io};
+  std::unique_ptr<TaskPool> workers;
+  std::unique_ptr<TaskPool> verifiers;
+
+  // I/O thread only.
+  std::unordered_map<uint64_t, std::weak_ptr<Session>> sessions;
+  uint64_t next_session = 0;
+  std::unordered_map<std::string, int> per_client;
+  int in_handlers = 0;
+  bool stopping = false;
+
+  mutable std::mutex warnings_mu;
+  ServerWarnings warnings;
+
+  Impl(ServerOptions o, std::shared_ptr<Authenticator> a)
+      : options(std::move(o)), authenticator(std::move(a)), throttle(options.sign_in) {
+    // Each connection is a file descriptor: use what the system allows, and keep some for
+    // databases and files.
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) == 0) {
+      if (limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &limit);
+        getrlimit(RLIMIT_NOFILE, &limit);
+      }
+      auto usable = static_cast<int64_t>(limit.rlim_cur) - 256;
+      if (usable < options.max_connections) {
+        options.max_connections = static_cast<int>(std::max<int64_t>(usable, 16));
+      }
+    }
+    workers = std::make_unique<TaskPool>(std::max(1, options.threads));
+    verifiers = std::make_unique<TaskPool>(std::max(1, options.max_concurrent_verifications));
+  }
+
+  Response ErrorResponse(const Error& e) const {
     Error shown = e;
     if (e.code == ErrorCode::kInternal) {
       std::string ref = NewUuid().substr(0, 8);
-      spdlog::error("internal error (reference {}): {}", ref, e.message);
+      LogEvent(spdlog::level::err, "internal error",
+               {{"reference", std::string_view(ref)}, {"detail", std::string_view(e.message)}});
       shown.message = "internal error; the server log has the details (reference " + ref + ")";
       shown.field.clear();
       shown.accepted.clear();
@@ -99,141 +234,633 @@ struct Server::Impl {
     return r;
   }
 
-  Result<Principal> Authenticate(const httplib::Request& raw) {
-    if (!raw.has_header("Authorization")) {
-      return Unauthenticated("authentication required: use HTTP Basic");
-    }
-    CONCORD_ASSIGN_OR_RETURN(auto creds, ParseBasicAuth(raw.get_header_value("Authorization")));
-    return authenticator->Authenticate(creds.first, creds.second);
+  static Response Refusal(int status, ErrorCode code, std::string message,
+                          std::optional<std::chrono::seconds> retry_after = std::nullopt,
+                          std::string field = {}) {
+    Response r =
+        Response::Json(status, ErrorJson(Error{code, std::move(message), std::move(field), {}}));
+    if (retry_after) r.headers.emplace_back("Retry-After", std::to_string(retry_after->count()));
+    return r;
   }
 
-  httplib::Server::Handler Wrap(Handler handler) {
-    return
-        [this, handler = std::move(handler)](const httplib::Request& raw, httplib::Response& res) {
-          auto start = std::chrono::steady_clock::now();
-          Request req;
-          auto principal = Authenticate(raw);
-          if (!principal) {
-            Send(nullptr, raw, res, ErrorResponse(principal.error()), start);
-            return;
-          }
-          req.principal = std::move(*principal);
-          req.method = raw.method;
-          req.path = raw.path;
-          for (size_t i = 1; i < raw.matches.size(); ++i) req.path_params.push_back(raw.matches[i]);
-          for (const auto& [k, v] : raw.params) req.query.emplace(k, v);
-          req.body = raw.body;
-          req.client_address = raw.remote_addr;
-          req.forwarded_for = raw.get_header_value("X-Forwarded-For");
-          Response out;
-          try {
-            auto r = handler(req);
-            out = r ? std::move(*r) : ErrorResponse(r.error());
-          } catch (const std::exception& e) {
-            out = ErrorResponse(Error{
-                ErrorCode::kInternal, std::string("unhandled exception: ") + e.what(), {}, {}});
-          } catch (...) {
-            out = ErrorResponse(Error{ErrorCode::kInternal, "unhandled exception", {}, {}});
-          }
-          Send(&req, raw, res, out, start);
-        };
+  // Finds the handler for a request; nullptr when no route matches.
+  const Route* Match(const std::string& method, const std::string& path,
+                     std::vector<std::string>& params) const {
+    const std::string& m = method == "HEAD" ? std::string("GET") : method;
+    for (const auto& route : routes) {
+      if (route.method != m) continue;
+      std::smatch match;
+      if (std::regex_match(path, match, route.pattern)) {
+        for (size_t i = 1; i < match.size(); ++i) params.push_back(match[i]);
+        return &route;
+      }
+    }
+    return nullptr;
+  }
+
+  // On a worker: routing and the handler, inside the one guard.
+  Response Handle(Request& req) const {
+    const Route* route = Match(req.method, req.path, req.path_params);
+    if (!route) {
+      return ErrorResponse(
+          Error{ErrorCode::kNotFound, "no such resource: " + req.method + " " + req.path, {}, {}});
+    }
+    try {
+      auto r = route->handler(req);
+      return r ? std::move(*r) : ErrorResponse(r.error());
+    } catch (const std::exception& e) {
+      return ErrorResponse(
+          Error{ErrorCode::kInternal, std::string("unhandled exception: ") + e.what(), {}, {}});
+    } catch (...) {
+      return ErrorResponse(Error{ErrorCode::kInternal, "unhandled exception", {}, {}});
+    }
+  }
+
+  void NoteForwardedFrom(const std::string& remote) {
+    std::lock_guard lock(warnings_mu);
+    if (warnings.untrusted_local_proxy) return;
+    warnings.untrusted_local_proxy = remote;
+    LogEvent(spdlog::level::warn,
+             "requests with X-Forwarded-For come from a local address that is not a trusted "
+             "proxy: add the reverse proxy to [server] trusted_proxies in concord.toml, or every "
+             "user looks like that address (which maintenance mode lets in)",
+             {{"address", std::string_view(remote)}});
+  }
+
+  void StartAccept();
+  void BeginShutdown();
+  void Release(uint64_t id, const std::string& peer, bool counted);
+  void HandlerFinished() {
+    --in_handlers;
+    if (stopping && in_handlers == 0) guard.reset();
   }
 };
 
-Server::Server(ServerOptions options, std::shared_ptr<Authenticator> authenticator)
-    : impl_(std::make_unique<Impl>()) {
-  impl_->options = std::move(options);
-  impl_->authenticator = std::move(authenticator);
-  auto& s = impl_->server;
-  // The library's defaults (Nagle on, 5 requests per connection) cost two orders of magnitude
-  // in throughput: see shared/notes/measured-on-this-machine.md.
-  s.set_tcp_nodelay(true);
-  s.set_keep_alive_max_count(100000);
-  // An idle keep-alive connection holds a worker in select() for this long, and a stopping
-  // server waits for it: 2 s keeps shutdowns quick while bursts of calls share a connection.
-  s.set_keep_alive_timeout(2);
-  s.set_payload_max_length(impl_->options.max_body_bytes);
-  s.set_read_timeout(impl_->options.read_timeout);
-  if (impl_->options.admission) {
-    s.set_pre_routing_handler([this](const httplib::Request& raw, httplib::Response& res) {
-      auto start = std::chrono::steady_clock::now();
-      auto refusal =
-          impl_->options.admission(raw.remote_addr, raw.get_header_value("X-Forwarded-For"));
-      if (!refusal) return httplib::Server::HandlerResponse::Unhandled;
-      impl_->Send(nullptr, raw, res, *refusal, start);
-      return httplib::Server::HandlerResponse::Handled;
+// One connection, driven by the I/O thread. Every member is touched on that thread only,
+// except where a worker waits for a write it asked for (WriteChunk).
+class Server::Impl::Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(std::shared_ptr<Impl> server, uint64_t id, tcp::socket socket, std::string peer,
+          bool counted)
+      : server_(std::move(server)),
+        id_(id),
+        socket_(std::move(socket)),
+        deadline_(server_->io),
+        delay_(server_->io),
+        peer_(std::move(peer)),
+        counted_(counted) {}
+
+  // The last reference may be a worker's: the bookkeeping goes back to the I/O thread.
+  ~Session() {
+    net::post(server_->io, [server = server_, id = id_, peer = std::move(peer_),
+                            counted = counted_] { server->Release(id, peer, counted); });
+  }
+
+  void Start() { WaitForRequest(); }
+
+  // Closes the connection unless a handler is working on its request.
+  void CloseIfIdle() {
+    if (!in_handler_) Close();
+  }
+
+  void Close() {
+    closed_ = true;
+    beast::error_code ec;
+    deadline_.cancel();
+    delay_.cancel();
+    socket_.shutdown(tcp::socket::shutdown_both, ec);
+    socket_.close(ec);
+  }
+
+  // From a worker: writes one chunk of a streamed reply and waits for it (write_timeout at
+  // most). False when the client has gone or stopped reading.
+  bool WriteChunk(std::string data, bool last) {
+    auto done = std::make_shared<std::promise<bool>>();
+    auto result = done->get_future();
+    net::post(server_->io, [self = shared_from_this(), data = std::move(data), last, done] {
+      self->AsyncWriteChunk(std::move(data), last, done);
+    });
+    if (result.wait_for(server_->options.write_timeout + std::chrono::seconds(1)) !=
+        std::future_status::ready) {
+      net::post(server_->io, [self = shared_from_this()] { self->Close(); });
+      return false;
+    }
+    return result.get();
+  }
+
+ private:
+  // When the deadline passes, a request still arriving is cut short (its read ends, and the
+  // client is told 408); anything else (an idle wait, a write) closes the connection.
+  void SetDeadline(Clock::time_point when, bool reading_request = false) {
+    deadline_.expires_at(when);
+    deadline_.async_wait([self = shared_from_this(), reading_request](beast::error_code ec) {
+      if (ec == net::error::operation_aborted) return;
+      self->timed_out_ = true;
+      beast::error_code ignored;
+      if (reading_request) {
+        self->socket_.cancel(ignored);
+      } else {
+        self->socket_.close(ignored);
+      }
     });
   }
-  int threads = impl_->options.threads;
-  s.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
-  // Requests that match no route: authenticate first, so that an anonymous client learns
-  // nothing about which paths exist; then one JSON 404 (or the library's status, e.g. 413).
-  // httplib calls this for every status >= 400, including replies our handlers already wrote.
-  s.set_error_handler(httplib::Server::HandlerWithResponse(
-      [this](const httplib::Request& raw,
-             httplib::Response& res) -> httplib::Server::HandlerResponse {
-        if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-        auto start = std::chrono::steady_clock::now();
-        Response out;
-        int status = res.status;
-        auto principal = impl_->Authenticate(raw);
-        if (!principal && status != 413 && status != 400) {
-          out = impl_->ErrorResponse(principal.error());
-        } else if (status == 413) {
-          out = impl_->ErrorResponse(Error{ErrorCode::kInvalidArgument,
-                                           "the request body is larger than the server accepts",
-                                           "body",
-                                           {}});
-          out.status = 413;
-        } else if (status == 404 || status == 405) {
-          out = impl_->ErrorResponse(Error{
-              ErrorCode::kNotFound, "no such resource: " + raw.method + " " + raw.path, {}, {}});
-        } else {
-          out = Response::Json(
-              status,
-              ErrorJson(Error{
-                  ErrorCode::kInvalidArgument, "the request could not be processed", {}, {}}));
-        }
-        impl_->Send(nullptr, raw, res, out, start);
-        return httplib::Server::HandlerResponse::Handled;
-      }));
+
+  void WaitForRequest() {
+    if (closed_ || server_->stopping) return Close();
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(server_->options.max_header_bytes));
+    parser_->body_limit(server_->options.max_body_bytes);
+    timed_out_ = false;
+    if (buffer_.size() > 0) return ReadHeader();
+    // Idle: nothing is held but the socket, until the first byte or the idle deadline.
+    SetDeadline(Clock::now() + server_->options.idle_timeout);
+    socket_.async_wait(tcp::socket::wait_read, [self = shared_from_this()](beast::error_code ec) {
+      if (ec || self->timed_out_) return self->Close();
+      self->ReadHeader();
+    });
+  }
+
+  void ReadHeader() {
+    started_ = Clock::now();
+    SetDeadline(started_ + server_->options.header_timeout, /*reading_request=*/true);
+    bhttp::async_read_header(
+        socket_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
+  }
+
+  void OnHeader(beast::error_code ec) {
+    if (ec == bhttp::error::end_of_stream || ec == net::error::eof ||
+        ec == net::error::connection_reset) {
+      return Close();
+    }
+    if (timed_out_) {
+      return Finish(Refusal(408, ErrorCode::kDeadlineExceeded,
+                            "the request's headers did not arrive in time"),
+                    /*keep_alive=*/false);
+    }
+    if (ec == bhttp::error::header_limit) {
+      return Finish(Refusal(431, ErrorCode::kInvalidArgument,
+                            "the request's headers are larger than the server accepts",
+                            std::nullopt, "headers"),
+                    false);
+    }
+    if (ec == bhttp::error::body_limit) {
+      return Finish(
+          Refusal(413, ErrorCode::kInvalidArgument,
+                  "the request body is larger than the server accepts", std::nullopt, "body"),
+          false);
+    }
+    if (ec) {
+      return Finish(Refusal(400, ErrorCode::kInvalidArgument, "the request could not be parsed"),
+                    false);
+    }
+    const auto& head = parser_->get();
+    int count = 0;
+    for (auto it = head.begin(); it != head.end(); ++it) ++count;
+    if (count > server_->options.max_header_count) {
+      return Finish(Refusal(431, ErrorCode::kInvalidArgument,
+                            "the request has more header fields than the server accepts",
+                            std::nullopt, "headers"),
+                    false);
+    }
+    has_body_ = parser_->chunked() || (parser_->content_length() && *parser_->content_length() > 0);
+    request_ = Request{};
+    request_.method = std::string(head.method_string());
+    std::string_view target = head.target();
+    auto q = target.find('?');
+    request_.path = Decode(target.substr(0, q), false);
+    if (q != std::string_view::npos) ParseQuery(target.substr(q + 1));
+    request_.client_address = peer_;
+    std::string forwarded;
+    for (auto [it, end] = head.equal_range("X-Forwarded-For"); it != end; ++it) {
+      if (!forwarded.empty()) forwarded += ", ";
+      forwarded.append(it->value());
+    }
+    request_.forwarded_for = forwarded;
+    client_ =
+        server_->options.client_address ? server_->options.client_address(peer_, forwarded) : peer_;
+    bool trusted = server_->options.trusted_proxy && server_->options.trusted_proxy(peer_);
+    if (!forwarded.empty() && !trusted && IsLoopback(peer_)) {
+      server_->NoteForwardedFrom(peer_);
+    }
+    if (server_->options.admission) {
+      if (auto refusal = server_->options.admission(peer_, forwarded)) {
+        return Finish(std::move(*refusal), !has_body_);
+      }
+    }
+    Authenticate(std::string(head[bhttp::field::authorization]));
+  }
+
+  void ParseQuery(std::string_view query) {
+    while (!query.empty()) {
+      auto amp = query.find('&');
+      std::string_view pair = query.substr(0, amp);
+      if (!pair.empty()) {
+        auto eq = pair.find('=');
+        request_.query.emplace(
+            Decode(pair.substr(0, eq), true),
+            eq == std::string_view::npos ? std::string() : Decode(pair.substr(eq + 1), true));
+      }
+      if (amp == std::string_view::npos) break;
+      query.remove_prefix(amp + 1);
+    }
+  }
+
+  // Cached credentials are answered here; anything else waits for one of the few verifiers,
+  // so that guessing never takes workers or memory from signed-in users.
+  void Authenticate(const std::string& header) {
+    if (header.empty()) {
+      return Finish(server_->ErrorResponse(
+                        Unauthenticated("authentication required: use HTTP Basic").error()),
+                    !has_body_);
+    }
+    auto creds = ParseBasicAuth(header);
+    if (!creds) return Finish(server_->ErrorResponse(creds.error()), !has_body_);
+    login_ = creds->first;
+    if (auto cached = server_->authenticator->Cached(creds->first, creds->second)) {
+      return Authenticated(std::move(*cached));
+    }
+    if (auto wait = server_->throttle.LockedOut(login_, client_, Clock::now())) {
+      LogEvent(spdlog::level::warn, "sign-in refused: too many failures",
+               {{"login", std::string_view(login_)},
+                {"address", std::string_view(client_)},
+                {"retry_after_s", static_cast<int64_t>(wait->count())}});
+      return Finish(TooManyFailures(*wait), !has_body_);
+    }
+    auto self = shared_from_this();
+    auto server = server_;
+    bool queued = server_->verifiers->Submit(
+        [self, server, creds = std::move(*creds)] {
+          auto principal = server->authenticator->Authenticate(creds.first, creds.second);
+          net::post(server->io, [self, principal = std::move(principal)]() mutable {
+            self->Verified(std::move(principal));
+          });
+        },
+        static_cast<size_t>(server_->options.max_queued_verifications));
+    if (!queued) {
+      Finish(Refusal(503, ErrorCode::kUnavailable,
+                     "too many sign-ins are being checked; try again in a moment",
+                     std::chrono::seconds(1)),
+             !has_body_);
+    }
+  }
+
+  Response TooManyFailures(std::chrono::seconds wait) const {
+    return Refusal(429, ErrorCode::kUnavailable,
+                   "too many failed sign-ins for this login or address; try again later", wait);
+  }
+
+  void Verified(Result<Principal> principal) {
+    if (closed_) return;
+    if (principal) {
+      server_->throttle.Succeeded(login_);
+      return Authenticated(std::move(*principal));
+    }
+    if (principal.error().code != ErrorCode::kUnauthenticated) {
+      return Finish(server_->ErrorResponse(principal.error()), !has_body_);
+    }
+    auto verdict = server_->throttle.Failed(login_, client_, Clock::now());
+    LogEvent(
+        spdlog::level::warn, "sign-in failed",
+        {{"login", std::string_view(login_)},
+         {"address", std::string_view(client_)},
+         {"locked_out_s", static_cast<int64_t>(verdict.lockout ? verdict.lockout->count() : 0)}});
+    if (verdict.lockout) return Finish(TooManyFailures(*verdict.lockout), !has_body_);
+    // The 401 waits on a timer of the I/O thread: a guesser holds nothing while it waits.
+    delay_.expires_after(verdict.delay);
+    delay_.async_wait([self = shared_from_this(), error = principal.error()](beast::error_code ec) {
+      if (ec || self->closed_) return;
+      self->Finish(self->server_->ErrorResponse(error), !self->has_body_);
+    });
+  }
+
+  void Authenticated(Principal principal) {
+    request_.principal = std::move(principal);
+    if (!has_body_) return Dispatch();
+    // Only an authenticated caller's body is read, within the whole request's deadline.
+    SetDeadline(started_ + server_->options.request_timeout, /*reading_request=*/true);
+    auto read = [self = shared_from_this()] {
+      bhttp::async_read(self->socket_, self->buffer_, *self->parser_,
+                        [self](beast::error_code ec, size_t) { self->OnBody(ec); });
+    };
+    const auto& head = parser_->get();
+    if (beast::iequals(head[bhttp::field::expect], "100-continue")) {
+      auto cont = std::make_shared<std::string>("HTTP/1.1 100 Continue\r\n\r\n");
+      net::async_write(socket_, net::buffer(*cont),
+                       [self = shared_from_this(), cont, read](beast::error_code ec, size_t) {
+                         if (ec) return self->Close();
+                         read();
+                       });
+      return;
+    }
+    read();
+  }
+
+  void OnBody(beast::error_code ec) {
+    if (timed_out_) {
+      return Finish(
+          Refusal(408, ErrorCode::kDeadlineExceeded, "the request body did not arrive in time"),
+          false);
+    }
+    if (ec == bhttp::error::body_limit) {
+      return Finish(
+          Refusal(413, ErrorCode::kInvalidArgument,
+                  "the request body is larger than the server accepts", std::nullopt, "body"),
+          false);
+    }
+    if (ec) return Close();
+    request_.body = std::move(parser_->get().body());
+    Dispatch();
+  }
+
+  void Dispatch() {
+    deadline_.cancel();
+    in_handler_ = true;
+    ++server_->in_handlers;
+    keep_alive_ = parser_->get().keep_alive();
+    head_only_ = parser_->get().method() == bhttp::verb::head;
+    auto self = shared_from_this();
+    server_->workers->Submit([self] {
+      Response out = self->server_->Handle(self->request_);
+      if (out.stream) return self->Stream(std::move(out));
+      net::post(self->server_->io, [self, out = std::move(out)]() mutable {
+        self->in_handler_ = false;
+        self->server_->HandlerFinished();
+        self->Finish(std::move(out), self->keep_alive_);
+      });
+    });
+  }
+
+  // Writes a complete reply, logs it, and reads the next request or closes.
+  void Finish(Response r, bool keep_alive) {
+    if (closed_) return;
+    keep_alive = keep_alive && !server_->stopping && !timed_out_;
+    Log(r.status);
+    auto res = std::make_shared<bhttp::response<bhttp::string_body>>();
+    res->version(11);
+    res->result(static_cast<unsigned>(r.status));
+    if (!r.content_type.empty()) res->set(bhttp::field::content_type, r.content_type);
+    for (const auto& [k, v] : r.headers) res->insert(k, v);
+    if (r.status != 204 && r.status != 304) res->body() = std::move(r.body);
+    res->keep_alive(keep_alive);
+    res->prepare_payload();
+    if (head_only_) res->body().clear();  // Content-Length stays that of the full reply
+    head_only_ = false;
+    SetDeadline(Clock::now() + server_->options.write_timeout);
+    auto sr = std::make_shared<bhttp::serializer<false, bhttp::string_body>>(*res);
+    bhttp::async_write(
+        socket_, *sr,
+        [self = shared_from_this(), res, sr, keep_alive](beast::error_code ec, size_t) {
+          if (ec) return self->Close();
+          if (!keep_alive) return self->Linger();
+          self->WaitForRequest();
+        });
+  }
+
+  // A reply sent before the request's body was read (413, 401, a refusal): the client may
+  // still be writing it, and closing now would reset the connection before it reads the
+  // reply. Stop sending, discard what still comes for a short while (as web servers' lingering
+  // close does), then close.
+  void Linger() {
+    beast::error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_send, ignored);
+    SetDeadline(Clock::now() + std::chrono::seconds(2));
+    DiscardInput(0);
+  }
+
+  void DiscardInput(size_t discarded) {
+    constexpr size_t kMaxDiscarded = 64 * 1024 * 1024;
+    if (closed_ || discarded > kMaxDiscarded) return Close();
+    auto scratch = std::make_shared<std::array<char, 16384>>();
+    socket_.async_read_some(net::buffer(*scratch), [self = shared_from_this(), scratch, discarded](
+                                                       beast::error_code ec, size_t n) {
+      if (ec) return self->Close();
+      self->DiscardInput(discarded + n);
+    });
+  }
+
+  // On the worker: the status line and headers, then each piece the handler writes, each
+  // waited for. The worker stays with the reply for its whole length, as a long export must.
+  void Stream(Response r) {
+    auto self = shared_from_this();
+    std::ostringstream head;
+    head << "HTTP/1.1 " << r.status << " "
+         << bhttp::obsolete_reason(static_cast<bhttp::status>(r.status)) << "\r\n";
+    if (!r.content_type.empty()) head << "Content-Type: " << r.content_type << "\r\n";
+    for (const auto& [k, v] : r.headers) head << k << ": " << v << "\r\n";
+    head << "Transfer-Encoding: chunked\r\n";
+    if (!keep_alive_) head << "Connection: close\r\n";
+    head << "\r\n";
+    bool ok = WriteChunk(head.str(), false);
+    if (ok) {
+      ok = r.stream([&](std::string_view chunk) {
+        if (chunk.empty()) return true;
+        std::ostringstream framed;
+        framed << std::hex << chunk.size() << "\r\n";
+        std::string data = framed.str();
+        data.append(chunk);
+        data += "\r\n";
+        return WriteChunk(std::move(data), false);
+      });
+    }
+    if (ok) ok = WriteChunk("0\r\n\r\n", true);
+    net::post(server_->io, [self, ok, status = r.status] {
+      self->in_handler_ = false;
+      self->server_->HandlerFinished();
+      self->Log(status);
+      if (!ok || !self->keep_alive_ || self->server_->stopping) return self->Close();
+      self->WaitForRequest();
+    });
+  }
+
+  void AsyncWriteChunk(std::string data, bool, std::shared_ptr<std::promise<bool>> done) {
+    if (closed_) return done->set_value(false);
+    SetDeadline(Clock::now() + server_->options.write_timeout);
+    auto buffer = std::make_shared<std::string>(std::move(data));
+    net::async_write(socket_, net::buffer(*buffer),
+                     [self = shared_from_this(), buffer, done](beast::error_code ec, size_t) {
+                       self->deadline_.cancel();
+                       done->set_value(!ec);
+                     });
+  }
+
+  void Log(int status) {
+    auto ms =
+        std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started_).count() /
+        1000.0;
+    // The path without its query string: queries may hold search terms, never credentials,
+    // but keep the line short and predictable. Every value is escaped by LogEvent.
+    const std::string& who = request_.principal.login;
+    LogEvent(spdlog::level::info, "request",
+             {{"client", std::string_view(client_.empty() ? peer_ : client_)},
+              {"method", std::string_view(request_.method)},
+              {"path", std::string_view(request_.path)},
+              {"status", static_cast<int64_t>(status)},
+              {"ms", ms},
+              {"user", std::string_view(who.empty() ? std::string_view("-") : who)}});
+  }
+
+  std::shared_ptr<Impl> server_;
+  uint64_t id_;
+  tcp::socket socket_;
+  net::steady_timer deadline_;
+  net::steady_timer delay_;
+  std::string peer_;
+  bool counted_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  Request request_;
+  std::string client_;
+  std::string login_;
+  Clock::time_point started_ = Clock::now();
+  bool has_body_ = false;
+  bool keep_alive_ = true;
+  bool head_only_ = false;
+  bool in_handler_ = false;
+  bool timed_out_ = false;
+  bool closed_ = false;
+};
+
+void Server::Impl::Release(uint64_t id, const std::string& peer, bool counted) {
+  sessions.erase(id);
+  if (counted) {
+    if (auto it = per_client.find(peer); it != per_client.end() && --it->second <= 0) {
+      per_client.erase(it);
+    }
+  }
 }
 
-Server::~Server() { Stop(); }
+void Server::Impl::StartAccept() {
+  acceptor.async_accept([self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
+    if (self->stopping || !self->acceptor.is_open()) return;
+    if (ec) {
+      // Out of file descriptors, most likely: wait a little rather than spin.
+      LogEvent(spdlog::level::warn, "cannot accept a connection",
+               {{"error", std::string_view(ec.message())}});
+      self->accept_pause.expires_after(std::chrono::milliseconds(100));
+      self->accept_pause.async_wait([self](beast::error_code) { self->StartAccept(); });
+      return;
+    }
+    beast::error_code peer_ec;
+    auto endpoint = socket.remote_endpoint(peer_ec);
+    if (peer_ec) return self->StartAccept();
+    std::string peer = AddressText(endpoint);
+    socket.set_option(tcp::no_delay(true), peer_ec);
+    bool trusted = self->options.trusted_proxy && self->options.trusted_proxy(peer);
+    std::string_view refusal;
+    if (static_cast<int>(self->sessions.size()) >= self->options.max_connections) {
+      refusal = "the server has as many connections as it accepts";
+    } else if (!trusted && self->per_client[peer] >= self->options.max_connections_per_client) {
+      refusal = "too many connections from this address";
+    }
+    if (!refusal.empty()) {
+      if (self->per_client[peer] == 0) self->per_client.erase(peer);
+      LogEvent(spdlog::level::warn, "connection refused",
+               {{"client", std::string_view(peer)}, {"reason", refusal}});
+      // A short answer, written without waiting: the socket is closed whatever happens.
+      auto text = std::make_shared<std::string>(
+          "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\nConnection: close\r\n"
+          "Content-Length: 0\r\n\r\n");
+      beast::error_code ignored;
+      socket.non_blocking(true, ignored);
+      socket.write_some(net::buffer(*text), ignored);
+      socket.close(ignored);
+      return self->StartAccept();
+    }
+    if (!trusted) ++self->per_client[peer];
+    uint64_t id = ++self->next_session;
+    auto session = std::make_shared<Session>(self, id, std::move(socket), peer, !trusted);
+    self->sessions.emplace(id, session);
+    session->Start();
+    self->StartAccept();
+  });
+}
+
+void Server::Impl::BeginShutdown() {
+  stopping = true;
+  beast::error_code ec;
+  acceptor.close(ec);
+  accept_pause.cancel();
+  std::vector<std::shared_ptr<Session>> open;
+  for (auto& [ptr, weak] : sessions) {
+    if (auto s = weak.lock()) open.push_back(std::move(s));
+  }
+  for (auto& s : open) s->CloseIfIdle();
+  if (in_handlers == 0) guard.reset();
+}
+
+Server::Server(ServerOptions options, std::shared_ptr<Authenticator> authenticator)
+    : impl_(std::make_shared<Impl>(std::move(options), std::move(authenticator))) {}
+
+Server::~Server() {
+  Stop();
+  impl_->workers->Join();
+  impl_->verifiers->Join();
+  // Whatever the workers posted after the loop ended still holds sessions: let it run (they
+  // are closed) so that nothing keeps the server alive.
+  impl_->io.restart();
+  impl_->io.poll();
+}
 
 void Server::Get(const std::string& p, Handler h) {
-  impl_->server.Get(p, impl_->Wrap(std::move(h)));
+  impl_->routes.push_back({"GET", std::regex(p), std::move(h)});
 }
 void Server::Post(const std::string& p, Handler h) {
-  impl_->server.Post(p, impl_->Wrap(std::move(h)));
+  impl_->routes.push_back({"POST", std::regex(p), std::move(h)});
 }
 void Server::Put(const std::string& p, Handler h) {
-  impl_->server.Put(p, impl_->Wrap(std::move(h)));
+  impl_->routes.push_back({"PUT", std::regex(p), std::move(h)});
 }
 void Server::Delete(const std::string& p, Handler h) {
-  impl_->server.Delete(p, impl_->Wrap(std::move(h)));
+  impl_->routes.push_back({"DELETE", std::regex(p), std::move(h)});
 }
 
 Result<int> Server::Bind(const std::string& host, int port) {
-  bool ok;
-  int bound = port;
-  if (port == 0) {
-    bound = impl_->server.bind_to_any_port(host);
-    ok = bound > 0;
-  } else {
-    ok = impl_->server.bind_to_port(host, port);
+  auto fail = [&](const std::string& why) -> Result<int> {
+    return Unavailable("cannot listen on " + host + ":" + std::to_string(port) + " (" + why + ")");
+  };
+  beast::error_code ec;
+  tcp::resolver resolver(impl_->io);
+  auto found = resolver.resolve(host, std::to_string(port),
+                                tcp::resolver::numeric_service | tcp::resolver::passive, ec);
+  if (ec || found.empty()) return fail("not an address of this machine");
+  tcp::endpoint endpoint = *found.begin();
+  auto& a = impl_->acceptor;
+  a.open(endpoint.protocol(), ec);
+  if (!ec) a.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) a.bind(endpoint, ec);
+  if (!ec) a.listen(1024, ec);
+  if (ec) {
+    beast::error_code ignored;
+    a.close(ignored);
+    return fail(ec == net::error::address_in_use ? "in use"
+                                                 : "in use, or not an address of this machine");
   }
-  if (!ok) {
-    return Unavailable("cannot listen on " + host + ":" + std::to_string(port) +
-                       " (in use, or not an address of this machine)");
-  }
-  return bound;
+  return static_cast<int>(a.local_endpoint().port());
 }
 
-bool Server::Run() { return impl_->server.listen_after_bind(); }
+bool Server::Run() {
+  if (!impl_->acceptor.is_open()) return false;
+  impl_->guard.emplace(impl_->io.get_executor());
+  impl_->StartAccept();
+  bool ok = true;
+  try {
+    impl_->io.run();
+  } catch (const std::exception& e) {
+    LogEvent(spdlog::level::err, "the HTTP server's loop failed",
+             {{"error", std::string_view(e.what())}});
+    ok = false;
+  }
+  return ok;
+}
 
 void Server::Stop() {
-  if (impl_->server.is_running()) impl_->server.stop();
+  net::post(impl_->io, [impl = impl_] { impl->BeginShutdown(); });
+}
+
+ServerWarnings Server::Warnings() const {
+  std::lock_guard lock(impl_->warnings_mu);
+  return impl_->warnings;
 }
 
 }  // namespace concord::http

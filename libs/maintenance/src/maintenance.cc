@@ -241,13 +241,15 @@ void Gate::Refresh() {
   page_ = state_.page.empty() ? DefaultPage(state_) : state_.page;
 }
 
+bool Gate::IsTrustedProxy(std::string_view remote) const {
+  for (const auto& t : trusted_) {
+    if (t.Contains(remote)) return true;
+  }
+  return false;
+}
+
 std::string Gate::ClientAddress(const std::string& remote, const std::string& forwarded) const {
-  auto trusted = [&](std::string_view a) {
-    for (const auto& t : trusted_) {
-      if (t.Contains(a)) return true;
-    }
-    return false;
-  };
+  auto trusted = [&](std::string_view a) { return IsTrustedProxy(a); };
   if (forwarded.empty() || !trusted(remote)) return remote;
   // X-Forwarded-For: client, proxy1, proxy2. Walk from the right, past our own proxies: the
   // first address not among them is the one a trusted proxy saw. Entries further left were

@@ -1,6 +1,7 @@
 // syncAllCommunityShares, the HTTP side both Files and Activities share.
 #include <fmt/format.h>
 
+#include "concord/http/json_body.h"
 #include "concord/http/server.h"
 #include "concord/remoteapp/remote_app.h"
 
@@ -27,7 +28,7 @@ void MountCommunityShares(http::Server& server, const std::string& base_path,
   server.Post(
       path + "/sync", [database, &shares](const http::Request& r) -> Result<http::Response> {
         if (!r.principal.admin) return PermissionDenied("only administrators synchronize shares");
-        auto body = json::parse(r.body, nullptr, false);
+        CONCORD_ASSIGN_OR_RETURN(json body, http::ParseJson(r.body));
         if (!body.is_object() || !body.contains("communities") || !body["communities"].is_array()) {
           return InvalidArgument("communities", "communities: [{uuid, exists, name, visibility}]");
         }

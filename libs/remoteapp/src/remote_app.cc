@@ -326,9 +326,7 @@ void RemoteApplication::Mount(http::Server& server) {
       [this](const http::Request& r) -> Result<http::Response> {
         if (!r.principal.admin)
           return PermissionDenied("lifecycle events come from Communities' system user only");
-        auto parsed = json::parse(r.body, nullptr, false);
-        if (parsed.is_discarded())
-          return InvalidArgument("body", "the lifecycle event is not valid JSON");
+        CONCORD_ASSIGN_OR_RETURN(json parsed, http::ParseJson(r.body));
         CONCORD_ASSIGN_OR_RETURN(auto event, lifecycle::EventFromJson(parsed));
         CONCORD_ASSIGN_OR_RETURN(json reply, Apply(r.path_params[0], event));
         return http::Response::Json(200, reply);

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "backup_cmd.h"
+#include "concord/base/log.h"
 #include "concord/communities/dispatcher.h"
 #include "concord/communities/sample_data.h"
 #include "concord/communities/service.h"
@@ -41,10 +42,43 @@ int Fail(const Error& e) {
   return e.code == ErrorCode::kInvalidArgument ? 2 : 1;
 }
 
+// The HTTP edge's settings: [server] in concord.toml over the server's defaults, and maintenance
+// mode's gate, which also knows the trusted proxies.
+http::ServerOptions ServerOptionsFrom(const deployment::Config& config, maintenance::Gate& gate) {
+  http::ServerOptions o;
+  o.threads = config.threads;
+  o.admission = [g = &gate](const std::string& remote, const std::string& xff) {
+    return g->Check(remote, xff);
+  };
+  o.client_address = [g = &gate](const std::string& remote, const std::string& xff) {
+    return g->ClientAddress(remote, xff);
+  };
+  o.trusted_proxy = [g = &gate](const std::string& remote) { return g->IsTrustedProxy(remote); };
+  auto set = [](auto& field, int value) {
+    if (value > 0) field = static_cast<std::remove_reference_t<decltype(field)>>(value);
+  };
+  auto set_seconds = [](std::chrono::seconds& field, int value) {
+    if (value > 0) field = std::chrono::seconds(value);
+  };
+  set(o.max_connections, config.max_connections);
+  set(o.max_connections_per_client, config.max_connections_per_client);
+  set(o.max_header_bytes, config.max_header_bytes);
+  set(o.max_header_count, config.max_header_count);
+  set(o.max_body_bytes, config.max_body_bytes);
+  set_seconds(o.header_timeout, config.header_timeout_seconds);
+  set_seconds(o.request_timeout, config.request_timeout_seconds);
+  set_seconds(o.idle_timeout, config.idle_timeout_seconds);
+  set(o.max_concurrent_verifications, config.max_concurrent_sign_ins);
+  set(o.sign_in.free_failures, config.sign_in_free_failures);
+  set_seconds(o.sign_in.max_lockout, config.sign_in_max_lockout_seconds);
+  return o;
+}
+
 struct ServeFlags {
   std::string data_dir = "./data";
   std::string listen;
   std::string log_level;
+  std::string log_format;
   std::vector<std::string> services;  // empty: all
 };
 
@@ -152,8 +186,16 @@ void StartDispatcher(CommunitiesRuntime& rt, OpenedServices& services,
 int Serve(const ServeFlags& flags) {
   deployment::DataDir dir{fs::absolute(flags.data_dir)};
   auto early = deployment::LoadConfig(dir);
-  InitLogging(!flags.log_level.empty() ? flags.log_level : early ? early->log_level : "info");
+  auto format = ParseLogFormat(!flags.log_format.empty() ? flags.log_format
+                               : early                   ? early->log_format
+                                                         : "text",
+                               "--log-format");
+  InitLogging(!flags.log_level.empty() ? flags.log_level
+              : early                  ? early->log_level
+                                       : "info",
+              format.value_or(LogFormat::kText));
   if (!early) return Fail(early.error());
+  if (!format) return Fail(format.error());
   std::vector<std::string> selected = flags.services.empty() ? ServiceNames() : flags.services;
   bool with_communities =
       std::find(selected.begin(), selected.end(), "communities") != selected.end();
@@ -189,12 +231,20 @@ int Serve(const ServeFlags& flags) {
   // Maintenance mode: checked before anything else, for every request.
   auto gate = maintenance::Gate::Create(dir.Maintenance(), services->config.trusted_proxies);
   if (!gate) return Fail(gate.error());
-  http::Server server(
-      {.threads = services->config.threads,
-       .admission = [g = gate->get()](const std::string& remote,
-                                      const std::string& xff) { return g->Check(remote, xff); }},
-      authenticator);
+  http::Server server(ServerOptionsFrom(services->config, **gate), authenticator);
   maintenance::MountMaintenanceApi(server, dir.Maintenance(), **gate);
+  server.Get("/api/admin/server", [&server](const http::Request& r) -> Result<http::Response> {
+    if (!r.principal.admin) return PermissionDenied("only administrators read the server's state");
+    nlohmann::json warnings = nlohmann::json::array();
+    if (auto proxy = server.Warnings().untrusted_local_proxy) {
+      warnings.push_back(fmt::format(
+          "requests with X-Forwarded-For arrive from {}, which is not in [server] "
+          "trusted_proxies: behind that proxy every user looks like {} (exempt from maintenance "
+          "mode) and sign-in throttling cannot tell users apart; add it to trusted_proxies",
+          *proxy, *proxy));
+    }
+    return http::Response::Json(200, {{"warnings", warnings}});
+  });
   std::unique_ptr<CommunitiesRuntime> runtime;
   MountServiceControlApi(server, *services, [&](const std::string& service) -> Status {
     if (service != "communities" || !runtime) return Ok();
@@ -398,6 +448,11 @@ int Status(const std::string& data_dir) {
   std::cout << fmt::format("Concord is running at {} (server time {}, signed in as {})\n",
                            settings->url, (*status)["serverTime"].get<std::string>(),
                            (*status)["user"].get<std::string>());
+  // What the running server noticed (administrators only; others see the line above).
+  if (auto server = client.Get("/api/admin/server")) {
+    for (const auto& w : (*server)["warnings"])
+      std::cout << "warning: " << w.get<std::string>() << "\n";
+  }
   return 0;
 }
 
@@ -420,6 +475,9 @@ int main(int argc, char** argv) {
                    "Services to run here, comma-separated (default: all): communities, blogs, "
                    "forums, wikis, news, libraries, activities, files")
       ->delimiter(',');
+  serve_cmd->add_option(
+      "--log-format", serve.log_format,
+      "text, or json for one JSON object per line (default: [server] log_format)");
   serve_cmd->add_option("--log-level", serve.log_level, "trace, debug, info, warn or error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
 

@@ -1,7 +1,6 @@
 #include "services.h"
 
 #include <fmt/format.h>
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -19,13 +18,6 @@
 #include "concord/wikis/wikis.h"
 
 namespace concord::cli {
-
-void InitLogging(const std::string& level) {
-  auto logger = spdlog::stderr_color_mt("concord");
-  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ %v");
-  logger->set_level(spdlog::level::from_str(level));
-  spdlog::set_default_logger(logger);
-}
 
 namespace {
 

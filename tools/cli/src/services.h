@@ -59,6 +59,5 @@ Result<OpenedServices> OpenServices(const deployment::DataDir& dir,
                                     const std::vector<std::string>& services = ServiceNames());
 
 // Sets up logging to stderr at `level` ("trace" ... "error").
-void InitLogging(const std::string& level);
 
 }  // namespace concord::cli

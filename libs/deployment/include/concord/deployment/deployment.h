@@ -39,6 +39,19 @@ struct Config {
   std::string listen = "127.0.0.1:8080";
   int threads = 16;
   std::string log_level = "info";
+  std::string log_format = "text";  // "text" or "json" (one JSON object per line)
+  // The HTTP edge's limits (docs/security.md); 0 keeps the server's default.
+  int max_connections = 0;
+  int max_connections_per_client = 0;
+  int max_header_bytes = 0;
+  int max_header_count = 0;
+  int max_body_bytes = 0;
+  int header_timeout_seconds = 0;
+  int request_timeout_seconds = 0;
+  int idle_timeout_seconds = 0;
+  int max_concurrent_sign_ins = 0;
+  int sign_in_free_failures = 0;
+  int sign_in_max_lockout_seconds = 0;
   // Reverse proxies whose X-Forwarded-For is believed (addresses or CIDR ranges): the client
   // address that maintenance mode checks comes from that header only behind one of these.
   std::vector<std::string> trusted_proxies;

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -28,6 +29,12 @@ class Authenticator {
   // for all three, so that a caller cannot probe which logins exist).
   [[nodiscard]] virtual Result<Principal> Authenticate(std::string_view login,
                                                        std::string_view password) = 0;
+  // The answer when it is known without the slow check (a recent verification of the same
+  // credentials), else nullopt. Cheap: the server asks it on its I/O thread. Default: nullopt.
+  virtual std::optional<Principal> Cached(std::string_view /*login*/,
+                                          std::string_view /*password*/) {
+    return std::nullopt;
+  }
 };
 
 // Remembers successful verifications for `ttl`, so that HTTP Basic on every request does not
@@ -38,6 +45,7 @@ class CachingAuthenticator final : public Authenticator {
  public:
   CachingAuthenticator(std::shared_ptr<Authenticator> inner, std::chrono::seconds ttl);
   Result<Principal> Authenticate(std::string_view login, std::string_view password) override;
+  std::optional<Principal> Cached(std::string_view login, std::string_view password) override;
   // Forgets every cached verification (call when a user is disabled or changes password).
   void Invalidate();
 
@@ -51,6 +59,54 @@ class CachingAuthenticator final : public Authenticator {
   std::mutex mu_;
   std::unordered_map<std::string, Entry> cache_;
   uint64_t generation_ = 0;
+};
+
+// Failed sign-ins: each failure, counted per login and per client address, holds back its 401
+// a little longer (first_delay, doubling up to max_delay); after `free_failures` of them, that
+// login or address is refused with 429 and Retry-After (first_lockout, doubling up to
+// max_lockout) without its password being checked. Failures are forgotten `forget_after` the
+// last one; a success clears the login's count (never the address's).
+struct SignInThrottleOptions {
+  int free_failures = 5;
+  std::chrono::milliseconds first_delay{100};
+  std::chrono::milliseconds max_delay{1600};
+  std::chrono::seconds first_lockout{2};
+  std::chrono::seconds max_lockout{900};
+  std::chrono::seconds forget_after{900};
+  size_t max_tracked = 100000;  // logins and addresses remembered at once
+};
+
+class SignInThrottle {
+ public:
+  using Clock = std::chrono::steady_clock;
+  explicit SignInThrottle(SignInThrottleOptions options) : options_(options) {}
+
+  // Before a password is checked: how long `login` or `address` is still locked out, if it is.
+  std::optional<std::chrono::seconds> LockedOut(std::string_view login, std::string_view address,
+                                                Clock::time_point now);
+  struct Verdict {
+    std::chrono::milliseconds delay{0};           // hold the 401 back this long
+    std::optional<std::chrono::seconds> lockout;  // or answer 429 with this Retry-After
+  };
+  // After a failed check: what to answer.
+  Verdict Failed(std::string_view login, std::string_view address, Clock::time_point now);
+  // After a successful check: the login's failures are forgotten.
+  void Succeeded(std::string_view login);
+  // How many logins and addresses are remembered (for tests and status).
+  size_t Tracked() const;
+
+ private:
+  struct Entry {
+    int failures = 0;
+    Clock::time_point last_failure;
+    Clock::time_point locked_until;
+  };
+  Entry* Find(const std::string& key, Clock::time_point now);
+  void Prune(Clock::time_point now);
+
+  SignInThrottleOptions options_;
+  mutable std::mutex mu_;
+  std::unordered_map<std::string, Entry> entries_;
 };
 
 // Parses an "Authorization: Basic ..." header value into login and password.

@@ -20,9 +20,20 @@
 
 namespace concord::http {
 
+// How deeply a JSON text may nest (objects and arrays). Concord's own documents nest a few
+// levels; the limit keeps a body of `[[[[...` from costing memory out of proportion to its size.
+inline constexpr int kMaxJsonDepth = 64;
+
+// Parses `text` as JSON, refusing it while parsing as soon as it nests deeper than
+// kMaxJsonDepth. kInvalidArgument (field `field`) for invalid JSON or UTF-8, and for nesting
+// too deep (the message names the limit).
+[[nodiscard]] Result<nlohmann::json> ParseJson(std::string_view text,
+                                               std::string_view field = "body");
+
 class JsonBody {
  public:
-  // kInvalidArgument if `text` is not a JSON object (empty text counts as {} when allowed).
+  // kInvalidArgument if `text` is not a JSON object (empty text counts as {} when allowed), or
+  // nests deeper than kMaxJsonDepth.
   static Result<JsonBody> Parse(std::string_view text, bool allow_empty = false);
 
   bool Has(std::string_view field) const;

@@ -6,6 +6,14 @@
 // turns errors and exceptions into the one JSON error shape, and logs each request without
 // its credentials.
 //
+// The edge is event-driven (Boost.Asio, docs/adr/0015): connections are read and written by one
+// I/O thread, and only a request that has fully arrived, and whose caller is authenticated,
+// reaches a worker. A slow or idle client costs memory, never a worker. Limits (ServerOptions):
+// connections in total and per client address, header size and count (431), body size (413),
+// deadlines for headers, for the whole request, for idle keep-alive connections and for each
+// write; password checks run on a small pool of their own, and failed sign-ins are throttled
+// per login and per client address (429). docs/security.md describes them all.
+//
 //   http::Server server(options, authenticator);
 //   server.Get("/communities/api/communities/([^/]+)", [&](const http::Request& r) {
 //     return GetCommunity(r.principal, r.path_params[0]);   // Result<http::Response>
@@ -41,7 +49,7 @@ struct Request {
   std::multimap<std::string, std::string> query;
   std::string body;
   std::string client_address;  // the socket's peer
-  std::string forwarded_for;   // the X-Forwarded-For header, "" if absent
+  std::string forwarded_for;   // X-Forwarded-For, every header line joined by ", "; "" if absent
   Principal principal;         // who is calling: always authenticated
 
   // The first value of query parameter `name`, if present.
@@ -72,16 +80,42 @@ nlohmann::json ErrorJson(const Error& error);
 
 // Decides, before authentication and routing, whether a request is served at all: returns the
 // response to send instead (maintenance mode's 503), or nullopt to go on. Gets the socket's
-// peer address and the X-Forwarded-For header ("" if absent).
+// peer address and the X-Forwarded-For header ("" if absent; several header lines are joined
+// with ", " in the order they came).
 using Admission = std::function<std::optional<Response>(const std::string& remote_address,
                                                         const std::string& forwarded_for)>;
+// The client a request comes from: the peer, or the address a trusted proxy saw.
+using ClientAddressOf =
+    std::function<std::string(const std::string& remote_address, const std::string& forwarded_for)>;
+// Whether a peer address is one of the deployment's trusted reverse proxies.
+using IsTrustedProxy = std::function<bool(const std::string& remote_address)>;
 
 struct ServerOptions {
-  int threads = 16;     // worker threads; a long request holds one
-  Admission admission;  // optional
-  size_t max_body_bytes = 4 * 1024 * 1024;
-  std::chrono::seconds read_timeout{30};
+  int threads = 16;                // workers running handlers; slow or idle connections hold none
+  Admission admission;             // optional
+  ClientAddressOf client_address;  // optional: default, the peer
+  IsTrustedProxy trusted_proxy;    // optional: default, none
+  size_t max_body_bytes = 4 * 1024 * 1024;   // larger: 413
+  size_t max_header_bytes = 16 * 1024;       // request line and headers; larger: 431
+  int max_header_count = 100;                // more: 431
+  std::chrono::seconds header_timeout{10};   // first byte of a request to its last header
+  std::chrono::seconds request_timeout{60};  // first byte to the end of its body
+  std::chrono::seconds idle_timeout{5};      // a keep-alive connection waiting for a request
+  std::chrono::seconds write_timeout{30};    // any one write to a client that stops reading
+  int max_connections = 4096;                // in total (capped by the open files limit)
+  int max_connections_per_client = 128;      // per peer address; trusted proxies exempt
+  int max_concurrent_verifications = 2;      // password checks (Argon2id: 64 MiB each)
+  int max_queued_verifications = 64;         // waiting beyond these: 503 with Retry-After
+  SignInThrottleOptions sign_in;
   std::string realm = "Concord";
+};
+
+// What the edge has noticed that an administrator should fix (shown by `concord status`).
+struct ServerWarnings {
+  // Requests came from a local address with X-Forwarded-For, and that address is not a trusted
+  // proxy: a reverse proxy on this host is not in [server] trusted_proxies, so every user looks
+  // like the proxy (and the local host is exempt from maintenance mode).
+  std::optional<std::string> untrusted_local_proxy;
 };
 
 class Server {
@@ -100,13 +134,17 @@ class Server {
   // Binds the listening socket; port 0 picks a free port. Returns the bound port, or
   // kUnavailable (with the address) if it cannot bind.
   [[nodiscard]] Result<int> Bind(const std::string& host, int port);
-  // Serves until Stop() is called (from any thread). Returns false if the loop failed.
+  // Serves until Stop() is called (from any thread), on the calling thread and the workers;
+  // returns once requests in progress have been answered. Returns false if the loop failed.
   bool Run();
+  // Stops accepting and closes idle connections; does not wait (Run returns when done).
   void Stop();
+
+  ServerWarnings Warnings() const;
 
  private:
   struct Impl;
-  std::unique_ptr<Impl> impl_;
+  std::shared_ptr<Impl> impl_;
 };
 
 }  // namespace concord::http

@@ -88,6 +88,8 @@ class Gate {
   // Whether `client` (an address as ClientAddress returns it) may come in while on: the local
   // host, or inside one of `state`'s allowed ranges.
   static bool Allowed(const State& state, const std::string& client);
+  // Whether `remote_address` is one of the trusted proxies.
+  bool IsTrustedProxy(std::string_view remote_address) const;
   // The client address Check() judged by.
   std::string ClientAddress(const std::string& remote_address,
                             const std::string& forwarded_for) const;

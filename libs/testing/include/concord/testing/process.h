@@ -75,6 +75,7 @@ class ConcordServer {
   // SIGKILL, then waits.
   void Kill();
   bool running() const { return pid_ > 0; }
+  int pid() const { return pid_; }
 
   const std::string& url() const { return url_; }
   const fs::path& data_dir() const { return data_dir_; }
