@@ -48,12 +48,8 @@ void AppendEscaped(std::string& out, std::string_view s, bool json) {
       case '\n': out += "\\n"; break;
       case '\r': out += "\\r"; break;
       case '\t': out += "\\t"; break;
-      case '"':
-        out += json ? "\\\"" : "\"";
-        break;
-      case '\\':
-        out += json ? "\\\\" : "\\";
-        break;
+      case '"': out += json ? "\\\"" : "\""; break;
+      case '\\': out += json ? "\\\\" : "\\"; break;
       default:
         if (c < 0x20 || c == 0x7f) {
           out += json ? fmt::format("\\u{:04x}", c) : fmt::format("\\x{:02x}", c);
@@ -67,8 +63,8 @@ void AppendEscaped(std::string& out, std::string_view s, bool json) {
 
 std::string Timestamp(const spdlog::details::log_msg& msg, bool utc_suffix) {
   auto t = std::chrono::system_clock::to_time_t(msg.time);
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(msg.time.time_since_epoch()) %
-            1000;
+  auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(msg.time.time_since_epoch()) % 1000;
   std::tm tm{};
   if (utc_suffix) {
     gmtime_r(&t, &tm);
@@ -168,8 +164,8 @@ Result<LogFormat> ParseLogFormat(std::string_view text, std::string_view field) 
 
 void InitLogging(const std::string& level, LogFormat format) {
   g_format = format;
-  auto logger = std::make_shared<spdlog::logger>(
-      "concord", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  auto logger = std::make_shared<spdlog::logger>("concord",
+                                                 std::make_shared<spdlog::sinks::stderr_sink_mt>());
   logger->set_formatter(std::make_unique<SafeFormatter>(format));
   logger->set_level(spdlog::level::from_str(level));
   spdlog::set_default_logger(logger);

@@ -164,6 +164,30 @@ bool IsLoopback(const std::string& address) {
   return !ec && a.is_loopback();
 }
 
+}  // namespace
+
+void ParseTarget(std::string_view target, std::string& path,
+                 std::multimap<std::string, std::string>& query) {
+  auto q = target.find('?');
+  path = Decode(target.substr(0, q), false);
+  if (q == std::string_view::npos) return;
+  std::string_view rest = target.substr(q + 1);
+  while (!rest.empty()) {
+    auto amp = rest.find('&');
+    std::string_view pair = rest.substr(0, amp);
+    if (!pair.empty()) {
+      auto eq = pair.find('=');
+      query.emplace(Decode(pair.substr(0, eq), true), eq == std::string_view::npos
+                                                          ? std::string()
+                                                          : Decode(pair.substr(eq + 1), true));
+    }
+    if (amp == std::string_view::npos) break;
+    rest.remove_prefix(amp + 1);
+  }
+}
+
+namespace {
+
 struct Route {
   std::string method;
   std::regex pattern;
@@ -426,10 +450,7 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
     has_body_ = parser_->chunked() || (parser_->content_length() && *parser_->content_length() > 0);
     request_ = Request{};
     request_.method = std::string(head.method_string());
-    std::string_view target = head.target();
-    auto q = target.find('?');
-    request_.path = Decode(target.substr(0, q), false);
-    if (q != std::string_view::npos) ParseQuery(target.substr(q + 1));
+    ParseTarget(head.target(), request_.path, request_.query);
     request_.client_address = peer_;
     std::string forwarded;
     for (auto [it, end] = head.equal_range("X-Forwarded-For"); it != end; ++it) {
@@ -449,21 +470,6 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
       }
     }
     Authenticate(std::string(head[bhttp::field::authorization]));
-  }
-
-  void ParseQuery(std::string_view query) {
-    while (!query.empty()) {
-      auto amp = query.find('&');
-      std::string_view pair = query.substr(0, amp);
-      if (!pair.empty()) {
-        auto eq = pair.find('=');
-        request_.query.emplace(
-            Decode(pair.substr(0, eq), true),
-            eq == std::string_view::npos ? std::string() : Decode(pair.substr(eq + 1), true));
-      }
-      if (amp == std::string_view::npos) break;
-      query.remove_prefix(amp + 1);
-    }
   }
 
   // Cached credentials are answered here; anything else waits for one of the few verifiers,

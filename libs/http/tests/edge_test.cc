@@ -181,7 +181,8 @@ TEST_F(EdgeTest, BodiesThatNeverFinishAreCutOffAtTheRequestDeadline) {
 TEST_F(EdgeTest, IdleKeepAliveConnectionsAreClosed) {
   Start({.threads = 2, .idle_timeout = 1s});
   RawConnection c(port_);
-  ASSERT_TRUE(c.Send("GET /api/hello HTTP/1.1\r\nHost: x\r\nAuthorization: Basic Y2FjaGVkOnB3\r\n\r\n"));
+  ASSERT_TRUE(
+      c.Send("GET /api/hello HTTP/1.1\r\nHost: x\r\nAuthorization: Basic Y2FjaGVkOnB3\r\n\r\n"));
   std::string got = c.ReadAll(3s);
   EXPECT_EQ(StatusLine(got), "HTTP/1.1 200 OK");
   EXPECT_TRUE(c.closed());
@@ -309,13 +310,13 @@ TEST_F(EdgeTest, EveryForwardedForLineIsSeenInOrder) {
   std::atomic<bool> seen{false};
   std::string joined;
   std::mutex mu;
-  Start({.threads = 2, .admission = [&](const std::string&, const std::string& xff)
-                           -> std::optional<Response> {
-    std::lock_guard l(mu);
-    joined = xff;
-    seen = true;
-    return std::nullopt;
-  }});
+  Start({.threads = 2,
+         .admission = [&](const std::string&, const std::string& xff) -> std::optional<Response> {
+           std::lock_guard l(mu);
+           joined = xff;
+           seen = true;
+           return std::nullopt;
+         }});
   RawConnection c(port_);
   ASSERT_TRUE(
       c.Send("GET /api/hello HTTP/1.1\r\nHost: x\r\nAuthorization: Basic Y2FjaGVkOnB3\r\n"

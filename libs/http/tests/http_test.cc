@@ -167,5 +167,16 @@ TEST(JsonBodyTest, TypesAreChecked) {
   EXPECT_TRUE(JsonBody::Parse("", /*allow_empty=*/true));
 }
 
+TEST(ParseTargetTest, DecodesPathAndQuery) {
+  std::string path;
+  std::multimap<std::string, std::string> query;
+  ParseTarget("/a%20b/%zz%2?x=1&y=a+b%26c&flag&=v&x=2", path, query);
+  EXPECT_EQ(path, "/a b/%zz%2");  // malformed escapes stay as they are
+  EXPECT_EQ(query.count("x"), 2u);
+  EXPECT_EQ(query.find("y")->second, "a b&c");
+  EXPECT_EQ(query.find("flag")->second, "");
+  EXPECT_EQ(query.find("")->second, "v");
+}
+
 }  // namespace
 }  // namespace concord::http

@@ -73,6 +73,12 @@ struct Response {
 
 using Handler = std::function<Result<Response>(const Request&)>;
 
+// Splits a request target ("/a%20b?x=1&y=a+b") into its percent-decoded path and its query
+// parameters (decoded, '+' as space), as the server does for every request. A malformed
+// escape is kept as it is. Never fails.
+void ParseTarget(std::string_view target, std::string& path,
+                 std::multimap<std::string, std::string>& query);
+
 // The HTTP status for an error code.
 int ErrorStatus(ErrorCode code);
 // The JSON error document: {"error": {"code", "message", "field"?, "accepted"?}}.
