@@ -5,7 +5,7 @@ SAMPLE_COMMUNITIES ?= 300
 PRESET ?= default
 JOBS ?= $(shell nproc)
 
-.PHONY: bootstrap configure build test run clean format
+.PHONY: bootstrap configure build test test-sanitized run clean format
 
 bootstrap:
 	@bash scripts/bootstrap.sh
@@ -16,8 +16,16 @@ configure: bootstrap
 build: configure
 	@cmake --build --preset $(PRESET) -j $(JOBS)
 
+# The whole suite, then the unit and end-to-end suites again built with AddressSanitizer and
+# UndefinedBehaviorSanitizer (preset debug, into build-debug/).
 test: build
 	@ctest --preset $(PRESET) -j $(JOBS)
+	@$(MAKE) --no-print-directory test-sanitized
+
+test-sanitized: bootstrap
+	@cmake --preset debug >/dev/null
+	@cmake --build --preset debug -j $(JOBS)
+	@ctest --preset debug -j $(JOBS)
 
 # Starts Concord on its embedded default (SQLite under $(DATA_DIR)), with sample data the first time.
 run: build

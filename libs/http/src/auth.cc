@@ -34,6 +34,12 @@ std::optional<Principal> CachingAuthenticator::Cached(std::string_view login,
 
 Result<Principal> CachingAuthenticator::Authenticate(std::string_view login,
                                                      std::string_view password) {
+  return AuthenticateFrom(login, password, {});
+}
+
+Result<Principal> CachingAuthenticator::AuthenticateFrom(std::string_view login,
+                                                         std::string_view password,
+                                                         std::string_view client_address) {
   std::string key = CacheKey(login, password);
   auto now = std::chrono::steady_clock::now();
   uint64_t generation;
@@ -45,7 +51,7 @@ Result<Principal> CachingAuthenticator::Authenticate(std::string_view login,
     }
     generation = generation_;
   }
-  CONCORD_ASSIGN_OR_RETURN(Principal p, inner_->Authenticate(login, password));
+  CONCORD_ASSIGN_OR_RETURN(Principal p, inner_->AuthenticateFrom(login, password, client_address));
   std::lock_guard lock(mu_);
   if (generation == generation_) {  // not invalidated while we were verifying
     if (cache_.size() > 10000) cache_.clear();

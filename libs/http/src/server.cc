@@ -392,6 +392,9 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
   void WaitForRequest() {
     if (closed_ || server_->stopping) return Close();
     parser_.emplace();
+    request_ = Request{};  // a refusal's log line must not name the previous request
+    client_ = peer_;
+    login_.clear();
     parser_->header_limit(static_cast<std::uint32_t>(server_->options.max_header_bytes));
     parser_->body_limit(server_->options.max_body_bytes);
     timed_out_ = false;
@@ -448,7 +451,6 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
                     false);
     }
     has_body_ = parser_->chunked() || (parser_->content_length() && *parser_->content_length() > 0);
-    request_ = Request{};
     request_.method = std::string(head.method_string());
     ParseTarget(head.target(), request_.path, request_.query);
     request_.client_address = peer_;
@@ -496,8 +498,9 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
     auto self = shared_from_this();
     auto server = server_;
     bool queued = server_->verifiers->Submit(
-        [self, server, creds = std::move(*creds)] {
-          auto principal = server->authenticator->Authenticate(creds.first, creds.second);
+        [self, server, creds = std::move(*creds), client = client_] {
+          auto principal =
+              server->authenticator->AuthenticateFrom(creds.first, creds.second, client);
           net::post(server->io, [self, principal = std::move(principal)]() mutable {
             self->Verified(std::move(principal));
           });

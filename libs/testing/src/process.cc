@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -28,8 +29,13 @@ std::string ReadFile(const fs::path& p) {
 
 pid_t Spawn(const std::vector<std::string>& argv, const std::vector<std::string>& env, int out_fd,
             int err_fd) {
+  pid_t parent = ::getpid();
   pid_t pid = ::fork();
   if (pid == 0) {
+    // A test that dies (an assertion abort, a sanitizer report) must not leave its servers
+    // running: they would keep ports, locks and files of the next run.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(127);  // it died before the line above
     ::setpgid(0, 0);
     if (out_fd >= 0) ::dup2(out_fd, 1);
     if (err_fd >= 0) ::dup2(err_fd, 2);

@@ -459,19 +459,34 @@ class RemoteDirectory final : public http::Authenticator {
  public:
   explicit RemoteDirectory(std::string url) : url_(std::move(url)) {}
   Result<http::Principal> Authenticate(std::string_view login, std::string_view password) override {
+    return AuthenticateFrom(login, password, {});
+  }
+  // The client's address goes along as X-Forwarded-For: Communities believes it when this
+  // host is among its trusted proxies, and then throttles failed sign-ins per client rather
+  // than per application host (docs/security.md).
+  Result<http::Principal> AuthenticateFrom(std::string_view login, std::string_view password,
+                                           std::string_view client_address) override {
     http::Client client({.url = url_,
                          .user = std::string(login),
                          .password = std::string(password),
                          .timeout = std::chrono::seconds(10)});
-    auto me = client.Get("/communities/api/users/me");
+    std::vector<std::pair<std::string, std::string>> headers;
+    if (!client_address.empty()) headers.emplace_back("X-Forwarded-For", client_address);
+    auto me = client.Send("GET", "/communities/api/users/me", "", true, headers);
     if (!me) {
-      if (me.error().code == ErrorCode::kUnauthenticated)
-        return Unauthenticated("invalid credentials");
       return Unavailable("the Communities directory at " + url_ +
                          " cannot be reached: " + me.error().message);
     }
-    return http::Principal{UserId(me->value("id", "")), me->value("login", ""),
-                           me->value("admin", false)};
+    if (me->status == 401) return Unauthenticated("invalid credentials");
+    if (me->status == 429) {
+      return Unavailable("too many failed sign-ins for this login or address; try again later");
+    }
+    if (me->status != 200 || !me->body.is_object()) {
+      return Unavailable(
+          fmt::format("the Communities directory at {} answered {}", url_, me->status));
+    }
+    return http::Principal{UserId(me->body.value("id", "")), me->body.value("login", ""),
+                           me->body.value("admin", false)};
   }
 
  private:

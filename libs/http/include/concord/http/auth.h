@@ -29,6 +29,14 @@ class Authenticator {
   // for all three, so that a caller cannot probe which logins exist).
   [[nodiscard]] virtual Result<Principal> Authenticate(std::string_view login,
                                                        std::string_view password) = 0;
+  // The same for a sign-in from `client_address` (the client the server judged the request by,
+  // behind trusted proxies): an implementation that asks another service passes it on, so that
+  // the other service throttles that client rather than this host. Default: Authenticate.
+  [[nodiscard]] virtual Result<Principal> AuthenticateFrom(std::string_view login,
+                                                           std::string_view password,
+                                                           std::string_view /*client_address*/) {
+    return Authenticate(login, password);
+  }
   // The answer when it is known without the slow check (a recent verification of the same
   // credentials), else nullopt. Cheap: the server asks it on its I/O thread. Default: nullopt.
   virtual std::optional<Principal> Cached(std::string_view /*login*/,
@@ -45,6 +53,8 @@ class CachingAuthenticator final : public Authenticator {
  public:
   CachingAuthenticator(std::shared_ptr<Authenticator> inner, std::chrono::seconds ttl);
   Result<Principal> Authenticate(std::string_view login, std::string_view password) override;
+  Result<Principal> AuthenticateFrom(std::string_view login, std::string_view password,
+                                     std::string_view client_address) override;
   std::optional<Principal> Cached(std::string_view login, std::string_view password) override;
   // Forgets every cached verification (call when a user is disabled or changes password).
   void Invalidate();
