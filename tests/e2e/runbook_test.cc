@@ -85,7 +85,10 @@ void ExpectAgreement(const fs::path& reports) {
     std::string name = entry.path().filename().string();
     if (name.ends_with("_communityDifferences.json")) {
       ++files;
-      for (const auto& d : testing::ReadJsonFile(entry.path())["differences"]) {
+      // The file's JSON held by name: a range-for over a temporary's subscript would iterate a
+      // destroyed object (before C++23's lifetime extension) and check nothing.
+      const json report = testing::ReadJsonFile(entry.path());
+      for (const auto& d : report["differences"]) {
         // Only communities in the trash may be listed, and with nothing else differing.
         EXPECT_EQ(d["status"], "trashed") << name << ": " << d.dump();
         EXPECT_TRUE(d["attributes"].empty()) << name << ": " << d.dump();
