@@ -716,5 +716,191 @@ TEST(RunbookTest, BadInputIsRefusedAndChangesNothing) {
   EXPECT_FALSE(fs::exists(dir.path() / "restore-quarantine"));
 }
 
+// `concord recover --data-dir DIR ARGS...` with CONCORD_RECOVER_TEST_HOOK set: kill@POINT#N
+// SIGKILLs the run the Nth time it reaches POINT, wait@POINT waits for <out>/hook-POINT to go.
+CommandResult RecoverWithHook(const fs::path& data_dir, const std::vector<std::string>& args,
+                              const std::string& hook) {
+  std::vector<std::string> argv = {(testing::BinDir() / "concord").string(), "recover",
+                                   "--data-dir", data_dir.string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return testing::RunCommand(argv, {"CONCORD_RECOVER_TEST_HOOK=" + hook},
+                             std::chrono::seconds(300));
+}
+
+// How many lines of `file` contain `needle`.
+int LinesWith(const fs::path& file, const std::string& needle) {
+  std::ifstream in(file);
+  int n = 0;
+  for (std::string line; std::getline(in, line);) n += line.find(needle) != std::string::npos;
+  return n;
+}
+
+// Killed (SIGKILL) right after an orphan was assigned and before the run recorded it, the
+// orphans step resumes: the orphan already assigned is not assigned again (assignRemoteApp
+// would refuse it and the run would fail forever), and the others are.
+TEST(RunbookTest, AnOrphansStepKilledMidwayAssignsEachOrphanOnceWhenResumed) {
+  TempDir dir("runbook-orphans-kill");
+  TempDir backups("runbook-orphans-kill-backups");
+  ConcordServer server(dir.path());
+  ASSERT_TRUE(server.Start());
+  auto admin = server.AdminClient();
+  std::vector<std::string> cs = {Make(admin, "Alpha"), Make(admin, "Beta"), Make(admin, "Gamma")};
+  ASSERT_TRUE(testing::WaitForEmptyQueue(admin));
+  fs::path backup = backups.path() / "b";
+  auto bk = Concord(dir.path(), {"backup", "--service", "communities", "--to", backup.string()});
+  ASSERT_EQ(bk.exit_code, 0) << Show(bk);
+  // Lost with the restore of Communities: three widgetMissing orphans in Wikis.
+  for (const auto& c : cs) AddWidget(admin, c, "Wiki");
+  ASSERT_TRUE(testing::WaitForEmptyQueue(admin));
+  auto r = Concord(dir.path(), {"restore", "--service", "communities", "--from", backup.string()});
+  ASSERT_EQ(r.exit_code, 0) << Show(r);
+  admin = server.AdminClient();
+
+  fs::path out = dir.path() / "recovery-run";
+  std::vector<std::string> args = {"--restored", "communities", "--orphans",
+                                   "reassign",   "--out",       out.string()};
+  auto killed = RecoverWithHook(dir.path(), args, "kill@orphan-handled#2");
+  ASSERT_EQ(killed.exit_code, 128 + SIGKILL) << Show(killed);
+  json state = testing::ReadJsonFile(out / "recover-state.json");
+  EXPECT_EQ(state["done"]["orphans"].size(), 1u) << "killed before the second was recorded";
+
+  auto resumed = Concord(dir.path(), {"recover", "--restored", "communities", "--orphans",
+                                      "reassign", "--out", out.string()});
+  ASSERT_EQ(resumed.exit_code, 0) << Show(resumed);
+  EXPECT_NE(resumed.out.find("(an earlier run)"), std::string::npos) << resumed.out;
+  ExpectAgreement(out / "verification" / "reports");
+  EXPECT_FALSE(MaintenanceOn(dir.path()));
+  json before =
+      testing::ReadJsonFile(out / "before" / "reports" / "Wiki_orphanedRemoteApplications.json");
+  ASSERT_EQ(before["orphans"].size(), 3u);
+  for (const auto& o : before["orphans"]) {
+    std::string id = o["objectIdentifyingId"];
+    json w = Widget(admin, o["oldCommunityUuid"], "Wiki");
+    ASSERT_FALSE(w.is_null()) << o.dump();
+    EXPECT_EQ(w["remoteResourceId"], id);
+    // Assigned by exactly one command over both runs.
+    EXPECT_EQ(LinesWith(out / "audit.log", "assignRemoteApp(\\\"Wiki\\\", \\\"" + id), 1) << id;
+  }
+  ASSERT_EQ(server.Stop(), 0);
+}
+
+// --orphans quarantine killed at its two worst moments (a quarantine community made but not yet
+// recorded; an orphan assigned but not yet recorded) ends, when run again, with exactly one
+// quarantine community per orphan, holding it.
+TEST(RunbookTest, AQuarantineKilledMidwayMakesOneCommunityPerOrphan) {
+  TempDir dir("runbook-quarantine-kill");
+  TempDir backups("runbook-quarantine-kill-backups");
+  ConcordServer server(dir.path());
+  ASSERT_TRUE(server.Start());
+  auto admin = server.AdminClient();
+  Make(admin, "Stays");
+  ASSERT_TRUE(testing::WaitForEmptyQueue(admin));
+  fs::path backup = backups.path() / "b";
+  auto bk = Concord(dir.path(), {"backup", "--service", "communities", "--to", backup.string()});
+  ASSERT_EQ(bk.exit_code, 0) << Show(bk);
+  Make(admin, "Lost With The Restore");
+  ASSERT_TRUE(testing::WaitForEmptyQueue(admin));
+  auto r = Concord(dir.path(), {"restore", "--service", "communities", "--from", backup.string()});
+  ASSERT_EQ(r.exit_code, 0) << Show(r);
+  admin = server.AdminClient();
+
+  fs::path out = dir.path() / "recovery-run";
+  std::vector<std::string> args = {"--restored", "communities", "--orphans",
+                                   "quarantine", "--out",       out.string()};
+  auto first = RecoverWithHook(dir.path(), args, "kill@quarantine-posted#1");
+  ASSERT_EQ(first.exit_code, 128 + SIGKILL) << Show(first);
+  auto second = RecoverWithHook(dir.path(), args, "kill@orphan-handled#2");
+  ASSERT_EQ(second.exit_code, 128 + SIGKILL) << Show(second);
+  auto last = Concord(dir.path(), {"recover", "--restored", "communities", "--orphans",
+                                   "quarantine", "--out", out.string()});
+  ASSERT_EQ(last.exit_code, 0) << Show(last);
+  ExpectAgreement(out / "verification" / "reports");
+  EXPECT_FALSE(MaintenanceOn(dir.path()));
+
+  int orphans = 0;
+  for (const auto& entry : fs::directory_iterator(out / "before" / "reports")) {
+    std::string name = entry.path().filename().string();
+    if (!name.ends_with("_orphanedRemoteApplications.json")) continue;
+    std::string app = name.substr(0, name.find('_'));
+    const json report = testing::ReadJsonFile(entry.path());
+    for (const auto& o : report["orphans"]) {
+      ++orphans;
+      std::string id = o["objectIdentifyingId"];
+      auto listed = admin.Get("/communities/api/communities?name=" +
+                              http::UrlEncode("Quarantine: " + app + " " + id.substr(0, 60)));
+      ASSERT_TRUE(listed);
+      ASSERT_EQ((*listed)["items"].size(), 1u) << app << " " << id << ": " << listed->dump();
+      json w = Widget(admin, (*listed)["items"][0]["uuid"], app);
+      ASSERT_FALSE(w.is_null()) << app << " " << id;
+      EXPECT_EQ(w["remoteResourceId"], id);
+    }
+  }
+  EXPECT_GE(orphans, 2) << "the lost community's default widgets left orphans";
+  ASSERT_EQ(server.Stop(), 0);
+}
+
+// The set-aside step clears exactly the events it wrote to its file: an event queued after the
+// listing (here, while the step waits at a test hook) stays queued.
+TEST(RunbookTest, AnEventQueuedWhileTheQueueIsSetAsideIsNotCleared) {
+  TempDir dir("runbook-set-aside");
+  TempDir backups("runbook-set-aside-backups");
+  ConcordServer server(dir.path());
+  ASSERT_TRUE(server.Start());
+  auto admin = server.AdminClient();
+  std::string a = Make(admin, "Alpha");
+  ASSERT_TRUE(testing::WaitForEmptyQueue(admin));
+  fs::path backup = backups.path() / "b";
+  auto bk = Concord(dir.path(), {"backup", "--service", "forums", "--to", backup.string()});
+  ASSERT_EQ(bk.exit_code, 0) << Show(bk);
+  auto r = Concord(dir.path(), {"restore", "--service", "forums", "--from", backup.string()});
+  ASSERT_EQ(r.exit_code, 0) << Show(r);
+  admin = server.AdminClient();
+
+  fs::path out = dir.path() / "recovery-run";
+  fs::path hook = out / "hook-set-aside-written";
+  CommandResult run;
+  std::thread recover([&] {
+    run = RecoverWithHook(dir.path(), {"--restored", "forums", "--out", out.string()},
+                          "wait@set-aside-written");
+  });
+  for (int i = 0; i < 600 && !fs::exists(hook); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_TRUE(fs::exists(hook)) << "the run did not reach the set-aside hook";
+  // Listed and written; now an event for Forum is queued (Forums is offline, so its delivery
+  // fails and waits in the queue).
+  auto offline = admin.Send("POST", "/api/admin/services/forums/offline", "");
+  ASSERT_TRUE(offline);
+  ASSERT_EQ(offline->status, 200) << offline->raw_body;
+  ASSERT_TRUE(admin.Put(kBase + a, {{"name", "Alpha Renamed Meanwhile"}}));
+  std::string queued;
+  for (int i = 0; i < 100 && queued.empty(); ++i) {
+    auto page = admin.Get("/communities/api/admin/queue/events?remoteAppDefId=Forum");
+    ASSERT_TRUE(page);
+    for (const auto& e : (*page)["items"]) {
+      if (e["state"] == "queued") queued = e["eventId"];
+    }
+    if (queued.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_FALSE(queued.empty()) << "the rename's delivery to Forum is not queued";
+  auto online = admin.Send("POST", "/api/admin/services/forums/online", "");
+  ASSERT_TRUE(online);
+  ASSERT_EQ(online->status, 200) << online->raw_body;
+  fs::remove(hook);
+  recover.join();
+  ASSERT_EQ(run.exit_code, 0) << Show(run);
+
+  json set_aside = testing::ReadJsonFile(out / "set-aside-events.json");
+  bool in_file = false;
+  for (const auto& e : set_aside["events"]) in_file = in_file || e["eventId"] == queued;
+  EXPECT_FALSE(in_file) << "queued after the listing";
+  auto page = admin.Get("/communities/api/admin/queue/events?remoteAppDefId=Forum");
+  ASSERT_TRUE(page);
+  bool still_queued = false;
+  for (const auto& e : (*page)["items"]) still_queued = still_queued || e["eventId"] == queued;
+  EXPECT_TRUE(still_queued) << "cleared without being set aside: " << page->dump();
+  ASSERT_EQ(server.Stop(), 0);
+}
+
 }  // namespace
 }  // namespace concord
