@@ -902,5 +902,113 @@ TEST(RunbookTest, AnEventQueuedWhileTheQueueIsSetAsideIsNotCleared) {
   ASSERT_EQ(server.Stop(), 0);
 }
 
+// Every file Concord reads, damaged: a wrong type, a missing field, garbage, truncation. Each is
+// refused with exit 2 and a message naming the file and the field, and nothing changes.
+TEST(RunbookTest, DamagedFilesAreRefusedNamingTheFieldAndChangeNothing) {
+  TempDir dir("runbook-damaged");
+  TempDir backups("runbook-damaged-backups");
+  {
+    ConcordServer server(dir.path());
+    ASSERT_TRUE(server.Start());
+    ASSERT_EQ(server.Stop(), 0);
+  }
+  fs::path good = backups.path() / "good";
+  ASSERT_EQ(Concord(dir.path(), {"backup", "--service", "forums", "--to", good.string()}).exit_code,
+            0);
+  const json manifest = testing::ReadJsonFile(good / "manifest.json");
+  const std::string manifest_text = manifest.dump(2);
+  fs::path out = dir.path() / "recovery-run";
+  const json state = {{"restored", {"forums"}},
+                      {"orphans", "report"},
+                      {"started", "2026-12-01T06:00:00.000Z"},
+                      {"completed", json::array()}};
+
+  struct Case {
+    std::string what;
+    fs::path file;
+    std::string content;
+    std::vector<std::string> args;  // the command that reads it
+    std::string field;              // named in the message
+  };
+  auto with = [](json j, const json::json_pointer& at, json value) {
+    if (value.is_discarded()) {
+      j.at(at.parent_pointer()).erase(at.back());
+    } else {
+      j[at] = std::move(value);
+    }
+    return j.dump();
+  };
+  const json kRemove = json(json::value_t::discarded);
+  const std::string d = dir.path().string();
+  const std::vector<std::string> restore = {"restore", "--data-dir", d, "--service", "forums",
+                                            "--from",  good.string()};
+  const std::vector<std::string> recover = {"recover", "--data-dir", d,           "--restored",
+                                            "forums",  "--out",      out.string()};
+  const std::vector<std::string> status = {"maintenance", "status", "--data-dir", d};
+  const std::vector<Case> cases = {
+      {"deploymentId a number", good / "manifest.json",
+       with(manifest, "/deploymentId"_json_pointer, 17), restore, "'deploymentId'"},
+      {"deploymentId missing", good / "manifest.json",
+       with(manifest, "/deploymentId"_json_pointer, kRemove), restore, "'deploymentId'"},
+      {"schemaVersion a string", good / "manifest.json",
+       with(manifest, "/services/forums/schemaVersion"_json_pointer, "2"), restore,
+       "'services.forums.schemaVersion'"},
+      {"a service not an object", good / "manifest.json",
+       with(manifest, "/services/forums"_json_pointer, json::array()), restore,
+       "'services.forums'"},
+      {"formatVersion a string", good / "manifest.json",
+       with(manifest, "/formatVersion"_json_pointer, "1"), restore, "'formatVersion'"},
+      {"manifest truncated", good / "manifest.json",
+       manifest_text.substr(0, manifest_text.size() / 2), restore, "manifest.json is not JSON"},
+      {"manifest garbage", good / "manifest.json", std::string("\x00\xff\x01", 3), restore,
+       "manifest.json is not JSON"},
+      {"state: restored a string", out / "recover-state.json",
+       with(state, "/restored"_json_pointer, "forums"), recover, "'restored'"},
+      {"state: orphans missing", out / "recover-state.json",
+       with(state, "/orphans"_json_pointer, kRemove), recover, "'orphans'"},
+      {"state: completed of numbers", out / "recover-state.json",
+       with(state, "/completed"_json_pointer, {1, 2}), recover, "'completed'"},
+      {"state: done not objects", out / "recover-state.json",
+       with(state, "/done"_json_pointer, {{"orphans", 3}}), recover, "'done.orphans'"},
+      {"state truncated", out / "recover-state.json", state.dump().substr(0, 20), recover,
+       "recover-state.json is not JSON"},
+      {"maintenance: enabled a string", dir.path() / "maintenance.json", R"({"enabled": "yes"})",
+       status, "'enabled'"},
+      {"maintenance: allow a string", dir.path() / "maintenance.json",
+       R"({"enabled": true, "allow": "10.0.0.1"})", status, "'allow'"},
+      {"maintenance truncated", dir.path() / "maintenance.json", R"({"enabled": tr)", status,
+       "maintenance.json is not JSON"},
+      {"concord.toml: threads a string", dir.path() / "concord.toml",
+       "[server]\nthreads = \"four\"\n", restore, "server.threads"},
+      {"concord.toml garbage", dir.path() / "concord.toml", "[server\nthreads = 4\n", restore,
+       "concord.toml is not valid TOML"},
+      {"server.json: url a number", dir.path() / "server.json", R"({"url": 5, "pid": 1})", recover,
+       "'url'"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.what);
+    fs::create_directories(c.file.parent_path());
+    std::ofstream(c.file, std::ios::binary | std::ios::trunc) << c.content;
+    auto r = Concord(c.args);
+    EXPECT_EQ(r.exit_code, 2) << Show(r);
+    EXPECT_NE(r.err.find(c.file.filename().string()), std::string::npos) << Show(r);
+    EXPECT_NE(r.err.find(c.field), std::string::npos) << c.field << "\n" << Show(r);
+    // Nothing changed: the damaged file is as it was, no restore began, no maintenance.
+    std::ifstream in(c.file, std::ios::binary);
+    std::stringstream now;
+    now << in.rdbuf();
+    EXPECT_EQ(now.str(), c.content);
+    EXPECT_FALSE(fs::exists(dir.path() / "restore-quarantine"));
+    if (c.file.filename() != "maintenance.json") {
+      EXPECT_FALSE(MaintenanceOn(dir.path()));
+    }
+    if (c.file == good / "manifest.json") {
+      std::ofstream(c.file, std::ios::trunc) << manifest_text;
+    } else {
+      fs::remove(c.file);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace concord
