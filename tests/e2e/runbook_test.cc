@@ -85,7 +85,10 @@ void ExpectAgreement(const fs::path& reports) {
     std::string name = entry.path().filename().string();
     if (name.ends_with("_communityDifferences.json")) {
       ++files;
-      for (const auto& d : testing::ReadJsonFile(entry.path())["differences"]) {
+      // The file's JSON held by name: a range-for over a temporary's subscript would iterate a
+      // destroyed object (before C++23's lifetime extension) and check nothing.
+      const json report = testing::ReadJsonFile(entry.path());
+      for (const auto& d : report["differences"]) {
         // Only communities in the trash may be listed, and with nothing else differing.
         EXPECT_EQ(d["status"], "trashed") << name << ": " << d.dump();
         EXPECT_TRUE(d["attributes"].empty()) << name << ": " << d.dump();
@@ -711,6 +714,300 @@ TEST(RunbookTest, BadInputIsRefusedAndChangesNothing) {
   EXPECT_NE(newer.err.find("newer than this Concord"), std::string::npos) << Show(newer);
   EXPECT_FALSE(MaintenanceOn(dir.path()));
   EXPECT_FALSE(fs::exists(dir.path() / "restore-quarantine"));
+}
+
+// `concord recover --data-dir DIR ARGS...` with CONCORD_RECOVER_TEST_HOOK set: kill@POINT#N
+// SIGKILLs the run the Nth time it reaches POINT, wait@POINT waits for <out>/hook-POINT to go.
+CommandResult RecoverWithHook(const fs::path& data_dir, const std::vector<std::string>& args,
+                              const std::string& hook) {
+  std::vector<std::string> argv = {(testing::BinDir() / "concord").string(), "recover",
+                                   "--data-dir", data_dir.string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return testing::RunCommand(argv, {"CONCORD_RECOVER_TEST_HOOK=" + hook},
+                             std::chrono::seconds(300));
+}
+
+// How many lines of `file` contain `needle`.
+int LinesWith(const fs::path& file, const std::string& needle) {
+  std::ifstream in(file);
+  int n = 0;
+  for (std::string line; std::getline(in, line);) n += line.find(needle) != std::string::npos;
+  return n;
+}
+
+// Killed (SIGKILL) right after an orphan was assigned and before the run recorded it, the
+// orphans step resumes: the orphan already assigned is not assigned again (assignRemoteApp
+// would refuse it and the run would fail forever), and the others are.
+TEST(RunbookTest, AnOrphansStepKilledMidwayAssignsEachOrphanOnceWhenResumed) {
+  TempDir dir("runbook-orphans-kill");
+  TempDir backups("runbook-orphans-kill-backups");
+  ConcordServer server(dir.path());
+  ASSERT_TRUE(server.Start());
+  auto admin = server.AdminClient();
+  std::vector<std::string> cs = {Make(admin, "Alpha"), Make(admin, "Beta"), Make(admin, "Gamma")};
+  ASSERT_TRUE(testing::WaitForEmptyQueue(admin));
+  fs::path backup = backups.path() / "b";
+  auto bk = Concord(dir.path(), {"backup", "--service", "communities", "--to", backup.string()});
+  ASSERT_EQ(bk.exit_code, 0) << Show(bk);
+  // Lost with the restore of Communities: three widgetMissing orphans in Wikis.
+  for (const auto& c : cs) AddWidget(admin, c, "Wiki");
+  ASSERT_TRUE(testing::WaitForEmptyQueue(admin));
+  auto r = Concord(dir.path(), {"restore", "--service", "communities", "--from", backup.string()});
+  ASSERT_EQ(r.exit_code, 0) << Show(r);
+  admin = server.AdminClient();
+
+  fs::path out = dir.path() / "recovery-run";
+  std::vector<std::string> args = {"--restored", "communities", "--orphans",
+                                   "reassign",   "--out",       out.string()};
+  auto killed = RecoverWithHook(dir.path(), args, "kill@orphan-handled#2");
+  ASSERT_EQ(killed.exit_code, 128 + SIGKILL) << Show(killed);
+  json state = testing::ReadJsonFile(out / "recover-state.json");
+  EXPECT_EQ(state["done"]["orphans"].size(), 1u) << "killed before the second was recorded";
+
+  auto resumed = Concord(dir.path(), {"recover", "--restored", "communities", "--orphans",
+                                      "reassign", "--out", out.string()});
+  ASSERT_EQ(resumed.exit_code, 0) << Show(resumed);
+  EXPECT_NE(resumed.out.find("(an earlier run)"), std::string::npos) << resumed.out;
+  ExpectAgreement(out / "verification" / "reports");
+  EXPECT_FALSE(MaintenanceOn(dir.path()));
+  json before =
+      testing::ReadJsonFile(out / "before" / "reports" / "Wiki_orphanedRemoteApplications.json");
+  ASSERT_EQ(before["orphans"].size(), 3u);
+  for (const auto& o : before["orphans"]) {
+    std::string id = o["objectIdentifyingId"];
+    json w = Widget(admin, o["oldCommunityUuid"], "Wiki");
+    ASSERT_FALSE(w.is_null()) << o.dump();
+    EXPECT_EQ(w["remoteResourceId"], id);
+    // Assigned by exactly one command over both runs.
+    EXPECT_EQ(LinesWith(out / "audit.log", "assignRemoteApp(\\\"Wiki\\\", \\\"" + id), 1) << id;
+  }
+  ASSERT_EQ(server.Stop(), 0);
+}
+
+// --orphans quarantine killed at its two worst moments (a quarantine community made but not yet
+// recorded; an orphan assigned but not yet recorded) ends, when run again, with exactly one
+// quarantine community per orphan, holding it.
+TEST(RunbookTest, AQuarantineKilledMidwayMakesOneCommunityPerOrphan) {
+  TempDir dir("runbook-quarantine-kill");
+  TempDir backups("runbook-quarantine-kill-backups");
+  ConcordServer server(dir.path());
+  ASSERT_TRUE(server.Start());
+  auto admin = server.AdminClient();
+  Make(admin, "Stays");
+  ASSERT_TRUE(testing::WaitForEmptyQueue(admin));
+  fs::path backup = backups.path() / "b";
+  auto bk = Concord(dir.path(), {"backup", "--service", "communities", "--to", backup.string()});
+  ASSERT_EQ(bk.exit_code, 0) << Show(bk);
+  Make(admin, "Lost With The Restore");
+  ASSERT_TRUE(testing::WaitForEmptyQueue(admin));
+  auto r = Concord(dir.path(), {"restore", "--service", "communities", "--from", backup.string()});
+  ASSERT_EQ(r.exit_code, 0) << Show(r);
+  admin = server.AdminClient();
+
+  fs::path out = dir.path() / "recovery-run";
+  std::vector<std::string> args = {"--restored", "communities", "--orphans",
+                                   "quarantine", "--out",       out.string()};
+  auto first = RecoverWithHook(dir.path(), args, "kill@quarantine-posted#1");
+  ASSERT_EQ(first.exit_code, 128 + SIGKILL) << Show(first);
+  auto second = RecoverWithHook(dir.path(), args, "kill@orphan-handled#2");
+  ASSERT_EQ(second.exit_code, 128 + SIGKILL) << Show(second);
+  auto last = Concord(dir.path(), {"recover", "--restored", "communities", "--orphans",
+                                   "quarantine", "--out", out.string()});
+  ASSERT_EQ(last.exit_code, 0) << Show(last);
+  ExpectAgreement(out / "verification" / "reports");
+  EXPECT_FALSE(MaintenanceOn(dir.path()));
+
+  int orphans = 0;
+  for (const auto& entry : fs::directory_iterator(out / "before" / "reports")) {
+    std::string name = entry.path().filename().string();
+    if (!name.ends_with("_orphanedRemoteApplications.json")) continue;
+    std::string app = name.substr(0, name.find('_'));
+    const json report = testing::ReadJsonFile(entry.path());
+    for (const auto& o : report["orphans"]) {
+      ++orphans;
+      std::string id = o["objectIdentifyingId"];
+      auto listed = admin.Get("/communities/api/communities?name=" +
+                              http::UrlEncode("Quarantine: " + app + " " + id.substr(0, 60)));
+      ASSERT_TRUE(listed);
+      ASSERT_EQ((*listed)["items"].size(), 1u) << app << " " << id << ": " << listed->dump();
+      json w = Widget(admin, (*listed)["items"][0]["uuid"], app);
+      ASSERT_FALSE(w.is_null()) << app << " " << id;
+      EXPECT_EQ(w["remoteResourceId"], id);
+    }
+  }
+  EXPECT_GE(orphans, 2) << "the lost community's default widgets left orphans";
+  ASSERT_EQ(server.Stop(), 0);
+}
+
+// The set-aside step clears exactly the events it wrote to its file: an event queued after the
+// listing (here, while the step waits at a test hook) stays queued.
+TEST(RunbookTest, AnEventQueuedWhileTheQueueIsSetAsideIsNotCleared) {
+  TempDir dir("runbook-set-aside");
+  TempDir backups("runbook-set-aside-backups");
+  ConcordServer server(dir.path());
+  ASSERT_TRUE(server.Start());
+  auto admin = server.AdminClient();
+  std::string a = Make(admin, "Alpha");
+  ASSERT_TRUE(testing::WaitForEmptyQueue(admin));
+  fs::path backup = backups.path() / "b";
+  auto bk = Concord(dir.path(), {"backup", "--service", "forums", "--to", backup.string()});
+  ASSERT_EQ(bk.exit_code, 0) << Show(bk);
+  auto r = Concord(dir.path(), {"restore", "--service", "forums", "--from", backup.string()});
+  ASSERT_EQ(r.exit_code, 0) << Show(r);
+  admin = server.AdminClient();
+
+  fs::path out = dir.path() / "recovery-run";
+  fs::path hook = out / "hook-set-aside-written";
+  CommandResult run;
+  std::thread recover([&] {
+    run = RecoverWithHook(dir.path(), {"--restored", "forums", "--out", out.string()},
+                          "wait@set-aside-written");
+  });
+  for (int i = 0; i < 600 && !fs::exists(hook); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_TRUE(fs::exists(hook)) << "the run did not reach the set-aside hook";
+  // Listed and written; now an event for Forum is queued (Forums is offline, so its delivery
+  // fails and waits in the queue).
+  auto offline = admin.Send("POST", "/api/admin/services/forums/offline", "");
+  ASSERT_TRUE(offline);
+  ASSERT_EQ(offline->status, 200) << offline->raw_body;
+  ASSERT_TRUE(admin.Put(kBase + a, {{"name", "Alpha Renamed Meanwhile"}}));
+  std::string queued;
+  for (int i = 0; i < 100 && queued.empty(); ++i) {
+    auto page = admin.Get("/communities/api/admin/queue/events?remoteAppDefId=Forum");
+    ASSERT_TRUE(page);
+    for (const auto& e : (*page)["items"]) {
+      if (e["state"] == "queued") queued = e["eventId"];
+    }
+    if (queued.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_FALSE(queued.empty()) << "the rename's delivery to Forum is not queued";
+  auto online = admin.Send("POST", "/api/admin/services/forums/online", "");
+  ASSERT_TRUE(online);
+  ASSERT_EQ(online->status, 200) << online->raw_body;
+  fs::remove(hook);
+  recover.join();
+  ASSERT_EQ(run.exit_code, 0) << Show(run);
+
+  json set_aside = testing::ReadJsonFile(out / "set-aside-events.json");
+  bool in_file = false;
+  for (const auto& e : set_aside["events"]) in_file = in_file || e["eventId"] == queued;
+  EXPECT_FALSE(in_file) << "queued after the listing";
+  auto page = admin.Get("/communities/api/admin/queue/events?remoteAppDefId=Forum");
+  ASSERT_TRUE(page);
+  bool still_queued = false;
+  for (const auto& e : (*page)["items"]) still_queued = still_queued || e["eventId"] == queued;
+  EXPECT_TRUE(still_queued) << "cleared without being set aside: " << page->dump();
+  ASSERT_EQ(server.Stop(), 0);
+}
+
+// Every file Concord reads, damaged: a wrong type, a missing field, garbage, truncation. Each is
+// refused with exit 2 and a message naming the file and the field, and nothing changes.
+TEST(RunbookTest, DamagedFilesAreRefusedNamingTheFieldAndChangeNothing) {
+  TempDir dir("runbook-damaged");
+  TempDir backups("runbook-damaged-backups");
+  {
+    ConcordServer server(dir.path());
+    ASSERT_TRUE(server.Start());
+    ASSERT_EQ(server.Stop(), 0);
+  }
+  fs::path good = backups.path() / "good";
+  ASSERT_EQ(Concord(dir.path(), {"backup", "--service", "forums", "--to", good.string()}).exit_code,
+            0);
+  const json manifest = testing::ReadJsonFile(good / "manifest.json");
+  const std::string manifest_text = manifest.dump(2);
+  fs::path out = dir.path() / "recovery-run";
+  const json state = {{"restored", {"forums"}},
+                      {"orphans", "report"},
+                      {"started", "2026-12-01T06:00:00.000Z"},
+                      {"completed", json::array()}};
+
+  struct Case {
+    std::string what;
+    fs::path file;
+    std::string content;
+    std::vector<std::string> args;  // the command that reads it
+    std::string field;              // named in the message
+  };
+  auto with = [](json j, const json::json_pointer& at, json value) {
+    if (value.is_discarded()) {
+      j.at(at.parent_pointer()).erase(at.back());
+    } else {
+      j[at] = std::move(value);
+    }
+    return j.dump();
+  };
+  const json kRemove = json(json::value_t::discarded);
+  const std::string d = dir.path().string();
+  const std::vector<std::string> restore = {"restore", "--data-dir", d, "--service", "forums",
+                                            "--from",  good.string()};
+  const std::vector<std::string> recover = {"recover", "--data-dir", d,           "--restored",
+                                            "forums",  "--out",      out.string()};
+  const std::vector<std::string> status = {"maintenance", "status", "--data-dir", d};
+  const std::vector<Case> cases = {
+      {"deploymentId a number", good / "manifest.json",
+       with(manifest, "/deploymentId"_json_pointer, 17), restore, "'deploymentId'"},
+      {"deploymentId missing", good / "manifest.json",
+       with(manifest, "/deploymentId"_json_pointer, kRemove), restore, "'deploymentId'"},
+      {"schemaVersion a string", good / "manifest.json",
+       with(manifest, "/services/forums/schemaVersion"_json_pointer, "2"), restore,
+       "'services.forums.schemaVersion'"},
+      {"a service not an object", good / "manifest.json",
+       with(manifest, "/services/forums"_json_pointer, json::array()), restore,
+       "'services.forums'"},
+      {"formatVersion a string", good / "manifest.json",
+       with(manifest, "/formatVersion"_json_pointer, "1"), restore, "'formatVersion'"},
+      {"manifest truncated", good / "manifest.json",
+       manifest_text.substr(0, manifest_text.size() / 2), restore, "manifest.json is not JSON"},
+      {"manifest garbage", good / "manifest.json", std::string("\x00\xff\x01", 3), restore,
+       "manifest.json is not JSON"},
+      {"state: restored a string", out / "recover-state.json",
+       with(state, "/restored"_json_pointer, "forums"), recover, "'restored'"},
+      {"state: orphans missing", out / "recover-state.json",
+       with(state, "/orphans"_json_pointer, kRemove), recover, "'orphans'"},
+      {"state: completed of numbers", out / "recover-state.json",
+       with(state, "/completed"_json_pointer, {1, 2}), recover, "'completed'"},
+      {"state: done not objects", out / "recover-state.json",
+       with(state, "/done"_json_pointer, {{"orphans", 3}}), recover, "'done.orphans'"},
+      {"state truncated", out / "recover-state.json", state.dump().substr(0, 20), recover,
+       "recover-state.json is not JSON"},
+      {"maintenance: enabled a string", dir.path() / "maintenance.json", R"({"enabled": "yes"})",
+       status, "'enabled'"},
+      {"maintenance: allow a string", dir.path() / "maintenance.json",
+       R"({"enabled": true, "allow": "10.0.0.1"})", status, "'allow'"},
+      {"maintenance truncated", dir.path() / "maintenance.json", R"({"enabled": tr)", status,
+       "maintenance.json is not JSON"},
+      {"concord.toml: threads a string", dir.path() / "concord.toml",
+       "[server]\nthreads = \"four\"\n", restore, "server.threads"},
+      {"concord.toml garbage", dir.path() / "concord.toml", "[server\nthreads = 4\n", restore,
+       "concord.toml is not valid TOML"},
+      {"server.json: url a number", dir.path() / "server.json", R"({"url": 5, "pid": 1})", recover,
+       "'url'"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.what);
+    fs::create_directories(c.file.parent_path());
+    std::ofstream(c.file, std::ios::binary | std::ios::trunc) << c.content;
+    auto r = Concord(c.args);
+    EXPECT_EQ(r.exit_code, 2) << Show(r);
+    EXPECT_NE(r.err.find(c.file.filename().string()), std::string::npos) << Show(r);
+    EXPECT_NE(r.err.find(c.field), std::string::npos) << c.field << "\n" << Show(r);
+    // Nothing changed: the damaged file is as it was, no restore began, no maintenance.
+    std::ifstream in(c.file, std::ios::binary);
+    std::stringstream now;
+    now << in.rdbuf();
+    EXPECT_EQ(now.str(), c.content);
+    EXPECT_FALSE(fs::exists(dir.path() / "restore-quarantine"));
+    if (c.file.filename() != "maintenance.json") {
+      EXPECT_FALSE(MaintenanceOn(dir.path()));
+    }
+    if (c.file == good / "manifest.json") {
+      std::ofstream(c.file, std::ios::trunc) << manifest_text;
+    } else {
+      fs::remove(c.file);
+    }
+  }
 }
 
 }  // namespace

@@ -47,10 +47,8 @@ TEST(SignInTest, GuessingIsThrottledPerLoginAndAddressAndLogged) {
   for (int i = 0; i < 3; ++i) {
     EXPECT_EQ(StatusOf(server.url(), "uma", "wrong", "127.0.0.2"), 401);
   }
-  http::Client guess({.url = server.url(),
-                      .user = "uma",
-                      .password = "wrong",
-                      .source_address = "127.0.0.2"});
+  http::Client guess(
+      {.url = server.url(), .user = "uma", .password = "wrong", .source_address = "127.0.0.2"});
   auto locked = guess.Send("GET", "/communities/api/status", "");
   ASSERT_TRUE(locked);
   EXPECT_EQ(locked->status, 429);
@@ -82,9 +80,10 @@ TEST(SignInTest, AnApplicationProcessPassesItsClientsToCommunities) {
       << "[server]\ntrusted_proxies = [\"127.0.0.1\"]\nsign_in_free_failures = 3\n";
   std::ofstream(blogs_dir.path() / "concord.toml")
       << "[services]\ncommunities_url = \"http://127.0.0.1:" << communities_port << "\"\n";
-  ConcordServer communities(communities_dir.path(),
-                            {"--services", "communities,forums,wikis,news,libraries,activities,files"},
-                            "127.0.0.1:" + std::to_string(communities_port));
+  ConcordServer communities(
+      communities_dir.path(),
+      {"--services", "communities,forums,wikis,news,libraries,activities,files"},
+      "127.0.0.1:" + std::to_string(communities_port));
   ConcordServer blogs(blogs_dir.path(), {"--services", "blogs"});
   ASSERT_TRUE(communities.Start());
   ASSERT_TRUE(blogs.Start());
@@ -99,8 +98,7 @@ TEST(SignInTest, AnApplicationProcessPassesItsClientsToCommunities) {
   }
   // Communities saw eight clients, not one Blogs host with eight failures: kim signs in (and
   // learns that there is no such blog, which only a signed-in caller is told).
-  EXPECT_EQ(StatusOf(blogs.url(), "kim", "pw-kim-1234", "127.0.0.30", "/blogs/api/blogs/none"),
-            404)
+  EXPECT_EQ(StatusOf(blogs.url(), "kim", "pw-kim-1234", "127.0.0.30", "/blogs/api/blogs/none"), 404)
       << communities.Log();
   EXPECT_NE(communities.Log().find("sign-in failed login=user7 address=127.0.0.17"),
             std::string::npos)
@@ -133,7 +131,8 @@ TEST(SignInTest, NoRequestCanForgeALogLine) {
   std::ofstream(json_dir.path() / "concord.toml") << "[server]\nlog_format = \"json\"\n";
   ConcordServer json_server(json_dir.path());
   ASSERT_TRUE(json_server.Start());
-  http::Client j({.url = json_server.url(), .user = "admin", .password = json_server.AdminPassword()});
+  http::Client j(
+      {.url = json_server.url(), .user = "admin", .password = json_server.AdminPassword()});
   ASSERT_TRUE(j.Send("GET", "/nothing%0a%22%7d", ""));
   ASSERT_EQ(json_server.Stop(), 0);
   std::istringstream json_lines(json_server.Log());

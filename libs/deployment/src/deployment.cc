@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "concord/base/ids.h"
+#include "concord/base/json_file.h"
 #include "concord/base/log.h"
 
 namespace concord::deployment {
@@ -90,7 +91,8 @@ Result<Config> LoadConfig(const DataDir& dir) {
     auto node = t.at_path(path);
     if (!node) return Ok();
     if (!node.is_string())
-      return InvalidArgument(std::string(path), fmt::format("{} must be a string", path));
+      return InvalidArgument(std::string(path),
+                             fmt::format("{}: {} must be a string", dir.Config().string(), path));
     out = *node.value<std::string>();
     return Ok();
   };
@@ -100,7 +102,8 @@ Result<Config> LoadConfig(const DataDir& dir) {
     auto v = node.value<int64_t>();
     if (!node.is_integer() || !v || *v < lo || *v > hi) {
       return InvalidArgument(std::string(path),
-                             fmt::format("{} must be a whole number from {} to {}", path, lo, hi));
+                             fmt::format("{}: {} must be a whole number from {} to {}",
+                                         dir.Config().string(), path, lo, hi));
     }
     out = static_cast<int>(*v);
     return Ok();
@@ -193,7 +196,10 @@ Result<Config> LoadConfig(const DataDir& dir) {
   }
   const std::vector<std::string> levels = {"trace", "debug", "info", "warn", "error"};
   if (std::find(levels.begin(), levels.end(), c.log_level) == levels.end()) {
-    return InvalidArgument("server.log_level", "unknown log level", levels);
+    return InvalidArgument("server.log_level",
+                           fmt::format("{}: server.log_level '{}' is not a log level",
+                                       dir.Config().string(), c.log_level.substr(0, 40)),
+                           levels);
   }
   CONCORD_RETURN_IF_ERROR(ParseListen(c.listen));
   return c;
@@ -228,16 +234,15 @@ Status WriteServerInfo(const DataDir& dir, const ServerInfo& info) {
 }
 
 Result<ServerInfo> ReadServerInfo(const DataDir& dir) {
-  std::ifstream in(dir.ServerInfo());
-  if (!in) return NotFound(fmt::format("no Concord server is running on {}", dir.root.string()));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  auto j = nlohmann::json::parse(ss.str(), nullptr, false);
-  if (j.is_discarded() || !j.is_object() || !j.contains("url") || !j["url"].is_string()) {
-    return InvalidArgument("server.json",
-                           fmt::format("{} is malformed", dir.ServerInfo().string()));
+  auto read = ReadJsonFile(dir.ServerInfo());
+  if (!read && read.error().code == ErrorCode::kNotFound) {
+    return NotFound(fmt::format("no Concord server is running on {}", dir.root.string()));
   }
-  ServerInfo info{j["url"].get<std::string>(), j.value("pid", 0)};
+  if (!read) return std::unexpected(read.error());
+  ServerInfo info;
+  CONCORD_ASSIGN_OR_RETURN(info.url, read->String("url"));
+  CONCORD_ASSIGN_OR_RETURN(int64_t pid, read->Int("pid", 0));
+  info.pid = static_cast<int>(pid);
   if (info.pid > 0 && ::kill(info.pid, 0) != 0 && errno == ESRCH) {
     return NotFound(fmt::format("the Concord server that ran on {} (pid {}) has exited",
                                 dir.root.string(), info.pid));

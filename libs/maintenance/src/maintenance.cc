@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "concord/base/json_file.h"
 #include "concord/base/text.h"
 #include "concord/http/json_body.h"
 
@@ -119,28 +120,30 @@ Result<std::vector<AddressRange>> ParseRanges(const std::vector<std::string>& te
 
 Result<State> Load(const fs::path& file) {
   State s;
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return s;  // no file: off
-  std::stringstream text;
-  text << in.rdbuf();
-  auto j = nlohmann::json::parse(text.str(), nullptr, false);
-  auto damaged = [&] {
-    return InvalidArgument("maintenance",
-                           fmt::format("{} is damaged: remove it, or turn maintenance mode on or "
-                                       "off again to rewrite it",
-                                       file.string()));
-  };
-  if (!j.is_object()) return damaged();
-  try {
-    s.enabled = j.at("enabled").get<bool>();
-    s.allow = j.value("allow", std::vector<std::string>{});
-    s.page = j.value("page", std::string());
-    s.retry_after_seconds = j.value("retryAfterSeconds", 300);
-    s.since = j.value("since", Millis{0});
-    s.by = j.value("by", std::string());
-    s.reason = j.value("reason", std::string());
-  } catch (const nlohmann::json::exception&) {
-    return damaged();
+  auto read = ReadJsonFile(file);
+  if (!read && read.error().code == ErrorCode::kNotFound) return s;  // no file: off
+  auto fields = [&]() -> Status {
+    CONCORD_RETURN_IF_ERROR(read);
+    const JsonFields& j = *read;
+    CONCORD_ASSIGN_OR_RETURN(s.enabled, j.Bool("enabled"));
+    CONCORD_ASSIGN_OR_RETURN(s.allow, j.Strings("allow", {}));
+    CONCORD_ASSIGN_OR_RETURN(s.page, j.String("page", ""));
+    CONCORD_ASSIGN_OR_RETURN(int64_t retry, j.Int("retryAfterSeconds", 300));
+    if (retry < 1 || retry > 86400) {
+      return std::unexpected(j.Invalid("retryAfterSeconds", "must be from 1 to 86400"));
+    }
+    s.retry_after_seconds = static_cast<int>(retry);
+    CONCORD_ASSIGN_OR_RETURN(s.since, j.Int("since", 0));
+    CONCORD_ASSIGN_OR_RETURN(s.by, j.String("by", ""));
+    CONCORD_ASSIGN_OR_RETURN(s.reason, j.String("reason", ""));
+    return Ok();
+  }();
+  if (!fields) {
+    Error e = fields.error();
+    e.message = fmt::format(
+        "{} is damaged: {}; remove it, or turn maintenance mode on or off again to rewrite it",
+        file.filename().string(), e.message);
+    return std::unexpected(std::move(e));
   }
   return s;
 }
@@ -159,18 +162,7 @@ Status Save(const fs::path& file, const State& s) {
                       {"page", s.page},       {"retryAfterSeconds", s.retry_after_seconds},
                       {"since", s.since},     {"by", s.by},
                       {"reason", s.reason}};
-  fs::path tmp = file;
-  tmp += ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << j.dump(2) << "\n";
-    out.flush();
-    if (!out) return Unavailable(fmt::format("cannot write {}", tmp.string()));
-  }
-  std::error_code ec;
-  fs::rename(tmp, file, ec);
-  if (ec) return Unavailable(fmt::format("cannot replace {}: {}", file.string(), ec.message()));
-  return Ok();
+  return WriteFileDurably(file, j.dump(2) + "\n", 0644);
 }
 
 std::string Describe(const State& s) {

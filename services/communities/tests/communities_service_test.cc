@@ -715,6 +715,39 @@ TEST(QueuedEventsTest, AdministratorsViewPageAndClearTheQueueByEveryFilter) {
   EXPECT_EQ(lease->QueryInt("SELECT COUNT(*) FROM lifecycle_events")->value_or(0), 5);
 }
 
+// What concord recover sets aside is cleared by its ids: an event queued after the listing, or
+// another application's delivery of a listed event, stays queued; clearing again clears nothing.
+TEST(QueuedEventsTest, ClearingListedEventIdsLeavesEverythingElseQueued) {
+  ASSERT_TRUE(InitSecrets());
+  auto db = FreshDatabase("queue-ids");
+  CommunitiesService svc(
+      {.database = db, .subscriptions = {.applications = {"Blog", "Files", "Forum"}}});
+  ASSERT_TRUE(svc.EnsureInitialAdmin([](const std::string&) { return Ok(); }));
+  Actor admin{svc.GetUser(Actor{UserId(), true}, "admin")->id, true};
+  auto a = *svc.Create(admin, {.name = "Listed"});
+  auto listed = svc.ListQueuedEvents(admin, {.remote_app_def_id = "Forum"}, "", 500);
+  ASSERT_TRUE(listed);
+  ASSERT_EQ(listed->items.size(), 1u);
+  ASSERT_TRUE(svc.Update(admin, a.uuid, {.name = "Renamed After The Listing"}));
+
+  QueuedEventFilter f{.remote_app_def_id = "Forum"};
+  for (const auto& e : listed->items) f.event_ids.push_back(e.event_id);
+  EXPECT_EQ(*svc.ClearQueuedEvents(admin, f), 1);
+  EXPECT_EQ(*svc.ClearQueuedEvents(admin, f), 0) << "already cleared";
+  auto forum = svc.ListQueuedEvents(admin, {.remote_app_def_id = "Forum"}, "", 500);
+  ASSERT_EQ(forum->items.size(), 1u);
+  EXPECT_EQ(forum->items[0].event_type, "community.updated");
+  auto files = svc.ListQueuedEvents(admin, {.remote_app_def_id = "Files"}, "", 500);
+  EXPECT_EQ(files->items.size(), 2u) << "the same event's delivery to Files stays";
+
+  QueuedEventFilter bad{.event_ids = {EventId("not-a-uuid")}};
+  EXPECT_EQ(svc.ClearQueuedEvents(admin, bad).error().field, "eventIds");
+  QueuedEventFilter many;
+  many.event_ids.assign(CommunitiesService::kMaxEventIdsPerCall + 1, files->items[0].event_id);
+  EXPECT_EQ(svc.ClearQueuedEvents(admin, many).error().field, "eventIds");
+  EXPECT_EQ(svc.ListQueuedEvents(admin, {}, "", 500)->items.size(), 3u) << "nothing changed";
+}
+
 TEST(QueuedEventsTest, RemoveAllWidgetsRemovesEveryInstanceWithItsEvents) {
   ASSERT_TRUE(InitSecrets());
   auto db = FreshDatabase("remove-all");

@@ -250,6 +250,17 @@ void AddQueueCommands(std::vector<Command>& out) {
                  [](Session& s, const Args& a) -> Result<Value> {
                    return Clear(s, {{"remoteAppDefId", Str(a[0])}});
                  }});
+  out.push_back({svc,
+                 "clearQueuedEventsByRemoteAppDefIdAndEventIds",
+                 {app, {"eventIds", Kind::kStringList}},
+                 "Concord's own: removes exactly the listed events (at most 500) of one "
+                 "application without delivering them, and nothing queued since they were "
+                 "listed; an id no longer queued is skipped. Returns how many.",
+                 Failure::kRaise,
+                 [](Session& s, const Args& a) -> Result<Value> {
+                   return Clear(s, {{"remoteAppDefId", Str(a[0])},
+                                    {"eventIds", nlohmann::json::parse(a[1].dump())}});
+                 }});
   Command by_id{svc,
                 "clearQueuedEventByEventId",
                 {{"eventId", Kind::kString}},

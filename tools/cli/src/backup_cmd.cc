@@ -7,10 +7,12 @@
 
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "concord/base/clock.h"
+#include "concord/base/json_file.h"
 #include "concord/db/database.h"
 #include "concord/db/migration.h"
 #include "concord/deployment/deployment.h"
@@ -204,25 +206,57 @@ int Backup(const BackupFlags& f) {
   return 0;
 }
 
-Result<json> LoadManifest(const fs::path& from) {
-  std::ifstream in(from / kManifest);
-  if (!in) {
+// A backup's manifest, every field's type checked: a damaged or hand-edited manifest is refused
+// with the field named (exit 2) before anything changes.
+struct ManifestEntry {
+  std::string file;  // a database's file in the backup ("" for the content store)
+  int64_t schema_version = 0;
+};
+
+struct Manifest {
+  std::string deployment_id;
+  std::string created;
+  std::map<std::string, ManifestEntry> services;
+};
+
+Result<Manifest> LoadManifest(const fs::path& from) {
+  auto read = ReadJsonFile(from / kManifest);
+  if (!read && read.error().code == ErrorCode::kNotFound) {
     return NotFound(fmt::format("{} holds no {} (not a Concord backup, or an incomplete one)",
                                 from.string(), kManifest));
   }
-  std::stringstream text;
-  text << in.rdbuf();
-  auto m = json::parse(text.str(), nullptr, false);
-  if (m.is_discarded() || !m.is_object() || m.value("format", "") != "concord-backup" ||
-      !m.contains("services") || !m["services"].is_object() || !m.contains("deploymentId")) {
-    return InvalidArgument(
-        "from", fmt::format("{} is not a Concord backup manifest", (from / kManifest).string()));
+  if (!read) return std::unexpected(read.error());
+  const JsonFields& m = *read;
+  CONCORD_ASSIGN_OR_RETURN(std::string format, m.String("format"));
+  if (format != "concord-backup") {
+    return std::unexpected(
+        m.Invalid("format", "is not \"concord-backup\": this is not a Concord backup manifest"));
   }
-  if (m.value("formatVersion", 0) != 1) {
-    return InvalidArgument("from", fmt::format("{} has backup format {}; this Concord reads 1",
-                                               from.string(), m.value("formatVersion", 0)));
+  CONCORD_ASSIGN_OR_RETURN(int64_t version, m.Int("formatVersion"));
+  if (version != 1) {
+    return std::unexpected(m.Invalid(
+        "formatVersion", fmt::format("is {}; this Concord reads backup format 1", version)));
   }
-  return m;
+  Manifest out;
+  CONCORD_ASSIGN_OR_RETURN(out.deployment_id, m.String("deploymentId"));
+  CONCORD_ASSIGN_OR_RETURN(out.created, m.String("created", "?"));
+  CONCORD_ASSIGN_OR_RETURN(JsonFields services, m.Object("services"));
+  for (const auto& name : services.Keys()) {
+    CONCORD_ASSIGN_OR_RETURN(JsonFields e, services.Object(name));
+    ManifestEntry entry;
+    if (name == kFilesContent) {
+      CONCORD_RETURN_IF_ERROR(e.String("dir"));
+      CONCORD_RETURN_IF_ERROR(e.Int("files", 0));
+    } else {
+      CONCORD_ASSIGN_OR_RETURN(entry.file, e.String("file"));
+      CONCORD_ASSIGN_OR_RETURN(entry.schema_version, e.Int("schemaVersion"));
+      CONCORD_RETURN_IF_ERROR(e.Int("lastEventSeq", 0));
+      CONCORD_RETURN_IF_ERROR(e.Int("lastAppliedEventSeq", 0));
+    }
+    CONCORD_RETURN_IF_ERROR(e.Int("bytes", 0));
+    out.services[name] = std::move(entry);
+  }
+  return out;
 }
 
 struct RestoreFlags {
@@ -300,26 +334,25 @@ int Restore(const RestoreFlags& f) {
   fs::path from = fs::absolute(f.from);
   auto manifest = LoadManifest(from);
   if (!manifest) return Fail("restore", manifest.error());
-  const json& services = (*manifest)["services"];
-  if (!services.contains(f.service)) {
+  if (!manifest->services.contains(f.service)) {
     std::vector<std::string> has;
-    for (auto& [k, v] : services.items()) has.push_back(k);
+    for (const auto& [k, v] : manifest->services) has.push_back(k);
     return Fail(
         "restore",
         InvalidArgument("service",
                         fmt::format("the backup in {} holds no {}", from.string(), f.service), has)
             .error());
   }
-  const json& entry = services[f.service];
+  const ManifestEntry& entry = manifest->services.at(f.service);
   auto id = deployment::LoadOrCreateDeploymentId(dir);
   if (!id) return Fail("restore", id.error());
   std::vector<std::string> refusals;
-  if ((*manifest)["deploymentId"] != *id) {
+  if (manifest->deployment_id != *id) {
     refusals.push_back(fmt::format("the backup is of another deployment ({}, this one is {})",
-                                   (*manifest)["deploymentId"].get<std::string>(), *id));
+                                   manifest->deployment_id, *id));
   }
   if (f.service != kFilesContent) {
-    int theirs = entry.value("schemaVersion", 0);
+    int64_t theirs = entry.schema_version;
     int ours = static_cast<int>(MigrationsOf(f.service).size());
     if (theirs > ours) {
       return Fail(
@@ -337,18 +370,19 @@ int Restore(const RestoreFlags& f) {
                       f.service, theirs, ours));
     }
     // The manifest names the file; it must be the service's own, in the backup directory.
-    if (entry.value("file", "") != f.service + ".db") {
+    if (entry.file != f.service + ".db") {
       return Fail("restore",
-                  InvalidArgument("from", fmt::format("the manifest names '{}' for {}; "
-                                                      "a backup holds it as {}.db",
-                                                      entry.value("file", "").substr(0, 80),
-                                                      f.service, f.service))
+                  InvalidArgument(fmt::format("services.{}.file", f.service),
+                                  fmt::format("{}: field 'services.{}.file' names '{}'; a backup "
+                                              "holds it as {}.db",
+                                              (from / kManifest).string(), f.service,
+                                              entry.file.substr(0, 80), f.service))
                       .error());
     }
-    if (!fs::exists(from / entry.value("file", ""))) {
-      return Fail("restore", NotFound(fmt::format("the backup lacks {}",
-                                                  (from / entry.value("file", "")).string()))
-                                 .error());
+    if (!fs::exists(from / entry.file)) {
+      return Fail(
+          "restore",
+          NotFound(fmt::format("the backup lacks {}", (from / entry.file).string())).error());
     }
   }
   if (!refusals.empty() && !f.force) {
@@ -370,7 +404,7 @@ int Restore(const RestoreFlags& f) {
   state->reason = fmt::format(
       "{} restored from a backup of {}; stays on until `concord recover` verifies the "
       "deployment or an administrator runs `concord maintenance off`",
-      f.service, (*manifest).value("created", "?"));
+      f.service, manifest->created);
   if (auto s = maintenance::Save(dir.Maintenance(), *state); !s) return Fail("restore", s.error());
 
   std::string stamp = FormatTimestamp(NowMillis());
@@ -394,10 +428,9 @@ int Restore(const RestoreFlags& f) {
     if (!l) return Fail("restore", l.error());
     lock.emplace(std::move(*l));
   }
-  Status swapped =
-      f.service == kFilesContent
-          ? SwapContent(dir, from / kFilesContent, keep)
-          : SwapDatabase(dir, *config, f.service, from / entry["file"].get<std::string>(), keep);
+  Status swapped = f.service == kFilesContent
+                       ? SwapContent(dir, from / kFilesContent, keep)
+                       : SwapDatabase(dir, *config, f.service, from / entry.file, keep);
   if (server) {
     if (auto s = SetOnline(*server, offline, true); !s) {
       std::cerr << "concord restore: " << s.error().message << "\n";
@@ -413,7 +446,7 @@ int Restore(const RestoreFlags& f) {
       "restored {} from {} (taken {}).\n"
       "what it replaced is kept in {}\n"
       "maintenance mode is on. Next: concord recover --data-dir {} --restored {}\n",
-      f.service, from.string(), (*manifest).value("created", "?"), keep.string(), dir.root.string(),
+      f.service, from.string(), manifest->created, keep.string(), dir.root.string(),
       f.service == kFilesContent ? "files" : f.service);
   return 0;
 }

@@ -9,16 +9,21 @@
 
 #include <fmt/format.h>
 #include <pwd.h>
+#include <signal.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "command.h"
 #include "concord/base/clock.h"
+#include "concord/base/json_file.h"
 #include "concord/deployment/deployment.h"
 #include "concord/http/client.h"
 #include "concord/lifecycle/widgets.h"
@@ -79,18 +84,51 @@ struct Run {
   json state;
   std::unique_ptr<RunbookSession> session;
 
+  // Durably: a run killed at any instant resumes from the last state saved, never from a torn
+  // or lost one.
   Status SaveState() const {
-    fs::path tmp = out / "recover-state.json.tmp";
-    {
-      std::ofstream f(tmp);
-      f << state.dump(2) << "\n";
-      if (!f) return Unavailable(fmt::format("cannot write {}", tmp.string()));
-    }
-    std::error_code ec;
-    fs::rename(tmp, out / "recover-state.json", ec);
-    if (ec) return Unavailable(fmt::format("cannot write the run's state in {}", out.string()));
-    return Ok();
+    return WriteFileDurably(out / "recover-state.json", state.dump(2) + "\n", 0600);
   }
+
+  // What a step has done item by item (an orphan, a batch, an application), in
+  // recover-state.json's "done", so that a resumed step does each item once.
+  const json* Done(const std::string& step, const std::string& item) const {
+    auto d = state.find("done");
+    if (d == state.end() || !d->contains(step) || !(*d)[step].contains(item)) return nullptr;
+    return &(*d)[step][item];
+  }
+  // Records an item done and saves the state before the step goes on to the next one.
+  Status MarkDone(const std::string& step, const std::string& item, json detail = true) {
+    state["done"][step][item] = std::move(detail);
+    return SaveState();
+  }
+
+  // For tests: CONCORD_RECOVER_TEST_HOOK=kill@POINT#N SIGKILLs this process the Nth time it
+  // reaches POINT (a real crash, nothing saved after); wait@POINT#N creates <out>/hook-POINT and
+  // waits until it is removed (at most 120 s). Without the variable, nothing.
+  void TestHook(std::string_view point) {
+    const char* env = std::getenv("CONCORD_RECOVER_TEST_HOOK");
+    if (!env) return;
+    std::string spec(env);
+    auto at = spec.find('@');
+    if (at == std::string::npos) return;
+    std::string action = spec.substr(0, at), where = spec.substr(at + 1);
+    int nth = 1;
+    if (auto hash = where.find('#'); hash != std::string::npos) {
+      nth = std::atoi(where.substr(hash + 1).c_str());
+      where = where.substr(0, hash);
+    }
+    if (where != point || ++hook_hits_[where] != nth) return;
+    if (action == "kill") ::kill(::getpid(), SIGKILL);
+    if (action == "wait") {
+      fs::path flag = out / ("hook-" + where);
+      std::ofstream(flag) << "remove this file to let concord recover go on\n";
+      for (int i = 0; i < 1200 && fs::exists(flag); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+    }
+  }
+  std::map<std::string, int> hook_hits_;
 
   // Runs a console command as a step, writing it to the audit log first.
   Result<admin::Value> Command(std::string_view service, std::string_view name,
@@ -137,25 +175,33 @@ std::string ServiceOf(const std::string& app) {
   return std::string(lifecycle::FindWidgetDef(app)->application);
 }
 
-Result<json> ReadJson(const fs::path& file) {
-  std::ifstream in(file);
-  if (!in) return NotFound(fmt::format("cannot read {}", file.string()));
-  std::stringstream text;
-  text << in.rdbuf();
-  auto j = json::parse(text.str(), nullptr, false);
-  if (j.is_discarded()) return Internal(fmt::format("{} is not JSON", file.string()));
-  return j;
-}
-
 // A communityDifferences entry that is a real disagreement: a community in the trash is listed
 // as trashed even when nothing else differs.
-bool Disagrees(const json& d) {
-  if (d.value("status", "") != "trashed") return true;
+Result<bool> Disagrees(const JsonFields& d) {
+  CONCORD_ASSIGN_OR_RETURN(std::string status, d.String("status", ""));
+  if (status != "trashed") return true;
   for (const char* k :
        {"attributes", "ownersMissing", "ownersExtra", "membersMissing", "membersExtra"}) {
-    if (d.contains(k) && !d[k].empty()) return true;
+    if (d.Has(k) && !d.document()[k].empty()) return true;
   }
-  return d.value("resourceMissing", false);
+  return d.Bool("resourceMissing", false);
+}
+
+// The communities of a communityDifferences report that really disagree, in its order.
+Result<std::vector<std::string>> Disagreeing(const fs::path& report, int64_t* trashed = nullptr) {
+  CONCORD_ASSIGN_OR_RETURN(JsonFields diffs, ReadJsonFile(report));
+  CONCORD_ASSIGN_OR_RETURN(auto entries, diffs.Objects("differences"));
+  std::vector<std::string> listed;
+  for (const auto& d : entries) {
+    CONCORD_ASSIGN_OR_RETURN(bool real, Disagrees(d));
+    if (real) {
+      CONCORD_ASSIGN_OR_RETURN(std::string uuid, d.String("communityUuid"));
+      listed.push_back(std::move(uuid));
+    } else if (trashed) {
+      ++*trashed;
+    }
+  }
+  return listed;
 }
 
 struct Findings {
@@ -182,10 +228,10 @@ Result<Findings> ExportAndReport(Run& r, const fs::path& dir) {
     CONCORD_ASSIGN_OR_RETURN(
         auto summary,
         recovery::GenerateSyncReports(file, dir / "reports", *source, r.locale, NowMillis()));
-    CONCORD_ASSIGN_OR_RETURN(json diffs,
-                             ReadJson(dir / "reports" / (app + "_communityDifferences.json")));
-    int64_t real = 0, trashed = 0;
-    for (const auto& d : diffs["differences"]) (Disagrees(d) ? real : trashed)++;
+    int64_t trashed = 0;
+    CONCORD_ASSIGN_OR_RETURN(
+        auto listed, Disagreeing(dir / "reports" / (app + "_communityDifferences.json"), &trashed));
+    auto real = static_cast<int64_t>(listed.size());
     f.differences += real;
     f.trashed += trashed;
     f.orphans += summary.orphans;
@@ -193,6 +239,100 @@ Result<Findings> ExportAndReport(Run& r, const fs::path& dir) {
                        summary.resources, real, trashed, summary.orphans));
   }
   return f;
+}
+
+// Clears from the queue exactly the events a set-aside file lists (by application, 500 ids a
+// call): an event queued after the listing is not in the file and stays queued. Clearing an
+// event twice clears nothing the second time, so this is safe to repeat.
+Status ClearSetAside(Run& r, const fs::path& file) {
+  CONCORD_ASSIGN_OR_RETURN(JsonFields set_aside, ReadJsonFile(file));
+  CONCORD_ASSIGN_OR_RETURN(auto events, set_aside.Objects("events"));
+  std::map<std::string, std::vector<std::string>> by_app;
+  for (const auto& e : events) {
+    CONCORD_ASSIGN_OR_RETURN(std::string app, e.String("remoteAppDefId"));
+    CONCORD_ASSIGN_OR_RETURN(std::string id, e.String("eventId"));
+    by_app[app].push_back(std::move(id));
+  }
+  for (const auto& [app, ids] : by_app) {
+    for (size_t i = 0; i < ids.size(); i += 500) {
+      admin::Value batch = admin::Value::array();
+      for (size_t k = i; k < std::min(ids.size(), i + 500); ++k) batch.push_back(ids[k]);
+      CONCORD_RETURN_IF_ERROR(r.Command("CommunitiesQEventService",
+                                        "clearQueuedEventsByRemoteAppDefIdAndEventIds",
+                                        {app, batch}));
+    }
+  }
+  return Ok();
+}
+
+// Assigns orphan `id` of `app` to community `target`, unless it already is (an earlier run that
+// was killed after the assignment, before it recorded it): assignRemoteApp refuses a community
+// that has the widget already.
+Status AssignOnce(Run& r, const std::string& app, const std::string& id, const std::string& old,
+                  const std::string& target) {
+  CONCORD_ASSIGN_OR_RETURN(auto widgets, r.session->client().Get(fmt::format(
+                                             "/communities/api/communities/{}/widgets", target)));
+  for (const auto& w : widgets["items"]) {
+    if (w["widgetDefId"] == app && w.value("remoteResourceId", json()) == json(id)) {
+      r.Note(
+          fmt::format("{} orphan {} is in community {} already (an earlier run)", app, id, target));
+      return Ok();
+    }
+  }
+  return Discard(r.Command("CommunitiesRemoteAppService", "assignRemoteApp",
+                           {app, id, old, target, UiLocation(app)}));
+}
+
+// The quarantine community of orphan `id` of `app`: the one an earlier run made (recorded in the
+// state, or, if it was killed before recording it, found by its name), or a new one. Without
+// the default widget of `app`, whose place the orphan takes.
+Result<std::string> QuarantineCommunity(Run& r, const std::string& app, const std::string& id,
+                                        const std::string& old, const std::string& reason) {
+  std::string item = app + " " + id;
+  std::string name = fmt::format("Quarantine: {} {}", app, id.substr(0, 60));
+  std::string uuid;
+  if (const json* made = r.Done("quarantine-communities", item); made && made->is_string()) {
+    uuid = made->get<std::string>();
+  } else {
+    CONCORD_ASSIGN_OR_RETURN(
+        auto found,
+        r.session->client().Get("/communities/api/communities?name=" + http::UrlEncode(name)));
+    if (!found["items"].empty()) {
+      uuid = found["items"][0]["uuid"].get<std::string>();
+      r.Note(fmt::format("quarantine community {} ({}) was made by an earlier run", uuid, name));
+    } else {
+      CONCORD_ASSIGN_OR_RETURN(
+          auto c, r.session->client().Post(
+                      "/communities/api/communities",
+                      {{"name", name},
+                       {"visibility", "private"},
+                       {"description", fmt::format("Set aside by concord recover: {} resource {} "
+                                                   "of community {} ({}).",
+                                                   app, id, old, reason)}}));
+      uuid = c["uuid"].get<std::string>();
+      r.TestHook("quarantine-posted");
+    }
+    CONCORD_RETURN_IF_ERROR(r.MarkDone("quarantine-communities", item, uuid));
+  }
+  // A new community has the default widgets: the quarantined resource takes the place of that
+  // application's.
+  CONCORD_ASSIGN_OR_RETURN(auto widgets, r.session->client().Get(fmt::format(
+                                             "/communities/api/communities/{}/widgets", uuid)));
+  for (const auto& w : widgets["items"]) {
+    if (w["widgetDefId"] == app && w.value("remoteResourceId", json()) != json(id)) {
+      CONCORD_ASSIGN_OR_RETURN(
+          auto gone,
+          r.session->client().Send("DELETE",
+                                   fmt::format("/communities/api/communities/{}/widgets/{}", uuid,
+                                               w["instanceId"].get<std::string>()),
+                                   ""));
+      if (gone.status != 204) {
+        return Unavailable(fmt::format("cannot prepare quarantine community {}: {}", uuid,
+                                       gone.raw_body.substr(0, 200)));
+      }
+    }
+  }
+  return uuid;
 }
 
 std::vector<Step> Steps(const Run& run) {
@@ -218,11 +358,20 @@ std::vector<Step> Steps(const Run& run) {
   steps.push_back(
       {"set-aside-queue",
        run.communities_restored
-           ? "Set every queued event aside (to a file), then clear the queue "
-             "(clearQueuedEventsByResourceType)"
-           : "Set the affected applications' queued events aside (to a file), then clear them "
-             "(clearQueuedEventsByRemoteAppDefId)",
+           ? "Set every queued event aside (to a file), then clear exactly those (the "
+             "reference's clearQueuedEventsByResourceType, by the ids set aside)"
+           : "Set the affected applications' queued events aside (to a file), then clear exactly "
+             "those (the reference's clearQueuedEventsByRemoteAppDefId, by the ids set aside)",
        [](Run& r) -> Status {
+         // An earlier attempt that wrote its file may not have cleared it: what it wrote is
+         // cleared now, and what was queued since stays queued, for the next listing.
+         if (r.state.contains("setAsideFile")) {
+           CONCORD_ASSIGN_OR_RETURN(
+               std::string name, JsonFields("recover-state.json", r.state).String("setAsideFile"));
+           CONCORD_RETURN_IF_ERROR(ClearSetAside(r, r.out / name));
+           r.state.erase("setAsideFile");
+           CONCORD_RETURN_IF_ERROR(r.SaveState());
+         }
          json events = json::array();
          std::vector<std::string> filters;
          if (r.communities_restored) {
@@ -247,22 +396,19 @@ std::vector<Step> Steps(const Run& run) {
          for (int n = 2; fs::exists(file); ++n) {
            file = r.out / fmt::format("set-aside-events-{}.json", n);
          }
-         {
-           std::ofstream f(file);
-           f << json{{"setAside", FormatTimestamp(NowMillis())}, {"events", events}}.dump(2)
-             << "\n";
-           if (!f) return Unavailable(fmt::format("cannot write {}", file.string()));
-         }
+         // On disk for good (file and directory synced) before anything is cleared, and named
+         // in the state: a run killed after this clears exactly this file's events.
+         CONCORD_RETURN_IF_ERROR(WriteFileDurably(
+             file,
+             json{{"setAside", FormatTimestamp(NowMillis())}, {"events", events}}.dump(2) + "\n",
+             0600));
+         r.state["setAsideFile"] = file.filename().string();
+         CONCORD_RETURN_IF_ERROR(r.SaveState());
          r.Note(fmt::format("{} queued events written to {} (they stay in the event log)",
                             events.size(), file.string()));
-         if (r.communities_restored) {
-           return Discard(r.Command("CommunitiesQEventService", "clearQueuedEventsByResourceType",
-                                    {"community"}));
-         }
-         for (const auto& app : r.apps) {
-           CONCORD_RETURN_IF_ERROR(
-               r.Command("CommunitiesQEventService", "clearQueuedEventsByRemoteAppDefId", {app}));
-         }
+         r.TestHook("set-aside-written");
+         CONCORD_RETURN_IF_ERROR(ClearSetAside(r, file));
+         r.state.erase("setAsideFile");
          return Ok();
        }});
   if (run.communities_restored) {
@@ -288,11 +434,16 @@ std::vector<Step> Steps(const Run& run) {
   } else {
     steps.push_back({"replay", "Replay the events each restored application missed (replayEvents)",
                      [](Run& r) -> Status {
-                       json results = json::object();
+                       // Replay is idempotent; an application done is not replayed again.
                        for (const auto& app : r.apps) {
+                         if (r.Done("replay", app)) continue;
                          CONCORD_ASSIGN_OR_RETURN(auto v, r.Command("CommunitiesRemoteAppService",
                                                                     "replayEvents", {app}));
-                         results[app] = v;
+                         CONCORD_RETURN_IF_ERROR(r.MarkDone("replay", app, json::parse(v.dump())));
+                       }
+                       json results = json::object();
+                       for (const auto& app : r.apps) {
+                         if (const json* d = r.Done("replay", app)) results[app] = *d;
                        }
                        r.state["replay"] = results;
                        return Ok();
@@ -319,25 +470,31 @@ std::vector<Step> Steps(const Run& run) {
        [](Run& r) -> Status {
          for (const auto& app : r.apps) {
            if (r.communities_restored) {
+             if (r.Done("resync", app)) continue;
              CONCORD_RETURN_IF_ERROR(r.Command("CommunitiesRemoteAppService",
                                                "resyncRemoteAppsForAllCommunities", {app}));
+             CONCORD_RETURN_IF_ERROR(r.MarkDone("resync", app));
              continue;
            }
-           CONCORD_ASSIGN_OR_RETURN(json diffs, ReadJson(r.out / "before" / "reports" /
-                                                         (app + "_communityDifferences.json")));
-           std::vector<std::string> listed;
-           for (const auto& d : diffs["differences"]) {
-             if (Disagrees(d)) listed.push_back(d["communityUuid"]);
-           }
+           if (r.Done("resync", app)) continue;
+           CONCORD_ASSIGN_OR_RETURN(auto listed, Disagreeing(r.out / "before" / "reports" /
+                                                             (app + "_communityDifferences.json")));
            // One community: the console's command, as an administrator would type it. More:
            // the same resync through its API, a hundred communities a call.
            if (listed.size() == 1) {
              CONCORD_RETURN_IF_ERROR(r.Command("CommunitiesRemoteAppService",
                                                "resyncRemoteAppsForCommunityAndWidget",
                                                {listed[0], app}));
+             CONCORD_RETURN_IF_ERROR(r.MarkDone("resync", app));
              continue;
            }
-           for (size_t i = 0; i < listed.size(); i += 100) {
+           // A resync is safe to repeat; the batches done are recorded so that a resumed run
+           // goes on where it stopped.
+           size_t from = 0;
+           if (const json* b = r.Done("resync-batches", app); b && b->is_number_unsigned()) {
+             from = std::min(b->get<size_t>(), listed.size());
+           }
+           for (size_t i = from; i < listed.size(); i += 100) {
              std::vector<std::string> batch(
                  listed.begin() + static_cast<std::ptrdiff_t>(i),
                  listed.begin() + static_cast<std::ptrdiff_t>(std::min(listed.size(), i + 100)));
@@ -355,7 +512,11 @@ std::vector<Step> Steps(const Run& run) {
              }
              r.Note(fmt::format("{}: resynced {} of {} communities", app,
                                 std::min(listed.size(), i + 100), listed.size()));
+             CONCORD_RETURN_IF_ERROR(
+                 r.MarkDone("resync-batches", app, std::min(listed.size(), i + 100)));
+             r.TestHook("resync-batch");
            }
+           CONCORD_RETURN_IF_ERROR(r.MarkDone("resync", app));
          }
          return Ok();
        }});
@@ -390,52 +551,37 @@ std::vector<Step> Steps(const Run& run) {
                                        "community owned by the administrator (assignRemoteApp)"
                                      : "Orphans: delete each into its application's trash",
        [](Run& r) -> Status {
+         // Each orphan handled is recorded (recover-state.json, synced) before the next one, and
+         // each action first looks whether an earlier, killed run already did it: a resumed run
+         // handles every orphan exactly once.
          int64_t handled = 0, left = 0;
          for (const auto& app : r.apps) {
-           CONCORD_ASSIGN_OR_RETURN(
-               json orphans,
-               ReadJson(r.out / "before" / "reports" / (app + "_orphanedRemoteApplications.json")));
+           CONCORD_ASSIGN_OR_RETURN(JsonFields report,
+                                    ReadJsonFile(r.out / "before" / "reports" /
+                                                 (app + "_orphanedRemoteApplications.json")));
+           CONCORD_ASSIGN_OR_RETURN(auto orphans, report.Objects("orphans"));
            std::vector<std::string> to_delete;
-           for (const auto& o : orphans["orphans"]) {
-             std::string id = o["objectIdentifyingId"];
-             std::string old = o["oldCommunityUuid"];
-             std::string reason = o.value("reason", "");
+           for (const auto& o : orphans) {
+             CONCORD_ASSIGN_OR_RETURN(std::string id, o.String("objectIdentifyingId"));
+             CONCORD_ASSIGN_OR_RETURN(std::string old, o.String("oldCommunityUuid"));
+             CONCORD_ASSIGN_OR_RETURN(std::string reason, o.String("reason", ""));
+             std::string item = app + " " + id;
+             if (r.Done("orphans", item)) {
+               ++handled;
+               continue;
+             }
              if (r.orphans == "reassign" && reason == "widgetMissing") {
-               CONCORD_RETURN_IF_ERROR(r.Command("CommunitiesRemoteAppService", "assignRemoteApp",
-                                                 {app, id, old, old, UiLocation(app)}));
+               CONCORD_RETURN_IF_ERROR(AssignOnce(r, app, id, old, old));
+               r.TestHook("orphan-handled");
+               CONCORD_RETURN_IF_ERROR(r.MarkDone("orphans", item, {{"assignedTo", old}}));
                ++handled;
              } else if (r.orphans == "quarantine") {
-               CONCORD_ASSIGN_OR_RETURN(
-                   auto c, r.session->client().Post(
-                               "/communities/api/communities",
-                               {{"name", fmt::format("Quarantine: {} {}", app, id.substr(0, 60))},
-                                {"visibility", "private"},
-                                {"description",
-                                 fmt::format("Set aside by concord recover: {} resource {} of "
-                                             "community {} ({}).",
-                                             app, id, old, reason)}}));
-               std::string uuid = c["uuid"];
-               // A new community has the default widgets: the quarantined resource takes the
-               // place of that application's.
-               CONCORD_ASSIGN_OR_RETURN(
-                   auto widgets, r.session->client().Get(
-                                     fmt::format("/communities/api/communities/{}/widgets", uuid)));
-               for (const auto& w : widgets["items"]) {
-                 if (w["widgetDefId"] == app) {
-                   CONCORD_ASSIGN_OR_RETURN(
-                       auto gone, r.session->client().Send(
-                                      "DELETE",
-                                      fmt::format("/communities/api/communities/{}/widgets/{}",
-                                                  uuid, w["instanceId"].get<std::string>()),
-                                      ""));
-                   if (gone.status != 204) {
-                     return Unavailable(fmt::format("cannot prepare quarantine community {}: {}",
-                                                    uuid, gone.raw_body.substr(0, 200)));
-                   }
-                 }
-               }
-               CONCORD_RETURN_IF_ERROR(r.Command("CommunitiesRemoteAppService", "assignRemoteApp",
-                                                 {app, id, old, uuid, UiLocation(app)}));
+               CONCORD_ASSIGN_OR_RETURN(std::string uuid,
+                                        QuarantineCommunity(r, app, id, old, reason));
+               r.TestHook("quarantine-created");
+               CONCORD_RETURN_IF_ERROR(AssignOnce(r, app, id, old, uuid));
+               r.TestHook("orphan-handled");
+               CONCORD_RETURN_IF_ERROR(r.MarkDone("orphans", item, {{"assignedTo", uuid}}));
                ++handled;
              } else if (r.orphans == "delete") {
                to_delete.push_back(id);
@@ -450,14 +596,31 @@ std::vector<Step> Steps(const Run& run) {
                  fmt::format("/{}/api/admin/resources/{}/delete", ServiceOf(app), app);
              r.session->Audit("command", fmt::format("POST {} {}", path, json(to_delete).dump()));
              CONCORD_ASSIGN_OR_RETURN(auto d, r.session->client().Post(path, {{"ids", to_delete}}));
-             handled += d["deleted"].get<int64_t>();
+             int64_t deleted = d["deleted"].get<int64_t>();
+             std::set<std::string> failed;
              for (const auto& f : d["failed"]) {
+               std::string fid = f["id"].get<std::string>();
+               // Deleted by an earlier run that was killed before it recorded it: done.
+               auto res = r.session->client().Get(fmt::format(
+                   "/{}/api/admin/resources/{}/{}", ServiceOf(app), app, http::UrlEncode(fid)));
+               if (res && res->value("trashed", false)) {
+                 ++deleted;
+                 continue;
+               }
+               failed.insert(fid);
                ++left;
-               r.Note(fmt::format("{} orphan {} not deleted: {}", app, f["id"].get<std::string>(),
+               r.Note(fmt::format("{} orphan {} not deleted: {}", app, fid,
                                   f["reason"].get<std::string>()));
              }
-             r.Note(fmt::format("{} {} orphans moved to the application's trash", app,
-                                d["deleted"].get<int64_t>()));
+             r.TestHook("orphan-handled");
+             for (const auto& id : to_delete) {
+               if (!failed.contains(id)) {
+                 CONCORD_RETURN_IF_ERROR(
+                     r.MarkDone("orphans", app + " " + id, {{"deleted", true}}));
+               }
+             }
+             handled += deleted;
+             r.Note(fmt::format("{} {} orphans moved to the application's trash", app, deleted));
            }
          }
          r.state["orphansHandled"] = handled;
@@ -494,6 +657,36 @@ std::vector<Step> Steps(const Run& run) {
          return Ok();
        }});
   return steps;
+}
+
+// recover-state.json of an earlier run, its fields checked: a damaged file is refused with the
+// field named, before anything is done.
+struct SavedState {
+  std::vector<std::string> restored;
+  std::string orphans;
+  json document;
+};
+
+Result<SavedState> LoadState(const fs::path& file) {
+  CONCORD_ASSIGN_OR_RETURN(JsonFields st, ReadJsonFile(file));
+  SavedState saved;
+  CONCORD_ASSIGN_OR_RETURN(saved.restored, st.Strings("restored"));
+  CONCORD_ASSIGN_OR_RETURN(saved.orphans, st.String("orphans"));
+  CONCORD_RETURN_IF_ERROR(st.String("started"));
+  CONCORD_RETURN_IF_ERROR(st.Strings("completed"));
+  CONCORD_RETURN_IF_ERROR(st.String("setAsideFile", ""));
+  if (st.Has("done")) {
+    CONCORD_ASSIGN_OR_RETURN(JsonFields done, st.Object("done"));
+    for (const auto& step : done.Keys()) CONCORD_RETURN_IF_ERROR(done.Object(step));
+  }
+  if (st.Has("verification")) {
+    CONCORD_ASSIGN_OR_RETURN(JsonFields v, st.Object("verification"));
+    CONCORD_RETURN_IF_ERROR(v.Int("differences"));
+    CONCORD_RETURN_IF_ERROR(v.Int("orphans"));
+    CONCORD_RETURN_IF_ERROR(v.String("reports"));
+  }
+  saved.document = st.document();
+  return saved;
 }
 
 int Fail(const Error& e) {
@@ -567,17 +760,16 @@ int Recover(const Flags& f) {
   fs::create_directories(r.out, ec);
   if (ec) return Fail(Unavailable(fmt::format("cannot create {}", r.out.string())).error());
   if (fs::exists(r.out / "recover-state.json")) {
-    auto st = ReadJson(r.out / "recover-state.json");
+    auto st = LoadState(r.out / "recover-state.json");
     if (!st) return Fail(st.error());
-    if ((*st)["restored"] != json(r.restored) || (*st)["orphans"] != r.orphans) {
+    if (st->restored != r.restored || st->orphans != r.orphans) {
       return Fail(FailedPrecondition(
                       fmt::format("{} holds a run for --restored {} --orphans {}; run that again "
                                   "to resume it, or give another --out",
-                                  r.out.string(), fmt::join((*st)["restored"], ","),
-                                  (*st)["orphans"].get<std::string>()))
+                                  r.out.string(), fmt::join(st->restored, ","), st->orphans))
                       .error());
     }
-    r.state = *st;
+    r.state = std::move(st->document);
   } else {
     r.state = {{"restored", r.restored},
                {"orphans", r.orphans},
@@ -614,7 +806,8 @@ int Recover(const Flags& f) {
           "concord recover: step {} ({}) failed: {}\nFix the cause and run the same command "
           "again: it resumes at this step. Maintenance mode stays on.\n",
           i + 1, step.id, s.error().message);
-      return 1;
+      // A damaged file the step read (its field is named) is bad input, as a bad argument is.
+      return s.error().code == ErrorCode::kInvalidArgument ? 2 : 1;
     }
     r.state["completed"].push_back(step.id);
     if (auto saved = r.SaveState(); !saved) return Fail(saved.error());

@@ -70,14 +70,23 @@ Result<QueuedEventFilter> FilterFromBody(JsonBody& body, bool with_event_id) {
   if (with_event_id) {
     CONCORD_ASSIGN_OR_RETURN(auto ev, body.OptString("eventId"));
     if (ev) f.event_id = EventId(*ev);
+    CONCORD_ASSIGN_OR_RETURN(auto ids, body.OptStringList("eventIds"));
+    if (ids) {
+      if (ids->empty() || f.event_id) {
+        return InvalidArgument("eventIds",
+                               "eventIds lists at least one event id, and is not given with "
+                               "eventId");
+      }
+      for (auto& id : *ids) f.event_ids.push_back(EventId(std::move(id)));
+    }
   }
   CONCORD_RETURN_IF_ERROR(body.RejectUnknownFields());
   // A command that names nothing at all must not act on the whole queue by accident: the
   // reference's broadest command still names the resource type.
-  if (!type && !f.remote_app_def_id && !f.community && !f.event_id) {
+  if (!type && !f.remote_app_def_id && !f.community && !f.event_id && f.event_ids.empty()) {
     return InvalidArgument("resourceType",
-                           "say which events: resourceType, resourceId, remoteAppDefId"
-                           " or eventId",
+                           "say which events: resourceType, resourceId, remoteAppDefId,"
+                           " eventId or eventIds",
                            {"community"});
   }
   return f;

@@ -1012,6 +1012,16 @@ Status CommunitiesService::ValidateQueuedEventFilter(const QueuedEventFilter& f)
     return InvalidArgument("eventId", fmt::format("'{}' is not an event id (a uuid)",
                                                   f.event_id->value().substr(0, 60)));
   }
+  if (f.event_ids.size() > kMaxEventIdsPerCall) {
+    return InvalidArgument("eventIds", fmt::format("at most {} eventIds a call, not {}",
+                                                   kMaxEventIdsPerCall, f.event_ids.size()));
+  }
+  for (const auto& id : f.event_ids) {
+    if (!IsUuid(id.value())) {
+      return InvalidArgument(
+          "eventIds", fmt::format("'{}' is not an event id (a uuid)", id.value().substr(0, 60)));
+    }
+  }
   return Ok();
 }
 
@@ -1057,13 +1067,29 @@ Result<int64_t> CommunitiesService::ClearQueuedEvents(const Actor& actor,
   if (!actor.admin) return PermissionDenied("only administrators clear the event queue");
   CONCORD_RETURN_IF_ERROR(ValidateQueuedEventFilter(filter));
   return options_.database->InTransaction(TxMode::kWrite, [&](Connection& c) -> Result<int64_t> {
-    CONCORD_ASSIGN_OR_RETURN(int64_t n, kEvents.Clear(c, filter));
+    int64_t n = 0;
+    if (filter.event_ids.empty()) {
+      CONCORD_ASSIGN_OR_RETURN(n, kEvents.Clear(c, filter));
+    } else {
+      // A list of events: each cleared with the other conditions, in one transaction. An id no
+      // longer queued (delivered, or cleared by an earlier call) clears nothing.
+      QueuedEventFilter one = filter;
+      one.event_ids.clear();
+      for (const auto& id : filter.event_ids) {
+        one.event_id = id;
+        CONCORD_ASSIGN_OR_RETURN(int64_t cleared, kEvents.Clear(c, one));
+        n += cleared;
+      }
+    }
     spdlog::warn(
         "cleared {} queued lifecycle events (remoteAppDefId={} resourceId={} "
         "eventType={} eventId={}) by {}",
         n, filter.remote_app_def_id.value_or("*"),
         filter.community ? filter.community->value() : "*", filter.event_type.value_or("*"),
-        filter.event_id ? filter.event_id->value() : "*", actor.id.value());
+        filter.event_id            ? filter.event_id->value()
+        : filter.event_ids.empty() ? "*"
+                                   : fmt::format("{} listed", filter.event_ids.size()),
+        actor.id.value());
     return n;
   });
 }

@@ -117,6 +117,9 @@ struct QueuedEventFilter {
   std::optional<CommunityUuid> community;
   std::optional<std::string> event_type;
   std::optional<EventId> event_id;
+  // When not empty: only these events (each with the other fields' conditions), so that what an
+  // administrator cleared is exactly what was set aside.
+  std::vector<EventId> event_ids;
 };
 
 // The queue of one application: how many events, and when the oldest was created.

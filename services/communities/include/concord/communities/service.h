@@ -223,9 +223,12 @@ class CommunitiesService {
                                              const std::string& after, int limit);
   // Removes the matching events from the queue without delivering them; they stay in the event
   // log (for replay) until EventLogCleanup trims it. Returns how many deliveries were removed.
+  // With `filter.event_ids` (at most kMaxEventIdsPerCall), exactly those events: what was set
+  // aside, and nothing queued since.
   Result<int64_t> ClearQueuedEvents(const Actor& actor, const QueuedEventFilter& filter);
   // The checks of a queue filter, also applied by the retry API.
   static Status ValidateQueuedEventFilter(const QueuedEventFilter& filter);
+  static constexpr size_t kMaxEventIdsPerCall = 500;
 
   // EventLogCleanup: deletes event-log entries older than `before` that no delivery needs.
   Result<int64_t> TrimEventLog(Millis before);
