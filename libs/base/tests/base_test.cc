@@ -131,77 +131,79 @@ TEST(LogTest, JsonLinesCarryFieldsAndEscapeValues) {
       << first;
   EXPECT_NE(out.find(R"("message":"plain \"quoted\"\nsecond")"), std::string::npos) << out;
   EXPECT_FALSE(ParseLogFormat("xml"));
-  // A wrong type, a missing field, garbage and truncation: each an error naming the file and the
-  // field, never an exception.
-  TEST(JsonFileTest, BadFilesAreErrorsNamingTheFileAndTheField) {
-    namespace fs = std::filesystem;
-    fs::path dir = fs::temp_directory_path() / ("base-json-" + NewUuid());
-    fs::create_directories(dir);
-    fs::path file = dir / "manifest.json";
-    struct Case {
-      std::string content;
-      std::string field;  // expected in Error::field and the message
-    };
-    const std::vector<Case> cases = {
-        {R"({"deploymentId": 17, "services": {"forums": {"file": "forums.db"}}})", "deploymentId"},
-        {R"({"services": {"forums": {"file": "forums.db"}}})", "deploymentId"},
-        {R"({"deploymentId": "x", "services": {"forums": {"file": 3}}})", "services.forums.file"},
-        {R"({"deploymentId": "x", "services": []})", "services"},
-        {R"({"deploymentId": "x", "servi)", "manifest.json"},
-        {"\x01garbage", "manifest.json"},
-        {"[1, 2]", "manifest.json"},
-    };
-    for (const auto& c : cases) {
-      std::ofstream(file, std::ios::trunc) << c.content;
-      auto read = [&]() -> Status {
-        CONCORD_ASSIGN_OR_RETURN(JsonFields m, ReadJsonFile(file));
-        CONCORD_ASSIGN_OR_RETURN(std::string id, m.String("deploymentId"));
-        CONCORD_ASSIGN_OR_RETURN(JsonFields services, m.Object("services"));
-        for (const auto& key : services.Keys()) {
-          CONCORD_ASSIGN_OR_RETURN(JsonFields entry, services.Object(key));
-          CONCORD_ASSIGN_OR_RETURN(std::string f, entry.String("file"));
-          CONCORD_ASSIGN_OR_RETURN(int64_t bytes, entry.Int("bytes", 0));
-          (void)f;
-          (void)bytes;
-        }
-        (void)id;
-        return Ok();
-      };
-      auto s = read();
-      ASSERT_FALSE(s) << c.content;
-      EXPECT_EQ(s.error().code, ErrorCode::kInvalidArgument) << c.content;
-      EXPECT_EQ(s.error().field, c.field) << c.content;
-      EXPECT_NE(s.error().message.find(file.string()), std::string::npos) << s.error().message;
-      EXPECT_NE(s.error().message.find(c.field), std::string::npos) << s.error().message;
-    }
-    EXPECT_EQ(ReadJsonFile(dir / "none.json").error().code, ErrorCode::kNotFound);
-    fs::remove_all(dir);
-  }
+}
 
-  TEST(JsonFileTest, OptionalFieldsFallBackOnlyWhenAbsent) {
-    JsonFields f("state.json", nlohmann::json{{"n", 3}, {"s", nullptr}, {"b", "yes"}});
-    EXPECT_EQ(f.Int("n", 0).value(), 3);
-    EXPECT_EQ(f.Int("missing", 7).value(), 7);
-    EXPECT_EQ(f.String("s", "dflt").value(), "dflt");
-    EXPECT_FALSE(f.Bool("b", false));
-    EXPECT_FALSE(f.String("n", ""));
+// A wrong type, a missing field, garbage and truncation: each an error naming the file and the
+// field, never an exception.
+TEST(JsonFileTest, BadFilesAreErrorsNamingTheFileAndTheField) {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / ("base-json-" + NewUuid());
+  fs::create_directories(dir);
+  fs::path file = dir / "manifest.json";
+  struct Case {
+    std::string content;
+    std::string field;  // expected in Error::field and the message
+  };
+  const std::vector<Case> cases = {
+      {R"({"deploymentId": 17, "services": {"forums": {"file": "forums.db"}}})", "deploymentId"},
+      {R"({"services": {"forums": {"file": "forums.db"}}})", "deploymentId"},
+      {R"({"deploymentId": "x", "services": {"forums": {"file": 3}}})", "services.forums.file"},
+      {R"({"deploymentId": "x", "services": []})", "services"},
+      {R"({"deploymentId": "x", "servi)", "manifest.json"},
+      {"\x01garbage", "manifest.json"},
+      {"[1, 2]", "manifest.json"},
+  };
+  for (const auto& c : cases) {
+    std::ofstream(file, std::ios::trunc) << c.content;
+    auto read = [&]() -> Status {
+      CONCORD_ASSIGN_OR_RETURN(JsonFields m, ReadJsonFile(file));
+      CONCORD_ASSIGN_OR_RETURN(std::string id, m.String("deploymentId"));
+      CONCORD_ASSIGN_OR_RETURN(JsonFields services, m.Object("services"));
+      for (const auto& key : services.Keys()) {
+        CONCORD_ASSIGN_OR_RETURN(JsonFields entry, services.Object(key));
+        CONCORD_ASSIGN_OR_RETURN(std::string f, entry.String("file"));
+        CONCORD_ASSIGN_OR_RETURN(int64_t bytes, entry.Int("bytes", 0));
+        (void)f;
+        (void)bytes;
+      }
+      (void)id;
+      return Ok();
+    };
+    auto s = read();
+    ASSERT_FALSE(s) << c.content;
+    EXPECT_EQ(s.error().code, ErrorCode::kInvalidArgument) << c.content;
+    EXPECT_EQ(s.error().field, c.field) << c.content;
+    EXPECT_NE(s.error().message.find(file.string()), std::string::npos) << s.error().message;
+    EXPECT_NE(s.error().message.find(c.field), std::string::npos) << s.error().message;
   }
+  EXPECT_EQ(ReadJsonFile(dir / "none.json").error().code, ErrorCode::kNotFound);
+  fs::remove_all(dir);
+}
 
-  TEST(JsonFileTest, DurableWritesReplaceTheFileWhole) {
-    namespace fs = std::filesystem;
-    fs::path dir = fs::temp_directory_path() / ("base-durable-" + NewUuid());
-    fs::create_directories(dir);
-    ASSERT_TRUE(WriteFileDurably(dir / "a.json", "{\"v\": 1}\n"));
-    ASSERT_TRUE(WriteFileDurably(dir / "a.json", "{\"v\": 2}\n"));
-    EXPECT_EQ(ReadJsonFile(dir / "a.json")->Int("v").value(), 2);
-    EXPECT_EQ((fs::status(dir / "a.json").permissions() & fs::perms::all),
-              fs::perms::owner_read | fs::perms::owner_write);
-    int files = 0;
-    for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir)) ++files;
-    EXPECT_EQ(files, 1) << "no temporary file left behind";
-    EXPECT_FALSE(WriteFileDurably(dir / "no-such-dir" / "a.json", "x"));
-    fs::remove_all(dir);
-  }
+TEST(JsonFileTest, OptionalFieldsFallBackOnlyWhenAbsent) {
+  JsonFields f("state.json", nlohmann::json{{"n", 3}, {"s", nullptr}, {"b", "yes"}});
+  EXPECT_EQ(f.Int("n", 0).value(), 3);
+  EXPECT_EQ(f.Int("missing", 7).value(), 7);
+  EXPECT_EQ(f.String("s", "dflt").value(), "dflt");
+  EXPECT_FALSE(f.Bool("b", false));
+  EXPECT_FALSE(f.String("n", ""));
+}
+
+TEST(JsonFileTest, DurableWritesReplaceTheFileWhole) {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / ("base-durable-" + NewUuid());
+  fs::create_directories(dir);
+  ASSERT_TRUE(WriteFileDurably(dir / "a.json", "{\"v\": 1}\n"));
+  ASSERT_TRUE(WriteFileDurably(dir / "a.json", "{\"v\": 2}\n"));
+  EXPECT_EQ(ReadJsonFile(dir / "a.json")->Int("v").value(), 2);
+  EXPECT_EQ((fs::status(dir / "a.json").permissions() & fs::perms::all),
+            fs::perms::owner_read | fs::perms::owner_write);
+  int files = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir)) ++files;
+  EXPECT_EQ(files, 1) << "no temporary file left behind";
+  EXPECT_FALSE(WriteFileDurably(dir / "no-such-dir" / "a.json", "x"));
+  fs::remove_all(dir);
+}
 
 }  // namespace
 }  // namespace concord
