@@ -858,3 +858,85 @@ TEST(LifecycleTest, InEveryApplicationAccessFollowsItsSyncedRecord) {
 
 }  // namespace
 }  // namespace concord
+
+namespace concord {
+namespace {
+
+// A community in the trash does not exist in any application, for its members, its owners and
+// administrators alike (Communities answers 404 to all of them), until it is restored: one case
+// per remote application, reading its resource and writing into it.
+TEST(LifecycleTest, InEveryApplicationATrashedCommunityIsGoneUntilRestored) {
+  TempDir dir("lifecycle-trash");
+  ConcordServer server(dir.path());
+  ASSERT_TRUE(server.Start());
+  auto admin = server.AdminClient();
+  Users::Create(admin, {"own", "mem"});
+  auto own = server.Client("own", "pw-own-123");
+  auto mem = server.Client("mem", "pw-mem-123");
+  auto c = *own.Post("/communities/api/communities", {{"name", "Binned"}});
+  std::string uuid = c["uuid"];
+  std::string path = "/communities/api/communities/" + uuid;
+  for (const char* w : {"Blog", "IdeationBlog", "Wiki", "Library", "Activities"}) {
+    ASSERT_TRUE(own.Post(path + "/widgets", {{"widgetDefId", w}}));
+  }
+  ASSERT_TRUE(own.Post(path + "/members", {{"user", "mem"}}));
+  ExpectInStep(admin, uuid, "set up");
+  struct Case {
+    std::string def;      // remoteAppDefId
+    std::string service;  // where its synced record is
+    std::string read;     // the resource, without its id
+    std::string write;    // after the resource's path: a POST that adds content
+    std::string field;    // the body's one field
+  };
+  const std::vector<Case> cases = {
+      {"Blog", "blogs", "/blogs/api/blogs/", "/entries", "title"},
+      {"IdeationBlog", "blogs", "/blogs/api/blogs/", "/entries", "title"},
+      {"Forum", "forums", "/forums/api/forums/", "/topics", "title"},
+      {"Wiki", "wikis", "/wikis/api/wikis/", "/pages", "title"},
+      {"StatusUpdates", "news", "/news/api/boards/", "/posts", "content"},
+      {"Library", "libraries", "/libraries/api/libraries/", "/documents", "title"},
+      {"Activities", "activities", "/activities/api/activities/", "/entries", "title"},
+      {"Files", "files", "/files/api/libraries/", "/folders", "name"}};
+  std::map<std::string, std::string> ids;
+  for (const auto& k : cases) ids[k.def] = ResourceOf(own, path, k.def);
+  const std::vector<std::pair<std::string, http::Client*>> callers = {
+      {"member", &mem}, {"owner", &own}, {"administrator", &admin}};
+  int n = 0;
+  auto expect_everywhere = [&](int status, const std::string& moment) {
+    for (const auto& k : cases) {
+      std::string url = k.read + ids[k.def];
+      for (const auto& [who, client] : callers) {
+        SCOPED_TRACE(moment + ", " + k.def + ", " + who);
+        EXPECT_EQ(client->Send("GET", url, "")->status, status);
+        json body = {{k.field, "written " + std::to_string(++n)}};
+        int written = client->Send("POST", url + k.write, body.dump())->status;
+        EXPECT_EQ(written, status == 200 ? 201 : status);
+      }
+    }
+  };
+  expect_everywhere(200, "before the trash");
+
+  ASSERT_TRUE(own.Delete(path));
+  for (const auto& k : cases) {
+    auto record =
+        WaitFor([&] { return admin.Get("/" + k.service + "/api/synced/" + k.def + "/" + uuid); },
+                [](const json& j) { return j["inTrash"] == true; });
+    ASSERT_EQ(record["inTrash"], true) << k.def;
+  }
+  EXPECT_EQ(mem.Send("GET", path, "")->status, 404);
+  EXPECT_EQ(own.Send("GET", path, "")->status, 404);
+  EXPECT_EQ(admin.Send("GET", path, "")->status, 404);
+  expect_everywhere(404, "in the trash");
+  // Those who may restore it are told where it is; the member is not.
+  auto told = own.Send("GET", "/wikis/api/wikis/" + ids["Wiki"], "");
+  EXPECT_NE(told->raw_body.find("is in the trash"), std::string::npos) << told->raw_body;
+  auto untold = mem.Send("GET", "/wikis/api/wikis/" + ids["Wiki"], "");
+  EXPECT_EQ(untold->raw_body.find("trash"), std::string::npos) << untold->raw_body;
+
+  ASSERT_TRUE(own.Post("/communities/api/trash/" + uuid + "/restore", json::object()));
+  ExpectInStep(admin, uuid, "restored");
+  expect_everywhere(200, "restored");
+}
+
+}  // namespace
+}  // namespace concord
