@@ -455,9 +455,14 @@ TEST(LifecycleTest, AWikiKeepsEveryVersionOfEveryPage) {
 namespace concord {
 namespace {
 
-const std::vector<std::pair<std::string, std::string>> kHosted = {
-    {"Blog", "blogs"}, {"IdeationBlog", "blogs"}, {"Forum", "forums"},
-    {"Wiki", "wikis"}, {"StatusUpdates", "news"}, {"Library", "libraries"}};
+const std::vector<std::pair<std::string, std::string>> kHosted = {{"Blog", "blogs"},
+                                                                  {"IdeationBlog", "blogs"},
+                                                                  {"Forum", "forums"},
+                                                                  {"Wiki", "wikis"},
+                                                                  {"StatusUpdates", "news"},
+                                                                  {"Library", "libraries"},
+                                                                  {"Activities", "activities"},
+                                                                  {"Files", "files"}};
 
 // Every application's record of the community equals Communities' own state.
 void ExpectInStep(http::Client& admin, const std::string& uuid, const std::string& moment) {
