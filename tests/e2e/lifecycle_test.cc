@@ -16,6 +16,7 @@ namespace {
 using nlohmann::json;
 using testing::ConcordServer;
 using testing::TempDir;
+namespace fs = std::filesystem;
 
 // Polls `get` until `done(reply)` or 10 s pass; returns the last reply.
 json WaitFor(const std::function<Result<json>()>& get,
@@ -941,6 +942,61 @@ TEST(LifecycleTest, InEveryApplicationATrashedCommunityIsGoneUntilRestored) {
   ASSERT_TRUE(own.Post("/communities/api/trash/" + uuid + "/restore", json::object()));
   ExpectInStep(admin, uuid, "restored");
   expect_everywhere(200, "restored");
+}
+
+}  // namespace
+}  // namespace concord
+
+namespace concord {
+namespace {
+
+// Access is checked before a byte of an upload reaches the disk: a non-member's upload to a
+// restricted community's library (404: it does not exist for them) or to a public one's (403:
+// they may read, not write) leaves nothing in files-content, not even a temporary file.
+TEST(LifecycleTest, FilesRefusesAnUploadBeforeWritingAnything) {
+  TempDir dir("lifecycle-files-refused");
+  ConcordServer server(dir.path());
+  ASSERT_TRUE(server.Start());
+  auto admin = server.AdminClient();
+  Users::Create(admin, {"own", "out"});
+  auto own = server.Client("own", "pw-own-123");
+  auto out = server.Client("out", "pw-out-123");
+  std::map<std::string, std::string> libraries;
+  for (const char* visibility : {"private", "public"}) {
+    auto c = *own.Post("/communities/api/communities",
+                       {{"name", std::string("Files ") + visibility}, {"visibility", visibility}});
+    libraries[visibility] =
+        ResourceOf(own, "/communities/api/communities/" + c["uuid"].get<std::string>(), "Files");
+    ASSERT_FALSE(libraries[visibility].empty());
+  }
+  auto on_disk = [&] {
+    std::vector<std::string> found;
+    fs::path root = dir.path() / "files-content";
+    if (!fs::exists(root)) return found;
+    for (const auto& e : fs::recursive_directory_iterator(root)) found.push_back(e.path());
+    return found;
+  };
+  auto before = on_disk();
+  std::string bytes(256 * 1024, 'x');
+  for (int i = 0; i < 8; ++i) {  // several, so that they would land in several directories
+    auto hidden = out.Send("POST",
+                           "/files/api/libraries/" + libraries["private"] + "/files?name=a" +
+                               std::to_string(i) + ".bin",
+                           bytes);
+    EXPECT_EQ(hidden->status, 404) << hidden->raw_body;
+    auto read_only = out.Send("POST",
+                              "/files/api/libraries/" + libraries["public"] + "/files?name=b" +
+                                  std::to_string(i) + ".bin",
+                              bytes);
+    EXPECT_EQ(read_only->status, 403) << read_only->raw_body;
+  }
+  EXPECT_EQ(on_disk(), before);
+  // The owner's upload is written (the check lets those allowed through).
+  auto up =
+      own.Send("POST", "/files/api/libraries/" + libraries["private"] + "/files?name=c.bin", bytes);
+  ASSERT_EQ(up->status, 201) << up->raw_body;
+  std::string id = up->body["id"];
+  EXPECT_TRUE(fs::exists(dir.path() / "files-content" / id.substr(0, 2) / id));
 }
 
 }  // namespace
