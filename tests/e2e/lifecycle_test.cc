@@ -1001,3 +1001,127 @@ TEST(LifecycleTest, FilesRefusesAnUploadBeforeWritingAnything) {
 
 }  // namespace
 }  // namespace concord
+
+namespace concord {
+namespace {
+
+// Communities in one process, Blogs in another, as an administrator would split them.
+struct SplitDeployment {
+  TempDir communities_dir{"split2-communities"};
+  TempDir blogs_dir{"split2-blogs"};
+  int communities_port = testing::FreePort();
+  int blogs_port = testing::FreePort();
+  std::unique_ptr<ConcordServer> communities, blogs;
+
+  SplitDeployment() {
+    std::string blogs_url = "http://127.0.0.1:" + std::to_string(blogs_port);
+    std::ofstream(communities_dir.path() / "concord.toml")
+        << "[lifecycle.handlers]\n"
+        << "Blog = \"" << blogs_url << "/blogs/api/lifecycle/Blog\"\n"
+        << "IdeationBlog = \"" << blogs_url << "/blogs/api/lifecycle/IdeationBlog\"\n";
+    std::ofstream(blogs_dir.path() / "concord.toml")
+        << "[services]\ncommunities_url = \"http://127.0.0.1:" << communities_port << "\"\n";
+    communities = std::make_unique<ConcordServer>(
+        communities_dir.path(),
+        std::vector<std::string>{"--services",
+                                 "communities,forums,wikis,news,libraries,activities,files"},
+        "127.0.0.1:" + std::to_string(communities_port));
+    blogs = std::make_unique<ConcordServer>(blogs_dir.path(),
+                                            std::vector<std::string>{"--services", "blogs"},
+                                            "127.0.0.1:" + std::to_string(blogs_port));
+  }
+};
+
+// Polls `status()` every 50 ms until it is `wanted` or `limit` passes; returns the time it took,
+// or nothing.
+std::optional<std::chrono::milliseconds> TimeUntil(const std::function<int()>& status, int wanted,
+                                                   std::chrono::milliseconds limit) {
+  auto start = std::chrono::steady_clock::now();
+  while (std::chrono::steady_clock::now() - start < limit) {
+    if (status() == wanted) {
+      return std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::steady_clock::now() - start);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return std::nullopt;
+}
+
+// A member removed while an application was briefly down loses access there within seconds of
+// its return (Communities retries on its own, with a growing back-off), not at the next
+// LifecycleRetryQueuedEvents run; while that task is paused the queue stays as it is.
+TEST(LifecycleTest, ARemovalQueuedWhileAnApplicationWasDownReachesItSecondsAfterItIsBack) {
+  SplitDeployment d;
+  ASSERT_TRUE(d.communities->Start());
+  ASSERT_TRUE(d.blogs->Start());
+  auto admin = d.communities->AdminClient();
+  Users::Create(admin, {"kim", "mem"});
+  auto kim = d.communities->Client("kim", "pw-kim-123");
+  auto c =
+      *kim.Post("/communities/api/communities", {{"name", "Split"}, {"visibility", "private"}});
+  std::string path = "/communities/api/communities/" + c["uuid"].get<std::string>();
+  ASSERT_TRUE(kim.Post(path + "/widgets", {{"widgetDefId", "Blog"}}));
+  ASSERT_TRUE(kim.Post(path + "/members", {{"user", "mem"}}));
+  std::string blog = "/blogs/api/blogs/" + ResourceOf(kim, path, "Blog");
+  auto mem_at_blogs = d.blogs->Client("mem", "pw-mem-123");
+  auto mem_reads = [&] { return mem_at_blogs.Send("GET", blog, "")->status; };
+  ASSERT_TRUE(TimeUntil(mem_reads, 200, std::chrono::seconds(10)));
+
+  // Blogs is down for a moment; mem is removed meanwhile.
+  ASSERT_EQ(d.blogs->Stop(), 0);
+  ASSERT_TRUE(kim.Delete(path + "/members/mem"));
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  ASSERT_TRUE(d.blogs->Start());
+  auto took = TimeUntil(mem_reads, 404, std::chrono::seconds(15));
+  ASSERT_TRUE(took) << "mem still reads the blog 15 s after Blogs came back";
+  EXPECT_LT(took->count(), 10000);
+
+  // With the retry task paused, nothing moves: the administrator's queue stays still.
+  ASSERT_TRUE(admin.Post("/communities/api/admin/scheduler/tasks/LifecycleRetryQueuedEvents/pause",
+                         json::object()));
+  ASSERT_EQ(d.blogs->Stop(), 0);
+  ASSERT_TRUE(kim.Post(path + "/members", {{"user", "mem"}}));
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  ASSERT_TRUE(d.blogs->Start());
+  std::this_thread::sleep_for(std::chrono::seconds(5));
+  EXPECT_EQ(mem_reads(), 404);
+  auto queued = admin.Get("/communities/api/admin/queue/events?remoteAppDefId=Blog");
+  ASSERT_TRUE(queued) << queued.error().ToString();
+  EXPECT_FALSE((*queued)["items"].empty()) << queued->dump();
+  // Resumed: it goes out on its own.
+  ASSERT_TRUE(admin.Post("/communities/api/admin/scheduler/tasks/LifecycleRetryQueuedEvents/resume",
+                         json::object()));
+  EXPECT_TRUE(TimeUntil(mem_reads, 200, std::chrono::seconds(10)));
+  EXPECT_TRUE(testing::WaitForEmptyQueue(admin));
+}
+
+// A user disabled in Communities is refused within 2 s by an application in another process
+// (which had just verified the user's credentials), as in Communities' own process.
+TEST(LifecycleTest, ADisabledUserIsRefusedByAnApplicationInAnotherProcessWithinTwoSeconds) {
+  SplitDeployment d;
+  ASSERT_TRUE(d.communities->Start());
+  ASSERT_TRUE(d.blogs->Start());
+  auto admin = d.communities->AdminClient();
+  Users::Create(admin, {"kim"});
+  auto kim = d.communities->Client("kim", "pw-kim-123");
+  auto c = *kim.Post("/communities/api/communities", {{"name", "Split"}});
+  std::string path = "/communities/api/communities/" + c["uuid"].get<std::string>();
+  ASSERT_TRUE(kim.Post(path + "/widgets", {{"widgetDefId", "Blog"}}));
+  std::string blog = "/blogs/api/blogs/" + ResourceOf(kim, path, "Blog");
+  std::string forum = "/forums/api/forums/" + ResourceOf(kim, path, "Forum");
+  auto kim_at_blogs = d.blogs->Client("kim", "pw-kim-123");
+  ASSERT_EQ(kim_at_blogs.Send("GET", blog, "")->status, 200);  // verified, and remembered
+  ASSERT_EQ(kim.Send("GET", forum, "")->status, 200);
+
+  auto user = *admin.Get("/communities/api/users/kim");
+  ASSERT_TRUE(admin.Post("/communities/api/users/" + user["id"].get<std::string>() + "/disable",
+                         json::object()));
+  auto took = TimeUntil([&] { return kim_at_blogs.Send("GET", blog, "")->status; }, 401,
+                        std::chrono::seconds(70));
+  ASSERT_TRUE(took);
+  EXPECT_LT(took->count(), 2000);
+  EXPECT_EQ(kim.Send("GET", forum, "")->status, 401);
+}
+
+}  // namespace
+}  // namespace concord

@@ -143,8 +143,15 @@ void StartDispatcher(CommunitiesRuntime& rt, OpenedServices& services,
       communities::DispatcherOptions{.database = services.communities_db,
                                      .handlers = handlers,
                                      .user = "concord-lifecycle",
-                                     .password = rt.lifecycle_password});
+                                     .password = rt.lifecycle_password,
+                                     // Pausing the task pauses the workers' own retries too.
+                                     .retry_paused = [tasks = rt.tasks.get()] {
+                                       auto d = tasks->Details("LifecycleRetryQueuedEvents");
+                                       return d && d->status == scheduler::TaskStatus::kSuspended;
+                                     }});
   *services.on_events = [d = rt.dispatcher.get()] { d->Notify(); };
+  services.communities->OnCredentialsChanged(
+      [d = rt.dispatcher.get()] { d->CredentialsChanged(); });
   rt.dispatcher->Start();
   rt.tasks->Start();
 }
@@ -195,6 +202,7 @@ int Serve(const ServeFlags& flags) {
                                       const std::string& xff) { return g->Check(remote, xff); }},
       authenticator);
   maintenance::MountMaintenanceApi(server, dir.Maintenance(), **gate);
+  communities::MountCredentialsApi(server, authenticator);
   std::unique_ptr<CommunitiesRuntime> runtime;
   MountServiceControlApi(server, *services, [&](const std::string& service) -> Status {
     if (service != "communities" || !runtime) return Ok();

@@ -1121,7 +1121,9 @@ Result<User> CommunitiesService::SetUserDisabled(const Actor& actor, const UserI
     u.disabled = disabled;
     return u;
   });
-  if (r && credentials_changed_) credentials_changed_();
+  if (r) {
+    for (const auto& changed : credentials_changed_) changed();
+  }
   return r;
 }
 
@@ -1165,7 +1167,9 @@ Status CommunitiesService::SetServiceAccount(
     }
     return persist(password);
   });
-  if (r && credentials_changed_) credentials_changed_();
+  if (r) {
+    for (const auto& changed : credentials_changed_) changed();
+  }
   return r;
 }
 
