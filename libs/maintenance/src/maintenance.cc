@@ -163,6 +163,9 @@ Status Save(const fs::path& file, const State& s) {
   tmp += ".tmp";
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    std::error_code perm_ec;
+    fs::permissions(tmp, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace,
+                    perm_ec);
     out << j.dump(2) << "\n";
     out.flush();
     if (!out) return Unavailable(fmt::format("cannot write {}", tmp.string()));

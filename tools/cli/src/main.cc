@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -395,6 +396,18 @@ int Populate(const std::string& data_dir, int64_t count, uint64_t seed) {
 
 int Status(const std::string& data_dir) {
   deployment::DataDir dir{fs::absolute(data_dir)};
+  // Other local users must not read the password hashes and the content (0700, 0600).
+  size_t loose = 0;
+  for (const auto& [path, mode] : deployment::FindLooseModes(dir, 10, &loose)) {
+    std::cerr << fmt::format(
+        "concord: warning: {} has mode {:04o}: other local users can reach it (chmod {} {})\n",
+        path.string(), static_cast<unsigned>(mode), fs::is_directory(path) ? "700" : "600",
+        path.string());
+  }
+  if (loose > 10) {
+    std::cerr << fmt::format("concord: warning: and {} more with a mode looser than 0700/0600\n",
+                             loose - 10);
+  }
   auto settings = deployment::ResolveClientSettings(dir);
   if (!settings) return Fail(settings.error());
   http::Client client({.url = settings->url,
@@ -414,6 +427,9 @@ int Status(const std::string& data_dir) {
 
 int main(int argc, char** argv) {
   using namespace concord::cli;
+  // Everything Concord writes (databases, backups, reports, exports, credentials) is its
+  // owner's only, whatever the umask it was started with (docs/configuration.md, "Files").
+  ::umask(077);
   CLI::App app{"Concord: Communities and their remote applications, kept in step."};
   app.require_subcommand(1);
   app.set_version_flag("--version", "concord 0.1.0");
