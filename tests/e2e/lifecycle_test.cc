@@ -16,6 +16,7 @@ namespace {
 using nlohmann::json;
 using testing::ConcordServer;
 using testing::TempDir;
+namespace fs = std::filesystem;
 
 // Polls `get` until `done(reply)` or 10 s pass; returns the last reply.
 json WaitFor(const std::function<Result<json>()>& get,
@@ -455,9 +456,14 @@ TEST(LifecycleTest, AWikiKeepsEveryVersionOfEveryPage) {
 namespace concord {
 namespace {
 
-const std::vector<std::pair<std::string, std::string>> kHosted = {
-    {"Blog", "blogs"}, {"IdeationBlog", "blogs"}, {"Forum", "forums"},
-    {"Wiki", "wikis"}, {"StatusUpdates", "news"}, {"Library", "libraries"}};
+const std::vector<std::pair<std::string, std::string>> kHosted = {{"Blog", "blogs"},
+                                                                  {"IdeationBlog", "blogs"},
+                                                                  {"Forum", "forums"},
+                                                                  {"Wiki", "wikis"},
+                                                                  {"StatusUpdates", "news"},
+                                                                  {"Library", "libraries"},
+                                                                  {"Activities", "activities"},
+                                                                  {"Files", "files"}};
 
 // Every application's record of the community equals Communities' own state.
 void ExpectInStep(http::Client& admin, const std::string& uuid, const std::string& moment) {
@@ -854,6 +860,267 @@ TEST(LifecycleTest, InEveryApplicationAccessFollowsItsSyncedRecord) {
   ASSERT_TRUE(own.Put(path, {{"visibility", "public"}}));
   ExpectInStep(admin, uuid, "public");
   for (const auto& [def, url] : urls) EXPECT_EQ(out.Send("GET", url, "")->status, 200) << def;
+}
+
+}  // namespace
+}  // namespace concord
+
+namespace concord {
+namespace {
+
+// A community in the trash does not exist in any application, for its members, its owners and
+// administrators alike (Communities answers 404 to all of them), until it is restored: one case
+// per remote application, reading its resource and writing into it.
+TEST(LifecycleTest, InEveryApplicationATrashedCommunityIsGoneUntilRestored) {
+  TempDir dir("lifecycle-trash");
+  ConcordServer server(dir.path());
+  ASSERT_TRUE(server.Start());
+  auto admin = server.AdminClient();
+  Users::Create(admin, {"own", "mem"});
+  auto own = server.Client("own", "pw-own-123");
+  auto mem = server.Client("mem", "pw-mem-123");
+  auto c = *own.Post("/communities/api/communities", {{"name", "Binned"}});
+  std::string uuid = c["uuid"];
+  std::string path = "/communities/api/communities/" + uuid;
+  for (const char* w : {"Blog", "IdeationBlog", "Wiki", "Library", "Activities"}) {
+    ASSERT_TRUE(own.Post(path + "/widgets", {{"widgetDefId", w}}));
+  }
+  ASSERT_TRUE(own.Post(path + "/members", {{"user", "mem"}}));
+  ExpectInStep(admin, uuid, "set up");
+  struct Case {
+    std::string def;      // remoteAppDefId
+    std::string service;  // where its synced record is
+    std::string read;     // the resource, without its id
+    std::string write;    // after the resource's path: a POST that adds content
+    std::string field;    // the body's one field
+  };
+  const std::vector<Case> cases = {
+      {"Blog", "blogs", "/blogs/api/blogs/", "/entries", "title"},
+      {"IdeationBlog", "blogs", "/blogs/api/blogs/", "/entries", "title"},
+      {"Forum", "forums", "/forums/api/forums/", "/topics", "title"},
+      {"Wiki", "wikis", "/wikis/api/wikis/", "/pages", "title"},
+      {"StatusUpdates", "news", "/news/api/boards/", "/posts", "content"},
+      {"Library", "libraries", "/libraries/api/libraries/", "/documents", "title"},
+      {"Activities", "activities", "/activities/api/activities/", "/entries", "title"},
+      {"Files", "files", "/files/api/libraries/", "/folders", "name"}};
+  std::map<std::string, std::string> ids;
+  for (const auto& k : cases) ids[k.def] = ResourceOf(own, path, k.def);
+  const std::vector<std::pair<std::string, http::Client*>> callers = {
+      {"member", &mem}, {"owner", &own}, {"administrator", &admin}};
+  int n = 0;
+  auto expect_everywhere = [&](int status, const std::string& moment) {
+    for (const auto& k : cases) {
+      std::string url = k.read + ids[k.def];
+      for (const auto& [who, client] : callers) {
+        SCOPED_TRACE(moment + ", " + k.def + ", " + who);
+        EXPECT_EQ(client->Send("GET", url, "")->status, status);
+        json body = {{k.field, "written " + std::to_string(++n)}};
+        int written = client->Send("POST", url + k.write, body.dump())->status;
+        EXPECT_EQ(written, status == 200 ? 201 : status);
+      }
+    }
+  };
+  expect_everywhere(200, "before the trash");
+
+  ASSERT_TRUE(own.Delete(path));
+  for (const auto& k : cases) {
+    auto record =
+        WaitFor([&] { return admin.Get("/" + k.service + "/api/synced/" + k.def + "/" + uuid); },
+                [](const json& j) { return j["inTrash"] == true; });
+    ASSERT_EQ(record["inTrash"], true) << k.def;
+  }
+  EXPECT_EQ(mem.Send("GET", path, "")->status, 404);
+  EXPECT_EQ(own.Send("GET", path, "")->status, 404);
+  EXPECT_EQ(admin.Send("GET", path, "")->status, 404);
+  expect_everywhere(404, "in the trash");
+  // Those who may restore it are told where it is; the member is not.
+  auto told = own.Send("GET", "/wikis/api/wikis/" + ids["Wiki"], "");
+  EXPECT_NE(told->raw_body.find("is in the trash"), std::string::npos) << told->raw_body;
+  auto untold = mem.Send("GET", "/wikis/api/wikis/" + ids["Wiki"], "");
+  EXPECT_EQ(untold->raw_body.find("trash"), std::string::npos) << untold->raw_body;
+
+  ASSERT_TRUE(own.Post("/communities/api/trash/" + uuid + "/restore", json::object()));
+  ExpectInStep(admin, uuid, "restored");
+  expect_everywhere(200, "restored");
+}
+
+}  // namespace
+}  // namespace concord
+
+namespace concord {
+namespace {
+
+// Access is checked before a byte of an upload reaches the disk: a non-member's upload to a
+// restricted community's library (404: it does not exist for them) or to a public one's (403:
+// they may read, not write) leaves nothing in files-content, not even a temporary file.
+TEST(LifecycleTest, FilesRefusesAnUploadBeforeWritingAnything) {
+  TempDir dir("lifecycle-files-refused");
+  ConcordServer server(dir.path());
+  ASSERT_TRUE(server.Start());
+  auto admin = server.AdminClient();
+  Users::Create(admin, {"own", "out"});
+  auto own = server.Client("own", "pw-own-123");
+  auto out = server.Client("out", "pw-out-123");
+  std::map<std::string, std::string> libraries;
+  for (const char* visibility : {"private", "public"}) {
+    auto c = *own.Post("/communities/api/communities",
+                       {{"name", std::string("Files ") + visibility}, {"visibility", visibility}});
+    libraries[visibility] =
+        ResourceOf(own, "/communities/api/communities/" + c["uuid"].get<std::string>(), "Files");
+    ASSERT_FALSE(libraries[visibility].empty());
+  }
+  auto on_disk = [&] {
+    std::vector<std::string> found;
+    fs::path root = dir.path() / "files-content";
+    if (!fs::exists(root)) return found;
+    for (const auto& e : fs::recursive_directory_iterator(root)) found.push_back(e.path());
+    return found;
+  };
+  auto before = on_disk();
+  std::string bytes(256 * 1024, 'x');
+  for (int i = 0; i < 8; ++i) {  // several, so that they would land in several directories
+    auto hidden = out.Send("POST",
+                           "/files/api/libraries/" + libraries["private"] + "/files?name=a" +
+                               std::to_string(i) + ".bin",
+                           bytes);
+    EXPECT_EQ(hidden->status, 404) << hidden->raw_body;
+    auto read_only = out.Send("POST",
+                              "/files/api/libraries/" + libraries["public"] + "/files?name=b" +
+                                  std::to_string(i) + ".bin",
+                              bytes);
+    EXPECT_EQ(read_only->status, 403) << read_only->raw_body;
+  }
+  EXPECT_EQ(on_disk(), before);
+  // The owner's upload is written (the check lets those allowed through).
+  auto up =
+      own.Send("POST", "/files/api/libraries/" + libraries["private"] + "/files?name=c.bin", bytes);
+  ASSERT_EQ(up->status, 201) << up->raw_body;
+  std::string id = up->body["id"];
+  EXPECT_TRUE(fs::exists(dir.path() / "files-content" / id.substr(0, 2) / id));
+}
+
+}  // namespace
+}  // namespace concord
+
+namespace concord {
+namespace {
+
+// Communities in one process, Blogs in another, as an administrator would split them.
+struct SplitDeployment {
+  TempDir communities_dir{"split2-communities"};
+  TempDir blogs_dir{"split2-blogs"};
+  int communities_port = testing::FreePort();
+  int blogs_port = testing::FreePort();
+  std::unique_ptr<ConcordServer> communities, blogs;
+
+  SplitDeployment() {
+    std::string blogs_url = "http://127.0.0.1:" + std::to_string(blogs_port);
+    std::ofstream(communities_dir.path() / "concord.toml")
+        << "[lifecycle.handlers]\n"
+        << "Blog = \"" << blogs_url << "/blogs/api/lifecycle/Blog\"\n"
+        << "IdeationBlog = \"" << blogs_url << "/blogs/api/lifecycle/IdeationBlog\"\n";
+    std::ofstream(blogs_dir.path() / "concord.toml")
+        << "[services]\ncommunities_url = \"http://127.0.0.1:" << communities_port << "\"\n";
+    communities = std::make_unique<ConcordServer>(
+        communities_dir.path(),
+        std::vector<std::string>{"--services",
+                                 "communities,forums,wikis,news,libraries,activities,files"},
+        "127.0.0.1:" + std::to_string(communities_port));
+    blogs = std::make_unique<ConcordServer>(blogs_dir.path(),
+                                            std::vector<std::string>{"--services", "blogs"},
+                                            "127.0.0.1:" + std::to_string(blogs_port));
+  }
+};
+
+// Polls `status()` every 50 ms until it is `wanted` or `limit` passes; returns the time it took,
+// or nothing.
+std::optional<std::chrono::milliseconds> TimeUntil(const std::function<int()>& status, int wanted,
+                                                   std::chrono::milliseconds limit) {
+  auto start = std::chrono::steady_clock::now();
+  while (std::chrono::steady_clock::now() - start < limit) {
+    if (status() == wanted) {
+      return std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::steady_clock::now() - start);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return std::nullopt;
+}
+
+// A member removed while an application was briefly down loses access there within seconds of
+// its return (Communities retries on its own, with a growing back-off), not at the next
+// LifecycleRetryQueuedEvents run; while that task is paused the queue stays as it is.
+TEST(LifecycleTest, ARemovalQueuedWhileAnApplicationWasDownReachesItSecondsAfterItIsBack) {
+  SplitDeployment d;
+  ASSERT_TRUE(d.communities->Start());
+  ASSERT_TRUE(d.blogs->Start());
+  auto admin = d.communities->AdminClient();
+  Users::Create(admin, {"kim", "mem"});
+  auto kim = d.communities->Client("kim", "pw-kim-123");
+  auto c =
+      *kim.Post("/communities/api/communities", {{"name", "Split"}, {"visibility", "private"}});
+  std::string path = "/communities/api/communities/" + c["uuid"].get<std::string>();
+  ASSERT_TRUE(kim.Post(path + "/widgets", {{"widgetDefId", "Blog"}}));
+  ASSERT_TRUE(kim.Post(path + "/members", {{"user", "mem"}}));
+  std::string blog = "/blogs/api/blogs/" + ResourceOf(kim, path, "Blog");
+  auto mem_at_blogs = d.blogs->Client("mem", "pw-mem-123");
+  auto mem_reads = [&] { return mem_at_blogs.Send("GET", blog, "")->status; };
+  ASSERT_TRUE(TimeUntil(mem_reads, 200, std::chrono::seconds(10)));
+
+  // Blogs is down for a moment; mem is removed meanwhile.
+  ASSERT_EQ(d.blogs->Stop(), 0);
+  ASSERT_TRUE(kim.Delete(path + "/members/mem"));
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  ASSERT_TRUE(d.blogs->Start());
+  auto took = TimeUntil(mem_reads, 404, std::chrono::seconds(15));
+  ASSERT_TRUE(took) << "mem still reads the blog 15 s after Blogs came back";
+  EXPECT_LT(took->count(), 10000);
+
+  // With the retry task paused, nothing moves: the administrator's queue stays still.
+  ASSERT_TRUE(admin.Post("/communities/api/admin/scheduler/tasks/LifecycleRetryQueuedEvents/pause",
+                         json::object()));
+  ASSERT_EQ(d.blogs->Stop(), 0);
+  ASSERT_TRUE(kim.Post(path + "/members", {{"user", "mem"}}));
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  ASSERT_TRUE(d.blogs->Start());
+  std::this_thread::sleep_for(std::chrono::seconds(5));
+  EXPECT_EQ(mem_reads(), 404);
+  auto queued = admin.Get("/communities/api/admin/queue/events?remoteAppDefId=Blog");
+  ASSERT_TRUE(queued) << queued.error().ToString();
+  EXPECT_FALSE((*queued)["items"].empty()) << queued->dump();
+  // Resumed: it goes out on its own.
+  ASSERT_TRUE(admin.Post("/communities/api/admin/scheduler/tasks/LifecycleRetryQueuedEvents/resume",
+                         json::object()));
+  EXPECT_TRUE(TimeUntil(mem_reads, 200, std::chrono::seconds(10)));
+  EXPECT_TRUE(testing::WaitForEmptyQueue(admin));
+}
+
+// A user disabled in Communities is refused within 2 s by an application in another process
+// (which had just verified the user's credentials), as in Communities' own process.
+TEST(LifecycleTest, ADisabledUserIsRefusedByAnApplicationInAnotherProcessWithinTwoSeconds) {
+  SplitDeployment d;
+  ASSERT_TRUE(d.communities->Start());
+  ASSERT_TRUE(d.blogs->Start());
+  auto admin = d.communities->AdminClient();
+  Users::Create(admin, {"kim"});
+  auto kim = d.communities->Client("kim", "pw-kim-123");
+  auto c = *kim.Post("/communities/api/communities", {{"name", "Split"}});
+  std::string path = "/communities/api/communities/" + c["uuid"].get<std::string>();
+  ASSERT_TRUE(kim.Post(path + "/widgets", {{"widgetDefId", "Blog"}}));
+  std::string blog = "/blogs/api/blogs/" + ResourceOf(kim, path, "Blog");
+  std::string forum = "/forums/api/forums/" + ResourceOf(kim, path, "Forum");
+  auto kim_at_blogs = d.blogs->Client("kim", "pw-kim-123");
+  ASSERT_EQ(kim_at_blogs.Send("GET", blog, "")->status, 200);  // verified, and remembered
+  ASSERT_EQ(kim.Send("GET", forum, "")->status, 200);
+
+  auto user = *admin.Get("/communities/api/users/kim");
+  ASSERT_TRUE(admin.Post("/communities/api/users/" + user["id"].get<std::string>() + "/disable",
+                         json::object()));
+  auto took = TimeUntil([&] { return kim_at_blogs.Send("GET", blog, "")->status; }, 401,
+                        std::chrono::seconds(70));
+  ASSERT_TRUE(took);
+  EXPECT_LT(took->count(), 2000);
+  EXPECT_EQ(kim.Send("GET", forum, "")->status, 401);
 }
 
 }  // namespace

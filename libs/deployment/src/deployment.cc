@@ -230,7 +230,7 @@ Status WriteCredentials(const fs::path& file, const Credentials& c) {
 
 Status WriteServerInfo(const DataDir& dir, const ServerInfo& info) {
   nlohmann::json j = {{"url", info.url}, {"pid", info.pid}};
-  return WriteFileAtomically(dir.ServerInfo(), j.dump() + "\n", 0644);
+  return WriteFileAtomically(dir.ServerInfo(), j.dump() + "\n", 0600);
 }
 
 Result<ServerInfo> ReadServerInfo(const DataDir& dir) {
@@ -263,7 +263,7 @@ Result<std::string> LoadOrCreateDeploymentId(const DataDir& dir) {
     return id;
   }
   id = NewUuid();
-  CONCORD_RETURN_IF_ERROR(WriteFileAtomically(dir.DeploymentId(), id + "\n", 0644));
+  CONCORD_RETURN_IF_ERROR(WriteFileAtomically(dir.DeploymentId(), id + "\n", 0600));
   return id;
 }
 
@@ -288,7 +288,9 @@ Result<std::pair<std::string, int>> ParseListen(std::string_view listen) {
 Result<Lock> Lock::Acquire(const DataDir& dir, std::string_view holder) {
   std::error_code ec;
   fs::create_directories(dir.root, ec);
-  int fd = ::open(dir.LockFile().c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  // The data directory holds password hashes and all content: its owner's only.
+  fs::permissions(dir.root, fs::perms::owner_all, fs::perm_options::replace, ec);
+  int fd = ::open(dir.LockFile().c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) {
     return Unavailable(
         fmt::format("cannot open {}: {}", dir.LockFile().string(), std::strerror(errno)));
@@ -346,6 +348,25 @@ Result<ClientSettings> ResolveClientSettings(const DataDir& dir) {
     s.password = c->password;
   }
   return s;
+}
+
+std::vector<LooseMode> FindLooseModes(const DataDir& dir, size_t limit, size_t* total) {
+  constexpr auto kOthers = fs::perms::group_all | fs::perms::others_all;
+  std::vector<LooseMode> out;
+  size_t n = 0;
+  auto look = [&](const fs::path& p, const fs::file_status& st) {
+    if (fs::is_symlink(st) || (st.permissions() & kOthers) == fs::perms::none) return;
+    ++n;
+    if (out.size() < limit) out.push_back({p, st.permissions()});
+  };
+  std::error_code ec;
+  look(dir.root, fs::status(dir.root, ec));
+  for (auto it = fs::recursive_directory_iterator(dir.root, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    look(it->path(), it->symlink_status(ec));
+  }
+  if (total) *total = n;
+  return out;
 }
 
 }  // namespace concord::deployment

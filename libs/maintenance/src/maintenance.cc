@@ -162,7 +162,7 @@ Status Save(const fs::path& file, const State& s) {
                       {"page", s.page},       {"retryAfterSeconds", s.retry_after_seconds},
                       {"since", s.since},     {"by", s.by},
                       {"reason", s.reason}};
-  return WriteFileDurably(file, j.dump(2) + "\n", 0644);
+  return WriteFileDurably(file, j.dump(2) + "\n", 0600);
 }
 
 std::string Describe(const State& s) {

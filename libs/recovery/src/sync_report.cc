@@ -81,6 +81,9 @@ class OutFile {
     temp_ = final_;
     temp_ += ".partial";
     out_.open(temp_, std::ios::binary | std::ios::trunc);
+    std::error_code perm_ec;
+    fs::permissions(temp_, fs::perms::owner_read | fs::perms::owner_write,
+                    fs::perm_options::replace, perm_ec);
   }
   ~OutFile() {
     if (!committed_) {

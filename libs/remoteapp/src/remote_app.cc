@@ -115,6 +115,9 @@ Result<std::optional<SyncedCommunity>> RemoteApplication::FindByResource(
 
 Result<Access> RemoteApplication::AccessOf(Connection& c, const SyncedCommunity& record,
                                            const http::Principal& principal) {
+  // As in Communities: a community in the trash does not exist for anybody, its owners and
+  // administrators included, until it is restored. Checked before anything else.
+  if (record.in_trash) return Access::kNone;
   if (principal.admin) return Access::kOwn;
   CONCORD_ASSIGN_OR_RETURN(
       auto role, c.QueryInt("SELECT role FROM synced_members WHERE community_uuid = $1 AND "
@@ -135,8 +138,22 @@ Result<RemoteApplication::CommunityAccess> RemoteApplication::AccessToCommunity(
   } else {
     out.access = who.admin ? Access::kOwn : Access::kNone;
   }
-  if (out.access == Access::kNone)
+  if (out.access == Access::kNone) {
+    if (out.record && out.record->in_trash) {
+      // Those who may restore it learn why, as Communities tells them; others learn nothing.
+      CONCORD_ASSIGN_OR_RETURN(
+          auto role, c.QueryInt("SELECT role FROM synced_members WHERE community_uuid = $1 AND "
+                                "remote_app_def_id = $2 AND user_id = $3",
+                                community, app, who.id));
+      if (who.admin || role == 1) {
+        return NotFound(
+            fmt::format("{} {} not found: community {} is in the trash; restore it first "
+                        "(POST /communities/api/trash/{}/restore)",
+                        what, id.substr(0, 60), community.value(), community.value()));
+      }
+    }
     return NotFound(fmt::format("{} {} not found", what, id.substr(0, 60)));
+  }
   return out;
 }
 

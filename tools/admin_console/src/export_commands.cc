@@ -59,6 +59,9 @@ Result<Value> ExportApp(Session& s, const std::string& app, const fs::path& file
   {
     std::ofstream out(partial, std::ios::binary | std::ios::trunc);
     if (!out) return Unavailable(fmt::format("cannot write {} on this machine", partial.string()));
+    std::error_code perm_ec;  // the export holds every member of every community
+    fs::permissions(partial, fs::perms::owner_read | fs::perms::owner_write,
+                    fs::perm_options::replace, perm_ec);
     int64_t seen = 0, shown = 0;  // resources so far, for progress on long exports
     auto st = s.client().Download(path, [&](std::string_view chunk) {
       out.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));

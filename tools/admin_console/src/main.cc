@@ -6,6 +6,7 @@
 //                 [--data-dir DIR] [-lang jython] [-c COMMAND | -f SCRIPT [ARG...]]
 #include <fmt/format.h>
 #include <pybind11/embed.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -362,6 +363,8 @@ int RunConsole(const Options& o) {
 }  // namespace concord::admin
 
 int main(int argc, char** argv) {
+  // Exports, reports and set-aside files are the administrator's only, whatever the umask.
+  ::umask(077);
   int rc = 0;
   auto options = concord::admin::Parse(argc, argv, rc);
   if (!options) return rc;

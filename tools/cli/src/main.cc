@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -177,8 +178,15 @@ void StartDispatcher(CommunitiesRuntime& rt, OpenedServices& services,
       communities::DispatcherOptions{.database = services.communities_db,
                                      .handlers = handlers,
                                      .user = "concord-lifecycle",
-                                     .password = rt.lifecycle_password});
+                                     .password = rt.lifecycle_password,
+                                     // Pausing the task pauses the workers' own retries too.
+                                     .retry_paused = [tasks = rt.tasks.get()] {
+                                       auto d = tasks->Details("LifecycleRetryQueuedEvents");
+                                       return d && d->status == scheduler::TaskStatus::kSuspended;
+                                     }});
   *services.on_events = [d = rt.dispatcher.get()] { d->Notify(); };
+  services.communities->OnCredentialsChanged(
+      [d = rt.dispatcher.get()] { d->CredentialsChanged(); });
   rt.dispatcher->Start();
   rt.tasks->Start();
 }
@@ -245,6 +253,7 @@ int Serve(const ServeFlags& flags) {
     }
     return http::Response::Json(200, {{"warnings", warnings}});
   });
+  communities::MountCredentialsApi(server, authenticator);
   std::unique_ptr<CommunitiesRuntime> runtime;
   MountServiceControlApi(server, *services, [&](const std::string& service) -> Status {
     if (service != "communities" || !runtime) return Ok();
@@ -437,6 +446,18 @@ int Populate(const std::string& data_dir, int64_t count, uint64_t seed) {
 
 int Status(const std::string& data_dir) {
   deployment::DataDir dir{fs::absolute(data_dir)};
+  // Other local users must not read the password hashes and the content (0700, 0600).
+  size_t loose = 0;
+  for (const auto& [path, mode] : deployment::FindLooseModes(dir, 10, &loose)) {
+    std::cerr << fmt::format(
+        "concord: warning: {} has mode {:04o}: other local users can reach it (chmod {} {})\n",
+        path.string(), static_cast<unsigned>(mode), fs::is_directory(path) ? "700" : "600",
+        path.string());
+  }
+  if (loose > 10) {
+    std::cerr << fmt::format("concord: warning: and {} more with a mode looser than 0700/0600\n",
+                             loose - 10);
+  }
   auto settings = deployment::ResolveClientSettings(dir);
   if (!settings) return Fail(settings.error());
   http::Client client({.url = settings->url,
@@ -450,8 +471,9 @@ int Status(const std::string& data_dir) {
                            (*status)["user"].get<std::string>());
   // What the running server noticed (administrators only; others see the line above).
   if (auto server = client.Get("/api/admin/server")) {
-    for (const auto& w : (*server)["warnings"])
-      std::cout << "warning: " << w.get<std::string>() << "\n";
+    for (const auto& w : (*server)["warnings"]) {
+      std::cerr << "concord: warning: " << w.get<std::string>() << "\n";
+    }
   }
   return 0;
 }
@@ -461,6 +483,9 @@ int Status(const std::string& data_dir) {
 
 int main(int argc, char** argv) {
   using namespace concord::cli;
+  // Everything Concord writes (databases, backups, reports, exports, credentials) is its
+  // owner's only, whatever the umask it was started with (docs/configuration.md, "Files").
+  ::umask(077);
   CLI::App app{"Concord: Communities and their remote applications, kept in step."};
   app.require_subcommand(1);
   app.set_version_flag("--version", "concord 0.1.0");

@@ -7,8 +7,10 @@
 //   BEGIN IMMEDIATE       for write transactions, so they never fail later to upgrade a lock.
 #include "sqlite/sqlite_backend.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <unordered_map>
 
@@ -116,6 +118,9 @@ class SqliteConnection final : public Connection {
       return FailedPrecondition(
           fmt::format("{} already exists; not overwriting it", file.string()));
     }
+    // VACUUM INTO accepts an empty file: created here, so that the copy is its owner's only.
+    int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0) ::close(fd);
     auto done = Execute("VACUUM INTO $1", file.string());
     if (!done) return std::unexpected(done.error());
     return Ok();
@@ -288,6 +293,11 @@ Result<SqliteUrl> ParseUrl(std::string_view url, const OpenOptions& options) {
 }
 
 Result<std::unique_ptr<Connection>> Connect(const SqliteUrl& url) {
+  // A new database file is its owner's only; SQLite gives its -wal and -shm the same mode.
+  if (url.path != ":memory:" && !url.path.empty()) {
+    int fd = ::open(url.path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0) ::close(fd);
+  }
   sqlite3* db = nullptr;
   int rc =
       sqlite3_open_v2(url.path.c_str(), &db,

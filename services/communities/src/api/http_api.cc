@@ -497,7 +497,18 @@ class RemoteDirectory final : public http::Authenticator {
 
 std::shared_ptr<http::CachingAuthenticator> MakeRemoteAuthenticator(std::string communities_url) {
   return std::make_shared<http::CachingAuthenticator>(
-      std::make_shared<RemoteDirectory>(std::move(communities_url)), std::chrono::seconds(60));
+      std::make_shared<RemoteDirectory>(std::move(communities_url)), kRemoteCredentialCacheTtl);
+}
+
+void MountCredentialsApi(http::Server& server, std::shared_ptr<http::CachingAuthenticator> cache) {
+  server.Post(
+      "/api/admin/credentials/invalidate",
+      [cache](const http::Request& r) -> Result<http::Response> {
+        if (!r.principal.admin)
+          return PermissionDenied("only Communities' system account invalidates credentials");
+        cache->Invalidate();
+        return http::Response::NoContent();
+      });
 }
 
 std::shared_ptr<http::CachingAuthenticator> MakeAuthenticator(CommunitiesService& svc) {

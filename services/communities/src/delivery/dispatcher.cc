@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <future>
 #include <set>
+#include <utility>
 
 #include "concord/http/client.h"
 #include "store/community_store.h"
@@ -35,7 +36,14 @@ struct Dispatcher::Worker {
   std::mutex mu;
   std::condition_variable wake;
   bool stopping = false;
-  bool notified = true;  // deliver what is pending at start-up
+  bool notified = true;            // deliver what is pending at start-up
+  bool tells_credentials = false;  // the one worker for its process (scheme, host, port)
+  bool credentials_changed = false;
+  // Queued deliveries may be waiting (at start-up: maybe, from before): retried on their own at
+  // `next_retry`, with a back-off that doubles while they keep failing.
+  bool has_queued = true;
+  std::chrono::milliseconds backoff{0};
+  std::chrono::steady_clock::time_point next_retry = std::chrono::steady_clock::now();
   std::vector<std::shared_ptr<RetryRequest>> retries;
   std::vector<std::shared_ptr<ReplayRequest>> replays;
   std::thread thread;
@@ -79,19 +87,52 @@ struct Dispatcher::Worker {
     return endpoint.url.substr(0, p);
   }
 
-  // Delivers pending deliveries in order.
-  void DeliverPending(http::Client& client) {
+  // A delivery failed (or some still wait): the next retry of the queue, after a back-off that
+  // starts at retry_backoff_first and doubles up to retry_backoff_max.
+  void ScheduleRetry() {
+    backoff = backoff.count() == 0 ? options->retry_backoff_first
+                                   : std::min(backoff * 2, options->retry_backoff_max);
+    has_queued = true;
+    next_retry = std::chrono::steady_clock::now() + backoff;
+  }
+  void QueueEmpty() {
+    has_queued = false;
+    backoff = std::chrono::milliseconds(0);
+  }
+
+  // The worker's own retry of everything queued, when it is due.
+  void RetryQueuedIfDue(http::Client& client) {
+    if (!has_queued || std::chrono::steady_clock::now() < next_retry) return;
+    if (options->retry_paused && options->retry_paused()) {
+      // Paused: look again in a moment (resuming needs no call into the dispatcher).
+      next_retry = std::chrono::steady_clock::now() + options->retry_backoff_first;
+      return;
+    }
+    RetryOutcome o = DeliverQueued(client, {});
+    if (o.delivered > 0) {
+      spdlog::info("dispatcher {}: delivered {} queued lifecycle events",
+                   endpoint.remote_app_def_id, o.delivered);
+    }
+    if (o.still_queued == 0) {
+      QueueEmpty();
+    } else {
+      ScheduleRetry();
+    }
+  }
+
+  // Delivers pending deliveries in order. Returns whether one failed (and was queued).
+  bool DeliverPending(http::Client& client) {
     int64_t after = 0;
+    std::set<std::string> held;  // communities whose earlier delivery failed in this pass
     while (true) {
       auto batch = options->database->InTransaction(db::TxMode::kRead, [&](db::Connection& c) {
         return kEvents.Deliveries(c, endpoint.remote_app_def_id, "pending", after, 100);
       });
       if (!batch) {
         spdlog::error("dispatcher {}: {}", endpoint.remote_app_def_id, batch.error().message);
-        return;
+        return false;
       }
-      if (batch->empty()) return;
-      std::set<std::string> held;  // communities whose earlier delivery failed in this pass
+      if (batch->empty()) return !held.empty();
       for (const auto& d : *batch) {
         after = d.seq;
         if (held.contains(d.community.value())) continue;  // already marked queued by Failed()
@@ -225,17 +266,41 @@ struct Dispatcher::Worker {
                          .timeout = options->timeout});
     std::unique_lock lock(mu);
     while (true) {
-      wake.wait(lock, [&] { return stopping || notified || !retries.empty() || !replays.empty(); });
+      auto woken = [&] {
+        return stopping || notified || credentials_changed || !retries.empty() || !replays.empty();
+      };
+      if (has_queued) {
+        wake.wait_until(lock, next_retry, woken);
+      } else {
+        wake.wait(lock, woken);
+      }
       if (stopping) break;
       auto pending_retries = std::move(retries);
       retries.clear();
       auto pending_replays = std::move(replays);
       replays.clear();
       notified = false;
+      bool tell = std::exchange(credentials_changed, false);
       lock.unlock();
+      if (tell) {
+        auto told = client.Send("POST", "/api/admin/credentials/invalidate", "{}");
+        if (!told || told->status != 204) {
+          spdlog::warn("could not tell {} that credentials changed: {}", UrlBase(),
+                       told ? fmt::format("HTTP {}", told->status) : told.error().message);
+        }
+      }
       for (auto& r : pending_replays) r->done.set_value(Replay(client, r->after_seq));
-      for (auto& r : pending_retries) r->done.set_value(DeliverQueued(client, r->filter));
-      DeliverPending(client);
+      for (auto& r : pending_retries) {
+        RetryOutcome o = DeliverQueued(client, r->filter);
+        if (o.still_queued > 0) {
+          if (!has_queued) ScheduleRetry();
+        } else if (!r->filter.community_uuid) {
+          QueueEmpty();
+        }
+        r->done.set_value(o);
+      }
+      RetryQueuedIfDue(client);
+      if (DeliverPending(client) && !has_queued) ScheduleRetry();
       lock.lock();
     }
     for (auto& r : retries) r->done.set_value(RetryOutcome{});
@@ -248,6 +313,9 @@ Dispatcher::Dispatcher(DispatcherOptions options) : options_(std::move(options))
     auto w = std::make_unique<Worker>();
     w->endpoint = h;
     w->options = &options_;
+    w->tells_credentials = std::none_of(workers_.begin(), workers_.end(), [&](const auto& other) {
+      return other.second->UrlBase() == w->UrlBase();
+    });
     workers_[h.remote_app_def_id] = std::move(w);
   }
 }
@@ -278,6 +346,17 @@ void Dispatcher::Notify() {
     {
       std::lock_guard lock(w->mu);
       w->notified = true;
+    }
+    w->wake.notify_one();
+  }
+}
+
+void Dispatcher::CredentialsChanged() {
+  for (auto& [app, w] : workers_) {
+    if (!w->tells_credentials) continue;
+    {
+      std::lock_guard lock(w->mu);
+      w->credentials_changed = true;
     }
     w->wake.notify_one();
   }

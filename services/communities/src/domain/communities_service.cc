@@ -1147,7 +1147,9 @@ Result<User> CommunitiesService::SetUserDisabled(const Actor& actor, const UserI
     u.disabled = disabled;
     return u;
   });
-  if (r && credentials_changed_) credentials_changed_();
+  if (r) {
+    for (const auto& changed : credentials_changed_) changed();
+  }
   return r;
 }
 
@@ -1191,7 +1193,9 @@ Status CommunitiesService::SetServiceAccount(
     }
     return persist(password);
   });
-  if (r && credentials_changed_) credentials_changed_();
+  if (r) {
+    for (const auto& changed : credentials_changed_) changed();
+  }
   return r;
 }
 

@@ -241,33 +241,33 @@ struct FilesService::Impl final : remoteapp::ResourceHooks, remoteapp::Community
                              fmt::format("cannot create, read or write {}", target.string()));
     }
     json moved = json::array(), missing = json::array();
-    int64_t checked = 0, extra = 0, missing_count = 0;
+    int64_t checked = 0, extra = 0, missing_count = 0, uploading = 0;
     auto lease = db->Acquire();
     if (!lease) return std::unexpected(lease.error());
-    if (fs::is_directory(root, ec)) {
-      for (auto it = fs::recursive_directory_iterator(root, ec);
-           !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-        if (!it->is_regular_file(ec)) continue;
-        std::string id = it->path().filename().string();
-        if (id.ends_with(".tmp")) continue;  // a write in progress
-        ++checked;
-        CONCORD_ASSIGN_OR_RETURN(
-            auto known, (*lease)->QueryInt("SELECT COUNT(*) FROM files WHERE id = $1", id));
-        if (known.value_or(0) > 0) continue;
-        ++extra;
-        fs::path to = target / id;
-        fs::rename(it->path(), to, ec);
-        if (ec) {  // another file system: copy, then remove
-          ec.clear();
-          fs::copy_file(it->path(), to, fs::copy_options::overwrite_existing, ec);
-          if (!ec) fs::remove(it->path(), ec);
-        }
-        if (ec)
-          return Unavailable(
-              fmt::format("cannot move {} to {}: {}", id, to.string(), ec.message()));
-        if (moved.size() < 1000) moved.push_back(id);
-      }
-    }
+    CONCORD_ASSIGN_OR_RETURN(
+        auto scan, content.ForEachUnrecorded(
+                       [&](const std::string& id) { return kStore.FileRecorded(**lease, id); },
+                       [&](const std::string& id, const fs::path& from) -> Status {
+                         fs::path to = target / id;
+                         std::error_code move_ec;
+                         fs::rename(from, to, move_ec);
+                         if (move_ec && !fs::exists(from))
+                           return Ok();  // a failed upload removed it
+                         if (move_ec) {  // another file system: copy, then remove
+                           move_ec.clear();
+                           fs::copy_file(from, to, fs::copy_options::overwrite_existing, move_ec);
+                           if (!move_ec) fs::remove(from, move_ec);
+                         }
+                         if (move_ec) {
+                           return Unavailable(fmt::format("cannot move {} to {}: {}", id,
+                                                          to.string(), move_ec.message()));
+                         }
+                         ++extra;
+                         if (moved.size() < 1000) moved.push_back(id);
+                         return Ok();
+                       }));
+    checked = scan.checked;
+    uploading = scan.uploading;
     CONCORD_ASSIGN_OR_RETURN(db::Rows rows, (*lease)->Query("SELECT id FROM files ORDER BY id"));
     while (true) {
       CONCORD_ASSIGN_OR_RETURN(bool has, rows.Next());
@@ -278,9 +278,13 @@ struct FilesService::Impl final : remoteapp::ResourceHooks, remoteapp::Community
         if (missing.size() < 1000) missing.push_back(id);
       }
     }
-    return json{{"checked", checked},    {"extra", extra},
-                {"moved", moved},        {"missing", missing_count},
-                {"missingIds", missing}, {"extraFileDirectory", target.string()}};
+    return json{{"checked", checked},
+                {"extra", extra},
+                {"moved", moved},
+                {"missing", missing_count},
+                {"uploading", uploading},
+                {"missingIds", missing},
+                {"extraFileDirectory", target.string()}};
   }
 
   void Mount(http::Server& s) {
@@ -362,21 +366,29 @@ struct FilesService::Impl final : remoteapp::ResourceHooks, remoteapp::Community
         return InvalidArgument("visibility", "a file is private or public", {"private", "public"});
       }
       std::optional<std::string> folder = r.Query("folder");
+      // Who may write is checked before a byte reaches the disk, and again in the transaction
+      // that records the file (membership may change in between).
+      auto check = [&](db::Connection& c) -> Result<store::Library> {
+        CONCORD_ASSIGN_OR_RETURN(store::Library l, LoadLibrary(c, r.path_params[0]));
+        CONCORD_ASSIGN_OR_RETURN(Access a, LibraryAccess(c, l, r.principal));
+        if (a == Access::kRead) return PermissionDenied("only members of the community add files");
+        if (folder) {
+          CONCORD_ASSIGN_OR_RETURN(auto f, kStore.FindFolder(c, *folder));
+          if (!f || f->library_id != l.id)
+            return InvalidArgument("folder", "no such folder in this library");
+        }
+        return l;
+      };
+      CONCORD_RETURN_IF_ERROR(db->InTransaction(db::TxMode::kRead, check));
       std::string id = NewUuid();
-      // Content first, then the record: a crash in between leaves an extra binary on disk (what
-      // checkFiles finds), never a record without content.
+      // Content first (a temporary file, renamed into place), then the record: a crash in
+      // between leaves an extra binary on disk (what checkFiles finds), never a record without
+      // content. While the upload runs, checkFiles leaves its content alone.
+      auto upload = content.BeginUpload(id);
       CONCORD_ASSIGN_OR_RETURN(std::string sha, content.Write(id, r.body));
       auto result =
           db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
-            CONCORD_ASSIGN_OR_RETURN(store::Library l, LoadLibrary(c, r.path_params[0]));
-            CONCORD_ASSIGN_OR_RETURN(Access a, LibraryAccess(c, l, r.principal));
-            if (a == Access::kRead)
-              return PermissionDenied("only members of the community add files");
-            if (folder) {
-              CONCORD_ASSIGN_OR_RETURN(auto f, kStore.FindFolder(c, *folder));
-              if (!f || f->library_id != l.id)
-                return InvalidArgument("folder", "no such folder in this library");
-            }
+            CONCORD_ASSIGN_OR_RETURN(store::Library l, check(c));
             store::File f{id,
                           l.id,
                           folder,

@@ -3,8 +3,10 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sodium.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <fstream>
 #include <sstream>
 
@@ -138,6 +140,11 @@ Status FileStore::InsertFile(db::Connection& c, const File& f) const {
   return Ok();
 }
 
+Result<bool> FileStore::FileRecorded(db::Connection& c, const std::string& id) const {
+  CONCORD_ASSIGN_OR_RETURN(auto n, c.QueryInt("SELECT COUNT(*) FROM files WHERE id = $1", id));
+  return n.value_or(0) > 0;
+}
+
 Result<std::optional<File>> FileStore::FindFile(db::Connection& c, const std::string& id) const {
   static const std::string sql =
       "SELECT " + std::string(kFileColumns) + " FROM files WHERE id = $1 AND trashed_at IS NULL";
@@ -200,14 +207,65 @@ std::filesystem::path ContentStore::PathOf(const std::string& id) const {
   return root_ / id.substr(0, 2) / id;
 }
 
+ContentStore::Upload::Upload(std::shared_ptr<InFlight> in_flight, std::string id)
+    : in_flight_(std::move(in_flight)), id_(std::move(id)) {
+  std::lock_guard lock(in_flight_->mu);
+  in_flight_->ids.insert(id_);
+}
+
+ContentStore::Upload::~Upload() {
+  if (!in_flight_) return;  // moved from
+  std::lock_guard lock(in_flight_->mu);
+  if (auto it = in_flight_->ids.find(id_); it != in_flight_->ids.end()) in_flight_->ids.erase(it);
+}
+
+ContentStore::Upload ContentStore::BeginUpload(const std::string& id) const {
+  return Upload(in_flight_, id);
+}
+
+bool ContentStore::Uploading(const std::string& id) const {
+  std::lock_guard lock(in_flight_->mu);
+  return in_flight_->ids.contains(id);
+}
+
+Result<ContentStore::Scan> ContentStore::ForEachUnrecorded(
+    const std::function<Result<bool>(const std::string&)>& recorded,
+    const std::function<Status(const std::string&, const std::filesystem::path&)>& extra) const {
+  namespace fs = std::filesystem;
+  Scan scan;
+  std::error_code ec;
+  if (!fs::is_directory(root_, ec)) return scan;
+  for (auto it = fs::recursive_directory_iterator(root_, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (!it->is_regular_file(ec)) continue;
+    std::string id = it->path().filename().string();
+    if (id.ends_with(".tmp")) continue;  // a write in progress
+    ++scan.checked;
+    // Its content is written, its record not committed yet.
+    if (Uploading(id)) {
+      ++scan.uploading;
+      continue;
+    }
+    CONCORD_ASSIGN_OR_RETURN(bool known, recorded(id));
+    if (known) continue;
+    CONCORD_RETURN_IF_ERROR(extra(id, it->path()));
+  }
+  return scan;
+}
+
 Result<std::string> ContentStore::Write(const std::string& id, std::string_view content,
                                         bool durable) const {
   std::filesystem::path path = PathOf(id);
-  std::error_code ec;
-  std::filesystem::create_directories(path.parent_path(), ec);
+  for (const auto& dir : {root_, path.parent_path()}) {
+    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+      std::error_code ec;
+      std::filesystem::create_directories(dir, ec);
+      ::chmod(dir.c_str(), 0700);
+    }
+  }
   std::filesystem::path tmp = path;
   tmp += ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return Unavailable("the Files content store cannot be written");
   bool ok = ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size());
   if (durable) ok = ::fsync(fd) == 0 && ok;

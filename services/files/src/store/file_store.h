@@ -2,7 +2,11 @@
 // All of the Files service's SQL, and its content store on disk.
 
 #include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -59,6 +63,8 @@ class FileStore {
   Result<std::vector<Folder>> Folders(db::Connection& c, const std::string& library_id) const;
   Status InsertFile(db::Connection& c, const File& f) const;
   Result<std::optional<File>> FindFile(db::Connection& c, const std::string& id) const;
+  // Whether a file (trashed or not) has the id.
+  Result<bool> FileRecorded(db::Connection& c, const std::string& id) const;
   Result<std::vector<File>> Files(db::Connection& c, const std::string& library_id,
                                   const std::string& after, int limit) const;
   Status TrashFile(db::Connection& c, const std::string& id, Millis when) const;
@@ -69,10 +75,48 @@ class FileStore {
                                            bool folder = false) const;
 };
 
-// File content on disk: <root>/<first two characters of the id>/<id>.
+// File content on disk: <root>/<first two characters of the id>/<id>. Directories are 0700 and
+// files 0600, whatever the umask.
 class ContentStore {
+  struct InFlight {
+    std::mutex mu;
+    std::multiset<std::string> ids;
+  };
+
  public:
   explicit ContentStore(std::filesystem::path root) : root_(std::move(root)) {}
+
+  // An upload in progress: from before its content is written until its record commits (or
+  // it fails). Content in progress has no record yet; checkFiles must leave it alone.
+  class Upload {
+   public:
+    Upload(std::shared_ptr<InFlight> in_flight, std::string id);
+    Upload(Upload&&) = default;
+    ~Upload();
+
+   private:
+    std::shared_ptr<InFlight> in_flight_;
+    std::string id_;
+  };
+  // Marks `id` as being uploaded while the returned object lives. Thread-safe.
+  [[nodiscard]] Upload BeginUpload(const std::string& id) const;
+  // Whether `id` is being uploaded. Ask before looking for its record: an upload that is no
+  // longer in progress has either committed its record or removed its content.
+  bool Uploading(const std::string& id) const;
+
+  // checkFiles' scan of the store: calls `extra(id, path)` for every content file without a
+  // record, as `recorded(id)` says. Temporary files and uploads in progress are skipped before
+  // `recorded` is asked (so its answer cannot be stale: an upload no longer in progress has
+  // committed its record or removed its content). The first error of a callback stops the scan.
+  struct Scan {
+    int64_t checked = 0;    // content files looked at
+    int64_t uploading = 0;  // of which uploads in progress, left alone
+  };
+  Result<Scan> ForEachUnrecorded(
+      const std::function<Result<bool>(const std::string& id)>& recorded,
+      const std::function<Status(const std::string& id, const std::filesystem::path& path)>& extra)
+      const;
+
   // Writes the content atomically (temporary file, fsync unless `durable` is false, rename);
   // returns its SHA-256 (hex).
   Result<std::string> Write(const std::string& id, std::string_view content,
@@ -84,6 +128,7 @@ class ContentStore {
  private:
   std::filesystem::path PathOf(const std::string& id) const;
   std::filesystem::path root_;
+  std::shared_ptr<InFlight> in_flight_ = std::make_shared<InFlight>();
 };
 
 // SHA-256 of `content`, in lower-case hex.

@@ -125,4 +125,14 @@ struct ClientSettings {
 };
 Result<ClientSettings> ResolveClientSettings(const DataDir& dir);
 
+// What in the data directory (itself included) other local users could read, write or enter:
+// a directory or file with any group or other permission bit. Concord creates directories 0700
+// and files 0600; a looser mode was set by hand or by an older version. Up to `limit` paths,
+// with their modes; `total` (if given) counts them all.
+struct LooseMode {
+  fs::path path;
+  fs::perms mode;
+};
+std::vector<LooseMode> FindLooseModes(const DataDir& dir, size_t limit, size_t* total = nullptr);
+
 }  // namespace concord::deployment

@@ -122,9 +122,10 @@ class RemoteApplication {
   // The record whose resource is `resource_id`.
   Result<std::optional<SyncedCommunity>> FindByResource(db::Connection& c, const std::string& app,
                                                         const std::string& resource_id);
-  // What `principal` may do in the community, by this application's own record: administrators
-  // own everything; a restricted community gives nothing to non-members; public and moderated
-  // ones let everybody read; members contribute; owners own.
+  // What `principal` may do in the community, by this application's own record: a community in
+  // the trash gives nothing to anybody (administrators and owners included, as in Communities);
+  // otherwise administrators own everything; a restricted community gives nothing to
+  // non-members; public and moderated ones let everybody read; members contribute; owners own.
   Result<Access> AccessOf(db::Connection& c, const SyncedCommunity& record,
                           const http::Principal& principal);
 
@@ -135,7 +136,8 @@ class RemoteApplication {
   // What `principal` may do with `app`'s content of `community`: as AccessOf() by the record;
   // with no record (an orphan) administrators own it and nobody else sees it. kNotFound, with
   // "<what> <id> not found", when the answer is kNone: content a caller may not see does not
-  // exist for that caller.
+  // exist for that caller (for a trashed community's owners and administrators, the message
+  // says that it is in the trash).
   Result<CommunityAccess> AccessToCommunity(db::Connection& c, const std::string& app,
                                             const CommunityUuid& community,
                                             const http::Principal& principal, std::string_view what,

@@ -5,8 +5,12 @@
 // so events for one application and community arrive in order, and one application being down
 // holds up no other. A delivery that fails (refused, timed out, non-2xx) is marked 'queued'
 // with its attempt count and last error, and so is every later delivery for the same
-// application and community: they wait for a retry (the LifecycleRetryQueuedEvents task or an
-// administrator), which runs on the same worker thread.
+// application and community. The worker retries its queued deliveries on its own, in order,
+// with a growing back-off (retry_backoff_first, doubling up to retry_backoff_max) until none is
+// left, so an application that answers again gets them within seconds; not while
+// `retry_paused` says so (the LifecycleRetryQueuedEvents task is paused, which keeps the queue
+// still for an administrator). A retry asked for (that task, which stays as the scheduled
+// sweep, or an administrator) runs on the same worker thread too.
 
 #include <condition_variable>
 #include <functional>
@@ -34,6 +38,10 @@ struct DispatcherOptions {
   std::string user;  // the lifecycle system user's credentials
   std::string password;
   std::chrono::seconds timeout{30};
+  // Whether the workers' own retries of queued deliveries are paused (none if empty).
+  std::function<bool()> retry_paused;
+  std::chrono::milliseconds retry_backoff_first{1000};
+  std::chrono::milliseconds retry_backoff_max{60000};
 };
 
 // Which queued deliveries a retry covers.
@@ -72,6 +80,11 @@ class Dispatcher {
   void Stop();
   // New deliveries may be pending: wake the workers.
   void Notify();
+  // A user was disabled or a password changed: tells every process that hears lifecycle events
+  // (once per scheme, host and port) to forget the credentials it verified, with POST
+  // /api/admin/credentials/invalidate, on the workers' threads (so without waiting). One attempt;
+  // a process that could not be told forgets them within kRemoteCredentialCacheTtl anyway.
+  void CredentialsChanged();
   // Delivers the queued deliveries that match, in order; per application and community it
   // stops at the first that fails again. Blocks until every worker concerned has tried.
   RetryOutcome Retry(const RetryFilter& filter);

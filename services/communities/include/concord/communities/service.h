@@ -242,9 +242,11 @@ class CommunitiesService {
   // round twice. Administrators only.
   Status AdvanceEventSequence(const Actor& actor, int64_t at_least);
 
-  // Called after a change that must end cached authentications (a user disabled).
+  // Adds a callback run after a change that must end cached authentications (a user
+  // disabled, a service account's password reset), in the order they were added. Add them
+  // before serving requests.
   void OnCredentialsChanged(std::function<void()> callback) {
-    credentials_changed_ = std::move(callback);
+    credentials_changed_.push_back(std::move(callback));
   }
 
   db::Database& database() { return *options_.database; }
@@ -272,7 +274,7 @@ class CommunitiesService {
   Status Touch(db::Connection& c, Community& community, const Actor& actor);
 
   ServiceOptions options_;
-  std::function<void()> credentials_changed_;
+  std::vector<std::function<void()>> credentials_changed_;
   Status SetServiceAccount(const std::string& login, const std::string& password,
                            const std::function<Status(const std::string&)>& persist);
 };
@@ -310,10 +312,21 @@ void MountResyncApi(http::Server& server, CommunitiesService& service);
 // forgets them when the service reports a change.
 std::shared_ptr<http::CachingAuthenticator> MakeAuthenticator(CommunitiesService& service);
 
+// How long a process without Communities trusts a verification it got from the directory. The
+// directory tells every process it delivers lifecycle events to when credentials change
+// (MountCredentialsApi); this bounds what a process that could not be told keeps.
+constexpr std::chrono::seconds kRemoteCredentialCacheTtl{5};
+
 // For services in another process: an Authenticator that asks the Communities directory at
-// `communities_url` (GET /communities/api/users/me with the caller's credentials), with the same
-// 60 s cache of verified credentials (so a disabled user may keep access there for up to 60 s).
-// kUnavailable when the directory cannot be reached.
+// `communities_url` (GET /communities/api/users/me with the caller's credentials), with a cache
+// of verified credentials for kRemoteCredentialCacheTtl. kUnavailable when the directory cannot
+// be reached.
 std::shared_ptr<http::CachingAuthenticator> MakeRemoteAuthenticator(std::string communities_url);
+
+// Mounts POST /api/admin/credentials/invalidate (administrators, i.e. the lifecycle system
+// account of the Communities process): `cache` forgets every verification, 204. Communities
+// calls it on every process it delivers lifecycle events to when a user is disabled or a
+// password changes, so that the change takes effect there at once.
+void MountCredentialsApi(http::Server& server, std::shared_ptr<http::CachingAuthenticator> cache);
 
 }  // namespace concord::communities
