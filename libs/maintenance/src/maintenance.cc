@@ -6,8 +6,10 @@
 #include <sys/socket.h>
 
 #include <charconv>
+#include <cstdint>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -131,12 +133,24 @@ Result<State> Load(const fs::path& file) {
                                        file.string()));
   };
   if (!j.is_object()) return damaged();
+  // Numbers must be integers in range: nlohmann converts a float (1e300) to int with a plain
+  // cast, which is undefined behaviour when it does not fit.
+  auto integer = [&](const char* key, int64_t fallback, int64_t lo, int64_t hi) {
+    auto it = j.find(key);
+    if (it == j.end()) return std::optional<int64_t>(fallback);
+    if (!it->is_number_integer()) return std::optional<int64_t>();
+    auto v = it->get<int64_t>();
+    return v < lo || v > hi ? std::optional<int64_t>() : std::optional(v);
+  };
+  auto retry_after = integer("retryAfterSeconds", 300, 1, 86400);  // as Save accepts
+  auto since = integer("since", 0, 0, std::numeric_limits<int64_t>::max());
+  if (!retry_after || !since) return damaged();
+  s.retry_after_seconds = static_cast<int>(*retry_after);
+  s.since = *since;
   try {
     s.enabled = j.at("enabled").get<bool>();
     s.allow = j.value("allow", std::vector<std::string>{});
     s.page = j.value("page", std::string());
-    s.retry_after_seconds = j.value("retryAfterSeconds", 300);
-    s.since = j.value("since", Millis{0});
     s.by = j.value("by", std::string());
     s.reason = j.value("reason", std::string());
   } catch (const nlohmann::json::exception&) {
