@@ -4,8 +4,11 @@ LISTEN ?= 127.0.0.1:8080
 SAMPLE_COMMUNITIES ?= 300
 PRESET ?= default
 JOBS ?= $(shell nproc)
+# Seconds each libFuzzer target runs: briefly in `make test`, long in `make fuzz` (ADR 0016).
+FUZZ_SMOKE_SECONDS ?= 10
+FUZZ_SECONDS ?= 600
 
-.PHONY: bootstrap configure build test run clean format
+.PHONY: bootstrap configure build test run clean format fuzz-build fuzz-smoke fuzz
 
 bootstrap:
 	@bash scripts/bootstrap.sh
@@ -16,8 +19,23 @@ configure: bootstrap
 build: configure
 	@cmake --build --preset $(PRESET) -j $(JOBS)
 
+# The suite of PRESET, then a short run of every fuzz target (the `fuzz` preset, build-fuzz/).
 test: build
 	@ctest --preset $(PRESET) -j $(JOBS)
+	@$(MAKE) --no-print-directory fuzz-smoke
+
+fuzz-build: bootstrap
+	@cmake --preset fuzz >/dev/null
+	@cmake --build --preset fuzz -j $(JOBS)
+
+fuzz-smoke: fuzz-build
+	@CONCORD_FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS) ctest --preset fuzz -j $(JOBS) \
+	  --timeout $$(( $(FUZZ_SMOKE_SECONDS) + 120 ))
+
+# Every fuzz target for FUZZ_SECONDS each, two at a time; findings in build-fuzz/fuzz/<name>/.
+fuzz: fuzz-build
+	@CONCORD_FUZZ_SECONDS=$(FUZZ_SECONDS) ctest --preset fuzz -j $(JOBS) \
+	  --timeout $$(( $(FUZZ_SECONDS) + 300 ))
 
 # Starts Concord on its embedded default (SQLite under $(DATA_DIR)), with sample data the first time.
 run: build
@@ -27,4 +45,4 @@ format:
 	@git ls-files '*.h' '*.cc' | xargs clang-format -i
 
 clean:
-	rm -rf build build-debug
+	rm -rf build build-debug build-fuzz
