@@ -4,8 +4,11 @@ LISTEN ?= 127.0.0.1:8080
 SAMPLE_COMMUNITIES ?= 300
 PRESET ?= default
 JOBS ?= $(shell nproc)
+# Seconds each libFuzzer target runs: briefly in `make test`, long in `make fuzz` (ADR 0016).
+FUZZ_SMOKE_SECONDS ?= 10
+FUZZ_SECONDS ?= 600
 
-.PHONY: bootstrap configure build test test-sanitized run clean format
+.PHONY: bootstrap configure build test test-sanitized run clean format fuzz-build fuzz-smoke fuzz
 
 bootstrap:
 	@bash scripts/bootstrap.sh
@@ -16,16 +19,31 @@ configure: bootstrap
 build: configure
 	@cmake --build --preset $(PRESET) -j $(JOBS)
 
-# The whole suite, then the unit and end-to-end suites again built with AddressSanitizer and
-# UndefinedBehaviorSanitizer (preset debug, into build-debug/).
+# The whole suite; then the unit and end-to-end suites again built with AddressSanitizer and
+# UndefinedBehaviorSanitizer (preset debug, build-debug/); then a short run of every fuzz target
+# (preset fuzz, build-fuzz/).
 test: build
 	@ctest --preset $(PRESET) -j $(JOBS)
 	@$(MAKE) --no-print-directory test-sanitized
+	@$(MAKE) --no-print-directory fuzz-smoke
 
 test-sanitized: bootstrap
 	@cmake --preset debug >/dev/null
 	@cmake --build --preset debug -j $(JOBS)
 	@ctest --preset debug -j $(JOBS)
+
+fuzz-build: bootstrap
+	@cmake --preset fuzz >/dev/null
+	@cmake --build --preset fuzz -j $(JOBS)
+
+fuzz-smoke: fuzz-build
+	@CONCORD_FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS) ctest --preset fuzz -j $(JOBS) \
+	  --timeout $$(( $(FUZZ_SMOKE_SECONDS) + 120 ))
+
+# Every fuzz target for FUZZ_SECONDS each, two at a time; findings in build-fuzz/fuzz/<name>/.
+fuzz: fuzz-build
+	@CONCORD_FUZZ_SECONDS=$(FUZZ_SECONDS) ctest --preset fuzz -j $(JOBS) \
+	  --timeout $$(( $(FUZZ_SECONDS) + 300 ))
 
 # Starts Concord on its embedded default (SQLite under $(DATA_DIR)), with sample data the first time.
 run: build
@@ -35,4 +53,4 @@ format:
 	@git ls-files '*.h' '*.cc' | xargs clang-format -i
 
 clean:
-	rm -rf build build-debug
+	rm -rf build build-debug build-fuzz

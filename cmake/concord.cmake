@@ -2,8 +2,11 @@
 
 # concord_test(NAME target SOURCES a_test.cc ... LIBS ...): a GoogleTest binary registered
 # with ctest. Tests that start real processes get the path of build/bin through the
-# CONCORD_BIN_DIR environment variable.
+# CONCORD_BIN_DIR environment variable. The fuzz build (CONCORD_FUZZ) builds no unit tests.
 function(concord_test name)
+  if(CONCORD_FUZZ)
+    return()
+  endif()
   cmake_parse_arguments(T "" "" "SOURCES;LIBS" ${ARGN})
   add_executable(${name} ${T_SOURCES})
   target_link_libraries(${name} PRIVATE ${T_LIBS} GTest::gtest GTest::gtest_main)

@@ -16,6 +16,9 @@ packages=(
   python3-dev pybind11-dev  # concord-admin embeds Debian's Python 3
   libxml2-dev             # the synced-resource export: streaming writer, reader, XSD
   libgtest-dev libgmock-dev libbenchmark-dev  # tests and benchmarks
+  # The fuzz preset (ADR 0016): clang-19 compiles our C++23 (clang-14 cannot parse libstdc++
+  # 12's <expected>); libclang-rt-19-dev holds its libFuzzer and sanitizer runtimes.
+  clang-19 libclang-rt-19-dev
 )
 
 missing=()

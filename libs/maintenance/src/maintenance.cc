@@ -6,8 +6,10 @@
 #include <sys/socket.h>
 
 #include <charconv>
+#include <cstdint>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <sstream>
 

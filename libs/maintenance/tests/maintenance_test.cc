@@ -117,6 +117,17 @@ TEST_F(GateTest, StateSurvivesAndBadStateIsRefused) {
 
   std::ofstream(file()) << "{not json";
   EXPECT_FALSE(Load(file()));
+  // Found by tests/fuzz (corpus/maintenance/float-retry-after.json): a number that is not an
+  // integer in range once went through an undefined float-to-int conversion.
+  for (const char* bad :
+       {R"({"enabled": true, "retryAfterSeconds": 1e300})",
+        R"({"enabled": true, "retryAfterSeconds": 0})", R"({"enabled": true, "since": -1e300})",
+        R"({"enabled": true, "since": 1.5})"}) {
+    std::ofstream(file()) << bad;
+    auto loaded = Load(file());
+    ASSERT_FALSE(loaded) << bad;
+    EXPECT_EQ(loaded.error().code, ErrorCode::kInvalidArgument) << bad;
+  }
   EXPECT_FALSE(Gate::Create(file(), {}));  // a damaged file stops a server at start-up
 }
 

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <charconv>
+#include <cstdint>
 #include <ctime>
 #include <vector>
 
@@ -81,7 +82,8 @@ Status ParseField(const FieldSpec& f, std::string_view text, std::bitset<N>& bit
       CONCORD_ASSIGN_OR_RETURN(lo, Value(f, part, text));
       hi = step > 1 ? f.hi : lo;  // "a/n" means from a, every n
     }
-    for (int v = lo; v <= hi; v += step) bits.set(static_cast<size_t>(v));
+    // 64 bits: `v += step` must not overflow for a step as large as an int ("1/2147483647").
+    for (int64_t v = lo; v <= hi; v += step) bits.set(static_cast<size_t>(v));
     if (comma == std::string_view::npos) break;
     start = comma + 1;
   }

@@ -41,6 +41,12 @@ TEST(CronTest, ImpossibleScheduleHasNoNextTime) {
   EXPECT_EQ(s->NextAfter(At("2026-11-26T12:00:00Z")), -1);
 }
 
+TEST(CronTest, AStepLargerThanTheFieldMeansOnlyItsStart) {
+  // Found by tests/fuzz (corpus/cron/step-int-max): the step once overflowed an int.
+  EXPECT_EQ(Next("1/2147483647 0 0 ? * *", "2026-11-26T12:00:00Z"), "2026-11-27T00:00:01.000Z");
+  EXPECT_EQ(Next("0 0 0 ? * */2147483647", "2026-11-26T12:00:00Z"), "2026-11-29T00:00:00.000Z");
+}
+
 TEST(CronTest, BadExpressionsNameTheField) {
   struct Case {
     const char* cron;
