@@ -113,29 +113,14 @@ class SafeFormatter final : public spdlog::formatter {
   LogFormat format_;
 };
 
-void AppendJsonValue(std::string& out, const LogValue& v) {
+// A field's value: JSON always quotes strings; text quotes them only when they hold a space,
+// a quote or '=' (or are empty), so that `key=value` pairs stay unambiguous.
+void AppendValue(std::string& out, const LogValue& v, bool json) {
   std::visit(
       [&](const auto& x) {
         using T = std::decay_t<decltype(x)>;
         if constexpr (std::is_same_v<T, std::string_view>) {
-          out += '"';
-          AppendEscaped(out, x, true);
-          out += '"';
-        } else if constexpr (std::is_same_v<T, bool>) {
-          out += x ? "true" : "false";
-        } else {
-          out += fmt::format("{}", x);
-        }
-      },
-      v);
-}
-
-void AppendTextValue(std::string& out, const LogValue& v) {
-  std::visit(
-      [&](const auto& x) {
-        using T = std::decay_t<decltype(x)>;
-        if constexpr (std::is_same_v<T, std::string_view>) {
-          bool quote = x.empty() || x.find_first_of(" \"=") != std::string_view::npos;
+          bool quote = json || x.empty() || x.find_first_of(" \"=") != std::string_view::npos;
           if (!quote) {
             AppendEscaped(out, x, false);
           } else {
@@ -192,7 +177,7 @@ void LogEvent(spdlog::level::level_enum level, std::string_view message,
       line += ",\"";
       AppendEscaped(line, key, true);
       line += "\":";
-      AppendJsonValue(line, value);
+      AppendValue(line, value, true);
     }
   } else {
     // Escaped here, so the formatter's own pass leaves it as it is.
@@ -201,7 +186,7 @@ void LogEvent(spdlog::level::level_enum level, std::string_view message,
       line += ' ';
       line.append(key);
       line += '=';
-      AppendTextValue(line, value);
+      AppendValue(line, value, false);
     }
   }
   spdlog::log(level, "{}", line);

@@ -267,6 +267,12 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     return r;
   }
 
+  // Refused from Content-Length before the body is read, or while it is read (chunked).
+  static Response BodyTooLarge() {
+    return Refusal(413, ErrorCode::kInvalidArgument,
+                   "the request body is larger than the server accepts", std::nullopt, "body");
+  }
+
   // Finds the handler for a request; nullptr when no route matches.
   const Route* Match(const std::string& method, const std::string& path,
                      std::vector<std::string>& params) const {
@@ -432,10 +438,7 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
                     false);
     }
     if (ec == bhttp::error::body_limit) {
-      return Finish(
-          Refusal(413, ErrorCode::kInvalidArgument,
-                  "the request body is larger than the server accepts", std::nullopt, "body"),
-          false);
+      return Finish(BodyTooLarge(), false);
     }
     if (ec) {
       return Finish(Refusal(400, ErrorCode::kInvalidArgument, "the request could not be parsed"),
@@ -572,10 +575,7 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
           false);
     }
     if (ec == bhttp::error::body_limit) {
-      return Finish(
-          Refusal(413, ErrorCode::kInvalidArgument,
-                  "the request body is larger than the server accepts", std::nullopt, "body"),
-          false);
+      return Finish(BodyTooLarge(), false);
     }
     if (ec) return Close();
     request_.body = std::move(parser_->get().body());
