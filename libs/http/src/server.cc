@@ -190,7 +190,9 @@ namespace {
 
 struct Route {
   std::string method;
+  std::string source;  // the pattern as registered
   std::regex pattern;
+  Access access;
   Handler handler;
 };
 
@@ -294,6 +296,12 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     if (!route) {
       return ErrorResponse(
           Error{ErrorCode::kNotFound, "no such resource: " + req.method + " " + req.path, {}, {}});
+    }
+    if (route->access == Access::kAdministrator && !req.principal.admin) {
+      return ErrorResponse(Error{ErrorCode::kPermissionDenied,
+                                 "only administrators may call " + req.method + " " + req.path,
+                                 {},
+                                 {}});
     }
     try {
       auto r = route->handler(req);
@@ -799,7 +807,16 @@ void Server::Impl::BeginShutdown() {
 }
 
 Server::Server(ServerOptions options, std::shared_ptr<Authenticator> authenticator)
-    : impl_(std::make_shared<Impl>(std::move(options), std::move(authenticator))) {}
+    : impl_(std::make_shared<Impl>(std::move(options), std::move(authenticator))) {
+  Get("/api/admin/routes", Access::kAdministrator, [this](const Request&) -> Result<Response> {
+    nlohmann::json items = nlohmann::json::array();
+    for (const auto& r : Routes()) {
+      items.push_back(
+          {{"method", r.method}, {"pattern", r.pattern}, {"access", AccessName(r.access)}});
+    }
+    return Response::Json(200, {{"items", items}});
+  });
+}
 
 Server::~Server() {
   Stop();
@@ -811,17 +828,36 @@ Server::~Server() {
   impl_->io.poll();
 }
 
-void Server::Get(const std::string& p, Handler h) {
-  impl_->routes.push_back({"GET", std::regex(p), std::move(h)});
+void Server::Get(const std::string& p, Access a, Handler h) {
+  impl_->routes.push_back({"GET", p, std::regex(p), a, std::move(h)});
 }
-void Server::Post(const std::string& p, Handler h) {
-  impl_->routes.push_back({"POST", std::regex(p), std::move(h)});
+void Server::Post(const std::string& p, Access a, Handler h) {
+  impl_->routes.push_back({"POST", p, std::regex(p), a, std::move(h)});
 }
-void Server::Put(const std::string& p, Handler h) {
-  impl_->routes.push_back({"PUT", std::regex(p), std::move(h)});
+void Server::Put(const std::string& p, Access a, Handler h) {
+  impl_->routes.push_back({"PUT", p, std::regex(p), a, std::move(h)});
 }
-void Server::Delete(const std::string& p, Handler h) {
-  impl_->routes.push_back({"DELETE", std::regex(p), std::move(h)});
+void Server::Delete(const std::string& p, Access a, Handler h) {
+  impl_->routes.push_back({"DELETE", p, std::regex(p), a, std::move(h)});
+}
+
+std::vector<RouteInfo> Server::Routes() const {
+  std::vector<RouteInfo> out;
+  out.reserve(impl_->routes.size());
+  for (const auto& r : impl_->routes) out.push_back({r.method, r.source, r.access});
+  return out;
+}
+
+std::string_view AccessName(Access access) {
+  switch (access) {
+    case Access::kAdministrator: return "administrator";
+    case Access::kSignedIn: return "signed-in";
+    case Access::kCommunityRead: return "community-read";
+    case Access::kCommunityWrite: return "community-write";
+    case Access::kCommunityOwn: return "community-own";
+    case Access::kPersonalOwner: return "personal-owner";
+  }
+  return "unknown";
 }
 
 Result<int> Server::Bind(const std::string& host, int port) {

@@ -104,10 +104,10 @@ class EdgeTest : public ::testing::Test {
   void Start(ServerOptions options, std::chrono::milliseconds cost = 0ms) {
     users_ = std::make_shared<SlowUsers>(cost);
     server_ = std::make_unique<Server>(std::move(options), users_);
-    server_->Get("/api/hello", [](const Request& r) -> Result<Response> {
+    server_->Get("/api/hello", Access::kSignedIn, [](const Request& r) -> Result<Response> {
       return Response::Json(200, {{"who", r.principal.login}, {"xff", r.forwarded_for}});
     });
-    server_->Post("/api/json", [](const Request& r) -> Result<Response> {
+    server_->Post("/api/json", Access::kSignedIn, [](const Request& r) -> Result<Response> {
       CONCORD_ASSIGN_OR_RETURN(auto body, JsonBody::Parse(r.body));
       return Response::Json(200, {{"ok", true}});
     });

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <map>
 #include <thread>
 
 #include "concord/http/client.h"
@@ -28,22 +29,27 @@ class ServerTest : public ::testing::Test {
   void SetUp() override {
     users_ = std::make_shared<TwoUsers>();
     server_ = std::make_unique<Server>(ServerOptions{.threads = 4, .max_body_bytes = 1024}, users_);
-    server_->Get("/api/echo/([^/]+)", [](const Request& r) -> Result<Response> {
+    server_->Get("/api/echo/([^/]+)", Access::kSignedIn, [](const Request& r) -> Result<Response> {
       return Response::Json(
           200,
           {{"id", r.path_params[0]}, {"who", r.principal.login}, {"q", r.Query("q").value_or("")}});
     });
-    server_->Post("/api/fail", [](const Request& r) -> Result<Response> {
+    server_->Post("/api/fail", Access::kSignedIn, [](const Request& r) -> Result<Response> {
       CONCORD_ASSIGN_OR_RETURN(auto body, JsonBody::Parse(r.body));
       CONCORD_ASSIGN_OR_RETURN(auto v, body.OptString("visibility"));
       CONCORD_RETURN_IF_ERROR(body.RejectUnknownFields());
       return InvalidArgument("visibility", "unknown visibility '" + v.value_or("") + "'",
                              {"public", "publicInviteOnly", "private"});
     });
-    server_->Get("/api/internal", [](const Request&) -> Result<Response> {
+    server_->Get("/api/internal", Access::kSignedIn, [](const Request&) -> Result<Response> {
       return Internal("SELECT secret FROM t failed at /var/lib/x.db");
     });
-    server_->Get("/api/throw", [](const Request&) -> Result<Response> {
+    server_->Post("/api/admin/reset", Access::kAdministrator,
+                  [this](const Request&) -> Result<Response> {
+                    ++admin_calls_;
+                    return Response::NoContent();
+                  });
+    server_->Get("/api/throw", Access::kSignedIn, [](const Request&) -> Result<Response> {
       throw std::runtime_error("boom at /etc/shadow");
     });
     auto port = server_->Bind("127.0.0.1", 0);
@@ -55,6 +61,7 @@ class ServerTest : public ::testing::Test {
     server_->Stop();
     thread_.join();
   }
+  std::atomic<int> admin_calls_{0};
   Client As(std::string user, std::string password) {
     return Client({.url = url_, .user = std::move(user), .password = std::move(password)});
   }
@@ -73,6 +80,36 @@ TEST_F(ServerTest, AnonymousRequestsGet401WithAChallenge) {
   // Unknown paths too: an anonymous client learns nothing about which paths exist.
   reply = As("", "").Send("GET", "/api/nothing-here", "", false);
   EXPECT_EQ(reply->status, 401);
+}
+
+TEST_F(ServerTest, AnAdministratorsRouteRefusesEveryoneElseBeforeItsHandler) {
+  auto bob = As("bob", "pw:with:colons").Send("POST", "/api/admin/reset", "{}");
+  ASSERT_TRUE(bob);
+  EXPECT_EQ(bob->status, 403);
+  EXPECT_NE(bob->body.dump().find("only administrators may call POST /api/admin/reset"),
+            std::string::npos)
+      << bob->body.dump();
+  EXPECT_EQ(admin_calls_.load(), 0) << "the handler never ran for bob";
+  auto admin = As("admin", "pw").Send("POST", "/api/admin/reset", "{}");
+  ASSERT_TRUE(admin);
+  EXPECT_EQ(admin->status, 204);
+  EXPECT_EQ(admin_calls_.load(), 1);
+}
+
+TEST_F(ServerTest, EveryRouteAndWhoMayCallItIsListedForAdministrators) {
+  auto bob = As("bob", "pw:with:colons").Send("GET", "/api/admin/routes", "");
+  ASSERT_TRUE(bob);
+  EXPECT_EQ(bob->status, 403);
+  auto routes = As("admin", "pw").Get("/api/admin/routes");
+  ASSERT_TRUE(routes) << routes.error().ToString();
+  std::map<std::string, std::string> access;
+  for (const auto& r : (*routes)["items"]) {
+    access[r["method"].get<std::string>() + " " + r["pattern"].get<std::string>()] = r["access"];
+  }
+  EXPECT_EQ(access["GET /api/echo/([^/]+)"], "signed-in");
+  EXPECT_EQ(access["POST /api/admin/reset"], "administrator");
+  EXPECT_EQ(access["GET /api/admin/routes"], "administrator");
+  EXPECT_EQ(access.size(), 6u);
 }
 
 TEST_F(ServerTest, WrongPasswordIs401) {

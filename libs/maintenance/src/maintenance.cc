@@ -309,52 +309,54 @@ nlohmann::json StateJson(const State& s) {
 
 void MountMaintenanceApi(http::Server& server, fs::path file, Gate& gate) {
   const std::string path = "/api/admin/maintenance";
-  server.Get(path, [file](const http::Request& r) -> Result<http::Response> {
-    if (!r.principal.admin) return PermissionDenied("only administrators see maintenance mode");
-    CONCORD_ASSIGN_OR_RETURN(State s, Load(file));
-    return http::Response::Json(200, StateJson(s));
-  });
-  server.Put(path, [file, &gate](const http::Request& r) -> Result<http::Response> {
-    if (!r.principal.admin) return PermissionDenied("only administrators change maintenance mode");
-    CONCORD_ASSIGN_OR_RETURN(auto body, http::JsonBody::Parse(r.body));
-    CONCORD_ASSIGN_OR_RETURN(auto enabled, body.OptBool("enabled"));
-    CONCORD_ASSIGN_OR_RETURN(auto allow, body.OptStringList("allow"));
-    CONCORD_ASSIGN_OR_RETURN(auto page, body.OptString("page"));
-    CONCORD_ASSIGN_OR_RETURN(auto retry_after, body.OptInt("retryAfterSeconds"));
-    CONCORD_ASSIGN_OR_RETURN(auto reason, body.OptString("reason"));
-    CONCORD_RETURN_IF_ERROR(body.RejectUnknownFields());
-    if (!enabled)
-      return InvalidArgument("enabled", "say whether maintenance mode is on", {"true", "false"});
-    CONCORD_ASSIGN_OR_RETURN(State s, Load(file));
-    if (*enabled) {
-      if (!s.enabled) {
-        s.since = NowMillis();
-        s.by = r.principal.login;
-      }
-      s.enabled = true;
-      if (allow) s.allow = *allow;
-      if (page) s.page = *page;
-      if (reason) s.reason = *reason;
-      if (retry_after) {
-        if (*retry_after < 1 || *retry_after > 86400) {
-          return InvalidArgument("retryAfterSeconds",
-                                 "Retry-After must be from 1 to 86400 seconds");
-        }
-        s.retry_after_seconds = static_cast<int>(*retry_after);
-      }
-      std::string client = gate.ClientAddress(r.client_address, r.forwarded_for);
-      CONCORD_RETURN_IF_ERROR(ParseRanges(s.allow, "allow"));
-      if (!Gate::Allowed(s, client)) {
-        return FailedPrecondition(fmt::format(
-            "this would shut you out: your address {} is not on the allow-list; add it", client));
-      }
-    } else {
-      s = State{};
-    }
-    CONCORD_RETURN_IF_ERROR(Save(file, s));
-    spdlog::warn("{} (set by {})", Describe(s), r.principal.login);
-    return http::Response::Json(200, StateJson(s));
-  });
+  server.Get(path, http::Access::kAdministrator,
+             [file](const http::Request&) -> Result<http::Response> {
+               CONCORD_ASSIGN_OR_RETURN(State s, Load(file));
+               return http::Response::Json(200, StateJson(s));
+             });
+  server.Put(path, http::Access::kAdministrator,
+             [file, &gate](const http::Request& r) -> Result<http::Response> {
+               CONCORD_ASSIGN_OR_RETURN(auto body, http::JsonBody::Parse(r.body));
+               CONCORD_ASSIGN_OR_RETURN(auto enabled, body.OptBool("enabled"));
+               CONCORD_ASSIGN_OR_RETURN(auto allow, body.OptStringList("allow"));
+               CONCORD_ASSIGN_OR_RETURN(auto page, body.OptString("page"));
+               CONCORD_ASSIGN_OR_RETURN(auto retry_after, body.OptInt("retryAfterSeconds"));
+               CONCORD_ASSIGN_OR_RETURN(auto reason, body.OptString("reason"));
+               CONCORD_RETURN_IF_ERROR(body.RejectUnknownFields());
+               if (!enabled)
+                 return InvalidArgument("enabled", "say whether maintenance mode is on",
+                                        {"true", "false"});
+               CONCORD_ASSIGN_OR_RETURN(State s, Load(file));
+               if (*enabled) {
+                 if (!s.enabled) {
+                   s.since = NowMillis();
+                   s.by = r.principal.login;
+                 }
+                 s.enabled = true;
+                 if (allow) s.allow = *allow;
+                 if (page) s.page = *page;
+                 if (reason) s.reason = *reason;
+                 if (retry_after) {
+                   if (*retry_after < 1 || *retry_after > 86400) {
+                     return InvalidArgument("retryAfterSeconds",
+                                            "Retry-After must be from 1 to 86400 seconds");
+                   }
+                   s.retry_after_seconds = static_cast<int>(*retry_after);
+                 }
+                 std::string client = gate.ClientAddress(r.client_address, r.forwarded_for);
+                 CONCORD_RETURN_IF_ERROR(ParseRanges(s.allow, "allow"));
+                 if (!Gate::Allowed(s, client)) {
+                   return FailedPrecondition(fmt::format(
+                       "this would shut you out: your address {} is not on the allow-list; add it",
+                       client));
+                 }
+               } else {
+                 s = State{};
+               }
+               CONCORD_RETURN_IF_ERROR(Save(file, s));
+               spdlog::warn("{} (set by {})", Describe(s), r.principal.login);
+               return http::Response::Json(200, StateJson(s));
+             });
 }
 
 }  // namespace concord::maintenance

@@ -12,22 +12,22 @@ using nlohmann::json;
 void MountCommunityShares(http::Server& server, const std::string& base_path,
                           std::shared_ptr<db::Database> database, CommunityShares& shares) {
   const std::string path = base_path + "/admin/shared-communities";
-  server.Get(path, [database, &shares](const http::Request& r) -> Result<http::Response> {
-    if (!r.principal.admin) return PermissionDenied("only administrators synchronize shares");
-    std::string after = r.Query("after").value_or("");
-    if (!after.empty() && !IsUuid(after)) {
-      return InvalidArgument("after", "after must be a community uuid");
-    }
-    CONCORD_ASSIGN_OR_RETURN(auto uuids,
-                             database->InTransaction(db::TxMode::kRead, [&](db::Connection& c) {
-                               return shares.SharedCommunities(c, after, 1000);
-                             }));
-    json next = uuids.size() == 1000 ? json(uuids.back()) : json(nullptr);
-    return http::Response::Json(200, {{"items", uuids}, {"next", next}});
-  });
+  server.Get(path, http::Access::kAdministrator,
+             [database, &shares](const http::Request& r) -> Result<http::Response> {
+               std::string after = r.Query("after").value_or("");
+               if (!after.empty() && !IsUuid(after)) {
+                 return InvalidArgument("after", "after must be a community uuid");
+               }
+               CONCORD_ASSIGN_OR_RETURN(
+                   auto uuids, database->InTransaction(db::TxMode::kRead, [&](db::Connection& c) {
+                     return shares.SharedCommunities(c, after, 1000);
+                   }));
+               json next = uuids.size() == 1000 ? json(uuids.back()) : json(nullptr);
+               return http::Response::Json(200, {{"items", uuids}, {"next", next}});
+             });
   server.Post(
-      path + "/sync", [database, &shares](const http::Request& r) -> Result<http::Response> {
-        if (!r.principal.admin) return PermissionDenied("only administrators synchronize shares");
+      path + "/sync", http::Access::kAdministrator,
+      [database, &shares](const http::Request& r) -> Result<http::Response> {
         CONCORD_ASSIGN_OR_RETURN(json body, http::ParseJson(r.body));
         if (!body.is_object() || !body.contains("communities") || !body["communities"].is_array()) {
           return InvalidArgument("communities", "communities: [{uuid, exists, name, visibility}]");

@@ -115,17 +115,15 @@ Status RemoteApplication::CheckServes(const std::string& app) const {
 
 void RemoteApplication::MountExport(http::Server& server) {
   // How far this application followed Communities' lifecycle events: where a replay starts.
-  server.Get(definition_.base_path + "/admin/progress",
-             [this](const http::Request& r) -> Result<http::Response> {
-               if (!r.principal.admin) return PermissionDenied("only administrators see this");
+  server.Get(definition_.base_path + "/admin/progress", http::Access::kAdministrator,
+             [this](const http::Request&) -> Result<http::Response> {
                CONCORD_ASSIGN_OR_RETURN(int64_t seq, LastAppliedSeq());
                return http::Response::Json(200, {{"service", definition_.service},
                                                  {"remoteAppDefIds", definition_.remote_app_defs},
                                                  {"lastAppliedEventSeq", seq}});
              });
-  server.Get(definition_.base_path + "/admin/export/([^/]+)",
+  server.Get(definition_.base_path + "/admin/export/([^/]+)", http::Access::kAdministrator,
              [this](const http::Request& r) -> Result<http::Response> {
-               if (!r.principal.admin) return PermissionDenied("only administrators export");
                std::string app = r.path_params[0];
                CONCORD_RETURN_IF_ERROR(CheckServes(app));
                http::Response out;

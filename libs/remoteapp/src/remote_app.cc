@@ -338,20 +338,16 @@ Result<json> RemoteApplication::Transfer(Connection& c, const std::string& app,
 void RemoteApplication::Mount(http::Server& server) {
   MountExport(server);
   MountResourceAdmin(server);
-  server.Post(
-      definition_.base_path + "/lifecycle/([^/]+)",
-      [this](const http::Request& r) -> Result<http::Response> {
-        if (!r.principal.admin)
-          return PermissionDenied("lifecycle events come from Communities' system user only");
-        CONCORD_ASSIGN_OR_RETURN(json parsed, http::ParseJson(r.body));
-        CONCORD_ASSIGN_OR_RETURN(auto event, lifecycle::EventFromJson(parsed));
-        CONCORD_ASSIGN_OR_RETURN(json reply, Apply(r.path_params[0], event));
-        return http::Response::Json(200, reply);
-      });
+  server.Post(definition_.base_path + "/lifecycle/([^/]+)", http::Access::kAdministrator,
+              [this](const http::Request& r) -> Result<http::Response> {
+                CONCORD_ASSIGN_OR_RETURN(json parsed, http::ParseJson(r.body));
+                CONCORD_ASSIGN_OR_RETURN(auto event, lifecycle::EventFromJson(parsed));
+                CONCORD_ASSIGN_OR_RETURN(json reply, Apply(r.path_params[0], event));
+                return http::Response::Json(200, reply);
+              });
   server.Get(
-      definition_.base_path + "/synced/([^/]+)/([^/]+)",
+      definition_.base_path + "/synced/([^/]+)/([^/]+)", http::Access::kAdministrator,
       [this](const http::Request& r) -> Result<http::Response> {
-        if (!r.principal.admin) return PermissionDenied("only administrators read synced records");
         auto lease = database_->Acquire();
         if (!lease) return std::unexpected(lease.error());
         CONCORD_ASSIGN_OR_RETURN(auto record,

@@ -76,48 +76,49 @@ json ResourceJson(const Resource& r) {
 
 void RemoteApplication::MountResourceAdmin(http::Server& server) {
   const std::string base = definition_.base_path + "/admin/resources/([^/]+)";
-  server.Get(base, [this](const http::Request& r) -> Result<http::Response> {
-    if (!r.principal.admin) return PermissionDenied("only administrators list resources");
-    auto community = r.Query("community");
-    auto name = r.Query("name");
-    if (community.has_value() == name.has_value()) {
-      return InvalidArgument("community", "give either community (a uuid) or name",
-                             {"community", "name"});
-    }
-    if (community && !IsUuid(*community)) {
-      return InvalidArgument("community",
-                             fmt::format("'{}' is not a community uuid", community->substr(0, 60)));
-    }
-    CONCORD_ASSIGN_OR_RETURN(auto found, FindResources(r.path_params[0], community, name));
-    json items = json::array();
-    for (const auto& f : found) items.push_back(ResourceJson(f));
-    return http::Response::Json(200, {{"items", items}});
-  });
-  server.Get(base + "/([^/]+)", [this](const http::Request& r) -> Result<http::Response> {
-    if (!r.principal.admin) return PermissionDenied("only administrators read resources");
-    CONCORD_RETURN_IF_ERROR(CheckServes(r.path_params[0]));
-    auto lease = database_->Acquire();
-    if (!lease) return std::unexpected(lease.error());
-    CONCORD_ASSIGN_OR_RETURN(auto found,
-                             FindResourceById(**lease, r.path_params[0], r.path_params[1]));
-    if (!found || found->community_uuid.empty()) {
-      return NotFound(fmt::format("{} has no community resource {}", r.path_params[0],
-                                  r.path_params[1].substr(0, 60)));
-    }
-    return http::Response::Json(200, ResourceJson(*found));
-  });
-  server.Post(base + "/delete", [this](const http::Request& r) -> Result<http::Response> {
-    if (!r.principal.admin) return PermissionDenied("only administrators delete resources");
-    CONCORD_ASSIGN_OR_RETURN(auto body, http::JsonBody::Parse(r.body));
-    CONCORD_ASSIGN_OR_RETURN(auto ids, body.OptStringList("ids"));
-    CONCORD_RETURN_IF_ERROR(body.RejectUnknownFields());
-    if (!ids) return InvalidArgument("ids", "ids: the resources to delete");
-    CONCORD_ASSIGN_OR_RETURN(auto failed, DeleteResources(r.path_params[0], *ids));
-    json f = json::array();
-    for (const auto& [id, why] : failed) f.push_back({{"id", id}, {"reason", why}});
-    return http::Response::Json(
-        200, {{"deleted", static_cast<int64_t>(ids->size() - failed.size())}, {"failed", f}});
-  });
+  server.Get(
+      base, http::Access::kAdministrator, [this](const http::Request& r) -> Result<http::Response> {
+        auto community = r.Query("community");
+        auto name = r.Query("name");
+        if (community.has_value() == name.has_value()) {
+          return InvalidArgument("community", "give either community (a uuid) or name",
+                                 {"community", "name"});
+        }
+        if (community && !IsUuid(*community)) {
+          return InvalidArgument(
+              "community", fmt::format("'{}' is not a community uuid", community->substr(0, 60)));
+        }
+        CONCORD_ASSIGN_OR_RETURN(auto found, FindResources(r.path_params[0], community, name));
+        json items = json::array();
+        for (const auto& f : found) items.push_back(ResourceJson(f));
+        return http::Response::Json(200, {{"items", items}});
+      });
+  server.Get(base + "/([^/]+)", http::Access::kAdministrator,
+             [this](const http::Request& r) -> Result<http::Response> {
+               CONCORD_RETURN_IF_ERROR(CheckServes(r.path_params[0]));
+               auto lease = database_->Acquire();
+               if (!lease) return std::unexpected(lease.error());
+               CONCORD_ASSIGN_OR_RETURN(
+                   auto found, FindResourceById(**lease, r.path_params[0], r.path_params[1]));
+               if (!found || found->community_uuid.empty()) {
+                 return NotFound(fmt::format("{} has no community resource {}", r.path_params[0],
+                                             r.path_params[1].substr(0, 60)));
+               }
+               return http::Response::Json(200, ResourceJson(*found));
+             });
+  server.Post(
+      base + "/delete", http::Access::kAdministrator,
+      [this](const http::Request& r) -> Result<http::Response> {
+        CONCORD_ASSIGN_OR_RETURN(auto body, http::JsonBody::Parse(r.body));
+        CONCORD_ASSIGN_OR_RETURN(auto ids, body.OptStringList("ids"));
+        CONCORD_RETURN_IF_ERROR(body.RejectUnknownFields());
+        if (!ids) return InvalidArgument("ids", "ids: the resources to delete");
+        CONCORD_ASSIGN_OR_RETURN(auto failed, DeleteResources(r.path_params[0], *ids));
+        json f = json::array();
+        for (const auto& [id, why] : failed) f.push_back({{"id", id}, {"reason", why}});
+        return http::Response::Json(
+            200, {{"deleted", static_cast<int64_t>(ids->size() - failed.size())}, {"failed", f}});
+      });
 }
 
 }  // namespace concord::remoteapp

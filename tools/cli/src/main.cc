@@ -241,18 +241,20 @@ int Serve(const ServeFlags& flags) {
   if (!gate) return Fail(gate.error());
   http::Server server(ServerOptionsFrom(services->config, **gate), authenticator);
   maintenance::MountMaintenanceApi(server, dir.Maintenance(), **gate);
-  server.Get("/api/admin/server", [&server](const http::Request& r) -> Result<http::Response> {
-    if (!r.principal.admin) return PermissionDenied("only administrators read the server's state");
-    nlohmann::json warnings = nlohmann::json::array();
-    if (auto proxy = server.Warnings().untrusted_local_proxy) {
-      warnings.push_back(fmt::format(
-          "requests with X-Forwarded-For arrive from {}, which is not in [server] "
-          "trusted_proxies: behind that proxy every user looks like {} (exempt from maintenance "
-          "mode) and sign-in throttling cannot tell users apart; add it to trusted_proxies",
-          *proxy, *proxy));
-    }
-    return http::Response::Json(200, {{"warnings", warnings}});
-  });
+  server.Get(
+      "/api/admin/server", http::Access::kAdministrator,
+      [&server](const http::Request&) -> Result<http::Response> {
+        nlohmann::json warnings = nlohmann::json::array();
+        if (auto proxy = server.Warnings().untrusted_local_proxy) {
+          warnings.push_back(fmt::format(
+              "requests with X-Forwarded-For arrive from {}, which is not in [server] "
+              "trusted_proxies: behind that proxy every user looks like {} (exempt from "
+              "maintenance "
+              "mode) and sign-in throttling cannot tell users apart; add it to trusted_proxies",
+              *proxy, *proxy));
+        }
+        return http::Response::Json(200, {{"warnings", warnings}});
+      });
   communities::MountCredentialsApi(server, authenticator);
   std::unique_ptr<CommunitiesRuntime> runtime;
   MountServiceControlApi(server, *services, [&](const std::string& service) -> Status {

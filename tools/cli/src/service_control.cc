@@ -41,22 +41,21 @@ void MountServiceControlApi(http::Server& server, OpenedServices& services,
         "service", fmt::format("this process does not run a '{}' service", name.substr(0, 40)),
         names);
   };
-  server.Get("/api/admin/services", [controlled](const http::Request& r) -> Result<http::Response> {
-    if (!r.principal.admin) return PermissionDenied("only administrators see the services");
-    json out = json::array();
-    for (auto& c : *controlled) {
-      json one = {{"service", c.name}, {"online", !c.database->suspended()}};
-      if (!c.database->suspended()) {
-        if (auto v = db::SchemaVersion(*c.database)) one["schemaVersion"] = *v;
-      }
-      out.push_back(one);
-    }
-    return http::Response::Json(200, out);
-  });
+  server.Get("/api/admin/services", http::Access::kAdministrator,
+             [controlled](const http::Request&) -> Result<http::Response> {
+               json out = json::array();
+               for (auto& c : *controlled) {
+                 json one = {{"service", c.name}, {"online", !c.database->suspended()}};
+                 if (!c.database->suspended()) {
+                   if (auto v = db::SchemaVersion(*c.database)) one["schemaVersion"] = *v;
+                 }
+                 out.push_back(one);
+               }
+               return http::Response::Json(200, out);
+             });
   server.Post(
-      "/api/admin/services/([a-z]+)/offline",
+      "/api/admin/services/([a-z]+)/offline", http::Access::kAdministrator,
       [find](const http::Request& r) -> Result<http::Response> {
-        if (!r.principal.admin) return PermissionDenied("only administrators do this");
         CONCORD_ASSIGN_OR_RETURN(Controlled * c, find(r.path_params[0]));
         if (!c->database->suspended()) {
           CONCORD_RETURN_IF_ERROR(c->database->Suspend(
@@ -66,9 +65,8 @@ void MountServiceControlApi(http::Server& server, OpenedServices& services,
         }
         return http::Response::Json(200, {{"service", c->name}, {"online", false}});
       });
-  server.Post("/api/admin/services/([a-z]+)/online",
+  server.Post("/api/admin/services/([a-z]+)/online", http::Access::kAdministrator,
               [find, after_online](const http::Request& r) -> Result<http::Response> {
-                if (!r.principal.admin) return PermissionDenied("only administrators do this");
                 CONCORD_ASSIGN_OR_RETURN(Controlled * c, find(r.path_params[0]));
                 c->database->Resume();
                 // A restored database of an older schema catches up here (only a forced restore

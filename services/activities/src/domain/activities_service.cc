@@ -168,7 +168,7 @@ struct ActivitiesService::Impl final : remoteapp::ResourceHooks, remoteapp::Comm
   void Mount(http::Server& s) {
     app.Mount(s);
     remoteapp::MountCommunityShares(s, "/activities/api", db, *this);
-    s.Get("/activities/api/communities/([^/]+)/activities",
+    s.Get("/activities/api/communities/([^/]+)/activities", http::Access::kCommunityRead,
           [this](const Request& r) -> Result<Response> {
             return db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) -> Result<Response> {
               CommunityUuid community(r.path_params[0]);
@@ -181,7 +181,7 @@ struct ActivitiesService::Impl final : remoteapp::ResourceHooks, remoteapp::Comm
             });
           });
     s.Post(
-        "/activities/api/communities/([^/]+)/activities",
+        "/activities/api/communities/([^/]+)/activities", http::Access::kCommunityWrite,
         [this](const Request& r) -> Result<Response> {
           CONCORD_ASSIGN_OR_RETURN(JsonBody b, JsonBody::Parse(r.body));
           CONCORD_ASSIGN_OR_RETURN(std::string title, ReadTitle(b));
@@ -201,46 +201,52 @@ struct ActivitiesService::Impl final : remoteapp::ResourceHooks, remoteapp::Comm
             return Response::Json(201, ActivityJson(x));
           });
         });
-    s.Post("/activities/api/activities", [this](const Request& r) -> Result<Response> {
-      CONCORD_ASSIGN_OR_RETURN(JsonBody b, JsonBody::Parse(r.body));
-      CONCORD_ASSIGN_OR_RETURN(std::string title, ReadTitle(b));
-      CONCORD_RETURN_IF_ERROR(b.RejectUnknownFields());
-      return db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
-        store::Activity x{NewUuid(), std::nullopt, r.principal.id,
-                          title,     NowMillis(),  std::nullopt};
-        CONCORD_RETURN_IF_ERROR(kStore.InsertActivity(c, x));
-        return Response::Json(201, ActivityJson(x));
-      });
-    });
-    s.Get("/activities/api/activities/([^/]+)", [this](const Request& r) -> Result<Response> {
-      return db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) -> Result<Response> {
-        CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadActivity(c, r.principal, r.path_params[0]));
-        json j = ActivityJson(l.activity);
-        CONCORD_ASSIGN_OR_RETURN(auto members, kStore.Members(c, l.activity.id));
-        j["members"] = json::array();
-        for (const auto& m : members) {
-          json mj = {{"type", m.type}, {"id", m.id}};
-          if (m.type == "community") {
-            mj["communityName"] = m.community_name.value_or("");
-            mj["communityVisibility"] = m.community_visibility.value_or("");
-          }
-          j["members"].push_back(mj);
-        }
-        return Response::Json(200, j);
-      });
-    });
-    s.Delete("/activities/api/activities/([^/]+)", [this](const Request& r) -> Result<Response> {
-      return db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
-        CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadActivity(c, r.principal, r.path_params[0]));
-        if (l.access != Access::kOwn)
-          return PermissionDenied("only the activity's owners delete it");
-        CONCORD_RETURN_IF_ERROR(kStore.TrashActivity(c, l.activity.id, NowMillis()));
-        return Response::NoContent();
-      });
-    });
+    s.Post("/activities/api/activities", http::Access::kSignedIn,
+           [this](const Request& r) -> Result<Response> {
+             CONCORD_ASSIGN_OR_RETURN(JsonBody b, JsonBody::Parse(r.body));
+             CONCORD_ASSIGN_OR_RETURN(std::string title, ReadTitle(b));
+             CONCORD_RETURN_IF_ERROR(b.RejectUnknownFields());
+             return db->InTransaction(db::TxMode::kWrite,
+                                      [&](db::Connection& c) -> Result<Response> {
+                                        store::Activity x{NewUuid(), std::nullopt, r.principal.id,
+                                                          title,     NowMillis(),  std::nullopt};
+                                        CONCORD_RETURN_IF_ERROR(kStore.InsertActivity(c, x));
+                                        return Response::Json(201, ActivityJson(x));
+                                      });
+           });
+    s.Get("/activities/api/activities/([^/]+)", http::Access::kCommunityRead,
+          [this](const Request& r) -> Result<Response> {
+            return db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) -> Result<Response> {
+              CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadActivity(c, r.principal, r.path_params[0]));
+              json j = ActivityJson(l.activity);
+              CONCORD_ASSIGN_OR_RETURN(auto members, kStore.Members(c, l.activity.id));
+              j["members"] = json::array();
+              for (const auto& m : members) {
+                json mj = {{"type", m.type}, {"id", m.id}};
+                if (m.type == "community") {
+                  mj["communityName"] = m.community_name.value_or("");
+                  mj["communityVisibility"] = m.community_visibility.value_or("");
+                }
+                j["members"].push_back(mj);
+              }
+              return Response::Json(200, j);
+            });
+          });
+    s.Delete(
+        "/activities/api/activities/([^/]+)", http::Access::kCommunityOwn,
+        [this](const Request& r) -> Result<Response> {
+          return db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
+            CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadActivity(c, r.principal, r.path_params[0]));
+            if (l.access != Access::kOwn)
+              return PermissionDenied("only the activity's owners delete it");
+            CONCORD_RETURN_IF_ERROR(kStore.TrashActivity(c, l.activity.id, NowMillis()));
+            return Response::NoContent();
+          });
+        });
     // A personal activity's owner adds a user or a community as a member.
     s.Post(
-        "/activities/api/activities/([^/]+)/members", [this](const Request& r) -> Result<Response> {
+        "/activities/api/activities/([^/]+)/members", http::Access::kPersonalOwner,
+        [this](const Request& r) -> Result<Response> {
           CONCORD_ASSIGN_OR_RETURN(JsonBody b, JsonBody::Parse(r.body));
           CONCORD_ASSIGN_OR_RETURN(auto user, b.OptString("user"));
           CONCORD_ASSIGN_OR_RETURN(auto community, b.OptString("community"));
@@ -274,7 +280,7 @@ struct ActivitiesService::Impl final : remoteapp::ResourceHooks, remoteapp::Comm
             return Response::Json(201, {{"type", m.type}, {"id", m.id}});
           });
         });
-    s.Get("/activities/api/activities/([^/]+)/entries",
+    s.Get("/activities/api/activities/([^/]+)/entries", http::Access::kCommunityRead,
           [this](const Request& r) -> Result<Response> {
             return db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) -> Result<Response> {
               CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadActivity(c, r.principal, r.path_params[0]));
@@ -285,7 +291,8 @@ struct ActivitiesService::Impl final : remoteapp::ResourceHooks, remoteapp::Comm
             });
           });
     s.Post(
-        "/activities/api/activities/([^/]+)/entries", [this](const Request& r) -> Result<Response> {
+        "/activities/api/activities/([^/]+)/entries", http::Access::kCommunityWrite,
+        [this](const Request& r) -> Result<Response> {
           CONCORD_ASSIGN_OR_RETURN(JsonBody b, JsonBody::Parse(r.body));
           CONCORD_ASSIGN_OR_RETURN(std::string title, ReadTitle(b));
           CONCORD_ASSIGN_OR_RETURN(auto content, b.OptString("content"));
@@ -306,22 +313,25 @@ struct ActivitiesService::Impl final : remoteapp::ResourceHooks, remoteapp::Comm
             return Response::Json(201, EntryJson(e));
           });
         });
-    s.Put("/activities/api/entries/([^/]+)", [this](const Request& r) -> Result<Response> {
-      CONCORD_ASSIGN_OR_RETURN(JsonBody b, JsonBody::Parse(r.body));
-      CONCORD_ASSIGN_OR_RETURN(auto done, b.OptBool("done"));
-      CONCORD_RETURN_IF_ERROR(b.RejectUnknownFields());
-      if (!done) return InvalidArgument("done", "'done' is required", {"true", "false"});
-      return db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
-        store::Entry e;
-        CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadEntryActivity(c, r.principal, r.path_params[0], e));
-        if (l.access == Access::kRead)
-          return PermissionDenied("only the activity's members complete to-dos");
-        if (e.kind != "todo") return FailedPrecondition("only a to-do can be done");
-        CONCORD_RETURN_IF_ERROR(kStore.SetDone(c, e.id, *done));
-        e.done = *done;
-        return Response::Json(200, EntryJson(e));
-      });
-    });
+    s.Put("/activities/api/entries/([^/]+)", http::Access::kCommunityWrite,
+          [this](const Request& r) -> Result<Response> {
+            CONCORD_ASSIGN_OR_RETURN(JsonBody b, JsonBody::Parse(r.body));
+            CONCORD_ASSIGN_OR_RETURN(auto done, b.OptBool("done"));
+            CONCORD_RETURN_IF_ERROR(b.RejectUnknownFields());
+            if (!done) return InvalidArgument("done", "'done' is required", {"true", "false"});
+            return db->InTransaction(
+                db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
+                  store::Entry e;
+                  CONCORD_ASSIGN_OR_RETURN(Loaded l,
+                                           LoadEntryActivity(c, r.principal, r.path_params[0], e));
+                  if (l.access == Access::kRead)
+                    return PermissionDenied("only the activity's members complete to-dos");
+                  if (e.kind != "todo") return FailedPrecondition("only a to-do can be done");
+                  CONCORD_RETURN_IF_ERROR(kStore.SetDone(c, e.id, *done));
+                  e.done = *done;
+                  return Response::Json(200, EntryJson(e));
+                });
+          });
   }
 };
 

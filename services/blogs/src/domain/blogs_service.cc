@@ -99,101 +99,114 @@ struct BlogsService::Impl final : remoteapp::ResourceHooks {
 
   void Mount(http::Server& s) {
     app.Mount(s);
-    s.Get("/blogs/api/blogs/([^/]+)", [this](const Request& r) -> Result<Response> {
-      return db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) -> Result<Response> {
-        CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadBlog(c, r.principal, r.path_params[0]));
-        return Response::Json(200, BlogJson(l.blog, l.record, l.access));
-      });
-    });
-    s.Get("/blogs/api/blogs/([^/]+)/entries", [this](const Request& r) -> Result<Response> {
-      return db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) -> Result<Response> {
-        CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadBlog(c, r.principal, r.path_params[0]));
-        CONCORD_ASSIGN_OR_RETURN(
-            auto entries,
-            kStore.Entries(c, l.blog.id, r.Query("after").value_or(""), remoteapp::kPageSize + 1));
-        return Response::Json(200, remoteapp::PageJson(entries, EntryJson));
-      });
-    });
-    s.Post("/blogs/api/blogs/([^/]+)/entries", [this](const Request& r) -> Result<Response> {
-      CONCORD_ASSIGN_OR_RETURN(JsonBody b, JsonBody::Parse(r.body));
-      CONCORD_ASSIGN_OR_RETURN(std::string title, b.RequiredString("title"));
-      CONCORD_ASSIGN_OR_RETURN(auto content, b.OptString("content"));
-      CONCORD_RETURN_IF_ERROR(b.RejectUnknownFields());
-      CONCORD_ASSIGN_OR_RETURN(title, ValidSingleLine(title, "title", 256));
-      CONCORD_ASSIGN_OR_RETURN(std::string text,
-                               ValidText(content.value_or(""), "content", 100000));
-      return db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
-        CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadBlog(c, r.principal, r.path_params[0]));
-        if (l.access == Access::kRead) {
-          return PermissionDenied("only members of the community write in its blog");
-        }
-        store::Entry e{NewUuid(), l.blog.id, r.principal.id, title, text, NowMillis()};
-        CONCORD_RETURN_IF_ERROR(kStore.InsertEntry(c, e));
-        return Response::Json(201, EntryJson(e));
-      });
-    });
-    s.Get("/blogs/api/entries/([^/]+)", [this](const Request& r) -> Result<Response> {
-      return db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) -> Result<Response> {
-        store::Entry e;
-        CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadEntryBlog(c, r.principal, r.path_params[0], e));
-        (void)l;
-        json j = EntryJson(e);
-        CONCORD_ASSIGN_OR_RETURN(auto comments, kStore.Comments(c, e.id));
-        j["commentList"] = json::array();
-        for (const auto& m : comments) {
-          j["commentList"].push_back({{"id", m.id},
-                                      {"author", m.author.value()},
-                                      {"content", m.content},
-                                      {"created", FormatTimestamp(m.created)}});
-        }
-        return Response::Json(200, j);
-      });
-    });
-    s.Delete("/blogs/api/entries/([^/]+)", [this](const Request& r) -> Result<Response> {
-      return db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
-        store::Entry e;
-        CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadEntryBlog(c, r.principal, r.path_params[0], e));
-        if (l.access != Access::kOwn && e.author != r.principal.id) {
-          return PermissionDenied("only the author and the community's owners delete an entry");
-        }
-        CONCORD_RETURN_IF_ERROR(kStore.DeleteEntry(c, e.id));
-        return Response::NoContent();
-      });
-    });
-    s.Post("/blogs/api/entries/([^/]+)/comments", [this](const Request& r) -> Result<Response> {
-      CONCORD_ASSIGN_OR_RETURN(JsonBody b, JsonBody::Parse(r.body));
-      CONCORD_ASSIGN_OR_RETURN(std::string content, b.RequiredString("content"));
-      CONCORD_RETURN_IF_ERROR(b.RejectUnknownFields());
-      CONCORD_ASSIGN_OR_RETURN(content, ValidSingleLine(content, "content", 20000));
-      return db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
-        store::Entry e;
-        CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadEntryBlog(c, r.principal, r.path_params[0], e));
-        if (l.access == Access::kRead)
-          return PermissionDenied("only members of the community comment");
-        store::Comment m{NewUuid(), e.id, r.principal.id, content, NowMillis()};
-        CONCORD_RETURN_IF_ERROR(kStore.InsertComment(c, m));
-        return Response::Json(201, {{"id", m.id},
-                                    {"entryId", e.id},
-                                    {"author", m.author.value()},
-                                    {"content", m.content},
-                                    {"created", FormatTimestamp(m.created)}});
-      });
-    });
-    s.Post("/blogs/api/entries/([^/]+)/votes", [this](const Request& r) -> Result<Response> {
-      return db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
-        store::Entry e;
-        CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadEntryBlog(c, r.principal, r.path_params[0], e));
-        if (l.blog.remote_app_def_id != "IdeationBlog") {
-          return FailedPrecondition("votes are for ideas in an ideation blog");
-        }
-        if (l.access == Access::kRead)
-          return PermissionDenied("only members of the community vote");
-        CONCORD_ASSIGN_OR_RETURN(bool counted, kStore.Vote(c, e.id, r.principal.id, NowMillis()));
-        if (!counted) return AlreadyExists("you have voted for this idea already");
-        CONCORD_ASSIGN_OR_RETURN(auto after, kStore.FindEntry(c, e.id));
-        return Response::Json(201, EntryJson(*after));
-      });
-    });
+    s.Get("/blogs/api/blogs/([^/]+)", http::Access::kCommunityRead,
+          [this](const Request& r) -> Result<Response> {
+            return db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) -> Result<Response> {
+              CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadBlog(c, r.principal, r.path_params[0]));
+              return Response::Json(200, BlogJson(l.blog, l.record, l.access));
+            });
+          });
+    s.Get("/blogs/api/blogs/([^/]+)/entries", http::Access::kCommunityRead,
+          [this](const Request& r) -> Result<Response> {
+            return db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) -> Result<Response> {
+              CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadBlog(c, r.principal, r.path_params[0]));
+              CONCORD_ASSIGN_OR_RETURN(auto entries,
+                                       kStore.Entries(c, l.blog.id, r.Query("after").value_or(""),
+                                                      remoteapp::kPageSize + 1));
+              return Response::Json(200, remoteapp::PageJson(entries, EntryJson));
+            });
+          });
+    s.Post("/blogs/api/blogs/([^/]+)/entries", http::Access::kCommunityWrite,
+           [this](const Request& r) -> Result<Response> {
+             CONCORD_ASSIGN_OR_RETURN(JsonBody b, JsonBody::Parse(r.body));
+             CONCORD_ASSIGN_OR_RETURN(std::string title, b.RequiredString("title"));
+             CONCORD_ASSIGN_OR_RETURN(auto content, b.OptString("content"));
+             CONCORD_RETURN_IF_ERROR(b.RejectUnknownFields());
+             CONCORD_ASSIGN_OR_RETURN(title, ValidSingleLine(title, "title", 256));
+             CONCORD_ASSIGN_OR_RETURN(std::string text,
+                                      ValidText(content.value_or(""), "content", 100000));
+             return db->InTransaction(
+                 db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
+                   CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadBlog(c, r.principal, r.path_params[0]));
+                   if (l.access == Access::kRead) {
+                     return PermissionDenied("only members of the community write in its blog");
+                   }
+                   store::Entry e{NewUuid(), l.blog.id, r.principal.id, title, text, NowMillis()};
+                   CONCORD_RETURN_IF_ERROR(kStore.InsertEntry(c, e));
+                   return Response::Json(201, EntryJson(e));
+                 });
+           });
+    s.Get("/blogs/api/entries/([^/]+)", http::Access::kCommunityRead,
+          [this](const Request& r) -> Result<Response> {
+            return db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) -> Result<Response> {
+              store::Entry e;
+              CONCORD_ASSIGN_OR_RETURN(Loaded l,
+                                       LoadEntryBlog(c, r.principal, r.path_params[0], e));
+              (void)l;
+              json j = EntryJson(e);
+              CONCORD_ASSIGN_OR_RETURN(auto comments, kStore.Comments(c, e.id));
+              j["commentList"] = json::array();
+              for (const auto& m : comments) {
+                j["commentList"].push_back({{"id", m.id},
+                                            {"author", m.author.value()},
+                                            {"content", m.content},
+                                            {"created", FormatTimestamp(m.created)}});
+              }
+              return Response::Json(200, j);
+            });
+          });
+    s.Delete(
+        "/blogs/api/entries/([^/]+)", http::Access::kCommunityWrite,
+        [this](const Request& r) -> Result<Response> {
+          return db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
+            store::Entry e;
+            CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadEntryBlog(c, r.principal, r.path_params[0], e));
+            if (l.access != Access::kOwn && e.author != r.principal.id) {
+              return PermissionDenied("only the author and the community's owners delete an entry");
+            }
+            CONCORD_RETURN_IF_ERROR(kStore.DeleteEntry(c, e.id));
+            return Response::NoContent();
+          });
+        });
+    s.Post(
+        "/blogs/api/entries/([^/]+)/comments", http::Access::kCommunityWrite,
+        [this](const Request& r) -> Result<Response> {
+          CONCORD_ASSIGN_OR_RETURN(JsonBody b, JsonBody::Parse(r.body));
+          CONCORD_ASSIGN_OR_RETURN(std::string content, b.RequiredString("content"));
+          CONCORD_RETURN_IF_ERROR(b.RejectUnknownFields());
+          CONCORD_ASSIGN_OR_RETURN(content, ValidSingleLine(content, "content", 20000));
+          return db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
+            store::Entry e;
+            CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadEntryBlog(c, r.principal, r.path_params[0], e));
+            if (l.access == Access::kRead)
+              return PermissionDenied("only members of the community comment");
+            store::Comment m{NewUuid(), e.id, r.principal.id, content, NowMillis()};
+            CONCORD_RETURN_IF_ERROR(kStore.InsertComment(c, m));
+            return Response::Json(201, {{"id", m.id},
+                                        {"entryId", e.id},
+                                        {"author", m.author.value()},
+                                        {"content", m.content},
+                                        {"created", FormatTimestamp(m.created)}});
+          });
+        });
+    s.Post(
+        "/blogs/api/entries/([^/]+)/votes", http::Access::kCommunityWrite,
+        [this](const Request& r) -> Result<Response> {
+          return db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
+            store::Entry e;
+            CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadEntryBlog(c, r.principal, r.path_params[0], e));
+            if (l.blog.remote_app_def_id != "IdeationBlog") {
+              return FailedPrecondition("votes are for ideas in an ideation blog");
+            }
+            if (l.access == Access::kRead)
+              return PermissionDenied("only members of the community vote");
+            CONCORD_ASSIGN_OR_RETURN(bool counted,
+                                     kStore.Vote(c, e.id, r.principal.id, NowMillis()));
+            if (!counted) return AlreadyExists("you have voted for this idea already");
+            CONCORD_ASSIGN_OR_RETURN(auto after, kStore.FindEntry(c, e.id));
+            return Response::Json(201, EntryJson(*after));
+          });
+        });
   }
 };
 

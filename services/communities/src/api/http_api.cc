@@ -217,7 +217,7 @@ void MountHttpApi(http::Server& server, CommunitiesService& svc) {
     return community_json(v.community, v.full, v.caller_role);
   };
 
-  server.Get(Route("/status"), [](const Request& r) -> Result<Response> {
+  server.Get(Route("/status"), http::Access::kSignedIn, [](const Request& r) -> Result<Response> {
     return Response::Json(200, {{"service", "communities"},
                                 {"serverTime", FormatTimestamp(NowMillis())},
                                 {"user", r.principal.login},
@@ -225,42 +225,47 @@ void MountHttpApi(http::Server& server, CommunitiesService& svc) {
   });
 
   // Communities.
-  server.Get(Route("/communities"), [&svc, view_json](const Request& r) -> Result<Response> {
-    CONCORD_ASSIGN_OR_RETURN(ListFilter f, ReadListFilter(svc, r));
-    CONCORD_ASSIGN_OR_RETURN(auto page, svc.List(ActorOf(r), f));
-    return Response::Json(200, PageJson(page, view_json));
-  });
-  server.Post(Route("/communities"), [&svc, community_json](const Request& r) -> Result<Response> {
-    CONCORD_ASSIGN_OR_RETURN(CommunityDraft d, ReadDraft(r));
-    CONCORD_ASSIGN_OR_RETURN(Community c, svc.Create(ActorOf(r), std::move(d)));
-    Response res = Response::Json(201, community_json(c, true, Role::kOwner));
-    res.headers.emplace_back("Location", Route("/communities/") + c.uuid.value());
-    return res;
-  });
-  server.Get(Route("/communities/" + kId), [&svc, view_json](const Request& r) -> Result<Response> {
-    CONCORD_RETURN_IF_ERROR(CheckQuery(r, {}));
-    CONCORD_ASSIGN_OR_RETURN(auto v, svc.Get(ActorOf(r), CommunityUuid(r.path_params[0])));
-    json j = view_json(v);
-    if (!v.full) {
-      // A listed restricted community shows its owners to everyone.
-      auto owners = svc.ListMembers(ActorOf(r), v.community.uuid, Role::kOwner, "", 50);
-      if (owners) {
-        json list = json::array();
-        for (const auto& m : owners->items)
-          list.push_back({{"userId", m.user.value()}, {"displayName", m.display_name}});
-        j["owners"] = list;
-      }
-    }
-    return Response::Json(200, j);
-  });
-  server.Put(
-      Route("/communities/" + kId), [&svc, community_json](const Request& r) -> Result<Response> {
-        CONCORD_ASSIGN_OR_RETURN(CommunityPatch p, ReadPatch(r));
-        CONCORD_ASSIGN_OR_RETURN(
-            Community c, svc.Update(ActorOf(r), CommunityUuid(r.path_params[0]), std::move(p)));
-        return Response::Json(200, community_json(c));
-      });
-  server.Delete(Route("/communities/" + kId),
+  server.Get(Route("/communities"), http::Access::kSignedIn,
+             [&svc, view_json](const Request& r) -> Result<Response> {
+               CONCORD_ASSIGN_OR_RETURN(ListFilter f, ReadListFilter(svc, r));
+               CONCORD_ASSIGN_OR_RETURN(auto page, svc.List(ActorOf(r), f));
+               return Response::Json(200, PageJson(page, view_json));
+             });
+  server.Post(Route("/communities"), http::Access::kSignedIn,
+              [&svc, community_json](const Request& r) -> Result<Response> {
+                CONCORD_ASSIGN_OR_RETURN(CommunityDraft d, ReadDraft(r));
+                CONCORD_ASSIGN_OR_RETURN(Community c, svc.Create(ActorOf(r), std::move(d)));
+                Response res = Response::Json(201, community_json(c, true, Role::kOwner));
+                res.headers.emplace_back("Location", Route("/communities/") + c.uuid.value());
+                return res;
+              });
+  server.Get(Route("/communities/" + kId), http::Access::kCommunityRead,
+             [&svc, view_json](const Request& r) -> Result<Response> {
+               CONCORD_RETURN_IF_ERROR(CheckQuery(r, {}));
+               CONCORD_ASSIGN_OR_RETURN(auto v,
+                                        svc.Get(ActorOf(r), CommunityUuid(r.path_params[0])));
+               json j = view_json(v);
+               if (!v.full) {
+                 // A listed restricted community shows its owners to everyone.
+                 auto owners = svc.ListMembers(ActorOf(r), v.community.uuid, Role::kOwner, "", 50);
+                 if (owners) {
+                   json list = json::array();
+                   for (const auto& m : owners->items)
+                     list.push_back({{"userId", m.user.value()}, {"displayName", m.display_name}});
+                   j["owners"] = list;
+                 }
+               }
+               return Response::Json(200, j);
+             });
+  server.Put(Route("/communities/" + kId), http::Access::kCommunityOwn,
+             [&svc, community_json](const Request& r) -> Result<Response> {
+               CONCORD_ASSIGN_OR_RETURN(CommunityPatch p, ReadPatch(r));
+               CONCORD_ASSIGN_OR_RETURN(
+                   Community c,
+                   svc.Update(ActorOf(r), CommunityUuid(r.path_params[0]), std::move(p)));
+               return Response::Json(200, community_json(c));
+             });
+  server.Delete(Route("/communities/" + kId), http::Access::kCommunityOwn,
                 [&svc, community_json](const Request& r) -> Result<Response> {
                   CONCORD_ASSIGN_OR_RETURN(Community c,
                                            svc.Trash(ActorOf(r), CommunityUuid(r.path_params[0])));
@@ -268,7 +273,7 @@ void MountHttpApi(http::Server& server, CommunitiesService& svc) {
                 });
 
   // Subcommunities.
-  server.Get(Route("/communities/" + kId + "/subcommunities"),
+  server.Get(Route("/communities/" + kId + "/subcommunities"), http::Access::kCommunityRead,
              [&svc, view_json](const Request& r) -> Result<Response> {
                CommunityUuid parent(r.path_params[0]);
                CONCORD_RETURN_IF_ERROR(svc.Get(ActorOf(r), parent));
@@ -277,7 +282,7 @@ void MountHttpApi(http::Server& server, CommunitiesService& svc) {
                CONCORD_ASSIGN_OR_RETURN(auto page, svc.List(ActorOf(r), f));
                return Response::Json(200, PageJson(page, view_json));
              });
-  server.Post(Route("/communities/" + kId + "/subcommunities"),
+  server.Post(Route("/communities/" + kId + "/subcommunities"), http::Access::kCommunityOwn,
               [&svc, community_json](const Request& r) -> Result<Response> {
                 CONCORD_ASSIGN_OR_RETURN(CommunityDraft d, ReadDraft(r));
                 d.parent = CommunityUuid(r.path_params[0]);
@@ -288,7 +293,7 @@ void MountHttpApi(http::Server& server, CommunitiesService& svc) {
               });
 
   // Members.
-  server.Get(Route("/communities/" + kId + "/members"),
+  server.Get(Route("/communities/" + kId + "/members"), http::Access::kCommunityRead,
              [&svc](const Request& r) -> Result<Response> {
                CONCORD_RETURN_IF_ERROR(CheckQuery(r, {"role", "after", "limit"}));
                std::optional<Role> role;
@@ -301,36 +306,37 @@ void MountHttpApi(http::Server& server, CommunitiesService& svc) {
                                               r.Query("after").value_or(""), limit));
                return Response::Json(200, PageJson(page, MemberJson));
              });
-  server.Post(
-      Route("/communities/" + kId + "/members"), [&svc](const Request& r) -> Result<Response> {
-        CONCORD_ASSIGN_OR_RETURN(JsonBody b, JsonBody::Parse(r.body));
-        CONCORD_ASSIGN_OR_RETURN(auto one, b.OptString("user"));
-        CONCORD_ASSIGN_OR_RETURN(auto many, b.OptStringList("users"));
-        CONCORD_ASSIGN_OR_RETURN(auto role_text, b.OptString("role"));
-        CONCORD_RETURN_IF_ERROR(b.RejectUnknownFields());
-        if (one.has_value() == many.has_value()) {
-          return InvalidArgument("user",
-                                 "give either 'user' (one id, login or email) or 'users' (a list)");
-        }
-        Role role = Role::kMember;
-        if (role_text) {
-          CONCORD_ASSIGN_OR_RETURN(role, ParseRole(*role_text));
-        }
-        std::vector<std::string> users = one ? std::vector<std::string>{*one} : *many;
-        CONCORD_ASSIGN_OR_RETURN(
-            auto added, svc.AddMembers(ActorOf(r), CommunityUuid(r.path_params[0]), users, role));
-        json items = json::array();
-        for (const auto& m : added) items.push_back(MemberJson(m));
-        return Response::Json(201, {{"items", items}});
-      });
-  server.Get(Route("/communities/" + kId + "/members/" + kId),
+  server.Post(Route("/communities/" + kId + "/members"), http::Access::kCommunityOwn,
+              [&svc](const Request& r) -> Result<Response> {
+                CONCORD_ASSIGN_OR_RETURN(JsonBody b, JsonBody::Parse(r.body));
+                CONCORD_ASSIGN_OR_RETURN(auto one, b.OptString("user"));
+                CONCORD_ASSIGN_OR_RETURN(auto many, b.OptStringList("users"));
+                CONCORD_ASSIGN_OR_RETURN(auto role_text, b.OptString("role"));
+                CONCORD_RETURN_IF_ERROR(b.RejectUnknownFields());
+                if (one.has_value() == many.has_value()) {
+                  return InvalidArgument(
+                      "user", "give either 'user' (one id, login or email) or 'users' (a list)");
+                }
+                Role role = Role::kMember;
+                if (role_text) {
+                  CONCORD_ASSIGN_OR_RETURN(role, ParseRole(*role_text));
+                }
+                std::vector<std::string> users = one ? std::vector<std::string>{*one} : *many;
+                CONCORD_ASSIGN_OR_RETURN(
+                    auto added,
+                    svc.AddMembers(ActorOf(r), CommunityUuid(r.path_params[0]), users, role));
+                json items = json::array();
+                for (const auto& m : added) items.push_back(MemberJson(m));
+                return Response::Json(201, {{"items", items}});
+              });
+  server.Get(Route("/communities/" + kId + "/members/" + kId), http::Access::kCommunityRead,
              [&svc](const Request& r) -> Result<Response> {
                CONCORD_ASSIGN_OR_RETURN(User u, svc.GetUser(ActorOf(r), r.path_params[1]));
                CONCORD_ASSIGN_OR_RETURN(
                    Member m, svc.GetMember(ActorOf(r), CommunityUuid(r.path_params[0]), u.id));
                return Response::Json(200, MemberJson(m));
              });
-  server.Put(Route("/communities/" + kId + "/members/" + kId),
+  server.Put(Route("/communities/" + kId + "/members/" + kId), http::Access::kCommunityOwn,
              [&svc](const Request& r) -> Result<Response> {
                CONCORD_ASSIGN_OR_RETURN(JsonBody b, JsonBody::Parse(r.body));
                CONCORD_ASSIGN_OR_RETURN(std::string role_text, b.RequiredString("role"));
@@ -341,7 +347,7 @@ void MountHttpApi(http::Server& server, CommunitiesService& svc) {
                    Member m, svc.SetRole(ActorOf(r), CommunityUuid(r.path_params[0]), u.id, role));
                return Response::Json(200, MemberJson(m));
              });
-  server.Delete(Route("/communities/" + kId + "/members/" + kId),
+  server.Delete(Route("/communities/" + kId + "/members/" + kId), http::Access::kCommunityOwn,
                 [&svc](const Request& r) -> Result<Response> {
                   CONCORD_ASSIGN_OR_RETURN(User u, svc.GetUser(ActorOf(r), r.path_params[1]));
                   CONCORD_RETURN_IF_ERROR(
@@ -350,7 +356,7 @@ void MountHttpApi(http::Server& server, CommunitiesService& svc) {
                 });
 
   // Widgets.
-  server.Get(Route("/communities/" + kId + "/widgets"),
+  server.Get(Route("/communities/" + kId + "/widgets"), http::Access::kCommunityRead,
              [&svc](const Request& r) -> Result<Response> {
                CONCORD_ASSIGN_OR_RETURN(
                    auto widgets, svc.ListWidgets(ActorOf(r), CommunityUuid(r.path_params[0])));
@@ -358,18 +364,19 @@ void MountHttpApi(http::Server& server, CommunitiesService& svc) {
                for (const auto& w : widgets) items.push_back(WidgetJson(w));
                return Response::Json(200, {{"items", items}});
              });
-  server.Post(
-      Route("/communities/" + kId + "/widgets"), [&svc](const Request& r) -> Result<Response> {
-        CONCORD_ASSIGN_OR_RETURN(JsonBody b, JsonBody::Parse(r.body));
-        CONCORD_ASSIGN_OR_RETURN(std::string def, b.RequiredString("widgetDefId"));
-        CONCORD_ASSIGN_OR_RETURN(auto location, b.OptString("uiLocation"));
-        CONCORD_RETURN_IF_ERROR(b.RejectUnknownFields());
-        CONCORD_ASSIGN_OR_RETURN(
-            Widget w, svc.AddWidget(ActorOf(r), CommunityUuid(r.path_params[0]), def, location));
-        return Response::Json(201, WidgetJson(w));
-      });
+  server.Post(Route("/communities/" + kId + "/widgets"), http::Access::kCommunityOwn,
+              [&svc](const Request& r) -> Result<Response> {
+                CONCORD_ASSIGN_OR_RETURN(JsonBody b, JsonBody::Parse(r.body));
+                CONCORD_ASSIGN_OR_RETURN(std::string def, b.RequiredString("widgetDefId"));
+                CONCORD_ASSIGN_OR_RETURN(auto location, b.OptString("uiLocation"));
+                CONCORD_RETURN_IF_ERROR(b.RejectUnknownFields());
+                CONCORD_ASSIGN_OR_RETURN(
+                    Widget w,
+                    svc.AddWidget(ActorOf(r), CommunityUuid(r.path_params[0]), def, location));
+                return Response::Json(201, WidgetJson(w));
+              });
   server.Delete(
-      Route("/communities/" + kId + "/widgets/" + kId),
+      Route("/communities/" + kId + "/widgets/" + kId), http::Access::kCommunityOwn,
       [&svc](const Request& r) -> Result<Response> {
         CONCORD_RETURN_IF_ERROR(svc.RemoveWidget(ActorOf(r), CommunityUuid(r.path_params[0]),
                                                  WidgetInstanceId(r.path_params[1])));
@@ -377,63 +384,69 @@ void MountHttpApi(http::Server& server, CommunitiesService& svc) {
       });
 
   // Trash.
-  server.Get(Route("/trash"), [&svc, community_json](const Request& r) -> Result<Response> {
-    CONCORD_RETURN_IF_ERROR(CheckQuery(r, {"after", "limit"}));
-    CONCORD_ASSIGN_OR_RETURN(int limit, LimitOf(r));
-    CONCORD_ASSIGN_OR_RETURN(auto page,
-                             svc.ListTrash(ActorOf(r), r.Query("after").value_or(""), limit));
-    return Response::Json(200,
-                          PageJson(page, [&](const Community& c) { return community_json(c); }));
-  });
-  server.Post(Route("/trash/purge"), [&svc](const Request& r) -> Result<Response> {
-    if (!r.principal.admin) return PermissionDenied("only administrators can purge the trash");
-    CONCORD_ASSIGN_OR_RETURN(int64_t n, svc.PurgeExpired(NowMillis()));
-    return Response::Json(200, {{"purged", n}, {"retentionDays", svc.trash_retention_days()}});
-  });
-  server.Post(Route("/trash/" + kId + "/restore"),
+  server.Get(Route("/trash"), http::Access::kSignedIn,
+             [&svc, community_json](const Request& r) -> Result<Response> {
+               CONCORD_RETURN_IF_ERROR(CheckQuery(r, {"after", "limit"}));
+               CONCORD_ASSIGN_OR_RETURN(int limit, LimitOf(r));
+               CONCORD_ASSIGN_OR_RETURN(
+                   auto page, svc.ListTrash(ActorOf(r), r.Query("after").value_or(""), limit));
+               return Response::Json(
+                   200, PageJson(page, [&](const Community& c) { return community_json(c); }));
+             });
+  server.Post(
+      Route("/trash/purge"), http::Access::kAdministrator,
+      [&svc](const Request&) -> Result<Response> {
+        CONCORD_ASSIGN_OR_RETURN(int64_t n, svc.PurgeExpired(NowMillis()));
+        return Response::Json(200, {{"purged", n}, {"retentionDays", svc.trash_retention_days()}});
+      });
+  server.Post(Route("/trash/" + kId + "/restore"), http::Access::kCommunityOwn,
               [&svc, community_json](const Request& r) -> Result<Response> {
                 CONCORD_ASSIGN_OR_RETURN(Community c,
                                          svc.Restore(ActorOf(r), CommunityUuid(r.path_params[0])));
                 return Response::Json(200, community_json(c));
               });
-  server.Delete(Route("/trash/" + kId), [&svc](const Request& r) -> Result<Response> {
-    CONCORD_RETURN_IF_ERROR(svc.Purge(ActorOf(r), CommunityUuid(r.path_params[0])));
-    return Response::NoContent();
-  });
+  server.Delete(Route("/trash/" + kId), http::Access::kCommunityOwn,
+                [&svc](const Request& r) -> Result<Response> {
+                  CONCORD_RETURN_IF_ERROR(svc.Purge(ActorOf(r), CommunityUuid(r.path_params[0])));
+                  return Response::NoContent();
+                });
 
   // Users.
-  server.Get(Route("/users"), [&svc](const Request& r) -> Result<Response> {
-    CONCORD_RETURN_IF_ERROR(CheckQuery(r, {"after", "limit"}));
-    CONCORD_ASSIGN_OR_RETURN(int limit, LimitOf(r));
-    CONCORD_ASSIGN_OR_RETURN(auto page,
-                             svc.ListUsers(ActorOf(r), r.Query("after").value_or(""), limit));
-    return Response::Json(200, PageJson(page, UserJson));
-  });
-  server.Post(Route("/users"), [&svc](const Request& r) -> Result<Response> {
-    CONCORD_ASSIGN_OR_RETURN(JsonBody b, JsonBody::Parse(r.body));
-    NewUser n;
-    CONCORD_ASSIGN_OR_RETURN(n.login, b.RequiredString("login"));
-    CONCORD_ASSIGN_OR_RETURN(n.email, b.RequiredString("email"));
-    CONCORD_ASSIGN_OR_RETURN(n.display_name, b.RequiredString("displayName"));
-    CONCORD_ASSIGN_OR_RETURN(n.password, b.RequiredString("password"));
-    CONCORD_ASSIGN_OR_RETURN(auto admin, b.OptBool("admin"));
-    n.admin = admin.value_or(false);
-    CONCORD_RETURN_IF_ERROR(b.RejectUnknownFields());
-    CONCORD_ASSIGN_OR_RETURN(User u, svc.CreateUser(ActorOf(r), std::move(n)));
-    return Response::Json(201, UserJson(u));
-  });
-  server.Get(Route("/users/" + kId), [&svc](const Request& r) -> Result<Response> {
-    CONCORD_ASSIGN_OR_RETURN(User u, svc.GetUser(ActorOf(r), r.path_params[0]));
-    return Response::Json(200, UserJson(u));
-  });
+  server.Get(Route("/users"), http::Access::kSignedIn,
+             [&svc](const Request& r) -> Result<Response> {
+               CONCORD_RETURN_IF_ERROR(CheckQuery(r, {"after", "limit"}));
+               CONCORD_ASSIGN_OR_RETURN(int limit, LimitOf(r));
+               CONCORD_ASSIGN_OR_RETURN(
+                   auto page, svc.ListUsers(ActorOf(r), r.Query("after").value_or(""), limit));
+               return Response::Json(200, PageJson(page, UserJson));
+             });
+  server.Post(Route("/users"), http::Access::kAdministrator,
+              [&svc](const Request& r) -> Result<Response> {
+                CONCORD_ASSIGN_OR_RETURN(JsonBody b, JsonBody::Parse(r.body));
+                NewUser n;
+                CONCORD_ASSIGN_OR_RETURN(n.login, b.RequiredString("login"));
+                CONCORD_ASSIGN_OR_RETURN(n.email, b.RequiredString("email"));
+                CONCORD_ASSIGN_OR_RETURN(n.display_name, b.RequiredString("displayName"));
+                CONCORD_ASSIGN_OR_RETURN(n.password, b.RequiredString("password"));
+                CONCORD_ASSIGN_OR_RETURN(auto admin, b.OptBool("admin"));
+                n.admin = admin.value_or(false);
+                CONCORD_RETURN_IF_ERROR(b.RejectUnknownFields());
+                CONCORD_ASSIGN_OR_RETURN(User u, svc.CreateUser(ActorOf(r), std::move(n)));
+                return Response::Json(201, UserJson(u));
+              });
+  server.Get(Route("/users/" + kId), http::Access::kSignedIn,
+             [&svc](const Request& r) -> Result<Response> {
+               CONCORD_ASSIGN_OR_RETURN(User u, svc.GetUser(ActorOf(r), r.path_params[0]));
+               return Response::Json(200, UserJson(u));
+             });
   for (bool disable : {true, false}) {
-    server.Post(Route("/users/" + kId + (disable ? "/disable" : "/enable")),
-                [&svc, disable](const Request& r) -> Result<Response> {
-                  CONCORD_ASSIGN_OR_RETURN(User target, svc.GetUser(ActorOf(r), r.path_params[0]));
-                  CONCORD_ASSIGN_OR_RETURN(User u,
-                                           svc.SetUserDisabled(ActorOf(r), target.id, disable));
-                  return Response::Json(200, UserJson(u));
-                });
+    server.Post(
+        Route("/users/" + kId + (disable ? "/disable" : "/enable")), http::Access::kAdministrator,
+        [&svc, disable](const Request& r) -> Result<Response> {
+          CONCORD_ASSIGN_OR_RETURN(User target, svc.GetUser(ActorOf(r), r.path_params[0]));
+          CONCORD_ASSIGN_OR_RETURN(User u, svc.SetUserDisabled(ActorOf(r), target.id, disable));
+          return Response::Json(200, UserJson(u));
+        });
   }
 }
 
@@ -501,14 +514,11 @@ std::shared_ptr<http::CachingAuthenticator> MakeRemoteAuthenticator(std::string 
 }
 
 void MountCredentialsApi(http::Server& server, std::shared_ptr<http::CachingAuthenticator> cache) {
-  server.Post(
-      "/api/admin/credentials/invalidate",
-      [cache](const http::Request& r) -> Result<http::Response> {
-        if (!r.principal.admin)
-          return PermissionDenied("only Communities' system account invalidates credentials");
-        cache->Invalidate();
-        return http::Response::NoContent();
-      });
+  server.Post("/api/admin/credentials/invalidate", http::Access::kAdministrator,
+              [cache](const http::Request&) -> Result<http::Response> {
+                cache->Invalidate();
+                return http::Response::NoContent();
+              });
 }
 
 std::shared_ptr<http::CachingAuthenticator> MakeAuthenticator(CommunitiesService& svc) {

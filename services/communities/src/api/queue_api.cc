@@ -92,67 +92,65 @@ Result<QueuedEventFilter> FilterFromBody(JsonBody& body, bool with_event_id) {
   return f;
 }
 
-Status RequireAdmin(const Request& r) {
-  if (!r.principal.admin) return PermissionDenied("only administrators manage the event queue");
-  return Ok();
-}
-
 }  // namespace
 
 void MountQueueApi(http::Server& server, CommunitiesService& service, RetryFunction retry) {
   const std::string base = "/communities/api/admin/queue";
-  server.Get(base + "/summary", [&service](const Request& r) -> Result<Response> {
-    if (!r.query.empty()) {
-      return InvalidArgument(r.query.begin()->first, "this listing takes no query parameters");
-    }
-    CONCORD_ASSIGN_OR_RETURN(auto rows, service.QueuedEventsSummary(ActorOf(r)));
-    json items = json::array();
-    for (const auto& s : rows) {
-      items.push_back({{"remoteAppDefId", s.remote_app_def_id},
-                       {"numEvents", s.events},
-                       {"earliestCreated", FormatTimestamp(s.earliest)},
-                       {"earliestCreatedLong", s.earliest}});
-    }
-    return Response::Json(200, {{"items", items}});
-  });
-  server.Get(base + "/events", [&service](const Request& r) -> Result<Response> {
-    CONCORD_ASSIGN_OR_RETURN(auto filter, FilterFromQuery(r));
-    int limit = 50;
-    if (auto v = r.Query("limit")) {
-      bool digits = !v->empty() && v->size() < 10 && std::all_of(v->begin(), v->end(), [](char ch) {
-        return ch >= '0' && ch <= '9';
-      });
-      if (!digits) return InvalidArgument("limit", "limit must be from 1 to 500");
-      limit = std::stoi(*v);
-    }
-    CONCORD_ASSIGN_OR_RETURN(
-        auto page,
-        service.ListQueuedEvents(ActorOf(r), filter, r.Query("after").value_or(""), limit));
-    json items = json::array();
-    for (const auto& e : page.items) items.push_back(EventJson(e));
-    return Response::Json(
-        200, {{"items", items}, {"next", page.next ? json(*page.next) : json(nullptr)}});
-  });
-  server.Post(base + "/retry", [&service, retry](const Request& r) -> Result<Response> {
-    CONCORD_RETURN_IF_ERROR(RequireAdmin(r));
-    CONCORD_ASSIGN_OR_RETURN(auto body, JsonBody::Parse(r.body));
-    CONCORD_ASSIGN_OR_RETURN(auto filter, FilterFromBody(body, false));
-    CONCORD_RETURN_IF_ERROR(CommunitiesService::ValidateQueuedEventFilter(filter));
-    RetryFilter rf;
-    rf.remote_app_def_id = filter.remote_app_def_id;
-    if (filter.community) rf.community_uuid = filter.community->value();
-    CONCORD_ASSIGN_OR_RETURN(RetryOutcome outcome, retry(rf));
-    return Response::Json(
-        200, {{"delivered", outcome.delivered}, {"stillQueued", outcome.still_queued}});
-  });
-  server.Post(base + "/clear", [&service](const Request& r) -> Result<Response> {
-    CONCORD_RETURN_IF_ERROR(RequireAdmin(r));
-    CONCORD_ASSIGN_OR_RETURN(auto body, JsonBody::Parse(r.body));
-    CONCORD_ASSIGN_OR_RETURN(auto filter, FilterFromBody(body, true));
-    CONCORD_ASSIGN_OR_RETURN(int64_t n, service.ClearQueuedEvents(ActorOf(r), filter));
-    return Response::Json(200, {{"cleared", n}});
-  });
-  server.Post("/communities/api/admin/widgets/([^/]+)/remove-all",
+  server.Get(base + "/summary", http::Access::kAdministrator,
+             [&service](const Request& r) -> Result<Response> {
+               if (!r.query.empty()) {
+                 return InvalidArgument(r.query.begin()->first,
+                                        "this listing takes no query parameters");
+               }
+               CONCORD_ASSIGN_OR_RETURN(auto rows, service.QueuedEventsSummary(ActorOf(r)));
+               json items = json::array();
+               for (const auto& s : rows) {
+                 items.push_back({{"remoteAppDefId", s.remote_app_def_id},
+                                  {"numEvents", s.events},
+                                  {"earliestCreated", FormatTimestamp(s.earliest)},
+                                  {"earliestCreatedLong", s.earliest}});
+               }
+               return Response::Json(200, {{"items", items}});
+             });
+  server.Get(base + "/events", http::Access::kAdministrator,
+             [&service](const Request& r) -> Result<Response> {
+               CONCORD_ASSIGN_OR_RETURN(auto filter, FilterFromQuery(r));
+               int limit = 50;
+               if (auto v = r.Query("limit")) {
+                 bool digits = !v->empty() && v->size() < 10 &&
+                               std::all_of(v->begin(), v->end(),
+                                           [](char ch) { return ch >= '0' && ch <= '9'; });
+                 if (!digits) return InvalidArgument("limit", "limit must be from 1 to 500");
+                 limit = std::stoi(*v);
+               }
+               CONCORD_ASSIGN_OR_RETURN(
+                   auto page, service.ListQueuedEvents(ActorOf(r), filter,
+                                                       r.Query("after").value_or(""), limit));
+               json items = json::array();
+               for (const auto& e : page.items) items.push_back(EventJson(e));
+               return Response::Json(
+                   200, {{"items", items}, {"next", page.next ? json(*page.next) : json(nullptr)}});
+             });
+  server.Post(base + "/retry", http::Access::kAdministrator,
+              [&service, retry](const Request& r) -> Result<Response> {
+                CONCORD_ASSIGN_OR_RETURN(auto body, JsonBody::Parse(r.body));
+                CONCORD_ASSIGN_OR_RETURN(auto filter, FilterFromBody(body, false));
+                CONCORD_RETURN_IF_ERROR(CommunitiesService::ValidateQueuedEventFilter(filter));
+                RetryFilter rf;
+                rf.remote_app_def_id = filter.remote_app_def_id;
+                if (filter.community) rf.community_uuid = filter.community->value();
+                CONCORD_ASSIGN_OR_RETURN(RetryOutcome outcome, retry(rf));
+                return Response::Json(
+                    200, {{"delivered", outcome.delivered}, {"stillQueued", outcome.still_queued}});
+              });
+  server.Post(base + "/clear", http::Access::kAdministrator,
+              [&service](const Request& r) -> Result<Response> {
+                CONCORD_ASSIGN_OR_RETURN(auto body, JsonBody::Parse(r.body));
+                CONCORD_ASSIGN_OR_RETURN(auto filter, FilterFromBody(body, true));
+                CONCORD_ASSIGN_OR_RETURN(int64_t n, service.ClearQueuedEvents(ActorOf(r), filter));
+                return Response::Json(200, {{"cleared", n}});
+              });
+  server.Post("/communities/api/admin/widgets/([^/]+)/remove-all", http::Access::kAdministrator,
               [&service](const Request& r) -> Result<Response> {
                 CONCORD_ASSIGN_OR_RETURN(int64_t n,
                                          service.RemoveAllWidgets(ActorOf(r), r.path_params[0]));
@@ -162,44 +160,47 @@ void MountQueueApi(http::Server& server, CommunitiesService& service, RetryFunct
 
 void MountEventLogApi(http::Server& server, CommunitiesService& service, ReplayFunction replay) {
   const std::string base = "/communities/api/admin/events";
-  server.Get(base, [&service](const Request& r) -> Result<Response> {
+  server.Get(base, http::Access::kAdministrator, [&service](const Request& r) -> Result<Response> {
     CONCORD_ASSIGN_OR_RETURN(auto b, service.EventLog(ActorOf(r)));
     return Response::Json(200,
                           {{"firstSeq", b.first}, {"lastSeq", b.last}, {"assigned", b.assigned}});
   });
-  server.Post(base + "/replay", [replay](const Request& r) -> Result<Response> {
-    CONCORD_RETURN_IF_ERROR(RequireAdmin(r));
-    CONCORD_ASSIGN_OR_RETURN(auto body, JsonBody::Parse(r.body));
-    CONCORD_ASSIGN_OR_RETURN(std::string app, body.RequiredString("remoteAppDefId"));
-    CONCORD_ASSIGN_OR_RETURN(auto after, body.OptInt("afterSeq"));
-    CONCORD_RETURN_IF_ERROR(body.RejectUnknownFields());
-    if (!after) {
-      return InvalidArgument("afterSeq",
-                             "afterSeq is required: the last event the application applied "
-                             "(GET <application>/api/admin/progress tells)");
-    }
-    CONCORD_ASSIGN_OR_RETURN(ReplayOutcome o, replay(app, *after));
-    json missing = nullptr;
-    if (o.missing_first > 0) missing = {{"firstSeq", o.missing_first}, {"lastSeq", o.missing_last}};
-    return Response::Json(200, {{"remoteAppDefId", o.remote_app_def_id},
-                                {"afterSeq", o.after_seq},
-                                {"replayed", o.replayed},
-                                {"applied", o.applied},
-                                {"skipped", o.skipped},
-                                {"lastSeq", o.last_seq},
-                                {"missing", missing},
-                                {"applicationAhead", o.application_ahead},
-                                {"failures", o.failures}});
-  });
-  server.Post(base + "/advance", [&service](const Request& r) -> Result<Response> {
-    CONCORD_ASSIGN_OR_RETURN(auto body, JsonBody::Parse(r.body));
-    CONCORD_ASSIGN_OR_RETURN(auto at_least, body.OptInt("atLeast"));
-    CONCORD_RETURN_IF_ERROR(body.RejectUnknownFields());
-    if (!at_least) return InvalidArgument("atLeast", "atLeast is required");
-    CONCORD_RETURN_IF_ERROR(service.AdvanceEventSequence(ActorOf(r), *at_least));
-    CONCORD_ASSIGN_OR_RETURN(auto b, service.EventLog(ActorOf(r)));
-    return Response::Json(200, {{"assigned", b.assigned}});
-  });
+  server.Post(base + "/replay", http::Access::kAdministrator,
+              [replay](const Request& r) -> Result<Response> {
+                CONCORD_ASSIGN_OR_RETURN(auto body, JsonBody::Parse(r.body));
+                CONCORD_ASSIGN_OR_RETURN(std::string app, body.RequiredString("remoteAppDefId"));
+                CONCORD_ASSIGN_OR_RETURN(auto after, body.OptInt("afterSeq"));
+                CONCORD_RETURN_IF_ERROR(body.RejectUnknownFields());
+                if (!after) {
+                  return InvalidArgument(
+                      "afterSeq",
+                      "afterSeq is required: the last event the application applied "
+                      "(GET <application>/api/admin/progress tells)");
+                }
+                CONCORD_ASSIGN_OR_RETURN(ReplayOutcome o, replay(app, *after));
+                json missing = nullptr;
+                if (o.missing_first > 0)
+                  missing = {{"firstSeq", o.missing_first}, {"lastSeq", o.missing_last}};
+                return Response::Json(200, {{"remoteAppDefId", o.remote_app_def_id},
+                                            {"afterSeq", o.after_seq},
+                                            {"replayed", o.replayed},
+                                            {"applied", o.applied},
+                                            {"skipped", o.skipped},
+                                            {"lastSeq", o.last_seq},
+                                            {"missing", missing},
+                                            {"applicationAhead", o.application_ahead},
+                                            {"failures", o.failures}});
+              });
+  server.Post(base + "/advance", http::Access::kAdministrator,
+              [&service](const Request& r) -> Result<Response> {
+                CONCORD_ASSIGN_OR_RETURN(auto body, JsonBody::Parse(r.body));
+                CONCORD_ASSIGN_OR_RETURN(auto at_least, body.OptInt("atLeast"));
+                CONCORD_RETURN_IF_ERROR(body.RejectUnknownFields());
+                if (!at_least) return InvalidArgument("atLeast", "atLeast is required");
+                CONCORD_RETURN_IF_ERROR(service.AdvanceEventSequence(ActorOf(r), *at_least));
+                CONCORD_ASSIGN_OR_RETURN(auto b, service.EventLog(ActorOf(r)));
+                return Response::Json(200, {{"assigned", b.assigned}});
+              });
 }
 
 }  // namespace concord::communities

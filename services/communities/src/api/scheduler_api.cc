@@ -23,17 +23,11 @@ json DetailsJson(const scheduler::TaskDetails& d) {
           {"lastResult", d.last_result.empty() ? json(nullptr) : json(d.last_result)}};
 }
 
-Status RequireAdmin(const Request& r) {
-  if (!r.principal.admin) return PermissionDenied("only administrators manage scheduled tasks");
-  return Ok();
-}
-
 }  // namespace
 
 void MountSchedulerApi(http::Server& server, scheduler::Scheduler& s) {
   const std::string base = "/communities/api/admin/scheduler/tasks";
-  server.Get(base, [&s](const Request& r) -> Result<Response> {
-    CONCORD_RETURN_IF_ERROR(RequireAdmin(r));
+  server.Get(base, http::Access::kAdministrator, [&s](const Request&) -> Result<Response> {
     json items = json::array();
     for (const auto& name : s.TaskNames()) {
       CONCORD_ASSIGN_OR_RETURN(auto d, s.Details(name));
@@ -41,30 +35,30 @@ void MountSchedulerApi(http::Server& server, scheduler::Scheduler& s) {
     }
     return Response::Json(200, {{"items", items}});
   });
-  server.Get(base + "/([^/]+)", [&s](const Request& r) -> Result<Response> {
-    CONCORD_RETURN_IF_ERROR(RequireAdmin(r));
-    CONCORD_ASSIGN_OR_RETURN(auto d, s.Details(r.path_params[0]));
-    return Response::Json(200, DetailsJson(d));
-  });
-  server.Post(base + "/([^/]+)/(pause|resume|run)", [&s](const Request& r) -> Result<Response> {
-    CONCORD_RETURN_IF_ERROR(RequireAdmin(r));
-    const std::string& name = r.path_params[0];
-    const std::string& action = r.path_params[1];
-    if (action == "pause") {
-      CONCORD_RETURN_IF_ERROR(s.Pause(name));
-    } else if (action == "resume") {
-      CONCORD_RETURN_IF_ERROR(s.Resume(name));
-    } else {
-      std::string sync = r.Query("synchronous").value_or("false");
-      if (sync != "true" && sync != "false") {
-        return InvalidArgument("synchronous", "synchronous must be true or false",
-                               {"true", "false"});
-      }
-      CONCORD_RETURN_IF_ERROR(s.ForceExecution(name, sync == "true"));
-    }
-    CONCORD_ASSIGN_OR_RETURN(auto d, s.Details(name));
-    return Response::Json(200, DetailsJson(d));
-  });
+  server.Get(base + "/([^/]+)", http::Access::kAdministrator,
+             [&s](const Request& r) -> Result<Response> {
+               CONCORD_ASSIGN_OR_RETURN(auto d, s.Details(r.path_params[0]));
+               return Response::Json(200, DetailsJson(d));
+             });
+  server.Post(base + "/([^/]+)/(pause|resume|run)", http::Access::kAdministrator,
+              [&s](const Request& r) -> Result<Response> {
+                const std::string& name = r.path_params[0];
+                const std::string& action = r.path_params[1];
+                if (action == "pause") {
+                  CONCORD_RETURN_IF_ERROR(s.Pause(name));
+                } else if (action == "resume") {
+                  CONCORD_RETURN_IF_ERROR(s.Resume(name));
+                } else {
+                  std::string sync = r.Query("synchronous").value_or("false");
+                  if (sync != "true" && sync != "false") {
+                    return InvalidArgument("synchronous", "synchronous must be true or false",
+                                           {"true", "false"});
+                  }
+                  CONCORD_RETURN_IF_ERROR(s.ForceExecution(name, sync == "true"));
+                }
+                CONCORD_ASSIGN_OR_RETURN(auto d, s.Details(name));
+                return Response::Json(200, DetailsJson(d));
+              });
 }
 
 }  // namespace concord::communities

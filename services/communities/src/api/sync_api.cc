@@ -52,7 +52,7 @@ Actor ActorOf(const Request& r) { return Actor{r.principal.id, r.principal.admin
 
 void MountSyncApi(http::Server& server, CommunitiesService& service) {
   const std::string base = "/communities/api/admin/sync/([^/]+)";
-  server.Get(base, [&service](const Request& r) -> Result<Response> {
+  server.Get(base, http::Access::kAdministrator, [&service](const Request& r) -> Result<Response> {
     for (const auto& [k, v] : r.query) {
       if (k != "after" && k != "limit") {
         return InvalidArgument(k, fmt::format("unknown query parameter '{}'", k.substr(0, 60)),
@@ -75,56 +75,61 @@ void MountSyncApi(http::Server& server, CommunitiesService& service) {
                     : json(nullptr);
     return Response::Json(200, {{"items", items}, {"next", next}});
   });
-  server.Post(base + "/lookup", [&service](const Request& r) -> Result<Response> {
-    CONCORD_ASSIGN_OR_RETURN(auto body, http::JsonBody::Parse(r.body));
-    CONCORD_ASSIGN_OR_RETURN(auto uuids, body.OptStringList("uuids"));
-    CONCORD_RETURN_IF_ERROR(body.RejectUnknownFields());
-    if (!uuids) return InvalidArgument("uuids", "uuids: the communities to look up");
-    CONCORD_ASSIGN_OR_RETURN(auto states, service.SyncLookup(ActorOf(r), r.path_params[0], *uuids));
-    json items = json::array();
-    for (const auto& s : states) items.push_back(StateJson(s));
-    return Response::Json(200, {{"items", items}});
-  });
+  server.Post(base + "/lookup", http::Access::kAdministrator,
+              [&service](const Request& r) -> Result<Response> {
+                CONCORD_ASSIGN_OR_RETURN(auto body, http::JsonBody::Parse(r.body));
+                CONCORD_ASSIGN_OR_RETURN(auto uuids, body.OptStringList("uuids"));
+                CONCORD_RETURN_IF_ERROR(body.RejectUnknownFields());
+                if (!uuids) return InvalidArgument("uuids", "uuids: the communities to look up");
+                CONCORD_ASSIGN_OR_RETURN(auto states,
+                                         service.SyncLookup(ActorOf(r), r.path_params[0], *uuids));
+                json items = json::array();
+                for (const auto& s : states) items.push_back(StateJson(s));
+                return Response::Json(200, {{"items", items}});
+              });
 }
 
 void MountResyncApi(http::Server& server, CommunitiesService& service) {
-  server.Post("/communities/api/admin/assign", [&service](const Request& r) -> Result<Response> {
-    CONCORD_ASSIGN_OR_RETURN(auto body, http::JsonBody::Parse(r.body));
-    CONCORD_ASSIGN_OR_RETURN(auto app, body.RequiredString("remoteAppDefId"));
-    CONCORD_ASSIGN_OR_RETURN(auto id, body.RequiredString("objectIdentifyingId"));
-    CONCORD_ASSIGN_OR_RETURN(auto old_uuid, body.RequiredString("oldCommunityUuid"));
-    CONCORD_ASSIGN_OR_RETURN(auto new_uuid, body.RequiredString("newCommunityUuid"));
-    CONCORD_ASSIGN_OR_RETURN(auto location, body.RequiredString("uiLocation"));
-    CONCORD_RETURN_IF_ERROR(body.RejectUnknownFields());
-    CONCORD_ASSIGN_OR_RETURN(
-        auto w,
-        service.AssignRemoteApp(ActorOf(r), app, id, CommunityUuid(old_uuid),
-                                CommunityUuid(new_uuid), location, std::chrono::seconds(60)));
-    return Response::Json(200, {{"instanceId", w.instance_id.value()},
-                                {"communityUuid", w.community.value()},
-                                {"widgetDefId", w.widget_def_id},
-                                {"resourceId", w.remote_resource_id.value_or("")}});
-  });
-  server.Post("/communities/api/admin/resync", [&service](const Request& r) -> Result<Response> {
-    CONCORD_ASSIGN_OR_RETURN(auto body, http::JsonBody::Parse(r.body));
-    CONCORD_ASSIGN_OR_RETURN(auto communities, body.OptStringList("communities"));
-    CONCORD_ASSIGN_OR_RETURN(auto widget, body.OptString("widgetDefId"));
-    CONCORD_ASSIGN_OR_RETURN(auto wait, body.OptInt("waitSeconds"));
-    CONCORD_RETURN_IF_ERROR(body.RejectUnknownFields());
-    if (!communities || communities->empty()) {
-      return InvalidArgument("communities", "communities: the uuids to resync");
-    }
-    if (wait && (*wait < 0 || *wait > 3600)) {
-      return InvalidArgument("waitSeconds", "waitSeconds must be from 0 to 3600");
-    }
-    std::vector<CommunityUuid> uuids;
-    for (const auto& u : *communities) uuids.emplace_back(u);
-    CONCORD_ASSIGN_OR_RETURN(auto out, service.Resync(ActorOf(r), uuids, widget,
-                                                      std::chrono::seconds(wait.value_or(120))));
-    return Response::Json(200, {{"communities", out.communities},
-                                {"events", out.events},
-                                {"stillQueued", out.still_queued}});
-  });
+  server.Post("/communities/api/admin/assign", http::Access::kAdministrator,
+              [&service](const Request& r) -> Result<Response> {
+                CONCORD_ASSIGN_OR_RETURN(auto body, http::JsonBody::Parse(r.body));
+                CONCORD_ASSIGN_OR_RETURN(auto app, body.RequiredString("remoteAppDefId"));
+                CONCORD_ASSIGN_OR_RETURN(auto id, body.RequiredString("objectIdentifyingId"));
+                CONCORD_ASSIGN_OR_RETURN(auto old_uuid, body.RequiredString("oldCommunityUuid"));
+                CONCORD_ASSIGN_OR_RETURN(auto new_uuid, body.RequiredString("newCommunityUuid"));
+                CONCORD_ASSIGN_OR_RETURN(auto location, body.RequiredString("uiLocation"));
+                CONCORD_RETURN_IF_ERROR(body.RejectUnknownFields());
+                CONCORD_ASSIGN_OR_RETURN(
+                    auto w, service.AssignRemoteApp(ActorOf(r), app, id, CommunityUuid(old_uuid),
+                                                    CommunityUuid(new_uuid), location,
+                                                    std::chrono::seconds(60)));
+                return Response::Json(200, {{"instanceId", w.instance_id.value()},
+                                            {"communityUuid", w.community.value()},
+                                            {"widgetDefId", w.widget_def_id},
+                                            {"resourceId", w.remote_resource_id.value_or("")}});
+              });
+  server.Post("/communities/api/admin/resync", http::Access::kAdministrator,
+              [&service](const Request& r) -> Result<Response> {
+                CONCORD_ASSIGN_OR_RETURN(auto body, http::JsonBody::Parse(r.body));
+                CONCORD_ASSIGN_OR_RETURN(auto communities, body.OptStringList("communities"));
+                CONCORD_ASSIGN_OR_RETURN(auto widget, body.OptString("widgetDefId"));
+                CONCORD_ASSIGN_OR_RETURN(auto wait, body.OptInt("waitSeconds"));
+                CONCORD_RETURN_IF_ERROR(body.RejectUnknownFields());
+                if (!communities || communities->empty()) {
+                  return InvalidArgument("communities", "communities: the uuids to resync");
+                }
+                if (wait && (*wait < 0 || *wait > 3600)) {
+                  return InvalidArgument("waitSeconds", "waitSeconds must be from 0 to 3600");
+                }
+                std::vector<CommunityUuid> uuids;
+                for (const auto& u : *communities) uuids.emplace_back(u);
+                CONCORD_ASSIGN_OR_RETURN(auto out,
+                                         service.Resync(ActorOf(r), uuids, widget,
+                                                        std::chrono::seconds(wait.value_or(120))));
+                return Response::Json(200, {{"communities", out.communities},
+                                            {"events", out.events},
+                                            {"stillQueued", out.still_queued}});
+              });
 }
 
 }  // namespace concord::communities

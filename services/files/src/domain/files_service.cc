@@ -290,225 +290,245 @@ struct FilesService::Impl final : remoteapp::ResourceHooks, remoteapp::Community
   void Mount(http::Server& s) {
     app.Mount(s);
     remoteapp::MountCommunityShares(s, "/files/api", db, *this);
-    s.Post("/files/api/admin/check-files", [this](const Request& r) -> Result<Response> {
-      if (!r.principal.admin) return PermissionDenied("only administrators check the file store");
-      CONCORD_ASSIGN_OR_RETURN(auto body, http::JsonBody::Parse(r.body));
-      CONCORD_ASSIGN_OR_RETURN(auto dir, body.RequiredString("extraFileDirectory"));
-      CONCORD_RETURN_IF_ERROR(body.RejectUnknownFields());
-      CONCORD_ASSIGN_OR_RETURN(auto out, CheckFiles(dir));
-      return Response::Json(200, out);
-    });
-    s.Get("/files/api/me/library", [this](const Request& r) -> Result<Response> {
-      return db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
-        CONCORD_ASSIGN_OR_RETURN(store::Library l, PersonalLibraryOf(c, r.principal));
-        return Response::Json(200, LibraryJson(l));
-      });
-    });
-    s.Get("/files/api/libraries/([^/]+)", [this](const Request& r) -> Result<Response> {
-      return db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) -> Result<Response> {
-        CONCORD_ASSIGN_OR_RETURN(store::Library l, LoadLibrary(c, r.path_params[0]));
-        CONCORD_RETURN_IF_ERROR(LibraryAccess(c, l, r.principal));
-        json j = LibraryJson(l);
-        CONCORD_ASSIGN_OR_RETURN(auto folders, kStore.Folders(c, l.id));
-        j["folders"] = json::array();
-        for (const auto& f : folders) {
-          j["folders"].push_back({{"id", f.id},
-                                  {"name", f.name},
-                                  {"parentId", f.parent_id ? json(*f.parent_id) : json(nullptr)}});
-        }
-        return Response::Json(200, j);
-      });
-    });
-    s.Get("/files/api/libraries/([^/]+)/files", [this](const Request& r) -> Result<Response> {
-      return db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) -> Result<Response> {
-        CONCORD_ASSIGN_OR_RETURN(store::Library l, LoadLibrary(c, r.path_params[0]));
-        CONCORD_RETURN_IF_ERROR(LibraryAccess(c, l, r.principal));
-        CONCORD_ASSIGN_OR_RETURN(auto files, kStore.Files(c, l.id, r.Query("after").value_or(""),
-                                                          remoteapp::kPageSize + 1));
-        return Response::Json(200, remoteapp::PageJson(files, FileJson));
-      });
-    });
-    s.Post("/files/api/libraries/([^/]+)/folders", [this](const Request& r) -> Result<Response> {
-      CONCORD_ASSIGN_OR_RETURN(JsonBody b, JsonBody::Parse(r.body));
-      CONCORD_ASSIGN_OR_RETURN(std::string name, b.RequiredString("name"));
-      CONCORD_ASSIGN_OR_RETURN(auto parent, b.OptString("parentId"));
-      CONCORD_ASSIGN_OR_RETURN(auto folder_visibility, b.OptString("visibility"));
-      CONCORD_RETURN_IF_ERROR(b.RejectUnknownFields());
-      std::string visibility = folder_visibility.value_or("private");
-      if (visibility != "private" && visibility != "public") {
-        return InvalidArgument("visibility", "a folder is private or public",
-                               {"private", "public"});
-      }
-      CONCORD_ASSIGN_OR_RETURN(name, ValidFileName(name, "name"));
-      return db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
-        CONCORD_ASSIGN_OR_RETURN(store::Library l, LoadLibrary(c, r.path_params[0]));
-        CONCORD_ASSIGN_OR_RETURN(Access a, LibraryAccess(c, l, r.principal));
-        if (a == Access::kRead)
-          return PermissionDenied("only members of the community add folders");
-        if (parent) {
-          CONCORD_ASSIGN_OR_RETURN(auto p, kStore.FindFolder(c, *parent));
-          if (!p || p->library_id != l.id)
-            return InvalidArgument("parentId", "no such folder in this library");
-        }
-        store::Folder f{NewUuid(), l.id, parent, name, NowMillis(), visibility};
-        CONCORD_RETURN_IF_ERROR(kStore.InsertFolder(c, f));
-        return Response::Json(
-            201,
-            {{"id", f.id}, {"name", f.name}, {"parentId", parent ? json(*parent) : json(nullptr)}});
-      });
-    });
-    // Upload: the body is the file's content; name, folder and visibility are query parameters.
-    s.Post("/files/api/libraries/([^/]+)/files", [this](const Request& r) -> Result<Response> {
-      CONCORD_ASSIGN_OR_RETURN(std::string name,
-                               ValidFileName(r.Query("name").value_or(""), "name"));
-      std::string visibility = r.Query("visibility").value_or("private");
-      if (visibility != "private" && visibility != "public") {
-        return InvalidArgument("visibility", "a file is private or public", {"private", "public"});
-      }
-      std::optional<std::string> folder = r.Query("folder");
-      // Who may write is checked before a byte reaches the disk, and again in the transaction
-      // that records the file (membership may change in between).
-      auto check = [&](db::Connection& c) -> Result<store::Library> {
-        CONCORD_ASSIGN_OR_RETURN(store::Library l, LoadLibrary(c, r.path_params[0]));
-        CONCORD_ASSIGN_OR_RETURN(Access a, LibraryAccess(c, l, r.principal));
-        if (a == Access::kRead) return PermissionDenied("only members of the community add files");
-        if (folder) {
-          CONCORD_ASSIGN_OR_RETURN(auto f, kStore.FindFolder(c, *folder));
-          if (!f || f->library_id != l.id)
-            return InvalidArgument("folder", "no such folder in this library");
-        }
-        return l;
-      };
-      CONCORD_RETURN_IF_ERROR(db->InTransaction(db::TxMode::kRead, check));
-      std::string id = NewUuid();
-      // Content first (a temporary file, renamed into place), then the record: a crash in
-      // between leaves an extra binary on disk (what checkFiles finds), never a record without
-      // content. While the upload runs, checkFiles leaves its content alone.
-      auto upload = content.BeginUpload(id);
-      CONCORD_ASSIGN_OR_RETURN(std::string sha, content.Write(id, r.body));
-      auto result =
-          db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
-            CONCORD_ASSIGN_OR_RETURN(store::Library l, check(c));
-            store::File f{id,
-                          l.id,
-                          folder,
-                          name,
-                          r.principal.id,
-                          visibility,
-                          static_cast<int64_t>(r.body.size()),
-                          sha,
-                          NowMillis()};
-            CONCORD_RETURN_IF_ERROR(kStore.InsertFile(c, f));
-            return Response::Json(201, FileJson(f));
+    s.Post("/files/api/admin/check-files", http::Access::kAdministrator,
+           [this](const Request& r) -> Result<Response> {
+             CONCORD_ASSIGN_OR_RETURN(auto body, http::JsonBody::Parse(r.body));
+             CONCORD_ASSIGN_OR_RETURN(auto dir, body.RequiredString("extraFileDirectory"));
+             CONCORD_RETURN_IF_ERROR(body.RejectUnknownFields());
+             CONCORD_ASSIGN_OR_RETURN(auto out, CheckFiles(dir));
+             return Response::Json(200, out);
+           });
+    s.Get("/files/api/me/library", http::Access::kSignedIn,
+          [this](const Request& r) -> Result<Response> {
+            return db->InTransaction(
+                db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
+                  CONCORD_ASSIGN_OR_RETURN(store::Library l, PersonalLibraryOf(c, r.principal));
+                  return Response::Json(200, LibraryJson(l));
+                });
           });
-      if (!result) content.Remove(id);
-      return result;
-    });
-    s.Get("/files/api/files/([^/]+)", [this](const Request& r) -> Result<Response> {
-      return db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) -> Result<Response> {
-        CONCORD_ASSIGN_OR_RETURN(LoadedFile lf, LoadFile(c, r.principal, r.path_params[0]));
-        json j = FileJson(lf.file);
-        if (lf.access == Access::kOwn) {
-          CONCORD_ASSIGN_OR_RETURN(auto shares, kStore.Shares(c, lf.file.id));
-          j["shares"] = json::array();
-          for (const auto& s : shares) {
-            j["shares"].push_back({{"communityUuid", s.community.value()},
-                                   {"communityName", s.community_name},
-                                   {"communityVisibility", s.community_visibility}});
+    s.Get("/files/api/libraries/([^/]+)", http::Access::kCommunityRead,
+          [this](const Request& r) -> Result<Response> {
+            return db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) -> Result<Response> {
+              CONCORD_ASSIGN_OR_RETURN(store::Library l, LoadLibrary(c, r.path_params[0]));
+              CONCORD_RETURN_IF_ERROR(LibraryAccess(c, l, r.principal));
+              json j = LibraryJson(l);
+              CONCORD_ASSIGN_OR_RETURN(auto folders, kStore.Folders(c, l.id));
+              j["folders"] = json::array();
+              for (const auto& f : folders) {
+                j["folders"].push_back(
+                    {{"id", f.id},
+                     {"name", f.name},
+                     {"parentId", f.parent_id ? json(*f.parent_id) : json(nullptr)}});
+              }
+              return Response::Json(200, j);
+            });
+          });
+    s.Get("/files/api/libraries/([^/]+)/files", http::Access::kCommunityRead,
+          [this](const Request& r) -> Result<Response> {
+            return db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) -> Result<Response> {
+              CONCORD_ASSIGN_OR_RETURN(store::Library l, LoadLibrary(c, r.path_params[0]));
+              CONCORD_RETURN_IF_ERROR(LibraryAccess(c, l, r.principal));
+              CONCORD_ASSIGN_OR_RETURN(
+                  auto files,
+                  kStore.Files(c, l.id, r.Query("after").value_or(""), remoteapp::kPageSize + 1));
+              return Response::Json(200, remoteapp::PageJson(files, FileJson));
+            });
+          });
+    s.Post(
+        "/files/api/libraries/([^/]+)/folders", http::Access::kCommunityWrite,
+        [this](const Request& r) -> Result<Response> {
+          CONCORD_ASSIGN_OR_RETURN(JsonBody b, JsonBody::Parse(r.body));
+          CONCORD_ASSIGN_OR_RETURN(std::string name, b.RequiredString("name"));
+          CONCORD_ASSIGN_OR_RETURN(auto parent, b.OptString("parentId"));
+          CONCORD_ASSIGN_OR_RETURN(auto folder_visibility, b.OptString("visibility"));
+          CONCORD_RETURN_IF_ERROR(b.RejectUnknownFields());
+          std::string visibility = folder_visibility.value_or("private");
+          if (visibility != "private" && visibility != "public") {
+            return InvalidArgument("visibility", "a folder is private or public",
+                                   {"private", "public"});
           }
-        }
-        return Response::Json(200, j);
-      });
-    });
-    s.Get("/files/api/files/([^/]+)/content", [this](const Request& r) -> Result<Response> {
-      CONCORD_ASSIGN_OR_RETURN(auto lf,
-                               db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) {
-                                 return LoadFile(c, r.principal, r.path_params[0]);
-                               }));
-      CONCORD_ASSIGN_OR_RETURN(std::string bytes, content.Read(lf.file.id));
-      Response res;
-      res.status = 200;
-      res.content_type = "application/octet-stream";
-      res.body = std::move(bytes);
-      res.headers.emplace_back("X-Concord-SHA256", lf.file.sha256);
-      return res;
-    });
-    s.Delete("/files/api/files/([^/]+)", [this](const Request& r) -> Result<Response> {
-      return db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
-        CONCORD_ASSIGN_OR_RETURN(LoadedFile lf, LoadFile(c, r.principal, r.path_params[0]));
-        if (lf.access != Access::kOwn && lf.file.owner != r.principal.id) {
-          return PermissionDenied("only the file's owner and the community's owners delete it");
-        }
-        CONCORD_RETURN_IF_ERROR(kStore.TrashFile(c, lf.file.id, NowMillis()));
-        return Response::NoContent();
-      });
-    });
+          CONCORD_ASSIGN_OR_RETURN(name, ValidFileName(name, "name"));
+          return db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
+            CONCORD_ASSIGN_OR_RETURN(store::Library l, LoadLibrary(c, r.path_params[0]));
+            CONCORD_ASSIGN_OR_RETURN(Access a, LibraryAccess(c, l, r.principal));
+            if (a == Access::kRead)
+              return PermissionDenied("only members of the community add folders");
+            if (parent) {
+              CONCORD_ASSIGN_OR_RETURN(auto p, kStore.FindFolder(c, *parent));
+              if (!p || p->library_id != l.id)
+                return InvalidArgument("parentId", "no such folder in this library");
+            }
+            store::Folder f{NewUuid(), l.id, parent, name, NowMillis(), visibility};
+            CONCORD_RETURN_IF_ERROR(kStore.InsertFolder(c, f));
+            return Response::Json(201, {{"id", f.id},
+                                        {"name", f.name},
+                                        {"parentId", parent ? json(*parent) : json(nullptr)}});
+          });
+        });
+    // Upload: the body is the file's content; name, folder and visibility are query parameters.
+    s.Post("/files/api/libraries/([^/]+)/files", http::Access::kCommunityWrite,
+           [this](const Request& r) -> Result<Response> {
+             CONCORD_ASSIGN_OR_RETURN(std::string name,
+                                      ValidFileName(r.Query("name").value_or(""), "name"));
+             std::string visibility = r.Query("visibility").value_or("private");
+             if (visibility != "private" && visibility != "public") {
+               return InvalidArgument("visibility", "a file is private or public",
+                                      {"private", "public"});
+             }
+             std::optional<std::string> folder = r.Query("folder");
+             // Who may write is checked before a byte reaches the disk, and again in the
+             // transaction that records the file (membership may change in between).
+             auto check = [&](db::Connection& c) -> Result<store::Library> {
+               CONCORD_ASSIGN_OR_RETURN(store::Library l, LoadLibrary(c, r.path_params[0]));
+               CONCORD_ASSIGN_OR_RETURN(Access a, LibraryAccess(c, l, r.principal));
+               if (a == Access::kRead)
+                 return PermissionDenied("only members of the community add files");
+               if (folder) {
+                 CONCORD_ASSIGN_OR_RETURN(auto f, kStore.FindFolder(c, *folder));
+                 if (!f || f->library_id != l.id)
+                   return InvalidArgument("folder", "no such folder in this library");
+               }
+               return l;
+             };
+             CONCORD_RETURN_IF_ERROR(db->InTransaction(db::TxMode::kRead, check));
+             std::string id = NewUuid();
+             // Content first (a temporary file, renamed into place), then the record: a crash in
+             // between leaves an extra binary on disk (what checkFiles finds), never a record
+             // without content. While the upload runs, checkFiles leaves its content alone.
+             auto upload = content.BeginUpload(id);
+             CONCORD_ASSIGN_OR_RETURN(std::string sha, content.Write(id, r.body));
+             auto result =
+                 db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
+                   CONCORD_ASSIGN_OR_RETURN(store::Library l, check(c));
+                   store::File f{id,
+                                 l.id,
+                                 folder,
+                                 name,
+                                 r.principal.id,
+                                 visibility,
+                                 static_cast<int64_t>(r.body.size()),
+                                 sha,
+                                 NowMillis()};
+                   CONCORD_RETURN_IF_ERROR(kStore.InsertFile(c, f));
+                   return Response::Json(201, FileJson(f));
+                 });
+             if (!result) content.Remove(id);
+             return result;
+           });
+    s.Get("/files/api/files/([^/]+)", http::Access::kCommunityRead,
+          [this](const Request& r) -> Result<Response> {
+            return db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) -> Result<Response> {
+              CONCORD_ASSIGN_OR_RETURN(LoadedFile lf, LoadFile(c, r.principal, r.path_params[0]));
+              json j = FileJson(lf.file);
+              if (lf.access == Access::kOwn) {
+                CONCORD_ASSIGN_OR_RETURN(auto shares, kStore.Shares(c, lf.file.id));
+                j["shares"] = json::array();
+                for (const auto& s : shares) {
+                  j["shares"].push_back({{"communityUuid", s.community.value()},
+                                         {"communityName", s.community_name},
+                                         {"communityVisibility", s.community_visibility}});
+                }
+              }
+              return Response::Json(200, j);
+            });
+          });
+    s.Get("/files/api/files/([^/]+)/content", http::Access::kCommunityRead,
+          [this](const Request& r) -> Result<Response> {
+            CONCORD_ASSIGN_OR_RETURN(auto lf,
+                                     db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) {
+                                       return LoadFile(c, r.principal, r.path_params[0]);
+                                     }));
+            CONCORD_ASSIGN_OR_RETURN(std::string bytes, content.Read(lf.file.id));
+            Response res;
+            res.status = 200;
+            res.content_type = "application/octet-stream";
+            res.body = std::move(bytes);
+            res.headers.emplace_back("X-Concord-SHA256", lf.file.sha256);
+            return res;
+          });
+    s.Delete(
+        "/files/api/files/([^/]+)", http::Access::kCommunityWrite,
+        [this](const Request& r) -> Result<Response> {
+          return db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
+            CONCORD_ASSIGN_OR_RETURN(LoadedFile lf, LoadFile(c, r.principal, r.path_params[0]));
+            if (lf.access != Access::kOwn && lf.file.owner != r.principal.id) {
+              return PermissionDenied("only the file's owner and the community's owners delete it");
+            }
+            CONCORD_RETURN_IF_ERROR(kStore.TrashFile(c, lf.file.id, NowMillis()));
+            return Response::NoContent();
+          });
+        });
     // A personal folder's owner shares it (and the files in it) with a community, under the
     // files' rule: a private folder goes only to a restricted community.
-    s.Post("/files/api/folders/([^/]+)/shares", [this](const Request& r) -> Result<Response> {
-      CONCORD_ASSIGN_OR_RETURN(JsonBody b, JsonBody::Parse(r.body));
-      CONCORD_ASSIGN_OR_RETURN(std::string community, b.RequiredString("community"));
-      CONCORD_RETURN_IF_ERROR(b.RejectUnknownFields());
-      if (!IsUuid(community))
-        return InvalidArgument("community", "'community' must be a community uuid");
-      return db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
-        auto not_found = [&] {
-          return NotFound(fmt::format("folder {} not found", r.path_params[0].substr(0, 60)));
-        };
-        CONCORD_ASSIGN_OR_RETURN(auto folder, kStore.FindFolder(c, r.path_params[0]));
-        if (!folder) return not_found();
-        CONCORD_ASSIGN_OR_RETURN(store::Library l, LoadLibrary(c, folder->library_id));
-        if (l.community)
-          return FailedPrecondition("a community folder is shared with its community already");
-        if (l.trashed_at || (l.owner != r.principal.id && !r.principal.admin)) return not_found();
-        CONCORD_ASSIGN_OR_RETURN(
-            auto a, app.AccessToCommunity(c, kApp, CommunityUuid(community), r.principal,
-                                          "community", community));
-        if (!a.record) return NotFound(fmt::format("community {} not found", community));
-        if (folder->visibility == "private" && a.record->visibility != "private") {
-          return FailedPrecondition(
-              "a private folder can be shared only with a restricted community");
-        }
-        store::Share share{CommunityUuid(community), a.record->name, a.record->visibility,
-                           NowMillis()};
-        CONCORD_RETURN_IF_ERROR(kStore.Share(c, folder->id, share, /*folder=*/true));
-        return Response::Json(201, {{"communityUuid", community},
-                                    {"communityName", share.community_name},
-                                    {"communityVisibility", share.community_visibility}});
-      });
-    });
+    s.Post(
+        "/files/api/folders/([^/]+)/shares", http::Access::kPersonalOwner,
+        [this](const Request& r) -> Result<Response> {
+          CONCORD_ASSIGN_OR_RETURN(JsonBody b, JsonBody::Parse(r.body));
+          CONCORD_ASSIGN_OR_RETURN(std::string community, b.RequiredString("community"));
+          CONCORD_RETURN_IF_ERROR(b.RejectUnknownFields());
+          if (!IsUuid(community))
+            return InvalidArgument("community", "'community' must be a community uuid");
+          return db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
+            auto not_found = [&] {
+              return NotFound(fmt::format("folder {} not found", r.path_params[0].substr(0, 60)));
+            };
+            CONCORD_ASSIGN_OR_RETURN(auto folder, kStore.FindFolder(c, r.path_params[0]));
+            if (!folder) return not_found();
+            CONCORD_ASSIGN_OR_RETURN(store::Library l, LoadLibrary(c, folder->library_id));
+            if (l.community)
+              return FailedPrecondition("a community folder is shared with its community already");
+            if (l.trashed_at || (l.owner != r.principal.id && !r.principal.admin))
+              return not_found();
+            CONCORD_ASSIGN_OR_RETURN(
+                auto a, app.AccessToCommunity(c, kApp, CommunityUuid(community), r.principal,
+                                              "community", community));
+            if (!a.record) return NotFound(fmt::format("community {} not found", community));
+            if (folder->visibility == "private" && a.record->visibility != "private") {
+              return FailedPrecondition(
+                  "a private folder can be shared only with a restricted community");
+            }
+            store::Share share{CommunityUuid(community), a.record->name, a.record->visibility,
+                               NowMillis()};
+            CONCORD_RETURN_IF_ERROR(kStore.Share(c, folder->id, share, /*folder=*/true));
+            return Response::Json(201, {{"communityUuid", community},
+                                        {"communityName", share.community_name},
+                                        {"communityVisibility", share.community_visibility}});
+          });
+        });
     // A personal file's owner shares it with a community. A private file goes only to a
     // restricted community: sharing it with a public one would make it public.
-    s.Post("/files/api/files/([^/]+)/shares", [this](const Request& r) -> Result<Response> {
-      CONCORD_ASSIGN_OR_RETURN(JsonBody b, JsonBody::Parse(r.body));
-      CONCORD_ASSIGN_OR_RETURN(std::string community, b.RequiredString("community"));
-      CONCORD_RETURN_IF_ERROR(b.RejectUnknownFields());
-      if (!IsUuid(community))
-        return InvalidArgument("community", "'community' must be a community uuid");
-      return db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
-        CONCORD_ASSIGN_OR_RETURN(LoadedFile lf, LoadFile(c, r.principal, r.path_params[0]));
-        if (lf.library.community)
-          return FailedPrecondition("a community file is shared with its community already");
-        if (lf.file.owner != r.principal.id && !r.principal.admin) {
-          return PermissionDenied("only the file's owner shares it");
-        }
-        CONCORD_ASSIGN_OR_RETURN(
-            auto a, app.AccessToCommunity(c, kApp, CommunityUuid(community), r.principal,
-                                          "community", community));
-        if (!a.record) return NotFound(fmt::format("community {} not found", community));
-        if (lf.file.visibility == "private" && a.record->visibility != "private") {
-          return FailedPrecondition(
-              "a private file can be shared only with a restricted community; make the "
-              "file public first");
-        }
-        store::Share share{CommunityUuid(community), a.record->name, a.record->visibility,
-                           NowMillis()};
-        CONCORD_RETURN_IF_ERROR(kStore.Share(c, lf.file.id, share));
-        return Response::Json(201, {{"communityUuid", community},
-                                    {"communityName", share.community_name},
-                                    {"communityVisibility", share.community_visibility}});
-      });
-    });
+    s.Post(
+        "/files/api/files/([^/]+)/shares", http::Access::kPersonalOwner,
+        [this](const Request& r) -> Result<Response> {
+          CONCORD_ASSIGN_OR_RETURN(JsonBody b, JsonBody::Parse(r.body));
+          CONCORD_ASSIGN_OR_RETURN(std::string community, b.RequiredString("community"));
+          CONCORD_RETURN_IF_ERROR(b.RejectUnknownFields());
+          if (!IsUuid(community))
+            return InvalidArgument("community", "'community' must be a community uuid");
+          return db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
+            CONCORD_ASSIGN_OR_RETURN(LoadedFile lf, LoadFile(c, r.principal, r.path_params[0]));
+            if (lf.library.community)
+              return FailedPrecondition("a community file is shared with its community already");
+            if (lf.file.owner != r.principal.id && !r.principal.admin) {
+              return PermissionDenied("only the file's owner shares it");
+            }
+            CONCORD_ASSIGN_OR_RETURN(
+                auto a, app.AccessToCommunity(c, kApp, CommunityUuid(community), r.principal,
+                                              "community", community));
+            if (!a.record) return NotFound(fmt::format("community {} not found", community));
+            if (lf.file.visibility == "private" && a.record->visibility != "private") {
+              return FailedPrecondition(
+                  "a private file can be shared only with a restricted community; make the "
+                  "file public first");
+            }
+            store::Share share{CommunityUuid(community), a.record->name, a.record->visibility,
+                               NowMillis()};
+            CONCORD_RETURN_IF_ERROR(kStore.Share(c, lf.file.id, share));
+            return Response::Json(201, {{"communityUuid", community},
+                                        {"communityName", share.community_name},
+                                        {"communityVisibility", share.community_visibility}});
+          });
+        });
   }
 };
 

@@ -97,115 +97,129 @@ struct ForumsService::Impl final : remoteapp::ResourceHooks {
 
   void Mount(http::Server& s) {
     app.Mount(s);
-    s.Get("/forums/api/communities/([^/]+)/forums", [this](const Request& r) -> Result<Response> {
-      return db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) -> Result<Response> {
-        CommunityUuid community(r.path_params[0]);
-        CONCORD_RETURN_IF_ERROR(app.AccessToCommunity(c, std::string(kApp), community, r.principal,
-                                                      "community", community.value()));
-        CONCORD_ASSIGN_OR_RETURN(auto forums, kStore.ForumsOf(c, community));
-        json items = json::array();
-        for (const auto& f : forums) items.push_back(ForumJson(f));
-        return Response::Json(200, {{"items", items}});
-      });
-    });
-    s.Post("/forums/api/communities/([^/]+)/forums", [this](const Request& r) -> Result<Response> {
-      CONCORD_ASSIGN_OR_RETURN(JsonBody b, JsonBody::Parse(r.body));
-      CONCORD_ASSIGN_OR_RETURN(std::string name, b.RequiredString("name"));
-      CONCORD_RETURN_IF_ERROR(b.RejectUnknownFields());
-      CONCORD_ASSIGN_OR_RETURN(name, ValidSingleLine(name, "name", 256));
-      return db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
-        CommunityUuid community(r.path_params[0]);
-        CONCORD_ASSIGN_OR_RETURN(
-            auto a, app.AccessToCommunity(c, std::string(kApp), community, r.principal, "community",
-                                          community.value()));
-        if (!a.record)
-          return NotFound(fmt::format("community {} has no forums", community.value()));
-        if (a.access != Access::kOwn)
-          return PermissionDenied("only the community's owners create forums");
-        store::Forum f{NewUuid(), community, name, NowMillis(), std::nullopt};
-        CONCORD_RETURN_IF_ERROR(kStore.InsertForum(c, f));
-        return Response::Json(201, ForumJson(f));
-      });
-    });
-    s.Get("/forums/api/forums/([^/]+)", [this](const Request& r) -> Result<Response> {
-      return db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) -> Result<Response> {
-        CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadForum(c, r.principal, r.path_params[0]));
-        return Response::Json(200, ForumJson(l.forum));
-      });
-    });
-    s.Delete("/forums/api/forums/([^/]+)", [this](const Request& r) -> Result<Response> {
-      return db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
-        CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadForum(c, r.principal, r.path_params[0]));
-        if (l.access != Access::kOwn)
-          return PermissionDenied("only the community's owners delete forums");
-        CONCORD_RETURN_IF_ERROR(kStore.TrashForum(c, l.forum.id, NowMillis()));
-        return Response::NoContent();
-      });
-    });
-    s.Get("/forums/api/forums/([^/]+)/topics", [this](const Request& r) -> Result<Response> {
-      return db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) -> Result<Response> {
-        CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadForum(c, r.principal, r.path_params[0]));
-        CONCORD_ASSIGN_OR_RETURN(
-            auto topics,
-            kStore.Topics(c, l.forum.id, r.Query("after").value_or(""), remoteapp::kPageSize + 1));
-        return Response::Json(200, remoteapp::PageJson(topics, PostJson));
-      });
-    });
-    s.Post("/forums/api/forums/([^/]+)/topics", [this](const Request& r) -> Result<Response> {
-      CONCORD_ASSIGN_OR_RETURN(JsonBody b, JsonBody::Parse(r.body));
-      CONCORD_ASSIGN_OR_RETURN(std::string title, b.RequiredString("title"));
-      CONCORD_ASSIGN_OR_RETURN(auto content, b.OptString("content"));
-      CONCORD_RETURN_IF_ERROR(b.RejectUnknownFields());
-      CONCORD_ASSIGN_OR_RETURN(title, ValidSingleLine(title, "title", 256));
-      CONCORD_ASSIGN_OR_RETURN(std::string text,
-                               ValidText(content.value_or(""), "content", 100000));
-      return db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
-        CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadForum(c, r.principal, r.path_params[0]));
-        if (l.access == Access::kRead)
-          return PermissionDenied("only members of the community start topics");
-        store::Post t{NewUuid(), l.forum.id, r.principal.id, title, text, NowMillis()};
-        CONCORD_RETURN_IF_ERROR(kStore.InsertTopic(c, t));
-        return Response::Json(201, PostJson(t));
-      });
-    });
-    s.Get("/forums/api/topics/([^/]+)", [this](const Request& r) -> Result<Response> {
-      return db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) -> Result<Response> {
-        store::Post t;
-        CONCORD_RETURN_IF_ERROR(LoadTopicForum(c, r.principal, r.path_params[0], t));
-        json j = PostJson(t);
-        j["forumId"] = t.parent_id;
-        CONCORD_ASSIGN_OR_RETURN(auto replies, kStore.Replies(c, t.id));
-        j["replies"] = json::array();
-        for (const auto& p : replies) j["replies"].push_back(PostJson(p));
-        return Response::Json(200, j);
-      });
-    });
-    s.Delete("/forums/api/topics/([^/]+)", [this](const Request& r) -> Result<Response> {
-      return db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
-        store::Post t;
-        CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadTopicForum(c, r.principal, r.path_params[0], t));
-        if (l.access != Access::kOwn && t.author != r.principal.id) {
-          return PermissionDenied("only the author and the community's owners delete a topic");
-        }
-        CONCORD_RETURN_IF_ERROR(kStore.DeleteTopic(c, t.id));
-        return Response::NoContent();
-      });
-    });
-    s.Post("/forums/api/topics/([^/]+)/replies", [this](const Request& r) -> Result<Response> {
-      CONCORD_ASSIGN_OR_RETURN(JsonBody b, JsonBody::Parse(r.body));
-      CONCORD_ASSIGN_OR_RETURN(std::string content, b.RequiredString("content"));
-      CONCORD_RETURN_IF_ERROR(b.RejectUnknownFields());
-      CONCORD_ASSIGN_OR_RETURN(content, ValidSingleLine(content, "content", 20000));
-      return db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
-        store::Post t;
-        CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadTopicForum(c, r.principal, r.path_params[0], t));
-        if (l.access == Access::kRead)
-          return PermissionDenied("only members of the community reply");
-        store::Post reply{NewUuid(), t.id, r.principal.id, "", content, NowMillis()};
-        CONCORD_RETURN_IF_ERROR(kStore.InsertReply(c, reply));
-        return Response::Json(201, PostJson(reply));
-      });
-    });
+    s.Get("/forums/api/communities/([^/]+)/forums", http::Access::kCommunityRead,
+          [this](const Request& r) -> Result<Response> {
+            return db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) -> Result<Response> {
+              CommunityUuid community(r.path_params[0]);
+              CONCORD_RETURN_IF_ERROR(app.AccessToCommunity(
+                  c, std::string(kApp), community, r.principal, "community", community.value()));
+              CONCORD_ASSIGN_OR_RETURN(auto forums, kStore.ForumsOf(c, community));
+              json items = json::array();
+              for (const auto& f : forums) items.push_back(ForumJson(f));
+              return Response::Json(200, {{"items", items}});
+            });
+          });
+    s.Post("/forums/api/communities/([^/]+)/forums", http::Access::kCommunityOwn,
+           [this](const Request& r) -> Result<Response> {
+             CONCORD_ASSIGN_OR_RETURN(JsonBody b, JsonBody::Parse(r.body));
+             CONCORD_ASSIGN_OR_RETURN(std::string name, b.RequiredString("name"));
+             CONCORD_RETURN_IF_ERROR(b.RejectUnknownFields());
+             CONCORD_ASSIGN_OR_RETURN(name, ValidSingleLine(name, "name", 256));
+             return db->InTransaction(
+                 db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
+                   CommunityUuid community(r.path_params[0]);
+                   CONCORD_ASSIGN_OR_RETURN(
+                       auto a, app.AccessToCommunity(c, std::string(kApp), community, r.principal,
+                                                     "community", community.value()));
+                   if (!a.record)
+                     return NotFound(fmt::format("community {} has no forums", community.value()));
+                   if (a.access != Access::kOwn)
+                     return PermissionDenied("only the community's owners create forums");
+                   store::Forum f{NewUuid(), community, name, NowMillis(), std::nullopt};
+                   CONCORD_RETURN_IF_ERROR(kStore.InsertForum(c, f));
+                   return Response::Json(201, ForumJson(f));
+                 });
+           });
+    s.Get("/forums/api/forums/([^/]+)", http::Access::kCommunityRead,
+          [this](const Request& r) -> Result<Response> {
+            return db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) -> Result<Response> {
+              CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadForum(c, r.principal, r.path_params[0]));
+              return Response::Json(200, ForumJson(l.forum));
+            });
+          });
+    s.Delete(
+        "/forums/api/forums/([^/]+)", http::Access::kCommunityOwn,
+        [this](const Request& r) -> Result<Response> {
+          return db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
+            CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadForum(c, r.principal, r.path_params[0]));
+            if (l.access != Access::kOwn)
+              return PermissionDenied("only the community's owners delete forums");
+            CONCORD_RETURN_IF_ERROR(kStore.TrashForum(c, l.forum.id, NowMillis()));
+            return Response::NoContent();
+          });
+        });
+    s.Get("/forums/api/forums/([^/]+)/topics", http::Access::kCommunityRead,
+          [this](const Request& r) -> Result<Response> {
+            return db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) -> Result<Response> {
+              CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadForum(c, r.principal, r.path_params[0]));
+              CONCORD_ASSIGN_OR_RETURN(auto topics,
+                                       kStore.Topics(c, l.forum.id, r.Query("after").value_or(""),
+                                                     remoteapp::kPageSize + 1));
+              return Response::Json(200, remoteapp::PageJson(topics, PostJson));
+            });
+          });
+    s.Post("/forums/api/forums/([^/]+)/topics", http::Access::kCommunityWrite,
+           [this](const Request& r) -> Result<Response> {
+             CONCORD_ASSIGN_OR_RETURN(JsonBody b, JsonBody::Parse(r.body));
+             CONCORD_ASSIGN_OR_RETURN(std::string title, b.RequiredString("title"));
+             CONCORD_ASSIGN_OR_RETURN(auto content, b.OptString("content"));
+             CONCORD_RETURN_IF_ERROR(b.RejectUnknownFields());
+             CONCORD_ASSIGN_OR_RETURN(title, ValidSingleLine(title, "title", 256));
+             CONCORD_ASSIGN_OR_RETURN(std::string text,
+                                      ValidText(content.value_or(""), "content", 100000));
+             return db->InTransaction(
+                 db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
+                   CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadForum(c, r.principal, r.path_params[0]));
+                   if (l.access == Access::kRead)
+                     return PermissionDenied("only members of the community start topics");
+                   store::Post t{NewUuid(), l.forum.id, r.principal.id, title, text, NowMillis()};
+                   CONCORD_RETURN_IF_ERROR(kStore.InsertTopic(c, t));
+                   return Response::Json(201, PostJson(t));
+                 });
+           });
+    s.Get("/forums/api/topics/([^/]+)", http::Access::kCommunityRead,
+          [this](const Request& r) -> Result<Response> {
+            return db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) -> Result<Response> {
+              store::Post t;
+              CONCORD_RETURN_IF_ERROR(LoadTopicForum(c, r.principal, r.path_params[0], t));
+              json j = PostJson(t);
+              j["forumId"] = t.parent_id;
+              CONCORD_ASSIGN_OR_RETURN(auto replies, kStore.Replies(c, t.id));
+              j["replies"] = json::array();
+              for (const auto& p : replies) j["replies"].push_back(PostJson(p));
+              return Response::Json(200, j);
+            });
+          });
+    s.Delete(
+        "/forums/api/topics/([^/]+)", http::Access::kCommunityWrite,
+        [this](const Request& r) -> Result<Response> {
+          return db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
+            store::Post t;
+            CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadTopicForum(c, r.principal, r.path_params[0], t));
+            if (l.access != Access::kOwn && t.author != r.principal.id) {
+              return PermissionDenied("only the author and the community's owners delete a topic");
+            }
+            CONCORD_RETURN_IF_ERROR(kStore.DeleteTopic(c, t.id));
+            return Response::NoContent();
+          });
+        });
+    s.Post(
+        "/forums/api/topics/([^/]+)/replies", http::Access::kCommunityWrite,
+        [this](const Request& r) -> Result<Response> {
+          CONCORD_ASSIGN_OR_RETURN(JsonBody b, JsonBody::Parse(r.body));
+          CONCORD_ASSIGN_OR_RETURN(std::string content, b.RequiredString("content"));
+          CONCORD_RETURN_IF_ERROR(b.RejectUnknownFields());
+          CONCORD_ASSIGN_OR_RETURN(content, ValidSingleLine(content, "content", 20000));
+          return db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
+            store::Post t;
+            CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadTopicForum(c, r.principal, r.path_params[0], t));
+            if (l.access == Access::kRead)
+              return PermissionDenied("only members of the community reply");
+            store::Post reply{NewUuid(), t.id, r.principal.id, "", content, NowMillis()};
+            CONCORD_RETURN_IF_ERROR(kStore.InsertReply(c, reply));
+            return Response::Json(201, PostJson(reply));
+          });
+        });
   }
 };
 

@@ -87,16 +87,17 @@ struct LibrariesService::Impl final : remoteapp::ResourceHooks {
 
   void Mount(http::Server& s) {
     app.Mount(s);
-    s.Get("/libraries/api/libraries/([^/]+)", [this](const Request& r) -> Result<Response> {
-      return db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) -> Result<Response> {
-        CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadLibrary(c, r.principal, r.path_params[0]));
-        return Response::Json(200, {{"id", l.library.id},
-                                    {"communityUuid", l.library.community.value()},
-                                    {"title", l.library.title},
-                                    {"created", FormatTimestamp(l.library.created)}});
-      });
-    });
-    s.Get("/libraries/api/libraries/([^/]+)/documents",
+    s.Get("/libraries/api/libraries/([^/]+)", http::Access::kCommunityRead,
+          [this](const Request& r) -> Result<Response> {
+            return db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) -> Result<Response> {
+              CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadLibrary(c, r.principal, r.path_params[0]));
+              return Response::Json(200, {{"id", l.library.id},
+                                          {"communityUuid", l.library.community.value()},
+                                          {"title", l.library.title},
+                                          {"created", FormatTimestamp(l.library.created)}});
+            });
+          });
+    s.Get("/libraries/api/libraries/([^/]+)/documents", http::Access::kCommunityRead,
           [this](const Request& r) -> Result<Response> {
             return db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) -> Result<Response> {
               CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadLibrary(c, r.principal, r.path_params[0]));
@@ -109,7 +110,8 @@ struct LibrariesService::Impl final : remoteapp::ResourceHooks {
             });
           });
     s.Post(
-        "/libraries/api/libraries/([^/]+)/documents", [this](const Request& r) -> Result<Response> {
+        "/libraries/api/libraries/([^/]+)/documents", http::Access::kCommunityWrite,
+        [this](const Request& r) -> Result<Response> {
           CONCORD_ASSIGN_OR_RETURN(JsonBody b, JsonBody::Parse(r.body));
           CONCORD_ASSIGN_OR_RETURN(std::string title, b.RequiredString("title"));
           CONCORD_ASSIGN_OR_RETURN(auto content, b.OptString("content"));
@@ -126,25 +128,29 @@ struct LibrariesService::Impl final : remoteapp::ResourceHooks {
             return Response::Json(201, DocumentJson(d, false));
           });
         });
-    s.Get("/libraries/api/documents/([^/]+)", [this](const Request& r) -> Result<Response> {
-      return db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) -> Result<Response> {
-        store::Document d;
-        CONCORD_RETURN_IF_ERROR(LoadDocumentLibrary(c, r.principal, r.path_params[0], d));
-        return Response::Json(200, DocumentJson(d, true));
-      });
-    });
-    s.Delete("/libraries/api/documents/([^/]+)", [this](const Request& r) -> Result<Response> {
-      return db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
-        store::Document d;
-        CONCORD_ASSIGN_OR_RETURN(Loaded l,
-                                 LoadDocumentLibrary(c, r.principal, r.path_params[0], d));
-        if (l.access != Access::kOwn && d.author != r.principal.id) {
-          return PermissionDenied("only the author and the community's owners delete a document");
-        }
-        CONCORD_RETURN_IF_ERROR(kStore.DeleteDocument(c, d.id));
-        return Response::NoContent();
-      });
-    });
+    s.Get("/libraries/api/documents/([^/]+)", http::Access::kCommunityRead,
+          [this](const Request& r) -> Result<Response> {
+            return db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) -> Result<Response> {
+              store::Document d;
+              CONCORD_RETURN_IF_ERROR(LoadDocumentLibrary(c, r.principal, r.path_params[0], d));
+              return Response::Json(200, DocumentJson(d, true));
+            });
+          });
+    s.Delete("/libraries/api/documents/([^/]+)", http::Access::kCommunityWrite,
+             [this](const Request& r) -> Result<Response> {
+               return db->InTransaction(
+                   db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
+                     store::Document d;
+                     CONCORD_ASSIGN_OR_RETURN(
+                         Loaded l, LoadDocumentLibrary(c, r.principal, r.path_params[0], d));
+                     if (l.access != Access::kOwn && d.author != r.principal.id) {
+                       return PermissionDenied(
+                           "only the author and the community's owners delete a document");
+                     }
+                     CONCORD_RETURN_IF_ERROR(kStore.DeleteDocument(c, d.id));
+                     return Response::NoContent();
+                   });
+             });
   }
 };
 

@@ -90,75 +90,85 @@ struct NewsService::Impl final : remoteapp::ResourceHooks {
 
   void Mount(http::Server& s) {
     app.Mount(s);
-    s.Get("/news/api/boards/([^/]+)", [this](const Request& r) -> Result<Response> {
-      return db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) -> Result<Response> {
-        CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadBoard(c, r.principal, r.path_params[0]));
-        return Response::Json(200, {{"id", l.board.id},
-                                    {"communityUuid", l.board.community.value()},
-                                    {"postingOpen", l.board.posting_open},
-                                    {"created", FormatTimestamp(l.board.created)}});
-      });
-    });
-    s.Get("/news/api/boards/([^/]+)/posts", [this](const Request& r) -> Result<Response> {
-      return db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) -> Result<Response> {
-        CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadBoard(c, r.principal, r.path_params[0]));
-        CONCORD_ASSIGN_OR_RETURN(
-            auto posts,
-            kStore.Posts(c, l.board.id, r.Query("after").value_or(""), remoteapp::kPageSize + 1));
-        return Response::Json(200, remoteapp::PageJson(posts, MessageJson));
-      });
-    });
-    s.Post("/news/api/boards/([^/]+)/posts", [this](const Request& r) -> Result<Response> {
-      CONCORD_ASSIGN_OR_RETURN(std::string content, ReadContent(r));
-      return db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
-        CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadBoard(c, r.principal, r.path_params[0]));
-        if (l.access == Access::kRead)
-          return PermissionDenied("only members of the community post status updates");
-        if (!l.board.posting_open) {
-          return FailedPrecondition(
-              "posting is switched off for this community's status updates; an owner can switch it "
-              "on");
-        }
-        store::Message m{NewUuid(), l.board.id, r.principal.id, content, NowMillis()};
-        CONCORD_RETURN_IF_ERROR(kStore.InsertPost(c, m));
-        return Response::Json(201, MessageJson(m));
-      });
-    });
-    s.Get("/news/api/posts/([^/]+)", [this](const Request& r) -> Result<Response> {
-      return db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) -> Result<Response> {
-        store::Message p;
-        CONCORD_RETURN_IF_ERROR(LoadPostBoard(c, r.principal, r.path_params[0], p));
-        json j = MessageJson(p);
-        CONCORD_ASSIGN_OR_RETURN(auto comments, kStore.Comments(c, p.id));
-        j["comments"] = json::array();
-        for (const auto& m : comments) j["comments"].push_back(MessageJson(m));
-        return Response::Json(200, j);
-      });
-    });
-    s.Delete("/news/api/posts/([^/]+)", [this](const Request& r) -> Result<Response> {
-      return db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
-        store::Message p;
-        CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadPostBoard(c, r.principal, r.path_params[0], p));
-        if (l.access != Access::kOwn && p.author != r.principal.id) {
-          return PermissionDenied(
-              "only the author and the community's owners delete a status update");
-        }
-        CONCORD_RETURN_IF_ERROR(kStore.DeletePost(c, p.id));
-        return Response::NoContent();
-      });
-    });
-    s.Post("/news/api/posts/([^/]+)/comments", [this](const Request& r) -> Result<Response> {
-      CONCORD_ASSIGN_OR_RETURN(std::string content, ReadContent(r));
-      return db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
-        store::Message p;
-        CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadPostBoard(c, r.principal, r.path_params[0], p));
-        if (l.access == Access::kRead)
-          return PermissionDenied("only members of the community comment");
-        store::Message m{NewUuid(), p.id, r.principal.id, content, NowMillis()};
-        CONCORD_RETURN_IF_ERROR(kStore.InsertComment(c, m));
-        return Response::Json(201, MessageJson(m));
-      });
-    });
+    s.Get("/news/api/boards/([^/]+)", http::Access::kCommunityRead,
+          [this](const Request& r) -> Result<Response> {
+            return db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) -> Result<Response> {
+              CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadBoard(c, r.principal, r.path_params[0]));
+              return Response::Json(200, {{"id", l.board.id},
+                                          {"communityUuid", l.board.community.value()},
+                                          {"postingOpen", l.board.posting_open},
+                                          {"created", FormatTimestamp(l.board.created)}});
+            });
+          });
+    s.Get("/news/api/boards/([^/]+)/posts", http::Access::kCommunityRead,
+          [this](const Request& r) -> Result<Response> {
+            return db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) -> Result<Response> {
+              CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadBoard(c, r.principal, r.path_params[0]));
+              CONCORD_ASSIGN_OR_RETURN(auto posts,
+                                       kStore.Posts(c, l.board.id, r.Query("after").value_or(""),
+                                                    remoteapp::kPageSize + 1));
+              return Response::Json(200, remoteapp::PageJson(posts, MessageJson));
+            });
+          });
+    s.Post("/news/api/boards/([^/]+)/posts", http::Access::kCommunityWrite,
+           [this](const Request& r) -> Result<Response> {
+             CONCORD_ASSIGN_OR_RETURN(std::string content, ReadContent(r));
+             return db->InTransaction(
+                 db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
+                   CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadBoard(c, r.principal, r.path_params[0]));
+                   if (l.access == Access::kRead)
+                     return PermissionDenied("only members of the community post status updates");
+                   if (!l.board.posting_open) {
+                     return FailedPrecondition(
+                         "posting is switched off for this community's status updates; an owner "
+                         "can switch it "
+                         "on");
+                   }
+                   store::Message m{NewUuid(), l.board.id, r.principal.id, content, NowMillis()};
+                   CONCORD_RETURN_IF_ERROR(kStore.InsertPost(c, m));
+                   return Response::Json(201, MessageJson(m));
+                 });
+           });
+    s.Get("/news/api/posts/([^/]+)", http::Access::kCommunityRead,
+          [this](const Request& r) -> Result<Response> {
+            return db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) -> Result<Response> {
+              store::Message p;
+              CONCORD_RETURN_IF_ERROR(LoadPostBoard(c, r.principal, r.path_params[0], p));
+              json j = MessageJson(p);
+              CONCORD_ASSIGN_OR_RETURN(auto comments, kStore.Comments(c, p.id));
+              j["comments"] = json::array();
+              for (const auto& m : comments) j["comments"].push_back(MessageJson(m));
+              return Response::Json(200, j);
+            });
+          });
+    s.Delete(
+        "/news/api/posts/([^/]+)", http::Access::kCommunityWrite,
+        [this](const Request& r) -> Result<Response> {
+          return db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
+            store::Message p;
+            CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadPostBoard(c, r.principal, r.path_params[0], p));
+            if (l.access != Access::kOwn && p.author != r.principal.id) {
+              return PermissionDenied(
+                  "only the author and the community's owners delete a status update");
+            }
+            CONCORD_RETURN_IF_ERROR(kStore.DeletePost(c, p.id));
+            return Response::NoContent();
+          });
+        });
+    s.Post(
+        "/news/api/posts/([^/]+)/comments", http::Access::kCommunityWrite,
+        [this](const Request& r) -> Result<Response> {
+          CONCORD_ASSIGN_OR_RETURN(std::string content, ReadContent(r));
+          return db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
+            store::Message p;
+            CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadPostBoard(c, r.principal, r.path_params[0], p));
+            if (l.access == Access::kRead)
+              return PermissionDenied("only members of the community comment");
+            store::Message m{NewUuid(), p.id, r.principal.id, content, NowMillis()};
+            CONCORD_RETURN_IF_ERROR(kStore.InsertComment(c, m));
+            return Response::Json(201, MessageJson(m));
+          });
+        });
   }
 };
 

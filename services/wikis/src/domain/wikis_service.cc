@@ -89,110 +89,122 @@ struct WikisService::Impl final : remoteapp::ResourceHooks {
 
   void Mount(http::Server& s) {
     app.Mount(s);
-    s.Get("/wikis/api/wikis/([^/]+)", [this](const Request& r) -> Result<Response> {
-      return db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) -> Result<Response> {
-        CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadWiki(c, r.principal, r.path_params[0]));
-        return Response::Json(200, {{"id", l.wiki.id},
-                                    {"communityUuid", l.wiki.community.value()},
-                                    {"title", l.wiki.title},
-                                    {"created", FormatTimestamp(l.wiki.created)}});
-      });
-    });
-    s.Get("/wikis/api/wikis/([^/]+)/pages", [this](const Request& r) -> Result<Response> {
-      return db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) -> Result<Response> {
-        CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadWiki(c, r.principal, r.path_params[0]));
-        CONCORD_ASSIGN_OR_RETURN(
-            auto pages,
-            kStore.Pages(c, l.wiki.id, r.Query("after").value_or(""), remoteapp::kPageSize + 1));
-        return Response::Json(
-            200, remoteapp::PageJson(pages, [](const auto& x) { return PageJson(x, false); }));
-      });
-    });
-    s.Post("/wikis/api/wikis/([^/]+)/pages", [this](const Request& r) -> Result<Response> {
-      CONCORD_ASSIGN_OR_RETURN(JsonBody b, JsonBody::Parse(r.body));
-      CONCORD_ASSIGN_OR_RETURN(std::string title, b.RequiredString("title"));
-      CONCORD_ASSIGN_OR_RETURN(auto content, b.OptString("content"));
-      CONCORD_RETURN_IF_ERROR(b.RejectUnknownFields());
-      CONCORD_ASSIGN_OR_RETURN(title, ValidSingleLine(title, "title", 256));
-      CONCORD_ASSIGN_OR_RETURN(std::string text,
-                               ValidText(content.value_or(""), "content", 500000));
-      return db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
-        CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadWiki(c, r.principal, r.path_params[0]));
-        if (l.access == Access::kRead)
-          return PermissionDenied("only members of the community write in its wiki");
-        Millis now = NowMillis();
-        store::Page p{NewUuid(), l.wiki.id,      title, r.principal.id, now, 1,
-                      text,      r.principal.id, now};
-        if (auto s = kStore.InsertPage(c, p); !s) {
-          if (s.error().code == ErrorCode::kAlreadyExists) {
-            return std::unexpected(
-                Error{ErrorCode::kAlreadyExists,
-                      fmt::format("the wiki has a page titled '{}' already", title),
-                      "title",
-                      {}});
-          }
-          return std::unexpected(s.error());
-        }
-        return Response::Json(201, PageJson(p, true));
-      });
-    });
-    s.Get("/wikis/api/pages/([^/]+)", [this](const Request& r) -> Result<Response> {
-      return db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) -> Result<Response> {
-        store::Page p;
-        CONCORD_RETURN_IF_ERROR(LoadPageWiki(c, r.principal, r.path_params[0], p));
-        return Response::Json(200, PageJson(p, true));
-      });
-    });
-    s.Put("/wikis/api/pages/([^/]+)", [this](const Request& r) -> Result<Response> {
-      CONCORD_ASSIGN_OR_RETURN(JsonBody b, JsonBody::Parse(r.body));
-      CONCORD_ASSIGN_OR_RETURN(std::string content, b.RequiredString("content"));
-      CONCORD_ASSIGN_OR_RETURN(auto expected, b.OptInt("version"));
-      CONCORD_RETURN_IF_ERROR(b.RejectUnknownFields());
-      CONCORD_ASSIGN_OR_RETURN(content, ValidText(content, "content", 500000));
-      return db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
-        store::Page p;
-        CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadPageWiki(c, r.principal, r.path_params[0], p));
-        if (l.access == Access::kRead)
-          return PermissionDenied("only members of the community edit its wiki");
-        if (expected && *expected != p.version) {
-          return MakeError(ErrorCode::kAborted,
-                           fmt::format("page {} is at version {}, not {}: reload it and edit again",
-                                       p.id, p.version, *expected));
-        }
-        Millis now = NowMillis();
-        CONCORD_RETURN_IF_ERROR(
-            kStore.AddVersion(c, p.id, p.version + 1, r.principal.id, content, now));
-        CONCORD_ASSIGN_OR_RETURN(auto updated, kStore.FindPage(c, p.id));
-        return Response::Json(200, PageJson(*updated, true));
-      });
-    });
-    s.Get("/wikis/api/pages/([^/]+)/versions", [this](const Request& r) -> Result<Response> {
-      return db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) -> Result<Response> {
-        store::Page p;
-        CONCORD_RETURN_IF_ERROR(LoadPageWiki(c, r.principal, r.path_params[0], p));
-        CONCORD_ASSIGN_OR_RETURN(auto versions, kStore.Versions(c, p.id));
-        json items = json::array();
-        for (const auto& v : versions) {
-          items.push_back({{"version", v.version},
-                           {"author", v.author.value()},
-                           {"created", FormatTimestamp(v.created)},
-                           {"length", v.length}});
-        }
-        return Response::Json(200, {{"items", items}});
-      });
-    });
-    s.Delete("/wikis/api/pages/([^/]+)", [this](const Request& r) -> Result<Response> {
-      return db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
-        store::Page p;
-        CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadPageWiki(c, r.principal, r.path_params[0], p));
-        if (l.access != Access::kOwn && p.author != r.principal.id) {
-          return PermissionDenied(
-              "only the page's author and the community's owners delete a page");
-        }
-        CONCORD_RETURN_IF_ERROR(kStore.DeletePage(c, p.id));
-        return Response::NoContent();
-      });
-    });
+    s.Get("/wikis/api/wikis/([^/]+)", http::Access::kCommunityRead,
+          [this](const Request& r) -> Result<Response> {
+            return db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) -> Result<Response> {
+              CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadWiki(c, r.principal, r.path_params[0]));
+              return Response::Json(200, {{"id", l.wiki.id},
+                                          {"communityUuid", l.wiki.community.value()},
+                                          {"title", l.wiki.title},
+                                          {"created", FormatTimestamp(l.wiki.created)}});
+            });
+          });
+    s.Get("/wikis/api/wikis/([^/]+)/pages", http::Access::kCommunityRead,
+          [this](const Request& r) -> Result<Response> {
+            return db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) -> Result<Response> {
+              CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadWiki(c, r.principal, r.path_params[0]));
+              CONCORD_ASSIGN_OR_RETURN(auto pages,
+                                       kStore.Pages(c, l.wiki.id, r.Query("after").value_or(""),
+                                                    remoteapp::kPageSize + 1));
+              return Response::Json(200, remoteapp::PageJson(pages, [](const auto& x) {
+                                      return PageJson(x, false);
+                                    }));
+            });
+          });
+    s.Post("/wikis/api/wikis/([^/]+)/pages", http::Access::kCommunityWrite,
+           [this](const Request& r) -> Result<Response> {
+             CONCORD_ASSIGN_OR_RETURN(JsonBody b, JsonBody::Parse(r.body));
+             CONCORD_ASSIGN_OR_RETURN(std::string title, b.RequiredString("title"));
+             CONCORD_ASSIGN_OR_RETURN(auto content, b.OptString("content"));
+             CONCORD_RETURN_IF_ERROR(b.RejectUnknownFields());
+             CONCORD_ASSIGN_OR_RETURN(title, ValidSingleLine(title, "title", 256));
+             CONCORD_ASSIGN_OR_RETURN(std::string text,
+                                      ValidText(content.value_or(""), "content", 500000));
+             return db->InTransaction(
+                 db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
+                   CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadWiki(c, r.principal, r.path_params[0]));
+                   if (l.access == Access::kRead)
+                     return PermissionDenied("only members of the community write in its wiki");
+                   Millis now = NowMillis();
+                   store::Page p{NewUuid(), l.wiki.id,      title, r.principal.id, now, 1,
+                                 text,      r.principal.id, now};
+                   if (auto s = kStore.InsertPage(c, p); !s) {
+                     if (s.error().code == ErrorCode::kAlreadyExists) {
+                       return std::unexpected(
+                           Error{ErrorCode::kAlreadyExists,
+                                 fmt::format("the wiki has a page titled '{}' already", title),
+                                 "title",
+                                 {}});
+                     }
+                     return std::unexpected(s.error());
+                   }
+                   return Response::Json(201, PageJson(p, true));
+                 });
+           });
+    s.Get("/wikis/api/pages/([^/]+)", http::Access::kCommunityRead,
+          [this](const Request& r) -> Result<Response> {
+            return db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) -> Result<Response> {
+              store::Page p;
+              CONCORD_RETURN_IF_ERROR(LoadPageWiki(c, r.principal, r.path_params[0], p));
+              return Response::Json(200, PageJson(p, true));
+            });
+          });
+    s.Put(
+        "/wikis/api/pages/([^/]+)", http::Access::kCommunityWrite,
+        [this](const Request& r) -> Result<Response> {
+          CONCORD_ASSIGN_OR_RETURN(JsonBody b, JsonBody::Parse(r.body));
+          CONCORD_ASSIGN_OR_RETURN(std::string content, b.RequiredString("content"));
+          CONCORD_ASSIGN_OR_RETURN(auto expected, b.OptInt("version"));
+          CONCORD_RETURN_IF_ERROR(b.RejectUnknownFields());
+          CONCORD_ASSIGN_OR_RETURN(content, ValidText(content, "content", 500000));
+          return db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
+            store::Page p;
+            CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadPageWiki(c, r.principal, r.path_params[0], p));
+            if (l.access == Access::kRead)
+              return PermissionDenied("only members of the community edit its wiki");
+            if (expected && *expected != p.version) {
+              return MakeError(
+                  ErrorCode::kAborted,
+                  fmt::format("page {} is at version {}, not {}: reload it and edit again", p.id,
+                              p.version, *expected));
+            }
+            Millis now = NowMillis();
+            CONCORD_RETURN_IF_ERROR(
+                kStore.AddVersion(c, p.id, p.version + 1, r.principal.id, content, now));
+            CONCORD_ASSIGN_OR_RETURN(auto updated, kStore.FindPage(c, p.id));
+            return Response::Json(200, PageJson(*updated, true));
+          });
+        });
+    s.Get("/wikis/api/pages/([^/]+)/versions", http::Access::kCommunityRead,
+          [this](const Request& r) -> Result<Response> {
+            return db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) -> Result<Response> {
+              store::Page p;
+              CONCORD_RETURN_IF_ERROR(LoadPageWiki(c, r.principal, r.path_params[0], p));
+              CONCORD_ASSIGN_OR_RETURN(auto versions, kStore.Versions(c, p.id));
+              json items = json::array();
+              for (const auto& v : versions) {
+                items.push_back({{"version", v.version},
+                                 {"author", v.author.value()},
+                                 {"created", FormatTimestamp(v.created)},
+                                 {"length", v.length}});
+              }
+              return Response::Json(200, {{"items", items}});
+            });
+          });
+    s.Delete(
+        "/wikis/api/pages/([^/]+)", http::Access::kCommunityWrite,
+        [this](const Request& r) -> Result<Response> {
+          return db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
+            store::Page p;
+            CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadPageWiki(c, r.principal, r.path_params[0], p));
+            if (l.access != Access::kOwn && p.author != r.principal.id) {
+              return PermissionDenied(
+                  "only the page's author and the community's owners delete a page");
+            }
+            CONCORD_RETURN_IF_ERROR(kStore.DeletePage(c, p.id));
+            return Response::NoContent();
+          });
+        });
   }
 };
 

@@ -15,7 +15,8 @@
 // per login and per client address (429). docs/security.md describes them all.
 //
 //   http::Server server(options, authenticator);
-//   server.Get("/communities/api/communities/([^/]+)", [&](const http::Request& r) {
+//   server.Get("/communities/api/communities/([^/]+)", http::Access::kCommunityRead,
+//              [&](const http::Request& r) {
 //     return GetCommunity(r.principal, r.path_params[0]);   // Result<http::Response>
 //   });
 //   CONCORD_ASSIGN_OR_RETURN(int port, server.Bind("127.0.0.1", 8080));
@@ -72,6 +73,45 @@ struct Response {
 };
 
 using Handler = std::function<Result<Response>(const Request&)>;
+
+// Who may call a route. Every route declares one when it is registered (there is no way to
+// register a route without), `GET /api/admin/routes` lists them, docs/security.md ("Who may call
+// what") gives each level's answers, and tests/e2e/access_matrix_test.cc calls every route of
+// every service as every kind of caller against every kind of community to check them.
+// Anonymous callers and disabled users get 401 everywhere, before any of this.
+enum class Access {
+  // Administrators only (Communities' system accounts are administrators). The server itself
+  // answers 403 to anyone else, before the handler runs.
+  kAdministrator,
+  // Anyone signed in. The answer is about the caller, or limited to what the caller may see
+  // (the directory lists only the communities visible to them).
+  kSignedIn,
+  // A community's content, read: anyone signed in for a public or moderated community, its
+  // members for a restricted one (404 to others, as if it did not exist); while the community
+  // is in the trash, nobody (404). Checked by the service's one access check on the community
+  // that the path's resource belongs to (RemoteApplication::AccessToCommunity in applications,
+  // CommunitiesService in Communities).
+  kCommunityRead,
+  // A community's content, written: its members and administrators (403 to others who may read
+  // it, 404 to the rest; nobody while it is in the trash). A handler may narrow this further
+  // (an entry is deleted by its author or an owner).
+  kCommunityWrite,
+  // A community's settings and membership: its owners and administrators (403 to others who
+  // may read it, 404 to the rest). The trash's own routes (restore, delete for good) are the
+  // owners' of the trashed community. The membership routes also let a user join a public
+  // community and leave one.
+  kCommunityOwn,
+  // A personal resource (a user's own file, folder or activity), changed or shared: its owner
+  // and administrators (404 to those who may not see it, 403 to the others).
+  kPersonalOwner,
+};
+std::string_view AccessName(Access access);
+
+struct RouteInfo {
+  std::string method;
+  std::string pattern;  // the full-match regular expression it was registered with
+  Access access;
+};
 
 // Splits a request target ("/a%20b?x=1&y=a+b") into its percent-decoded path and its query
 // parameters (decoded, '+' as space), as the server does for every request. A malformed
@@ -131,11 +171,16 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Registers a handler for a method and a full-match regular expression over the path.
-  void Get(const std::string& pattern, Handler handler);
-  void Post(const std::string& pattern, Handler handler);
-  void Put(const std::string& pattern, Handler handler);
-  void Delete(const std::string& pattern, Handler handler);
+  // Registers a handler for a method and a full-match regular expression over the path, with
+  // who may call it. A server starts with one route of its own: `GET /api/admin/routes`
+  // (administrators), every route's method, pattern and access level as JSON.
+  void Get(const std::string& pattern, Access access, Handler handler);
+  void Post(const std::string& pattern, Access access, Handler handler);
+  void Put(const std::string& pattern, Access access, Handler handler);
+  void Delete(const std::string& pattern, Access access, Handler handler);
+
+  // Every registered route, in the order they were registered.
+  std::vector<RouteInfo> Routes() const;
 
   // Binds the listening socket; port 0 picks a free port. Returns the bound port, or
   // kUnavailable (with the address) if it cannot bind.
