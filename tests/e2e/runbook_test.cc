@@ -164,7 +164,7 @@ TEST(RunbookTest, AnApplicationRestoredFromAnOlderBackupIsRecoveredByOneCommand)
   auto b = Concord(dir.path(), {"backup", "--all", "--to", backup.string()});
   ASSERT_EQ(b.exit_code, 0) << Show(b);
   json manifest = testing::ReadJsonFile(backup / "manifest.json");
-  EXPECT_EQ(manifest["services"]["forums"]["schemaVersion"], 2);
+  EXPECT_EQ(manifest["services"]["forums"]["schemaVersion"], 3);
   EXPECT_GT(manifest["services"]["forums"]["lastAppliedEventSeq"].get<int64_t>(), 0);
   EXPECT_TRUE(manifest["services"].contains("files-content"));
 
