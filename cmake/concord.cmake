@@ -21,6 +21,11 @@ endfunction()
 # given directories, in version order, into the target as `<namespace>::Migrations()`
 # (a db::MigrationList). A remote application passes the shared synced-record directory first
 # (its V001) and its own directory (V002 on). Editing a .sql file re-runs CMake.
+#
+# A line `-- @include <path from the source root>` in a migration is replaced by that file's
+# text: how a schema change shared by every application after V001 (libs/remoteapp/migrations/
+# *.sql without a version) becomes one numbered migration in each application's own sequence,
+# written once.
 function(concord_migrations target ns)
   set(sql_files "")
   foreach(dir ${ARGN})
@@ -46,6 +51,18 @@ function(concord_migrations target ns)
     math(EXPR version "${CMAKE_MATCH_1}")
     set(name ${CMAKE_MATCH_2})
     file(READ ${f} sql)
+    string(REGEX MATCHALL "-- @include [^\n]+" includes "${sql}")
+    foreach(line ${includes})
+      string(REGEX REPLACE "^-- @include[ ]+" "" included "${line}")
+      string(STRIP "${included}" included)
+      set(included ${CMAKE_SOURCE_DIR}/${included})
+      if(NOT EXISTS ${included})
+        message(FATAL_ERROR "${f}: ${line}: no such file")
+      endif()
+      file(READ ${included} text)
+      string(REPLACE "${line}" "${text}" sql "${sql}")
+      set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${included})
+    endforeach()
     string(APPEND body "    {${version}, \"${name}\", R\"concord_sql(${sql})concord_sql\"},\n")
   endforeach()
   set(out ${CMAKE_CURRENT_BINARY_DIR}/${target}_migrations.cc)

@@ -30,13 +30,17 @@ struct App {
   std::string def;
   std::string service;
 };
-const std::vector<App> kApps = {{"Blog", "blogs"},        {"IdeationBlog", "blogs"},
-                                {"Forum", "forums"},      {"Wiki", "wikis"},
-                                {"StatusUpdates", "news"}, {"Library", "libraries"},
-                                {"Activities", "activities"}, {"Files", "files"}};
+const std::vector<App> kApps = {{"Blog", "blogs"},
+                                {"IdeationBlog", "blogs"},
+                                {"Forum", "forums"},
+                                {"Wiki", "wikis"},
+                                {"StatusUpdates", "news"},
+                                {"Library", "libraries"},
+                                {"Activities", "activities"},
+                                {"Files", "files"}};
 const std::map<std::string, std::string> kAppOfService = {
-    {"blogs", "IdeationBlog"}, {"forums", "Forum"},         {"wikis", "Wiki"},
-    {"news", "StatusUpdates"}, {"libraries", "Library"},    {"activities", "Activities"},
+    {"blogs", "IdeationBlog"}, {"forums", "Forum"},      {"wikis", "Wiki"},
+    {"news", "StatusUpdates"}, {"libraries", "Library"}, {"activities", "Activities"},
     {"files", "Files"}};
 
 enum class Kind { kPublic, kModerated, kRestricted, kTrashed };
@@ -143,11 +147,11 @@ class AccessMatrixTest : public ::testing::Test {
     ASSERT_TRUE(server_.Start());
     admin_ = std::make_unique<http::Client>(server_.AdminClient());
     for (const char* login : {"own", "mem", "peer", "out", "dis", "extra"}) {
-      ASSERT_TRUE(admin_->Post("/communities/api/users",
-                               {{"login", login},
-                                {"email", std::string(login) + "@example.com"},
-                                {"displayName", login},
-                                {"password", Password(login)}}));
+      ASSERT_TRUE(
+          admin_->Post("/communities/api/users", {{"login", login},
+                                                  {"email", std::string(login) + "@example.com"},
+                                                  {"displayName", login},
+                                                  {"password", Password(login)}}));
     }
     owner_ = std::make_unique<http::Client>(server_.Client("own", Password("own")));
     for (const auto& [kind, name] : kKinds) BuildCommunity(kind, name);
@@ -187,7 +191,8 @@ class AccessMatrixTest : public ::testing::Test {
         if (w["remoteResourceId"].is_string()) resource[w["widgetDefId"]] = w["remoteResourceId"];
       }
       return resource.size() == kApps.size();
-    })) << name << ": every widget's resource";
+    })) << name
+        << ": every widget's resource";
     Id(kind, "blog") = resource["IdeationBlog"];
     Id(kind, "forum") = resource["Forum"];
     Id(kind, "wiki") = resource["Wiki"];
@@ -206,8 +211,8 @@ class AccessMatrixTest : public ::testing::Test {
     created("/news/api/boards/" + Id(kind, "board") + "/posts", {{"content", "Hello"}}, "post");
     created("/libraries/api/libraries/" + Id(kind, "library") + "/documents",
             {{"title", "Document"}}, "document");
-    created("/activities/api/activities/" + Id(kind, "activity") + "/entries",
-            {{"title", "To-do"}}, "activity-entry");
+    created("/activities/api/activities/" + Id(kind, "activity") + "/entries", {{"title", "To-do"}},
+            "activity-entry");
     auto file = owner_->Send(
         "POST", "/files/api/libraries/" + Id(kind, "file-library") + "/files?name=a.txt", "hello");
     ASSERT_TRUE(file && file->status == 201) << (file ? file->raw_body : file.error().ToString());
@@ -238,7 +243,8 @@ class AccessMatrixTest : public ::testing::Test {
         auto record = admin_->Get("/" + app.service + "/api/synced/" + app.def + "/" + uuid);
         return record && (*record)["inTrash"] == (kind == Kind::kTrashed) &&
                (*record)["members"].size() == 3u;
-      })) << app.def << " never caught up with community " << uuid;
+      })) << app.def
+          << " never caught up with community " << uuid;
     }
   }
 
@@ -285,7 +291,8 @@ class AccessMatrixTest : public ::testing::Test {
       return std::nullopt;
     }
     if (before == "export" || before == "resources" || before == "synced" ||
-        before == "lifecycle" || (service == "communities" && before == "sync")) {
+        before == "lifecycle" || before == "applied" ||
+        (service == "communities" && before == "sync")) {
       auto app = kAppOfService.find(service == "communities" ? "forums" : service);
       return app->second;
     }
@@ -304,14 +311,22 @@ class AccessMatrixTest : public ::testing::Test {
     if (pattern == "/files/api/folders/([^/]+)/shares") return personal_["folder"];
     if (pattern == "/files/api/files/([^/]+)/shares") return personal_["file"];
     static const std::map<std::string, std::string> keys = {
-        {"blogs/blogs", "blog"},           {"blogs/entries", "entry"},
-        {"forums/communities", "community"}, {"forums/forums", "forum"},
-        {"forums/topics", "topic"},        {"wikis/wikis", "wiki"},
-        {"wikis/pages", "page"},           {"news/boards", "board"},
-        {"news/posts", "post"},            {"libraries/libraries", "library"},
-        {"libraries/documents", "document"}, {"activities/communities", "community"},
-        {"activities/activities", "activity"}, {"activities/entries", "activity-entry"},
-        {"files/libraries", "file-library"}, {"files/files", "file"}};
+        {"blogs/blogs", "blog"},
+        {"blogs/entries", "entry"},
+        {"forums/communities", "community"},
+        {"forums/forums", "forum"},
+        {"forums/topics", "topic"},
+        {"wikis/wikis", "wiki"},
+        {"wikis/pages", "page"},
+        {"news/boards", "board"},
+        {"news/posts", "post"},
+        {"libraries/libraries", "library"},
+        {"libraries/documents", "document"},
+        {"activities/communities", "community"},
+        {"activities/activities", "activity"},
+        {"activities/entries", "activity-entry"},
+        {"files/libraries", "file-library"},
+        {"files/files", "file"}};
     auto key = keys.find(service + "/" + before);
     if (key == keys.end()) return std::nullopt;
     return Id(kind, key->second);
@@ -319,8 +334,8 @@ class AccessMatrixTest : public ::testing::Test {
 
   std::optional<std::string> ResourceOfService(const std::string& service, Kind kind) {
     static const std::map<std::string, std::string> keys = {
-        {"blogs", "blog"},       {"forums", "forum"},          {"wikis", "wiki"},
-        {"news", "board"},       {"libraries", "library"},     {"activities", "activity"},
+        {"blogs", "blog"},        {"forums", "forum"},      {"wikis", "wiki"},
+        {"news", "board"},        {"libraries", "library"}, {"activities", "activity"},
         {"files", "file-library"}};
     auto key = keys.find(service);
     if (key == keys.end()) return std::nullopt;
@@ -348,7 +363,8 @@ TEST_F(AccessMatrixTest, EveryRouteAnswersEveryCallerAsItsAccessLevelSays) {
   ASSERT_TRUE(routes) << routes.error().ToString();
   ASSERT_GT((*routes)["items"].size(), 100u);
 
-  auto lifecycle = deployment::ReadCredentials(deployment::DataDir{dir_.path()}.LifecycleCredentials());
+  auto lifecycle =
+      deployment::ReadCredentials(deployment::DataDir{dir_.path()}.LifecycleCredentials());
   ASSERT_TRUE(lifecycle) << lifecycle.error().ToString();
   std::vector<std::pair<std::string, http::Client>> callers;
   callers.emplace_back("anonymous", server_.Client("anonymous", "none"));
@@ -426,15 +442,9 @@ TEST_F(AccessMatrixTest, EveryRouteAnswersEveryCallerAsItsAccessLevelSays) {
                   << "expected to be served";
             }
             break;
-          case Answer::k401:
-            EXPECT_EQ(got, 401);
-            break;
-          case Answer::k403:
-            EXPECT_EQ(got, 403);
-            break;
-          case Answer::k404:
-            EXPECT_EQ(got, 404);
-            break;
+          case Answer::k401: EXPECT_EQ(got, 401); break;
+          case Answer::k403: EXPECT_EQ(got, 403); break;
+          case Answer::k404: EXPECT_EQ(got, 404); break;
         }
       }
     }

@@ -8,6 +8,7 @@
 
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -164,7 +165,7 @@ TEST(RunbookTest, AnApplicationRestoredFromAnOlderBackupIsRecoveredByOneCommand)
   auto b = Concord(dir.path(), {"backup", "--all", "--to", backup.string()});
   ASSERT_EQ(b.exit_code, 0) << Show(b);
   json manifest = testing::ReadJsonFile(backup / "manifest.json");
-  EXPECT_EQ(manifest["services"]["forums"]["schemaVersion"], 2);
+  EXPECT_EQ(manifest["services"]["forums"]["schemaVersion"], 3);
   EXPECT_GT(manifest["services"]["forums"]["lastAppliedEventSeq"].get<int64_t>(), 0);
   EXPECT_TRUE(manifest["services"].contains("files-content"));
 
@@ -444,6 +445,64 @@ TEST(RunbookTest, DeletedOrphansWaitInTheirApplicationsTrash) {
   auto resource = admin.Get("/forums/api/admin/resources/Forum/" + forum);
   ASSERT_TRUE(resource) << "the orphaned forum still exists";
   EXPECT_TRUE((*resource)["trashed"].get<bool>()) << resource->dump();
+  ASSERT_EQ(server.Stop(), 0);
+}
+
+// A run that ends NOT recovered (orphans left, --orphans report) says to handle them and run the
+// same command again: that run verifies again, and finishes once nothing is left.
+TEST(RunbookTest, ARunEndedNotRecoveredVerifiesAgainWhenRunAgain) {
+  TempDir dir("runbook-again");
+  TempDir backups("runbook-again-backups");
+  ConcordServer server(dir.path());
+  ASSERT_TRUE(server.Start());
+  auto admin = server.AdminClient();
+  Make(admin, "Stays");
+  ASSERT_TRUE(testing::WaitForEmptyQueue(admin));
+  auto bk = Concord(
+      dir.path(), {"backup", "--service", "communities", "--to", (backups.path() / "b").string()});
+  ASSERT_EQ(bk.exit_code, 0) << Show(bk);
+  Make(admin, "Lost With The Restore");
+  ASSERT_TRUE(testing::WaitForEmptyQueue(admin));
+  auto r = Concord(dir.path(), {"restore", "--service", "communities", "--from",
+                                (backups.path() / "b").string()});
+  ASSERT_EQ(r.exit_code, 0) << Show(r);
+  fs::path out = dir.path() / "recovery-run";
+  const std::vector<std::string> recover = {"recover", "--restored", "communities", "--out",
+                                            out.string()};
+  auto first = Concord(dir.path(), recover);
+  ASSERT_EQ(first.exit_code, 1) << Show(first);
+  EXPECT_NE(first.out.find("NOT recovered"), std::string::npos) << first.out;
+  EXPECT_TRUE(MaintenanceOn(dir.path()));
+  // Unchanged, the same command says the same.
+  auto same = Concord(dir.path(), recover);
+  EXPECT_EQ(same.exit_code, 1) << Show(same);
+  EXPECT_NE(same.out.find("verifying again"), std::string::npos) << same.out;
+
+  // The administrator deletes the orphans the report lists, in each application.
+  const std::map<std::string, std::string> kService = {
+      {"Activities", "activities"}, {"Blog", "blogs"},       {"IdeationBlog", "blogs"},
+      {"Files", "files"},           {"Forum", "forums"},     {"Wiki", "wikis"},
+      {"StatusUpdates", "news"},    {"Library", "libraries"}};
+  admin = server.AdminClient();
+  int deleted = 0;
+  for (const auto& [app, service] : kService) {
+    fs::path report = out / "verification" / "reports" / (app + "_orphanedRemoteApplications.json");
+    if (!fs::exists(report)) continue;
+    const json listed = testing::ReadJsonFile(report);  // held: see ExpectAgreement
+    json ids = json::array();
+    for (const auto& o : listed["orphans"]) ids.push_back(o["objectIdentifyingId"]);
+    if (ids.empty()) continue;
+    auto d = admin.Post("/" + service + "/api/admin/resources/" + app + "/delete", {{"ids", ids}});
+    ASSERT_TRUE(d) << d.error().ToString();
+    EXPECT_EQ((*d)["deleted"], ids.size()) << d->dump();
+    deleted += static_cast<int>(ids.size());
+  }
+  ASSERT_GT(deleted, 0);
+  auto again = Concord(dir.path(), recover);
+  ASSERT_EQ(again.exit_code, 0) << Show(again);
+  EXPECT_NE(again.out.find("Recovered"), std::string::npos) << again.out;
+  EXPECT_FALSE(MaintenanceOn(dir.path()));
+  ExpectAgreement(out / "verification" / "reports");
   ASSERT_EQ(server.Stop(), 0);
 }
 
@@ -899,6 +958,78 @@ TEST(RunbookTest, AnEventQueuedWhileTheQueueIsSetAsideIsNotCleared) {
   bool still_queued = false;
   for (const auto& e : (*page)["items"]) still_queued = still_queued || e["eventId"] == queued;
   EXPECT_TRUE(still_queued) << "cleared without being set aside: " << page->dump();
+  ASSERT_EQ(server.Stop(), 0);
+}
+
+// An event held in the queue behind a failed delivery while the application went on applying
+// other communities' later events: the set-aside step clears it with the rest, and the replay,
+// which starts after the application's last applied seq, must still bring it. None of the events
+// addressed to the application is lost, and the first report already finds it applied.
+TEST(RunbookTest, AnEventSetAsideOlderThanTheLastAppliedIsReplayedNotLost) {
+  TempDir dir("runbook-held");
+  ConcordServer server(dir.path());
+  ASSERT_TRUE(server.Start());
+  auto admin = server.AdminClient();
+  std::string a = Make(admin, "Alpha");
+  std::string b = Make(admin, "Beta");
+  ASSERT_TRUE(testing::WaitForEmptyQueue(admin));
+  // Queued deliveries stay where they are (the worker's own retries pause with the task).
+  ASSERT_TRUE(admin.Post("/communities/api/admin/scheduler/tasks/LifecycleRetryQueuedEvents/pause",
+                         json::object()));
+  auto offline = admin.Send("POST", "/api/admin/services/forums/offline", "");
+  ASSERT_TRUE(offline);
+  ASSERT_EQ(offline->status, 200) << offline->raw_body;
+  ASSERT_TRUE(admin.Put(kBase + a, {{"name", "Alpha Renamed While Forums Was Away"}}));
+  int64_t held = 0;
+  for (int i = 0; i < 100 && held == 0; ++i) {
+    auto page = admin.Get("/communities/api/admin/queue/events?remoteAppDefId=Forum");
+    ASSERT_TRUE(page);
+    for (const auto& e : (*page)["items"]) {
+      if (e["state"] == "queued") held = e["seq"];
+    }
+    if (held == 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_GT(held, 0) << "the rename's delivery to Forum is not queued";
+  auto online = admin.Send("POST", "/api/admin/services/forums/online", "");
+  ASSERT_TRUE(online);
+  ASSERT_EQ(online->status, 200) << online->raw_body;
+  // Beta's rename is delivered at once: Forums' last applied seq passes Alpha's held one.
+  ASSERT_TRUE(admin.Put(kBase + b, {{"name", "Beta Renamed"}}));
+  int64_t last = 0;
+  for (int i = 0; i < 100 && last <= held; ++i) {
+    auto p = admin.Get("/forums/api/admin/progress");
+    ASSERT_TRUE(p);
+    last = (*p)["lastAppliedEventSeq"];
+    if (last <= held) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_GT(last, held);
+
+  fs::path out = dir.path() / "recovery-run";
+  auto run = Concord(dir.path(), {"recover", "--restored", "forums", "--out", out.string()});
+  ASSERT_EQ(run.exit_code, 0) << Show(run);
+  json set_aside = testing::ReadJsonFile(out / "set-aside-events.json");
+  ASSERT_EQ(set_aside["events"].size(), 1u) << set_aside.dump();
+  EXPECT_EQ(set_aside["events"][0]["seq"], held);
+  // Replayed, not left to the resync: the first report finds Alpha renamed in Forums.
+  ExpectAgreement(out / "before" / "reports");
+  json state = testing::ReadJsonFile(out / "recover-state.json");
+  EXPECT_GE(state["replay"]["Forum"]["applied"].get<int64_t>(), 1) << state.dump();
+  // Every event Communities addressed to Forum, in Forums' record of what it applied.
+  std::set<int64_t> applied;
+  auto record = admin.Get("/forums/api/admin/applied/Forum?limit=5000");
+  ASSERT_TRUE(record) << record.error().ToString();
+  for (const auto& e : (*record)["items"]) applied.insert(e["seq"].get<int64_t>());
+  auto log = admin.Get("/communities/api/admin/events/log?remoteAppDefId=Forum&limit=1000");
+  ASSERT_TRUE(log) << log.error().ToString();
+  ASSERT_FALSE((*log)["items"].empty());
+  for (const auto& e : (*log)["items"]) {
+    EXPECT_TRUE(applied.contains(e["seq"].get<int64_t>()))
+        << "Forum never applied " << e.dump() << "; it applied " << record->dump();
+  }
+  EXPECT_TRUE(applied.contains(held));
+  auto alpha = admin.Get("/forums/api/synced/Forum/" + a);
+  ASSERT_TRUE(alpha);
+  EXPECT_EQ((*alpha)["name"], "Alpha Renamed While Forums Was Away");
   ASSERT_EQ(server.Stop(), 0);
 }
 

@@ -78,6 +78,18 @@ Status WriteState(Connection& c, const std::string& app, const lifecycle::Lifecy
   return Ok();
 }
 
+// The id of the event recorded as applied for `app` at `seq`, if any.
+Result<std::optional<std::string>> AppliedEventId(Connection& c, const std::string& app,
+                                                  int64_t seq) {
+  CONCORD_ASSIGN_OR_RETURN(
+      db::Rows rows,
+      c.Query("SELECT event_id FROM applied_events WHERE remote_app_def_id = $1 AND seq = $2", app,
+              seq));
+  CONCORD_ASSIGN_OR_RETURN(bool has, rows.Next());
+  if (!has) return std::optional<std::string>{};
+  return std::optional(rows.Text(0));
+}
+
 Status DeleteRecord(Connection& c, const CommunityUuid& community, const std::string& app) {
   CONCORD_RETURN_IF_ERROR(
       c.Execute("DELETE FROM synced_members WHERE community_uuid = $1 AND remote_app_def_id = $2",
@@ -166,6 +178,20 @@ Result<int64_t> RemoteApplication::LastAppliedSeq() {
 }
 
 Result<json> RemoteApplication::Apply(const std::string& app, const lifecycle::LifecycleEvent& e) {
+  // The record of applied events is trimmed at most once an hour (and first at start-up), by
+  // the delivery that notices; a failed trim is tried again an hour later.
+  Millis now = NowMillis();
+  Millis last = last_trim_.load();
+  if (now - last >= 3600 * 1000 && last_trim_.compare_exchange_strong(last, now)) {
+    auto trimmed = TrimAppliedEvents(now - applied_retention_.count());
+    if (!trimmed) {
+      spdlog::warn("{}: cannot trim the applied lifecycle events: {}", definition_.service,
+                   trimmed.error().message);
+    } else if (*trimmed > 0) {
+      spdlog::info("{}: forgot {} applied lifecycle events older than {} days", definition_.service,
+                   *trimmed, applied_retention_.count() / kMillisPerDay);
+    }
+  }
   return database_->InTransaction(
       db::TxMode::kWrite, [&](Connection& c) -> Result<json> { return ApplyIn(c, app, e); });
 }
@@ -179,6 +205,55 @@ Result<json> RemoteApplication::ApplyIn(Connection& c, const std::string& app,
         fmt::format("the {} service does not serve '{}'", definition_.service, app.substr(0, 60)),
         served);
   }
+  bool logged = e.seq > 0;  // from Communities' event log (populate's events have no seq)
+  if (logged) {
+    CONCORD_ASSIGN_OR_RETURN(auto seen, AppliedEventId(c, app, e.seq));
+    if (seen && *seen == e.id.value()) {
+      // Delivered again: Communities did not hear our answer (killed, or timed out). The same
+      // answer, nothing applied.
+      CONCORD_RETURN_IF_ERROR(
+          c.Execute("UPDATE applied_events SET deliveries = deliveries + 1 WHERE "
+                    "remote_app_def_id = $1 AND seq = $2",
+                    app, e.seq));
+      spdlog::debug("{}: lifecycle event {} ({}) for {} delivered again; applied already",
+                    definition_.service, e.seq, lifecycle::EventTypeName(e.type), app);
+      json reply = {{"applied", false}, {"duplicate", true}};
+      if (e.widget) {
+        CONCORD_ASSIGN_OR_RETURN(auto record, Find(c, e.community.uuid, app));
+        if (record && record->widget_instance_id == e.widget->instance_id && record->resource_id)
+          reply["resourceId"] = *record->resource_id;
+      }
+      return reply;
+    }
+    if (seen) {
+      // The same seq for another event: Communities' sequence went back (a restore of its
+      // database without `concord recover`'s advance step). Apply it, by version as ever.
+      spdlog::warn(
+          "{}: lifecycle event seq {} arrived as event {} after event {}: Communities' sequence "
+          "went back (restored without advancing it?); applying it by version",
+          definition_.service, e.seq, e.id.value(), *seen);
+    }
+  }
+  CONCORD_ASSIGN_OR_RETURN(json reply, ApplyState(c, app, e));
+  if (logged) {
+    CONCORD_RETURN_IF_ERROR(c.Execute(
+        "INSERT INTO applied_events (remote_app_def_id, seq, event_id, event_type, "
+        "community_uuid, changed, deliveries, applied_at) VALUES ($1, $2, $3, $4, $5, $6, 1, $7) "
+        "ON CONFLICT (remote_app_def_id, seq) DO UPDATE SET event_id = $3, event_type = $4, "
+        "community_uuid = $5, changed = $6, deliveries = 1, applied_at = $7",
+        app, e.seq, e.id.value(), std::string(lifecycle::EventTypeName(e.type)), e.community.uuid,
+        reply.value("applied", false), NowMillis()));
+  }
+  CONCORD_RETURN_IF_ERROR(c.Execute(
+      "INSERT INTO lifecycle_progress (id, last_seq, applied_at) VALUES (1, $1, $2) "
+      "ON CONFLICT (id) DO UPDATE SET last_seq = CASE WHEN lifecycle_progress.last_seq > $1 "
+      "THEN lifecycle_progress.last_seq ELSE $1 END, applied_at = $2",
+      e.seq, NowMillis()));
+  return reply;
+}
+
+Result<json> RemoteApplication::ApplyState(Connection& c, const std::string& app,
+                                           const lifecycle::LifecycleEvent& e) {
   // remote.app.* events are about this application's own widget; widget.added and
   // widget.removed are about any widget of the community and only carry its new state.
   bool widget_event = e.type == EventType::kRemoteAppAdded ||
@@ -246,11 +321,6 @@ Result<json> RemoteApplication::ApplyIn(Connection& c, const std::string& app,
       break;
     }
   }
-  CONCORD_RETURN_IF_ERROR(c.Execute(
-      "INSERT INTO lifecycle_progress (id, last_seq, applied_at) VALUES (1, $1, $2) "
-      "ON CONFLICT (id) DO UPDATE SET last_seq = CASE WHEN lifecycle_progress.last_seq > $1 "
-      "THEN lifecycle_progress.last_seq ELSE $1 END, applied_at = $2",
-      e.seq, NowMillis()));
   return reply;
 }
 
@@ -338,6 +408,7 @@ Result<json> RemoteApplication::Transfer(Connection& c, const std::string& app,
 void RemoteApplication::Mount(http::Server& server) {
   MountExport(server);
   MountResourceAdmin(server);
+  MountAppliedEvents(server);
   server.Post(definition_.base_path + "/lifecycle/([^/]+)", http::Access::kAdministrator,
               [this](const http::Request& r) -> Result<http::Response> {
                 CONCORD_ASSIGN_OR_RETURN(json parsed, http::ParseJson(r.body));

@@ -105,6 +105,34 @@ CommandResult RunCommand(const std::vector<std::string>& argv, const std::vector
   return r;
 }
 
+KilledRun RunCommandKilledAfter(const std::vector<std::string>& argv,
+                                const std::vector<std::string>& env,
+                                std::chrono::milliseconds kill_after) {
+  TempDir tmp("cmd");
+  fs::path out = tmp.path() / "out", err = tmp.path() / "err";
+  int out_fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  int err_fd = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  pid_t pid = Spawn(argv, env, out_fd, err_fd);
+  ::close(out_fd);
+  ::close(err_fd);
+  KilledRun run;
+  auto deadline = std::chrono::steady_clock::now() + kill_after;
+  int status = 0;
+  while (::waitpid(pid, &status, WNOHANG) != pid) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+      run.killed = WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;  // not: it had just ended
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  run.result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  run.result.out = ReadFile(out);
+  run.result.err = ReadFile(err);
+  return run;
+}
+
 int FreePort() {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};

@@ -226,10 +226,11 @@ void AddRemoteAppCommands(std::vector<Command>& out) {
                app, after));
          } else {
            s.Print(
-               fmt::format("Replayed {} events after seq {} to {} ({} changed something, {} "
-                           "skipped); last seq {}.\n",
+               fmt::format("Replayed {} events after seq {} to {} ({} changed something, {} it "
+                           "had applied already, {} skipped); last seq {}.\n",
                            r["replayed"].get<int64_t>(), after, app, r["applied"].get<int64_t>(),
-                           r["skipped"].get<int64_t>(), r["lastSeq"].get<int64_t>()));
+                           r.value("duplicates", int64_t{0}), r["skipped"].get<int64_t>(),
+                           r["lastSeq"].get<int64_t>()));
          }
          if (!r["missing"].is_null()) {
            s.Print(fmt::format(

@@ -38,6 +38,10 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 constexpr std::string_view kRetryTask = "LifecycleRetryQueuedEvents";
+// How long after maintenance mode is turned on the runbook waits before it looks at anything:
+// the server's Gate re-reads maintenance.json at most every 500 ms, and a user's request it let
+// in just before must have committed (and its event been queued) by then.
+constexpr Millis kMaintenanceSettleMillis = 1000;
 const std::vector<std::string> kOrphanModes = {"report", "reassign", "quarantine", "delete"};
 
 struct Flags {
@@ -265,6 +269,39 @@ Status ClearSetAside(Run& r, const fs::path& file) {
   return Ok();
 }
 
+// Where the replay of `app` starts: after the last event it applied (nullopt: the command
+// asks the application), unless this run set aside one of its events older than that. A
+// delivery queued for one community waits behind that community's failed one while others go
+// on, so the application's last seq can be past events it never applied; set aside and cleared,
+// they would never reach it. Then the replay starts just before the oldest of them: the
+// application answers those it applied already as duplicates and applies the others, in order.
+Result<std::optional<int64_t>> ReplayStart(Run& r, const std::string& app) {
+  std::optional<int64_t> lowest;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(r.out, ec)) {
+    std::string name = entry.path().filename().string();
+    if (!name.starts_with("set-aside-events") || !name.ends_with(".json")) continue;
+    CONCORD_ASSIGN_OR_RETURN(JsonFields file, ReadJsonFile(entry.path()));
+    CONCORD_ASSIGN_OR_RETURN(auto events, file.Objects("events"));
+    for (const auto& e : events) {
+      CONCORD_ASSIGN_OR_RETURN(std::string of, e.String("remoteAppDefId"));
+      if (of != app) continue;
+      CONCORD_ASSIGN_OR_RETURN(int64_t seq, e.Int("seq"));
+      if (!lowest || seq < *lowest) lowest = seq;
+    }
+  }
+  if (ec) return Unavailable(fmt::format("cannot list {}: {}", r.out.string(), ec.message()));
+  if (!lowest) return std::optional<int64_t>{};
+  CONCORD_ASSIGN_OR_RETURN(auto progress, r.session->client().Get(fmt::format(
+                                              "/{}/api/admin/progress", ServiceOf(app))));
+  int64_t applied = progress["lastAppliedEventSeq"].get<int64_t>();
+  if (*lowest > applied) return std::optional<int64_t>{};
+  r.Note(fmt::format(
+      "{}: replaying from seq {} (the oldest event set aside), below its last applied seq {}", app,
+      *lowest, applied));
+  return std::optional(*lowest - 1);
+}
+
 // Assigns orphan `id` of `app` to community `target`, unless it already is (an earlier run that
 // was killed after the assignment, before it recorded it): assignRemoteApp refuses a community
 // that has the widget already.
@@ -349,6 +386,12 @@ std::vector<Step> Steps(const Run& run) {
                      st.reason = "recovering after a restore (concord recover)";
                      CONCORD_RETURN_IF_ERROR(maintenance::Save(r.dir.Maintenance(), st));
                      r.Note(maintenance::Describe(st));
+                     // The server reads the file at most every 500 ms, and requests it let in
+                     // just before finish after that: nothing is looked at before they are done.
+                     Millis settled = st.since + kMaintenanceSettleMillis;
+                     if (Millis now = NowMillis(); now < settled) {
+                       std::this_thread::sleep_for(std::chrono::milliseconds(settled - now));
+                     }
                      return Ok();
                    }});
   steps.push_back({"pause-retry-task", "Pause LifecycleRetryQueuedEvents", [](Run& r) -> Status {
@@ -437,8 +480,11 @@ std::vector<Step> Steps(const Run& run) {
                        // Replay is idempotent; an application done is not replayed again.
                        for (const auto& app : r.apps) {
                          if (r.Done("replay", app)) continue;
+                         CONCORD_ASSIGN_OR_RETURN(auto after, ReplayStart(r, app));
+                         admin::Args args = {app};
+                         if (after) args.push_back(*after);
                          CONCORD_ASSIGN_OR_RETURN(auto v, r.Command("CommunitiesRemoteAppService",
-                                                                    "replayEvents", {app}));
+                                                                    "replayEvents", args));
                          CONCORD_RETURN_IF_ERROR(r.MarkDone("replay", app, json::parse(v.dump())));
                        }
                        json results = json::object();
@@ -770,6 +816,21 @@ int Recover(const Flags& f) {
                       .error());
     }
     r.state = std::move(st->document);
+    // A run that ended NOT recovered is verified again: the administrator handled what it found
+    // (or a change still in flight then has arrived since), as its last note asked.
+    const json& completed = r.state["completed"];
+    bool ended =
+        std::find(completed.begin(), completed.end(), "maintenance-off") != completed.end();
+    if (ended && r.state.contains("verification") &&
+        (r.state["verification"]["differences"].get<int64_t>() > 0 ||
+         r.state["verification"]["orphans"].get<int64_t>() > 0)) {
+      json again = json::array();
+      for (const auto& id : completed) {
+        if (id != "verify" && id != "maintenance-off") again.push_back(id);
+      }
+      r.state["completed"] = again;
+      std::cout << "The last run ended NOT recovered: verifying again.\n";
+    }
   } else {
     r.state = {{"restored", r.restored},
                {"orphans", r.orphans},

@@ -143,6 +143,11 @@ Result<OpenedServices> OpenServices(const deployment::DataDir& dir,
   CONCORD_ASSIGN_OR_RETURN(s.config, deployment::LoadConfig(dir));
   if (auto id = deployment::LoadOrCreateDeploymentId(dir); !id) return std::unexpected(id.error());
   CONCORD_ASSIGN_OR_RETURN(s.applications, HostApplications(dir, services));
+  // Applied events are remembered as long as Communities keeps its event log.
+  for (auto& a : s.applications) {
+    a.application->set_applied_event_retention(
+        std::chrono::days(s.config.event_log_retention_days));
+  }
   if (!Selected(services, "communities")) return s;
   // Every application with a handler hears lifecycle events: those served here, and those
   // configured under [lifecycle.handlers].

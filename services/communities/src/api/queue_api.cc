@@ -165,6 +165,43 @@ void MountEventLogApi(http::Server& server, CommunitiesService& service, ReplayF
     return Response::Json(200,
                           {{"firstSeq", b.first}, {"lastSeq", b.last}, {"assigned", b.assigned}});
   });
+  server.Get(
+      base + "/log", http::Access::kAdministrator,
+      [&service](const Request& r) -> Result<Response> {
+        static const std::vector<std::string> kAccepted = {"after", "limit", "remoteAppDefId"};
+        for (const auto& [k, v] : r.query) {
+          if (std::find(kAccepted.begin(), kAccepted.end(), k) == kAccepted.end()) {
+            return InvalidArgument(k, fmt::format("unknown query parameter '{}'", k.substr(0, 60)),
+                                   kAccepted);
+          }
+        }
+        auto number = [&](const std::string& name, int64_t fallback) -> Result<int64_t> {
+          auto v = r.Query(name);
+          if (!v) return fallback;
+          bool digits =
+              !v->empty() && v->size() <= 18 &&
+              std::all_of(v->begin(), v->end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+          if (!digits) return InvalidArgument(name, name + " must be a whole number");
+          return std::stoll(*v);
+        };
+        CONCORD_ASSIGN_OR_RETURN(int64_t after, number("after", 0));
+        CONCORD_ASSIGN_OR_RETURN(int64_t limit, number("limit", 500));
+        if (limit > 1000) return InvalidArgument("limit", "limit must be from 1 to 1000");
+        CONCORD_ASSIGN_OR_RETURN(auto page,
+                                 service.ListEventLog(ActorOf(r), r.Query("remoteAppDefId"), after,
+                                                      static_cast<int>(limit)));
+        json items = json::array();
+        for (const auto& e : page.items) {
+          items.push_back({{"seq", e.seq},
+                           {"eventId", e.event_id.value()},
+                           {"eventType", e.event_type},
+                           {"communityUuid", e.community.value()},
+                           {"created", FormatTimestamp(e.created)},
+                           {"recipients", e.recipients ? json(*e.recipients) : json(nullptr)}});
+        }
+        return Response::Json(
+            200, {{"items", items}, {"next", page.next ? json(*page.next) : json(nullptr)}});
+      });
   server.Post(base + "/replay", http::Access::kAdministrator,
               [replay](const Request& r) -> Result<Response> {
                 CONCORD_ASSIGN_OR_RETURN(auto body, JsonBody::Parse(r.body));
@@ -185,6 +222,7 @@ void MountEventLogApi(http::Server& server, CommunitiesService& service, ReplayF
                                             {"afterSeq", o.after_seq},
                                             {"replayed", o.replayed},
                                             {"applied", o.applied},
+                                            {"duplicates", o.duplicates},
                                             {"skipped", o.skipped},
                                             {"lastSeq", o.last_seq},
                                             {"missing", missing},

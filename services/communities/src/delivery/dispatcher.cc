@@ -246,6 +246,7 @@ struct Dispatcher::Worker {
         }
         ++out.replayed;
         if (reply->body.is_object() && reply->body.value("applied", false)) ++out.applied;
+        if (reply->body.is_object() && reply->body.value("duplicate", false)) ++out.duplicates;
         if (e.event_type == "remote.app.added" && reply->body.is_object() &&
             reply->body.contains("resourceId") && reply->body["resourceId"].is_string()) {
           CONCORD_RETURN_IF_ERROR(

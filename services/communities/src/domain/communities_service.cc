@@ -1212,6 +1212,35 @@ Result<CommunitiesService::EventLogBounds> CommunitiesService::EventLog(const Ac
                                           });
 }
 
+Result<CommunitiesService::EventLogPage> CommunitiesService::ListEventLog(
+    const Actor& actor, const std::optional<std::string>& app, int64_t after_seq, int limit) {
+  if (!actor.admin) return PermissionDenied("only administrators see the event log");
+  if (limit < 1 || limit > 1000) {
+    return InvalidArgument("limit", fmt::format("limit must be from 1 to 1000, not {}", limit));
+  }
+  if (after_seq < 0) return InvalidArgument("after", "after must be a seq (0 or more)");
+  if (app) {
+    const auto* def = lifecycle::FindWidgetDef(*app);
+    if (!def || !def->remote) {
+      return InvalidArgument("remoteAppDefId",
+                             fmt::format("'{}' is not a remote application", app->substr(0, 60)),
+                             lifecycle::RemoteWidgetDefIds());
+    }
+  }
+  return options_.database->InTransaction(
+      TxMode::kRead, [&](Connection& c) -> Result<EventLogPage> {
+        CONCORD_ASSIGN_OR_RETURN(auto rows,
+                                 kEvents.Entries(c, after_seq, app.value_or(""), limit + 1));
+        EventLogPage page;
+        if (static_cast<int>(rows.size()) > limit) {
+          rows.resize(limit);
+          page.next = rows.back().seq;
+        }
+        page.items = std::move(rows);
+        return page;
+      });
+}
+
 Status CommunitiesService::AdvanceEventSequence(const Actor& actor, int64_t at_least) {
   if (!actor.admin) return PermissionDenied("only administrators advance the event sequence");
   if (at_least < 0) return InvalidArgument("atLeast", "atLeast must be 0 or more");

@@ -14,10 +14,12 @@ Result<int64_t> EventStore::Append(db::Connection& c, lifecycle::LifecycleEvent&
   CONCORD_ASSIGN_OR_RETURN(auto max, c.QueryInt(kAssignedSql));
   e.seq = max.value_or(0) + 1;
   std::string type(lifecycle::EventTypeName(e.type));
+  std::string recipients;
+  for (const auto& app : apps) recipients += (recipients.empty() ? "" : " ") + app;
   CONCORD_RETURN_IF_ERROR(c.Execute(
-      "INSERT INTO lifecycle_events (seq, event_id, event_type, community_uuid, created, payload) "
-      "VALUES ($1, $2, $3, $4, $5, $6)",
-      e.seq, e.id, type, e.community.uuid, e.created, lifecycle::ToJson(e).dump()));
+      "INSERT INTO lifecycle_events (seq, event_id, event_type, community_uuid, created, payload, "
+      "recipients) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+      e.seq, e.id, type, e.community.uuid, e.created, lifecycle::ToJson(e).dump(), recipients));
   for (const auto& app : apps) {
     CONCORD_RETURN_IF_ERROR(c.Execute(
         "INSERT INTO event_queue (seq, remote_app_def_id, community_uuid, event_type, state, "
@@ -147,6 +149,36 @@ Result<std::vector<LoggedEvent>> EventStore::Log(db::Connection& c, int64_t afte
     CONCORD_ASSIGN_OR_RETURN(bool has, rows.Next());
     if (!has) break;
     out.push_back({rows.Int(0), rows.Text(1), CommunityUuid(rows.Text(2)), rows.Text(3)});
+  }
+  return out;
+}
+
+Result<std::vector<EventLogEntry>> EventStore::Entries(db::Connection& c, int64_t after_seq,
+                                                       const std::string& app, int limit) const {
+  // Application names are remote widget ids (letters only), so LIKE finds the whole word.
+  CONCORD_ASSIGN_OR_RETURN(
+      db::Rows rows,
+      c.Query("SELECT seq, event_id, event_type, community_uuid, created, recipients FROM "
+              "lifecycle_events WHERE seq > $1 AND ($2 = '' OR (' ' || recipients || ' ') LIKE "
+              "('% ' || $2 || ' %')) ORDER BY seq LIMIT $3",
+              after_seq, app, limit));
+  std::vector<EventLogEntry> out;
+  while (true) {
+    CONCORD_ASSIGN_OR_RETURN(bool has, rows.Next());
+    if (!has) break;
+    EventLogEntry e{rows.Int(0), EventId(rows.Text(1)), rows.Text(2), CommunityUuid(rows.Text(3)),
+                    rows.Int(4), std::nullopt};
+    if (auto r = rows.OptText(5)) {
+      std::vector<std::string> names;
+      for (size_t at = 0; at < r->size();) {
+        size_t end = r->find(' ', at);
+        if (end == std::string::npos) end = r->size();
+        if (end > at) names.push_back(r->substr(at, end - at));
+        at = end + 1;
+      }
+      e.recipients = std::move(names);
+    }
+    out.push_back(std::move(e));
   }
   return out;
 }

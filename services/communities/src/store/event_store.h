@@ -65,6 +65,10 @@ class EventStore {
 
   // Up to `limit` log entries after `after_seq`, oldest first.
   Result<std::vector<LoggedEvent>> Log(db::Connection& c, int64_t after_seq, int limit) const;
+  // Up to `limit` log entries after `after_seq`, oldest first; with `app` not empty, only those
+  // queued for it.
+  Result<std::vector<EventLogEntry>> Entries(db::Connection& c, int64_t after_seq,
+                                             const std::string& app, int limit) const;
   // The lowest and highest seq still in the log (0, 0 when it is empty), and the highest seq
   // ever assigned (the log's, or what trims and AdvanceSequence remembered).
   struct Bounds {

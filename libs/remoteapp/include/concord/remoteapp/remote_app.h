@@ -8,10 +8,16 @@
 //   content); app.Mount(server);   // POST /blogs/api/lifecycle/{remoteAppDefId}, GET
 //   /blogs/api/synced/...
 //
-// Applying an event is idempotent: an event whose community version is not newer than the
-// record's changes nothing (widget events excepted: remote.app.added for a widget instance that
-// already has its resource answers that resource again).
+// Each event Communities logged (seq > 0) is applied exactly once per remoteAppDefId: the
+// application records it (applied_events) in the transaction that applies it, and a second
+// delivery of the same seq (Communities did not hear the first answer) is answered as a
+// duplicate without applying it again. Applying is also idempotent by version: an event whose
+// community version is not newer than the record's changes nothing (widget events excepted:
+// remote.app.added for a widget instance that already has its resource answers that resource
+// again), which keeps events without a seq (`concord populate`'s) and resyncs safe.
 
+#include <atomic>
+#include <chrono>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -93,8 +99,21 @@ struct Resource {
   bool trashed = false;
 };
 
+// One lifecycle event an application applied (its row in applied_events).
+struct AppliedEvent {
+  int64_t seq = 0;
+  std::string event_id;
+  std::string event_type;
+  std::string community_uuid;
+  bool changed = false;    // it changed the synced record or a resource
+  int64_t deliveries = 1;  // how often it arrived: more than 1 means duplicates were refused
+  Millis applied_at = 0;
+};
+
 // The shared synced-record migration is libs/remoteapp/migrations/V001 (CMake variable
-// CONCORD_SYNCED_RECORD_MIGRATIONS); an application's own migrations start at V002.
+// CONCORD_SYNCED_RECORD_MIGRATIONS); an application's own migrations start at V002. Shared
+// changes after that (applied_events.sql) are included by a numbered migration of each
+// application (`-- @include`, cmake/concord.cmake).
 
 class RemoteApplication {
  public:
@@ -104,11 +123,31 @@ class RemoteApplication {
   const AppDefinition& definition() const { return definition_; }
 
   // Applies one event delivered for `app`. Returns the reply body: {"applied": bool,
-  // "resourceId": ...}. kInvalidArgument for an app this service does not serve.
+  // "resourceId": ...}, where "applied" says whether it changed anything; a seq already applied
+  // for `app` changes nothing and answers {"applied": false, "duplicate": true, "resourceId"?}.
+  // kInvalidArgument for an app this service does not serve. Trims the record of applied events
+  // (TrimAppliedEvents) at most once an hour.
   Result<nlohmann::json> Apply(const std::string& app, const lifecycle::LifecycleEvent& event);
-  // The same, inside a transaction the caller holds on this application's database.
+  // The same, inside a transaction the caller holds on this application's database. An event
+  // with seq 0 (not from Communities' log: `concord populate`) is applied by version alone and
+  // not recorded.
   Result<nlohmann::json> ApplyIn(db::Connection& c, const std::string& app,
                                  const lifecycle::LifecycleEvent& event);
+
+  // The events `app` applied with a seq above `after_seq`, in seq order, at most `limit`.
+  // kInvalidArgument for an app this service does not serve.
+  Result<std::vector<AppliedEvent>> AppliedEvents(const std::string& app, int64_t after_seq,
+                                                  int limit);
+  // Forgets applied events recorded before `before`. Returns how many. A delivery of one of them
+  // after that is applied by version alone again (harmless: Communities redelivers an event only
+  // until it hears the answer, seconds later, not for days).
+  Result<int64_t> TrimAppliedEvents(Millis before);
+  // How long applied events are remembered ([lifecycle] event_log_retention_days; 30 days
+  // unless set). Call before serving.
+  void set_applied_event_retention(std::chrono::milliseconds retention) {
+    applied_retention_ = retention;
+  }
+  std::chrono::milliseconds applied_event_retention() const { return applied_retention_; }
 
   // Sample data: applies `event` (remote.app.added for a widget of this application, or, for an
   // application that tracks communities without its widget, any community event), and gives a
@@ -162,8 +201,9 @@ class RemoteApplication {
   Status Export(const std::string& app, xml::ExportWriter& writer);
 
   // Mounts POST {base}/lifecycle/{remoteAppDefId} (administrators: the lifecycle system user),
-  // GET {base}/synced/{remoteAppDefId}/{communityUuid} and GET
-  // {base}/admin/export/{remoteAppDefId} (administrators; the export, streamed).
+  // GET {base}/synced/{remoteAppDefId}/{communityUuid}, GET {base}/admin/applied/{remoteAppDefId}
+  // (the applied events, a page after a seq) and GET {base}/admin/export/{remoteAppDefId}
+  // (administrators; the export, streamed).
   void Mount(http::Server& server);
 
  private:
@@ -178,9 +218,16 @@ class RemoteApplication {
   Result<nlohmann::json> Transfer(db::Connection& c, const std::string& app,
                                   const lifecycle::LifecycleEvent& e);
 
+  void MountAppliedEvents(http::Server& server);
+  // What ApplyIn does once it knows the event is not a duplicate.
+  Result<nlohmann::json> ApplyState(db::Connection& c, const std::string& app,
+                                    const lifecycle::LifecycleEvent& e);
+
   AppDefinition definition_;
   std::shared_ptr<db::Database> database_;
   ResourceHooks& hooks_;
+  std::chrono::milliseconds applied_retention_ = std::chrono::hours(24 * 30);
+  std::atomic<Millis> last_trim_{0};
 };
 
 nlohmann::json SyncedJson(const SyncedCommunity& record);

@@ -46,6 +46,17 @@ CommandResult RunCommand(const std::vector<std::string>& argv,
                          const std::vector<std::string>& env = {},
                          std::chrono::seconds timeout = std::chrono::seconds(120));
 
+// Runs a program as RunCommand does, but SIGKILLs it `kill_after` after it started if it is
+// still running then: a crash at a chosen moment. `killed` says whether it came to that (the
+// exit code is then 128 + SIGKILL); otherwise `result` is its own exit.
+struct KilledRun {
+  CommandResult result;
+  bool killed = false;
+};
+KilledRun RunCommandKilledAfter(const std::vector<std::string>& argv,
+                                const std::vector<std::string>& env,
+                                std::chrono::milliseconds kill_after);
+
 // "exit N", stdout and stderr of a command, for a failing assertion's message.
 std::string Show(const CommandResult& r);
 

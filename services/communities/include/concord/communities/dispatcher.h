@@ -58,11 +58,12 @@ struct RetryOutcome {
 // What a replay did (docs/http-api.md, "Replay").
 struct ReplayOutcome {
   std::string remote_app_def_id;
-  int64_t after_seq = 0;  // replayed the log after this seq (the application's last applied)
-  int64_t replayed = 0;   // events the application accepted
-  int64_t applied = 0;    // of which it changed something (the others it knew already)
-  int64_t skipped = 0;    // another application's widget events, widgets removed since
-  int64_t last_seq = 0;   // the last event of the log looked at
+  int64_t after_seq = 0;   // replayed the log after this seq (the application's last applied)
+  int64_t replayed = 0;    // events the application accepted
+  int64_t applied = 0;     // of which it changed something (the others it knew already)
+  int64_t duplicates = 0;  // of which it had applied already (answered as duplicates)
+  int64_t skipped = 0;     // another application's widget events, widgets removed since
+  int64_t last_seq = 0;    // the last event of the log looked at
   // Events the log no longer holds (trimmed by EventLogCleanup): [first, last], or 0, 0.
   int64_t missing_first = 0, missing_last = 0;
   // The application has applied events past everything Communities ever wrote: Communities

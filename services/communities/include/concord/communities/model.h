@@ -111,6 +111,18 @@ struct QueuedEvent {
   Millis inserted = 0;
 };
 
+// One entry of the lifecycle event log, as administrators list it.
+struct EventLogEntry {
+  int64_t seq = 0;
+  EventId event_id;
+  std::string event_type;
+  CommunityUuid community;
+  Millis created = 0;
+  // The applications it was queued for; nullopt for an event logged before Concord recorded
+  // them.
+  std::optional<std::vector<std::string>> recipients;
+};
+
 // Which queued events a view or a clear covers; unset fields match everything.
 struct QueuedEventFilter {
   std::optional<std::string> remote_app_def_id;

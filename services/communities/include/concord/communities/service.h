@@ -237,6 +237,17 @@ class CommunitiesService {
     int64_t first = 0, last = 0, assigned = 0;
   };
   Result<EventLogBounds> EventLog(const Actor& actor);
+  // The event log's entries after seq `after_seq`, oldest first, `limit` (1 to 1000) a page,
+  // only those queued for `remote_app_def_id` if given. `next` is the last seq shown when there
+  // are more. Administrators only; kInvalidArgument for a bad limit or an application that is
+  // not a remote one.
+  struct EventLogPage {
+    std::vector<EventLogEntry> items;
+    std::optional<int64_t> next;
+  };
+  Result<EventLogPage> ListEventLog(const Actor& actor,
+                                    const std::optional<std::string>& remote_app_def_id,
+                                    int64_t after_seq, int limit);
   // After Communities was restored from a backup older than an application: the next event
   // gets a seq above `at_least` (the highest any application applied), so that no seq comes
   // round twice. Administrators only.

@@ -1,0 +1,2 @@
+-- As every application's: the shared record of applied events.
+-- @include libs/remoteapp/migrations/applied_events.sql

@@ -1,0 +1,319 @@
+// The shared lifecycle mechanism, over a small application of its own ("notes", serving Note and
+// Memo) on a temporary SQLite database: each logged event is applied once per application,
+// whatever number of times it is delivered.
+#include "concord/remoteapp/remote_app.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "concord/base/clock.h"
+#include "concord/db/migration.h"
+
+namespace concord::remoteapp {
+namespace test {
+db::MigrationList Migrations();
+}  // namespace test
+namespace {
+
+namespace fs = std::filesystem;
+using lifecycle::EventType;
+using lifecycle::LifecycleEvent;
+using nlohmann::json;
+
+// One note per widget; counts nothing itself: the tests count rows.
+class Notes : public ResourceHooks {
+ public:
+  bool fail_next = false;
+
+  Result<std::string> CreateResource(db::Connection& c, const std::string& app,
+                                     const LifecycleEvent& e) override {
+    if (std::exchange(fail_next, false)) return Unavailable("the notes store is full");
+    std::string id = NewUuid();
+    CONCORD_RETURN_IF_ERROR(c.Execute(
+        "INSERT INTO notes (id, community_uuid, app, title, created) VALUES ($1, $2, $3, $4, $5)",
+        id, e.community.uuid, app, e.community.name, NowMillis()));
+    return id;
+  }
+  Status RemoveResource(db::Connection& c, const std::string&, const std::string& id) override {
+    CONCORD_RETURN_IF_ERROR(
+        c.Execute("UPDATE notes SET trashed_at = $1 WHERE id = $2", NowMillis(), id));
+    return Ok();
+  }
+  Status AddSampleContent(db::Connection& c, const std::string&, const std::string& id,
+                          const LifecycleEvent&) override {
+    CONCORD_RETURN_IF_ERROR(c.Execute("UPDATE notes SET samples = samples + 1 WHERE id = $1", id));
+    return Ok();
+  }
+};
+
+AppDefinition Definition() {
+  return {.service = "notes",
+          .remote_app_defs = {"Note", "Memo"},
+          .base_path = "/notes/api",
+          .resources = {.table = "notes", .title_column = "title", .app_column = "app"}};
+}
+
+class AppliedEventsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("concord-remoteapp-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    db_ = Open("notes.db");
+    app_ = std::make_unique<RemoteApplication>(Definition(), db_, notes_);
+  }
+  void TearDown() override {
+    app_.reset();
+    db_.reset();
+    fs::remove_all(dir_);
+  }
+
+  std::shared_ptr<db::Database> Open(const std::string& file) {
+    auto db = db::Database::Open("sqlite:" + file, {.base_dir = dir_});
+    EXPECT_TRUE(db) << db.error().ToString();
+    EXPECT_TRUE(db::Migrate(**db, test::Migrations(), "notes"));
+    return *db;
+  }
+
+  // An event of Communities' log: the community `community` at `version`, named `name`.
+  static LifecycleEvent Event(EventType type, int64_t seq, const std::string& community,
+                              int64_t version, const std::string& name) {
+    LifecycleEvent e;
+    e.id = EventId(NewUuid());
+    e.seq = seq;
+    e.type = type;
+    e.created = NowMillis();
+    e.actor = UserId("u-owner");
+    e.community.uuid = CommunityUuid(community);
+    e.community.name = name;
+    e.community.visibility = "public";
+    e.community.version = version;
+    e.community.owners = {UserId("u-owner")};
+    return e;
+  }
+  static LifecycleEvent Added(int64_t seq, const std::string& community, int64_t version,
+                              const std::string& name, const std::string& app = "Note") {
+    LifecycleEvent e = Event(EventType::kRemoteAppAdded, seq, community, version, name);
+    e.widget =
+        lifecycle::WidgetRef{WidgetInstanceId("w-" + app + "-" + community), app, std::nullopt};
+    return e;
+  }
+
+  json Apply(const LifecycleEvent& e, const std::string& app = "Note") {
+    return ApplyTo(*app_, e, app);
+  }
+  static json ApplyTo(RemoteApplication& to, const LifecycleEvent& e,
+                      const std::string& app = "Note") {
+    auto r = to.Apply(app, e);
+    EXPECT_TRUE(r) << r.error().ToString();
+    return r ? *r : json();
+  }
+  // How many notes the application's database holds (resources created).
+  static int64_t NoteCount(db::Database& db) {
+    auto lease = db.Acquire();
+    EXPECT_TRUE(lease);
+    auto n = (*lease)->QueryInt("SELECT COUNT(*) FROM notes");
+    EXPECT_TRUE(n);
+    return n && *n ? **n : -1;
+  }
+  static std::optional<SyncedCommunity> Record(RemoteApplication& app, db::Database& db,
+                                               const std::string& community,
+                                               const std::string& remote_app = "Note") {
+    auto lease = db.Acquire();
+    EXPECT_TRUE(lease);
+    auto r = app.Find(**lease, CommunityUuid(community), remote_app);
+    EXPECT_TRUE(r);
+    return r ? *r : std::nullopt;
+  }
+  // The seqs recorded as applied for `remote_app`, with how often each was delivered.
+  static std::vector<std::pair<int64_t, int64_t>> Applied(RemoteApplication& app,
+                                                          const std::string& remote_app = "Note") {
+    auto a = app.AppliedEvents(remote_app, 0, 1000);
+    EXPECT_TRUE(a) << a.error().ToString();
+    std::vector<std::pair<int64_t, int64_t>> out;
+    if (a) {
+      for (const auto& e : *a) out.emplace_back(e.seq, e.deliveries);
+    }
+    return out;
+  }
+
+  using Seqs = std::vector<std::pair<int64_t, int64_t>>;
+
+  fs::path dir_;
+  Notes notes_;
+  std::shared_ptr<db::Database> db_;
+  std::unique_ptr<RemoteApplication> app_;
+};
+
+TEST_F(AppliedEventsTest, AnEventDeliveredTwiceIsAppliedOnceAndAnsweredTheSame) {
+  LifecycleEvent added = Added(1, "c-1", 1, "Alpha");
+  json first = Apply(added);
+  EXPECT_EQ(first["applied"], true);
+  ASSERT_TRUE(first["resourceId"].is_string()) << first.dump();
+  // Communities did not hear the answer (killed before it deleted its delivery row): again.
+  json again = Apply(added);
+  EXPECT_EQ(again["applied"], false);
+  EXPECT_EQ(again["duplicate"], true);
+  EXPECT_EQ(again["resourceId"], first["resourceId"]) << "the widget is bound to the same note";
+  EXPECT_EQ(NoteCount(*db_), 1);
+  auto applied = app_->AppliedEvents("Note", 0, 10);
+  ASSERT_TRUE(applied);
+  ASSERT_EQ(applied->size(), 1u);
+  EXPECT_EQ((*applied)[0].seq, 1);
+  EXPECT_EQ((*applied)[0].event_id, added.id.value());
+  EXPECT_EQ((*applied)[0].event_type, "remote.app.added");
+  EXPECT_EQ((*applied)[0].community_uuid, "c-1");
+  EXPECT_TRUE((*applied)[0].changed);
+  EXPECT_EQ((*applied)[0].deliveries, 2);
+}
+
+// A resync applies its state whatever version the record holds: delivered again after a later
+// change (a replay from below it, or a lost answer), it would undo that change, if it were
+// applied again.
+TEST_F(AppliedEventsTest, AResyncDeliveredAgainDoesNotUndoALaterChange) {
+  Apply(Added(1, "c-1", 1, "Alpha"));
+  LifecycleEvent resync = Added(2, "c-1", 1, "Alpha (resynced)");
+  resync.resync = true;
+  EXPECT_EQ(Apply(resync)["applied"], true);
+  EXPECT_EQ(Apply(Event(EventType::kCommunityUpdated, 3, "c-1", 2, "Beta"))["applied"], true);
+  EXPECT_EQ(Apply(resync)["duplicate"], true);
+  auto record = Record(*app_, *db_, "c-1");
+  ASSERT_TRUE(record);
+  EXPECT_EQ(record->name, "Beta");
+  EXPECT_EQ(record->version, 2);
+  EXPECT_EQ(Applied(*app_), (Seqs{{1, 1}, {2, 2}, {3, 1}}));
+}
+
+TEST_F(AppliedEventsTest, AnEventThatFailsToApplyIsNotRecordedAndAppliesWhenDeliveredAgain) {
+  LifecycleEvent added = Added(7, "c-1", 1, "Alpha");
+  notes_.fail_next = true;
+  EXPECT_FALSE(app_->Apply("Note", added));
+  EXPECT_TRUE(Applied(*app_).empty());
+  EXPECT_FALSE(Record(*app_, *db_, "c-1"));
+  json retried = Apply(added);
+  EXPECT_EQ(retried["applied"], true);
+  EXPECT_FALSE(retried.contains("duplicate"));
+  EXPECT_EQ(NoteCount(*db_), 1);
+  EXPECT_EQ(Applied(*app_), (Seqs{{7, 1}}));
+  auto seq = app_->LastAppliedSeq();
+  ASSERT_TRUE(seq);
+  EXPECT_EQ(*seq, 7);
+}
+
+// `concord populate` hands every application events without a seq: applied by version alone,
+// never recorded, and never mistaken for one another.
+TEST_F(AppliedEventsTest, EventsWithoutASeqAreAppliedByVersionAndNotRecorded) {
+  for (const char* c : {"c-1", "c-2"}) {
+    db::Database& db = *db_;
+    auto lease = db.Acquire();
+    ASSERT_TRUE(lease);
+    auto populated = app_->Populate(**lease, "Note", Added(0, c, 1, c));
+    ASSERT_TRUE(populated) << populated.error().ToString();
+    EXPECT_TRUE(populated->has_value()) << c << " has its note";
+  }
+  EXPECT_EQ(NoteCount(*db_), 2);
+  EXPECT_TRUE(Applied(*app_).empty());
+  auto seq = app_->LastAppliedSeq();
+  ASSERT_TRUE(seq);
+  EXPECT_EQ(*seq, 0);
+  // The first event of the log then applies as usual.
+  EXPECT_EQ(Apply(Event(EventType::kCommunityUpdated, 1, "c-1", 2, "Renamed"))["applied"], true);
+  EXPECT_EQ(Record(*app_, *db_, "c-1")->name, "Renamed");
+  EXPECT_EQ(Applied(*app_), (Seqs{{1, 1}}));
+}
+
+// After an application's database is restored from an older copy, a replay from below what it
+// holds applies exactly the events the copy lacks; in the database that has them all, it
+// applies nothing.
+TEST_F(AppliedEventsTest, ARestoredCopyAppliesTheEventsItLacksAndNoOthers) {
+  std::vector<LifecycleEvent> log = {
+      Added(1, "c-1", 1, "One"), Event(EventType::kCommunityUpdated, 2, "c-1", 2, "Two"),
+      Event(EventType::kCommunityUpdated, 3, "c-1", 3, "Three"), Added(4, "c-2", 1, "Other")};
+  Apply(log[0]);
+  Apply(log[1]);
+  {
+    auto lease = db_->Acquire();
+    ASSERT_TRUE(lease);
+    ASSERT_TRUE((*lease)->CopyTo(dir_ / "backup.db"));
+  }
+  Apply(log[2]);
+  Apply(log[3]);
+
+  auto restored_db = Open("backup.db");
+  RemoteApplication restored(Definition(), restored_db, notes_);
+  EXPECT_EQ(Applied(restored), (Seqs{{1, 1}, {2, 1}}));
+  std::vector<bool> changed;
+  for (const auto& e : log) changed.push_back(ApplyTo(restored, e)["applied"].get<bool>());
+  EXPECT_EQ(changed, (std::vector<bool>{false, false, true, true}));
+  EXPECT_EQ(Record(restored, *restored_db, "c-1")->name, "Three");
+  EXPECT_EQ(NoteCount(*restored_db), 2);
+  EXPECT_EQ(Applied(restored), (Seqs{{1, 2}, {2, 2}, {3, 1}, {4, 1}}));
+
+  for (const auto& e : log) EXPECT_EQ(Apply(e)["duplicate"], true) << e.seq;
+  EXPECT_EQ(NoteCount(*db_), 2);
+  EXPECT_EQ(Applied(*app_), (Seqs{{1, 2}, {2, 2}, {3, 2}, {4, 2}}));
+}
+
+// Blogs serves Blog and IdeationBlog: one event reaches each, and each applies it.
+TEST_F(AppliedEventsTest, EachApplicationOfAServiceKeepsItsOwnRecord) {
+  Apply(Added(1, "c-1", 1, "Alpha", "Note"), "Note");
+  Apply(Added(2, "c-1", 2, "Alpha", "Memo"), "Memo");
+  LifecycleEvent renamed = Event(EventType::kCommunityUpdated, 3, "c-1", 3, "Beta");
+  EXPECT_EQ(Apply(renamed, "Note")["applied"], true);
+  json memo = Apply(renamed, "Memo");
+  EXPECT_EQ(memo["applied"], true);
+  EXPECT_FALSE(memo.contains("duplicate"));
+  EXPECT_EQ(Record(*app_, *db_, "c-1", "Memo")->name, "Beta");
+  EXPECT_EQ(Applied(*app_, "Note"), (Seqs{{1, 1}, {3, 1}}));
+  EXPECT_EQ(Applied(*app_, "Memo"), (Seqs{{2, 1}, {3, 1}}));
+  EXPECT_FALSE(app_->AppliedEvents("Blog", 0, 10)) << "an application it does not serve";
+}
+
+// Communities restored without `concord recover` advancing its sequence hands out a seq again,
+// for another event: that one is applied (by version, as before), not refused as a duplicate.
+TEST_F(AppliedEventsTest, ASeqThatComesRoundAgainForAnotherEventIsApplied) {
+  Apply(Added(1, "c-1", 1, "One"));
+  Apply(Event(EventType::kCommunityUpdated, 2, "c-1", 2, "Two"));
+  LifecycleEvent other = Event(EventType::kCommunityUpdated, 2, "c-1", 3, "Three");
+  json r = Apply(other);
+  EXPECT_EQ(r["applied"], true);
+  EXPECT_FALSE(r.contains("duplicate"));
+  EXPECT_EQ(Record(*app_, *db_, "c-1")->name, "Three");
+  auto applied = app_->AppliedEvents("Note", 1, 10);
+  ASSERT_TRUE(applied);
+  ASSERT_EQ(applied->size(), 1u);
+  EXPECT_EQ((*applied)[0].event_id, other.id.value());
+  EXPECT_EQ((*applied)[0].deliveries, 1);
+}
+
+TEST_F(AppliedEventsTest, RecordsOlderThanTheRetentionAreForgottenAndPagesFollowTheSeq) {
+  for (int64_t seq = 1; seq <= 5; ++seq) {
+    Apply(seq == 1
+              ? Added(1, "c-1", 1, "v1")
+              : Event(EventType::kCommunityUpdated, seq, "c-1", seq, "v" + std::to_string(seq)));
+  }
+  auto page = app_->AppliedEvents("Note", 2, 2);
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->size(), 2u);
+  EXPECT_EQ((*page)[0].seq, 3);
+  EXPECT_EQ((*page)[1].seq, 4);
+  auto none = app_->TrimAppliedEvents(NowMillis() - 3600 * 1000);
+  ASSERT_TRUE(none);
+  EXPECT_EQ(*none, 0);
+  auto all = app_->TrimAppliedEvents(NowMillis() + 1000);
+  ASSERT_TRUE(all);
+  EXPECT_EQ(*all, 5);
+  EXPECT_TRUE(Applied(*app_).empty());
+  // Delivered again after that: the version still keeps it from changing anything.
+  json late = Apply(Event(EventType::kCommunityUpdated, 3, "c-1", 3, "v3"));
+  EXPECT_EQ(late["applied"], false);
+  EXPECT_FALSE(late.contains("duplicate"));
+  EXPECT_EQ(Record(*app_, *db_, "c-1")->name, "v5");
+}
+
+}  // namespace
+}  // namespace concord::remoteapp
