@@ -26,6 +26,12 @@ Result<SavedState> LoadRecoverState(const fs::path& file) {
     CONCORD_ASSIGN_OR_RETURN(verification.reports, v.String("reports"));
     saved.verification = std::move(verification);
   }
+  // A run whose "verify" step is done goes straight to its end, which reads what it found.
+  if (!saved.verification && std::find(saved.completed.begin(), saved.completed.end(), "verify") !=
+                                 saved.completed.end()) {
+    return std::unexpected(st.Invalid(
+        "verification", "is missing (it must be an object once step 'verify' is completed)"));
+  }
   saved.document = st.document();
   return saved;
 }

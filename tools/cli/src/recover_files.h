@@ -31,6 +31,7 @@ struct SavedState {
   std::vector<std::string> restored;
   std::string orphans;
   std::vector<std::string> completed;  // the ids of the steps done, in order
+  // Present whenever "verify" is among the completed steps: the end of a run reads it.
   std::optional<Verification> verification;
   nlohmann::json document;  // the whole state, which the resumed run goes on from
 };

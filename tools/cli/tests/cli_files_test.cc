@@ -179,6 +179,23 @@ TEST(RecoverStateTest, ADamagedStateIsRefusedNamingTheField) {
   }
 }
 
+// Found by tests/fuzz/recover_files_fuzzer: a state whose completed steps include "verify" but
+// that holds no "verification" loaded, and `concord recover` then aborted at the end of the run
+// (an uncaught nlohmann::json type_error, exit 134) reading what the verification found.
+TEST(RecoverStateTest, AVerifiedStateWithoutItsVerificationIsRefused) {
+  Dir dir;
+  auto st = LoadRecoverState(dir.Write("recover-state.json", R"({"restored": ["communities"],
+    "orphans": "report", "started": "2026-12-01T06:00:00.000Z",
+    "completed": ["maintenance-on", "resync", "orphans", "verify"],
+    "verifiverificacation": {"differences": 0, "orphans": 2, "reports": "/r"}})"));
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(st.error().field, "verification");
+  EXPECT_NE(st.error().message.find("recover-state.json: field 'verification' is missing"),
+            std::string::npos)
+      << st.error().message;
+}
+
 TEST(RecoverFilesTest, ASetAsideFileGivesItsEventIdsByApplication) {
   Dir dir;
   auto file = dir.Write("set-aside-events.json", R"({"setAside": "x", "events": [
