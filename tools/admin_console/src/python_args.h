@@ -21,6 +21,11 @@ struct AdminException : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// How deeply a value given for a Kind::kValueOrNone parameter may nest lists, tuples and dicts:
+// Python's own default recursion limit, past which it cannot print or json.dumps a value either.
+// A value that holds itself (a list appended to itself) is refused by the same count.
+inline constexpr int kMaxValueDepth = 1000;
+
 // Checks the number of `args` against `c`'s parameters and converts each to its parameter's
 // Kind. Throws AdminException naming the command and the parameter (and what it must be) when an
 // argument is missing, extra or of another kind. Needs the interpreter, with the GIL held.

@@ -1,5 +1,7 @@
 // The console's argument check (python_args.h) in an embedded interpreter, as concord-admin runs
-// it: what each Kind accepts. Through the console and a server: tests/e2e/admin_console_test.cc.
+// it: what each Kind accepts, and that a bad argument is an AdminException naming the command and
+// the parameter, never another exception or a crash. Through the console and a server:
+// tests/e2e/admin_console_test.cc.
 #include "python_args.h"
 
 #include <gtest/gtest.h>
@@ -67,6 +69,109 @@ TEST(ConsoleArgsTest, EachKindAcceptsWhatTheReferenceScriptsPass) {
   // As deep as Python itself prints.
   v = ConvertArgs(view, Args("('Forum', x, 10)", "x = 0\nfor _ in range(1000): x = [x]"));
   EXPECT_TRUE(v[1].is_array());
+}
+
+// Found by tests/fuzz/console_args_fuzzer: each of these escaped the check as something other
+// than an AdminException (a pybind11::cast_error, shown by the console as a RuntimeError
+// traceback that names no parameter; a Python ValueError or RecursionError from the message's
+// repr), or overflowed the stack (a list holding itself, or nested 100,000 deep: concord-admin
+// died with SIGSEGV).
+TEST(ConsoleArgsTest, BadArgumentsAreAdminErrorsNamingTheParameter) {
+  struct Case {
+    std::string service, command, args, setup;
+    std::vector<std::string> expected;  // in the message
+  };
+  const std::string deep = "x = 0\nfor _ in range(100000): x = [x]";
+  const std::vector<Case> cases = {
+      {"CommunitiesService",
+       "fetchCommByName",
+       "('\\ud800',)",
+       "",
+       {"fetchCommByName(communityName): communityName must be text without lone surrogates",
+        "'\\ud800'"}},
+      {"CommunitiesService",
+       "addMembersToCommunityByEmail",
+       "('Solo', 0, ['a@x', '\\udcff'])",
+       "",
+       {"emailAddresses must be a list of text without lone surrogates"}},
+      {"CommunitiesService",
+       "addMembersToCommunityByEmail",
+       "('Solo', 0, 'a@x,\\udcff')",
+       "",
+       {"emailAddresses must be text without lone surrogates"}},
+      {"CommunitiesScheduler",
+       "forceTaskExecution",
+       "('EventLogCleanup', '\\udc80')",
+       "",
+       {"executeSynchronously must be \"true\" or \"false\""}},
+      {"CommunitiesService",
+       "fetchBatchComm",
+       "(10, '\\udc80-uuid')",
+       "",
+       {"CommunitiesService.fetchBatchComm: priorLastCommunityId: strings must be text without "
+        "lone surrogates"}},
+      {"CommunitiesQEventService",
+       "viewQueuedEventsByRemoteAppDefId",
+       "('Forum', {'\\udc80': 1}, 10)",
+       "",
+       {"viewQueuedEventsByRemoteAppDefId: lastEvent: map keys must be text"}},
+      {"CommunitiesRemoteAppService",
+       "replayEvents",
+       "('Forum', 2**64)",
+       "",
+       {"CommunitiesRemoteAppService.replayEvents: afterSeq: integers must fit in 64 bits, not "
+        "18446744073709551616"}},
+      {"CommunitiesRemoteAppService",
+       "replayEvents",
+       "('Forum', [1, -2**63 - 1])",
+       "",
+       {"afterSeq: integers must fit in 64 bits"}},
+      {"CommunitiesService",
+       "fetchCommByName",
+       "(x,)",
+       deep,
+       {"communityName must be a string, not a value of type list"}},
+      {"CommunitiesQEventService",
+       "viewQueuedEventsByResourceType",
+       "('community', None, 10**5000)",
+       "",
+       {"maxRows must be an integer that fits in 64 bits, not a value of type int"}},
+      {"CommunitiesScheduler",
+       "pauseSchedulingTask",
+       "(10**5000,)",
+       "",
+       {"taskName must be a string, not a value of type int"}},
+      // Last: before, each of these overflowed the stack.
+      {"ActivityService",
+       "deleteActivities",
+       "(x,)",
+       "x = []\nx.append(x)",
+       {"ActivityService.deleteActivities: activities must not nest lists and dicts deeper than "
+        "1000 levels (nor hold itself)"}},
+      {"ActivityService",
+       "deleteActivities",
+       "(x,)",
+       "x = {}\nx['k'] = [x]",
+       {"activities must not nest"}},
+      {"ActivityService", "deleteActivities", "(x,)", deep, {"activities must not nest"}},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.service + "." + c.command + c.args);
+    const Command& command = Find(c.service, c.command);
+    py::tuple args = Args(c.args, c.setup);
+    try {
+      ConvertArgs(command, args);
+      ADD_FAILURE() << "accepted";
+    } catch (const AdminException& e) {
+      for (const auto& expected : c.expected) {
+        EXPECT_NE(std::string(e.what()).find(expected), std::string::npos)
+            << "expected: " << expected << "\n  in: " << e.what();
+      }
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << "not an AdminException: " << e.what();
+    }
+    EXPECT_FALSE(PyErr_Occurred());
+  }
 }
 
 }  // namespace
