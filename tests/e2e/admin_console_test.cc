@@ -485,6 +485,14 @@ TEST(AdminConsoleTest, EveryBadArgumentIsNamedWithWhatIsAcceptedAndChangesNothin
       {"MaintenanceService.enable(None, \"/nonexistent/page.html\")",
        {"cannot read the page file /nonexistent/page.html"}},
       {"execfile(\"nosuchAdmin.py\")", {"cannot read nosuchAdmin.py", "communitiesAdmin.py"}},
+      // Values the console cannot pass on: each escaped as a traceback, or the last overflowed
+      // the stack (tools/admin_console/tests/python_args_test.cc has more).
+      {"CommunitiesScheduler.pauseSchedulingTask(\"\\udc80\")",
+       {"taskName must be text without lone surrogates"}},
+      {"CommunitiesRemoteAppService.replayEvents(\"Forum\", 2**64)",
+       {"afterSeq: integers must fit in 64 bits"}},
+      {"x = []; x.append(x); ActivityService.deleteActivities(x)",
+       {"activities must not nest lists and dicts deeper than 1000 levels (nor hold itself)"}},
   };
   for (const auto& c : cases) {
     auto r = console.Run(c.command);

@@ -1076,6 +1076,13 @@ TEST(RunbookTest, DamagedFilesAreRefusedNamingTheFieldAndChangeNothing) {
   const std::vector<std::string> recover = {"recover", "--data-dir", d,           "--restored",
                                             "forums",  "--out",      out.string()};
   const std::vector<std::string> status = {"maintenance", "status", "--data-dir", d};
+  // 1,000,000 nested arrays where a field is free (enough to overflow the stack of a recursive
+  // copy), built as text: nlohmann prints recursively.
+  auto deep = [&](const json& j, const json::json_pointer& at) {
+    std::string text = with(j, at, "DEEP");
+    return text.replace(text.find("\"DEEP\""), 6,
+                        std::string(1000000, '[') + std::string(1000000, ']'));
+  };
   const std::vector<Case> cases = {
       {"deploymentId a number", good / "manifest.json",
        with(manifest, "/deploymentId"_json_pointer, 17), restore, "'deploymentId'"},
@@ -1093,6 +1100,9 @@ TEST(RunbookTest, DamagedFilesAreRefusedNamingTheFieldAndChangeNothing) {
        manifest_text.substr(0, manifest_text.size() / 2), restore, "manifest.json is not JSON"},
       {"manifest garbage", good / "manifest.json", std::string("\x00\xff\x01", 3), restore,
        "manifest.json is not JSON"},
+      {"manifest nested 1,000,000 deep", good / "manifest.json",
+       deep(manifest, "/services/forums/note"_json_pointer), restore,
+       "manifest.json nests deeper than 64 levels"},
       {"state: restored a string", out / "recover-state.json",
        with(state, "/restored"_json_pointer, "forums"), recover, "'restored'"},
       {"state: orphans missing", out / "recover-state.json",
@@ -1103,6 +1113,14 @@ TEST(RunbookTest, DamagedFilesAreRefusedNamingTheFieldAndChangeNothing) {
        with(state, "/done"_json_pointer, {{"orphans", 3}}), recover, "'done.orphans'"},
       {"state truncated", out / "recover-state.json", state.dump().substr(0, 20), recover,
        "recover-state.json is not JSON"},
+      {"state: verify done, no verification", out / "recover-state.json",
+       with(state, "/completed"_json_pointer,
+            {"maintenance-on", "pause-retry-task", "set-aside-queue", "replay", "export-and-report",
+             "resume-retry-task", "resync", "orphans", "verify", "maintenance-off"}),
+       recover, "'verification'"},
+      {"state nested 1,000,000 deep", out / "recover-state.json",
+       deep(state, "/before"_json_pointer), recover,
+       "recover-state.json nests deeper than 64 levels"},
       {"maintenance: enabled a string", dir.path() / "maintenance.json", R"({"enabled": "yes"})",
        status, "'enabled'"},
       {"maintenance: allow a string", dir.path() / "maintenance.json",

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 
 namespace concord {
 
@@ -147,6 +148,34 @@ Result<std::vector<std::string>> JsonFields::Strings(std::string_view key,
   return Strings(key);
 }
 
+namespace {
+
+// Whether `text` nests objects and arrays more than `limit` deep, counted outside strings. (For
+// text that is not JSON the answer means little; the parser refuses such text anyway.)
+bool NestsDeeperThan(std::string_view text, int limit) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > limit) return true;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
 Result<JsonFields> ReadJsonFile(const fs::path& file) {
   std::error_code ec;
   if (!fs::exists(file, ec)) return NotFound(fmt::format("{} does not exist", file.string()));
@@ -155,8 +184,16 @@ Result<JsonFields> ReadJsonFile(const fs::path& file) {
   std::stringstream text;
   text << in.rdbuf();
   if (in.bad()) return Unavailable(fmt::format("cannot read {}", file.string()));
-  auto j = json::parse(text.str(), nullptr, false);
   std::string name = file.filename().string();
+  // nlohmann parses any depth, but copies and prints a document recursively: a few hundred
+  // kilobytes of `[[[[` would overflow the stack of whatever reads the file next.
+  const std::string content = text.str();
+  if (NestsDeeperThan(content, kMaxJsonFileDepth)) {
+    return InvalidArgument(name, fmt::format("{} nests deeper than {} levels (damaged?): read "
+                                             "nothing from it",
+                                             file.string(), kMaxJsonFileDepth));
+  }
+  auto j = json::parse(content, nullptr, false);
   if (j.is_discarded()) {
     return InvalidArgument(name, fmt::format("{} is not JSON (damaged or truncated): read nothing "
                                              "from it",

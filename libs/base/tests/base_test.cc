@@ -180,6 +180,36 @@ TEST(JsonFileTest, BadFilesAreErrorsNamingTheFileAndTheField) {
   fs::remove_all(dir);
 }
 
+// Found with tests/fuzz/backup_manifest_fuzzer (an input longer than libFuzzer tries): a file of a
+// few hundred thousand nested arrays parsed, and copying the first object read from it (Object)
+// overflowed the stack (`concord restore` died of SIGSEGV). Files nest a few levels; deeper than
+// kMaxJsonFileDepth is refused.
+TEST(JsonFileTest, ADeeplyNestedFileIsRefusedNamingTheFile) {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / ("base-json-deep-" + NewUuid());
+  fs::create_directories(dir);
+  fs::path file = dir / "manifest.json";
+  auto nested = [](int depth) {
+    return R"({"services": {"forums": )" + std::string(depth, '[') + std::string(depth, ']') +
+           R"(}, "note": "[[[[ in a string does not count \" [[[["})";
+  };
+  std::ofstream(file, std::ios::trunc) << nested(200000);
+  auto deep = ReadJsonFile(file);
+  ASSERT_FALSE(deep);
+  EXPECT_EQ(deep.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(deep.error().field, "manifest.json");
+  EXPECT_NE(deep.error().message.find(file.string()), std::string::npos) << deep.error().message;
+  EXPECT_NE(deep.error().message.find("deeper than 64"), std::string::npos) << deep.error().message;
+  // The deepest accepted: 64 levels with the top object and "services".
+  std::ofstream(file, std::ios::trunc) << nested(kMaxJsonFileDepth - 2);
+  auto deepest = ReadJsonFile(file);
+  ASSERT_TRUE(deepest) << deepest.error().message;
+  EXPECT_TRUE(deepest->Object("services"));
+  std::ofstream(file, std::ios::trunc) << nested(kMaxJsonFileDepth - 1);
+  EXPECT_FALSE(ReadJsonFile(file));
+  fs::remove_all(dir);
+}
+
 TEST(JsonFileTest, OptionalFieldsFallBackOnlyWhenAbsent) {
   JsonFields f("state.json", nlohmann::json{{"n", 3}, {"s", nullptr}, {"b", "yes"}});
   EXPECT_EQ(f.Int("n", 0).value(), 3);

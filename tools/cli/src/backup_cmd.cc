@@ -11,8 +11,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "backup_manifest.h"
 #include "concord/base/clock.h"
-#include "concord/base/json_file.h"
 #include "concord/db/database.h"
 #include "concord/db/migration.h"
 #include "concord/deployment/deployment.h"
@@ -25,9 +25,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-constexpr std::string_view kManifest = "manifest.json";
-constexpr std::string_view kFilesContent = "files-content";  // the Files content store
 
 int Fail(std::string_view command, const Error& e) {
   std::cerr << "concord " << command << ": " << e.message;
@@ -206,59 +203,6 @@ int Backup(const BackupFlags& f) {
   return 0;
 }
 
-// A backup's manifest, every field's type checked: a damaged or hand-edited manifest is refused
-// with the field named (exit 2) before anything changes.
-struct ManifestEntry {
-  std::string file;  // a database's file in the backup ("" for the content store)
-  int64_t schema_version = 0;
-};
-
-struct Manifest {
-  std::string deployment_id;
-  std::string created;
-  std::map<std::string, ManifestEntry> services;
-};
-
-Result<Manifest> LoadManifest(const fs::path& from) {
-  auto read = ReadJsonFile(from / kManifest);
-  if (!read && read.error().code == ErrorCode::kNotFound) {
-    return NotFound(fmt::format("{} holds no {} (not a Concord backup, or an incomplete one)",
-                                from.string(), kManifest));
-  }
-  if (!read) return std::unexpected(read.error());
-  const JsonFields& m = *read;
-  CONCORD_ASSIGN_OR_RETURN(std::string format, m.String("format"));
-  if (format != "concord-backup") {
-    return std::unexpected(
-        m.Invalid("format", "is not \"concord-backup\": this is not a Concord backup manifest"));
-  }
-  CONCORD_ASSIGN_OR_RETURN(int64_t version, m.Int("formatVersion"));
-  if (version != 1) {
-    return std::unexpected(m.Invalid(
-        "formatVersion", fmt::format("is {}; this Concord reads backup format 1", version)));
-  }
-  Manifest out;
-  CONCORD_ASSIGN_OR_RETURN(out.deployment_id, m.String("deploymentId"));
-  CONCORD_ASSIGN_OR_RETURN(out.created, m.String("created", "?"));
-  CONCORD_ASSIGN_OR_RETURN(JsonFields services, m.Object("services"));
-  for (const auto& name : services.Keys()) {
-    CONCORD_ASSIGN_OR_RETURN(JsonFields e, services.Object(name));
-    ManifestEntry entry;
-    if (name == kFilesContent) {
-      CONCORD_RETURN_IF_ERROR(e.String("dir"));
-      CONCORD_RETURN_IF_ERROR(e.Int("files", 0));
-    } else {
-      CONCORD_ASSIGN_OR_RETURN(entry.file, e.String("file"));
-      CONCORD_ASSIGN_OR_RETURN(entry.schema_version, e.Int("schemaVersion"));
-      CONCORD_RETURN_IF_ERROR(e.Int("lastEventSeq", 0));
-      CONCORD_RETURN_IF_ERROR(e.Int("lastAppliedEventSeq", 0));
-    }
-    CONCORD_RETURN_IF_ERROR(e.Int("bytes", 0));
-    out.services[name] = std::move(entry);
-  }
-  return out;
-}
-
 struct RestoreFlags {
   std::string data_dir = "./data";
   std::string service;
@@ -370,14 +314,8 @@ int Restore(const RestoreFlags& f) {
                       f.service, theirs, ours));
     }
     // The manifest names the file; it must be the service's own, in the backup directory.
-    if (entry.file != f.service + ".db") {
-      return Fail("restore",
-                  InvalidArgument(fmt::format("services.{}.file", f.service),
-                                  fmt::format("{}: field 'services.{}.file' names '{}'; a backup "
-                                              "holds it as {}.db",
-                                              (from / kManifest).string(), f.service,
-                                              entry.file.substr(0, 80), f.service))
-                      .error());
+    if (auto ok = CheckEntryFile(*manifest, from, f.service); !ok) {
+      return Fail("restore", ok.error());
     }
     if (!fs::exists(from / entry.file)) {
       return Fail(

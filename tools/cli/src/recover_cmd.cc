@@ -29,6 +29,7 @@
 #include "concord/lifecycle/widgets.h"
 #include "concord/maintenance/maintenance.h"
 #include "concord/recovery/sync_report.h"
+#include "recover_files.h"
 #include "services.h"
 
 namespace concord::cli {
@@ -179,35 +180,6 @@ std::string ServiceOf(const std::string& app) {
   return std::string(lifecycle::FindWidgetDef(app)->application);
 }
 
-// A communityDifferences entry that is a real disagreement: a community in the trash is listed
-// as trashed even when nothing else differs.
-Result<bool> Disagrees(const JsonFields& d) {
-  CONCORD_ASSIGN_OR_RETURN(std::string status, d.String("status", ""));
-  if (status != "trashed") return true;
-  for (const char* k :
-       {"attributes", "ownersMissing", "ownersExtra", "membersMissing", "membersExtra"}) {
-    if (d.Has(k) && !d.document()[k].empty()) return true;
-  }
-  return d.Bool("resourceMissing", false);
-}
-
-// The communities of a communityDifferences report that really disagree, in its order.
-Result<std::vector<std::string>> Disagreeing(const fs::path& report, int64_t* trashed = nullptr) {
-  CONCORD_ASSIGN_OR_RETURN(JsonFields diffs, ReadJsonFile(report));
-  CONCORD_ASSIGN_OR_RETURN(auto entries, diffs.Objects("differences"));
-  std::vector<std::string> listed;
-  for (const auto& d : entries) {
-    CONCORD_ASSIGN_OR_RETURN(bool real, Disagrees(d));
-    if (real) {
-      CONCORD_ASSIGN_OR_RETURN(std::string uuid, d.String("communityUuid"));
-      listed.push_back(std::move(uuid));
-    } else if (trashed) {
-      ++*trashed;
-    }
-  }
-  return listed;
-}
-
 struct Findings {
   int64_t differences = 0;  // real disagreements
   int64_t trashed = 0;      // trashed communities listed with nothing else
@@ -249,14 +221,7 @@ Result<Findings> ExportAndReport(Run& r, const fs::path& dir) {
 // call): an event queued after the listing is not in the file and stays queued. Clearing an
 // event twice clears nothing the second time, so this is safe to repeat.
 Status ClearSetAside(Run& r, const fs::path& file) {
-  CONCORD_ASSIGN_OR_RETURN(JsonFields set_aside, ReadJsonFile(file));
-  CONCORD_ASSIGN_OR_RETURN(auto events, set_aside.Objects("events"));
-  std::map<std::string, std::vector<std::string>> by_app;
-  for (const auto& e : events) {
-    CONCORD_ASSIGN_OR_RETURN(std::string app, e.String("remoteAppDefId"));
-    CONCORD_ASSIGN_OR_RETURN(std::string id, e.String("eventId"));
-    by_app[app].push_back(std::move(id));
-  }
+  CONCORD_ASSIGN_OR_RETURN(auto by_app, ReadSetAside(file));
   for (const auto& [app, ids] : by_app) {
     for (size_t i = 0; i < ids.size(); i += 500) {
       admin::Value batch = admin::Value::array();
@@ -602,15 +567,15 @@ std::vector<Step> Steps(const Run& run) {
          // handles every orphan exactly once.
          int64_t handled = 0, left = 0;
          for (const auto& app : r.apps) {
-           CONCORD_ASSIGN_OR_RETURN(JsonFields report,
-                                    ReadJsonFile(r.out / "before" / "reports" /
-                                                 (app + "_orphanedRemoteApplications.json")));
-           CONCORD_ASSIGN_OR_RETURN(auto orphans, report.Objects("orphans"));
+           // The whole report is checked before the first orphan is handled.
+           CONCORD_ASSIGN_OR_RETURN(auto orphans,
+                                    ReadOrphans(r.out / "before" / "reports" /
+                                                (app + "_orphanedRemoteApplications.json")));
            std::vector<std::string> to_delete;
            for (const auto& o : orphans) {
-             CONCORD_ASSIGN_OR_RETURN(std::string id, o.String("objectIdentifyingId"));
-             CONCORD_ASSIGN_OR_RETURN(std::string old, o.String("oldCommunityUuid"));
-             CONCORD_ASSIGN_OR_RETURN(std::string reason, o.String("reason", ""));
+             const std::string& id = o.id;
+             const std::string& old = o.old_community;
+             const std::string& reason = o.reason;
              std::string item = app + " " + id;
              if (r.Done("orphans", item)) {
                ++handled;
@@ -705,36 +670,6 @@ std::vector<Step> Steps(const Run& run) {
   return steps;
 }
 
-// recover-state.json of an earlier run, its fields checked: a damaged file is refused with the
-// field named, before anything is done.
-struct SavedState {
-  std::vector<std::string> restored;
-  std::string orphans;
-  json document;
-};
-
-Result<SavedState> LoadState(const fs::path& file) {
-  CONCORD_ASSIGN_OR_RETURN(JsonFields st, ReadJsonFile(file));
-  SavedState saved;
-  CONCORD_ASSIGN_OR_RETURN(saved.restored, st.Strings("restored"));
-  CONCORD_ASSIGN_OR_RETURN(saved.orphans, st.String("orphans"));
-  CONCORD_RETURN_IF_ERROR(st.String("started"));
-  CONCORD_RETURN_IF_ERROR(st.Strings("completed"));
-  CONCORD_RETURN_IF_ERROR(st.String("setAsideFile", ""));
-  if (st.Has("done")) {
-    CONCORD_ASSIGN_OR_RETURN(JsonFields done, st.Object("done"));
-    for (const auto& step : done.Keys()) CONCORD_RETURN_IF_ERROR(done.Object(step));
-  }
-  if (st.Has("verification")) {
-    CONCORD_ASSIGN_OR_RETURN(JsonFields v, st.Object("verification"));
-    CONCORD_RETURN_IF_ERROR(v.Int("differences"));
-    CONCORD_RETURN_IF_ERROR(v.Int("orphans"));
-    CONCORD_RETURN_IF_ERROR(v.String("reports"));
-  }
-  saved.document = st.document();
-  return saved;
-}
-
 int Fail(const Error& e) {
   std::cerr << "concord recover: " << e.message;
   if (!e.accepted.empty())
@@ -806,7 +741,7 @@ int Recover(const Flags& f) {
   fs::create_directories(r.out, ec);
   if (ec) return Fail(Unavailable(fmt::format("cannot create {}", r.out.string())).error());
   if (fs::exists(r.out / "recover-state.json")) {
-    auto st = LoadState(r.out / "recover-state.json");
+    auto st = LoadRecoverState(r.out / "recover-state.json");
     if (!st) return Fail(st.error());
     if (st->restored != r.restored || st->orphans != r.orphans) {
       return Fail(FailedPrecondition(

@@ -69,9 +69,13 @@ class JsonFields {
   std::string path_;
 };
 
+// How deeply a file ReadJsonFile reads may nest (objects and arrays). The files Concord writes
+// nest a few levels.
+inline constexpr int kMaxJsonFileDepth = 64;
+
 // Reads `file` as one JSON object. kNotFound when it does not exist; kInvalidArgument naming the
-// file when it is not JSON (garbage, truncated) or not an object; kUnavailable when it cannot
-// be read.
+// file when it is not JSON (garbage, truncated), nests deeper than kMaxJsonFileDepth, or is not
+// an object; kUnavailable when it cannot be read.
 Result<JsonFields> ReadJsonFile(const std::filesystem::path& file);
 
 // Replaces `file` with `content` so that a crash at any moment leaves the old file or the new

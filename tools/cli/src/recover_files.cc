@@ -1,0 +1,91 @@
+#include "recover_files.h"
+
+#include <algorithm>
+
+namespace concord::cli {
+
+namespace fs = std::filesystem;
+
+Result<SavedState> LoadRecoverState(const fs::path& file) {
+  CONCORD_ASSIGN_OR_RETURN(JsonFields st, ReadJsonFile(file));
+  SavedState saved;
+  CONCORD_ASSIGN_OR_RETURN(saved.restored, st.Strings("restored"));
+  CONCORD_ASSIGN_OR_RETURN(saved.orphans, st.String("orphans"));
+  CONCORD_RETURN_IF_ERROR(st.String("started"));
+  CONCORD_ASSIGN_OR_RETURN(saved.completed, st.Strings("completed"));
+  CONCORD_RETURN_IF_ERROR(st.String("setAsideFile", ""));
+  if (st.Has("done")) {
+    CONCORD_ASSIGN_OR_RETURN(JsonFields done, st.Object("done"));
+    for (const auto& step : done.Keys()) CONCORD_RETURN_IF_ERROR(done.Object(step));
+  }
+  if (st.Has("verification")) {
+    CONCORD_ASSIGN_OR_RETURN(JsonFields v, st.Object("verification"));
+    Verification verification;
+    CONCORD_ASSIGN_OR_RETURN(verification.differences, v.Int("differences"));
+    CONCORD_ASSIGN_OR_RETURN(verification.orphans, v.Int("orphans"));
+    CONCORD_ASSIGN_OR_RETURN(verification.reports, v.String("reports"));
+    saved.verification = std::move(verification);
+  }
+  // A run whose "verify" step is done goes straight to its end, which reads what it found.
+  if (!saved.verification && std::find(saved.completed.begin(), saved.completed.end(), "verify") !=
+                                 saved.completed.end()) {
+    return std::unexpected(st.Invalid(
+        "verification", "is missing (it must be an object once step 'verify' is completed)"));
+  }
+  saved.document = st.document();
+  return saved;
+}
+
+Result<std::map<std::string, std::vector<std::string>>> ReadSetAside(const fs::path& file) {
+  CONCORD_ASSIGN_OR_RETURN(JsonFields set_aside, ReadJsonFile(file));
+  CONCORD_ASSIGN_OR_RETURN(auto events, set_aside.Objects("events"));
+  std::map<std::string, std::vector<std::string>> by_app;
+  for (const auto& e : events) {
+    CONCORD_ASSIGN_OR_RETURN(std::string app, e.String("remoteAppDefId"));
+    CONCORD_ASSIGN_OR_RETURN(std::string id, e.String("eventId"));
+    by_app[app].push_back(std::move(id));
+  }
+  return by_app;
+}
+
+Result<bool> Disagrees(const JsonFields& d) {
+  CONCORD_ASSIGN_OR_RETURN(std::string status, d.String("status", ""));
+  if (status != "trashed") return true;
+  for (const char* k :
+       {"attributes", "ownersMissing", "ownersExtra", "membersMissing", "membersExtra"}) {
+    if (d.Has(k) && !d.document()[k].empty()) return true;
+  }
+  return d.Bool("resourceMissing", false);
+}
+
+Result<std::vector<std::string>> Disagreeing(const fs::path& report, int64_t* trashed) {
+  CONCORD_ASSIGN_OR_RETURN(JsonFields diffs, ReadJsonFile(report));
+  CONCORD_ASSIGN_OR_RETURN(auto entries, diffs.Objects("differences"));
+  std::vector<std::string> listed;
+  for (const auto& d : entries) {
+    CONCORD_ASSIGN_OR_RETURN(bool real, Disagrees(d));
+    if (real) {
+      CONCORD_ASSIGN_OR_RETURN(std::string uuid, d.String("communityUuid"));
+      listed.push_back(std::move(uuid));
+    } else if (trashed) {
+      ++*trashed;
+    }
+  }
+  return listed;
+}
+
+Result<std::vector<Orphan>> ReadOrphans(const fs::path& report) {
+  CONCORD_ASSIGN_OR_RETURN(JsonFields r, ReadJsonFile(report));
+  CONCORD_ASSIGN_OR_RETURN(auto entries, r.Objects("orphans"));
+  std::vector<Orphan> orphans;
+  for (const auto& o : entries) {
+    Orphan orphan;
+    CONCORD_ASSIGN_OR_RETURN(orphan.id, o.String("objectIdentifyingId"));
+    CONCORD_ASSIGN_OR_RETURN(orphan.old_community, o.String("oldCommunityUuid"));
+    CONCORD_ASSIGN_OR_RETURN(orphan.reason, o.String("reason", ""));
+    orphans.push_back(std::move(orphan));
+  }
+  return orphans;
+}
+
+}  // namespace concord::cli
