@@ -272,8 +272,9 @@ bool OfItsKind(const concord::admin::Param& p, const concord::admin::Value& v) {
 
 // A reference the conversion takes and never drops keeps an object alive: not a leak LSan sees
 // (a list or dict stays reachable through Python's GC lists, and libFuzzer stops checking leaks
-// input by input once it sees the interpreter keep caches). So every 1000 inputs, after a
-// collection, the number of objects the GC tracks must stay where it was (it moves by a few).
+// input by input once it sees the interpreter keep caches). So every 1000 inputs, once the
+// input's objects are gone and after a collection, the number of objects the GC tracks must stay
+// where it was (it moves by a few).
 void CheckNoObjectsKeptAlive() {
   static size_t inputs = 0;
   static size_t baseline = 0;
@@ -307,8 +308,8 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   return 0;
 }
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  std::string_view input(reinterpret_cast<const char*>(data), size);
+// Builds the arguments, converts them and checks the result; the arguments are gone on return.
+void ConvertInput(std::string_view input) {
   size_t eol = std::min(input.find('\n'), input.size());
   const Command& c = Choose(input.substr(0, eol));
   py::tuple args = Builder(input.substr(std::min(eol + 1, input.size()))).Run();
@@ -325,6 +326,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Require(message.find(c.name) != std::string_view::npos, "the error names the command");
   }
   Require(!PyErr_Occurred(), "the conversion left a Python error pending");
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  ConvertInput(std::string_view(reinterpret_cast<const char*>(data), size));
   CheckNoObjectsKeptAlive();
   return 0;
 }
