@@ -9,6 +9,7 @@
 #include "concord/db/database.h"
 #include "concord/http/client.h"
 #include "concord/testing/process.h"
+#include "concord/testing/raw_connection.h"
 
 namespace concord {
 namespace {
@@ -997,6 +998,104 @@ TEST(LifecycleTest, FilesRefusesAnUploadBeforeWritingAnything) {
   ASSERT_EQ(up->status, 201) << up->raw_body;
   std::string id = up->body["id"];
   EXPECT_TRUE(fs::exists(dir.path() / "files-content" / id.substr(0, 2) / id));
+}
+
+// The server's peak resident memory (VmHWM), in bytes.
+int64_t PeakMemory(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.starts_with("VmHWM:")) return std::stoll(line.substr(6)) * 1024;
+  }
+  return -1;
+}
+
+// An upload is written to disk as it arrives and a download read from disk as it is sent: a file
+// far larger than the request body limit goes up and comes back intact without the server ever
+// holding it (its peak memory barely moves); an upload cut off half-way leaves neither content
+// nor a temporary file nor a record.
+TEST(LifecycleTest, FilesStreamsLargeUploadsAndDownloads) {
+  // AddressSanitizer keeps freed memory in quarantine (256 MiB by default), which would count
+  // every piece ever received as resident; keep it small so that the peak means what it says.
+  std::string asan = std::getenv("ASAN_OPTIONS") ? std::getenv("ASAN_OPTIONS") : "";
+  ::setenv("ASAN_OPTIONS", (asan + (asan.empty() ? "" : ":") + "quarantine_size_mb=1").c_str(), 1);
+  TempDir dir("lifecycle-files-large");
+  ConcordServer server(dir.path());
+  ASSERT_TRUE(server.Start());
+  ::setenv("ASAN_OPTIONS", asan.c_str(), 1);
+  auto admin = server.AdminClient();
+  Users::Create(admin, {"own"});
+  auto own = server.Client("own", "pw-own-123");
+  auto c = *own.Post("/communities/api/communities", {{"name", "Big files"}});
+  std::string library =
+      ResourceOf(own, "/communities/api/communities/" + c["uuid"].get<std::string>(), "Files");
+  ASSERT_FALSE(library.empty());
+  std::string path = "/files/api/libraries/" + library + "/files";
+  ASSERT_EQ(own.Send("POST", path + "?name=warm-up.txt", "x")->status, 201);
+
+  // 96 MiB, 24 times the request body limit (4 MiB), varied so that a lost or repeated piece
+  // shows.
+  std::string bytes(96 * 1024 * 1024, '\0');
+  for (size_t i = 0; i < bytes.size(); ++i)
+    bytes[i] = static_cast<char>((i * 131 + i / 65536) % 251);
+  // Signing in (Argon2id, 64 MiB each) set a peak far above what an upload should cost: start
+  // the peak afresh from here (writing 5 to clear_refs resets VmHWM).
+  std::ofstream("/proc/" + std::to_string(server.pid()) + "/clear_refs") << "5";
+  int64_t before = PeakMemory(server.pid());
+  ASSERT_GT(before, 0);
+  auto up = own.Send("POST", path + "?name=dataset.bin", bytes);
+  ASSERT_TRUE(up);
+  ASSERT_EQ(up->status, 201) << up->raw_body;
+  EXPECT_EQ(up->body["size"], bytes.size());
+  std::string id = up->body["id"];
+  size_t offset = 0;
+  bool same = true;
+  ASSERT_TRUE(own.Download("/files/api/files/" + id + "/content", [&](std::string_view piece) {
+    same = same && offset + piece.size() <= bytes.size() &&
+           bytes.compare(offset, piece.size(), piece) == 0;
+    offset += piece.size();
+    return true;
+  }));
+  EXPECT_TRUE(same) << "the downloaded content differs from the upload";
+  EXPECT_EQ(offset, bytes.size());
+  int64_t grown = PeakMemory(server.pid()) - before;
+  std::printf("peak memory of the server grew by %.1f MiB for a 96 MiB upload and download\n",
+              static_cast<double>(grown) / (1024 * 1024));
+  EXPECT_LT(grown, 32 * 1024 * 1024) << "the server held the file in memory";
+
+  // Cut off half-way: the server is told 64 MiB and gets 8 MiB, then the connection closes.
+  auto listing = [&] { return *own.Get(path); };
+  size_t files_before = listing()["items"].size();
+  {
+    auto colon = server.url().rfind(':');
+    concord::testing::RawConnection cut(std::stoi(server.url().substr(colon + 1)));
+    ASSERT_TRUE(cut.connected());
+    ASSERT_TRUE(cut.Send("POST " + path +
+                         "?name=cut.bin HTTP/1.1\r\nHost: x\r\n"
+                         "Authorization: Basic b3duOnB3LW93bi0xMjM=\r\n"
+                         "Content-Length: 67108864\r\n\r\n"));
+    ASSERT_TRUE(cut.Send(bytes.substr(0, 8 * 1024 * 1024)));
+  }
+  auto leftovers = [&] {
+    std::vector<std::string> found;
+    for (const auto& e : fs::recursive_directory_iterator(dir.path() / "files-content")) {
+      std::string name = e.path().filename().string();
+      if (e.is_regular_file() && name != id && name.find(".tmp") != std::string::npos) {
+        found.push_back(name);
+      }
+    }
+    return found;
+  };
+  for (int i = 0; i < 100 && !leftovers().empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_TRUE(leftovers().empty()) << "a temporary file stayed: " << leftovers().front();
+  EXPECT_EQ(listing()["items"].size(), files_before);
+  auto content_files = 0;
+  for (const auto& e : fs::recursive_directory_iterator(dir.path() / "files-content")) {
+    content_files += e.is_regular_file() ? 1 : 0;
+  }
+  EXPECT_EQ(content_files, static_cast<int>(files_before)) << "content without a record";
 }
 
 }  // namespace

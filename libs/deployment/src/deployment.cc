@@ -78,8 +78,9 @@ Result<Config> LoadConfig(const DataDir& dir) {
       "server",
       {"listen", "threads", "log_level", "log_format", "trusted_proxies", "max_connections",
        "max_connections_per_client", "max_header_bytes", "max_header_count", "max_body_bytes",
-       "header_timeout_seconds", "request_timeout_seconds", "idle_timeout_seconds",
-       "max_concurrent_sign_ins", "sign_in_free_failures", "sign_in_max_lockout_seconds"}));
+       "max_upload_bytes", "upload_stall_timeout_seconds", "header_timeout_seconds",
+       "request_timeout_seconds", "idle_timeout_seconds", "max_concurrent_sign_ins",
+       "sign_in_free_failures", "sign_in_max_lockout_seconds"}));
   CONCORD_RETURN_IF_ERROR(check_keys("communities", {"database", "trash_retention_days"}));
   CONCORD_RETURN_IF_ERROR(
       check_keys("scheduler", {"fullDelete", "LifecycleRetryQueuedEvents", "EventLogCleanup"}));
@@ -108,6 +109,18 @@ Result<Config> LoadConfig(const DataDir& dir) {
     out = static_cast<int>(*v);
     return Ok();
   };
+  auto get_int64 = [&](std::string_view path, int64_t& out, int64_t lo, int64_t hi) -> Status {
+    auto node = t.at_path(path);
+    if (!node) return Ok();
+    auto v = node.value<int64_t>();
+    if (!node.is_integer() || !v || *v < lo || *v > hi) {
+      return InvalidArgument(std::string(path),
+                             fmt::format("{}: {} must be a whole number from {} to {}",
+                                         dir.Config().string(), path, lo, hi));
+    }
+    out = *v;
+    return Ok();
+  };
   CONCORD_RETURN_IF_ERROR(get_string("server.listen", c.listen));
   CONCORD_RETURN_IF_ERROR(get_int("server.threads", c.threads, 2, 256));
   CONCORD_RETURN_IF_ERROR(get_string("server.log_level", c.log_level));
@@ -121,6 +134,10 @@ Result<Config> LoadConfig(const DataDir& dir) {
   CONCORD_RETURN_IF_ERROR(get_int("server.max_header_count", c.max_header_count, 8, 10000));
   CONCORD_RETURN_IF_ERROR(
       get_int("server.max_body_bytes", c.max_body_bytes, 1024, 1024 * 1024 * 1024));
+  CONCORD_RETURN_IF_ERROR(
+      get_int64("server.max_upload_bytes", c.max_upload_bytes, 1024, int64_t{1} << 40));
+  CONCORD_RETURN_IF_ERROR(
+      get_int("server.upload_stall_timeout_seconds", c.upload_stall_timeout_seconds, 1, 3600));
   CONCORD_RETURN_IF_ERROR(
       get_int("server.header_timeout_seconds", c.header_timeout_seconds, 1, 3600));
   CONCORD_RETURN_IF_ERROR(

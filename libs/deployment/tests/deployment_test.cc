@@ -59,6 +59,22 @@ TEST_F(DeploymentTest, ConfigErrorsNameTheKey) {
   EXPECT_FALSE(LoadConfig(dir_));
 }
 
+TEST_F(DeploymentTest, UploadLimitsAreReadAndChecked) {
+  WriteConfig("[server]\nmax_upload_bytes = 5368709120\nupload_stall_timeout_seconds = 90\n");
+  auto c = LoadConfig(dir_);
+  ASSERT_TRUE(c) << c.error().ToString();
+  EXPECT_EQ(c->max_upload_bytes, int64_t{5368709120});  // beyond 32 bits
+  EXPECT_EQ(c->upload_stall_timeout_seconds, 90);
+  for (const char* bad :
+       {"max_upload_bytes = 10", "max_upload_bytes = \"1G\"", "upload_stall_timeout_seconds = 0"}) {
+    WriteConfig(std::string("[server]\n") + bad + "\n");
+    c = LoadConfig(dir_);
+    ASSERT_FALSE(c) << bad;
+    EXPECT_EQ(c.error().field, "server." + std::string(bad).substr(0, std::string(bad).find(' ')));
+    EXPECT_NE(c.error().message.find("whole number from"), std::string::npos) << bad;
+  }
+}
+
 TEST_F(DeploymentTest, CredentialsAreWrittenOnceWithMode0600) {
   ASSERT_TRUE(WriteCredentials(dir_.Credentials(), {"admin", "s3cret"}));
   struct stat st {};

@@ -193,7 +193,34 @@ struct Route {
   std::string source;  // the pattern as registered
   std::regex pattern;
   Access access;
-  Handler handler;
+  Handler handler;           // or, for a route whose body is taken as it arrives:
+  StreamedHandler streamed;  // (PostStreamed)
+};
+
+// A request body the session may take away between reads. Unlike Beast's string_body it reserves
+// nothing from Content-Length, which for a streamed upload may be a gigabyte that is never held.
+struct PieceBody {
+  using value_type = std::string;
+  class reader {
+   public:
+    template <bool isRequest, class Fields>
+    reader(bhttp::header<isRequest, Fields>&, value_type& body) : body_(body) {}
+    void init(const boost::optional<std::uint64_t>&, beast::error_code& ec) { ec = {}; }
+    template <class ConstBufferSequence>
+    size_t put(const ConstBufferSequence& buffers, beast::error_code& ec) {
+      size_t n = 0;
+      for (auto b : beast::buffers_range_ref(buffers)) {
+        body_.append(static_cast<const char*>(b.data()), b.size());
+        n += b.size();
+      }
+      ec = {};
+      return n;
+    }
+    void finish(beast::error_code& ec) { ec = {}; }
+
+   private:
+    value_type& body_;
+  };
 };
 
 }  // namespace
@@ -205,6 +232,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   std::shared_ptr<Authenticator> authenticator;
   SignInThrottle throttle;
   std::vector<Route> routes;
+  size_t largest_body = 0;  // the largest body any route takes (streamed routes')
 
   net::io_context io{1};
   tcp::acceptor acceptor{io};
@@ -290,28 +318,45 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     return nullptr;
   }
 
-  // On a worker: routing and the handler, inside the one guard.
-  Response Handle(Request& req) const {
-    const Route* route = Match(req.method, req.path, req.path_params);
+  // Whether `route` (nullptr: none matched) may be called by this caller: the error to answer
+  // instead, if not.
+  static std::optional<Error> Refuse(const Route* route, const Request& req) {
     if (!route) {
-      return ErrorResponse(
-          Error{ErrorCode::kNotFound, "no such resource: " + req.method + " " + req.path, {}, {}});
+      return Error{
+          ErrorCode::kNotFound, "no such resource: " + req.method + " " + req.path, {}, {}};
     }
     if (route->access == Access::kAdministrator && !req.principal.admin) {
-      return ErrorResponse(Error{ErrorCode::kPermissionDenied,
-                                 "only administrators may call " + req.method + " " + req.path,
-                                 {},
-                                 {}});
+      return Error{ErrorCode::kPermissionDenied,
+                   "only administrators may call " + req.method + " " + req.path,
+                   {},
+                   {}};
     }
+    return std::nullopt;
+  }
+
+  // The one guard: runs `f` (returning Result<T>), turning errors and exceptions into an error.
+  template <typename F>
+  auto Guarded(F&& f) const -> decltype(f()) {
     try {
-      auto r = route->handler(req);
-      return r ? std::move(*r) : ErrorResponse(r.error());
+      return f();
     } catch (const std::exception& e) {
-      return ErrorResponse(
-          Error{ErrorCode::kInternal, std::string("unhandled exception: ") + e.what(), {}, {}});
+      return Internal(std::string("unhandled exception: ") + e.what());
     } catch (...) {
-      return ErrorResponse(Error{ErrorCode::kInternal, "unhandled exception", {}, {}});
+      return Internal("unhandled exception");
     }
+  }
+
+  // On a worker: the route's handler (found by the I/O thread for a request with a body,
+  // here otherwise), inside the one guard. A streamed route without a body is an empty one.
+  Response Handle(Request& req, const Route* route, bool routed) const {
+    if (!routed) route = Match(req.method, req.path, req.path_params);
+    if (auto refusal = Refuse(route, req)) return ErrorResponse(*refusal);
+    auto r = Guarded([&]() -> Result<Response> {
+      if (!route->streamed) return route->handler(req);
+      CONCORD_ASSIGN_OR_RETURN(std::unique_ptr<BodySink> sink, route->streamed(req));
+      return sink->Finish();
+    });
+    return r ? std::move(*r) : ErrorResponse(r.error());
   }
 
   void NoteForwardedFrom(const std::string& remote) {
@@ -410,7 +455,8 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
     client_ = peer_;
     login_.clear();
     parser_->header_limit(static_cast<std::uint32_t>(server_->options.max_header_bytes));
-    parser_->body_limit(server_->options.max_body_bytes);
+    // The largest any route takes; the route's own limit is applied once it is known.
+    parser_->body_limit(std::max(server_->options.max_body_bytes, server_->largest_body));
     timed_out_ = false;
     if (buffer_.size() > 0) return ReadHeader();
     // Idle: nothing is held but the socket, until the first byte or the idle deadline.
@@ -556,24 +602,127 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
 
   void Authenticated(Principal principal) {
     request_.principal = std::move(principal);
+    route_ = nullptr;
+    routed_ = false;
     if (!has_body_) return Dispatch();
-    // Only an authenticated caller's body is read, within the whole request's deadline.
+    // A body is read only for an authenticated caller, and only up to what its route takes.
+    route_ = server_->Match(request_.method, request_.path, request_.path_params);
+    routed_ = true;
+    if (auto refusal = Impl::Refuse(route_, request_)) {
+      return Finish(server_->ErrorResponse(*refusal), false);
+    }
+    size_t limit = route_->streamed ? server_->options.max_streamed_body_bytes
+                                    : server_->options.max_body_bytes;
+    if (auto length = parser_->content_length(); length && *length > limit) {
+      return Finish(BodyTooLarge(), false);
+    }
+    parser_->body_limit(limit);  // a chunked body counts down from here
+    if (route_->streamed) return BeginStreamed();
+    // The whole body, within the whole request's deadline.
     SetDeadline(started_ + server_->options.request_timeout, /*reading_request=*/true);
-    auto read = [self = shared_from_this()] {
+    ContinueThen([self = shared_from_this()] {
       bhttp::async_read(self->socket_, self->buffer_, *self->parser_,
                         [self](beast::error_code ec, size_t) { self->OnBody(ec); });
-    };
+    });
+  }
+
+  // Answers `Expect: 100-continue` if the client asked for it, then runs `read`.
+  void ContinueThen(std::function<void()> read) {
     const auto& head = parser_->get();
-    if (beast::iequals(head[bhttp::field::expect], "100-continue")) {
-      auto cont = std::make_shared<std::string>("HTTP/1.1 100 Continue\r\n\r\n");
-      net::async_write(socket_, net::buffer(*cont),
-                       [self = shared_from_this(), cont, read](beast::error_code ec, size_t) {
-                         if (ec) return self->Close();
-                         read();
-                       });
-      return;
+    if (!beast::iequals(head[bhttp::field::expect], "100-continue")) return read();
+    auto cont = std::make_shared<std::string>("HTTP/1.1 100 Continue\r\n\r\n");
+    net::async_write(socket_, net::buffer(*cont),
+                     [self = shared_from_this(), cont, read](beast::error_code ec, size_t) {
+                       if (ec) return self->Close();
+                       read();
+                     });
+  }
+
+  // A streamed route: its handler decides on a worker, before any of the body is read, whether
+  // the body is wanted; then each piece goes to the sink as it arrives (ReadPiece).
+  void BeginStreamed() {
+    deadline_.cancel();
+    in_handler_ = true;
+    ++server_->in_handlers;
+    auto self = shared_from_this();
+    server_->workers->Submit([self] {
+      auto sink = self->server_->Guarded([&] { return self->route_->streamed(self->request_); });
+      net::post(self->server_->io, [self, sink = std::move(sink)]() mutable {
+        self->in_handler_ = false;
+        self->server_->HandlerFinished();
+        if (!sink) return self->Finish(self->server_->ErrorResponse(sink.error()), false);
+        self->sink_ = std::move(*sink);
+        self->ContinueThen([self] { self->ReadPiece(); });
+      });
+    });
+  }
+
+  void ReadPiece() {
+    if (closed_) return DropSink();
+    SetDeadline(Clock::now() + server_->options.streamed_body_stall_timeout,
+                /*reading_request=*/true);
+    bhttp::async_read_some(
+        socket_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnPiece(ec); });
+  }
+
+  void OnPiece(beast::error_code ec) {
+    if (timed_out_) {
+      DropSink();
+      return Finish(Refusal(408, ErrorCode::kDeadlineExceeded, "the request body stopped arriving"),
+                    false);
     }
-    read();
+    if (ec == bhttp::error::body_limit) {
+      DropSink();
+      return Finish(BodyTooLarge(), false);
+    }
+    if (ec) {
+      DropSink();
+      if (ec == net::error::eof || ec == net::error::connection_reset ||
+          ec == bhttp::error::partial_message) {
+        return Close();  // the client went away
+      }
+      return Finish(Refusal(400, ErrorCode::kInvalidArgument,
+                            "the request body could not be parsed", std::nullopt, "body"),
+                    false);
+    }
+    deadline_.cancel();
+    std::string piece = std::move(parser_->get().body());
+    parser_->get().body().clear();
+    bool done = parser_->is_done();
+    if (piece.empty() && !done) return ReadPiece();
+    // The sink writes on a worker; the next piece is read once it has.
+    in_handler_ = true;
+    ++server_->in_handlers;
+    if (done) keep_alive_ = parser_->get().keep_alive();
+    auto self = shared_from_this();
+    server_->workers->Submit([self, piece = std::move(piece), done] {
+      const Impl& server = *self->server_;
+      std::optional<Response> out;
+      auto written = server.Guarded([&]() -> Result<Response> {
+        CONCORD_RETURN_IF_ERROR(self->sink_->Write(piece));
+        if (!done) return Response{};
+        return self->sink_->Finish();
+      });
+      if (!written) {
+        out = server.ErrorResponse(written.error());
+      } else if (done) {
+        out = std::move(*written);
+      }
+      if (out) self->sink_.reset();  // undone unless finished
+      net::post(self->server_->io, [self, out = std::move(out), done]() mutable {
+        self->in_handler_ = false;
+        self->server_->HandlerFinished();
+        if (!out) return self->ReadPiece();
+        self->Finish(std::move(*out), done && self->keep_alive_);
+      });
+    });
+  }
+
+  // The sink of an upload that will not finish: undone on a worker (it may touch the disk).
+  void DropSink() {
+    if (!sink_) return;
+    server_->workers->Submit([sink = std::shared_ptr<BodySink>(std::move(sink_))] {});
   }
 
   void OnBody(beast::error_code ec) {
@@ -598,7 +747,7 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
     head_only_ = parser_->get().method() == bhttp::verb::head;
     auto self = shared_from_this();
     server_->workers->Submit([self] {
-      Response out = self->server_->Handle(self->request_);
+      Response out = self->server_->Handle(self->request_, self->route_, self->routed_);
       if (out.stream) return self->Stream(std::move(out));
       net::post(self->server_->io, [self, out = std::move(out)]() mutable {
         self->in_handler_ = false;
@@ -725,8 +874,11 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
   std::string peer_;
   bool counted_;
   beast::flat_buffer buffer_;
-  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::optional<bhttp::request_parser<PieceBody>> parser_;
   Request request_;
+  const Route* route_ = nullptr;  // found before the body is read (routed_)
+  bool routed_ = false;
+  std::unique_ptr<BodySink> sink_;  // a streamed body's, while it arrives
   std::string client_;
   std::string login_;
   Clock::time_point started_ = Clock::now();
@@ -839,6 +991,10 @@ void Server::Put(const std::string& p, Access a, Handler h) {
 }
 void Server::Delete(const std::string& p, Access a, Handler h) {
   impl_->routes.push_back({"DELETE", p, std::regex(p), a, std::move(h)});
+}
+void Server::PostStreamed(const std::string& p, Access a, StreamedHandler h) {
+  impl_->routes.push_back({"POST", p, std::regex(p), a, nullptr, std::move(h)});
+  impl_->largest_body = std::max(impl_->largest_body, impl_->options.max_streamed_body_bytes);
 }
 
 std::vector<RouteInfo> Server::Routes() const {

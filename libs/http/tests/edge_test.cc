@@ -1,12 +1,7 @@
 // The HTTP edge under hostile clients: slow and idle connections, header floods, connection
 // floods, password guessing, deep JSON, forwarded addresses. Each test speaks raw HTTP over a
 // socket where the attack needs it, and checks what a signed-in user gets meanwhile.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <thread>
@@ -14,9 +9,13 @@
 #include "concord/http/client.h"
 #include "concord/http/json_body.h"
 #include "concord/http/server.h"
+#include "concord/testing/raw_connection.h"
 
 namespace concord::http {
 namespace {
+
+using concord::testing::RawConnection;
+using concord::testing::StatusLine;
 
 using namespace std::chrono_literals;
 
@@ -45,59 +44,6 @@ class SlowUsers final : public Authenticator {
  private:
   std::chrono::milliseconds cost_;
 };
-
-// A raw TCP connection from a chosen loopback address.
-class RawConnection {
- public:
-  RawConnection(int port, const char* from = "127.0.0.1") {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in local{};
-    local.sin_family = AF_INET;
-    inet_pton(AF_INET, from, &local.sin_addr);
-    ::bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof local);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  }
-  ~RawConnection() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  bool connected() const { return connected_; }
-  // False once the server has closed the connection (or refuses more).
-  bool Send(std::string_view data) {
-    return ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(data.size());
-  }
-  // Everything the server sends until it closes the connection or `wait` passes.
-  std::string ReadAll(std::chrono::milliseconds wait) {
-    std::string out;
-    auto until = std::chrono::steady_clock::now() + wait;
-    for (;;) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          until - std::chrono::steady_clock::now());
-      if (left.count() <= 0) break;
-      pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
-      char buf[4096];
-      ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
-      if (n <= 0) {
-        closed_ = true;
-        break;
-      }
-      out.append(buf, static_cast<size_t>(n));
-    }
-    return out;
-  }
-  bool closed() const { return closed_; }
-
- private:
-  int fd_ = -1;
-  bool connected_ = false;
-  bool closed_ = false;
-};
-
-std::string StatusLine(const std::string& reply) { return reply.substr(0, reply.find("\r\n")); }
 
 class EdgeTest : public ::testing::Test {
  protected:

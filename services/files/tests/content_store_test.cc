@@ -1,7 +1,9 @@
-// The Files content store: what checkFiles sees of uploads in progress, and the modes it writes.
+// The Files content store: content written as it arrives, what checkFiles sees of uploads in
+// progress and of abandoned ones, and the modes it writes.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <fstream>
 #include <set>
 
 #include "concord/testing/process.h"
@@ -71,6 +73,68 @@ TEST(ContentStoreTest, ContentIsWrittenWithOwnerOnlyModes) {
   EXPECT_EQ(st.st_mode & 0777, 0700u);
   ASSERT_EQ(::stat((dir.path() / "files-content" / "ab" / "abcdef").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
+}
+
+// Content written piece by piece is in place, with the SHA-256 of the whole, only once
+// committed; a writer dropped before that leaves nothing behind.
+TEST(ContentStoreTest, AWriterPutsContentInPlaceOnlyWhenCommitted) {
+  testing::TempDir dir("content-writer");
+  ContentStore store(dir.path() / "files-content");
+  std::string whole;
+  {
+    auto w = store.BeginWrite("aa-committed");
+    ASSERT_TRUE(w);
+    for (int i = 0; i < 100; ++i) {
+      std::string piece(1000 + i, static_cast<char>('a' + i % 26));
+      ASSERT_TRUE(w->Append(piece));
+      whole += piece;
+    }
+    EXPECT_FALSE(store.Has("aa-committed"));  // only the temporary file, so far
+    auto sha = w->Commit();
+    ASSERT_TRUE(sha);
+    EXPECT_EQ(*sha, Sha256Hex(whole));
+    EXPECT_EQ(w->size(), static_cast<int64_t>(whole.size()));
+  }
+  std::string read;
+  ASSERT_TRUE(store.Read("aa-committed", [&](std::string_view piece) {
+    read.append(piece);
+    return true;
+  }));
+  EXPECT_EQ(read, whole);
+  {
+    auto w = store.BeginWrite("bb-dropped");
+    ASSERT_TRUE(w);
+    ASSERT_TRUE(w->Append("half of it"));
+  }
+  EXPECT_FALSE(store.Has("bb-dropped"));
+  EXPECT_FALSE(fs::exists(dir.path() / "files-content" / "bb" / "bb-dropped.tmp"));
+  EXPECT_FALSE(store.Read("cc-missing", [](std::string_view) { return true; }));
+}
+
+// The temporary file of an upload whose process was killed is extra once it has been untouched
+// for longer than any upload may stall; a recent one may be another process's upload.
+TEST(ContentStoreTest, AnAbandonedTemporaryFileIsExtraOnceOld) {
+  testing::TempDir dir("content-abandoned");
+  ContentStore store(dir.path() / "files-content");
+  ASSERT_TRUE(store.Write("dd-kept", "recorded"));
+  fs::path root = dir.path() / "files-content" / "dd";
+  std::ofstream(root / "dd-recent.tmp") << "an upload, maybe in another process";
+  std::ofstream(root / "dd-abandoned.tmp") << "killed half-way";
+  fs::last_write_time(
+      root / "dd-abandoned.tmp",
+      fs::file_time_type::clock::now() - ContentStore::kAbandonedAfter - std::chrono::minutes(1));
+  Seen seen;
+  auto r = store.ForEachUnrecorded(
+      [&](const std::string& id) -> Result<bool> {
+        seen.asked.insert(id);
+        return id == "dd-kept";
+      },
+      [&](const std::string& id, const fs::path&) -> Status {
+        seen.extra.insert(id);
+        return Ok();
+      });
+  ASSERT_TRUE(r);
+  EXPECT_EQ(seen.extra, std::set<std::string>{"dd-abandoned.tmp"});
 }
 
 }  // namespace

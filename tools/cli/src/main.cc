@@ -66,6 +66,10 @@ http::ServerOptions ServerOptionsFrom(const deployment::Config& config, maintena
   set(o.max_header_bytes, config.max_header_bytes);
   set(o.max_header_count, config.max_header_count);
   set(o.max_body_bytes, config.max_body_bytes);
+  if (config.max_upload_bytes > 0) {
+    o.max_streamed_body_bytes = static_cast<size_t>(config.max_upload_bytes);
+  }
+  set_seconds(o.streamed_body_stall_timeout, config.upload_stall_timeout_seconds);
   set_seconds(o.header_timeout, config.header_timeout_seconds);
   set_seconds(o.request_timeout, config.request_timeout_seconds);
   set_seconds(o.idle_timeout, config.idle_timeout_seconds);

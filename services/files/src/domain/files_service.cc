@@ -117,6 +117,75 @@ struct FilesService::Impl final : remoteapp::ResourceHooks, remoteapp::Community
     return *l;
   }
 
+  // One upload, its body written to the content store as it arrives. The content is written
+  // first (a temporary file, renamed into place), then the record: a crash in between leaves an
+  // extra binary on disk (what checkFiles finds), never a record without content. While the
+  // upload lives, checkFiles leaves its content alone; destroyed unfinished, it removes it.
+  class Upload final : public http::BodySink {
+   public:
+    Upload(Impl& files, http::Principal who, std::string library_id, std::string name,
+           std::string visibility, std::optional<std::string> folder)
+        : files_(files),
+          who_(std::move(who)),
+          library_id_(std::move(library_id)),
+          name_(std::move(name)),
+          visibility_(std::move(visibility)),
+          folder_(std::move(folder)),
+          id_(NewUuid()),
+          in_flight_(files.content.BeginUpload(id_)) {}
+
+    // Whether the caller may add this file to the library (and its folder): the library if so.
+    Result<store::Library> Check(db::Connection& c) const {
+      CONCORD_ASSIGN_OR_RETURN(store::Library l, files_.LoadLibrary(c, library_id_));
+      CONCORD_ASSIGN_OR_RETURN(Access a, files_.LibraryAccess(c, l, who_));
+      if (a == Access::kRead) return PermissionDenied("only members of the community add files");
+      if (folder_) {
+        CONCORD_ASSIGN_OR_RETURN(auto f, kStore.FindFolder(c, *folder_));
+        if (!f || f->library_id != l.id)
+          return InvalidArgument("folder", "no such folder in this library");
+      }
+      return l;
+    }
+
+    Status Begin() {
+      CONCORD_ASSIGN_OR_RETURN(auto w, files_.content.BeginWrite(id_));
+      writer_.emplace(std::move(w));
+      return Ok();
+    }
+
+    Status Write(std::string_view piece) override { return writer_->Append(piece); }
+
+    Result<Response> Finish() override {
+      int64_t size = writer_->size();
+      CONCORD_ASSIGN_OR_RETURN(std::string sha, writer_->Commit());
+      committed_ = true;
+      auto result =
+          files_.db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
+            CONCORD_ASSIGN_OR_RETURN(store::Library l, Check(c));
+            store::File f{id_, l.id, folder_, name_, who_.id, visibility_, size, sha, NowMillis()};
+            CONCORD_RETURN_IF_ERROR(kStore.InsertFile(c, f));
+            return Response::Json(201, FileJson(f));
+          });
+      if (result) recorded_ = true;
+      return result;
+    }
+
+    ~Upload() override {
+      if (committed_ && !recorded_) files_.content.Remove(id_);
+    }
+
+   private:
+    Impl& files_;
+    http::Principal who_;
+    std::string library_id_, name_, visibility_;
+    std::optional<std::string> folder_;
+    std::string id_;
+    store::ContentStore::Upload in_flight_;
+    std::optional<store::ContentStore::Writer> writer_;  // removes its temporary file unless
+    bool committed_ = false;                             // committed
+    bool recorded_ = false;
+  };
+
   struct LoadedFile {
     store::File file;
     store::Library library;
@@ -365,56 +434,27 @@ struct FilesService::Impl final : remoteapp::ResourceHooks, remoteapp::Community
                                         {"parentId", parent ? json(*parent) : json(nullptr)}});
           });
         });
-    // Upload: the body is the file's content; name, folder and visibility are query parameters.
-    s.Post("/files/api/libraries/([^/]+)/files", http::Access::kCommunityWrite,
-           [this](const Request& r) -> Result<Response> {
-             CONCORD_ASSIGN_OR_RETURN(std::string name,
-                                      ValidFileName(r.Query("name").value_or(""), "name"));
-             std::string visibility = r.Query("visibility").value_or("private");
-             if (visibility != "private" && visibility != "public") {
-               return InvalidArgument("visibility", "a file is private or public",
-                                      {"private", "public"});
-             }
-             std::optional<std::string> folder = r.Query("folder");
-             // Who may write is checked before a byte reaches the disk, and again in the
-             // transaction that records the file (membership may change in between).
-             auto check = [&](db::Connection& c) -> Result<store::Library> {
-               CONCORD_ASSIGN_OR_RETURN(store::Library l, LoadLibrary(c, r.path_params[0]));
-               CONCORD_ASSIGN_OR_RETURN(Access a, LibraryAccess(c, l, r.principal));
-               if (a == Access::kRead)
-                 return PermissionDenied("only members of the community add files");
-               if (folder) {
-                 CONCORD_ASSIGN_OR_RETURN(auto f, kStore.FindFolder(c, *folder));
-                 if (!f || f->library_id != l.id)
-                   return InvalidArgument("folder", "no such folder in this library");
-               }
-               return l;
-             };
-             CONCORD_RETURN_IF_ERROR(db->InTransaction(db::TxMode::kRead, check));
-             std::string id = NewUuid();
-             // Content first (a temporary file, renamed into place), then the record: a crash in
-             // between leaves an extra binary on disk (what checkFiles finds), never a record
-             // without content. While the upload runs, checkFiles leaves its content alone.
-             auto upload = content.BeginUpload(id);
-             CONCORD_ASSIGN_OR_RETURN(std::string sha, content.Write(id, r.body));
-             auto result =
-                 db->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<Response> {
-                   CONCORD_ASSIGN_OR_RETURN(store::Library l, check(c));
-                   store::File f{id,
-                                 l.id,
-                                 folder,
-                                 name,
-                                 r.principal.id,
-                                 visibility,
-                                 static_cast<int64_t>(r.body.size()),
-                                 sha,
-                                 NowMillis()};
-                   CONCORD_RETURN_IF_ERROR(kStore.InsertFile(c, f));
-                   return Response::Json(201, FileJson(f));
-                 });
-             if (!result) content.Remove(id);
-             return result;
-           });
+    // Upload: the body is the file's content, taken as it arrives (never whole in memory);
+    // name, folder and visibility are query parameters. Who may write is checked before a byte
+    // of the body is read, and again in the transaction that records the file (membership may
+    // change in between).
+    s.PostStreamed("/files/api/libraries/([^/]+)/files", http::Access::kCommunityWrite,
+                   [this](const Request& r) -> Result<std::unique_ptr<http::BodySink>> {
+                     CONCORD_ASSIGN_OR_RETURN(std::string name,
+                                              ValidFileName(r.Query("name").value_or(""), "name"));
+                     std::string visibility = r.Query("visibility").value_or("private");
+                     if (visibility != "private" && visibility != "public") {
+                       return InvalidArgument("visibility", "a file is private or public",
+                                              {"private", "public"});
+                     }
+                     auto upload = std::make_unique<Upload>(*this, r.principal, r.path_params[0],
+                                                            std::move(name), std::move(visibility),
+                                                            r.Query("folder"));
+                     CONCORD_RETURN_IF_ERROR(db->InTransaction(
+                         db::TxMode::kRead, [&](db::Connection& c) { return upload->Check(c); }));
+                     CONCORD_RETURN_IF_ERROR(upload->Begin());
+                     return upload;
+                   });
     s.Get("/files/api/files/([^/]+)", http::Access::kCommunityRead,
           [this](const Request& r) -> Result<Response> {
             return db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) -> Result<Response> {
@@ -438,12 +478,24 @@ struct FilesService::Impl final : remoteapp::ResourceHooks, remoteapp::Community
                                      db->InTransaction(db::TxMode::kRead, [&](db::Connection& c) {
                                        return LoadFile(c, r.principal, r.path_params[0]);
                                      }));
-            CONCORD_ASSIGN_OR_RETURN(std::string bytes, content.Read(lf.file.id));
+            if (!content.Has(lf.file.id)) {
+              return NotFound(fmt::format(
+                  "the content of file {} is missing from the content store", lf.file.id));
+            }
+            // Sent as it is read, 64 KiB at a time: a large file is never whole in memory.
             Response res;
             res.status = 200;
             res.content_type = "application/octet-stream";
-            res.body = std::move(bytes);
             res.headers.emplace_back("X-Concord-SHA256", lf.file.sha256);
+            res.headers.emplace_back("X-Concord-Size", std::to_string(lf.file.size));
+            res.stream = [this, id = lf.file.id](const Response::Writer& write) {
+              bool ok = true;
+              auto read = content.Read(id, [&](std::string_view piece) {
+                ok = write(piece);
+                return ok;
+              });
+              return ok && read.has_value();
+            };
             return res;
           });
     s.Delete(

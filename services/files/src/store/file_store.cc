@@ -7,8 +7,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <fstream>
-#include <sstream>
+#include <utility>
 
 namespace concord::files::store {
 namespace {
@@ -239,7 +240,19 @@ Result<ContentStore::Scan> ContentStore::ForEachUnrecorded(
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     if (!it->is_regular_file(ec)) continue;
     std::string id = it->path().filename().string();
-    if (id.ends_with(".tmp")) continue;  // a write in progress
+    if (id.ends_with(".tmp")) {
+      // A write in progress, or one abandoned when its process was killed: that one is extra
+      // once nothing has been written to it for longer than any upload may stall.
+      auto modified = it->last_write_time(ec);
+      if (ec || Uploading(id.substr(0, id.size() - 4)) ||
+          std::filesystem::file_time_type::clock::now() - modified < kAbandonedAfter) {
+        ec.clear();
+        continue;
+      }
+      ++scan.checked;
+      CONCORD_RETURN_IF_ERROR(extra(id, it->path()));
+      continue;
+    }
     ++scan.checked;
     // Its content is written, its record not committed yet.
     if (Uploading(id)) {
@@ -253,8 +266,67 @@ Result<ContentStore::Scan> ContentStore::ForEachUnrecorded(
   return scan;
 }
 
-Result<std::string> ContentStore::Write(const std::string& id, std::string_view content,
-                                        bool durable) const {
+struct Sha256State {
+  crypto_hash_sha256_state state;
+};
+
+ContentStore::Writer::Writer(int fd, std::filesystem::path tmp, std::filesystem::path path,
+                             bool durable)
+    : fd_(fd),
+      tmp_(std::move(tmp)),
+      path_(std::move(path)),
+      durable_(durable),
+      sha_(std::make_unique<Sha256State>()) {
+  crypto_hash_sha256_init(&sha_->state);
+}
+
+ContentStore::Writer::Writer(Writer&& other) noexcept
+    : fd_(std::exchange(other.fd_, -1)),
+      tmp_(std::move(other.tmp_)),
+      path_(std::move(other.path_)),
+      durable_(other.durable_),
+      size_(other.size_),
+      sha_(std::move(other.sha_)) {}
+
+ContentStore::Writer::~Writer() {
+  if (fd_ < 0) return;  // committed, or moved from
+  ::close(fd_);
+  ::unlink(tmp_.c_str());
+}
+
+Status ContentStore::Writer::Append(std::string_view piece) {
+  if (fd_ < 0) return Internal("the content store's writer was used after it was committed");
+  crypto_hash_sha256_update(&sha_->state, reinterpret_cast<const unsigned char*>(piece.data()),
+                            piece.size());
+  while (!piece.empty()) {
+    ssize_t n = ::write(fd_, piece.data(), piece.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      return Unavailable(fmt::format("the Files content store cannot be written ({})",
+                                     n < 0 ? std::strerror(errno) : "no space"));
+    }
+    piece.remove_prefix(static_cast<size_t>(n));
+    size_ += n;
+  }
+  return Ok();
+}
+
+Result<std::string> ContentStore::Writer::Commit() {
+  if (fd_ < 0) return Internal("the content store's writer was committed twice");
+  bool ok = !durable_ || ::fsync(fd_) == 0;
+  ok = ::close(std::exchange(fd_, -1)) == 0 && ok;
+  if (!ok || ::rename(tmp_.c_str(), path_.c_str()) != 0) {
+    ::unlink(tmp_.c_str());
+    return Unavailable("the Files content store cannot be written");
+  }
+  unsigned char digest[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256_final(&sha_->state, digest);
+  char hex[crypto_hash_sha256_BYTES * 2 + 1];
+  sodium_bin2hex(hex, sizeof(hex), digest, sizeof(digest));
+  return std::string(hex);
+}
+
+Result<ContentStore::Writer> ContentStore::BeginWrite(const std::string& id, bool durable) const {
   std::filesystem::path path = PathOf(id);
   for (const auto& dir : {root_, path.parent_path()}) {
     if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
@@ -267,23 +339,34 @@ Result<std::string> ContentStore::Write(const std::string& id, std::string_view 
   tmp += ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return Unavailable("the Files content store cannot be written");
-  bool ok = ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size());
-  if (durable) ok = ::fsync(fd) == 0 && ok;
-  ::close(fd);
-  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    ::unlink(tmp.c_str());
-    return Unavailable("the Files content store cannot be written");
-  }
-  return Sha256Hex(content);
+  return Writer(fd, std::move(tmp), std::move(path), durable);
 }
 
-Result<std::string> ContentStore::Read(const std::string& id) const {
+Result<std::string> ContentStore::Write(const std::string& id, std::string_view content,
+                                        bool durable) const {
+  CONCORD_ASSIGN_OR_RETURN(Writer w, BeginWrite(id, durable));
+  CONCORD_RETURN_IF_ERROR(w.Append(content));
+  return w.Commit();
+}
+
+Status ContentStore::Read(const std::string& id,
+                          const std::function<bool(std::string_view)>& piece) const {
   std::ifstream in(PathOf(id), std::ios::binary);
   if (!in)
     return NotFound(fmt::format("the content of file {} is missing from the content store", id));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  std::string buffer(64 * 1024, '\0');
+  while (in) {
+    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    auto n = static_cast<size_t>(in.gcount());
+    if (n > 0 && !piece(std::string_view(buffer.data(), n))) break;
+  }
+  if (in.bad()) return Unavailable("the Files content store cannot be read");
+  return Ok();
+}
+
+bool ContentStore::Has(const std::string& id) const {
+  std::error_code ec;
+  return std::filesystem::is_regular_file(PathOf(id), ec);
 }
 
 void ContentStore::Remove(const std::string& id) const {

@@ -1,6 +1,7 @@
 #pragma once
 // All of the Files service's SQL, and its content store on disk.
 
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -75,6 +76,8 @@ class FileStore {
                                            bool folder = false) const;
 };
 
+struct Sha256State;
+
 // File content on disk: <root>/<first two characters of the id>/<id>. Directories are 0700 and
 // files 0600, whatever the umask.
 class ContentStore {
@@ -108,6 +111,9 @@ class ContentStore {
   // record, as `recorded(id)` says. Temporary files and uploads in progress are skipped before
   // `recorded` is asked (so its answer cannot be stale: an upload no longer in progress has
   // committed its record or removed its content). The first error of a callback stops the scan.
+  // A temporary file untouched this long is an abandoned upload's (longer than the longest
+  // upload_stall_timeout_seconds): the scan reports it as extra, by its name "<id>.tmp".
+  static constexpr std::chrono::hours kAbandonedAfter{2};
   struct Scan {
     int64_t checked = 0;    // content files looked at
     int64_t uploading = 0;  // of which uploads in progress, left alone
@@ -117,11 +123,34 @@ class ContentStore {
       const std::function<Status(const std::string& id, const std::filesystem::path& path)>& extra)
       const;
 
-  // Writes the content atomically (temporary file, fsync unless `durable` is false, rename);
-  // returns its SHA-256 (hex).
+  // Content written as it arrives: a temporary file beside its place, renamed into place by
+  // Commit. Destroyed uncommitted, it removes the temporary file.
+  class Writer {
+   public:
+    Writer(int fd, std::filesystem::path tmp, std::filesystem::path path, bool durable);
+    Writer(Writer&& other) noexcept;
+    Writer& operator=(Writer&&) = delete;
+    ~Writer();
+    Status Append(std::string_view piece);
+    // Flushes (fsync unless not durable) and renames into place; returns the SHA-256 (hex).
+    Result<std::string> Commit();
+    int64_t size() const { return size_; }
+
+   private:
+    int fd_;
+    std::filesystem::path tmp_, path_;
+    bool durable_;
+    int64_t size_ = 0;
+    std::unique_ptr<Sha256State> sha_;
+  };
+  [[nodiscard]] Result<Writer> BeginWrite(const std::string& id, bool durable = true) const;
+  // Writes the content atomically (a Writer's steps at once); returns its SHA-256 (hex).
   Result<std::string> Write(const std::string& id, std::string_view content,
                             bool durable = true) const;
-  Result<std::string> Read(const std::string& id) const;
+  // Calls `piece` with the content in order, 64 KiB at a time, until it returns false.
+  Status Read(const std::string& id, const std::function<bool(std::string_view)>& piece) const;
+  // Whether the content of `id` is on disk (a reader can then open it).
+  bool Has(const std::string& id) const;
   void Remove(const std::string& id) const;
   const std::filesystem::path& root() const { return root_; }
 

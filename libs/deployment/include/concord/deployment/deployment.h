@@ -9,6 +9,7 @@
 //   <data-dir>/.concord.lock         held (flock) by the process that owns the databases
 //   <data-dir>/<service>.db          each service's SQLite database (embedded default)
 
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -46,6 +47,8 @@ struct Config {
   int max_header_bytes = 0;
   int max_header_count = 0;
   int max_body_bytes = 0;
+  int64_t max_upload_bytes = 0;  // uploads (streamed to disk): see max_streamed_body_bytes
+  int upload_stall_timeout_seconds = 0;
   int header_timeout_seconds = 0;
   int request_timeout_seconds = 0;
   int idle_timeout_seconds = 0;

@@ -74,6 +74,24 @@ struct Response {
 
 using Handler = std::function<Result<Response>(const Request&)>;
 
+// A request body taken piece by piece as it arrives, for a route whose bodies may be larger than
+// memory should hold (a file upload: Server::PostStreamed). The server calls Write with each
+// piece in order (about 64 KiB at most), on a worker, one at a time, and reads the next piece
+// only once Write has returned: a slow disk slows the client down instead of filling memory.
+// Once the whole body has arrived, Finish gives the reply. A sink destroyed without Finish (the
+// client went away, the body grew too large or stopped arriving, Write failed) must undo what
+// it wrote.
+class BodySink {
+ public:
+  virtual ~BodySink() = default;
+  virtual Status Write(std::string_view piece) = 0;
+  virtual Result<Response> Finish() = 0;
+};
+// Runs once the caller is signed in and the route found, before a byte of the body is read
+// (`request.body` is empty): checks what it must (who may write, the query parameters) and
+// returns the sink, or an error that is answered at once, the body never read.
+using StreamedHandler = std::function<Result<std::unique_ptr<BodySink>>(const Request&)>;
+
 // Who may call a route. Every route declares one when it is registered (there is no way to
 // register a route without), `GET /api/admin/routes` lists them, docs/security.md ("Who may call
 // what") gives each level's answers, and tests/e2e/access_matrix_test.cc calls every route of
@@ -141,9 +159,12 @@ struct ServerOptions {
   Admission admission;             // optional
   ClientAddressOf client_address;  // optional: default, the peer
   IsTrustedProxy trusted_proxy;    // optional: default, none
-  size_t max_body_bytes = 4 * 1024 * 1024;   // larger: 413
-  size_t max_header_bytes = 16 * 1024;       // request line and headers; larger: 431
-  int max_header_count = 100;                // more: 431
+  size_t max_body_bytes = 4 * 1024 * 1024;  // larger: 413
+  // Routes registered with PostStreamed (uploads): their body is never held whole in memory.
+  size_t max_streamed_body_bytes = size_t{1} << 30;      // larger: 413
+  std::chrono::seconds streamed_body_stall_timeout{30};  // no piece for this long: 408
+  size_t max_header_bytes = 16 * 1024;                   // request line and headers; larger: 431
+  int max_header_count = 100;                            // more: 431
   std::chrono::seconds header_timeout{10};   // first byte of a request to its last header
   std::chrono::seconds request_timeout{60};  // first byte to the end of its body
   std::chrono::seconds idle_timeout{5};      // a keep-alive connection waiting for a request
@@ -178,6 +199,9 @@ class Server {
   void Post(const std::string& pattern, Access access, Handler handler);
   void Put(const std::string& pattern, Access access, Handler handler);
   void Delete(const std::string& pattern, Access access, Handler handler);
+  // A POST route whose body is taken as it arrives (BodySink), up to max_streamed_body_bytes
+  // and with no whole-request deadline: it must only keep arriving (streamed_body_stall_timeout).
+  void PostStreamed(const std::string& pattern, Access access, StreamedHandler handler);
 
   // Every registered route, in the order they were registered.
   std::vector<RouteInfo> Routes() const;
