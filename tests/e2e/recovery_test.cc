@@ -374,6 +374,58 @@ TEST(RecoveryTest, SharesFollowCommunitiesAgainAndCheckFilesSortsTheStore) {
 }
 
 // A deployment in step: every application's export agrees with Communities, report by report.
+// Libraries, which the reference leaves out of the export, report and orphan steps, take part
+// like every application (their console object comes from their description in the registry):
+// an orphan left by a restored libraries.db is reported with its deletion command line, and that
+// line, run as it is printed, deletes it.
+TEST(RecoveryTest, ALibraryOrphanIsReportedAndItsPrintedCommandDeletesIt) {
+  TempDir dir("recovery-library");
+  TempDir backup("recovery-library-backup");
+  ConcordServer server(dir.path());
+  ASSERT_TRUE(server.Start());
+  auto admin = server.AdminClient();
+  std::string base = "/communities/api/communities/";
+  std::string uuid = (*admin.Post("/communities/api/communities", {{"name", "Archive"}}))["uuid"];
+  ASSERT_TRUE(admin.Post(base + uuid + "/widgets", {{"widgetDefId", "Library"}}));
+  ASSERT_TRUE(testing::WaitForEmptyQueue(admin));
+  ASSERT_EQ(server.Stop(), 0);
+  CopyDatabase(dir.path(), backup.path(), "libraries.db");
+  ASSERT_TRUE(server.Start());
+  admin = server.AdminClient();
+  ASSERT_TRUE(admin.Delete(base + uuid));
+  ASSERT_TRUE(admin.Delete("/communities/api/trash/" + uuid));  // purged
+  ASSERT_TRUE(testing::WaitForEmptyQueue(admin));
+  ASSERT_EQ(server.Stop(), 0);
+  CopyDatabase(backup.path(), dir.path(), "libraries.db");  // Libraries still has it
+  ASSERT_TRUE(server.Start());
+
+  fs::path work = dir.path() / "recovery";
+  fs::create_directories(work);
+  auto export_and_report = [&](const std::string& name) {
+    return Console(server,
+                   "execfile(\"librariesAdmin.py\")\n"
+                   "LibrariesService.exportSyncedResourceInfo(\"" +
+                       (work / (name + ".xml")).string() +
+                       "\", \"community\")\n"
+                       "CommunitiesRemoteAppService.generateSyncReports(\"" +
+                       (work / (name + ".xml")).string() + "\", \"" + (work / name).string() +
+                       "\")");
+  };
+  auto r = export_and_report("before");
+  ASSERT_EQ(r.exit_code, 0) << Show(r);
+  auto orphans = testing::ReadJsonFile(work / "before/Library_orphanedRemoteApplications.json");
+  ASSERT_EQ(orphans["orphans"].size(), 1u) << orphans.dump(2);
+  std::string command = orphans["orphans"][0]["deleteCommand"];
+  EXPECT_TRUE(command.starts_with("LibrariesService.delete(\"")) << command;
+  r = Console(server, "execfile(\"librariesAdmin.py\")\n" + command);
+  ASSERT_EQ(r.exit_code, 0) << Show(r);
+  EXPECT_NE(r.out.find("Moved 1 Library resource to the trash."), std::string::npos) << r.out;
+  r = export_and_report("after");
+  ASSERT_EQ(r.exit_code, 0) << Show(r);
+  EXPECT_EQ(testing::ReadJsonFile(work / "after/Library_orphanedRemoteApplications.json")["count"],
+            0);
+}
+
 TEST(RecoveryTest, EveryApplicationOfAPopulatedDeploymentIsInStep) {
   TempDir dir("recovery-populated");
   auto p = testing::RunCommand({(testing::BinDir() / "concord").string(), "populate", "--data-dir",
@@ -392,7 +444,9 @@ TEST(RecoveryTest, EveryApplicationOfAPopulatedDeploymentIsInStep) {
            {"ForumsService.exportSyncedResourceInfo(\"{}\", \"community\")", "Forum"},
            {"NewsMicrobloggingService.exportSyncedResourceInfo(\"{}\", \"community\")",
             "StatusUpdates"},
-           {"WikisLibraryService.exportSyncedResourceInfo(\"{}\", \"community\")", "Wiki"}}) {
+           {"WikisLibraryService.exportSyncedResourceInfo(\"{}\", \"community\")", "Wiki"},
+           // Concord's own (the reference has no export for Libraries).
+           {"LibrariesService.exportSyncedResourceInfo(\"{}\", \"community\")", "Library"}}) {
     std::string file = (work / (app + ".xml")).string();
     std::string export_line = command;
     export_line.replace(export_line.find("{}"), 2, file);
@@ -404,8 +458,8 @@ TEST(RecoveryTest, EveryApplicationOfAPopulatedDeploymentIsInStep) {
   fs::create_directories(work);
   auto r = Console(server, script);
   ASSERT_EQ(r.exit_code, 0) << Show(r);
-  for (const char* app :
-       {"Activities", "Blog", "IdeationBlog", "Files", "Forum", "StatusUpdates", "Wiki"}) {
+  for (const char* app : {"Activities", "Blog", "IdeationBlog", "Files", "Forum", "StatusUpdates",
+                          "Wiki", "Library"}) {
     EXPECT_EQ(
         testing::ReadJsonFile(work / (std::string(app) + "_communityDifferences.json"))["count"], 0)
         << app;

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <set>
 
+#include "concord/apps/registry.h"
 #include "concord/base/text.h"
 #include "concord/http/client.h"
 #include "concord/lifecycle/widgets.h"
@@ -213,27 +214,27 @@ std::string Quote(const std::string& s) {
   return out + "\"";
 }
 
-// The reference's command that deletes an orphan (section 9).
+// The reference's command that deletes an orphan (section 9), from its application's
+// description (libs/apps).
 std::string DeleteCommand(const std::string& app, const xml::SyncedResource& r) {
-  if (app == "Activities") {
-    return fmt::format(
-        "ActivityService.deleteActivities(ActivityService.fetchActivitiesByCommunityExId({}))",
-        Quote(r.community_uuid));
+  const apps::Application* a = apps::ByWidget(app);
+  if (!a) return "";
+  const apps::OrphanDeletion& o = a->orphans;
+  using Shape = apps::OrphanDeletion::Shape;
+  switch (o.shape) {
+    case Shape::kNone: return "";
+    case Shape::kFetchByCommunity:
+      return fmt::format("{0}.{1}({0}.{2}({3}))", o.object, o.remove, o.fetch,
+                         Quote(r.community_uuid));
+    case Shape::kFetchByName:
+      return fmt::format("{0}.{1}({0}.{2}({0}.{3}({4}), {5}, {6}))", o.object, o.remove, o.filter,
+                         o.fetch, Quote(r.name), Quote(r.object_identifying_id),
+                         Quote(std::string(o.id_key)));
+    case Shape::kById:
+      return fmt::format("{}.{}({})", o.object, o.remove, Quote(r.object_identifying_id));
+    case Shape::kByCommunity:
+      return fmt::format("{}.{}({})", o.object, o.remove, Quote(r.community_uuid));
   }
-  if (app == "Blog" || app == "IdeationBlog") {
-    return "BlogsAdminService.deleteWeblog(" + Quote(r.object_identifying_id) + ")";
-  }
-  if (app == "Files") return "FilesLibraryService.delete(" + Quote(r.object_identifying_id) + ")";
-  if (app == "Forum") {
-    return fmt::format(
-        "ForumsService.deleteForums(ForumsService.filterInput(ForumsService.fetchForumsByName({}), "
-        "{}, \"forumID\"))",
-        Quote(r.name), Quote(r.object_identifying_id));
-  }
-  if (app == "StatusUpdates") {
-    return "NewsMicrobloggingService.deleteMicroblogs(" + Quote(r.community_uuid) + ")";
-  }
-  if (app == "Wiki") return "WikisLibraryService.delete(" + Quote(r.object_identifying_id) + ")";
   return "";
 }
 

@@ -102,6 +102,16 @@ Status DeleteRecord(Connection& c, const CommunityUuid& community, const std::st
 
 }  // namespace
 
+AppDefinition Define(const apps::Application& application, AppDefinition::ResourceTable resources) {
+  AppDefinition d;
+  d.service = application.service;
+  for (const auto& w : application.widgets) d.remote_app_defs.emplace_back(w.def_id);
+  d.base_path = "/" + d.service + "/api";
+  d.tracks_communities_without_widget = application.tracks_communities_without_widget;
+  d.resources = std::move(resources);
+  return d;
+}
+
 RemoteApplication::RemoteApplication(AppDefinition definition,
                                      std::shared_ptr<db::Database> database, ResourceHooks& hooks)
     : definition_(std::move(definition)), database_(std::move(database)), hooks_(hooks) {}

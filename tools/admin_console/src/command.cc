@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "concord/apps/registry.h"
+
 namespace concord::admin {
 
 std::string Command::Signature() const {
@@ -22,25 +24,25 @@ std::string Command::Signature() const {
 }
 
 const std::vector<Service>& Services() {
-  // The reference's table (connections-admin.md section 3), plus Concord's MaintenanceService.
-  // Application services get their commands with the recovery toolkit; their objects exist
-  // now so that the reference's execfile lines work.
-  static const std::vector<Service> kServices = {
-      {"CommunitiesService", "communitiesAdmin.py", "find and change communities and members"},
-      {"CommunitiesQEventService", "communitiesAdmin.py",
-       "the queue of undelivered lifecycle events"},
-      {"CommunitiesScheduler", "communitiesAdmin.py", "the Communities scheduled tasks"},
-      {"MaintenanceService", "communitiesAdmin.py", "keep users out during repairs (Concord)"},
-      {"CommunitiesRemoteAppService", "communitiesAdmin.py", "synchronization reports and resync"},
-      {"ActivityService", "activitiesAdmin.py", "Activities"},
-      {"AccessControlService", "activitiesAdmin.py", "Activities' community members"},
-      {"BlogsAdminService", "blogsAdmin.py", "Blogs and Ideation Blogs"},
-      {"FilesLibraryService", "filesAdmin.py", "Files libraries"},
-      {"FilesDataIntegrityService", "filesAdmin.py", "Files shares and content"},
-      {"ForumsService", "forumsAdmin.py", "Forums"},
-      {"NewsMicrobloggingService", "newsAdmin.py", "Status Updates"},
-      {"WikisLibraryService", "wikisAdmin.py", "Wikis"},
-  };
+  // The reference's table (connections-admin.md section 3), plus Concord's MaintenanceService:
+  // Communities' objects here, each application's from its description (libs/apps).
+  static const std::vector<Service> kServices = [] {
+    std::vector<Service> out = {
+        {"CommunitiesService", "communitiesAdmin.py", "find and change communities and members"},
+        {"CommunitiesQEventService", "communitiesAdmin.py",
+         "the queue of undelivered lifecycle events"},
+        {"CommunitiesScheduler", "communitiesAdmin.py", "the Communities scheduled tasks"},
+        {"MaintenanceService", "communitiesAdmin.py", "keep users out during repairs (Concord)"},
+        {"CommunitiesRemoteAppService", "communitiesAdmin.py",
+         "synchronization reports and resync"},
+    };
+    for (const apps::Application* a : apps::All()) {
+      for (const auto& o : a->console) {
+        out.push_back({std::string(o.name), std::string(o.script), std::string(o.summary)});
+      }
+    }
+    return out;
+  }();
   return kServices;
 }
 

@@ -1,11 +1,14 @@
-// Deleting orphaned data (reference section 9): each application's commands, over the
-// resource API every application shares. Deleted resources go to the application's trash.
+// Deleting orphaned data (reference section 9): each application's commands, built from its
+// description's shape (libs/apps), over the resource API every application shares. Deleted
+// resources go to the application's trash.
 #include <fmt/format.h>
 
 #include <fstream>
+#include <map>
 #include <regex>
 
 #include "command.h"
+#include "concord/apps/registry.h"
 #include "concord/base/ids.h"
 #include "concord/lifecycle/widgets.h"
 
@@ -101,141 +104,187 @@ Result<Value> DeleteOne(Session& s, const std::string& app, const std::string& i
   return Value(1);
 }
 
+// The remoteAppDefId of `application` that holds resource `id` (its first when it serves one).
+std::string WidgetOf(Session& s, const apps::Application& application, const std::string& id) {
+  for (const auto& w : application.widgets) {
+    if (application.widgets.size() == 1 ||
+        s.client().Get(Base(std::string(w.def_id)) + "/" + http::UrlEncode(id))) {
+      return std::string(w.def_id);
+    }
+  }
+  return std::string(application.widgets.front().def_id);
+}
+
+// Deletes `ids` of `application`, each from the remoteAppDefId that holds it.
+Result<Value> DeleteIds(Session& s, const apps::Application& application,
+                        const std::vector<std::string>& ids, const std::string& id_key) {
+  if (application.widgets.size() == 1) {
+    return Delete(s, std::string(application.widgets.front().def_id), ids, id_key);
+  }
+  std::map<std::string, std::vector<std::string>> by_app;
+  for (const auto& id : ids) by_app[WidgetOf(s, application, id)].push_back(id);
+  Value failed = Value::array();
+  for (const auto& [app, some] : by_app) {
+    CONCORD_ASSIGN_OR_RETURN(Value f, Delete(s, app, some, id_key));
+    for (auto& item : f) failed.push_back(std::move(item));
+  }
+  return failed;
+}
+
+// Every resource of `application` matching `query`, across its remoteAppDefIds.
+Result<Value> FindAll(Session& s, const apps::Application& application, const std::string& query,
+                      const std::string& id_key) {
+  Value out = Value::array();
+  for (const auto& w : application.widgets) {
+    CONCORD_ASSIGN_OR_RETURN(Value some, Find(s, std::string(w.def_id), query, id_key));
+    for (auto& item : some) out.push_back(std::move(item));
+  }
+  return out;
+}
+
+// <object>.<filter>(list, regex, key): the maps whose value under key matches.
+Result<Value> Filter(const Args& a, const std::string& list_param) {
+  if (!a[0].is_array()) return InvalidArgument(list_param, list_param + " must be a list");
+  std::regex re;
+  try {
+    re = std::regex(a[1].get<std::string>());
+  } catch (const std::regex_error& e) {
+    return InvalidArgument("regex", fmt::format("'{}' is not a regular expression: {}",
+                                                a[1].get<std::string>().substr(0, 60), e.what()));
+  }
+  Value out = Value::array();
+  std::string key = a[2].get<std::string>();
+  for (const auto& item : a[0]) {
+    if (item.is_object() && item.contains(key) && item[key].is_string() &&
+        std::regex_search(item[key].get<std::string>(), re)) {
+      out.push_back(item);
+    }
+  }
+  return out;
+}
+
+// The commands of one application's orphan deletion, built from its shape.
+void AddApplicationCommands(std::vector<Command>& out, const apps::Application& application) {
+  using Shape = apps::OrphanDeletion::Shape;
+  const apps::OrphanDeletion& o = application.orphans;
+  const apps::Application* a_ptr = &application;
+  std::string object(o.object), noun(o.noun), id_key(o.id_key);
+  std::string remove_param(o.remove_param), fetch_param(o.fetch_param);
+  std::string trash = std::string(application.title) + " trash";
+  switch (o.shape) {
+    case Shape::kNone: return;
+    case Shape::kFetchByCommunity:
+    case Shape::kFetchByName: {
+      bool by_name = o.shape == Shape::kFetchByName;
+      out.push_back(
+          {object,
+           std::string(o.fetch),
+           {{fetch_param, Kind::kString}},
+           by_name ? fmt::format("The community {}s with exactly this name, as a list of dicts "
+                                 "({}, communityUuid, title, ...). Names need not be unique: "
+                                 "narrow with {}.",
+                                 noun, id_key, o.filter)
+                   : fmt::format("The community {}s of a community (its uuid, e.g. an orphan's "
+                                 "oldCommunityUuid), as a list of dicts for {}.",
+                                 noun, o.remove),
+           Failure::kRaise,
+           [a_ptr, by_name, fetch_param, id_key](Session& s, const Args& a) -> Result<Value> {
+             std::string v = a[0].get<std::string>();
+             if (!by_name) CONCORD_RETURN_IF_ERROR(CheckUuid(fetch_param, v));
+             return FindAll(s, *a_ptr, (by_name ? "name=" : "community=") + http::UrlEncode(v),
+                            id_key);
+           }});
+      if (by_name) {
+        out.push_back(
+            {object,
+             std::string(o.filter),
+             {{remove_param, Kind::kValueOrNone}, {"regex", Kind::kString}, {"key", Kind::kString}},
+             fmt::format("The maps of the list whose value under key matches the "
+                         "regular expression (anywhere in it), e.g. {}({}, "
+                         "\"^b307369e\", \"{}\").",
+                         o.filter, remove_param, id_key),
+             Failure::kRaise,
+             [remove_param](Session&, const Args& a) -> Result<Value> {
+               return Filter(a, remove_param);
+             }});
+      }
+      out.push_back(
+          {object,
+           std::string(o.remove),
+           {{remove_param, Kind::kValueOrNone}},
+           fmt::format("Moves the {}s ({}'s list{}, or ids) to the {}. Returns the list of those "
+                       "that could not be deleted: empty means complete success.",
+                       noun, o.fetch, by_name ? ", filtered" : "", trash),
+           Failure::kRaise,
+           [a_ptr, remove_param, id_key](Session& s, const Args& a) -> Result<Value> {
+             if (!a[0].is_array()) {
+               return InvalidArgument(remove_param, remove_param + " must be a list");
+             }
+             CONCORD_ASSIGN_OR_RETURN(auto ids, Ids(a[0], id_key, remove_param));
+             return DeleteIds(s, *a_ptr, ids, id_key);
+           }});
+      return;
+    }
+    case Shape::kById: {
+      out.push_back({object,
+                     std::string(o.remove),
+                     {{remove_param, Kind::kString}},
+                     fmt::format("Moves a {} (the report's Object Identifying Id) to the {}. "
+                                 "Returns 1.",
+                                 noun, trash),
+                     Failure::kRaise,
+                     [a_ptr, id_key](Session& s, const Args& a) -> Result<Value> {
+                       std::string id = a[0].get<std::string>();
+                       return DeleteOne(s, WidgetOf(s, *a_ptr, id), id, id_key);
+                     }});
+      if (!o.batch.empty()) {
+        out.push_back({object,
+                       std::string(o.batch),
+                       {{"filePath", Kind::kString}},
+                       fmt::format("The same as {} for every id in a text file on this machine, "
+                                   "one per line. Returns the list of those that could not be "
+                                   "deleted.",
+                                   o.remove),
+                       Failure::kRaise,
+                       [a_ptr, id_key](Session& s, const Args& a) -> Result<Value> {
+                         CONCORD_ASSIGN_OR_RETURN(auto ids, IdsFromFile(a[0].get<std::string>()));
+                         return DeleteIds(s, *a_ptr, ids, id_key);
+                       }});
+      }
+      return;
+    }
+    case Shape::kByCommunity:
+      out.push_back(
+          {object,
+           std::string(o.remove),
+           {{remove_param, Kind::kString}},
+           fmt::format("Removes a community's {}s (they go to the {}, so nobody can post there). "
+                       "Returns how many were removed.",
+                       noun, trash),
+           Failure::kRaise,
+           [a_ptr, remove_param, id_key, noun](Session& s, const Args& a) -> Result<Value> {
+             std::string uuid = a[0].get<std::string>();
+             CONCORD_RETURN_IF_ERROR(CheckUuid(remove_param, uuid));
+             CONCORD_ASSIGN_OR_RETURN(Value found, FindAll(s, *a_ptr, "community=" + uuid, id_key));
+             std::vector<std::string> ids;
+             for (const auto& r : found) {
+               if (!r["trashed"].get<bool>()) ids.push_back(r[id_key].get<std::string>());
+             }
+             if (ids.empty()) {
+               s.Print(fmt::format("No {}s to remove.\n", noun));
+               return Value(0);
+             }
+             CONCORD_ASSIGN_OR_RETURN(Value failed, DeleteIds(s, *a_ptr, ids, id_key));
+             return Value(static_cast<int64_t>(ids.size() - failed.size()));
+           }});
+      return;
+  }
+}
+
 }  // namespace
 
 void AddDeleteCommands(std::vector<Command>& out) {
-  out.push_back({"ActivityService",
-                 "fetchActivitiesByCommunityExId",
-                 {{"communityUuid", Kind::kString}},
-                 "The community activities of a community (its uuid, e.g. an orphan's "
-                 "oldCommunityUuid), as a list of dicts for deleteActivities.",
-                 Failure::kRaise,
-                 [](Session& s, const Args& a) -> Result<Value> {
-                   CONCORD_RETURN_IF_ERROR(CheckUuid("communityUuid", a[0].get<std::string>()));
-                   return Find(s, "Activities", "community=" + a[0].get<std::string>(),
-                               "activityId");
-                 }});
-  out.push_back({"ActivityService",
-                 "deleteActivities",
-                 {{"activities", Kind::kValueOrNone}},
-                 "Moves the activities (fetchActivitiesByCommunityExId's list, or ids) to the "
-                 "Activities trash. Returns the list of those that could not be deleted: empty "
-                 "means complete success.",
-                 Failure::kRaise,
-                 [](Session& s, const Args& a) -> Result<Value> {
-                   if (!a[0].is_array())
-                     return InvalidArgument("activities", "activities must be a list");
-                   CONCORD_ASSIGN_OR_RETURN(auto ids, Ids(a[0], "activityId", "activities"));
-                   return Delete(s, "Activities", ids, "activityId");
-                 }});
-  out.push_back({"BlogsAdminService",
-                 "deleteWeblog",
-                 {{"weblogId", Kind::kString}},
-                 "Moves a blog or ideation blog (the report's Object Identifying Id) to the Blogs "
-                 "trash. Returns 1.",
-                 Failure::kRaise,
-                 [](Session& s, const Args& a) -> Result<Value> {
-                   // A blog or an ideation blog: whichever has the id.
-                   std::string id = a[0].get<std::string>();
-                   std::string app = "Blog";
-                   if (!s.client().Get(Base("Blog") + "/" + http::UrlEncode(id)))
-                     app = "IdeationBlog";
-                   return DeleteOne(s, app, id, "weblogId");
-                 }});
-  for (const auto& [service, app, key] :
-       std::vector<std::tuple<std::string, std::string, std::string>>{
-           {"FilesLibraryService", "Files", "libraryId"},
-           {"WikisLibraryService", "Wiki", "libraryId"}}) {
-    std::string a_app = app, a_key = key;
-    out.push_back({service,
-                   "delete",
-                   {{"libraryId", Kind::kString}},
-                   "Moves a community library (the report's Object Identifying Id) and all its "
-                   "content to the trash. Returns 1.",
-                   Failure::kRaise,
-                   [a_app, a_key](Session& s, const Args& a) -> Result<Value> {
-                     return DeleteOne(s, a_app, a[0].get<std::string>(), a_key);
-                   }});
-    out.push_back({service,
-                   "deleteBatch",
-                   {{"filePath", Kind::kString}},
-                   "The same for every library id in a text file on this machine, one per line. "
-                   "Returns the list of those that could not be deleted.",
-                   Failure::kRaise,
-                   [a_app, a_key](Session& s, const Args& a) -> Result<Value> {
-                     CONCORD_ASSIGN_OR_RETURN(auto ids, IdsFromFile(a[0].get<std::string>()));
-                     return Delete(s, a_app, ids, a_key);
-                   }});
-  }
-  out.push_back({"ForumsService",
-                 "fetchForumsByName",
-                 {{"forumName", Kind::kString}},
-                 "The community forums with exactly this name, as a list of dicts (forumID, "
-                 "communityUuid, title, ...). Names need not be unique: narrow with filterInput.",
-                 Failure::kRaise,
-                 [](Session& s, const Args& a) -> Result<Value> {
-                   return Find(s, "Forum", "name=" + http::UrlEncode(a[0].get<std::string>()),
-                               "forumID");
-                 }});
-  out.push_back({"ForumsService",
-                 "filterInput",
-                 {{"forums", Kind::kValueOrNone}, {"regex", Kind::kString}, {"key", Kind::kString}},
-                 "The maps of the list whose value under key matches the regular expression "
-                 "(anywhere in it), e.g. filterInput(forums, \"^b307369e\", \"forumID\").",
-                 Failure::kRaise,
-                 [](Session&, const Args& a) -> Result<Value> {
-                   if (!a[0].is_array()) return InvalidArgument("forums", "forums must be a list");
-                   std::regex re;
-                   try {
-                     re = std::regex(a[1].get<std::string>());
-                   } catch (const std::regex_error& e) {
-                     return InvalidArgument(
-                         "regex", fmt::format("'{}' is not a regular expression: {}",
-                                              a[1].get<std::string>().substr(0, 60), e.what()));
-                   }
-                   Value out = Value::array();
-                   for (const auto& item : a[0]) {
-                     std::string key = a[2].get<std::string>();
-                     if (item.is_object() && item.contains(key) && item[key].is_string() &&
-                         std::regex_search(item[key].get<std::string>(), re)) {
-                       out.push_back(item);
-                     }
-                   }
-                   return out;
-                 }});
-  out.push_back({"ForumsService",
-                 "deleteForums",
-                 {{"forums", Kind::kValueOrNone}},
-                 "Moves the forums (fetchForumsByName's list, filtered, or ids) to the Forums "
-                 "trash. Returns the list of those that could not be deleted.",
-                 Failure::kRaise,
-                 [](Session& s, const Args& a) -> Result<Value> {
-                   if (!a[0].is_array()) return InvalidArgument("forums", "forums must be a list");
-                   CONCORD_ASSIGN_OR_RETURN(auto ids, Ids(a[0], "forumID", "forums"));
-                   return Delete(s, "Forum", ids, "forumID");
-                 }});
-  out.push_back({"NewsMicrobloggingService",
-                 "deleteMicroblogs",
-                 {{"communityId", Kind::kString}},
-                 "Removes a community's status updates (its boards go to the trash, so nobody "
-                 "can post there). Returns how many boards were removed.",
-                 Failure::kRaise,
-                 [](Session& s, const Args& a) -> Result<Value> {
-                   CONCORD_RETURN_IF_ERROR(CheckUuid("communityId", a[0].get<std::string>()));
-                   CONCORD_ASSIGN_OR_RETURN(
-                       Value boards,
-                       Find(s, "StatusUpdates", "community=" + a[0].get<std::string>(), "id"));
-                   std::vector<std::string> ids;
-                   for (const auto& b : boards) {
-                     if (!b["trashed"].get<bool>()) ids.push_back(b["id"].get<std::string>());
-                   }
-                   if (ids.empty()) {
-                     s.Print("No status updates to remove.\n");
-                     return Value(0);
-                   }
-                   CONCORD_ASSIGN_OR_RETURN(Value failed, Delete(s, "StatusUpdates", ids, "id"));
-                   return Value(static_cast<int64_t>(ids.size() - failed.size()));
-                 }});
+  for (const apps::Application* a : apps::All()) AddApplicationCommands(out, *a);
 }
 
 }  // namespace concord::admin

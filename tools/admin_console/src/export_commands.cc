@@ -1,11 +1,14 @@
 // exportSyncedResourceInfo on each application's service object (reference section 7): the
 // application streams its export, the console writes it on this machine.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
 #include "command.h"
+#include "concord/apps/registry.h"
 #include "concord/lifecycle/widgets.h"
 
 namespace concord::admin {
@@ -111,56 +114,53 @@ Result<Value> ExportApp(Session& s, const std::string& app, const fs::path& file
 
 namespace {
 
-Command ExportCommand(const std::string& service, const std::string& app,
-                      const std::string& path_param, const std::string& type_param) {
-  return {service,
-          "exportSyncedResourceInfo",
-          {{path_param, Kind::kString}, {type_param, Kind::kString}},
-          "Writes an XML file (docs/xml-export.md), on this machine, of every community-owned " +
-              app + " resource with the community attributes the application holds. " + type_param +
-              " must be \"community\"; " + path_param +
-              " an absolute path. Returns the number of resources.",
-          Failure::kRaise,
-          [app, path_param, type_param](Session& s, const Args& a) -> Result<Value> {
-            CONCORD_RETURN_IF_ERROR(CheckContainerType(type_param, a[1]));
-            CONCORD_ASSIGN_OR_RETURN(auto file, OutputFile(path_param, a[0].get<std::string>()));
-            return ExportApp(s, app, file);
-          }};
+// <object>.exportSyncedResourceInfo(path, type[, app]) of one application (its description).
+Command ExportCommand(const apps::Application& application) {
+  const apps::ExportCommand& e = application.export_command;
+  std::string path_param(e.path_param), type_param(e.type_param), app_param(e.app_param);
+  std::vector<std::string> apps_served;
+  for (const auto& w : application.widgets) apps_served.emplace_back(w.def_id);
+  std::vector<Param> params = {{path_param, Kind::kString}, {type_param, Kind::kString}};
+  std::string help =
+      "Writes an XML file (docs/xml-export.md), on this machine, of every "
+      "community-owned " +
+      std::string(application.title) +
+      " resource with the community attributes the application holds. " + type_param +
+      " must be \"community\"; " + path_param + " an absolute path, file name included.";
+  if (!app_param.empty()) {
+    params.push_back({app_param, Kind::kString, true});
+    help += fmt::format(" {} picks which resources: \"{}\" (the default)", app_param,
+                        fmt::join(apps_served, "\", \""));
+    help += "; export and report each separately.";
+  }
+  help += " Returns the number of resources.";
+  return {
+      std::string(e.object),
+      "exportSyncedResourceInfo",
+      params,
+      help,
+      Failure::kRaise,
+      [path_param, type_param, app_param, apps_served](Session& s, const Args& a) -> Result<Value> {
+        CONCORD_RETURN_IF_ERROR(CheckContainerType(type_param, a[1]));
+        std::string app = apps_served.front();
+        if (a.size() > 2 && !a[2].is_null()) app = a[2].get<std::string>();
+        if (std::find(apps_served.begin(), apps_served.end(), app) == apps_served.end()) {
+          return InvalidArgument(app_param,
+                                 fmt::format("{} must be \"{}\", not '{}'", app_param,
+                                             fmt::join(apps_served, "\" or \""), app.substr(0, 40)),
+                                 apps_served);
+        }
+        CONCORD_ASSIGN_OR_RETURN(auto file, OutputFile(path_param, a[0].get<std::string>()));
+        return ExportApp(s, app, file);
+      }};
 }
 
 }  // namespace
 
 void AddExportCommands(std::vector<Command>& out) {
-  out.push_back(ExportCommand("ActivityService", "Activities", "filePath", "eventType"));
-  out.push_back(ExportCommand("FilesLibraryService", "Files", "fullpathForOutput", "type"));
-  out.push_back(ExportCommand("ForumsService", "Forum", "filePath", "eventType"));
-  out.push_back(
-      ExportCommand("NewsMicrobloggingService", "StatusUpdates", "filePath", "eventType"));
-  out.push_back(ExportCommand("WikisLibraryService", "Wiki", "fullpathForOutput", "type"));
-  out.push_back(
-      {"BlogsAdminService",
-       "exportSyncedResourceInfo",
-       {{"FullFilePath", Kind::kString},
-        {"ContainerType", Kind::kString},
-        {"BlogType", Kind::kString, true}},
-       "Writes an XML file (docs/xml-export.md), on this machine, of every community blog "
-       "(BlogType "
-       "\"Blog\", the default) or ideation blog (\"IdeationBlog\"): export and report them "
-       "separately. ContainerType must be \"community\". Returns the number of resources.",
-       Failure::kRaise,
-       [](Session& s, const Args& a) -> Result<Value> {
-         CONCORD_RETURN_IF_ERROR(CheckContainerType("ContainerType", a[1]));
-         std::string type = a.size() > 2 && !a[2].is_null() ? a[2].get<std::string>() : "Blog";
-         if (type != "Blog" && type != "IdeationBlog") {
-           return InvalidArgument(
-               "BlogType",
-               fmt::format("BlogType must be \"Blog\" or \"IdeationBlog\", not '{}'",
-                           type.substr(0, 40)),
-               {"Blog", "IdeationBlog"});
-         }
-         CONCORD_ASSIGN_OR_RETURN(auto file, OutputFile("FullFilePath", a[0].get<std::string>()));
-         return ExportApp(s, type, file);
-       }});
+  for (const apps::Application* a : apps::All()) {
+    if (!a->export_command.object.empty()) out.push_back(ExportCommand(*a));
+  }
 }
 
 }  // namespace concord::admin

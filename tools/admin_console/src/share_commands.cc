@@ -5,6 +5,7 @@
 #include <map>
 
 #include "command.h"
+#include "concord/apps/registry.h"
 
 namespace concord::admin {
 namespace {
@@ -59,47 +60,41 @@ Result<Value> SyncShares(Session& s, const std::string& service, const std::stri
 }  // namespace
 
 void AddShareCommands(std::vector<Command>& out) {
-  out.push_back(
-      {"FilesDataIntegrityService",
-       "syncAllCommunityShares",
-       {},
-       "Brings files and folders shared with communities in line with Communities: a "
-       "renamed or re-restricted community's shares are updated; a private item stops "
-       "being shared with a community that is no longer restricted; shares with a "
-       "community that no longer exists are removed (the owners keep their files). "
-       "Returns a dict of counts.",
-       Failure::kRaise,
-       [](Session& s, const Args&) -> Result<Value> { return SyncShares(s, "files", "Files"); }});
-  out.push_back({"AccessControlService",
-                 "syncAllCommunityShares",
-                 {},
-                 "Brings communities that are members of activities in line with Communities: "
-                 "name and access level updated; a community that no longer exists is removed "
-                 "from the activities' membership. Returns a dict of counts.",
-                 Failure::kRaise,
-                 [](Session& s, const Args&) -> Result<Value> {
-                   return SyncShares(s, "activities", "Activities");
-                 }});
-  out.push_back(
-      {"FilesDataIntegrityService",
-       "checkFiles",
-       {{"extraFileDirectory", Kind::kString}},
-       "Compares the Files content store with the database: binaries with no record are moved "
-       "into extraFileDirectory (an absolute path on the Files server, created if missing); "
-       "records whose binary is missing are listed. Returns a dict (checked, extra, moved, "
-       "missing, missingIds).",
-       Failure::kRaise,
-       [](Session& s, const Args& a) -> Result<Value> {
-         CONCORD_ASSIGN_OR_RETURN(
-             auto r, s.client().Post("/files/api/admin/check-files",
-                                     {{"extraFileDirectory", a[0].get<std::string>()}}));
-         s.Print(
-             fmt::format("{} binaries checked: {} without a record moved to {}; {} records "
-                         "without their binary.\n",
-                         r["checked"].get<int64_t>(), r["extra"].get<int64_t>(),
-                         r["extraFileDirectory"].get<std::string>(), r["missing"].get<int64_t>()));
-         return Value::parse(r.dump());
-       }});
+  for (const apps::Application* a : apps::All()) {
+    const apps::ShareRepair& r = a->shares;
+    if (r.object.empty()) continue;
+    std::string service(a->service), app(a->widgets.front().def_id);
+    out.push_back({std::string(r.object),
+                   std::string(r.method),
+                   {},
+                   std::string(r.summary) + " Returns a dict of counts.",
+                   Failure::kRaise,
+                   [service, app](Session& s, const Args&) -> Result<Value> {
+                     return SyncShares(s, service, app);
+                   }});
+    if (r.content_check.empty()) continue;
+    out.push_back(
+        {std::string(r.object),
+         std::string(r.content_check),
+         {{"extraFileDirectory", Kind::kString}},
+         fmt::format("Compares the {} content store with the database: binaries with no record "
+                     "are moved into extraFileDirectory (an absolute path on the {} server, "
+                     "created if missing); records whose binary is missing are listed. Returns a "
+                     "dict (checked, extra, moved, missing, missingIds).",
+                     a->title, a->title),
+         Failure::kRaise,
+         [service](Session& s, const Args& args) -> Result<Value> {
+           CONCORD_ASSIGN_OR_RETURN(
+               auto r, s.client().Post(fmt::format("/{}/api/admin/check-files", service),
+                                       {{"extraFileDirectory", args[0].get<std::string>()}}));
+           s.Print(fmt::format(
+               "{} binaries checked: {} without a record moved to {}; {} records "
+               "without their binary.\n",
+               r["checked"].get<int64_t>(), r["extra"].get<int64_t>(),
+               r["extraFileDirectory"].get<std::string>(), r["missing"].get<int64_t>()));
+           return Value::parse(r.dump());
+         }});
+  }
 }
 
 }  // namespace concord::admin

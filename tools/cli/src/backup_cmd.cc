@@ -34,10 +34,10 @@ int Fail(std::string_view command, const Error& e) {
   return e.code == ErrorCode::kInvalidArgument ? 2 : 1;
 }
 
-// What a backup or restore may name: every service, and the Files content store.
+// What a backup or restore may name: every service, and every content store (files-content).
 std::vector<std::string> Restorable() {
   auto names = ServiceNames();
-  names.emplace_back(kFilesContent);
+  for (const auto& store : ContentStoreNames()) names.push_back(store);
   return names;
 }
 
@@ -89,7 +89,7 @@ Result<json> Describe(const fs::path& copy, const std::string& service) {
 
 // Copies the content store's finished files (not the .tmp of an upload in progress: files are
 // written to .tmp and renamed, so what is renamed is whole).
-Result<json> CopyContent(const fs::path& from, const fs::path& to) {
+Result<json> CopyContent(const fs::path& from, const fs::path& to, const std::string& name) {
   int64_t files = 0, bytes = 0;
   std::error_code ec;
   fs::create_directories(to, ec);
@@ -109,7 +109,7 @@ Result<json> CopyContent(const fs::path& from, const fs::path& to) {
     }
   }
   if (ec) return Unavailable(fmt::format("copying {} failed: {}", from.string(), ec.message()));
-  return json{{"dir", std::string(kFilesContent)}, {"files", files}, {"bytes", bytes}};
+  return json{{"dir", name}, {"files", files}, {"bytes", bytes}};
 }
 
 std::string Operator() {
@@ -164,8 +164,8 @@ int Backup(const BackupFlags& f) {
                    {"by", Operator()},
                    {"services", json::object()}};
   for (const auto& service : selected) {
-    if (service == kFilesContent) {
-      auto content = CopyContent(dir.root / kFilesContent, to / kFilesContent);
+    if (ContentStoreOwner(service)) {
+      auto content = CopyContent(dir.root / service, to / service, service);
       if (!content) return Fail("backup", content.error());
       manifest["services"][service] = *content;
       std::cout << fmt::format("{:<12} {} files\n", service, (*content)["files"].get<int64_t>());
@@ -241,18 +241,19 @@ Status SwapDatabase(const deployment::DataDir& dir, const deployment::Config& co
   return lease->ReplaceFrom(backup);
 }
 
-Status SwapContent(const deployment::DataDir& dir, const fs::path& backup, const fs::path& keep) {
-  fs::path live = dir.root / kFilesContent;
-  fs::path incoming = dir.root / (std::string(kFilesContent) + ".restoring");
+Status SwapContent(const deployment::DataDir& dir, const std::string& name, const fs::path& backup,
+                   const fs::path& keep) {
+  fs::path live = dir.root / name;
+  fs::path incoming = dir.root / (name + ".restoring");
   std::error_code ec;
   fs::remove_all(incoming, ec);
   // Copied beside the live store first: a failure here changes nothing.
-  if (auto copied = CopyContent(backup, incoming); !copied) {
+  if (auto copied = CopyContent(backup, incoming, name); !copied) {
     fs::remove_all(incoming, ec);
     return std::unexpected(copied.error());
   }
   if (fs::exists(live)) {
-    fs::rename(live, keep / kFilesContent, ec);
+    fs::rename(live, keep / name, ec);
     if (ec) {
       return Unavailable(fmt::format("cannot move {} aside: {}", live.string(), ec.message()));
     }
@@ -260,7 +261,7 @@ Status SwapContent(const deployment::DataDir& dir, const fs::path& backup, const
   fs::rename(incoming, live, ec);
   if (ec) {
     std::error_code back;
-    fs::rename(keep / kFilesContent, live, back);
+    fs::rename(keep / name, live, back);
     return Unavailable(fmt::format("cannot put {} in place: {}", live.string(), ec.message()));
   }
   return Ok();
@@ -295,7 +296,7 @@ int Restore(const RestoreFlags& f) {
     refusals.push_back(fmt::format("the backup is of another deployment ({}, this one is {})",
                                    manifest->deployment_id, *id));
   }
-  if (f.service != kFilesContent) {
+  if (!ContentStoreOwner(f.service)) {
     int64_t theirs = entry.schema_version;
     int ours = static_cast<int>(MigrationsOf(f.service).size());
     if (theirs > ours) {
@@ -354,9 +355,9 @@ int Restore(const RestoreFlags& f) {
     return Fail("restore", Unavailable(fmt::format("cannot create {}", keep.string())).error());
   }
 
-  // With a server running, it takes the service offline for the swap (the Files content store
-  // goes with the Files service); without one, the data directory's lock keeps one from starting.
-  std::string offline = f.service == kFilesContent ? "files" : f.service;
+  // With a server running, it takes the service offline for the swap (a content store goes with
+  // its service); without one, the data directory's lock keeps one from starting.
+  std::string offline = ContentStoreOwner(f.service).value_or(f.service);
   auto server = RunningServer(dir);
   std::optional<deployment::Lock> lock;
   if (server) {
@@ -366,8 +367,8 @@ int Restore(const RestoreFlags& f) {
     if (!l) return Fail("restore", l.error());
     lock.emplace(std::move(*l));
   }
-  Status swapped = f.service == kFilesContent
-                       ? SwapContent(dir, from / kFilesContent, keep)
+  Status swapped = ContentStoreOwner(f.service)
+                       ? SwapContent(dir, f.service, from / f.service, keep)
                        : SwapDatabase(dir, *config, f.service, from / entry.file, keep);
   if (server) {
     if (auto s = SetOnline(*server, offline, true); !s) {
@@ -384,8 +385,7 @@ int Restore(const RestoreFlags& f) {
       "restored {} from {} (taken {}).\n"
       "what it replaced is kept in {}\n"
       "maintenance mode is on. Next: concord recover --data-dir {} --restored {}\n",
-      f.service, from.string(), manifest->created, keep.string(), dir.root.string(),
-      f.service == kFilesContent ? "files" : f.service);
+      f.service, from.string(), manifest->created, keep.string(), dir.root.string(), offline);
   return 0;
 }
 

@@ -33,7 +33,7 @@ Result<Manifest> LoadManifest(const fs::path& from) {
   for (const auto& name : services.Keys()) {
     CONCORD_ASSIGN_OR_RETURN(JsonFields e, services.Object(name));
     ManifestEntry entry;
-    if (name == kFilesContent) {
+    if (name.ends_with(kContentStoreSuffix)) {  // a content store: a directory of files
       CONCORD_RETURN_IF_ERROR(e.String("dir"));
       CONCORD_RETURN_IF_ERROR(e.Int("files", 0));
     } else {

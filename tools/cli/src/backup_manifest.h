@@ -18,7 +18,9 @@
 namespace concord::cli {
 
 inline constexpr std::string_view kManifest = "manifest.json";
-inline constexpr std::string_view kFilesContent = "files-content";  // the Files content store
+// A content store's entry is named <service>-content ("files-content"; libs/apps'
+// has_content_store).
+inline constexpr std::string_view kContentStoreSuffix = "-content";
 
 struct ManifestEntry {
   std::string file;  // a database's file in the backup ("" for the content store)

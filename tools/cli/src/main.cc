@@ -1,5 +1,6 @@
 // `concord`: the server and the operations CLI. See README.md and `concord --help`.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
@@ -402,7 +403,8 @@ int Populate(const std::string& data_dir, int64_t count, uint64_t seed) {
           }
         }
       }
-      // Applications that know communities without their widget (Activities, Files).
+      // Applications that know communities without their widget
+      // (tracks_communities_without_widget).
       if (!has_widget && load.hosted->application->definition().tracks_communities_without_widget) {
         e.type = lifecycle::EventType::kCommunityUpdated;
         e.widget.reset();
@@ -503,8 +505,8 @@ int main(int argc, char** argv) {
                         "HOST:PORT to listen on (default 127.0.0.1:8080; port 0 picks one)");
   serve_cmd
       ->add_option("--services", serve.services,
-                   "Services to run here, comma-separated (default: all): communities, blogs, "
-                   "forums, wikis, news, libraries, activities, files")
+                   "Services to run here, comma-separated (default: all): " +
+                       fmt::format("{}", fmt::join(ServiceNames(), ", ")))
       ->delimiter(',');
   serve_cmd->add_option(
       "--log-format", serve.log_format,

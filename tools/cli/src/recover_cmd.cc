@@ -8,6 +8,7 @@
 #include "recover_cmd.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <pwd.h>
 #include <signal.h>
 #include <unistd.h>
@@ -22,6 +23,7 @@
 #include <thread>
 
 #include "command.h"
+#include "concord/apps/registry.h"
 #include "concord/base/clock.h"
 #include "concord/base/json_file.h"
 #include "concord/deployment/deployment.h"
@@ -173,7 +175,8 @@ Status Discard(const Result<T>& r) {
 }
 
 std::string UiLocation(const std::string& app) {
-  return app == "StatusUpdates" ? "col2statusposts" : "col2";
+  const apps::Widget* w = apps::FindWidget(app);
+  return w ? std::string(w->ui_location) : "col2";
 }
 
 std::string ServiceOf(const std::string& app) {
@@ -531,27 +534,40 @@ std::vector<Step> Steps(const Run& run) {
          }
          return Ok();
        }});
-  bool files = std::find(run.apps.begin(), run.apps.end(), "Files") != run.apps.end();
-  bool activities = std::find(run.apps.begin(), run.apps.end(), "Activities") != run.apps.end();
-  if (files || activities) {
-    steps.push_back({"shares",
-                     "Repair community shares (syncAllCommunityShares; checkFiles for Files)",
-                     [files, activities](Run& r) -> Status {
-                       if (files) {
-                         CONCORD_RETURN_IF_ERROR(
-                             r.Command("FilesDataIntegrityService", "syncAllCommunityShares", {}));
-                         fs::path extra = r.out / "extra-files";
-                         std::error_code ec;
-                         fs::create_directories(extra, ec);
-                         CONCORD_RETURN_IF_ERROR(r.Command("FilesDataIntegrityService",
-                                                           "checkFiles", {extra.string()}));
-                       }
-                       if (activities) {
-                         CONCORD_RETURN_IF_ERROR(
-                             r.Command("AccessControlService", "syncAllCommunityShares", {}));
-                       }
-                       return Ok();
-                     }});
+  // Share repair (reference section 10), for each affected application that has it.
+  std::vector<const apps::Application*> sharing;
+  std::vector<std::string> described;
+  for (const apps::Application* a : apps::All()) {
+    if (a->shares.object.empty()) continue;
+    bool affected = false;
+    for (const auto& w : a->widgets) {
+      affected =
+          affected || std::find(run.apps.begin(), run.apps.end(), w.def_id) != run.apps.end();
+    }
+    if (!affected) continue;
+    sharing.push_back(a);
+    described.push_back(fmt::format("{}.{}", a->shares.object, a->shares.method));
+    if (!a->shares.content_check.empty()) {
+      described.push_back(fmt::format("{}.{}", a->shares.object, a->shares.content_check));
+    }
+  }
+  if (!sharing.empty()) {
+    steps.push_back(
+        {"shares", fmt::format("Repair community shares ({})", fmt::join(described, ", ")),
+         [sharing](Run& r) -> Status {
+           for (const apps::Application* a : sharing) {
+             std::string object(a->shares.object);
+             CONCORD_RETURN_IF_ERROR(r.Command(object, std::string(a->shares.method), {}));
+             if (a->shares.content_check.empty()) continue;
+             // Content without a record is moved aside, into this run's folder.
+             fs::path extra = r.out / ("extra-" + std::string(a->service));
+             std::error_code ec;
+             fs::create_directories(extra, ec);
+             CONCORD_RETURN_IF_ERROR(
+                 r.Command(object, std::string(a->shares.content_check), {extra.string()}));
+           }
+           return Ok();
+         }});
   }
   steps.push_back(
       {"orphans",
@@ -694,7 +710,7 @@ int Recover(const Flags& f) {
   r.locale = *locale;
   r.orphans = f.orphans;
   auto known = ServiceNames();
-  known.emplace_back("files-content");
+  for (const auto& store : ContentStoreNames()) known.push_back(store);
   std::set<std::string> services;
   for (const auto& list : f.restored) {
     std::stringstream in(list);
@@ -706,7 +722,8 @@ int Recover(const Flags& f) {
                                     fmt::format("unknown service '{}'", name.substr(0, 40)), known)
                         .error());
       }
-      services.insert(name == "files-content" ? "files" : name);
+      // A content store restored means its application's records may disagree with it.
+      services.insert(ContentStoreOwner(name).value_or(name));
     }
   }
   if (services.empty()) {
@@ -834,9 +851,11 @@ std::function<int()> AddRecoverCommand(CLI::App& app) {
       "recover", "Run the recovery procedure after a restore, end to end, and verify it");
   cmd->add_option("--data-dir", flags->data_dir, "The deployment's data directory")
       ->capture_default_str();
+  auto restorable_names = ServiceNames();
+  for (const auto& store : ContentStoreNames()) restorable_names.push_back(store);
+  std::string restorable = fmt::format("{}", fmt::join(restorable_names, ", "));
   cmd->add_option("--restored", flags->restored,
-                  "The restored services, comma-separated (communities, blogs, forums, wikis, "
-                  "news, libraries, activities, files, files-content)")
+                  "The restored services, comma-separated (" + restorable + ")")
       ->required();
   cmd->add_flag("--dry-run", flags->dry_run, "Print the plan and stop");
   cmd->add_option("--orphans", flags->orphans, "report, reassign, quarantine or delete")

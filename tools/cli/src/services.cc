@@ -4,84 +4,32 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <type_traits>
 
-#include "concord/activities/activities.h"
+#include "concord/apps/registry.h"
 #include "concord/base/secrets.h"
-#include "concord/blogs/blogs.h"
-#include "concord/files/files.h"
-#include "concord/forums/forums.h"
-#include "concord/libraries/libraries.h"
 #include "concord/lifecycle/events.h"
 #include "concord/lifecycle/widgets.h"
-#include "concord/news/news.h"
-#include "concord/wikis/wikis.h"
 
 namespace concord::cli {
 
 namespace {
 
-// Every remote application service has the same shape: built over its migrated database, it
-// mounts its API and lifecycle handler.
-template <typename Service>
-Result<HostedApplication> Host(const deployment::DataDir& dir, std::string service,
-                               std::vector<std::string> remote_apps, db::MigrationList migrations) {
+// An application service over its database in the data directory, migrated.
+Result<HostedApplication> Host(const deployment::DataDir& dir, const HostableApplication& kind) {
+  const apps::Application& a = kind.describe();
   HostedApplication h;
-  h.service = service;
-  h.remote_apps = std::move(remote_apps);
-  h.migrations = migrations;
-  CONCORD_ASSIGN_OR_RETURN(h.database,
-                           db::Database::Open("sqlite:" + service + ".db", {.base_dir = dir.root}));
-  CONCORD_RETURN_IF_ERROR(db::Migrate(*h.database, migrations, service));
-  std::shared_ptr<Service> instance;
-  if constexpr (std::is_constructible_v<Service, std::shared_ptr<db::Database>,
-                                        std::filesystem::path>) {
-    instance = std::make_shared<Service>(h.database, dir.root / (service + "-content"));  // Files
-  } else {
-    instance = std::make_shared<Service>(h.database);
-  }
+  h.service = a.service;
+  for (const auto& w : a.widgets) h.remote_apps.emplace_back(w.def_id);
+  h.migrations = kind.migrations();
+  CONCORD_ASSIGN_OR_RETURN(
+      h.database, db::Database::Open("sqlite:" + h.service + ".db", {.base_dir = dir.root}));
+  CONCORD_RETURN_IF_ERROR(db::Migrate(*h.database, h.migrations, h.service));
+  std::shared_ptr<remoteapp::Service> instance =
+      kind.open({.database = h.database, .content_dir = dir.root / (h.service + "-content")});
   h.mount = [instance](http::Server& server) { instance->Mount(server); };
   h.application = &instance->application();
   h.instance = instance;
   return h;
-}
-
-struct HostedKind {
-  const char* service;
-  std::vector<std::string> remote_apps;
-  Result<HostedApplication> (*open)(const deployment::DataDir&, std::string,
-                                    std::vector<std::string>);
-  db::MigrationList (*migrations)();
-};
-
-// The remote application services this binary hosts. Adding an application is one line here.
-template <typename Service, db::MigrationList (*kMigrations)()>
-Result<HostedApplication> Open(const deployment::DataDir& dir, std::string service,
-                               std::vector<std::string> remote_apps) {
-  return Host<Service>(dir, std::move(service), std::move(remote_apps), kMigrations());
-}
-
-// The remote application services this binary hosts. Adding an application is one line here.
-const std::vector<HostedKind>& Kinds() {
-  static const std::vector<HostedKind> kinds = {
-      {"blogs",
-       {"Blog", "IdeationBlog"},
-       &Open<blogs::BlogsService, &blogs::Migrations>,
-       &blogs::Migrations},
-      {"forums", {"Forum"}, &Open<forums::ForumsService, &forums::Migrations>, &forums::Migrations},
-      {"wikis", {"Wiki"}, &Open<wikis::WikisService, &wikis::Migrations>, &wikis::Migrations},
-      {"news", {"StatusUpdates"}, &Open<news::NewsService, &news::Migrations>, &news::Migrations},
-      {"libraries",
-       {"Library"},
-       &Open<libraries::LibrariesService, &libraries::Migrations>,
-       &libraries::Migrations},
-      {"activities",
-       {"Activities"},
-       &Open<activities::ActivitiesService, &activities::Migrations>,
-       &activities::Migrations},
-      {"files", {"Files"}, &Open<files::FilesService, &files::Migrations>, &files::Migrations},
-  };
-  return kinds;
 }
 
 bool Selected(const std::vector<std::string>& services, const std::string& name) {
@@ -91,9 +39,9 @@ bool Selected(const std::vector<std::string>& services, const std::string& name)
 Result<std::vector<HostedApplication>> HostApplications(const deployment::DataDir& dir,
                                                         const std::vector<std::string>& services) {
   std::vector<HostedApplication> out;
-  for (const auto& k : Kinds()) {
-    if (!Selected(services, k.service)) continue;
-    CONCORD_ASSIGN_OR_RETURN(auto h, k.open(dir, k.service, k.remote_apps));
+  for (const auto& k : HostableApplications()) {
+    if (!Selected(services, std::string(k.describe().service))) continue;
+    CONCORD_ASSIGN_OR_RETURN(auto h, Host(dir, k));
     out.push_back(std::move(h));
   }
   return out;
@@ -103,14 +51,31 @@ Result<std::vector<HostedApplication>> HostApplications(const deployment::DataDi
 
 std::vector<std::string> ServiceNames() {
   std::vector<std::string> out = {"communities"};
-  for (const auto& k : Kinds()) out.push_back(k.service);
+  for (const auto& name : apps::ServiceNames()) out.push_back(name);
   return out;
+}
+
+std::vector<std::string> ContentStoreNames() {
+  std::vector<std::string> out;
+  for (const apps::Application* a : apps::All()) {
+    if (a->has_content_store) out.push_back(std::string(a->service) + "-content");
+  }
+  return out;
+}
+
+std::optional<std::string> ContentStoreOwner(const std::string& name) {
+  for (const apps::Application* a : apps::All()) {
+    if (a->has_content_store && name == std::string(a->service) + "-content") {
+      return std::string(a->service);
+    }
+  }
+  return std::nullopt;
 }
 
 db::MigrationList MigrationsOf(const std::string& service) {
   if (service == "communities") return communities::Migrations();
-  for (const auto& k : Kinds()) {
-    if (k.service == service) return k.migrations();
+  for (const auto& k : HostableApplications()) {
+    if (k.describe().service == service) return k.migrations();
   }
   return {};
 }
@@ -121,9 +86,9 @@ std::string DatabaseUrl(const deployment::Config& config, const std::string& ser
 
 std::vector<std::string> HostedRemoteApps(const std::vector<std::string>& services) {
   std::vector<std::string> out;
-  for (const auto& k : Kinds()) {
-    if (Selected(services, k.service))
-      out.insert(out.end(), k.remote_apps.begin(), k.remote_apps.end());
+  for (const apps::Application* a : apps::All()) {
+    if (!Selected(services, std::string(a->service))) continue;
+    for (const auto& w : a->widgets) out.emplace_back(w.def_id);
   }
   return out;
 }
@@ -151,8 +116,11 @@ Result<OpenedServices> OpenServices(const deployment::DataDir& dir,
   if (!Selected(services, "communities")) return s;
   // Every application with a handler hears lifecycle events: those served here, and those
   // configured under [lifecycle.handlers].
-  communities::Subscriptions subscriptions{.applications = HostedRemoteApps(services),
-                                           .without_widget = {"Activities", "Files"}};
+  communities::Subscriptions subscriptions{.applications = HostedRemoteApps(services)};
+  for (const apps::Application* a : apps::All()) {
+    if (!a->tracks_communities_without_widget) continue;
+    for (const auto& w : a->widgets) subscriptions.without_widget.emplace_back(w.def_id);
+  }
   for (const auto& [app, names] : s.config.event_subscriptions) {
     if (!lifecycle::FindWidgetDef(app) || !lifecycle::FindWidgetDef(app)->remote) {
       return InvalidArgument("lifecycle.events." + app,

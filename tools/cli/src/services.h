@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,15 @@ class Server;
 }
 
 namespace concord::cli {
+
+// What `concord serve` can host of a registered application (its folder's public header):
+// generated from CONCORD_APPLICATIONS (tools/cli/CMakeLists.txt), in the registry's order.
+struct HostableApplication {
+  const apps::Application& (*describe)();
+  db::MigrationList (*migrations)();
+  std::unique_ptr<remoteapp::Service> (*open)(const remoteapp::ServiceContext&);
+};
+const std::vector<HostableApplication>& HostableApplications();
 
 // A remote application service hosted by this process (Blogs, Forums, ...), with its database.
 struct HostedApplication {
@@ -40,6 +50,12 @@ struct OpenedServices {
 
 // Every service name `--services` accepts: "communities" and the application services.
 std::vector<std::string> ServiceNames();
+
+// The content stores beside the databases ("files-content": an application's with
+// has_content_store), which backup, restore and recover name like services.
+std::vector<std::string> ContentStoreNames();
+// The service whose content store `name` is ("files" for "files-content"), if it is one.
+std::optional<std::string> ContentStoreOwner(const std::string& name);
 
 // The schema migrations of a service ("communities" or an application service); empty for an
 // unknown name.

@@ -44,12 +44,7 @@ struct ActivitiesService::Impl final : remoteapp::ResourceHooks, remoteapp::Comm
 
   explicit Impl(std::shared_ptr<db::Database> database)
       : db(database),
-        app({.service = "activities",
-             .remote_app_defs = {"Activities"},
-             .base_path = "/activities/api",
-             .tracks_communities_without_widget = true,
-             .resources = {"activities", "title", ""}},
-            database, *this) {}
+        app(remoteapp::Define(Describe(), {"activities", "title", ""}), database, *this) {}
 
   Result<std::string> CreateResource(db::Connection& c, const std::string&,
                                      const lifecycle::LifecycleEvent& e) override {
@@ -338,6 +333,10 @@ struct ActivitiesService::Impl final : remoteapp::ResourceHooks, remoteapp::Comm
 ActivitiesService::ActivitiesService(std::shared_ptr<db::Database> database)
     : impl_(std::make_unique<Impl>(std::move(database))) {}
 ActivitiesService::~ActivitiesService() = default;
+
+std::unique_ptr<remoteapp::Service> Open(const remoteapp::ServiceContext& context) {
+  return std::make_unique<ActivitiesService>(context.database);
+}
 void ActivitiesService::Mount(http::Server& server) { impl_->Mount(server); }
 remoteapp::RemoteApplication& ActivitiesService::application() { return impl_->app; }
 

@@ -45,11 +45,8 @@ struct BlogsService::Impl final : remoteapp::ResourceHooks {
 
   explicit Impl(std::shared_ptr<db::Database> database)
       : db(database),
-        app({.service = "blogs",
-             .remote_app_defs = {"Blog", "IdeationBlog"},
-             .base_path = "/blogs/api",
-             .resources = {"blogs", "title", "remote_app_def_id"}},
-            database, *this) {}
+        app(remoteapp::Define(Describe(), {"blogs", "title", "remote_app_def_id"}), database,
+            *this) {}
 
   Result<std::string> CreateResource(db::Connection& c, const std::string& app_def,
                                      const lifecycle::LifecycleEvent& e) override {
@@ -213,6 +210,10 @@ struct BlogsService::Impl final : remoteapp::ResourceHooks {
 BlogsService::BlogsService(std::shared_ptr<db::Database> database)
     : impl_(std::make_unique<Impl>(std::move(database))) {}
 BlogsService::~BlogsService() = default;
+
+std::unique_ptr<remoteapp::Service> Open(const remoteapp::ServiceContext& context) {
+  return std::make_unique<BlogsService>(context.database);
+}
 void BlogsService::Mount(http::Server& server) { impl_->Mount(server); }
 remoteapp::RemoteApplication& BlogsService::application() { return impl_->app; }
 

@@ -6,6 +6,7 @@
 #include <array>
 #include <numeric>
 
+#include "concord/apps/registry.h"
 #include "concord/lifecycle/widgets.h"
 
 namespace concord::communities {
@@ -134,10 +135,10 @@ SampleCommunity SampleGenerator::Next() {
 
   for (const auto& def : lifecycle::AllWidgetDefs()) {
     bool add = def.in_new_communities;
-    if (def.def_id == "Activities" || def.def_id == "Wiki") add = chance(0.3);
-    if (def.def_id == "Blog") add = chance(0.25);
-    if (def.def_id == "IdeationBlog") add = chance(0.08);
-    if (def.def_id == "Library") add = chance(0.05);
+    // The other applications' widgets: on the share of communities their description says.
+    if (const apps::Widget* w = apps::FindWidget(def.def_id); w && !add) {
+      add = chance(w->sample_share);
+    }
     if (!add) continue;
     s.widgets.push_back(Widget{WidgetInstanceId(NewUuid(rng_)), c.uuid, std::string(def.def_id),
                                std::nullopt, std::string(def.ui_location), c.created});

@@ -62,12 +62,7 @@ struct FilesService::Impl final : remoteapp::ResourceHooks, remoteapp::Community
   Impl(std::shared_ptr<db::Database> database, std::filesystem::path content_dir)
       : db(database),
         content(std::move(content_dir)),
-        app({.service = "files",
-             .remote_app_defs = {"Files"},
-             .base_path = "/files/api",
-             .tracks_communities_without_widget = true,
-             .resources = {"file_libraries", "title", ""}},
-            database, *this) {}
+        app(remoteapp::Define(Describe(), {"file_libraries", "title", ""}), database, *this) {}
 
   Result<std::string> CreateResource(db::Connection& c, const std::string&,
                                      const lifecycle::LifecycleEvent& e) override {
@@ -588,6 +583,10 @@ FilesService::FilesService(std::shared_ptr<db::Database> database,
                            std::filesystem::path content_dir)
     : impl_(std::make_unique<Impl>(std::move(database), std::move(content_dir))) {}
 FilesService::~FilesService() = default;
+
+std::unique_ptr<remoteapp::Service> Open(const remoteapp::ServiceContext& context) {
+  return std::make_unique<FilesService>(context.database, context.content_dir);
+}
 void FilesService::Mount(http::Server& server) { impl_->Mount(server); }
 remoteapp::RemoteApplication& FilesService::application() { return impl_->app; }
 

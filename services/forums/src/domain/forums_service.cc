@@ -43,12 +43,7 @@ struct ForumsService::Impl final : remoteapp::ResourceHooks {
   remoteapp::RemoteApplication app;
 
   explicit Impl(std::shared_ptr<db::Database> database)
-      : db(database),
-        app({.service = "forums",
-             .remote_app_defs = {"Forum"},
-             .base_path = "/forums/api",
-             .resources = {"forums", "name", ""}},
-            database, *this) {}
+      : db(database), app(remoteapp::Define(Describe(), {"forums", "name", ""}), database, *this) {}
 
   Result<std::string> CreateResource(db::Connection& c, const std::string&,
                                      const lifecycle::LifecycleEvent& e) override {
@@ -226,6 +221,10 @@ struct ForumsService::Impl final : remoteapp::ResourceHooks {
 ForumsService::ForumsService(std::shared_ptr<db::Database> database)
     : impl_(std::make_unique<Impl>(std::move(database))) {}
 ForumsService::~ForumsService() = default;
+
+std::unique_ptr<remoteapp::Service> Open(const remoteapp::ServiceContext& context) {
+  return std::make_unique<ForumsService>(context.database);
+}
 void ForumsService::Mount(http::Server& server) { impl_->Mount(server); }
 remoteapp::RemoteApplication& ForumsService::application() { return impl_->app; }
 

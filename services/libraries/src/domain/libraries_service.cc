@@ -39,11 +39,7 @@ struct LibrariesService::Impl final : remoteapp::ResourceHooks {
 
   explicit Impl(std::shared_ptr<db::Database> database)
       : db(database),
-        app({.service = "libraries",
-             .remote_app_defs = {"Library"},
-             .base_path = "/libraries/api",
-             .resources = {"libraries", "title", ""}},
-            database, *this) {}
+        app(remoteapp::Define(Describe(), {"libraries", "title", ""}), database, *this) {}
 
   Result<std::string> CreateResource(db::Connection& c, const std::string&,
                                      const lifecycle::LifecycleEvent& e) override {
@@ -157,6 +153,10 @@ struct LibrariesService::Impl final : remoteapp::ResourceHooks {
 LibrariesService::LibrariesService(std::shared_ptr<db::Database> database)
     : impl_(std::make_unique<Impl>(std::move(database))) {}
 LibrariesService::~LibrariesService() = default;
+
+std::unique_ptr<remoteapp::Service> Open(const remoteapp::ServiceContext& context) {
+  return std::make_unique<LibrariesService>(context.database);
+}
 void LibrariesService::Mount(http::Server& server) { impl_->Mount(server); }
 remoteapp::RemoteApplication& LibrariesService::application() { return impl_->app; }
 

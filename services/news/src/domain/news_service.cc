@@ -41,12 +41,7 @@ struct NewsService::Impl final : remoteapp::ResourceHooks {
   remoteapp::RemoteApplication app;
 
   explicit Impl(std::shared_ptr<db::Database> database)
-      : db(database),
-        app({.service = "news",
-             .remote_app_defs = {"StatusUpdates"},
-             .base_path = "/news/api",
-             .resources = {"boards", "", ""}},
-            database, *this) {}
+      : db(database), app(remoteapp::Define(Describe(), {"boards", "", ""}), database, *this) {}
 
   Result<std::string> CreateResource(db::Connection& c, const std::string&,
                                      const lifecycle::LifecycleEvent& e) override {
@@ -175,6 +170,10 @@ struct NewsService::Impl final : remoteapp::ResourceHooks {
 NewsService::NewsService(std::shared_ptr<db::Database> database)
     : impl_(std::make_unique<Impl>(std::move(database))) {}
 NewsService::~NewsService() = default;
+
+std::unique_ptr<remoteapp::Service> Open(const remoteapp::ServiceContext& context) {
+  return std::make_unique<NewsService>(context.database);
+}
 void NewsService::Mount(http::Server& server) { impl_->Mount(server); }
 remoteapp::RemoteApplication& NewsService::application() { return impl_->app; }
 

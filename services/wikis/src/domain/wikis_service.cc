@@ -40,12 +40,7 @@ struct WikisService::Impl final : remoteapp::ResourceHooks {
   remoteapp::RemoteApplication app;
 
   explicit Impl(std::shared_ptr<db::Database> database)
-      : db(database),
-        app({.service = "wikis",
-             .remote_app_defs = {"Wiki"},
-             .base_path = "/wikis/api",
-             .resources = {"wikis", "title", ""}},
-            database, *this) {}
+      : db(database), app(remoteapp::Define(Describe(), {"wikis", "title", ""}), database, *this) {}
 
   Result<std::string> CreateResource(db::Connection& c, const std::string&,
                                      const lifecycle::LifecycleEvent& e) override {
@@ -211,6 +206,10 @@ struct WikisService::Impl final : remoteapp::ResourceHooks {
 WikisService::WikisService(std::shared_ptr<db::Database> database)
     : impl_(std::make_unique<Impl>(std::move(database))) {}
 WikisService::~WikisService() = default;
+
+std::unique_ptr<remoteapp::Service> Open(const remoteapp::ServiceContext& context) {
+  return std::make_unique<WikisService>(context.database);
+}
 void WikisService::Mount(http::Server& server) { impl_->Mount(server); }
 remoteapp::RemoteApplication& WikisService::application() { return impl_->app; }
 

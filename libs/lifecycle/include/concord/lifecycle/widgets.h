@@ -21,7 +21,8 @@ struct WidgetDef {
   std::string_view application;  // the service that owns its data ("blogs"); empty if local
 };
 
-// Every widget Concord knows, remote ones first, in the reference's order.
+// Every widget Concord knows: the remote applications' (from the application registry,
+// libs/apps), then the local ones, in the reference's order.
 std::span<const WidgetDef> AllWidgetDefs();
 
 // The definition of `def_id` (exact, case-sensitive match), or nullptr.

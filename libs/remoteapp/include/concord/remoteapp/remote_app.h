@@ -18,12 +18,14 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "concord/apps/application.h"
 #include "concord/base/error.h"
 #include "concord/db/database.h"
 #include "concord/db/migration.h"
@@ -88,6 +90,26 @@ struct AppDefinition {
     std::string title_column;
     std::string app_column;
   } resources;
+};
+
+// The definition of a registered application (libs/apps): its service, remoteAppDefIds, base path
+// /<service>/api and whether it tracks communities without its widget, from its description.
+AppDefinition Define(const apps::Application& application, AppDefinition::ResourceTable resources);
+
+class RemoteApplication;
+
+// A remote application service as a host (`concord serve`) runs it: built over its migrated
+// database by its Open(ServiceContext), it mounts its API and lifecycle handler.
+struct ServiceContext {
+  std::shared_ptr<db::Database> database;  // migrated with the application's Migrations()
+  std::filesystem::path content_dir;       // <data dir>/<service>-content (has_content_store)
+};
+class Service {
+ public:
+  virtual ~Service() = default;
+  // Mounts /<service>/api: the lifecycle handler and the content API (docs/http-api.md).
+  virtual void Mount(http::Server& server) = 0;
+  virtual RemoteApplication& application() = 0;
 };
 
 // A community-owned resource, as administrators' commands see it.

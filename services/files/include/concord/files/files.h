@@ -21,15 +21,21 @@ namespace concord::files {
 // V001 (the shared synced record) and the service's own migrations.
 db::MigrationList Migrations();
 
-class FilesService {
+// This application as the registry knows it (application.cc; libs/apps).
+const apps::Application& Describe();
+
+// The service over its migrated database: what `concord serve` hosts.
+std::unique_ptr<remoteapp::Service> Open(const remoteapp::ServiceContext& context);
+
+class FilesService final : public remoteapp::Service {
  public:
   // Over the service's own database, already migrated; content lives under `content_dir`.
   FilesService(std::shared_ptr<db::Database> database, std::filesystem::path content_dir);
   ~FilesService();
 
   // Mounts /files/api: the lifecycle handler and the content API (docs/http-api.md).
-  void Mount(http::Server& server);
-  remoteapp::RemoteApplication& application();
+  void Mount(http::Server& server) override;
+  remoteapp::RemoteApplication& application() override;
 
  private:
   struct Impl;

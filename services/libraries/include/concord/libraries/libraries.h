@@ -18,15 +18,21 @@ namespace concord::libraries {
 // V001 (the shared synced record) and the service's own migrations.
 db::MigrationList Migrations();
 
-class LibrariesService {
+// This application as the registry knows it (application.cc; libs/apps).
+const apps::Application& Describe();
+
+// The service over its migrated database: what `concord serve` hosts.
+std::unique_ptr<remoteapp::Service> Open(const remoteapp::ServiceContext& context);
+
+class LibrariesService final : public remoteapp::Service {
  public:
   // Over the service's own database, already migrated.
   explicit LibrariesService(std::shared_ptr<db::Database> database);
   ~LibrariesService();
 
   // Mounts /libraries/api: the lifecycle handler and the content API (docs/http-api.md).
-  void Mount(http::Server& server);
-  remoteapp::RemoteApplication& application();
+  void Mount(http::Server& server) override;
+  remoteapp::RemoteApplication& application() override;
 
  private:
   struct Impl;
