@@ -1,7 +1,10 @@
 #include "concord/http/server.h"
 
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <array>
 #include <atomic>
@@ -158,6 +161,12 @@ std::string AddressText(const tcp::endpoint& endpoint) {
   return a.to_string();
 }
 
+std::string_view Trimmed(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
 bool IsLoopback(const std::string& address) {
   boost::system::error_code ec;
   auto a = net::ip::make_address(address, ec);
@@ -195,6 +204,48 @@ struct Route {
   Access access;
   Handler handler;           // or, for a route whose body is taken as it arrives:
   StreamedHandler streamed;  // (PostStreamed)
+};
+
+// What a streamed body or a file is read in: 64 KiB at a time.
+constexpr size_t kPieceBytes = 64 * 1024;
+// The status logged for a request whose client went away before its answer (nginx's).
+constexpr int kClientClosed = 499;
+
+// A file sent as it is read, a piece at a time, by the I/O thread (Response::file): no worker
+// waits for the client, and memory is one piece per download.
+struct FileBody {
+  struct value_type {
+    std::shared_ptr<void> open;  // closes the file when the last copy goes
+    int fd = -1;
+    uint64_t size = 0;
+  };
+  static uint64_t size(const value_type& v) { return v.size; }
+  class writer {
+   public:
+    using const_buffers_type = net::const_buffer;
+    template <bool isRequest, class Fields>
+    writer(const bhttp::header<isRequest, Fields>&, const value_type& v)
+        : file_(v), piece_(kPieceBytes) {}
+    void init(beast::error_code& ec) { ec = {}; }
+    boost::optional<std::pair<const_buffers_type, bool>> get(beast::error_code& ec) {
+      ec = {};
+      if (sent_ >= file_.size) return boost::none;
+      size_t want = static_cast<size_t>(std::min<uint64_t>(piece_.size(), file_.size - sent_));
+      ssize_t n = ::pread(file_.fd, piece_.data(), want, static_cast<off_t>(sent_));
+      if (n <= 0) {  // shorter than it was: the client sees the reply cut short
+        ec = boost::system::errc::make_error_code(boost::system::errc::io_error);
+        return boost::none;
+      }
+      sent_ += static_cast<uint64_t>(n);
+      return std::make_pair(net::const_buffer(piece_.data(), static_cast<size_t>(n)),
+                            sent_ < file_.size);
+    }
+
+   private:
+    const value_type& file_;
+    std::vector<char> piece_;
+    uint64_t sent_ = 0;
+  };
 };
 
 // A request body the session may take away between reads. Unlike Beast's string_body it reserves
@@ -246,6 +297,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   uint64_t next_session = 0;
   std::unordered_map<std::string, int> per_client;
   int in_handlers = 0;
+  int streamed_bodies = 0;  // uploads being received
   bool stopping = false;
 
   mutable std::mutex warnings_mu;
@@ -262,7 +314,8 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
         setrlimit(RLIMIT_NOFILE, &limit);
         getrlimit(RLIMIT_NOFILE, &limit);
       }
-      auto usable = static_cast<int64_t>(limit.rlim_cur) - 256;
+      // Each upload holds a file besides its socket: room for them too.
+      auto usable = static_cast<int64_t>(limit.rlim_cur) - 256 - options.max_streamed_bodies;
       if (usable < options.max_connections) {
         options.max_connections = static_cast<int>(std::max<int64_t>(usable, 16));
       }
@@ -295,6 +348,17 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
         Response::Json(status, ErrorJson(Error{code, std::move(message), std::move(field), {}}));
     if (retry_after) r.headers.emplace_back("Retry-After", std::to_string(retry_after->count()));
     return r;
+  }
+
+  // A body whose framing is wrong, or whose chunk extensions or trailer outgrow the read buffer.
+  static Response FramingRefusal(beast::error_code ec) {
+    if (ec == bhttp::error::buffer_overflow) {
+      return Refusal(400, ErrorCode::kInvalidArgument,
+                     "a chunk's extensions or the trailer are larger than the server accepts",
+                     std::nullopt, "body");
+    }
+    return Refusal(400, ErrorCode::kInvalidArgument, "the request body could not be parsed",
+                   std::nullopt, "body");
   }
 
   // Refused from Content-Length before the body is read, or while it is read (chunked).
@@ -391,12 +455,18 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
         deadline_(server_->io),
         delay_(server_->io),
         peer_(std::move(peer)),
-        counted_(counted) {}
+        counted_(counted),
+        // What the parser may hold that is not body: headers, or a chunk's size line,
+        // extensions and the trailer (beyond: 431 or 400, never unbounded memory).
+        buffer_(server_->options.max_header_bytes + kPieceBytes) {}
 
   // The last reference may be a worker's: the bookkeeping goes back to the I/O thread.
   ~Session() {
-    net::post(server_->io, [server = server_, id = id_, peer = std::move(peer_),
-                            counted = counted_] { server->Release(id, peer, counted); });
+    net::post(server_->io, [server = server_, id = id_, peer = std::move(peer_), counted = counted_,
+                            streaming = streaming_] {
+      if (streaming) --server->streamed_bodies;
+      server->Release(id, peer, counted);
+    });
   }
 
   void Start() { WaitForRequest(); }
@@ -409,7 +479,7 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
   void Close() {
     closed_ = true;
     beast::error_code ec;
-    deadline_.cancel();
+    CancelDeadline();
     delay_.cancel();
     socket_.shutdown(tcp::socket::shutdown_both, ec);
     socket_.close(ec);
@@ -436,16 +506,25 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
   // client is told 408); anything else (an idle wait, a write) closes the connection.
   void SetDeadline(Clock::time_point when, bool reading_request = false) {
     deadline_.expires_at(when);
-    deadline_.async_wait([self = shared_from_this(), reading_request](beast::error_code ec) {
-      if (ec == net::error::operation_aborted) return;
-      self->timed_out_ = true;
-      beast::error_code ignored;
-      if (reading_request) {
-        self->socket_.cancel(ignored);
-      } else {
-        self->socket_.close(ignored);
-      }
-    });
+    // A deadline that passed just as it was replaced or cancelled must not count.
+    uint64_t generation = ++deadline_generation_;
+    deadline_.async_wait(
+        [self = shared_from_this(), reading_request, generation](beast::error_code ec) {
+          if (ec == net::error::operation_aborted || generation != self->deadline_generation_)
+            return;
+          self->timed_out_ = true;
+          beast::error_code ignored;
+          if (reading_request) {
+            self->socket_.cancel(ignored);
+          } else {
+            self->socket_.close(ignored);
+          }
+        });
+  }
+
+  void CancelDeadline() {
+    ++deadline_generation_;
+    deadline_.cancel();
   }
 
   void WaitForRequest() {
@@ -506,6 +585,14 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
                             "the request has more header fields than the server accepts",
                             std::nullopt, "headers"),
                     false);
+    }
+    // Only the chunked coding is taken: another (gzip, chunked) would be stored undecoded.
+    if (auto te = head[bhttp::field::transfer_encoding];
+        !te.empty() && !beast::iequals(Trimmed(te), "chunked")) {
+      return Finish(
+          Refusal(501, ErrorCode::kInvalidArgument, "only the chunked transfer coding is accepted",
+                  std::nullopt, "Transfer-Encoding"),
+          false);
     }
     has_body_ = parser_->chunked() || (parser_->content_length() && *parser_->content_length() > 0);
     request_.method = std::string(head.method_string());
@@ -641,7 +728,21 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
   // A streamed route: its handler decides on a worker, before any of the body is read, whether
   // the body is wanted; then each piece goes to the sink as it arrives (ReadPiece).
   void BeginStreamed() {
-    deadline_.cancel();
+    CancelDeadline();
+    // Each streamed body holds a file of the handler's besides its socket: bounded, so that
+    // uploads cannot take every file descriptor from other requests.
+    if (server_->streamed_bodies >= server_->options.max_streamed_bodies) {
+      LogEvent(spdlog::level::warn, "upload refused: too many uploads at once",
+               {{"client", std::string_view(client_)}});
+      return Finish(Refusal(503, ErrorCode::kUnavailable,
+                            "the server is taking as many uploads as it can; try again shortly",
+                            std::chrono::seconds(5)),
+                    false);
+    }
+    ++server_->streamed_bodies;
+    streaming_ = true;
+    // Reads of up to 64 KiB while the body arrives (a buffer read empty reads 512 bytes at a time).
+    buffer_.reserve(kPieceBytes);
     in_handler_ = true;
     ++server_->in_handlers;
     auto self = shared_from_this();
@@ -657,10 +758,14 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
     });
   }
 
-  void ReadPiece() {
+  // `progress`: body bytes arrived since the last read, so the stall deadline starts again
+  // (bytes of chunk framing, extensions or trailers do not count).
+  void ReadPiece(bool progress = true) {
     if (closed_) return DropSink();
-    SetDeadline(Clock::now() + server_->options.streamed_body_stall_timeout,
-                /*reading_request=*/true);
+    if (progress) {
+      SetDeadline(Clock::now() + server_->options.streamed_body_stall_timeout,
+                  /*reading_request=*/true);
+    }
     bhttp::async_read_some(
         socket_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code ec, size_t) { self->OnPiece(ec); });
@@ -680,17 +785,16 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
       DropSink();
       if (ec == net::error::eof || ec == net::error::connection_reset ||
           ec == bhttp::error::partial_message) {
+        Log(kClientClosed);
         return Close();  // the client went away
       }
-      return Finish(Refusal(400, ErrorCode::kInvalidArgument,
-                            "the request body could not be parsed", std::nullopt, "body"),
-                    false);
+      return Finish(FramingRefusal(ec), false);
     }
-    deadline_.cancel();
     std::string piece = std::move(parser_->get().body());
     parser_->get().body().clear();
     bool done = parser_->is_done();
-    if (piece.empty() && !done) return ReadPiece();
+    if (piece.empty() && !done) return ReadPiece(/*progress=*/false);
+    CancelDeadline();
     // The sink writes on a worker; the next piece is read once it has.
     in_handler_ = true;
     ++server_->in_handlers;
@@ -714,6 +818,7 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
         self->in_handler_ = false;
         self->server_->HandlerFinished();
         if (!out) return self->ReadPiece();
+        self->EndStreaming();
         self->Finish(std::move(*out), done && self->keep_alive_);
       });
     });
@@ -721,8 +826,17 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
 
   // The sink of an upload that will not finish: undone on a worker (it may touch the disk).
   void DropSink() {
+    EndStreaming();
     if (!sink_) return;
     server_->workers->Submit([sink = std::shared_ptr<BodySink>(std::move(sink_))] {});
+  }
+
+  // A streamed body is over (finished, refused or cut off): its slot and its buffer go back.
+  void EndStreaming() {
+    if (!streaming_) return;
+    streaming_ = false;
+    --server_->streamed_bodies;
+    if (buffer_.size() == 0) buffer_.shrink_to_fit();
   }
 
   void OnBody(beast::error_code ec) {
@@ -734,17 +848,23 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
     if (ec == bhttp::error::body_limit) {
       return Finish(BodyTooLarge(), false);
     }
-    if (ec) return Close();
+    if (ec == net::error::eof || ec == net::error::connection_reset ||
+        ec == bhttp::error::partial_message) {
+      Log(kClientClosed);
+      return Close();
+    }
+    if (ec) return Finish(FramingRefusal(ec), false);
     request_.body = std::move(parser_->get().body());
     Dispatch();
   }
 
   void Dispatch() {
-    deadline_.cancel();
+    CancelDeadline();
     in_handler_ = true;
     ++server_->in_handlers;
     keep_alive_ = parser_->get().keep_alive();
     head_only_ = parser_->get().method() == bhttp::verb::head;
+    http11_ = parser_->get().version() >= 11;
     auto self = shared_from_this();
     server_->workers->Submit([self] {
       Response out = self->server_->Handle(self->request_, self->route_, self->routed_);
@@ -761,6 +881,7 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
   void Finish(Response r, bool keep_alive) {
     if (closed_) return;
     keep_alive = keep_alive && !server_->stopping && !timed_out_;
+    if (!r.file.empty()) return SendFile(std::move(r), keep_alive);
     Log(r.status);
     auto res = std::make_shared<bhttp::response<bhttp::string_body>>();
     res->version(11);
@@ -781,6 +902,54 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
           if (!keep_alive) return self->Linger();
           self->WaitForRequest();
         });
+  }
+
+  // A file (Response::file) with its Content-Length, sent by this thread a piece at a time as
+  // the client takes it; the write deadline starts again with each piece.
+  void SendFile(Response r, bool keep_alive) {
+    int fd = ::open(r.file.c_str(), O_RDONLY | O_CLOEXEC);
+    struct stat st {};
+    if (fd < 0 || ::fstat(fd, &st) != 0) {
+      if (fd >= 0) ::close(fd);
+      return Finish(server_->ErrorResponse(
+                        Error{ErrorCode::kNotFound, "the file is no longer there", {}, {}}),
+                    keep_alive);
+    }
+    Log(r.status);
+    auto res = std::make_shared<bhttp::response<FileBody>>();
+    res->version(11);
+    res->result(static_cast<unsigned>(r.status));
+    if (!r.content_type.empty()) res->set(bhttp::field::content_type, r.content_type);
+    for (const auto& [k, v] : r.headers) res->insert(k, v);
+    res->body().open = std::shared_ptr<void>(nullptr, [fd](void*) { ::close(fd); });
+    res->body().fd = fd;
+    res->body().size = static_cast<uint64_t>(st.st_size);
+    res->keep_alive(keep_alive);
+    res->prepare_payload();
+    auto sr = std::make_shared<bhttp::serializer<false, FileBody>>(*res);
+    auto after = [self = shared_from_this(), res, sr, keep_alive](beast::error_code ec, size_t) {
+      if (ec) return self->Close();
+      self->CancelDeadline();
+      if (!keep_alive) return self->Linger();
+      self->WaitForRequest();
+    };
+    SetDeadline(Clock::now() + server_->options.write_timeout);
+    if (head_only_) {
+      head_only_ = false;
+      return bhttp::async_write_header(socket_, *sr, std::move(after));
+    }
+    WriteSome(res, sr, std::move(after));
+  }
+
+  template <typename Res, typename Serializer, typename After>
+  void WriteSome(std::shared_ptr<Res> res, std::shared_ptr<Serializer> sr, After after) {
+    SetDeadline(Clock::now() + server_->options.write_timeout);
+    bhttp::async_write_some(socket_, *sr,
+                            [self = shared_from_this(), res, sr, after = std::move(after)](
+                                beast::error_code ec, size_t n) mutable {
+                              if (ec || sr->is_done()) return after(ec, n);
+                              self->WriteSome(res, sr, std::move(after));
+                            });
   }
 
   // A reply sent before the request's body was read (413, 401, a refusal): the client may
@@ -807,20 +976,26 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
 
   // On the worker: the status line and headers, then each piece the handler writes, each
   // waited for. The worker stays with the reply for its whole length, as a long export must.
+  // HTTP/1.0 has no chunked coding: such a reply ends when the connection closes. HEAD gets the
+  // status line and headers only.
   void Stream(Response r) {
     auto self = shared_from_this();
+    bool chunked = http11_;
+    bool head_only = head_only_;
+    if (!chunked) keep_alive_ = false;
     std::ostringstream head;
     head << "HTTP/1.1 " << r.status << " "
          << bhttp::obsolete_reason(static_cast<bhttp::status>(r.status)) << "\r\n";
     if (!r.content_type.empty()) head << "Content-Type: " << r.content_type << "\r\n";
     for (const auto& [k, v] : r.headers) head << k << ": " << v << "\r\n";
-    head << "Transfer-Encoding: chunked\r\n";
+    if (chunked) head << "Transfer-Encoding: chunked\r\n";
     if (!keep_alive_) head << "Connection: close\r\n";
     head << "\r\n";
     bool ok = WriteChunk(head.str(), false);
-    if (ok) {
+    if (ok && !head_only) {
       ok = r.stream([&](std::string_view chunk) {
         if (chunk.empty()) return true;
+        if (!chunked) return WriteChunk(std::string(chunk), false);
         std::ostringstream framed;
         framed << std::hex << chunk.size() << "\r\n";
         std::string data = framed.str();
@@ -828,9 +1003,10 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
         data += "\r\n";
         return WriteChunk(std::move(data), false);
       });
+      if (ok && chunked) ok = WriteChunk("0\r\n\r\n", true);
     }
-    if (ok) ok = WriteChunk("0\r\n\r\n", true);
     net::post(server_->io, [self, ok, status = r.status] {
+      self->head_only_ = false;
       self->in_handler_ = false;
       self->server_->HandlerFinished();
       self->Log(status);
@@ -845,7 +1021,7 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
     auto buffer = std::make_shared<std::string>(std::move(data));
     net::async_write(socket_, net::buffer(*buffer),
                      [self = shared_from_this(), buffer, done](beast::error_code ec, size_t) {
-                       self->deadline_.cancel();
+                       self->CancelDeadline();
                        done->set_value(!ec);
                      });
   }
@@ -885,8 +1061,11 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
   bool has_body_ = false;
   bool keep_alive_ = true;
   bool head_only_ = false;
+  bool http11_ = true;
+  bool streaming_ = false;  // a streamed body holds one of the server's upload slots
   bool in_handler_ = false;
   bool timed_out_ = false;
+  uint64_t deadline_generation_ = 0;
   bool closed_ = false;
 };
 

@@ -3,11 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <thread>
 
 #include "concord/http/client.h"
 #include "concord/http/server.h"
+#include "concord/testing/process.h"
 #include "concord/testing/raw_connection.h"
 
 namespace concord::http {
@@ -30,6 +33,7 @@ class OneUser final : public Authenticator {
 struct Seen {
   std::atomic<int> begun{0}, finished{0}, undone{0};
   std::atomic<size_t> largest_piece{0};
+  std::atomic<int> pieces{0};
   std::mutex mu;
   std::string last_body;
 };
@@ -47,6 +51,7 @@ class RecordingSink final : public BodySink {
     while (piece.size() > seen && !seen_.largest_piece.compare_exchange_weak(seen, piece.size())) {
     }
     body_.append(piece);
+    ++seen_.pieces;
     return Ok();
   }
   Result<Response> Finish() override {
@@ -84,6 +89,22 @@ class StreamedBodyTest : public ::testing::Test {
     server_->Post("/api/small", Access::kSignedIn, [](const Request& r) -> Result<Response> {
       return Response::Json(200, {{"bytes", r.body.size()}});
     });
+    server_->Get("/api/hello", Access::kSignedIn, [](const Request&) -> Result<Response> {
+      return Response::Json(200, {{"hello", true}});
+    });
+    // A download: the file `file_` (Response::file), or a reply produced as it goes.
+    server_->Get("/api/file", Access::kSignedIn, [this](const Request&) -> Result<Response> {
+      Response r;
+      r.content_type = "application/octet-stream";
+      r.file = file_;
+      return r;
+    });
+    server_->Get("/api/stream", Access::kSignedIn, [](const Request&) -> Result<Response> {
+      Response r;
+      r.content_type = "text/plain";
+      r.stream = [](const Response::Writer& write) { return write("one ") && write("two"); };
+      return r;
+    });
     auto port = server_->Bind("127.0.0.1", 0);
     ASSERT_TRUE(port);
     port_ = *port;
@@ -108,6 +129,7 @@ class StreamedBodyTest : public ::testing::Test {
   }
 
   Seen seen_;
+  std::filesystem::path file_;
   std::unique_ptr<Server> server_;
   std::thread thread_;
   int port_ = 0;
@@ -126,8 +148,10 @@ TEST_F(StreamedBodyTest, ALargeBodyArrivesWholeInPiecesBeyondTheBodyLimit) {
     std::lock_guard lock(seen_.mu);
     EXPECT_TRUE(seen_.last_body == body) << "the body arrived changed";
   }
-  // No piece near the whole: what the server holds at once is bounded by its read size.
+  // No piece near the whole: what the server holds at once is bounded by its read size; and
+  // pieces are not tiny either (each costs a worker's turn).
   EXPECT_LE(seen_.largest_piece, 256u * 1024);
+  EXPECT_LE(seen_.pieces, 20 * 1024 / 16) << "pieces of less than 16 KiB on average";
   // An ordinary route keeps its own limit.
   auto small = Member().Send("POST", "/api/small", std::string(100 * 1024, 'x'));
   ASSERT_TRUE(small);
@@ -225,6 +249,124 @@ TEST_F(StreamedBodyTest, ASinkThatFailsAnswersItsErrorAndIsUndone) {
   auto again = Member().Send("POST", "/api/upload", "fine");
   ASSERT_TRUE(again);
   EXPECT_EQ(again->status, 201);
+}
+
+// Bytes that are not body (a chunk's extensions, the trailer) are bounded too, and do not keep
+// a stalled upload alive.
+TEST_F(StreamedBodyTest, ChunkExtensionsAndTrailersCannotGrowWithoutBound) {
+  Start({.threads = 2, .streamed_body_stall_timeout = 1s});
+  std::string megabyte(1024 * 1024, 'a');
+  RawConnection extension(port_);
+  ASSERT_TRUE(extension.Send(std::string("POST /api/upload HTTP/1.1\r\nHost: x\r\n") + kAuth +
+                             "Transfer-Encoding: chunked\r\n\r\n5;x="));
+  for (int i = 0; i < 8 && extension.Send(megabyte); ++i) {
+  }
+  std::string got = extension.ReadAll(3s);
+  EXPECT_EQ(StatusLine(got), "HTTP/1.1 400 Bad Request");
+  EXPECT_NE(got.find("extensions or the trailer"), std::string::npos) << got;
+  RawConnection trailer(port_);
+  ASSERT_TRUE(trailer.Send(std::string("POST /api/upload HTTP/1.1\r\nHost: x\r\n") + kAuth +
+                           "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\nX-T: "));
+  for (int i = 0; i < 8 && trailer.Send(megabyte); ++i) {
+  }
+  std::string refused = StatusLine(trailer.ReadAll(3s));
+  EXPECT_TRUE(refused == "HTTP/1.1 400 Bad Request" ||
+              refused == "HTTP/1.1 431 Request Header Fields Too Large")
+      << refused;
+  // Extension bytes trickled after the last body byte: the stall deadline still passes.
+  RawConnection trickle(port_);
+  ASSERT_TRUE(trickle.Send(std::string("POST /api/upload HTTP/1.1\r\nHost: x\r\n") + kAuth +
+                           "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n3;"));
+  std::string answer;
+  auto started = std::chrono::steady_clock::now();
+  for (int i = 0; i < 20 && answer.empty(); ++i) {
+    trickle.Send("e");
+    answer = trickle.ReadAll(250ms);
+  }
+  EXPECT_EQ(StatusLine(answer), "HTTP/1.1 408 Request Timeout");
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 3s);
+  // All three uploads were undone.
+  EXPECT_TRUE(Eventually([&] { return seen_.undone == 3; })) << seen_.undone;
+  EXPECT_EQ(seen_.finished, 0);
+}
+
+TEST_F(StreamedBodyTest, OnlyTheChunkedCodingIsTaken) {
+  Start({.threads = 2});
+  RawConnection c(port_);
+  ASSERT_TRUE(c.Send(std::string("POST /api/upload HTTP/1.1\r\nHost: x\r\n") + kAuth +
+                     "Transfer-Encoding: gzip, chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"));
+  EXPECT_EQ(StatusLine(c.ReadAll(2s)), "HTTP/1.1 501 Not Implemented");
+  EXPECT_EQ(seen_.begun, 0);
+}
+
+TEST_F(StreamedBodyTest, UploadsAtOnceAreBounded) {
+  Start({.threads = 2, .max_streamed_bodies = 2});
+  std::vector<std::unique_ptr<RawConnection>> open;
+  for (int i = 0; i < 2; ++i) {
+    open.push_back(std::make_unique<RawConnection>(port_));
+    ASSERT_TRUE(open.back()->Send(std::string("POST /api/upload HTTP/1.1\r\nHost: x\r\n") + kAuth +
+                                  "Content-Length: 100\r\n\r\nabc"));
+  }
+  ASSERT_TRUE(Eventually([&] { return seen_.begun == 2; }));
+  RawConnection third(port_);
+  ASSERT_TRUE(third.Send(std::string("POST /api/upload HTTP/1.1\r\nHost: x\r\n") + kAuth +
+                         "Content-Length: 100\r\n\r\n"));
+  std::string got = third.ReadAll(2s);
+  EXPECT_EQ(StatusLine(got), "HTTP/1.1 503 Service Unavailable");
+  EXPECT_NE(got.find("Retry-After: 5"), std::string::npos);
+  // Once one is over, its slot is free again.
+  open.front().reset();
+  ASSERT_TRUE(Eventually([&] { return seen_.undone == 1; }));
+  auto reply = Member().Send("POST", "/api/upload", "now there is room");
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->status, 201);
+}
+
+// A download is sent by the I/O thread as the client takes it: clients that stop reading hold
+// no worker, HEAD gets the headers only, and HTTP/1.0 gets no chunked coding.
+TEST_F(StreamedBodyTest, DownloadsHoldNoWorkerAndFollowTheProtocol) {
+  testing::TempDir dir("download");
+  file_ = dir.path() / "big.bin";
+  std::string content = Pattern(16 * 1024 * 1024);
+  std::ofstream(file_, std::ios::binary) << content;
+  Start({.threads = 1});
+  std::vector<std::unique_ptr<RawConnection>> stuck;
+  for (int i = 0; i < 4; ++i) {  // each reads nothing of a 16 MiB reply
+    stuck.push_back(std::make_unique<RawConnection>(port_));
+    ASSERT_TRUE(
+        stuck.back()->Send(std::string("GET /api/file HTTP/1.1\r\nHost: x\r\n") + kAuth + "\r\n"));
+  }
+  std::this_thread::sleep_for(300ms);
+  auto hello = Client({.url = "http://127.0.0.1:" + std::to_string(port_),
+                       .user = "member",
+                       .password = "pw",
+                       .timeout = 2s})
+                   .Get("/api/hello");
+  ASSERT_TRUE(hello) << "the only worker is held by a download: " << hello.error().ToString();
+  // The whole file, intact, with its length.
+  std::string received;
+  ASSERT_TRUE(Member().Download("/api/file", [&](std::string_view piece) {
+    received.append(piece);
+    return true;
+  }));
+  EXPECT_TRUE(received == content) << "the download differs";
+  // HEAD, then another request on the same connection.
+  RawConnection head(port_);
+  ASSERT_TRUE(head.Send(std::string("HEAD /api/file HTTP/1.1\r\nHost: x\r\n") + kAuth +
+                        "\r\nHEAD /api/stream HTTP/1.1\r\nHost: x\r\n" + kAuth +
+                        "\r\nGET /api/hello HTTP/1.1\r\nHost: x\r\n" + kAuth + "\r\n"));
+  std::string got = head.ReadAll(1s);
+  EXPECT_NE(got.find("Content-Length: 16777216\r\n"), std::string::npos) << got.substr(0, 300);
+  EXPECT_EQ(got.find("aaaa"), std::string::npos) << "HEAD sent a body";
+  EXPECT_EQ(got.find("one two"), std::string::npos) << "HEAD sent a body";
+  EXPECT_NE(got.find("{\"hello\":true}"), std::string::npos) << got;
+  // HTTP/1.0: no chunked coding; the reply ends with the connection.
+  RawConnection old(port_);
+  ASSERT_TRUE(old.Send(std::string("GET /api/stream HTTP/1.0\r\nHost: x\r\n") + kAuth + "\r\n"));
+  got = old.ReadAll(2s);
+  EXPECT_EQ(got.find("Transfer-Encoding"), std::string::npos) << got;
+  EXPECT_TRUE(got.ends_with("\r\n\r\none two")) << got;
+  EXPECT_TRUE(old.closed());
 }
 
 TEST_F(StreamedBodyTest, AnEmptyUploadIsFinishedAtOnce) {

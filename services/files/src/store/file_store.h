@@ -151,6 +151,8 @@ class ContentStore {
   Status Read(const std::string& id, const std::function<bool(std::string_view)>& piece) const;
   // Whether the content of `id` is on disk (a reader can then open it).
   bool Has(const std::string& id) const;
+  // Where the content of `id` is (or would be) on disk.
+  std::filesystem::path Path(const std::string& id) const { return PathOf(id); }
   void Remove(const std::string& id) const;
   const std::filesystem::path& root() const { return root_; }
 

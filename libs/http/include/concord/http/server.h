@@ -28,6 +28,7 @@
 // An INTERNAL error's message goes to the log only; the client gets a reference to it.
 
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -67,6 +68,10 @@ struct Response {
   // gone. Returning false aborts the reply, so the client sees it cut short, never complete.
   using Writer = std::function<bool(std::string_view)>;
   std::function<bool(const Writer& write)> stream;
+  // Set instead of `body` for a file sent from disk (a download): the server sends it with its
+  // Content-Length as the client takes it, 64 KiB at a time, without a worker; 404 if it cannot
+  // be opened.
+  std::filesystem::path file;
 
   static Response Json(int status, const nlohmann::json& body);
   static Response NoContent();
@@ -76,7 +81,7 @@ using Handler = std::function<Result<Response>(const Request&)>;
 
 // A request body taken piece by piece as it arrives, for a route whose bodies may be larger than
 // memory should hold (a file upload: Server::PostStreamed). The server calls Write with each
-// piece in order (about 64 KiB at most), on a worker, one at a time, and reads the next piece
+// piece in order (64 KiB at most), on a worker, one at a time, and reads the next piece
 // only once Write has returned: a slow disk slows the client down instead of filling memory.
 // Once the whole body has arrived, Finish gives the reply. A sink destroyed without Finish (the
 // client went away, the body grew too large or stopped arriving, Write failed) must undo what
@@ -162,10 +167,11 @@ struct ServerOptions {
   size_t max_body_bytes = 4 * 1024 * 1024;  // larger: 413
   // Routes registered with PostStreamed (uploads): their body is never held whole in memory.
   size_t max_streamed_body_bytes = size_t{1} << 30;      // larger: 413
-  std::chrono::seconds streamed_body_stall_timeout{30};  // no piece for this long: 408
-  size_t max_header_bytes = 16 * 1024;                   // request line and headers; larger: 431
-  int max_header_count = 100;                            // more: 431
-  std::chrono::seconds header_timeout{10};   // first byte of a request to its last header
+  std::chrono::seconds streamed_body_stall_timeout{30};  // no body byte for this long: 408
+  int max_streamed_bodies = 256;            // received at once (each holds a file too); beyond: 503
+  size_t max_header_bytes = 16 * 1024;      // request line and headers; larger: 431
+  int max_header_count = 100;               // more: 431
+  std::chrono::seconds header_timeout{10};  // first byte of a request to its last header
   std::chrono::seconds request_timeout{60};  // first byte to the end of its body
   std::chrono::seconds idle_timeout{5};      // a keep-alive connection waiting for a request
   std::chrono::seconds write_timeout{30};    // any one write to a client that stops reading
