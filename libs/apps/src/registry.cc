@@ -1,13 +1,25 @@
 #include "concord/apps/registry.h"
 
 #include <algorithm>
+#include <cstdlib>
 
 namespace concord::apps {
 
 // Generated from CONCORD_APPLICATIONS (libs/apps/CMakeLists.txt): each application's Describe().
 const std::vector<const Application*>& Registered();
 
-const std::vector<const Application*>& All() { return Registered(); }
+const std::vector<const Application*>& All() {
+  static const std::vector<const Application*> kSeen = [] {
+    const char* fixtures = std::getenv("CONCORD_TEST_APPLICATIONS");
+    bool with_fixtures = fixtures != nullptr && std::string_view(fixtures) == "1";
+    std::vector<const Application*> out;
+    for (const Application* a : Registered()) {
+      if (!a->test_fixture || with_fixtures) out.push_back(a);
+    }
+    return out;
+  }();
+  return kSeen;
+}
 
 const Application* ByService(std::string_view service) {
   for (const Application* a : All()) {

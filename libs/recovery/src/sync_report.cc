@@ -466,6 +466,13 @@ Result<ReportSummary> GenerateSyncReports(const fs::path& export_file, const fs:
   CONCORD_ASSIGN_OR_RETURN(auto reader, xml::ExportReader::Open(export_file));
   const auto& header = reader->header();
   const std::string app = header.remote_app_def_id;
+  if (!apps::FindWidget(app)) {
+    return InvalidArgument(
+        "syncedResourceInfoFilepath",
+        fmt::format("{} is an export of '{}', which is not a remote application of this Concord",
+                    export_file.string(), app),
+        apps::WidgetDefIds());
+  }
   std::error_code ec;
   fs::create_directories(out_dir, ec);
   if (!fs::is_directory(out_dir, ec)) {

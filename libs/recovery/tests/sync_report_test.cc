@@ -244,6 +244,16 @@ TEST_F(SyncReportTest, ABadExportLeavesNoReportBehind) {
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, ErrorCode::kUnavailable);
   EXPECT_TRUE(fs::is_empty(out));
+  // An export of an application this Concord does not have (the schema takes any name; the
+  // registry says which exist).
+  r = GenerateSyncReports(WriteExport("Guestbook"), out, source_, "en", 0);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(r.error().message.find("'Guestbook', which is not a remote application"),
+            std::string::npos)
+      << r.error().message;
+  EXPECT_FALSE(r.error().accepted.empty());
+  EXPECT_TRUE(fs::is_empty(out));
 }
 
 TEST(LocaleTest, ComesFromTheArgumentOrTheEnvironment) {

@@ -1,6 +1,6 @@
 // The administrators' commands on community-owned resources that every application shares:
-// find them (fetchActivitiesByCommunityExId, fetchForumsByName), delete them to the
-// application's trash (deleteActivities, deleteWeblog, delete, deleteForums, deleteMicroblogs),
+// find them (the fetch commands of an application's orphan deletion), delete them to the
+// application's trash (its remove commands; libs/apps' OrphanDeletion),
 // and look one up (assignRemoteApp checks the resource exists before it assigns it).
 #include <fmt/format.h>
 

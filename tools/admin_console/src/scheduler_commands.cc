@@ -59,7 +59,8 @@ void AddSchedulerCommands(std::vector<Command>& out) {
       {svc,
        "forceTaskExecution",
        {{"taskName", Kind::kString}, {"executeSynchronously", Kind::kFlag, true}},
-       "Runs the task now, even if suspended (Concord's addition, as Files and Wikis have it). "
+       "Runs the task now, even if suspended (Concord's addition, as some applications' schedulers "
+       "have it). "
        "executeSynchronously \"true\" waits for the run and prints its result; \"false\" (the "
        "default) returns at once. Returns 1, or 0 on failure.",
        Failure::kReturnZero,

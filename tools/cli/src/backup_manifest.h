@@ -5,7 +5,7 @@
 // tests/fuzz/backup_manifest_fuzzer.cc links too.
 //
 //   CONCORD_ASSIGN_OR_RETURN(Manifest m, LoadManifest(backup_dir));
-//   CONCORD_RETURN_IF_ERROR(CheckEntryFile(m, backup_dir, "forums"));
+//   CONCORD_RETURN_IF_ERROR(CheckEntryFile(m, backup_dir, "communities"));
 
 #include <cstdint>
 #include <filesystem>

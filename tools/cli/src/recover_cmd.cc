@@ -728,7 +728,9 @@ int Recover(const Flags& f) {
   }
   if (services.empty()) {
     return Fail(
-        InvalidArgument("restored", "name the restored services: --restored forums,wikis", known)
+        InvalidArgument("restored",
+                        "name the restored services, comma-separated: --restored " + known.front(),
+                        known)
             .error());
   }
   r.restored.assign(services.begin(), services.end());

@@ -28,7 +28,7 @@ struct HostableApplication {
 };
 const std::vector<HostableApplication>& HostableApplications();
 
-// A remote application service hosted by this process (Blogs, Forums, ...), with its database.
+// A remote application service hosted by this process, with its database.
 struct HostedApplication {
   std::string service;                   // "blogs": its database is <service>.db
   std::vector<std::string> remote_apps;  // the remoteAppDefIds it serves

@@ -98,6 +98,9 @@ struct Application {
   ExportCommand export_command;
   OrphanDeletion orphans;
   ShareRepair shares;
+  // A test application (tests/apps): registered like the others, seen only by processes that
+  // run with CONCORD_TEST_APPLICATIONS=1 (registry.h).
+  bool test_fixture = false;
 };
 
 }  // namespace concord::apps

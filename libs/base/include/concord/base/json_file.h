@@ -12,8 +12,8 @@
 //   CONCORD_ASSIGN_OR_RETURN(JsonFields services, m.Object("services"));
 //   CONCORD_ASSIGN_OR_RETURN(int64_t version, m.Int("formatVersion", 0));  // optional, 0 if absent
 //
-// Errors are kInvalidArgument with `field` set to the field's path ("services.forums.file") and a
-// message naming the file, the field and the type it must have.
+// Errors are kInvalidArgument with `field` set to the field's path ("services.communities.file")
+// and a message naming the file, the field and the type it must have.
 
 #include <filesystem>
 #include <nlohmann/json.hpp>

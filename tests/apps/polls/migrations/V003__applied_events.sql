@@ -1,0 +1,2 @@
+-- The record of the lifecycle events applied, shared by every application (libs/remoteapp).
+-- @include libs/remoteapp/migrations/applied_events.sql
