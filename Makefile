@@ -8,7 +8,8 @@ JOBS ?= $(shell nproc)
 FUZZ_SMOKE_SECONDS ?= 10
 FUZZ_SECONDS ?= 600
 
-.PHONY: bootstrap configure build test test-sanitized run clean format fuzz-build fuzz-smoke fuzz
+.PHONY: bootstrap configure build test test-unit test-e2e test-sanitized run clean format \
+        fuzz-build fuzz-smoke fuzz
 
 bootstrap:
 	@bash scripts/bootstrap.sh
@@ -26,6 +27,13 @@ test: build
 	@ctest --preset $(PRESET) -j $(JOBS)
 	@$(MAKE) --no-print-directory test-sanitized
 	@$(MAKE) --no-print-directory fuzz-smoke
+
+# Parts of the suite (ctest labels): the unit tests alone take seconds.
+test-unit: build
+	@ctest --preset $(PRESET) -j $(JOBS) -L unit
+
+test-e2e: build
+	@ctest --preset $(PRESET) -j $(JOBS) -L e2e
 
 test-sanitized: bootstrap
 	@cmake --preset debug >/dev/null
@@ -49,8 +57,9 @@ fuzz: fuzz-build
 run: build
 	@bash scripts/run.sh "$(DATA_DIR)" "$(LISTEN)" "$(SAMPLE_COMMUNITIES)"
 
+# Every C++ file, tracked or new (not ignored ones).
 format:
-	@git ls-files '*.h' '*.cc' | xargs clang-format -i
+	@git ls-files --cached --others --exclude-standard '*.h' '*.cc' | xargs clang-format -i
 
 clean:
 	rm -rf build build-debug build-fuzz

@@ -12,8 +12,16 @@ function(concord_test name)
   target_link_libraries(${name} PRIVATE ${T_LIBS} GTest::gtest GTest::gtest_main)
   set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
   add_test(NAME ${name} COMMAND ${name})
+  # Label `e2e` for scenarios against real processes (tests/e2e), `unit` for the rest:
+  # `ctest -L unit` (make test-unit) runs the unit tests alone.
+  if(CMAKE_CURRENT_SOURCE_DIR MATCHES "/tests/e2e$")
+    set(label e2e)
+  else()
+    set(label unit)
+  endif()
   set_tests_properties(${name} PROPERTIES
     ENVIRONMENT "CONCORD_BIN_DIR=${CMAKE_BINARY_DIR}/bin;CONCORD_SOURCE_DIR=${CMAKE_SOURCE_DIR}"
+    LABELS ${label}
     TIMEOUT 600)
 endfunction()
 

@@ -752,7 +752,7 @@ TEST(RunbookTest, BadInputIsRefusedAndChangesNothing) {
   };
   for (const auto& c : cases) {
     auto r = Concord(c.args);
-    EXPECT_NE(r.exit_code, 0) << Show(r);
+    EXPECT_EQ(r.exit_code, 2) << "bad input exits 2 (README, Exit codes)\n" << Show(r);
     EXPECT_NE(r.err.find(c.message), std::string::npos) << c.message << "\n" << Show(r);
   }
   // A manifest pointing outside the backup is refused.

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "backup_manifest.h"
+#include "cli_error.h"
 #include "concord/base/clock.h"
 #include "concord/db/database.h"
 #include "concord/db/migration.h"
@@ -25,14 +26,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-int Fail(std::string_view command, const Error& e) {
-  std::cerr << "concord " << command << ": " << e.message;
-  if (!e.accepted.empty())
-    std::cerr << " (accepted: " << fmt::format("{}", fmt::join(e.accepted, ", ")) << ")";
-  std::cerr << "\n";
-  return e.code == ErrorCode::kInvalidArgument ? 2 : 1;
-}
 
 // What a backup or restore may name: every service, and every content store (files-content).
 std::vector<std::string> Restorable() {
@@ -127,7 +120,9 @@ struct BackupFlags {
 int Backup(const BackupFlags& f) {
   deployment::DataDir dir{fs::absolute(f.data_dir)};
   if (!fs::is_directory(dir.root)) {
-    return Fail("backup", NotFound(fmt::format("no data directory {}", dir.root.string())).error());
+    return Fail("backup",
+                InvalidArgument("data-dir", fmt::format("no data directory {}", dir.root.string()))
+                    .error());
   }
   auto config = deployment::LoadConfig(dir);
   if (!config) return Fail("backup", config.error());
@@ -145,9 +140,10 @@ int Backup(const BackupFlags& f) {
   fs::path to = fs::absolute(f.to);
   std::error_code ec;
   if (fs::exists(to, ec) && !fs::is_empty(to, ec)) {
-    return Fail("backup", FailedPrecondition(fmt::format("{} is not empty; a backup never "
-                                                         "overwrites another, name a new directory",
-                                                         to.string()))
+    return Fail("backup", InvalidArgument("to", fmt::format("{} is not empty; a backup never "
+                                                            "overwrites another, name a new "
+                                                            "directory",
+                                                            to.string()))
                               .error());
   }
   fs::create_directories(to, ec);
@@ -271,14 +267,19 @@ int Restore(const RestoreFlags& f) {
   deployment::DataDir dir{fs::absolute(f.data_dir)};
   if (!fs::is_directory(dir.root)) {
     return Fail("restore",
-                NotFound(fmt::format("no data directory {}", dir.root.string())).error());
+                InvalidArgument("data-dir", fmt::format("no data directory {}", dir.root.string()))
+                    .error());
   }
   if (auto ok = CheckName(f.service); !ok) return Fail("restore", ok.error());
   auto config = deployment::LoadConfig(dir);
   if (!config) return Fail("restore", config.error());
   fs::path from = fs::absolute(f.from);
   auto manifest = LoadManifest(from);
-  if (!manifest) return Fail("restore", manifest.error());
+  if (!manifest) {
+    // A --from that holds no backup is bad input, as a damaged manifest is (exit 2).
+    const Error& e = manifest.error();
+    return Fail("restore", e, e.code == ErrorCode::kNotFound ? Exit::kRefused : ExitOf(e));
+  }
   if (!manifest->services.contains(f.service)) {
     std::vector<std::string> has;
     for (const auto& [k, v] : manifest->services) has.push_back(k);
@@ -373,13 +374,13 @@ int Restore(const RestoreFlags& f) {
   if (server) {
     if (auto s = SetOnline(*server, offline, true); !s) {
       std::cerr << "concord restore: " << s.error().message << "\n";
-      if (swapped) return 1;
+      if (swapped) return static_cast<int>(Exit::kFailed);
     }
   }
   if (!swapped) {
     std::cerr << fmt::format("concord restore: {} (what was there is unchanged or kept in {})\n",
                              swapped.error().message, keep.string());
-    return 1;
+    return static_cast<int>(Exit::kFailed);
   }
   std::cout << fmt::format(
       "restored {} from {} (taken {}).\n"

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "backup_cmd.h"
+#include "cli_error.h"
 #include "concord/base/log.h"
 #include "concord/communities/dispatcher.h"
 #include "concord/communities/sample_data.h"
@@ -35,14 +36,6 @@ namespace concord::cli {
 namespace {
 
 namespace fs = std::filesystem;
-
-int Fail(const Error& e) {
-  std::cerr << "concord: " << e.message;
-  if (!e.accepted.empty())
-    std::cerr << " (accepted: " << fmt::format("{}", fmt::join(e.accepted, ", ")) << ")";
-  std::cerr << "\n";
-  return e.code == ErrorCode::kInvalidArgument ? 2 : 1;
-}
 
 // The HTTP edge's settings: [server] in concord.toml over the server's defaults, and maintenance
 // mode's gate, which also knows the trusted proxies.
@@ -207,8 +200,8 @@ int Serve(const ServeFlags& flags) {
               : early                  ? early->log_level
                                        : "info",
               format.value_or(LogFormat::kText));
-  if (!early) return Fail(early.error());
-  if (!format) return Fail(format.error());
+  if (!early) return Fail("serve", early.error());
+  if (!format) return Fail("serve", format.error());
   std::vector<std::string> selected = flags.services.empty() ? ServiceNames() : flags.services;
   bool with_communities =
       std::find(selected.begin(), selected.end(), "communities") != selected.end();
@@ -221,19 +214,20 @@ int Serve(const ServeFlags& flags) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   auto lock = deployment::Lock::Acquire(dir, "concord serve");
-  if (!lock) return Fail(lock.error());
+  if (!lock) return Fail("serve", lock.error());
   auto services = OpenServices(dir, selected);
-  if (!services) return Fail(services.error());
+  if (!services) return Fail("serve", services.error());
   std::string listen = flags.listen.empty() ? services->config.listen : flags.listen;
   auto address = deployment::ParseListen(listen);
-  if (!address) return Fail(address.error());
+  if (!address) return Fail("serve", address.error());
 
   // Who is calling: the directory in this process, or the Communities service elsewhere.
   std::shared_ptr<http::CachingAuthenticator> authenticator;
   if (with_communities) {
     authenticator = communities::MakeAuthenticator(*services->communities);
   } else if (services->config.communities_url.empty()) {
-    return Fail(Error{ErrorCode::kInvalidArgument,
+    return Fail("serve",
+                Error{ErrorCode::kInvalidArgument,
                       "without the communities service, [services] communities_url in concord.toml "
                       "must say where Communities runs",
                       "services.communities_url",
@@ -243,7 +237,7 @@ int Serve(const ServeFlags& flags) {
   }
   // Maintenance mode: checked before anything else, for every request.
   auto gate = maintenance::Gate::Create(dir.Maintenance(), services->config.trusted_proxies);
-  if (!gate) return Fail(gate.error());
+  if (!gate) return Fail("serve", gate.error());
   http::Server server(ServerOptionsFrom(services->config, **gate), authenticator);
   maintenance::MountMaintenanceApi(server, dir.Maintenance(), **gate);
   server.Get(
@@ -269,19 +263,20 @@ int Serve(const ServeFlags& flags) {
   });
   if (with_communities) {
     auto rt = PrepareCommunities(dir, *services, server);
-    if (!rt) return Fail(rt.error());
+    if (!rt) return Fail("serve", rt.error());
     runtime = std::move(*rt);
   }
   for (const auto& app : services->applications) app.mount(server);
 
   // Everything that can fail at start-up comes before the server announces itself.
   auto port = server.Bind(address->first, address->second);
-  if (!port) return Fail(port.error());
+  if (!port) return Fail("serve", port.error());
   std::string host =
       address->first.find(':') != std::string::npos ? "[" + address->first + "]" : address->first;
   std::string url = fmt::format("http://{}:{}", host, *port);
   if (runtime) StartDispatcher(*runtime, *services, selected, url);
-  if (auto s = deployment::WriteServerInfo(dir, {url, ::getpid()}); !s) return Fail(s.error());
+  if (auto s = deployment::WriteServerInfo(dir, {url, ::getpid()}); !s)
+    return Fail("serve", s.error());
 
   std::mutex mu;
   bool stopping = false;
@@ -354,9 +349,9 @@ int Populate(const std::string& data_dir, int64_t count, uint64_t seed) {
   deployment::DataDir dir{fs::absolute(data_dir)};
   InitLogging("info");
   auto lock = deployment::Lock::Acquire(dir, "concord populate");
-  if (!lock) return Fail(lock.error());
+  if (!lock) return Fail("populate", lock.error());
   auto services = OpenServices(dir);
-  if (!services) return Fail(services.error());
+  if (!services) return Fail("populate", services.error());
   // One write transaction per application database for the whole load: an interrupted populate
   // leaves them as they were.
   struct AppLoad {
@@ -367,7 +362,7 @@ int Populate(const std::string& data_dir, int64_t count, uint64_t seed) {
   std::vector<AppLoad> loads;
   for (auto& app : services->applications) {
     auto lease = app.database->Acquire();
-    if (!lease) return Fail(lease.error());
+    if (!lease) return Fail("populate", lease.error());
     loads.push_back(AppLoad{&app, std::move(*lease), std::nullopt});
     if (loads.back().lease->backend() == db::Backend::kSqlite) {
       // As for Communities: a large page cache and no fsync for the length of the load (the
@@ -375,11 +370,11 @@ int Populate(const std::string& data_dir, int64_t count, uint64_t seed) {
       if (auto s = loads.back().lease->ExecuteScript(
               "PRAGMA cache_size = -262144; PRAGMA synchronous = OFF");
           !s) {
-        return Fail(s.error());
+        return Fail("populate", s.error());
       }
     }
     auto tx = db::Transaction::Begin(*loads.back().lease, db::TxMode::kWrite);
-    if (!tx) return Fail(tx.error());
+    if (!tx) return Fail("populate", tx.error());
     loads.back().tx.emplace(std::move(*tx));
   }
   int64_t resources = 0;
@@ -428,9 +423,9 @@ int Populate(const std::string& data_dir, int64_t count, uint64_t seed) {
                                         }
                                       },
                                   .applications = give_to_applications});
-  if (!report) return Fail(report.error());
+  if (!report) return Fail("populate", report.error());
   for (auto& load : loads) {
-    if (auto s = load.tx->Commit(); !s) return Fail(s.error());
+    if (auto s = load.tx->Commit(); !s) return Fail("populate", s.error());
     if (load.lease->backend() == db::Backend::kSqlite) {
       (void)load.lease->ExecuteScript("PRAGMA cache_size = -2000; PRAGMA synchronous = NORMAL");
     }
@@ -441,7 +436,7 @@ int Populate(const std::string& data_dir, int64_t count, uint64_t seed) {
   fs::remove(sample_creds, ec);
   if (auto s = deployment::WriteCredentials(sample_creds, {"user000000", report->sample_password});
       !s) {
-    return Fail(s.error());
+    return Fail("populate", s.error());
   }
   std::cout << fmt::format(
       "populated {} communities ({} subcommunities), {} users, {} memberships, {} widgets and {} "
@@ -467,13 +462,13 @@ int Status(const std::string& data_dir) {
                              loose - 10);
   }
   auto settings = deployment::ResolveClientSettings(dir);
-  if (!settings) return Fail(settings.error());
+  if (!settings) return Fail("status", settings.error());
   http::Client client({.url = settings->url,
                        .user = settings->user,
                        .password = settings->password,
                        .timeout = std::chrono::seconds(10)});
   auto status = client.Get("/communities/api/status");
-  if (!status) return Fail(status.error());
+  if (!status) return Fail("status", status.error());
   std::cout << fmt::format("Concord is running at {} (server time {}, signed in as {})\n",
                            settings->url, (*status)["serverTime"].get<std::string>(),
                            (*status)["user"].get<std::string>());
@@ -541,5 +536,5 @@ int main(int argc, char** argv) {
   if (*serve_cmd) return Serve(serve);
   if (*populate_cmd) return Populate(populate_dir, populate_count, populate_seed);
   if (*status_cmd) return Status(status_dir);
-  return 2;
+  return static_cast<int>(Exit::kRefused);  // no subcommand
 }

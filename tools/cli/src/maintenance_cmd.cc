@@ -9,6 +9,7 @@
 #include <memory>
 #include <sstream>
 
+#include "cli_error.h"
 #include "concord/deployment/deployment.h"
 #include "concord/maintenance/maintenance.h"
 
@@ -27,14 +28,6 @@ struct Flags {
   std::string upstream;
 };
 
-int Fail(const Error& e) {
-  std::cerr << "concord maintenance: " << e.message;
-  if (!e.accepted.empty())
-    std::cerr << " (accepted: " << fmt::format("{}", fmt::join(e.accepted, ", ")) << ")";
-  std::cerr << "\n";
-  return 2;
-}
-
 std::string Operator() {
   const passwd* pw = getpwuid(getuid());
   return fmt::format("{} (concord maintenance)", pw ? pw->pw_name : std::to_string(getuid()));
@@ -43,10 +36,12 @@ std::string Operator() {
 int On(const Flags& f) {
   deployment::DataDir dir{fs::absolute(f.data_dir)};
   if (!fs::is_directory(dir.root)) {
-    return Fail(NotFound(fmt::format("no data directory {}", dir.root.string())).error());
+    return Fail("maintenance",
+                InvalidArgument("data-dir", fmt::format("no data directory {}", dir.root.string()))
+                    .error());
   }
   auto state = maintenance::Load(dir.Maintenance());
-  if (!state) return Fail(state.error());
+  if (!state) return Fail("maintenance", state.error());
   if (!state->enabled) {
     state->since = NowMillis();
     state->by = Operator();
@@ -57,12 +52,15 @@ int On(const Flags& f) {
   if (f.retry_after > 0) state->retry_after_seconds = f.retry_after;
   if (!f.page.empty()) {
     std::ifstream in(f.page, std::ios::binary);
-    if (!in) return Fail(NotFound(fmt::format("cannot read the page {}", f.page)).error());
+    if (!in)
+      return Fail("maintenance",
+                  InvalidArgument("page", fmt::format("cannot read the page {}", f.page)).error());
     std::stringstream text;
     text << in.rdbuf();
     state->page = text.str();
   }
-  if (auto s = maintenance::Save(dir.Maintenance(), *state); !s) return Fail(s.error());
+  if (auto s = maintenance::Save(dir.Maintenance(), *state); !s)
+    return Fail("maintenance", s.error());
   std::cout << maintenance::Describe(*state) << "\n";
   return 0;
 }
@@ -70,10 +68,12 @@ int On(const Flags& f) {
 int Off(const Flags& f) {
   deployment::DataDir dir{fs::absolute(f.data_dir)};
   if (!fs::is_directory(dir.root)) {
-    return Fail(NotFound(fmt::format("no data directory {}", dir.root.string())).error());
+    return Fail("maintenance",
+                InvalidArgument("data-dir", fmt::format("no data directory {}", dir.root.string()))
+                    .error());
   }
   maintenance::State off;
-  if (auto s = maintenance::Save(dir.Maintenance(), off); !s) return Fail(s.error());
+  if (auto s = maintenance::Save(dir.Maintenance(), off); !s) return Fail("maintenance", s.error());
   std::cout << maintenance::Describe(off) << "\n";
   return 0;
 }
@@ -82,9 +82,9 @@ int Off(const Flags& f) {
 int ShowStatus(const Flags& f) {
   deployment::DataDir dir{fs::absolute(f.data_dir)};
   auto state = maintenance::Load(dir.Maintenance());
-  if (!state) return Fail(state.error());
+  if (!state) return Fail("maintenance", state.error(), Exit::kRefused);  // 1 would read "off"
   std::cout << maintenance::Describe(*state) << "\n";
-  return state->enabled ? 0 : 1;
+  return static_cast<int>(state->enabled ? Exit::kOk : Exit::kFailed);
 }
 
 // The addresses to let in at a proxy: the local host, what maintenance mode allows, --allow.
@@ -123,9 +123,9 @@ concord::Status CheckPagePath(const std::string& p) {
 }
 
 int ApacheConfig(const Flags& f) {
-  if (auto s = CheckPagePath(f.page_path); !s) return Fail(s.error());
+  if (auto s = CheckPagePath(f.page_path); !s) return Fail("maintenance", s.error());
   auto allow = ProxyAllowList(f);
-  if (!allow) return Fail(allow.error());
+  if (!allow) return Fail("maintenance", allow.error());
   std::cout << fmt::format(
       "# Maintenance mode at Apache httpd (or IBM HTTP Server), the reference's way: users get\n"
       "# the maintenance page, the addresses below get through. Put the page at\n"
@@ -151,9 +151,9 @@ int ApacheConfig(const Flags& f) {
 }
 
 int NginxConfig(const Flags& f) {
-  if (auto s = CheckPagePath(f.page_path); !s) return Fail(s.error());
+  if (auto s = CheckPagePath(f.page_path); !s) return Fail("maintenance", s.error());
   auto allow = ProxyAllowList(f);
-  if (!allow) return Fail(allow.error());
+  if (!allow) return Fail("maintenance", allow.error());
   std::string upstream = Upstream(f);
   std::cout << fmt::format(
       "# Maintenance mode at nginx: inside the server {{ }} block that proxies Concord. Users get\n"
@@ -223,7 +223,7 @@ std::function<int()> AddMaintenanceCommand(CLI::App& app) {
     if (*status) return ShowStatus(*flags);
     if (*apache) return ApacheConfig(*flags);
     if (*nginx) return NginxConfig(*flags);
-    return 2;
+    return static_cast<int>(Exit::kRefused);  // no subcommand
   };
 }
 

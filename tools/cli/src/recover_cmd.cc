@@ -22,6 +22,7 @@
 #include <sstream>
 #include <thread>
 
+#include "cli_error.h"
 #include "command.h"
 #include "concord/apps/registry.h"
 #include "concord/base/clock.h"
@@ -376,13 +377,14 @@ std::vector<Step> Steps(const Run& run) {
        [](Run& r) -> Status {
          // An earlier attempt that wrote its file may not have cleared it: what it wrote is
          // cleared now, and what was queued since stays queued, for the next listing.
-         if (r.state.contains("setAsideFile")) {
+         if (JsonFields("recover-state.json", r.state).Has("setAsideFile")) {
            CONCORD_ASSIGN_OR_RETURN(
                std::string name, JsonFields("recover-state.json", r.state).String("setAsideFile"));
            CONCORD_RETURN_IF_ERROR(ClearSetAside(r, r.out / name));
            r.state.erase("setAsideFile");
            CONCORD_RETURN_IF_ERROR(r.SaveState());
          }
+         r.state.erase("setAsideFile");  // a null one
          json events = json::array();
          std::vector<std::string> filters;
          if (r.communities_restored) {
@@ -686,27 +688,22 @@ std::vector<Step> Steps(const Run& run) {
   return steps;
 }
 
-int Fail(const Error& e) {
-  std::cerr << "concord recover: " << e.message;
-  if (!e.accepted.empty())
-    std::cerr << " (accepted: " << fmt::format("{}", fmt::join(e.accepted, ", ")) << ")";
-  std::cerr << "\n";
-  return e.code == ErrorCode::kInvalidArgument ? 2 : 1;
-}
-
 int Recover(const Flags& f) {
   Run r;
   r.dir = deployment::DataDir{fs::absolute(f.data_dir)};
   if (!fs::is_directory(r.dir.root)) {
-    return Fail(NotFound(fmt::format("no data directory {}", r.dir.root.string())).error());
+    return Fail("recover", InvalidArgument("data-dir",
+                                           fmt::format("no data directory {}", r.dir.root.string()))
+                               .error());
   }
   if (std::find(kOrphanModes.begin(), kOrphanModes.end(), f.orphans) == kOrphanModes.end()) {
     return Fail(
+        "recover",
         InvalidArgument("orphans", fmt::format("unknown --orphans '{}'", f.orphans), kOrphanModes)
             .error());
   }
   auto locale = recovery::ResolveLocale(f.locale);
-  if (!locale) return Fail(locale.error());
+  if (!locale) return Fail("recover", locale.error());
   r.locale = *locale;
   r.orphans = f.orphans;
   auto known = ServiceNames();
@@ -718,7 +715,8 @@ int Recover(const Flags& f) {
     while (std::getline(in, name, ',')) {
       if (name.empty()) continue;
       if (std::find(known.begin(), known.end(), name) == known.end()) {
-        return Fail(InvalidArgument("restored",
+        return Fail("recover",
+                    InvalidArgument("restored",
                                     fmt::format("unknown service '{}'", name.substr(0, 40)), known)
                         .error());
       }
@@ -728,6 +726,7 @@ int Recover(const Flags& f) {
   }
   if (services.empty()) {
     return Fail(
+        "recover",
         InvalidArgument("restored",
                         "name the restored services, comma-separated: --restored " + known.front(),
                         known)
@@ -758,12 +757,14 @@ int Recover(const Flags& f) {
   // A run already in this directory is resumed, if it is the same recovery.
   std::error_code ec;
   fs::create_directories(r.out, ec);
-  if (ec) return Fail(Unavailable(fmt::format("cannot create {}", r.out.string())).error());
+  if (ec)
+    return Fail("recover", Unavailable(fmt::format("cannot create {}", r.out.string())).error());
   if (fs::exists(r.out / "recover-state.json")) {
     auto st = LoadRecoverState(r.out / "recover-state.json");
-    if (!st) return Fail(st.error());
+    if (!st) return Fail("recover", st.error());
     if (st->restored != r.restored || st->orphans != r.orphans) {
-      return Fail(FailedPrecondition(
+      return Fail("recover",
+                  FailedPrecondition(
                       fmt::format("{} holds a run for --restored {} --orphans {}; run that again "
                                   "to resume it, or give another --out",
                                   r.out.string(), fmt::join(st->restored, ","), st->orphans))
@@ -792,7 +793,7 @@ int Recover(const Flags& f) {
                {"completed", json::array()}};
   }
   auto settings = deployment::ResolveClientSettings(r.dir);
-  if (!settings) return Fail(settings.error());
+  if (!settings) return Fail("recover", settings.error());
   std::ofstream audit(r.out / "audit.log", std::ios::app);
   r.session =
       std::make_unique<RunbookSession>(http::Client({.url = settings->url,
@@ -802,7 +803,7 @@ int Recover(const Flags& f) {
                                        &audit);
   r.session->Audit("start", fmt::format("concord recover --restored {} --orphans {} (by uid {})",
                                         fmt::join(r.restored, ","), r.orphans, getuid()));
-  if (auto s = r.SaveState(); !s) return Fail(s.error());
+  if (auto s = r.SaveState(); !s) return Fail("recover", s.error());
 
   for (size_t i = 0; i < steps.size(); ++i) {
     const auto& step = steps[i];
@@ -825,7 +826,7 @@ int Recover(const Flags& f) {
       return s.error().code == ErrorCode::kInvalidArgument ? 2 : 1;
     }
     r.state["completed"].push_back(step.id);
-    if (auto saved = r.SaveState(); !saved) return Fail(saved.error());
+    if (auto saved = r.SaveState(); !saved) return Fail("recover", saved.error());
   }
   const json& v = r.state["verification"];
   bool clean = v["differences"].get<int64_t>() == 0 && v["orphans"].get<int64_t>() == 0;
@@ -842,7 +843,7 @@ int Recover(const Flags& f) {
       if (!ec) std::cout << "This run's files: " << (r.out.parent_path() / stamp).string() << "\n";
     }
   }
-  return clean ? 0 : 1;
+  return static_cast<int>(clean ? Exit::kOk : Exit::kFailed);
 }
 
 }  // namespace

@@ -13,7 +13,17 @@ Result<SavedState> LoadRecoverState(const fs::path& file) {
   CONCORD_ASSIGN_OR_RETURN(saved.orphans, st.String("orphans"));
   CONCORD_RETURN_IF_ERROR(st.String("started"));
   CONCORD_ASSIGN_OR_RETURN(saved.completed, st.Strings("completed"));
-  CONCORD_RETURN_IF_ERROR(st.String("setAsideFile", ""));
+  if (st.Has("setAsideFile")) {
+    // A file of this run's directory that the set-aside step wrote (and clears on resume): a
+    // name, never a path. Null is absent, as everywhere in the files Concord reads.
+    CONCORD_ASSIGN_OR_RETURN(std::string name, st.String("setAsideFile"));
+    if (name.find('/') != std::string::npos || !name.starts_with("set-aside-events") ||
+        !name.ends_with(".json")) {
+      return std::unexpected(st.Invalid(
+          "setAsideFile", "must be the name of a set-aside-events*.json file of the run, not '" +
+                              name.substr(0, 80) + "'"));
+    }
+  }
   if (st.Has("done")) {
     CONCORD_ASSIGN_OR_RETURN(JsonFields done, st.Object("done"));
     for (const auto& step : done.Keys()) CONCORD_RETURN_IF_ERROR(done.Object(step));

@@ -163,6 +163,13 @@ TEST(RecoverStateTest, ADamagedStateIsRefusedNamingTheField) {
       {R"({"restored": [], "orphans": "report", "started": "x", "completed": [],
            "setAsideFile": 7})",
        "setAsideFile"},
+      // A path could name a file outside the run.
+      {R"({"restored": [], "orphans": "report", "started": "x", "completed": [],
+           "setAsideFile": "../../elsewhere/set-aside-events.json"})",
+       "setAsideFile"},
+      {R"({"restored": [], "orphans": "report", "started": "x", "completed": [],
+           "setAsideFile": "passwords.json"})",
+       "setAsideFile"},
       {R"({"restored": [], "orphans": "report", "started": "x", "completed": [],
            "verification": {"differences": 0, "orphans": "2", "reports": "/r"}})",
        "verification.orphans"},
