@@ -84,7 +84,8 @@ Status RemoteApplication::Export(const std::string& app, xml::ExportWriter& writ
           std::string_view community = rows.TextView(0);
           while (i < n && batch[i].community_uuid < community) ++i;
           if (i == n || batch[i].community_uuid != community) continue;  // no resource
-          (rows.Int(2) == 1 ? batch[i].owners : batch[i].members).emplace_back(rows.TextView(1));
+          bool owner = static_cast<SyncedRole>(rows.Int(2)) == SyncedRole::kOwner;
+          (owner ? batch[i].owners : batch[i].members).emplace_back(rows.TextView(1));
         }
       }
       for (size_t k = 0; k < n; ++k) {

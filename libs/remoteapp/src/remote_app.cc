@@ -66,13 +66,14 @@ Status WriteState(Connection& c, const std::string& app, const lifecycle::Lifecy
   CONCORD_RETURN_IF_ERROR(
       c.Execute("DELETE FROM synced_members WHERE community_uuid = $1 AND remote_app_def_id = $2",
                 s.uuid, app));
-  for (const auto& [list, role] : {std::pair{&s.owners, 1}, std::pair{&s.members, 0}}) {
+  for (const auto& [list, role] :
+       {std::pair{&s.owners, SyncedRole::kOwner}, std::pair{&s.members, SyncedRole::kMember}}) {
     for (const auto& u : *list) {
       CONCORD_RETURN_IF_ERROR(c.Execute(
           "INSERT INTO synced_members (community_uuid, remote_app_def_id, user_id, role) VALUES "
           "($1, $2, $3, $4) ON CONFLICT (community_uuid, remote_app_def_id, user_id) DO UPDATE SET "
           "role = $4",
-          s.uuid, app, u, role));
+          s.uuid, app, u, static_cast<int64_t>(role)));
     }
   }
   return Ok();
@@ -145,7 +146,10 @@ Result<Access> RemoteApplication::AccessOf(Connection& c, const SyncedCommunity&
       auto role, c.QueryInt("SELECT role FROM synced_members WHERE community_uuid = $1 AND "
                             "remote_app_def_id = $2 AND user_id = $3",
                             record.community, record.remote_app_def_id, principal.id));
-  if (role) return *role == 1 ? Access::kOwn : Access::kContribute;
+  if (role) {
+    return static_cast<SyncedRole>(*role) == SyncedRole::kOwner ? Access::kOwn
+                                                                : Access::kContribute;
+  }
   if (record.visibility == "private" || record.in_trash) return Access::kNone;
   return Access::kRead;
 }
@@ -167,7 +171,7 @@ Result<RemoteApplication::CommunityAccess> RemoteApplication::AccessToCommunity(
           auto role, c.QueryInt("SELECT role FROM synced_members WHERE community_uuid = $1 AND "
                                 "remote_app_def_id = $2 AND user_id = $3",
                                 community, app, who.id));
-      if (who.admin || role == 1) {
+      if (who.admin || (role && static_cast<SyncedRole>(*role) == SyncedRole::kOwner)) {
         return NotFound(
             fmt::format("{} {} not found: community {} is in the trash; restore it first "
                         "(POST /communities/api/trash/{}/restore)",
@@ -448,7 +452,8 @@ void RemoteApplication::Mount(http::Server& server) {
         while (true) {
           CONCORD_ASSIGN_OR_RETURN(bool has, rows.Next());
           if (!has) break;
-          (rows.Int(1) == 1 ? owners : members).push_back(rows.Text(0));
+          bool owner = static_cast<SyncedRole>(rows.Int(1)) == SyncedRole::kOwner;
+          (owner ? owners : members).push_back(rows.Text(0));
         }
         j["owners"] = owners;
         j["members"] = members;

@@ -112,6 +112,9 @@ class Service {
   virtual RemoteApplication& application() = 0;
 };
 
+// A user's role in a synced record, as synced_members.role stores it.
+enum class SyncedRole : int64_t { kMember = 0, kOwner = 1 };
+
 // A community-owned resource, as administrators' commands see it.
 struct Resource {
   std::string id;
