@@ -87,3 +87,19 @@ concord::db::MigrationList Migrations() { return kMigrationTable; }
 ")
   target_sources(${target} PRIVATE ${out})
 endfunction()
+
+# concord_application(<service> SOURCES file... [LIBS lib...]): a remote application's library,
+# concord_<service>, built the one way every application is (ARCHITECTURE.md, "Adding an
+# application"): its public include/ directory and private src/, the shared mechanism
+# (libs/remoteapp), and its migrations (the shared synced record as V001, then migrations/).
+function(concord_application service)
+  cmake_parse_arguments(A "" "" "SOURCES;LIBS" ${ARGN})
+  set(target concord_${service})
+  add_library(${target} ${A_SOURCES})
+  target_include_directories(${target} PUBLIC include PRIVATE src)
+  target_link_libraries(${target}
+    PUBLIC concord_base concord_db concord_remoteapp
+    PRIVATE concord_http fmt::fmt ${A_LIBS})
+  concord_migrations(${target} concord::${service}
+    ${CONCORD_SYNCED_RECORD_MIGRATIONS} ${CMAKE_CURRENT_SOURCE_DIR}/migrations)
+endfunction()

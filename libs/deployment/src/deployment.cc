@@ -97,18 +97,6 @@ Result<Config> LoadConfig(const DataDir& dir) {
     out = *node.value<std::string>();
     return Ok();
   };
-  auto get_int = [&](std::string_view path, int& out, int lo, int hi) -> Status {
-    auto node = t.at_path(path);
-    if (!node) return Ok();
-    auto v = node.value<int64_t>();
-    if (!node.is_integer() || !v || *v < lo || *v > hi) {
-      return InvalidArgument(std::string(path),
-                             fmt::format("{}: {} must be a whole number from {} to {}",
-                                         dir.Config().string(), path, lo, hi));
-    }
-    out = static_cast<int>(*v);
-    return Ok();
-  };
   auto get_int64 = [&](std::string_view path, int64_t& out, int64_t lo, int64_t hi) -> Status {
     auto node = t.at_path(path);
     if (!node) return Ok();
@@ -119,6 +107,12 @@ Result<Config> LoadConfig(const DataDir& dir) {
                                          dir.Config().string(), path, lo, hi));
     }
     out = *v;
+    return Ok();
+  };
+  auto get_int = [&](std::string_view path, int& out, int lo, int hi) -> Status {
+    int64_t v = out;
+    CONCORD_RETURN_IF_ERROR(get_int64(path, v, lo, hi));
+    out = static_cast<int>(v);
     return Ok();
   };
   CONCORD_RETURN_IF_ERROR(get_string("server.listen", c.listen));
