@@ -83,16 +83,8 @@ std::vector<Step> Steps(const Run& run) {
            filters = r.apps;
          }
          for (const auto& app : filters) {
-           std::string after;
-           while (true) {
-             std::string path = "/communities/api/admin/queue/events?limit=500";
-             if (!app.empty()) path += "&remoteAppDefId=" + app;
-             if (!after.empty()) path += "&after=" + http::UrlEncode(after);
-             CONCORD_ASSIGN_OR_RETURN(auto page, r.session->client().Get(path));
-             for (const auto& e : page["items"]) events.push_back(e);
-             if (page["next"].is_null()) break;
-             after = page["next"].get<std::string>();
-           }
+           CONCORD_ASSIGN_OR_RETURN(auto queued, r.Api().QueuedEvents(app));
+           for (auto& e : queued) events.push_back(std::move(e));
          }
          // Never overwrite what an earlier attempt set aside.
          fs::path file = r.out / "set-aside-events.json";
@@ -120,18 +112,12 @@ std::vector<Step> Steps(const Run& run) {
          "Advance Communities' event sequence past every application's last applied event",
          [](Run& r) -> Status {
            int64_t highest = 0;
-           std::set<std::string> services;
-           for (const auto& app : r.apps) services.insert(ServiceOf(app));
-           for (const auto& s : services) {
-             CONCORD_ASSIGN_OR_RETURN(
-                 auto p, r.session->client().Get(fmt::format("/{}/api/admin/progress", s)));
-             highest = std::max(highest, p["lastAppliedEventSeq"].get<int64_t>());
+           for (const auto& app : r.apps) {
+             CONCORD_ASSIGN_OR_RETURN(int64_t applied, r.Api().LastAppliedSeq(app));
+             highest = std::max(highest, applied);
            }
-           CONCORD_ASSIGN_OR_RETURN(
-               auto a, r.session->client().Post("/communities/api/admin/events/advance",
-                                                {{"atLeast", highest}}));
-           r.Note(fmt::format("the next lifecycle event gets a seq above {}",
-                              a["assigned"].get<int64_t>()));
+           CONCORD_ASSIGN_OR_RETURN(int64_t assigned, r.Api().AdvanceEventSequence(highest));
+           r.Note(fmt::format("the next lifecycle event gets a seq above {}", assigned));
            return Ok();
          }});
   } else {
@@ -206,15 +192,11 @@ std::vector<Step> Steps(const Run& run) {
                  listed.begin() + static_cast<std::ptrdiff_t>(std::min(listed.size(), i + 100)));
              r.session->Audit("command", fmt::format("POST /communities/api/admin/resync {} {}",
                                                      app, json(batch).dump()));
-             CONCORD_ASSIGN_OR_RETURN(
-                 auto done,
-                 r.session->client().Post(
-                     "/communities/api/admin/resync",
-                     {{"communities", batch}, {"widgetDefId", app}, {"waitSeconds", 600}}));
-             if (done["stillQueued"].get<int64_t>() > 0) {
+             CONCORD_ASSIGN_OR_RETURN(int64_t still_queued, r.Api().Resync(app, batch, 600));
+             if (still_queued > 0) {
                return Unavailable(fmt::format(
                    "{} resync events for {} are not delivered yet: is the application running?",
-                   done["stillQueued"].get<int64_t>(), app));
+                   still_queued, app));
              }
              r.Note(fmt::format("{}: resynced {} of {} communities", app,
                                 std::min(listed.size(), i + 100), listed.size()));
@@ -311,25 +293,21 @@ std::vector<Step> Steps(const Run& run) {
              }
            }
            if (!to_delete.empty()) {
-             std::string path =
-                 fmt::format("/{}/api/admin/resources/{}/delete", ServiceOf(app), app);
-             r.session->Audit("command", fmt::format("POST {} {}", path, json(to_delete).dump()));
-             CONCORD_ASSIGN_OR_RETURN(auto d, r.session->client().Post(path, {{"ids", to_delete}}));
-             int64_t deleted = d["deleted"].get<int64_t>();
+             r.session->Audit("command",
+                              fmt::format("delete {} resources {}", app, json(to_delete).dump()));
+             CONCORD_ASSIGN_OR_RETURN(admin::Deletion d, r.Api().DeleteResources(app, to_delete));
+             int64_t deleted = d.deleted;
              std::set<std::string> failed;
-             for (const auto& f : d["failed"]) {
-               std::string fid = f["id"].get<std::string>();
+             for (const auto& [fid, reason] : d.failed) {
                // Deleted by an earlier run that was killed before it recorded it: done.
-               auto res = r.session->client().Get(fmt::format(
-                   "/{}/api/admin/resources/{}/{}", ServiceOf(app), app, http::UrlEncode(fid)));
-               if (res && res->value("trashed", false)) {
+               auto res = r.Api().Resource(app, fid);
+               if (res && *res && (*res)->trashed) {
                  ++deleted;
                  continue;
                }
                failed.insert(fid);
                ++left;
-               r.Note(fmt::format("{} orphan {} not deleted: {}", app, fid,
-                                  f["reason"].get<std::string>()));
+               r.Note(fmt::format("{} orphan {} not deleted: {}", app, fid, reason));
              }
              r.TestHook("orphan-handled");
              for (const auto& id : to_delete) {

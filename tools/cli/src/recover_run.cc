@@ -112,9 +112,7 @@ Result<std::optional<int64_t>> ReplayStart(Run& r, const std::string& app) {
   }
   if (ec) return Unavailable(fmt::format("cannot list {}: {}", r.out.string(), ec.message()));
   if (!lowest) return std::optional<int64_t>{};
-  CONCORD_ASSIGN_OR_RETURN(auto progress, r.session->client().Get(fmt::format(
-                                              "/{}/api/admin/progress", ServiceOf(app))));
-  int64_t applied = progress["lastAppliedEventSeq"].get<int64_t>();
+  CONCORD_ASSIGN_OR_RETURN(int64_t applied, r.Api().LastAppliedSeq(app));
   if (*lowest > applied) return std::optional<int64_t>{};
   r.Note(fmt::format(
       "{}: replaying from seq {} (the oldest event set aside), below its last applied seq {}", app,
@@ -127,10 +125,9 @@ Result<std::optional<int64_t>> ReplayStart(Run& r, const std::string& app) {
 // that has the widget already.
 Status AssignOnce(Run& r, const std::string& app, const std::string& id, const std::string& old,
                   const std::string& target) {
-  CONCORD_ASSIGN_OR_RETURN(auto widgets, r.session->client().Get(fmt::format(
-                                             "/communities/api/communities/{}/widgets", target)));
-  for (const auto& w : widgets["items"]) {
-    if (w["widgetDefId"] == app && w.value("remoteResourceId", json()) == json(id)) {
+  CONCORD_ASSIGN_OR_RETURN(auto widgets, r.Api().Widgets(target));
+  for (const auto& w : widgets) {
+    if (w.def_id == app && w.resource_id == id) {
       r.Note(
           fmt::format("{} orphan {} is in community {} already (an earlier run)", app, id, target));
       return Ok();
@@ -151,41 +148,30 @@ Result<std::string> QuarantineCommunity(Run& r, const std::string& app, const st
   if (const json* made = r.Done("quarantine-communities", item); made && made->is_string()) {
     uuid = made->get<std::string>();
   } else {
-    CONCORD_ASSIGN_OR_RETURN(
-        auto found,
-        r.session->client().Get("/communities/api/communities?name=" + http::UrlEncode(name)));
-    if (!found["items"].empty()) {
-      uuid = found["items"][0]["uuid"].get<std::string>();
+    CONCORD_ASSIGN_OR_RETURN(auto found, r.Api().CommunityNamed(name));
+    if (found) {
+      uuid = *found;
       r.Note(fmt::format("quarantine community {} ({}) was made by an earlier run", uuid, name));
     } else {
       CONCORD_ASSIGN_OR_RETURN(
-          auto c, r.session->client().Post(
-                      "/communities/api/communities",
-                      {{"name", name},
-                       {"visibility", "private"},
-                       {"description", fmt::format("Set aside by concord recover: {} resource {} "
-                                                   "of community {} ({}).",
-                                                   app, id, old, reason)}}));
-      uuid = c["uuid"].get<std::string>();
+          uuid, r.Api().CreateCommunity(
+                    {{"name", name},
+                     {"visibility", "private"},
+                     {"description", fmt::format("Set aside by concord recover: {} resource {} "
+                                                 "of community {} ({}).",
+                                                 app, id, old, reason)}}));
       r.TestHook("quarantine-posted");
     }
     CONCORD_RETURN_IF_ERROR(r.MarkDone("quarantine-communities", item, uuid));
   }
   // A new community has the default widgets: the quarantined resource takes the place of that
   // application's.
-  CONCORD_ASSIGN_OR_RETURN(auto widgets, r.session->client().Get(fmt::format(
-                                             "/communities/api/communities/{}/widgets", uuid)));
-  for (const auto& w : widgets["items"]) {
-    if (w["widgetDefId"] == app && w.value("remoteResourceId", json()) != json(id)) {
-      CONCORD_ASSIGN_OR_RETURN(
-          auto gone,
-          r.session->client().Send("DELETE",
-                                   fmt::format("/communities/api/communities/{}/widgets/{}", uuid,
-                                               w["instanceId"].get<std::string>()),
-                                   ""));
-      if (gone.status != 204) {
-        return Unavailable(fmt::format("cannot prepare quarantine community {}: {}", uuid,
-                                       gone.raw_body.substr(0, 200)));
+  CONCORD_ASSIGN_OR_RETURN(auto widgets, r.Api().Widgets(uuid));
+  for (const auto& w : widgets) {
+    if (w.def_id == app && w.resource_id != id) {
+      if (auto gone = r.Api().RemoveWidget(uuid, w.instance_id); !gone) {
+        return Unavailable(
+            fmt::format("cannot prepare quarantine community {}: {}", uuid, gone.error().message));
       }
     }
   }

@@ -24,6 +24,7 @@
 #include <thread>
 #include <vector>
 
+#include "admin_api.h"
 #include "command.h"
 #include "concord/base/clock.h"
 #include "concord/base/error.h"
@@ -142,6 +143,9 @@ struct Run {
     }
     return r;
   }
+  // The admin API's typed calls, over the run's session.
+  admin::AdminApi Api() { return admin::AdminApi(session->client()); }
+
   void Note(const std::string& text) {
     std::cout << "    " << text << "\n";
     session->Audit("note", text);

@@ -1,0 +1,70 @@
+#pragma once
+// The admin API calls the console's commands and `concord recover`'s steps make besides the
+// reference's commands, as typed functions: the paths, bodies and answers of docs/http-api.md in
+// one place, so that no step builds an HTTP request by hand.
+//
+//   admin::AdminApi api(session.client());
+//   CONCORD_ASSIGN_OR_RETURN(int64_t seq, api.LastAppliedSeq("Forum"));
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "concord/base/error.h"
+#include "concord/http/client.h"
+
+namespace concord::admin {
+
+// A community's widget (GET /communities/api/communities/{uuid}/widgets).
+struct WidgetInfo {
+  std::string instance_id;
+  std::string def_id;
+  std::optional<std::string> resource_id;  // remote widgets, once bound
+};
+
+// What an application's resource deletion did (POST /<service>/api/admin/resources/{app}/delete).
+struct Deletion {
+  int64_t deleted = 0;
+  std::vector<std::pair<std::string, std::string>> failed;  // id, reason
+};
+
+// A community-owned resource of an application, as administrators see it.
+struct ResourceInfo {
+  std::string id;
+  bool trashed = false;
+};
+
+class AdminApi {
+ public:
+  explicit AdminApi(http::Client& client) : client_(client) {}
+
+  // Every queued lifecycle event, all pages; of one application (remoteAppDefId) or, with "",
+  // of all.
+  Result<std::vector<nlohmann::json>> QueuedEvents(const std::string& app);
+  // The last lifecycle event seq the application serving `app` applied.
+  Result<int64_t> LastAppliedSeq(const std::string& app);
+  // Moves Communities' event sequence to at least `at_least`; the seq it is at now.
+  Result<int64_t> AdvanceEventSequence(int64_t at_least);
+  // Resyncs `communities`' widget `app`, waiting up to `wait_seconds` for delivery; how many of
+  // the events are still queued afterwards.
+  Result<int64_t> Resync(const std::string& app, const std::vector<std::string>& communities,
+                         int wait_seconds);
+  // Moves resources of `app` to its application's trash.
+  Result<Deletion> DeleteResources(const std::string& app, const std::vector<std::string>& ids);
+  // A resource of `app` by id, or nullopt when the application has none by that id.
+  Result<std::optional<ResourceInfo>> Resource(const std::string& app, const std::string& id);
+  Result<std::vector<WidgetInfo>> Widgets(const std::string& community);
+  Status RemoveWidget(const std::string& community, const std::string& instance_id);
+  // The uuid of a community named exactly `name` (the first), or nullopt.
+  Result<std::optional<std::string>> CommunityNamed(const std::string& name);
+  // Creates a community from its JSON body; its uuid.
+  Result<std::string> CreateCommunity(const nlohmann::json& body);
+
+ private:
+  http::Client& client_;
+};
+
+}  // namespace concord::admin
