@@ -10,6 +10,7 @@
 #include "concord/communities/service.h"
 #include "concord/lifecycle/events.h"
 #include "concord/lifecycle/widgets.h"
+#include "domain/event_publisher.h"
 #include "domain/validation.h"
 #include "store/community_store.h"
 #include "store/event_store.h"
@@ -56,7 +57,11 @@ struct CommunitiesService::Loaded {
   bool can_manage = false;
 };
 
-CommunitiesService::CommunitiesService(ServiceOptions options) : options_(std::move(options)) {}
+CommunitiesService::CommunitiesService(ServiceOptions options)
+    : options_(std::move(options)),
+      publisher_(std::make_unique<domain::EventPublisher>(options_.subscriptions)) {}
+
+CommunitiesService::~CommunitiesService() = default;
 
 // A write transaction; wakes the event dispatcher once it has committed.
 template <typename F>
@@ -64,72 +69,6 @@ auto CommunitiesService::Write(F&& fn) {
   auto result = options_.database->InTransaction(TxMode::kWrite, std::forward<F>(fn));
   if (result && options_.events_committed) options_.events_committed();
   return result;
-}
-
-Status CommunitiesService::Publish(Connection& c, EventType type, const Community& x,
-                                   const Actor& actor, const Widget* widget, bool resync,
-                                   const std::optional<CommunityUuid>& transfer_from,
-                                   bool only_apps_without_widget) {
-  const auto& subs = options_.subscriptions;
-  auto subscribed = [&](const std::string& app) {
-    return std::find(subs.applications.begin(), subs.applications.end(), app) !=
-           subs.applications.end();
-  };
-  // remote.app.* events concern the widget's own application; everything else (widget.added
-  // and widget.removed included) goes to every application of the community, so that each
-  // one's record follows every version of the community.
-  bool own_app_only = type == EventType::kRemoteAppAdded || type == EventType::kRemoteAppRemoved ||
-                      type == EventType::kRemoteAppTransfer;
-  std::vector<std::string> apps;
-  if (own_app_only && widget) {
-    const auto* def = lifecycle::FindWidgetDef(widget->widget_def_id);
-    if (def && def->remote && subscribed(widget->widget_def_id))
-      apps.push_back(widget->widget_def_id);
-  } else {
-    CONCORD_ASSIGN_OR_RETURN(auto widgets, kCommunities.Widgets(c, x.uuid));
-    for (const auto& w : widgets) {
-      const auto* def = lifecycle::FindWidgetDef(w.widget_def_id);
-      if (def && def->remote && subscribed(w.widget_def_id)) apps.push_back(w.widget_def_id);
-    }
-    size_t with_widget = apps.size();
-    for (const auto& app : subs.without_widget) {
-      if (subscribed(app) && std::find(apps.begin(), apps.end(), app) == apps.end())
-        apps.push_back(app);
-    }
-    if (only_apps_without_widget) apps.erase(apps.begin(), apps.begin() + with_widget);
-  }
-  std::erase_if(apps, [&](const std::string& app) {
-    auto it = subs.events.find(app);
-    return it != subs.events.end() && !it->second.contains(type);
-  });
-  if (apps.empty()) return Ok();
-  lifecycle::LifecycleEvent e;
-  e.id = EventId(NewUuid());
-  e.type = type;
-  e.created = NowMillis();
-  e.actor = actor.id;
-  e.community.uuid = x.uuid;
-  e.community.name = x.name;
-  e.community.visibility = std::string(VisibilityName(x.visibility));
-  e.community.list_when_private = x.list_when_private;
-  e.community.theme = x.theme;
-  e.community.owners_approve_content = x.owners_approve_content;
-  e.community.viewers_flag_content = x.viewers_flag_content;
-  e.community.in_trash = x.trash.has_value();
-  e.community.version = x.version;
-  CONCORD_ASSIGN_OR_RETURN(auto members,
-                           kCommunities.Members(c, x.uuid, std::nullopt, "", 1 << 30));
-  for (const auto& m : members) {
-    (m.role == Role::kOwner ? e.community.owners : e.community.members).push_back(m.user);
-  }
-  if (widget) {
-    e.widget = lifecycle::WidgetRef{widget->instance_id, widget->widget_def_id,
-                                    widget->remote_resource_id};
-  }
-  e.resync = resync;
-  e.transfer_from = transfer_from;
-  CONCORD_RETURN_IF_ERROR(kEvents.Append(c, e, apps));
-  return Ok();
 }
 
 Result<CommunitiesService::Loaded> CommunitiesService::Load(Connection& c, const Actor& actor,
@@ -238,8 +177,7 @@ Result<Community> CommunitiesService::Create(const Actor& actor, CommunityDraft 
       }
     }
     if (d.handle) {
-      CONCORD_ASSIGN_OR_RETURN(
-          auto taken, c.QueryInt("SELECT 1 FROM communities WHERE handle = $1", *d.handle));
+      CONCORD_ASSIGN_OR_RETURN(bool taken, kCommunities.HandleTaken(c, *d.handle));
       if (taken) {
         return std::unexpected(Error{ErrorCode::kAlreadyExists,
                                      fmt::format("the handle '{}' is taken", *d.handle),
@@ -272,13 +210,15 @@ Result<Community> CommunitiesService::Create(const Actor& actor, CommunityDraft 
                std::string(def.ui_location), now};
       CONCORD_RETURN_IF_ERROR(kCommunities.InsertWidget(c, w));
       if (def.remote) {
-        CONCORD_RETURN_IF_ERROR(Publish(c, EventType::kRemoteAppAdded, x, actor, &w));
+        CONCORD_RETURN_IF_ERROR(
+            publisher_->Publish(c, EventType::kRemoteAppAdded, x, actor, {.widget = &w}));
       }
     }
     // Applications that keep every community (Activities, Files) learn of it even without
     // their widget: community members of activities and shares need their record.
-    CONCORD_RETURN_IF_ERROR(Publish(c, EventType::kCommunityUpdated, x, actor, nullptr, false,
-                                    std::nullopt, /*only_apps_without_widget=*/true));
+    CONCORD_RETURN_IF_ERROR(
+        publisher_->Publish(c, EventType::kCommunityUpdated, x, actor,
+                            {.recipients = domain::Recipients::kOnlyApplicationsWithoutWidget}));
     return x;
   });
 }
@@ -349,8 +289,7 @@ Result<Community> CommunitiesService::Update(const Actor& actor, const Community
     if (p.name) x.name = *p.name;
     if (p.handle) {
       if (*p.handle && *p.handle != x.handle) {
-        CONCORD_ASSIGN_OR_RETURN(
-            auto taken, c.QueryInt("SELECT 1 FROM communities WHERE handle = $1", **p.handle));
+        CONCORD_ASSIGN_OR_RETURN(bool taken, kCommunities.HandleTaken(c, **p.handle));
         if (taken) {
           return std::unexpected(Error{ErrorCode::kAlreadyExists,
                                        fmt::format("the handle '{}' is taken", **p.handle),
@@ -400,14 +339,15 @@ Result<Community> CommunitiesService::Update(const Actor& actor, const Community
     if (!changed) return x;
     CONCORD_RETURN_IF_ERROR(Touch(c, x, actor));
     if (x.visibility != before.visibility) {
-      CONCORD_RETURN_IF_ERROR(Publish(c, EventType::kVisibilityChanged, x, actor));
+      CONCORD_RETURN_IF_ERROR(publisher_->Publish(c, EventType::kVisibilityChanged, x, actor));
     }
     bool others = x.name != before.name || x.description != before.description ||
                   x.tags != before.tags || x.list_when_private != before.list_when_private ||
                   x.theme != before.theme || x.handle != before.handle ||
                   x.owners_approve_content != before.owners_approve_content ||
                   x.viewers_flag_content != before.viewers_flag_content;
-    if (others) CONCORD_RETURN_IF_ERROR(Publish(c, EventType::kCommunityUpdated, x, actor));
+    if (others)
+      CONCORD_RETURN_IF_ERROR(publisher_->Publish(c, EventType::kCommunityUpdated, x, actor));
     return x;
   });
 }
@@ -420,7 +360,8 @@ Result<Community> CommunitiesService::Trash(const Actor& actor, const CommunityU
       x.trash = TrashState{now, actor.id, x.visibility, with_parent};
       x.visibility = Visibility::kRestricted;  // as the reference: the trash forces private
       CONCORD_RETURN_IF_ERROR(Touch(c, x, actor));
-      return Publish(c, EventType::kVisibilityChanged, x, actor);
+      CONCORD_RETURN_IF_ERROR(publisher_->Publish(c, EventType::kVisibilityChanged, x, actor));
+      return Ok();
     };
     CONCORD_RETURN_IF_ERROR(trash(l.community, false));
     CONCORD_ASSIGN_OR_RETURN(auto subs, kCommunities.Subcommunities(c, uuid));
@@ -481,7 +422,7 @@ Status CommunitiesService::PurgeTree(Connection& c, const CommunityUuid& uuid, c
     CONCORD_ASSIGN_OR_RETURN(auto x, kCommunities.Find(c, s));
     if (!x) continue;
     x->version += 1;  // the deletion is a change too: applications see a newer state
-    CONCORD_RETURN_IF_ERROR(Publish(c, EventType::kPrepareDelete, *x, actor));
+    CONCORD_RETURN_IF_ERROR(publisher_->Publish(c, EventType::kPrepareDelete, *x, actor));
     CONCORD_RETURN_IF_ERROR(kCommunities.Delete(c, s));
   }
   return Ok();
@@ -506,7 +447,8 @@ Result<Community> CommunitiesService::Restore(const Actor& actor, const Communit
       y.visibility = y.trash->visibility_before;
       y.trash.reset();
       CONCORD_RETURN_IF_ERROR(Touch(c, y, actor));
-      return Publish(c, EventType::kVisibilityChanged, y, actor);
+      CONCORD_RETURN_IF_ERROR(publisher_->Publish(c, EventType::kVisibilityChanged, y, actor));
+      return Ok();
     };
     CONCORD_RETURN_IF_ERROR(restore(x));
     CONCORD_ASSIGN_OR_RETURN(auto subs, kCommunities.Subcommunities(c, uuid));
@@ -625,7 +567,7 @@ Result<std::vector<Member>> CommunitiesService::AddMembers(const Actor& actor,
     }
     x.member_count += static_cast<int64_t>(added.size());
     CONCORD_RETURN_IF_ERROR(Touch(c, x, actor));
-    CONCORD_RETURN_IF_ERROR(Publish(c, EventType::kMembersAdded, x, actor));
+    CONCORD_RETURN_IF_ERROR(publisher_->Publish(c, EventType::kMembersAdded, x, actor));
     return added;
   });
 }
@@ -652,7 +594,8 @@ Result<Member> CommunitiesService::SetRole(const Actor& actor, const CommunityUu
     }
     CONCORD_RETURN_IF_ERROR(kCommunities.UpdateRole(c, uuid, user, role));
     CONCORD_RETURN_IF_ERROR(Touch(c, l.community, actor));
-    CONCORD_RETURN_IF_ERROR(Publish(c, EventType::kMembersModified, l.community, actor));
+    CONCORD_RETURN_IF_ERROR(
+        publisher_->Publish(c, EventType::kMembersModified, l.community, actor));
     return m;
   });
 }
@@ -699,12 +642,13 @@ Status CommunitiesService::RemoveMember(const Actor& actor, const CommunityUuid&
       CONCORD_RETURN_IF_ERROR(kCommunities.DeleteMember(c, s, user));
       sub->member_count -= 1;
       CONCORD_RETURN_IF_ERROR(Touch(c, *sub, actor));
-      CONCORD_RETURN_IF_ERROR(Publish(c, EventType::kMembersRemoved, *sub, actor));
+      CONCORD_RETURN_IF_ERROR(publisher_->Publish(c, EventType::kMembersRemoved, *sub, actor));
     }
     CONCORD_RETURN_IF_ERROR(kCommunities.DeleteMember(c, uuid, user));
     l.community.member_count -= 1;
     CONCORD_RETURN_IF_ERROR(Touch(c, l.community, actor));
-    return Publish(c, EventType::kMembersRemoved, l.community, actor);
+    CONCORD_RETURN_IF_ERROR(publisher_->Publish(c, EventType::kMembersRemoved, l.community, actor));
+    return Ok();
   });
 }
 
@@ -752,9 +696,11 @@ Result<Widget> CommunitiesService::AddWidget(const Actor& actor, const Community
     CONCORD_RETURN_IF_ERROR(kCommunities.InsertWidget(c, w));
     CONCORD_RETURN_IF_ERROR(Touch(c, l.community, actor));
     if (def->remote) {
-      CONCORD_RETURN_IF_ERROR(Publish(c, EventType::kRemoteAppAdded, l.community, actor, &w));
+      CONCORD_RETURN_IF_ERROR(
+          publisher_->Publish(c, EventType::kRemoteAppAdded, l.community, actor, {.widget = &w}));
     }
-    CONCORD_RETURN_IF_ERROR(Publish(c, EventType::kWidgetAdded, l.community, actor, &w));
+    CONCORD_RETURN_IF_ERROR(
+        publisher_->Publish(c, EventType::kWidgetAdded, l.community, actor, {.widget = &w}));
     return w;
   });
 }
@@ -777,9 +723,12 @@ Status CommunitiesService::RemoveWidget(const Actor& actor, const CommunityUuid&
     CONCORD_RETURN_IF_ERROR(kCommunities.DeleteWidget(c, id));
     CONCORD_RETURN_IF_ERROR(Touch(c, l.community, actor));
     if (def && def->remote) {
-      CONCORD_RETURN_IF_ERROR(Publish(c, EventType::kRemoteAppRemoved, l.community, actor, &*it));
+      CONCORD_RETURN_IF_ERROR(publisher_->Publish(c, EventType::kRemoteAppRemoved, l.community,
+                                                  actor, {.widget = &*it}));
     }
-    return Publish(c, EventType::kWidgetRemoved, l.community, actor, &*it);
+    CONCORD_RETURN_IF_ERROR(
+        publisher_->Publish(c, EventType::kWidgetRemoved, l.community, actor, {.widget = &*it}));
+    return Ok();
   });
 }
 
@@ -891,14 +840,14 @@ Result<CommunitiesService::ResyncOutcome> CommunitiesService::Resync(
         const auto* def = lifecycle::FindWidgetDef(w.widget_def_id);
         if (!def || !def->remote) continue;
         if (widget_def_id && w.widget_def_id != *widget_def_id) continue;
-        CONCORD_RETURN_IF_ERROR(
-            Publish(c, EventType::kRemoteAppAdded, l.community, actor, &w, /*resync=*/true));
+        CONCORD_ASSIGN_OR_RETURN(
+            auto seq, publisher_->Publish(c, EventType::kRemoteAppAdded, l.community, actor,
+                                          {.widget = &w, .resync = true}));
+        if (seq) {
+          if (first_seq == 0) first_seq = *seq;
+          last_seq = *seq;
+        }
         ++n;
-      }
-      CONCORD_ASSIGN_OR_RETURN(auto max, c.QueryInt("SELECT MAX(seq) FROM lifecycle_events"));
-      if (n > 0) {
-        if (first_seq == 0) first_seq = max.value_or(0) - n + 1;
-        last_seq = max.value_or(0);
       }
       return n;
     });
@@ -916,16 +865,11 @@ Result<int64_t> CommunitiesService::WaitForDelivery(int64_t first_seq, int64_t l
                                                     std::chrono::milliseconds wait) {
   auto deadline = std::chrono::steady_clock::now() + wait;
   while (true) {
-    CONCORD_ASSIGN_OR_RETURN(auto left,
+    CONCORD_ASSIGN_OR_RETURN(int64_t left,
                              options_.database->InTransaction(TxMode::kRead, [&](Connection& c) {
-                               return c.QueryInt(
-                                   "SELECT COUNT(*) FROM event_queue WHERE seq "
-                                   ">= $1 AND seq <= $2",
-                                   first_seq, last_seq);
+                               return kEvents.CountUndelivered(c, first_seq, last_seq);
                              }));
-    if (left.value_or(0) == 0 || std::chrono::steady_clock::now() >= deadline) {
-      return left.value_or(0);
-    }
+    if (left == 0 || std::chrono::steady_clock::now() >= deadline) return left;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
 }
@@ -949,7 +893,7 @@ Result<Widget> CommunitiesService::AssignRemoteApp(const Actor& actor, const std
                            ValidSingleLine(resource_id, "objectIdentifyingId", 200));
   CONCORD_RETURN_IF_ERROR(validation::CommunityUuidText(old_community.value(), "oldCommunityUuid"));
   CONCORD_RETURN_IF_ERROR(validation::CommunityUuidText(new_community.value(), "newCommunityUuid"));
-  int64_t seq = 0;
+  std::optional<int64_t> transfer_seq;  // none if the application does not hear events
   CONCORD_ASSIGN_OR_RETURN(
       Widget w, Write([&](Connection& c) -> Result<Widget> {
         CONCORD_ASSIGN_OR_RETURN(Loaded l, LoadToChange(c, actor, new_community));
@@ -967,14 +911,17 @@ Result<Widget> CommunitiesService::AssignRemoteApp(const Actor& actor, const std
         Widget added{WidgetInstanceId(NewUuid()), new_community, app, id, ui_location, NowMillis()};
         CONCORD_RETURN_IF_ERROR(kCommunities.InsertWidget(c, added));
         CONCORD_RETURN_IF_ERROR(Touch(c, l.community, actor));
-        CONCORD_RETURN_IF_ERROR(Publish(c, EventType::kRemoteAppTransfer, l.community, actor,
-                                        &added, false, old_community));
-        CONCORD_ASSIGN_OR_RETURN(auto max, c.QueryInt("SELECT MAX(seq) FROM lifecycle_events"));
-        seq = max.value_or(0);
-        CONCORD_RETURN_IF_ERROR(Publish(c, EventType::kWidgetAdded, l.community, actor, &added));
+        CONCORD_ASSIGN_OR_RETURN(
+            transfer_seq, publisher_->Publish(c, EventType::kRemoteAppTransfer, l.community, actor,
+                                              {.widget = &added, .transfer_from = old_community}));
+        CONCORD_RETURN_IF_ERROR(publisher_->Publish(c, EventType::kWidgetAdded, l.community, actor,
+                                                    {.widget = &added}));
         return added;
       }));
-  CONCORD_ASSIGN_OR_RETURN(int64_t left, WaitForDelivery(seq, seq, wait));
+  int64_t left = 0;
+  if (transfer_seq) {
+    CONCORD_ASSIGN_OR_RETURN(left, WaitForDelivery(*transfer_seq, *transfer_seq, wait));
+  }
   if (left > 0) {
     return Unavailable(fmt::format(
         "the widget was added to {}, but {} has not taken the resource yet: the transfer event "

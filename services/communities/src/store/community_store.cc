@@ -221,6 +221,12 @@ Result<std::vector<CommunityUuid>> CommunityStore::TrashedBefore(db::Connection&
                                 [](const db::Rows& r) { return CommunityUuid(r.Text(0)); });
 }
 
+Result<bool> CommunityStore::HandleTaken(db::Connection& c, std::string_view handle) const {
+  CONCORD_ASSIGN_OR_RETURN(auto taken,
+                           c.QueryInt("SELECT 1 FROM communities WHERE handle = $1", handle));
+  return taken.has_value();
+}
+
 Result<std::optional<Role>> CommunityStore::RoleOf(db::Connection& c, const CommunityUuid& uuid,
                                                    const UserId& user) const {
   CONCORD_ASSIGN_OR_RETURN(

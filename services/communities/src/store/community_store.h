@@ -37,6 +37,8 @@ class CommunityStore {
   Status Update(db::Connection& c, const Community& community) const;
   // Deletes the community with its members, widgets and tags.
   Status Delete(db::Connection& c, const CommunityUuid& uuid) const;
+  // Whether a community (live or in the trash) already has the handle `handle`.
+  Result<bool> HandleTaken(db::Connection& c, std::string_view handle) const;
   Result<std::vector<ListedCommunity>> List(db::Connection& c, const ListQuery& q) const;
 
   Result<std::vector<CommunityUuid>> Subcommunities(db::Connection& c,

@@ -183,6 +183,14 @@ Result<std::vector<EventLogEntry>> EventStore::Entries(db::Connection& c, int64_
   return out;
 }
 
+Result<int64_t> EventStore::CountUndelivered(db::Connection& c, int64_t first_seq,
+                                             int64_t last_seq) const {
+  CONCORD_ASSIGN_OR_RETURN(
+      auto left, c.QueryInt("SELECT COUNT(*) FROM event_queue WHERE seq >= $1 AND seq <= $2",
+                            first_seq, last_seq));
+  return left.value_or(0);
+}
+
 Result<EventStore::Bounds> EventStore::LogBounds(db::Connection& c) const {
   Bounds b;
   CONCORD_ASSIGN_OR_RETURN(auto first, c.QueryInt("SELECT MIN(seq) FROM lifecycle_events"));

@@ -49,6 +49,9 @@ class EventStore {
   // queued, recording the error.
   Status Failed(db::Connection& c, int64_t seq, const std::string& app,
                 const CommunityUuid& community, const std::string& error, Millis now) const;
+  // How many deliveries of events [first_seq, last_seq] are still in the queue (pending or
+  // queued).
+  Result<int64_t> CountUndelivered(db::Connection& c, int64_t first_seq, int64_t last_seq) const;
   // The administrators' view of the queue (every undelivered delivery, pending or queued).
   Result<std::vector<QueueSummary>> Summary(db::Connection& c) const;
   // Up to `limit` deliveries matching `f`, in (seq, application) order after the given key.

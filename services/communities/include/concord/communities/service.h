@@ -38,6 +38,9 @@ class Scheduler;
 }  // namespace concord::scheduler
 
 namespace concord::communities {
+namespace domain {
+class EventPublisher;
+}  // namespace domain
 
 // The service's schema migrations (services/communities/migrations).
 db::MigrationList Migrations();
@@ -109,6 +112,7 @@ struct ServiceOptions {
 class CommunitiesService {
  public:
   explicit CommunitiesService(ServiceOptions options);
+  ~CommunitiesService();
 
   // Communities. Errors: kInvalidArgument (field named, accepted values listed), kNotFound,
   // kPermissionDenied, kAlreadyExists (handle taken, widget present), kFailedPrecondition (a
@@ -269,12 +273,6 @@ class CommunitiesService {
   // The same, and kPermissionDenied unless `actor` is an owner or an administrator.
   Result<Loaded> LoadToChange(db::Connection& c, const Actor& actor, const CommunityUuid& uuid);
   Result<User> ResolveUser(db::Connection& c, const std::string& ref);
-  // Records a lifecycle event about `community` (in its current state) for every subscribed
-  // application that should hear it; `widget` for widget events.
-  Status Publish(db::Connection& c, lifecycle::EventType type, const Community& community,
-                 const Actor& actor, const Widget* widget = nullptr, bool resync = false,
-                 const std::optional<CommunityUuid>& transfer_from = std::nullopt,
-                 bool only_apps_without_widget = false);
   // Waits up to `wait` for the deliveries of events [first_seq, last_seq]; returns how many
   // are still undelivered.
   Result<int64_t> WaitForDelivery(int64_t first_seq, int64_t last_seq,
@@ -285,6 +283,7 @@ class CommunitiesService {
   Status Touch(db::Connection& c, Community& community, const Actor& actor);
 
   ServiceOptions options_;
+  std::unique_ptr<domain::EventPublisher> publisher_;
   std::vector<std::function<void()>> credentials_changed_;
   Status SetServiceAccount(const std::string& login, const std::string& password,
                            const std::function<Status(const std::string&)>& persist);
