@@ -39,7 +39,14 @@ class Scheduler;
 
 namespace concord::communities {
 namespace domain {
+class Transactions;
 class EventPublisher;
+class CommunityTrash;
+class Membership;
+class CommunityWidgets;
+class QueueAdministration;
+class SyncAdministration;
+class UserDirectory;
 }  // namespace domain
 
 // The service's schema migrations (services/communities/migrations).
@@ -260,33 +267,22 @@ class CommunitiesService {
   // Adds a callback run after a change that must end cached authentications (a user
   // disabled, a service account's password reset), in the order they were added. Add them
   // before serving requests.
-  void OnCredentialsChanged(std::function<void()> callback) {
-    credentials_changed_.push_back(std::move(callback));
-  }
+  void OnCredentialsChanged(std::function<void()> callback);
 
   db::Database& database() { return *options_.database; }
 
  private:
-  struct Loaded;
-  // The community as `actor` may see it: kNotFound if invisible (or in the trash).
-  Result<Loaded> Load(db::Connection& c, const Actor& actor, const CommunityUuid& uuid);
-  // The same, and kPermissionDenied unless `actor` is an owner or an administrator.
-  Result<Loaded> LoadToChange(db::Connection& c, const Actor& actor, const CommunityUuid& uuid);
-  Result<User> ResolveUser(db::Connection& c, const std::string& ref);
-  // Waits up to `wait` for the deliveries of events [first_seq, last_seq]; returns how many
-  // are still undelivered.
-  Result<int64_t> WaitForDelivery(int64_t first_seq, int64_t last_seq,
-                                  std::chrono::milliseconds wait);
-  Status PurgeTree(db::Connection& c, const CommunityUuid& uuid, const Actor& actor);
-  template <typename F>
-  auto Write(F&& fn);
-  Status Touch(db::Connection& c, Community& community, const Actor& actor);
-
+  // The parts of the domain this facade forwards to (services/communities/src/domain), each
+  // responsible for one family of the operations above.
   ServiceOptions options_;
+  std::unique_ptr<domain::Transactions> transactions_;
   std::unique_ptr<domain::EventPublisher> publisher_;
-  std::vector<std::function<void()>> credentials_changed_;
-  Status SetServiceAccount(const std::string& login, const std::string& password,
-                           const std::function<Status(const std::string&)>& persist);
+  std::unique_ptr<domain::CommunityTrash> trash_;
+  std::unique_ptr<domain::Membership> membership_;
+  std::unique_ptr<domain::CommunityWidgets> widgets_;
+  std::unique_ptr<domain::QueueAdministration> queue_;
+  std::unique_ptr<domain::SyncAdministration> sync_;
+  std::unique_ptr<domain::UserDirectory> users_;
 };
 
 // Mounts the HTTP API (docs/http-api.md) under /communities/api on `server`.
