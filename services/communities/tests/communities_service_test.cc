@@ -1,7 +1,9 @@
 // The Communities domain rules, against a real (temporary) SQLite database.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <set>
+#include <thread>
 
 #include "concord/base/secrets.h"
 #include "concord/communities/sample_data.h"
@@ -782,6 +784,37 @@ TEST(QueuedEventsTest, RemoveAllWidgetsRemovesEveryInstanceWithItsEvents) {
                 ->value_or(0),
             3);
   EXPECT_EQ(*svc.RemoveAllWidgets(admin, "Blog"), 0);
+}
+
+// Resync waits for its deliveries on what the dispatcher reports, not by polling the queue: the
+// wait ends when the deliveries are reported, long before its deadline.
+TEST(LifecycleEventsTest, ResyncWaitEndsWhenTheDispatcherReportsTheDeliveries) {
+  ASSERT_TRUE(InitSecrets());
+  auto db = FreshDatabase("progress");
+  auto progress = std::make_shared<DeliveryProgress>();
+  CommunitiesService svc(
+      {.database = db, .subscriptions = {.applications = {"Blog"}}, .deliveries = progress});
+  ASSERT_TRUE(svc.EnsureInitialAdmin([](const std::string&) { return Ok(); }));
+  Actor admin{svc.GetUser(Actor{UserId(), true}, "admin")->id, true};
+  auto c = svc.Create(admin, {.name = "Resynced"});
+  ASSERT_TRUE(c);
+  ASSERT_TRUE(svc.AddWidget(admin, c->uuid, "Blog", std::nullopt));
+
+  // A stand-in for the dispatcher: delivers everything a moment later, and says so.
+  std::thread dispatcher([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    auto lease = *db->Acquire();
+    ASSERT_TRUE(lease->Execute("DELETE FROM event_queue"));
+    progress->Settled();
+  });
+  auto start = std::chrono::steady_clock::now();
+  auto r = svc.Resync(admin, {c->uuid}, "Blog", std::chrono::seconds(30));
+  auto took = std::chrono::steady_clock::now() - start;
+  dispatcher.join();
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_EQ(r->events, 1);
+  EXPECT_EQ(r->still_queued, 0);
+  EXPECT_LT(took, std::chrono::seconds(10));
 }
 
 }  // namespace

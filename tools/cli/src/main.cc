@@ -172,16 +172,18 @@ void StartDispatcher(CommunitiesRuntime& rt, OpenedServices& services,
       handlers.push_back({app, handler});
     }
   }
-  rt.dispatcher = std::make_unique<communities::Dispatcher>(
-      communities::DispatcherOptions{.database = services.communities_db,
-                                     .handlers = handlers,
-                                     .user = "concord-lifecycle",
-                                     .password = rt.lifecycle_password,
-                                     // Pausing the task pauses the workers' own retries too.
-                                     .retry_paused = [tasks = rt.tasks.get()] {
-                                       auto d = tasks->Details("LifecycleRetryQueuedEvents");
-                                       return d && d->status == scheduler::TaskStatus::kSuspended;
-                                     }});
+  rt.dispatcher = std::make_unique<communities::Dispatcher>(communities::DispatcherOptions{
+      .database = services.communities_db,
+      .handlers = handlers,
+      .user = "concord-lifecycle",
+      .password = rt.lifecycle_password,
+      // Pausing the task pauses the workers' own retries too.
+      .retry_paused =
+          [tasks = rt.tasks.get()] {
+            auto d = tasks->Details("LifecycleRetryQueuedEvents");
+            return d && d->status == scheduler::TaskStatus::kSuspended;
+          },
+      .progress = services.deliveries});
   *services.on_events = [d = rt.dispatcher.get()] { d->Notify(); };
   services.communities->OnCredentialsChanged(
       [d = rt.dispatcher.get()] { d->CredentialsChanged(); });

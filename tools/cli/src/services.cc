@@ -153,9 +153,11 @@ Result<OpenedServices> OpenServices(const deployment::DataDir& dir,
       communities::ServiceOptions{.database = s.communities_db,
                                   .trash_retention_days = s.config.trash_retention_days,
                                   .subscriptions = subscriptions,
-                                  .events_committed = [on_events] {
-                                    if (*on_events) (*on_events)();
-                                  }});
+                                  .events_committed =
+                                      [on_events] {
+                                        if (*on_events) (*on_events)();
+                                      },
+                                  .deliveries = s.deliveries});
   CONCORD_ASSIGN_OR_RETURN(
       bool created, s.communities->EnsureInitialAdmin([&](const std::string& password) {
         return deployment::WriteCredentials(dir.Credentials(), {"admin", password});

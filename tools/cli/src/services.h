@@ -46,6 +46,9 @@ struct OpenedServices {
   std::vector<HostedApplication> applications;
   // Called when lifecycle events have been committed; serve points it at the dispatcher.
   std::shared_ptr<std::function<void()>> on_events = std::make_shared<std::function<void()>>();
+  // What the dispatcher reports as it delivers, for the waits of resync and assignment.
+  std::shared_ptr<communities::DeliveryProgress> deliveries =
+      std::make_shared<communities::DeliveryProgress>();
 };
 
 // Every service name `--services` accepts: "communities" and the application services.

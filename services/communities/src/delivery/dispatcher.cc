@@ -30,6 +30,25 @@ struct ReplayRequest {
 
 }  // namespace
 
+void DeliveryProgress::Settled() {
+  {
+    std::lock_guard lock(mu_);
+    ++count_;
+  }
+  changed_.notify_all();
+}
+
+uint64_t DeliveryProgress::Count() const {
+  std::lock_guard lock(mu_);
+  return count_;
+}
+
+void DeliveryProgress::WaitPast(uint64_t seen,
+                                std::chrono::steady_clock::time_point deadline) const {
+  std::unique_lock lock(mu_);
+  changed_.wait_until(lock, deadline, [&] { return count_ > seen; });
+}
+
 struct Dispatcher::Worker {
   HandlerEndpoint endpoint;
   DispatcherOptions* options;
@@ -48,8 +67,15 @@ struct Dispatcher::Worker {
   std::vector<std::shared_ptr<ReplayRequest>> replays;
   std::thread thread;
 
-  // One attempt; on success records it (and a remote.app.added's resource id).
+  // One attempt; on success records it (and a remote.app.added's resource id). Either way,
+  // tells whoever waits for deliveries.
   Status Deliver(http::Client& client, const store::QueuedDelivery& d) {
+    auto status = Attempt(client, d);
+    if (options->progress) options->progress->Settled();
+    return status;
+  }
+
+  Status Attempt(http::Client& client, const store::QueuedDelivery& d) {
     auto reply = client.Send("POST", UrlPath(), d.payload);
     std::string error;
     if (!reply) {

@@ -46,8 +46,9 @@ CommunitiesService::CommunitiesService(ServiceOptions options)
                                                       options_.trash_retention_days)),
       membership_(std::make_unique<domain::Membership>(*transactions_, *publisher_)),
       widgets_(std::make_unique<domain::CommunityWidgets>(*transactions_, *publisher_)),
-      queue_(std::make_unique<domain::QueueAdministration>(*transactions_)),
-      sync_(std::make_unique<domain::SyncAdministration>(*transactions_, *publisher_, *queue_)),
+      queue_(std::make_unique<domain::QueueAdministration>(*transactions_, options_.deliveries)),
+      sync_(std::make_unique<domain::SyncAdministration>(*transactions_, *publisher_, *queue_,
+                                                         options_.deliveries)),
       users_(std::make_unique<domain::UserDirectory>(*transactions_)) {}
 
 CommunitiesService::~CommunitiesService() = default;

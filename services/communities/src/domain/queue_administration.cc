@@ -14,7 +14,9 @@ using db::Connection;
 using db::TxMode;
 }  // namespace
 
-QueueAdministration::QueueAdministration(Transactions& tx) : tx_(tx) {}
+QueueAdministration::QueueAdministration(Transactions& tx,
+                                         std::shared_ptr<DeliveryProgress> deliveries)
+    : tx_(tx), deliveries_(std::move(deliveries)) {}
 
 Status QueueAdministration::ValidateQueuedEventFilter(const QueuedEventFilter& f) {
   if (f.remote_app_def_id) {
@@ -93,32 +95,36 @@ Result<int64_t> QueueAdministration::ClearQueuedEvents(const Actor& actor,
                                                        const QueuedEventFilter& filter) {
   if (!actor.admin) return PermissionDenied("only administrators clear the event queue");
   CONCORD_RETURN_IF_ERROR(ValidateQueuedEventFilter(filter));
-  return tx_.database().InTransaction(TxMode::kWrite, [&](Connection& c) -> Result<int64_t> {
-    int64_t n = 0;
-    if (filter.event_ids.empty()) {
-      CONCORD_ASSIGN_OR_RETURN(n, kEvents.Clear(c, filter));
-    } else {
-      // A list of events: each cleared with the other conditions, in one transaction. An id no
-      // longer queued (delivered, or cleared by an earlier call) clears nothing.
-      QueuedEventFilter one = filter;
-      one.event_ids.clear();
-      for (const auto& id : filter.event_ids) {
-        one.event_id = id;
-        CONCORD_ASSIGN_OR_RETURN(int64_t cleared, kEvents.Clear(c, one));
-        n += cleared;
-      }
-    }
-    spdlog::warn(
-        "cleared {} queued lifecycle events (remoteAppDefId={} resourceId={} "
-        "eventType={} eventId={}) by {}",
-        n, filter.remote_app_def_id.value_or("*"),
-        filter.community ? filter.community->value() : "*", filter.event_type.value_or("*"),
-        filter.event_id            ? filter.event_id->value()
-        : filter.event_ids.empty() ? "*"
-                                   : fmt::format("{} listed", filter.event_ids.size()),
-        actor.id.value());
-    return n;
-  });
+  auto cleared =
+      tx_.database().InTransaction(TxMode::kWrite, [&](Connection& c) -> Result<int64_t> {
+        int64_t n = 0;
+        if (filter.event_ids.empty()) {
+          CONCORD_ASSIGN_OR_RETURN(n, kEvents.Clear(c, filter));
+        } else {
+          // A list of events: each cleared with the other conditions, in one transaction. An id no
+          // longer queued (delivered, or cleared by an earlier call) clears nothing.
+          QueuedEventFilter one = filter;
+          one.event_ids.clear();
+          for (const auto& id : filter.event_ids) {
+            one.event_id = id;
+            CONCORD_ASSIGN_OR_RETURN(int64_t cleared, kEvents.Clear(c, one));
+            n += cleared;
+          }
+        }
+        spdlog::warn(
+            "cleared {} queued lifecycle events (remoteAppDefId={} resourceId={} "
+            "eventType={} eventId={}) by {}",
+            n, filter.remote_app_def_id.value_or("*"),
+            filter.community ? filter.community->value() : "*", filter.event_type.value_or("*"),
+            filter.event_id            ? filter.event_id->value()
+            : filter.event_ids.empty() ? "*"
+                                       : fmt::format("{} listed", filter.event_ids.size()),
+            actor.id.value());
+        return n;
+      });
+  // Cleared deliveries are no longer awaited.
+  if (cleared && deliveries_) deliveries_->Settled();
+  return cleared;
 }
 
 Result<int64_t> QueueAdministration::TrimEventLog(Millis before) {

@@ -3,6 +3,7 @@
 // event log (bounds, listing, trimming, advancing the sequence). The contracts are
 // CommunitiesService's (include/concord/communities/service.h).
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,7 +17,8 @@ namespace concord::communities::domain {
 // Thread-safe.
 class QueueAdministration {
  public:
-  explicit QueueAdministration(Transactions& tx);
+  // `deliveries`, if set, is told when the queue is cleared.
+  QueueAdministration(Transactions& tx, std::shared_ptr<DeliveryProgress> deliveries);
 
   static Status ValidateQueuedEventFilter(const QueuedEventFilter& filter);
   Result<std::vector<QueueSummary>> QueuedEventsSummary(const Actor& actor);
@@ -33,6 +35,7 @@ class QueueAdministration {
 
  private:
   Transactions& tx_;
+  std::shared_ptr<DeliveryProgress> deliveries_;
 };
 
 }  // namespace concord::communities::domain

@@ -20,8 +20,9 @@ using lifecycle::EventType;
 }  // namespace
 
 SyncAdministration::SyncAdministration(Transactions& tx, const EventPublisher& publisher,
-                                       QueueAdministration& queue)
-    : tx_(tx), publisher_(publisher), queue_(queue) {}
+                                       QueueAdministration& queue,
+                                       std::shared_ptr<DeliveryProgress> deliveries)
+    : tx_(tx), publisher_(publisher), queue_(queue), deliveries_(std::move(deliveries)) {}
 
 Result<std::vector<SyncState>> SyncAdministration::SyncStates(const Actor& actor,
                                                               const std::string& widget_def_id,
@@ -104,11 +105,17 @@ Result<int64_t> SyncAdministration::WaitForDelivery(int64_t first_seq, int64_t l
                                                     std::chrono::milliseconds wait) {
   auto deadline = std::chrono::steady_clock::now() + wait;
   while (true) {
+    // Read before counting, so that a delivery settled after the count wakes the wait below.
+    uint64_t seen = deliveries_ ? deliveries_->Count() : 0;
     CONCORD_ASSIGN_OR_RETURN(int64_t left, tx_.Read([&](Connection& c) {
       return kEvents.CountUndelivered(c, first_seq, last_seq);
     }));
     if (left == 0 || std::chrono::steady_clock::now() >= deadline) return left;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (deliveries_) {
+      deliveries_->WaitPast(seen, deadline);
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));  // no dispatcher reports
+    }
   }
 }
 

@@ -5,6 +5,7 @@
 // (include/concord/communities/service.h).
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,8 +21,10 @@ namespace concord::communities::domain {
 // Thread-safe.
 class SyncAdministration {
  public:
-  // `queue` tells whether events are queued (a resync's precondition).
-  SyncAdministration(Transactions& tx, const EventPublisher& publisher, QueueAdministration& queue);
+  // `queue` tells whether events are queued (a resync's precondition); `deliveries`, if set,
+  // wakes the wait for delivery.
+  SyncAdministration(Transactions& tx, const EventPublisher& publisher, QueueAdministration& queue,
+                     std::shared_ptr<DeliveryProgress> deliveries);
 
   Result<std::vector<SyncState>> SyncStates(const Actor& actor, const std::string& widget_def_id,
                                             const std::string& after, int limit);
@@ -45,6 +48,7 @@ class SyncAdministration {
   Transactions& tx_;
   const EventPublisher& publisher_;
   QueueAdministration& queue_;
+  std::shared_ptr<DeliveryProgress> deliveries_;
 };
 
 }  // namespace concord::communities::domain

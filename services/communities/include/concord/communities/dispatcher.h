@@ -12,7 +12,9 @@
 // still for an administrator). A retry asked for (that task, which stays as the scheduled
 // sweep, or an administrator) runs on the same worker thread too.
 
+#include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -32,6 +34,24 @@ struct HandlerEndpoint {
   std::string url;  // e.g. http://127.0.0.1:8080/blogs/api/lifecycle/Blog
 };
 
+// Lets a caller wait for deliveries without polling (Resync, AssignRemoteApp): the dispatcher
+// reports each delivery it has settled, and clearing the queue is reported too; the waiter
+// counts again what it waits for. Thread-safe.
+class DeliveryProgress {
+ public:
+  // Deliveries may have left the queue: wakes every waiter.
+  void Settled();
+  // How many times Settled() was called.
+  uint64_t Count() const;
+  // Waits until Count() exceeds `seen`, or until `deadline`.
+  void WaitPast(uint64_t seen, std::chrono::steady_clock::time_point deadline) const;
+
+ private:
+  mutable std::mutex mu_;
+  mutable std::condition_variable changed_;
+  uint64_t count_ = 0;
+};
+
 struct DispatcherOptions {
   std::shared_ptr<db::Database> database;  // Communities'
   std::vector<HandlerEndpoint> handlers;
@@ -42,6 +62,8 @@ struct DispatcherOptions {
   std::function<bool()> retry_paused;
   std::chrono::milliseconds retry_backoff_first{1000};
   std::chrono::milliseconds retry_backoff_max{60000};
+  // Told after each delivery attempt, if set.
+  std::shared_ptr<DeliveryProgress> progress;
 };
 
 // Which queued deliveries a retry covers.

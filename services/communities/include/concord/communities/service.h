@@ -114,6 +114,9 @@ struct ServiceOptions {
   Subscriptions subscriptions;
   // Called after a transaction that wrote lifecycle events has committed (wakes the dispatcher).
   std::function<void()> events_committed;
+  // What the dispatcher reports as it delivers: Resync and AssignRemoteApp wait on it (and poll
+  // the queue every 20 ms without it).
+  std::shared_ptr<DeliveryProgress> deliveries;
 };
 
 class CommunitiesService {
