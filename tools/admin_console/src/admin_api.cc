@@ -71,6 +71,15 @@ Result<Deletion> AdminApi::DeleteResources(const std::string& app,
   return out;
 }
 
+Result<std::vector<json>> AdminApi::Resources(const std::string& app, const std::string& query) {
+  CONCORD_ASSIGN_OR_RETURN(std::string base, ServiceApi(app));
+  CONCORD_ASSIGN_OR_RETURN(auto r,
+                           client_.Get(fmt::format("{}/admin/resources/{}?{}", base, app, query)));
+  std::vector<json> out;
+  for (auto& item : r["items"]) out.push_back(std::move(item));
+  return out;
+}
+
 Result<std::optional<ResourceInfo>> AdminApi::Resource(const std::string& app,
                                                        const std::string& id) {
   CONCORD_ASSIGN_OR_RETURN(std::string base, ServiceApi(app));

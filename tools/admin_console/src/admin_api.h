@@ -54,6 +54,9 @@ class AdminApi {
                          int wait_seconds);
   // Moves resources of `app` to its application's trash.
   Result<Deletion> DeleteResources(const std::string& app, const std::vector<std::string>& ids);
+  // The community-owned resources of `app` a query selects ("community=<uuid>", "name=<name>"):
+  // each {id, communityUuid, title, created, trashed}.
+  Result<std::vector<nlohmann::json>> Resources(const std::string& app, const std::string& query);
   // A resource of `app` by id, or nullopt when the application has none by that id.
   Result<std::optional<ResourceInfo>> Resource(const std::string& app, const std::string& id);
   Result<std::vector<WidgetInfo>> Widgets(const std::string& community);

@@ -7,17 +7,13 @@
 #include <map>
 #include <regex>
 
+#include "admin_api.h"
 #include "command.h"
 #include "concord/apps/registry.h"
 #include "concord/base/ids.h"
-#include "concord/lifecycle/widgets.h"
 
 namespace concord::admin {
 namespace {
-
-std::string Base(const std::string& app) {
-  return fmt::format("/{}/api/admin/resources/{}", lifecycle::FindWidgetDef(app)->application, app);
-}
 
 // The reference's hash map of a resource; `id_key` is the key it names the id with.
 Value ResourceValue(const nlohmann::json& r, const std::string& id_key) {
@@ -32,9 +28,9 @@ Value ResourceValue(const nlohmann::json& r, const std::string& id_key) {
 
 Result<Value> Find(Session& s, const std::string& app, const std::string& query,
                    const std::string& id_key) {
-  CONCORD_ASSIGN_OR_RETURN(auto r, s.client().Get(Base(app) + "?" + query));
+  CONCORD_ASSIGN_OR_RETURN(auto items, AdminApi(s.client()).Resources(app, query));
   Value out = Value::array();
-  for (const auto& item : r["items"]) out.push_back(ResourceValue(item, id_key));
+  for (const auto& item : items) out.push_back(ResourceValue(item, id_key));
   return out;
 }
 
@@ -42,18 +38,17 @@ Result<Value> Find(Session& s, const std::string& app, const std::string& query,
 Result<Value> Delete(Session& s, const std::string& app, const std::vector<std::string>& ids,
                      const std::string& id_key) {
   if (ids.empty()) return InvalidArgument(id_key, "nothing to delete");
-  CONCORD_ASSIGN_OR_RETURN(auto r, s.client().Post(Base(app) + "/delete", {{"ids", ids}}));
+  CONCORD_ASSIGN_OR_RETURN(Deletion d, AdminApi(s.client()).DeleteResources(app, ids));
   Value failed = Value::array();
-  for (const auto& f : r["failed"]) {
+  for (const auto& [id, reason] : d.failed) {
     Value v;
-    v[id_key] = f["id"].get<std::string>();
-    v["reason"] = f["reason"].get<std::string>();
+    v[id_key] = id;
+    v["reason"] = reason;
     failed.push_back(v);
   }
-  s.Print(
-      fmt::format("Moved {} {} resource{} to the trash{}.\n", r["deleted"].get<int64_t>(), app,
-                  r["deleted"].get<int64_t>() == 1 ? "" : "s",
-                  failed.empty() ? "" : fmt::format("; {} could not be deleted", failed.size())));
+  s.Print(fmt::format(
+      "Moved {} {} resource{} to the trash{}.\n", d.deleted, app, d.deleted == 1 ? "" : "s",
+      failed.empty() ? "" : fmt::format("; {} could not be deleted", failed.size())));
   return failed;
 }
 
@@ -107,8 +102,8 @@ Result<Value> DeleteOne(Session& s, const std::string& app, const std::string& i
 // The remoteAppDefId of `application` that holds resource `id` (its first when it serves one).
 std::string WidgetOf(Session& s, const apps::Application& application, const std::string& id) {
   for (const auto& w : application.widgets) {
-    if (application.widgets.size() == 1 ||
-        s.client().Get(Base(std::string(w.def_id)) + "/" + http::UrlEncode(id))) {
+    if (application.widgets.size() == 1) return std::string(w.def_id);
+    if (auto found = AdminApi(s.client()).Resource(std::string(w.def_id), id); found && *found) {
       return std::string(w.def_id);
     }
   }
