@@ -21,13 +21,6 @@ using testing::ConcordServer;
 using testing::Show;
 using testing::TempDir;
 
-CommandResult Concord(const fs::path& data_dir, std::vector<std::string> args) {
-  std::vector<std::string> argv = {(testing::BinDir() / "concord").string(), args[0], "--data-dir",
-                                   data_dir.string()};
-  argv.insert(argv.end(), args.begin() + 1, args.end());
-  return testing::RunCommand(argv);
-}
-
 unsigned ModeOf(const fs::path& p) {
   struct stat st {};
   if (::stat(p.c_str(), &st) != 0) return 0;
@@ -87,7 +80,7 @@ TEST(FileModesTest, EverythingConcordWritesIsItsOwnersOnlyWhateverTheUmask) {
   }
   // A backup and an export, made elsewhere.
   fs::path backup = elsewhere.path() / "monday";
-  auto b = Concord(dir.path(), {"backup", "--all", "--to", backup.string()});
+  auto b = testing::RunConcord(dir.path(), {"backup", "--all", "--to", backup.string()});
   ASSERT_EQ(b.exit_code, 0) << Show(b);
   fs::path exported = elsewhere.path() / "forums.xml";
   auto e = testing::RunCommand(
@@ -107,7 +100,7 @@ TEST(FileModesTest, EverythingConcordWritesIsItsOwnersOnlyWhateverTheUmask) {
   fs::permissions(dir.path() / "communities.db", fs::perms::owner_read | fs::perms::owner_write |
                                                      fs::perms::group_read |
                                                      fs::perms::others_read);
-  auto s = Concord(dir.path(), {"status"});
+  auto s = testing::RunConcord(dir.path(), {"status"});
   EXPECT_EQ(s.exit_code, 0) << Show(s);
   EXPECT_NE(s.err.find("warning: " + (dir.path() / "communities.db").string() + " has mode 0644"),
             std::string::npos)

@@ -20,12 +20,6 @@ using testing::ConcordServer;
 using testing::Show;
 using testing::TempDir;
 
-CommandResult Console(const ConcordServer& server, const std::string& command) {
-  return testing::RunCommand({(testing::BinDir() / "concord-admin").string(), "--url", server.url(),
-                              "-user", "admin", "-c", command},
-                             {"CONCORD_PASSWORD=" + server.AdminPassword()});
-}
-
 void CopyDatabase(const fs::path& from_dir, const fs::path& to_dir, const std::string& name) {
   for (const char* suffix : {"", "-wal", "-shm"}) {
     fs::path to = to_dir / (name + suffix);
@@ -88,15 +82,15 @@ TEST(RecoveryTest, AnOlderForumsDatabaseIsFoundOutAndResynced) {
 
   fs::path work = dir.path() / "recovery";
   fs::create_directories(work);
-  auto r = Console(server,
-                   "execfile(\"forumsAdmin.py\")\n"
-                   "ForumsService.exportSyncedResourceInfo(\"" +
-                       (work / "forumsOutput.xml").string() +
-                       "\", \"community\")\n"
-                       "execfile(\"communitiesAdmin.py\")\n"
-                       "CommunitiesRemoteAppService.generateSyncReports(\"" +
-                       (work / "forumsOutput.xml").string() + "\", \"" +
-                       (work / "reports").string() + "\")");
+  auto r = testing::RunConsole(server,
+                               "execfile(\"forumsAdmin.py\")\n"
+                               "ForumsService.exportSyncedResourceInfo(\"" +
+                                   (work / "forumsOutput.xml").string() +
+                                   "\", \"community\")\n"
+                                   "execfile(\"communitiesAdmin.py\")\n"
+                                   "CommunitiesRemoteAppService.generateSyncReports(\"" +
+                                   (work / "forumsOutput.xml").string() + "\", \"" +
+                                   (work / "reports").string() + "\")");
   ASSERT_EQ(r.exit_code, 0) << Show(r);
   auto diffs = testing::ReadJsonFile(work / "reports/Forum_communityDifferences.json");
   auto orphans = testing::ReadJsonFile(work / "reports/Forum_orphanedRemoteApplications.json");
@@ -127,8 +121,8 @@ TEST(RecoveryTest, AnOlderForumsDatabaseIsFoundOutAndResynced) {
   ASSERT_TRUE(admin.Put(base + c['B'], {{"visibility", "public"}}));
   ASSERT_TRUE(admin.Put(base + c['B'], {{"visibility", "private"}}));
   ASSERT_TRUE(testing::WaitForEmptyQueue(admin));
-  r = Console(server,
-              "ForumsService.exportSyncedResourceInfo(\"" + (work / "toggled.xml").string() +
+  r = testing::RunConsole(
+      server, "ForumsService.exportSyncedResourceInfo(\"" + (work / "toggled.xml").string() +
                   "\", \"community\")\n"
                   "CommunitiesRemoteAppService.generateSyncReports(\"" +
                   (work / "toggled.xml").string() + "\", \"" + (work / "toggled").string() + "\")");
@@ -139,16 +133,18 @@ TEST(RecoveryTest, AnOlderForumsDatabaseIsFoundOutAndResynced) {
 
   // The reference's resync for every community with a Forum, then a second export and report:
   // what resync can fix is gone (the orphans remain, for their own step).
-  r = Console(server, "CommunitiesRemoteAppService.resyncRemoteAppsForAllCommunities(\"Forum\")");
+  r = testing::RunConsole(
+      server, "CommunitiesRemoteAppService.resyncRemoteAppsForAllCommunities(\"Forum\")");
   ASSERT_EQ(r.exit_code, 0) << Show(r);
   EXPECT_NE(r.out.find("Total Processed: 7   Last processed communityUuid: "), std::string::npos)
       << r.out;
   EXPECT_NE(r.out.find("Done.\n7\n"), std::string::npos) << r.out;
-  r = Console(server, "ForumsService.exportSyncedResourceInfo(\"" + (work / "after.xml").string() +
-                          "\", \"community\")\n"
-                          "CommunitiesRemoteAppService.generateSyncReports(\"" +
-                          (work / "after.xml").string() + "\", \"" + (work / "after").string() +
-                          "\", \"de\")");
+  r = testing::RunConsole(server, "ForumsService.exportSyncedResourceInfo(\"" +
+                                      (work / "after.xml").string() +
+                                      "\", \"community\")\n"
+                                      "CommunitiesRemoteAppService.generateSyncReports(\"" +
+                                      (work / "after.xml").string() + "\", \"" +
+                                      (work / "after").string() + "\", \"de\")");
   ASSERT_EQ(r.exit_code, 0) << Show(r);
   diffs = testing::ReadJsonFile(work / "after/Forum_communityDifferences.json");
   // Every difference is gone, the trashed community's too: the resync told Forums it is in the
@@ -171,44 +167,45 @@ TEST(RecoveryTest, AnOlderForumsDatabaseIsFoundOutAndResynced) {
   std::map<std::string, std::string> orphan_id;
   for (const auto& o : orphans["orphans"])
     orphan_id[o["oldCommunityUuid"]] = o["objectIdentifyingId"];
-  r = Console(server, "CommunitiesRemoteAppService.assignRemoteApp(\"Forum\", \"" +
-                          orphan_id[c['E']] + "\", \"" + c['E'] + "\", \"" + c['A'] +
-                          "\", \"col2\")");
+  r = testing::RunConsole(server, "CommunitiesRemoteAppService.assignRemoteApp(\"Forum\", \"" +
+                                      orphan_id[c['E']] + "\", \"" + c['E'] + "\", \"" + c['A'] +
+                                      "\", \"col2\")");
   EXPECT_EQ(r.exit_code, 1) << "A has a Forum already";
   EXPECT_NE(r.err.find("already has a Forum widget"), std::string::npos) << Show(r);
   EXPECT_NE(r.err.find("removeAllWidgetsByWidgetDefId(\"" + c['A'] + "\", \"Forum\")"),
             std::string::npos)
       << Show(r);
-  r = Console(server,
-              "CommunitiesRemoteAppService.assignRemoteApp(\"Forum\", \"no-such-forum\", \"" +
+  r = testing::RunConsole(
+      server, "CommunitiesRemoteAppService.assignRemoteApp(\"Forum\", \"no-such-forum\", \"" +
                   c['E'] + "\", \"" + c['E'] + "\", \"col2\")");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("Forum has no community resource no-such-forum"), std::string::npos)
       << Show(r);
-  r = Console(server, "CommunitiesRemoteAppService.assignRemoteApp(\"Forum\", \"" +
-                          orphan_id[c['E']] + "\", \"" + c['E'] + "\", \"" + c['E'] +
-                          "\", \"col2statusposts\")");
+  r = testing::RunConsole(server, "CommunitiesRemoteAppService.assignRemoteApp(\"Forum\", \"" +
+                                      orphan_id[c['E']] + "\", \"" + c['E'] + "\", \"" + c['E'] +
+                                      "\", \"col2statusposts\")");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("accepted: col2"), std::string::npos) << Show(r);
-  r = Console(server, "CommunitiesRemoteAppService.assignRemoteApp(\"Forum\", \"" +
-                          orphan_id[c['E']] + "\", \"" + c['E'] + "\", \"" + c['E'] +
-                          "\", \"col2\")");
+  r = testing::RunConsole(server, "CommunitiesRemoteAppService.assignRemoteApp(\"Forum\", \"" +
+                                      orphan_id[c['E']] + "\", \"" + c['E'] + "\", \"" + c['E'] +
+                                      "\", \"col2\")");
   ASSERT_EQ(r.exit_code, 0) << Show(r);
   EXPECT_NE(r.out.find("Assignment succeeded\n"), std::string::npos) << r.out;
-  r = Console(server,
-              "f = ForumsService.fetchForumsByName(\"Team H\")\n"
-              "print(len(f))\n"
-              "ForumsService.deleteForums(ForumsService.filterInput(f, \"^" +
-                  orphan_id[c['H']] + "$\", \"forumID\"))");
+  r = testing::RunConsole(server,
+                          "f = ForumsService.fetchForumsByName(\"Team H\")\n"
+                          "print(len(f))\n"
+                          "ForumsService.deleteForums(ForumsService.filterInput(f, \"^" +
+                              orphan_id[c['H']] + "$\", \"forumID\"))");
   ASSERT_EQ(r.exit_code, 0) << Show(r);
   EXPECT_NE(r.out.find("1\nMoved 1 Forum resource to the trash.\n[]\n"), std::string::npos)
       << r.out;
   // Nothing left: the export and report say so.
-  r = Console(server, "ForumsService.exportSyncedResourceInfo(\"" + (work / "final.xml").string() +
-                          "\", \"community\")\n"
-                          "CommunitiesRemoteAppService.generateSyncReports(\"" +
-                          (work / "final.xml").string() + "\", \"" + (work / "final").string() +
-                          "\", \"fr\")");
+  r = testing::RunConsole(server, "ForumsService.exportSyncedResourceInfo(\"" +
+                                      (work / "final.xml").string() +
+                                      "\", \"community\")\n"
+                                      "CommunitiesRemoteAppService.generateSyncReports(\"" +
+                                      (work / "final.xml").string() + "\", \"" +
+                                      (work / "final").string() + "\", \"fr\")");
   ASSERT_EQ(r.exit_code, 0) << Show(r);
   EXPECT_EQ(testing::ReadJsonFile(work / "final/Forum_orphanedRemoteApplications.json")["count"],
             0);
@@ -224,34 +221,35 @@ TEST(RecoveryTest, AnOlderForumsDatabaseIsFoundOutAndResynced) {
   EXPECT_TRUE(admin.Get("/forums/api/synced/Forum/" + c['E']));
 
   // One community, and one community and widget.
-  r = Console(server,
-              "CommunitiesRemoteAppService.resyncRemoteAppsForCommunity(\"" + c['A'] +
+  r = testing::RunConsole(
+      server, "CommunitiesRemoteAppService.resyncRemoteAppsForCommunity(\"" + c['A'] +
                   "\")\nCommunitiesRemoteAppService.resyncRemoteAppsForCommunityAndWidget(\"" +
                   c['A'] + "\", \"Forum\")");
   ASSERT_EQ(r.exit_code, 0) << Show(r);
   EXPECT_NE(r.out.find("Resynced Forum of " + c['A']), std::string::npos) << r.out;
   // Bad input.
-  r = Console(server, "CommunitiesRemoteAppService.resyncRemoteAppsForCommunityAndWidget(\"" +
-                          c['A'] + "\", \"Forums\")");
+  r = testing::RunConsole(
+      server, "CommunitiesRemoteAppService.resyncRemoteAppsForCommunityAndWidget(\"" + c['A'] +
+                  "\", \"Forums\")");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("'Forums' is not a remote application's widgetDefId"), std::string::npos)
       << Show(r);
-  r = Console(
+  r = testing::RunConsole(
       server,
       "CommunitiesRemoteAppService.restartResyncRemoteAppsForAllCommunities(\"x\", \"Forum\")");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("'x' is not a community uuid"), std::string::npos) << Show(r);
-  r = Console(server,
-              "CommunitiesRemoteAppService.generateSyncReports(\"relative.xml\", \"/tmp\")");
+  r = testing::RunConsole(
+      server, "CommunitiesRemoteAppService.generateSyncReports(\"relative.xml\", \"/tmp\")");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("must be an absolute path"), std::string::npos) << Show(r);
-  r = Console(server, "CommunitiesRemoteAppService.generateSyncReports(\"" +
-                          (work / "after.xml").string() + "\", \"" + (work / "x").string() +
-                          "\", \"es\")");
+  r = testing::RunConsole(server, "CommunitiesRemoteAppService.generateSyncReports(\"" +
+                                      (work / "after.xml").string() + "\", \"" +
+                                      (work / "x").string() + "\", \"es\")");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("accepted: en, de, fr"), std::string::npos) << Show(r);
-  r = Console(server, "BlogsAdminService.exportSyncedResourceInfo(\"" + (work / "b.xml").string() +
-                          "\", \"community\", \"Wiki\")");
+  r = testing::RunConsole(server, "BlogsAdminService.exportSyncedResourceInfo(\"" +
+                                      (work / "b.xml").string() + "\", \"community\", \"Wiki\")");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("BlogType must be \"Blog\" or \"IdeationBlog\""), std::string::npos)
       << Show(r);
@@ -320,10 +318,10 @@ TEST(RecoveryTest, SharesFollowCommunitiesAgainAndCheckFilesSortsTheStore) {
   ASSERT_TRUE(server.Start());
   admin = server.AdminClient();
 
-  auto r =
-      Console(server,
-              "execfile(\"filesAdmin.py\")\nFilesDataIntegrityService.syncAllCommunityShares()\n"
-              "execfile(\"activitiesAdmin.py\")\nAccessControlService.syncAllCommunityShares()");
+  auto r = testing::RunConsole(
+      server,
+      "execfile(\"filesAdmin.py\")\nFilesDataIntegrityService.syncAllCommunityShares()\n"
+      "execfile(\"activitiesAdmin.py\")\nAccessControlService.syncAllCommunityShares()");
   ASSERT_EQ(r.exit_code, 0) << Show(r);
   EXPECT_NE(
       r.out.find("3 communities shared with (1 no longer exist): 1 shares brought up to date, "
@@ -353,22 +351,23 @@ TEST(RecoveryTest, SharesFollowCommunitiesAgainAndCheckFilesSortsTheStore) {
   }
   EXPECT_EQ(communities, 1);
   // A second run has nothing left to do.
-  r = Console(server, "FilesDataIntegrityService.syncAllCommunityShares()");
+  r = testing::RunConsole(server, "FilesDataIntegrityService.syncAllCommunityShares()");
   EXPECT_NE(r.out.find("0 shares brought up to date, 0 removed."), std::string::npos) << r.out;
 
   fs::path extra = dir.path() / "extra-files";
-  r = Console(server, "FilesDataIntegrityService.checkFiles(\"" + extra.string() + "\")");
+  r = testing::RunConsole(server,
+                          "FilesDataIntegrityService.checkFiles(\"" + extra.string() + "\")");
   ASSERT_EQ(r.exit_code, 0) << Show(r);
   EXPECT_NE(r.out.find("1 without a record moved to"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("1 records without their binary"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find(open), std::string::npos) << r.out;
   EXPECT_TRUE(fs::exists(extra / "zz-stray"));
   EXPECT_FALSE(fs::exists(dir.path() / "files-content" / "zz" / "zz-stray"));
-  r = Console(server, "FilesDataIntegrityService.checkFiles(\"relative/dir\")");
+  r = testing::RunConsole(server, "FilesDataIntegrityService.checkFiles(\"relative/dir\")");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("must be an absolute path"), std::string::npos) << Show(r);
-  r = Console(server, "FilesDataIntegrityService.checkFiles(\"" +
-                          (dir.path() / "files-content" / "x").string() + "\")");
+  r = testing::RunConsole(server, "FilesDataIntegrityService.checkFiles(\"" +
+                                      (dir.path() / "files-content" / "x").string() + "\")");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("outside the Files content store"), std::string::npos) << Show(r);
 }
@@ -402,14 +401,14 @@ TEST(RecoveryTest, ALibraryOrphanIsReportedAndItsPrintedCommandDeletesIt) {
   fs::path work = dir.path() / "recovery";
   fs::create_directories(work);
   auto export_and_report = [&](const std::string& name) {
-    return Console(server,
-                   "execfile(\"librariesAdmin.py\")\n"
-                   "LibrariesService.exportSyncedResourceInfo(\"" +
-                       (work / (name + ".xml")).string() +
-                       "\", \"community\")\n"
-                       "CommunitiesRemoteAppService.generateSyncReports(\"" +
-                       (work / (name + ".xml")).string() + "\", \"" + (work / name).string() +
-                       "\")");
+    return testing::RunConsole(server,
+                               "execfile(\"librariesAdmin.py\")\n"
+                               "LibrariesService.exportSyncedResourceInfo(\"" +
+                                   (work / (name + ".xml")).string() +
+                                   "\", \"community\")\n"
+                                   "CommunitiesRemoteAppService.generateSyncReports(\"" +
+                                   (work / (name + ".xml")).string() + "\", \"" +
+                                   (work / name).string() + "\")");
   };
   auto r = export_and_report("before");
   ASSERT_EQ(r.exit_code, 0) << Show(r);
@@ -417,7 +416,7 @@ TEST(RecoveryTest, ALibraryOrphanIsReportedAndItsPrintedCommandDeletesIt) {
   ASSERT_EQ(orphans["orphans"].size(), 1u) << orphans.dump(2);
   std::string command = orphans["orphans"][0]["deleteCommand"];
   EXPECT_TRUE(command.starts_with("LibrariesService.delete(\"")) << command;
-  r = Console(server, "execfile(\"librariesAdmin.py\")\n" + command);
+  r = testing::RunConsole(server, "execfile(\"librariesAdmin.py\")\n" + command);
   ASSERT_EQ(r.exit_code, 0) << Show(r);
   EXPECT_NE(r.out.find("Moved 1 Library resource to the trash."), std::string::npos) << r.out;
   r = export_and_report("after");
@@ -456,7 +455,7 @@ TEST(RecoveryTest, EveryApplicationOfAPopulatedDeploymentIsInStep) {
     script += "assert s['resources'] > 0 and s['differences'] == 0 and s['orphans'] == 0, s\n";
   }
   fs::create_directories(work);
-  auto r = Console(server, script);
+  auto r = testing::RunConsole(server, script);
   ASSERT_EQ(r.exit_code, 0) << Show(r);
   for (const char* app : {"Activities", "Blog", "IdeationBlog", "Files", "Forum", "StatusUpdates",
                           "Wiki", "Library"}) {
@@ -507,7 +506,7 @@ TEST(RecoveryTest, EveryToolkitCommandRefusesBadInputAndChangesNothing) {
       {"FilesDataIntegrityService.checkFiles(5)", "extraFileDirectory must be a string"},
   };
   for (const auto& c : cases) {
-    auto r = Console(server, c.command);
+    auto r = testing::RunConsole(server, c.command);
     EXPECT_EQ(r.exit_code, 1) << c.command << "\n" << Show(r);
     EXPECT_NE(r.err.find(c.expected), std::string::npos) << c.command << "\n" << Show(r);
   }
@@ -516,14 +515,15 @@ TEST(RecoveryTest, EveryToolkitCommandRefusesBadInputAndChangesNothing) {
   EXPECT_TRUE((*admin.Get("/communities/api/admin/queue/events?limit=1"))["items"].empty());
 
   // Libraries have no export, but resync (the reference's way for them) reaches them.
-  auto r = Console(server, "CommunitiesService.addWidget(\"" + uuid +
-                               "\", \"Library\")\n"
-                               "CommunitiesService.updateCommunityName(\"" +
-                               uuid + "\", \"Kept Too\")");
+  auto r = testing::RunConsole(server, "CommunitiesService.addWidget(\"" + uuid +
+                                           "\", \"Library\")\n"
+                                           "CommunitiesService.updateCommunityName(\"" +
+                                           uuid + "\", \"Kept Too\")");
   ASSERT_EQ(r.exit_code, 0) << Show(r);
   ASSERT_TRUE(testing::WaitForEmptyQueue(admin));
-  r = Console(server, "CommunitiesRemoteAppService.resyncRemoteAppsForCommunityAndWidget(\"" +
-                          uuid + "\", \"Library\")");
+  r = testing::RunConsole(
+      server, "CommunitiesRemoteAppService.resyncRemoteAppsForCommunityAndWidget(\"" + uuid +
+                  "\", \"Library\")");
   ASSERT_EQ(r.exit_code, 0) << Show(r);
   EXPECT_NE(r.out.find("Resynced Library of " + uuid), std::string::npos) << r.out;
   EXPECT_EQ((*admin.Get("/libraries/api/synced/Library/" + uuid))["name"], "Kept Too");

@@ -15,24 +15,11 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-using testing::CommandResult;
 using testing::ConcordServer;
 using testing::Show;
 using testing::TempDir;
 
 const std::string kBase = "/communities/api/communities/";
-
-CommandResult Concord(const fs::path& data_dir, std::vector<std::string> args) {
-  std::vector<std::string> argv = {(testing::BinDir() / "concord").string(), args[0], "--data-dir",
-                                   data_dir.string()};
-  argv.insert(argv.end(), args.begin() + 1, args.end());
-  return testing::RunCommand(argv, {}, std::chrono::seconds(300));
-}
-
-CommandResult Console(const ConcordServer& server, const std::string& script) {
-  return testing::RunCommand({(testing::BinDir() / "concord-admin").string(), "--data-dir",
-                              server.data_dir().string(), "-c", script});
-}
 
 std::string PollOf(http::Client& admin, const std::string& community) {
   auto widgets = admin.Get(kBase + community + "/widgets");
@@ -74,26 +61,29 @@ TEST(RegistryTest, ATestApplicationTakesPartInEverythingWithNoOtherChange) {
 
   // Backup of its database, changes, and the database back from the backup.
   fs::path backup = backups.path() / "monday";
-  auto b = Concord(dir.path(), {"backup", "--service", "polls", "--to", backup.string()});
+  auto b =
+      testing::RunConcord(dir.path(), {"backup", "--service", "polls", "--to", backup.string()});
   ASSERT_EQ(b.exit_code, 0) << Show(b);
   ASSERT_TRUE(admin.Put(kBase + c['B'], {{"name", "Team B Renamed"}}));
   std::string poll_c = PollOf(admin, c['C']);
   ASSERT_TRUE(admin.Delete(kBase + c['C']));
   ASSERT_TRUE(admin.Delete("/communities/api/trash/" + c['C']));  // purged
   ASSERT_TRUE(testing::WaitForEmptyQueue(admin));
-  auto restored = Concord(dir.path(), {"restore", "--service", "polls", "--from", backup.string()});
+  auto restored =
+      testing::RunConcord(dir.path(), {"restore", "--service", "polls", "--from", backup.string()});
   ASSERT_EQ(restored.exit_code, 0) << Show(restored);
 
   // The console: its object, export and report, as for any application.
   fs::path work = dir.path() / "by-hand";
   fs::create_directories(work);
-  auto r = Console(server,
-                   "execfile(\"pollsAdmin.py\")\n"
-                   "PollsService.exportSyncedResourceInfo(\"" +
-                       (work / "polls.xml").string() +
-                       "\", \"community\")\n"
-                       "CommunitiesRemoteAppService.generateSyncReports(\"" +
-                       (work / "polls.xml").string() + "\", \"" + work.string() + "\")");
+  auto r =
+      testing::RunConsole(server,
+                          "execfile(\"pollsAdmin.py\")\n"
+                          "PollsService.exportSyncedResourceInfo(\"" +
+                              (work / "polls.xml").string() +
+                              "\", \"community\")\n"
+                              "CommunitiesRemoteAppService.generateSyncReports(\"" +
+                              (work / "polls.xml").string() + "\", \"" + work.string() + "\")");
   ASSERT_EQ(r.exit_code, 0) << Show(r);
   auto diffs = testing::ReadJsonFile(work / "Poll_communityDifferences.json");
   ASSERT_EQ(diffs["differences"].size(), 1u) << diffs.dump(2);
@@ -105,7 +95,7 @@ TEST(RegistryTest, ATestApplicationTakesPartInEverythingWithNoOtherChange) {
 
   // The runbook, end to end: replay, resync, the orphan deleted, verified, maintenance off.
   fs::path out = dir.path() / "recovery-run";
-  auto run = Concord(
+  auto run = testing::RunConcord(
       dir.path(), {"recover", "--restored", "polls", "--orphans", "delete", "--out", out.string()});
   ASSERT_EQ(run.exit_code, 0) << Show(run);
   EXPECT_NE(run.out.find("Recovered"), std::string::npos) << run.out;
@@ -121,8 +111,9 @@ TEST(RegistryTest, ATestApplicationTakesPartInEverythingWithNoOtherChange) {
   EXPECT_EQ(gone->status, 404) << "the orphan went to the trash";
 
   // Resync from the console, one community and widget.
-  r = Console(server, "CommunitiesRemoteAppService.resyncRemoteAppsForCommunityAndWidget(\"" +
-                          c['D'] + "\", \"Poll\")");
+  r = testing::RunConsole(
+      server, "CommunitiesRemoteAppService.resyncRemoteAppsForCommunityAndWidget(\"" + c['D'] +
+                  "\", \"Poll\")");
   ASSERT_EQ(r.exit_code, 0) << Show(r);
   EXPECT_NE(r.out.find("Resynced Poll of " + c['D']), std::string::npos) << r.out;
 }

@@ -32,11 +32,9 @@ CommandResult Concord(const std::vector<std::string>& args) {
   return testing::RunCommand(argv, {}, std::chrono::seconds(300));
 }
 
-// `concord SUBCOMMAND --data-dir DIR ARGS...`: backup, restore and recover on one
-// deployment.
+// `concord SUBCOMMAND --data-dir DIR ARGS...`: backup, restore and recover on one deployment.
 CommandResult Concord(const fs::path& data_dir, std::vector<std::string> args) {
-  args.insert(args.begin() + 1, {"--data-dir", data_dir.string()});
-  return Concord(args);
+  return testing::RunConcord(data_dir, std::move(args));
 }
 
 const std::string kBase = "/communities/api/communities/";

@@ -239,4 +239,17 @@ bool WaitForEmptyQueue(http::Client& admin) {
   return false;
 }
 
+CommandResult RunConcord(const fs::path& data_dir, std::vector<std::string> args) {
+  std::vector<std::string> argv = {(BinDir() / "concord").string(), args.at(0), "--data-dir",
+                                   data_dir.string()};
+  argv.insert(argv.end(), args.begin() + 1, args.end());
+  return RunCommand(argv, {}, std::chrono::seconds(300));
+}
+
+CommandResult RunConsole(const ConcordServer& server, const std::string& script) {
+  return RunCommand({(BinDir() / "concord-admin").string(), "--url", server.url(), "-user", "admin",
+                     "-c", script},
+                    {"CONCORD_PASSWORD=" + server.AdminPassword()});
+}
+
 }  // namespace concord::testing

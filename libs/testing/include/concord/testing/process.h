@@ -57,6 +57,13 @@ KilledRun RunCommandKilledAfter(const std::vector<std::string>& argv,
                                 const std::vector<std::string>& env,
                                 std::chrono::milliseconds kill_after);
 
+class ConcordServer;
+
+// `concord SUBCOMMAND --data-dir DIR ARGS...` (args[0] is the subcommand), up to 300 s.
+CommandResult RunConcord(const fs::path& data_dir, std::vector<std::string> args);
+// concord-admin -c SCRIPT against `server`, as its administrator.
+CommandResult RunConsole(const ConcordServer& server, const std::string& script);
+
 // "exit N", stdout and stderr of a command, for a failing assertion's message.
 std::string Show(const CommandResult& r);
 
