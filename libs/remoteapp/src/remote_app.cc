@@ -137,7 +137,7 @@ Result<std::optional<SyncedCommunity>> RemoteApplication::FindByResource(
 }
 
 Result<Access> RemoteApplication::AccessOf(Connection& c, const SyncedCommunity& record,
-                                           const http::Principal& principal) {
+                                           const Principal& principal) {
   // As in Communities: a community in the trash does not exist for anybody, its owners and
   // administrators included, until it is restored. Checked before anything else.
   if (record.in_trash) return Access::kNone;
@@ -155,8 +155,8 @@ Result<Access> RemoteApplication::AccessOf(Connection& c, const SyncedCommunity&
 }
 
 Result<RemoteApplication::CommunityAccess> RemoteApplication::AccessToCommunity(
-    Connection& c, const std::string& app, const CommunityUuid& community,
-    const http::Principal& who, std::string_view what, std::string_view id) {
+    Connection& c, const std::string& app, const CommunityUuid& community, const Principal& who,
+    std::string_view what, std::string_view id) {
   CommunityAccess out;
   CONCORD_ASSIGN_OR_RETURN(out.record, Find(c, community, app));
   if (out.record) {

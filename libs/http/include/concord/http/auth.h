@@ -11,14 +11,11 @@
 
 #include "concord/base/error.h"
 #include "concord/base/ids.h"
+#include "concord/base/principal.h"
 
 namespace concord::http {
 
-struct Principal {
-  UserId id;
-  std::string login;
-  bool admin = false;
-};
+using Principal = concord::Principal;  // libs/base: domain code names it without HTTP
 
 // Checks a login and password. Implemented by the Communities user directory in-process, and
 // (for applications running in processes of their own) by a client of it.

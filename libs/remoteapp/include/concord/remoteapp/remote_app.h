@@ -27,9 +27,9 @@
 
 #include "concord/apps/application.h"
 #include "concord/base/error.h"
+#include "concord/base/principal.h"
 #include "concord/db/database.h"
 #include "concord/db/migration.h"
-#include "concord/http/auth.h"
 #include "concord/lifecycle/events.h"
 
 namespace concord::http {
@@ -191,7 +191,7 @@ class RemoteApplication {
   // otherwise administrators own everything; a restricted community gives nothing to
   // non-members; public and moderated ones let everybody read; members contribute; owners own.
   Result<Access> AccessOf(db::Connection& c, const SyncedCommunity& record,
-                          const http::Principal& principal);
+                          const Principal& principal);
 
   struct CommunityAccess {
     std::optional<SyncedCommunity> record;  // none for an orphan (visible to administrators only)
@@ -204,7 +204,7 @@ class RemoteApplication {
   // says that it is in the trash).
   Result<CommunityAccess> AccessToCommunity(db::Connection& c, const std::string& app,
                                             const CommunityUuid& community,
-                                            const http::Principal& principal, std::string_view what,
+                                            const Principal& principal, std::string_view what,
                                             std::string_view id);
 
   // The highest event sequence applied.

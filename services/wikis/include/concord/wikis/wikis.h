@@ -9,10 +9,6 @@
 #include "concord/db/migration.h"
 #include "concord/remoteapp/remote_app.h"
 
-namespace concord::http {
-class Server;
-}
-
 namespace concord::wikis {
 
 // V001 (the shared synced record) and the service's own migrations.
@@ -23,20 +19,5 @@ const apps::Application& Describe();
 
 // The service over its migrated database: what `concord serve` hosts.
 std::unique_ptr<remoteapp::Service> Open(const remoteapp::ServiceContext& context);
-
-class WikisService final : public remoteapp::Service {
- public:
-  // Over the service's own database, already migrated.
-  explicit WikisService(std::shared_ptr<db::Database> database);
-  ~WikisService();
-
-  // Mounts /wikis/api: the lifecycle handler and the content API (docs/http-api.md).
-  void Mount(http::Server& server) override;
-  remoteapp::RemoteApplication& application() override;
-
- private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
-};
 
 }  // namespace concord::wikis

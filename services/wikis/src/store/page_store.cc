@@ -1,4 +1,4 @@
-#include "store/wiki_store.h"
+#include "store/page_store.h"
 
 namespace concord::wikis::store {
 namespace {
@@ -23,37 +23,14 @@ Result<std::vector<Page>> ReadPages(db::Rows r) {
 
 }  // namespace
 
-Status WikiStore::InsertWiki(db::Connection& c, const Wiki& w) const {
-  CONCORD_RETURN_IF_ERROR(
-      c.Execute("INSERT INTO wikis (id, community_uuid, title, created) VALUES ($1, $2, $3, $4)",
-                w.id, w.community, w.title, w.created));
-  return Ok();
-}
-
-Result<std::optional<Wiki>> WikiStore::FindWiki(db::Connection& c, const std::string& id) const {
-  CONCORD_ASSIGN_OR_RETURN(
-      db::Rows r,
-      c.Query("SELECT id, community_uuid, title, created, trashed_at FROM wikis WHERE id = $1",
-              id));
-  CONCORD_ASSIGN_OR_RETURN(bool has, r.Next());
-  if (!has) return std::optional<Wiki>{};
-  return std::optional(Wiki{r.Text(0), CommunityUuid(r.Text(1)), r.Text(2), r.Int(3), r.OptInt(4)});
-}
-
-Status WikiStore::TrashWiki(db::Connection& c, const std::string& id, Millis when) const {
-  CONCORD_RETURN_IF_ERROR(
-      c.Execute("UPDATE wikis SET trashed_at = $2 WHERE id = $1 AND trashed_at IS NULL", id, when));
-  return Ok();
-}
-
-Status WikiStore::InsertPage(db::Connection& c, const Page& p) const {
+Status PageStore::InsertPage(db::Connection& c, const Page& p) const {
   CONCORD_RETURN_IF_ERROR(c.Execute(
       "INSERT INTO pages (id, wiki_id, title, author, created) VALUES ($1, $2, $3, $4, $5)", p.id,
       p.wiki_id, p.title, p.author, p.created));
   return AddVersion(c, p.id, 1, p.author, p.content, p.created);
 }
 
-Result<std::optional<Page>> WikiStore::FindPage(db::Connection& c, const std::string& id) const {
+Result<std::optional<Page>> PageStore::FindPage(db::Connection& c, const std::string& id) const {
   static const std::string sql = std::string(kPageQuery) + "WHERE p.id = $1";
   CONCORD_ASSIGN_OR_RETURN(db::Rows r, c.Query(sql, id));
   CONCORD_ASSIGN_OR_RETURN(auto pages, ReadPages(std::move(r)));
@@ -61,7 +38,7 @@ Result<std::optional<Page>> WikiStore::FindPage(db::Connection& c, const std::st
   return std::optional(pages[0]);
 }
 
-Result<std::vector<Page>> WikiStore::Pages(db::Connection& c, const std::string& wiki_id,
+Result<std::vector<Page>> PageStore::Pages(db::Connection& c, const std::string& wiki_id,
                                            const std::string& after, int limit) const {
   static const std::string sql =
       std::string(kPageQuery) + "WHERE p.wiki_id = $1 AND p.id > $2 ORDER BY p.id LIMIT $3";
@@ -69,7 +46,7 @@ Result<std::vector<Page>> WikiStore::Pages(db::Connection& c, const std::string&
   return ReadPages(std::move(r));
 }
 
-Status WikiStore::AddVersion(db::Connection& c, const std::string& page_id, int64_t version,
+Status PageStore::AddVersion(db::Connection& c, const std::string& page_id, int64_t version,
                              const UserId& author, const std::string& content, Millis when) const {
   CONCORD_RETURN_IF_ERROR(
       c.Execute("INSERT INTO page_versions (page_id, version, author, content, created) VALUES "
@@ -78,7 +55,7 @@ Status WikiStore::AddVersion(db::Connection& c, const std::string& page_id, int6
   return Ok();
 }
 
-Result<std::vector<PageVersion>> WikiStore::Versions(db::Connection& c,
+Result<std::vector<PageVersion>> PageStore::Versions(db::Connection& c,
                                                      const std::string& page_id) const {
   CONCORD_ASSIGN_OR_RETURN(
       db::Rows r,
@@ -96,7 +73,7 @@ Result<std::vector<PageVersion>> WikiStore::Versions(db::Connection& c,
   return out;
 }
 
-Status WikiStore::DeletePage(db::Connection& c, const std::string& id) const {
+Status PageStore::DeletePage(db::Connection& c, const std::string& id) const {
   CONCORD_RETURN_IF_ERROR(c.Execute("DELETE FROM pages WHERE id = $1", id));
   return Ok();
 }

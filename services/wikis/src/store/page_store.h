@@ -1,5 +1,5 @@
 #pragma once
-// All of the Wikis service's SQL.
+// The Wikis service's own SQL: pages and their versions (wikis are libs/remoteapp's containers).
 
 #include <optional>
 #include <string>
@@ -9,14 +9,6 @@
 #include "concord/db/database.h"
 
 namespace concord::wikis::store {
-
-struct Wiki {
-  std::string id;
-  CommunityUuid community;
-  std::string title;
-  Millis created = 0;
-  std::optional<Millis> trashed_at;
-};
 
 struct Page {
   std::string id;
@@ -37,11 +29,8 @@ struct PageVersion {
   size_t length = 0;
 };
 
-class WikiStore {
+class PageStore {
  public:
-  Status InsertWiki(db::Connection& c, const Wiki& w) const;
-  Result<std::optional<Wiki>> FindWiki(db::Connection& c, const std::string& id) const;
-  Status TrashWiki(db::Connection& c, const std::string& id, Millis when) const;
   // A new page with its first version. kAlreadyExists if the wiki has a page of that title.
   Status InsertPage(db::Connection& c, const Page& p) const;
   Result<std::optional<Page>> FindPage(db::Connection& c, const std::string& id) const;
