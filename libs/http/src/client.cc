@@ -61,8 +61,11 @@ Result<ClientReply> Client::Send(std::string_view method, std::string_view path,
   }
   httplib::Result& r = *maybe;
   if (!r) {
-    return Unavailable("cannot reach Concord at " + impl_->options.url + ": " +
-                       httplib::to_string(r.error()));
+    Error e{ErrorCode::kUnavailable,
+            "cannot reach Concord at " + impl_->options.url + ": " + httplib::to_string(r.error()),
+            "url",
+            {}};
+    return std::unexpected(std::move(e));
   }
   ClientReply reply;
   reply.status = r->status;
@@ -183,6 +186,10 @@ std::string ClientReply::Header(std::string_view name) const {
     }
   }
   return "";
+}
+
+bool Unreachable(const Error& error) {
+  return error.code == ErrorCode::kUnavailable && error.field == "url";
 }
 
 std::string UrlEncode(std::string_view s) {

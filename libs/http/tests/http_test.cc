@@ -140,6 +140,25 @@ TEST_F(ServerTest, ErrorsHaveOneJsonShape) {
   EXPECT_EQ(r.error().message, "unknown field 'visiblity'");
 }
 
+TEST_F(ServerTest, AnAnswerIsNeverUnreachableAndNoServerIs) {
+  // Refusals and server failures are answers: the caller may retry or give up, but the server
+  // is there.
+  auto refused = As("admin", "pw").Post("/api/fail", {{"visibility", "x"}});
+  ASSERT_FALSE(refused);
+  EXPECT_FALSE(Unreachable(refused.error()));
+  auto failed = As("admin", "pw").Get("/api/internal");
+  ASSERT_FALSE(failed);
+  EXPECT_FALSE(Unreachable(failed.error()));
+  // Nothing listens on the port any more once the server stops.
+  server_->Stop();
+  thread_.join();
+  auto gone = As("admin", "pw").Get("/api/echo/x");
+  ASSERT_FALSE(gone);
+  EXPECT_EQ(gone.error().code, ErrorCode::kUnavailable);
+  EXPECT_TRUE(Unreachable(gone.error())) << gone.error().ToString();
+  thread_ = std::thread([] {});  // TearDown stops and joins again
+}
+
 TEST_F(ServerTest, MalformedJsonIs400) {
   auto reply = As("admin", "pw").Send("POST", "/api/fail", "{\"visibility\": ");
   EXPECT_EQ(reply->status, 400);

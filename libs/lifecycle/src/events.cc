@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "concord/lifecycle/visibility.h"
+
 namespace concord::lifecycle {
 namespace {
 
@@ -106,6 +108,9 @@ Result<LifecycleEvent> EventFromJson(const json& j) {
     if (!IsUuid(e.community.uuid.value())) return bad("community.uuid");
     e.community.name = c.value("name", "");
     e.community.visibility = c.value("visibility", "");
+    if (!ParseVisibility(e.community.visibility, "community.visibility")) {
+      return bad("community.visibility");
+    }
     e.community.list_when_private = c.value("listWhenPrivate", false);
     e.community.theme = c.value("theme", "");
     e.community.owners_approve_content = c.value("ownersApproveContent", false);

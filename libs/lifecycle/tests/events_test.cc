@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "concord/lifecycle/visibility.h"
+
 namespace concord::lifecycle {
 namespace {
 
@@ -61,6 +63,30 @@ TEST(EventsTest, MalformedEventsNameWhatIsWrong) {
                 .error()
                 .field,
             "community.uuid");
+  // A visibility no application knows would be read as open by none and closed by none: refused.
+  auto event = ToJson(LifecycleEvent{
+      .id = EventId(NewUuid()),
+      .seq = 1,
+      .community = {
+          .uuid = CommunityUuid(NewUuid()), .name = "x", .visibility = "secret", .version = 1}});
+  auto refused = EventFromJson(event);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().field, "community.visibility");
+  event["community"]["visibility"] = "publicInviteOnly";
+  EXPECT_TRUE(EventFromJson(event));
+}
+
+TEST(VisibilityTest, NamesAreTheReferences) {
+  for (const auto& name : VisibilityNames()) {
+    auto v = ParseVisibility(name);
+    ASSERT_TRUE(v) << name;
+    EXPECT_EQ(VisibilityName(*v), name);
+  }
+  EXPECT_EQ(ParseVisibility("private").value(), Visibility::kRestricted);
+  auto bad = ParseVisibility("restricted", "community.visibility");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().field, "community.visibility");
+  EXPECT_EQ(bad.error().accepted, VisibilityNames());
 }
 
 }  // namespace

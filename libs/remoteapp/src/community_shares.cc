@@ -3,6 +3,7 @@
 
 #include "concord/http/json_body.h"
 #include "concord/http/server.h"
+#include "concord/lifecycle/visibility.h"
 #include "concord/remoteapp/remote_app.h"
 
 namespace concord::remoteapp {
@@ -37,11 +38,7 @@ void MountCommunityShares(http::Server& server, const std::string& base_path,
           CommunityTruth truth{t.value("uuid", ""), t.value("exists", false), t.value("name", ""),
                                t.value("visibility", "")};
           if (!IsUuid(truth.uuid)) return InvalidArgument("uuid", "not a community uuid");
-          if (truth.exists && truth.visibility != "public" &&
-              truth.visibility != "publicInviteOnly" && truth.visibility != "private") {
-            return InvalidArgument("visibility", "unknown visibility",
-                                   {"public", "publicInviteOnly", "private"});
-          }
+          if (truth.exists) CONCORD_RETURN_IF_ERROR(lifecycle::ParseVisibility(truth.visibility));
           truths.push_back(std::move(truth));
         }
         ShareSyncCounts total;

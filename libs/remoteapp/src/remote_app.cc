@@ -7,6 +7,7 @@
 
 #include "concord/http/json_body.h"
 #include "concord/http/server.h"
+#include "concord/lifecycle/visibility.h"
 
 namespace concord::remoteapp {
 namespace {
@@ -150,7 +151,10 @@ Result<Access> RemoteApplication::AccessOf(Connection& c, const SyncedCommunity&
     return static_cast<SyncedRole>(*role) == SyncedRole::kOwner ? Access::kOwn
                                                                 : Access::kContribute;
   }
-  if (record.visibility == "private" || record.in_trash) return Access::kNone;
+  // A record whose visibility is not a known one (it can only come from a damaged database)
+  // is treated as restricted: closed rather than open.
+  auto visibility = lifecycle::ParseVisibility(record.visibility);
+  if (!visibility || *visibility == lifecycle::Visibility::kRestricted) return Access::kNone;
   return Access::kRead;
 }
 

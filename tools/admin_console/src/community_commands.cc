@@ -11,6 +11,9 @@ namespace {
 
 const std::string kCommunities = "/communities/api/communities";
 
+// The reference's memberRole argument.
+enum class MemberRole : int64_t { kMember = 0, kOwner = 1 };
+
 std::string Str(const Value& v) { return v.get<std::string>(); }
 
 // The reference's hash map (uuid, name, type, memberSize, createdBy, created, lastMod,
@@ -213,20 +216,23 @@ void AddCommunityCommands(std::vector<Command>& out) {
        "or nothing: an unknown address or an existing member changes nothing.",
        Failure::kRaise,
        [](Session& s, const Args& a) -> Result<Value> {
-         int64_t role = a[1].get<int64_t>();
-         if (role != 0 && role != 1) {
+         int64_t value = a[1].get<int64_t>();
+         if (value != static_cast<int64_t>(MemberRole::kMember) &&
+             value != static_cast<int64_t>(MemberRole::kOwner)) {
            return InvalidArgument(
                "memberRole",
-               fmt::format("memberRole must be 0 (member) or 1 (owner), not {}", role), {"0", "1"});
+               fmt::format("memberRole must be 0 (member) or 1 (owner), not {}", value),
+               {"0", "1"});
          }
+         bool owner = static_cast<MemberRole>(value) == MemberRole::kOwner;
          CONCORD_RETURN_IF_ERROR(NonEmpty(a, 2, "emailAddresses"));
          CONCORD_ASSIGN_OR_RETURN(auto c, ByNameOrUuid(s, Str(a[0]), "communityName"));
          nlohmann::json users = nlohmann::json::parse(a[2].dump());
          CONCORD_RETURN_IF_ERROR(
              s.client().Post(kCommunities + "/" + c["uuid"].get<std::string>() + "/members",
-                             {{"users", users}, {"role", role == 1 ? "owner" : "member"}}));
-         s.Print(fmt::format("Added {} {} to {}.\n", users.size(),
-                             role == 1 ? "owner(s)" : "member(s)", Label(c)));
+                             {{"users", users}, {"role", owner ? "owner" : "member"}}));
+         s.Print(fmt::format("Added {} {} to {}.\n", users.size(), owner ? "owner(s)" : "member(s)",
+                             Label(c)));
          return Value(nullptr);
        }});
   out.push_back(

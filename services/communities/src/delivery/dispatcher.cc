@@ -89,6 +89,7 @@ struct Dispatcher::Worker {
           options->database->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) {
             return kEvents.Failed(c, d.seq, d.remote_app_def_id, d.community, error, now);
           }));
+      if (!reply) return std::unexpected(reply.error());  // says whether it was unreachable
       return Unavailable(error);
     }
     return options->database->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Status {
@@ -196,7 +197,7 @@ struct Dispatcher::Worker {
           ++out.still_queued;
           held.insert(d.community.value());
           // Refused or unreachable: the application is down; stop hammering it.
-          if (s.error().message.find("cannot reach") != std::string::npos) app_down = true;
+          if (http::Unreachable(s.error())) app_down = true;
         }
       }
     }
@@ -267,7 +268,7 @@ struct Dispatcher::Worker {
           out.failures.push_back(fmt::format("seq {} ({}) for community {}: {}", e.seq,
                                              e.event_type, e.community.value(), error));
           held.insert(e.community.value());
-          if (error.find("cannot reach") != std::string::npos) return out;  // application down
+          if (!reply && http::Unreachable(reply.error())) return out;  // application down
           continue;
         }
         ++out.replayed;

@@ -4,26 +4,6 @@
 
 namespace concord::communities {
 
-std::string_view VisibilityName(Visibility v) {
-  switch (v) {
-    case Visibility::kPublic: return "public";
-    case Visibility::kModerated: return "publicInviteOnly";
-    case Visibility::kRestricted: return "private";
-  }
-  return "private";
-}
-
-std::vector<std::string> VisibilityNames() { return {"public", "publicInviteOnly", "private"}; }
-
-Result<Visibility> ParseVisibility(std::string_view text, std::string_view field) {
-  if (text == "public") return Visibility::kPublic;
-  if (text == "publicInviteOnly") return Visibility::kModerated;
-  if (text == "private") return Visibility::kRestricted;
-  return InvalidArgument(std::string(field),
-                         fmt::format("unknown visibility '{}'", text.substr(0, 60)),
-                         VisibilityNames());
-}
-
 std::string_view RoleName(Role r) { return r == Role::kOwner ? "owner" : "member"; }
 
 Result<Role> ParseRole(std::string_view text) {

@@ -70,6 +70,11 @@ class Client {
   std::unique_ptr<Impl> impl_;
 };
 
+// Whether `error`, from a Client call, says the server could not be reached at all (no
+// connection, or the connection broke before an answer): kUnavailable naming the field "url".
+// Any answer the server gave, refusals and 5xx included, is not this.
+bool Unreachable(const Error& error);
+
 // Percent-encodes a path segment or query value.
 std::string UrlEncode(std::string_view s);
 

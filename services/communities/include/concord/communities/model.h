@@ -12,14 +12,15 @@
 #include "concord/base/clock.h"
 #include "concord/base/error.h"
 #include "concord/base/ids.h"
+#include "concord/lifecycle/visibility.h"
 
 namespace concord::communities {
 
-enum class Visibility { kPublic, kModerated, kRestricted };
-std::string_view VisibilityName(Visibility v);  // "public", "publicInviteOnly", "private"
-// kInvalidArgument (field `field`) listing the accepted values if `text` is none of them.
-Result<Visibility> ParseVisibility(std::string_view text, std::string_view field = "visibility");
-std::vector<std::string> VisibilityNames();
+// The shared vocabulary (libs/lifecycle): Communities decides on the same enum the applications do.
+using lifecycle::ParseVisibility;
+using lifecycle::Visibility;
+using lifecycle::VisibilityName;
+using lifecycle::VisibilityNames;
 
 enum class Role { kMember = 0, kOwner = 1 };
 std::string_view RoleName(Role r);              // "member", "owner"
