@@ -2,7 +2,7 @@
 // every command's Python binding runs before the command: Python values to the command table's
 // Kinds (command.h). Only the check runs, never the command, so no server is needed (several
 // commands touch files named by their arguments, which a fuzzer must not do); the commands' own
-// checks are tested end to end (tests/e2e/admin_console_test.cc).
+// checks are tested end to end (tests/e2e/admin_console_e2e_test.cc).
 //
 // The input is readable text: a first line naming the command ("Service.command"; any other
 // line picks a command by its bytes), then a program that builds the arguments on a stack, one

@@ -1,8 +1,8 @@
 // Polls: a small application that exists to prove the registry (issue 12). It is registered
 // exactly as the product's applications are (its folder, and its line in CONCORD_APPLICATIONS),
-// and tests/e2e/registry_test.cc shows it taking part in lifecycle events, export, report, orphan
-// deletion, resync and `concord recover` with no other change. As a test fixture it is left out
-// of the registry unless CONCORD_TEST_APPLICATIONS=1 is set (libs/apps/registry.h).
+// and tests/e2e/registry_e2e_test.cc shows it taking part in lifecycle events, export, report,
+// orphan deletion, resync and `concord recover` with no other change. As a test fixture it is left
+// out of the registry unless CONCORD_TEST_APPLICATIONS=1 is set (libs/apps/registry.h).
 #include "concord/apps/application.h"
 
 namespace concord::polls {

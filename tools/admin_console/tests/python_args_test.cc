@@ -1,7 +1,7 @@
 // The console's argument check (python_args.h) in an embedded interpreter, as concord-admin runs
 // it: what each Kind accepts, and that a bad argument is an AdminException naming the command and
 // the parameter, never another exception or a crash. Through the console and a server:
-// tests/e2e/admin_console_test.cc.
+// tests/e2e/admin_console_e2e_test.cc.
 #include "python_args.h"
 
 #include <gtest/gtest.h>

@@ -1,6 +1,6 @@
 // The files `concord` reads back, as `concord restore` and `concord recover` check them
 // (concord_cli_files): what a real file gives, and that a damaged one is refused naming the file
-// and the field. End to end, through the binary: tests/e2e/runbook_test.cc.
+// and the field. End to end, through the binary: tests/e2e/runbook_e2e_test.cc.
 #include <gtest/gtest.h>
 
 #include <filesystem>

@@ -99,7 +99,7 @@ using StreamedHandler = std::function<Result<std::unique_ptr<BodySink>>(const Re
 
 // Who may call a route. Every route declares one when it is registered (there is no way to
 // register a route without), `GET /api/admin/routes` lists them, docs/security.md ("Who may call
-// what") gives each level's answers, and tests/e2e/access_matrix_test.cc calls every route of
+// what") gives each level's answers, and tests/e2e/access_matrix_e2e_test.cc calls every route of
 // every service as every kind of caller against every kind of community to check them.
 // Anonymous callers and disabled users get 401 everywhere, before any of this.
 enum class Access {
