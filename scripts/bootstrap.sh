@@ -19,6 +19,7 @@ packages=(
   # The fuzz preset (ADR 0016): clang-19 compiles our C++23 (clang-14 cannot parse libstdc++
   # 12's <expected>); libclang-rt-19-dev holds its libFuzzer and sanitizer runtimes.
   clang-19 libclang-rt-19-dev
+  clang-tidy-19           # make test's clang-tidy check (tests/style/check_tidy.sh)
 )
 
 missing=()

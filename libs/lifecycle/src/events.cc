@@ -50,6 +50,7 @@ Result<EventType> ParseEventType(std::string_view name) {
 
 std::vector<std::string> EventTypeNames() {
   std::vector<std::string> out;
+  out.reserve(kNames.size());
   for (const auto& [t, n] : kNames) out.emplace_back(n);
   return out;
 }
@@ -88,7 +89,7 @@ json ToJson(const LifecycleEvent& e) {
 }
 
 Result<LifecycleEvent> EventFromJson(const json& j) {
-  auto bad = [](std::string field) {
+  auto bad = [](const std::string& field) {
     return InvalidArgument(field, "the lifecycle event lacks a valid '" + field + "'");
   };
   try {

@@ -307,7 +307,7 @@ nlohmann::json StateJson(const State& s) {
 
 }  // namespace
 
-void MountMaintenanceApi(http::Server& server, fs::path file, Gate& gate) {
+void MountMaintenanceApi(http::Server& server, const fs::path& file, Gate& gate) {
   const std::string path = "/api/admin/maintenance";
   server.Get(path, http::Access::kAdministrator,
              [file](const http::Request&) -> Result<http::Response> {

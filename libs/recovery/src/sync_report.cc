@@ -127,7 +127,7 @@ class Report {
  public:
   Report(const fs::path& dir, const std::string& app, std::string_view kind, Msg title,
          const std::string& locale, const xml::ExportHeader& header, Millis now,
-         std::vector<Msg> columns, std::string_view json_list)
+         const std::vector<Msg>& columns, std::string_view json_list)
       : html_(dir / fmt::format("{}_{}.html", app, kind)),
         json_(dir / fmt::format("{}_{}.json", app, kind)),
         locale_(locale),
@@ -298,6 +298,7 @@ class Merger {
     // A community in the trash takes its resources there with it.
     diff("resourceInTrash", Bool(c.trashed), Bool(x.in_trash));
     std::vector<std::string> c_owners;
+    c_owners.reserve(c.owners.size());
     for (const auto& o : c.owners) c_owners.push_back(o.id);
     c_owners = Sorted(c_owners);
     auto c_members = Sorted(c.members);
@@ -336,6 +337,7 @@ class Merger {
   Status Flush() {
     if (pending_.empty()) return Ok();
     std::vector<std::string> uuids;
+    uuids.reserve(pending_.size());
     for (const auto& x : pending_) uuids.push_back(x.community_uuid);
     CONCORD_ASSIGN_OR_RETURN(auto found, source_.Lookup(app_, uuids));
     for (const auto& x : pending_) {

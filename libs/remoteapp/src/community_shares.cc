@@ -11,7 +11,7 @@ namespace concord::remoteapp {
 using nlohmann::json;
 
 void MountCommunityShares(http::Server& server, const std::string& base_path,
-                          std::shared_ptr<db::Database> database, CommunityShares& shares) {
+                          const std::shared_ptr<db::Database>& database, CommunityShares& shares) {
   const std::string path = base_path + "/admin/shared-communities";
   server.Get(path, http::Access::kAdministrator,
              [database, &shares](const http::Request& r) -> Result<http::Response> {

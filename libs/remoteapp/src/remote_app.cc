@@ -200,7 +200,7 @@ Result<json> RemoteApplication::Apply(const std::string& app, const lifecycle::L
   // the delivery that notices; a failed trim is tried again an hour later.
   Millis now = NowMillis();
   Millis last = last_trim_.load();
-  if (now - last >= 3600 * 1000 && last_trim_.compare_exchange_strong(last, now)) {
+  if (now - last >= Millis{3600} * 1000 && last_trim_.compare_exchange_strong(last, now)) {
     auto trimmed = TrimAppliedEvents(now - applied_retention_.count());
     if (!trimmed) {
       spdlog::warn("{}: cannot trim the applied lifecycle events: {}", definition_.service,
@@ -290,7 +290,7 @@ Result<json> RemoteApplication::ApplyState(Connection& c, const std::string& app
         reply["resourceId"] = *record->resource_id;  // delivered twice: the same answer
         if (e.resync) {  // an administrator's resync: the state, whatever version we hold
           CONCORD_RETURN_IF_ERROR(
-              WriteState(c, app, e, e.widget->instance_id, *record->resource_id));
+              WriteState(c, app, e, e.widget->instance_id, record->resource_id));
           reply["applied"] = true;
         }
         break;

@@ -113,6 +113,6 @@ class Gate {
 // Mounts GET and PUT /api/admin/maintenance (docs/http-api.md) on `server`: administrators read
 // and change the state in `file`. A change that would shut out the caller's own address is
 // refused (kFailedPrecondition naming it).
-void MountMaintenanceApi(http::Server& server, fs::path file, Gate& gate);
+void MountMaintenanceApi(http::Server& server, const fs::path& file, Gate& gate);
 
 }  // namespace concord::maintenance

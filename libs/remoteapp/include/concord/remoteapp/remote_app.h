@@ -326,6 +326,6 @@ class CommunityShares {
 // POST {base}/admin/shared-communities/sync ({"communities": [{uuid, exists, name,
 // visibility}]} -> counts), administrators only.
 void MountCommunityShares(http::Server& server, const std::string& base_path,
-                          std::shared_ptr<db::Database> database, CommunityShares& shares);
+                          const std::shared_ptr<db::Database>& database, CommunityShares& shares);
 
 }  // namespace concord::remoteapp
