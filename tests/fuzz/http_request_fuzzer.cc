@@ -1,4 +1,4 @@
-// HTTP request parsing as the server does it (libs/http/src/server.cc): the input is the raw
+// HTTP request parsing as the server does it (libs/http/src/session.cc): the input is the raw
 // bytes a client sends on one connection, parsed by Boost.Beast's request_parser with the
 // server's default header and body limits, request after request (pipelining); each request's
 // header fields are counted, its X-Forwarded-For lines joined, and its target split by

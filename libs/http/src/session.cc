@@ -1,0 +1,321 @@
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "concord/base/log.h"
+#include "server_impl.h"
+
+namespace concord::http {
+
+namespace {
+
+std::string_view Trimmed(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+bool IsLoopback(const std::string& address) {
+  boost::system::error_code ec;
+  auto a = net::ip::make_address(address, ec);
+  return !ec && a.is_loopback();
+}
+
+}  // namespace
+
+Server::Impl::Session::Session(std::shared_ptr<Impl> server, uint64_t id, tcp::socket socket,
+                               std::string peer, bool counted)
+    : server_(std::move(server)),
+      id_(id),
+      socket_(std::move(socket)),
+      deadline_(server_->io),
+      delay_(server_->io),
+      peer_(std::move(peer)),
+      counted_(counted),
+      // What the parser may hold that is not body: headers, or a chunk's size line,
+      // extensions and the trailer (beyond: 431 or 400, never unbounded memory).
+      buffer_(server_->options.max_header_bytes + kPieceBytes) {}
+
+Server::Impl::Session::~Session() {
+  net::post(server_->io, [server = server_, id = id_, peer = std::move(peer_), counted = counted_,
+                          streaming = streaming_] {
+    if (streaming) --server->streamed_bodies;
+    server->Release(id, peer, counted);
+  });
+}
+
+void Server::Impl::Session::Start() { WaitForRequest(); }
+
+void Server::Impl::Session::CloseIfIdle() {
+  if (!in_handler_) Close();
+}
+
+void Server::Impl::Session::Close() {
+  closed_ = true;
+  beast::error_code ec;
+  CancelDeadline();
+  delay_.cancel();
+  socket_.shutdown(tcp::socket::shutdown_both, ec);
+  socket_.close(ec);
+}
+
+void Server::Impl::Session::SetDeadline(Clock::time_point when, bool reading_request) {
+  deadline_.expires_at(when);
+  // A deadline that passed just as it was replaced or cancelled must not count.
+  uint64_t generation = ++deadline_generation_;
+  deadline_.async_wait(
+      [self = shared_from_this(), reading_request, generation](beast::error_code ec) {
+        if (ec == net::error::operation_aborted || generation != self->deadline_generation_) return;
+        self->timed_out_ = true;
+        beast::error_code ignored;
+        if (reading_request) {
+          self->socket_.cancel(ignored);
+        } else {
+          self->socket_.close(ignored);
+        }
+      });
+}
+
+void Server::Impl::Session::CancelDeadline() {
+  ++deadline_generation_;
+  deadline_.cancel();
+}
+
+void Server::Impl::Session::WaitForRequest() {
+  if (closed_ || server_->stopping) return Close();
+  parser_.emplace();
+  request_ = Request{};  // a refusal's log line must not name the previous request
+  client_ = peer_;
+  login_.clear();
+  parser_->header_limit(static_cast<std::uint32_t>(server_->options.max_header_bytes));
+  // The largest any route takes; the route's own limit is applied once it is known.
+  parser_->body_limit(std::max(server_->options.max_body_bytes, server_->largest_body));
+  timed_out_ = false;
+  if (buffer_.size() > 0) return ReadHeader();
+  // Idle: nothing is held but the socket, until the first byte or the idle deadline.
+  SetDeadline(Clock::now() + server_->options.idle_timeout);
+  socket_.async_wait(tcp::socket::wait_read, [self = shared_from_this()](beast::error_code ec) {
+    if (ec || self->timed_out_) return self->Close();
+    self->ReadHeader();
+  });
+}
+
+void Server::Impl::Session::ReadHeader() {
+  started_ = Clock::now();
+  SetDeadline(started_ + server_->options.header_timeout, /*reading_request=*/true);
+  bhttp::async_read_header(
+      socket_, buffer_, *parser_,
+      [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
+}
+
+void Server::Impl::Session::OnHeader(beast::error_code ec) {
+  if (ec == bhttp::error::end_of_stream || ec == net::error::eof ||
+      ec == net::error::connection_reset) {
+    return Close();
+  }
+  if (timed_out_) {
+    return Finish(
+        Refusal(408, ErrorCode::kDeadlineExceeded, "the request's headers did not arrive in time"),
+        /*keep_alive=*/false);
+  }
+  if (ec == bhttp::error::header_limit) {
+    return Finish(Refusal(431, ErrorCode::kInvalidArgument,
+                          "the request's headers are larger than the server accepts", std::nullopt,
+                          "headers"),
+                  false);
+  }
+  if (ec == bhttp::error::body_limit) {
+    return Finish(BodyTooLarge(), false);
+  }
+  if (ec) {
+    return Finish(Refusal(400, ErrorCode::kInvalidArgument, "the request could not be parsed"),
+                  false);
+  }
+  const auto& head = parser_->get();
+  int count = 0;
+  for (auto it = head.begin(); it != head.end(); ++it) ++count;
+  if (count > server_->options.max_header_count) {
+    return Finish(Refusal(431, ErrorCode::kInvalidArgument,
+                          "the request has more header fields than the server accepts",
+                          std::nullopt, "headers"),
+                  false);
+  }
+  // Only the chunked coding is taken: another (gzip, chunked) would be stored undecoded.
+  if (auto te = head[bhttp::field::transfer_encoding];
+      !te.empty() && !beast::iequals(Trimmed(te), "chunked")) {
+    return Finish(
+        Refusal(501, ErrorCode::kInvalidArgument, "only the chunked transfer coding is accepted",
+                std::nullopt, "Transfer-Encoding"),
+        false);
+  }
+  has_body_ = parser_->chunked() || (parser_->content_length() && *parser_->content_length() > 0);
+  request_.method = std::string(head.method_string());
+  ParseTarget(head.target(), request_.path, request_.query);
+  request_.client_address = peer_;
+  std::string forwarded;
+  for (auto [it, end] = head.equal_range("X-Forwarded-For"); it != end; ++it) {
+    if (!forwarded.empty()) forwarded += ", ";
+    forwarded.append(it->value());
+  }
+  request_.forwarded_for = forwarded;
+  client_ =
+      server_->options.client_address ? server_->options.client_address(peer_, forwarded) : peer_;
+  bool trusted = server_->options.trusted_proxy && server_->options.trusted_proxy(peer_);
+  if (!forwarded.empty() && !trusted && IsLoopback(peer_)) {
+    server_->NoteForwardedFrom(peer_);
+  }
+  if (server_->options.admission) {
+    if (auto refusal = server_->options.admission(peer_, forwarded)) {
+      return Finish(std::move(*refusal), !has_body_);
+    }
+  }
+  Authenticate(std::string(head[bhttp::field::authorization]));
+}
+
+void Server::Impl::Session::Authenticate(const std::string& header) {
+  if (header.empty()) {
+    return Finish(
+        server_->ErrorResponse(Unauthenticated("authentication required: use HTTP Basic").error()),
+        !has_body_);
+  }
+  auto creds = ParseBasicAuth(header);
+  if (!creds) return Finish(server_->ErrorResponse(creds.error()), !has_body_);
+  login_ = creds->first;
+  if (auto cached = server_->authenticator->Cached(creds->first, creds->second)) {
+    return Authenticated(std::move(*cached));
+  }
+  if (auto wait = server_->throttle.LockedOut(login_, client_, Clock::now())) {
+    LogEvent(spdlog::level::warn, "sign-in refused: too many failures",
+             {{"login", std::string_view(login_)},
+              {"address", std::string_view(client_)},
+              {"retry_after_s", static_cast<int64_t>(wait->count())}});
+    return Finish(TooManyFailures(*wait), !has_body_);
+  }
+  auto self = shared_from_this();
+  auto server = server_;
+  bool queued = server_->verifiers->Submit(
+      [self, server, creds = std::move(*creds), client = client_] {
+        auto principal = server->authenticator->AuthenticateFrom(creds.first, creds.second, client);
+        net::post(server->io, [self, principal = std::move(principal)]() mutable {
+          self->Verified(std::move(principal));
+        });
+      },
+      static_cast<size_t>(server_->options.max_queued_verifications));
+  if (!queued) {
+    Finish(Refusal(503, ErrorCode::kUnavailable,
+                   "too many sign-ins are being checked; try again in a moment",
+                   std::chrono::seconds(1)),
+           !has_body_);
+  }
+}
+
+Response Server::Impl::Session::TooManyFailures(std::chrono::seconds wait) const {
+  return Refusal(429, ErrorCode::kUnavailable,
+                 "too many failed sign-ins for this login or address; try again later", wait);
+}
+
+void Server::Impl::Session::Verified(Result<Principal> principal) {
+  if (closed_) return;
+  if (principal) {
+    server_->throttle.Succeeded(login_);
+    return Authenticated(std::move(*principal));
+  }
+  if (principal.error().code != ErrorCode::kUnauthenticated) {
+    return Finish(server_->ErrorResponse(principal.error()), !has_body_);
+  }
+  auto verdict = server_->throttle.Failed(login_, client_, Clock::now());
+  LogEvent(
+      spdlog::level::warn, "sign-in failed",
+      {{"login", std::string_view(login_)},
+       {"address", std::string_view(client_)},
+       {"locked_out_s", static_cast<int64_t>(verdict.lockout ? verdict.lockout->count() : 0)}});
+  if (verdict.lockout) return Finish(TooManyFailures(*verdict.lockout), !has_body_);
+  // The 401 waits on a timer of the I/O thread: a guesser holds nothing while it waits.
+  delay_.expires_after(verdict.delay);
+  delay_.async_wait([self = shared_from_this(), error = principal.error()](beast::error_code ec) {
+    if (ec || self->closed_) return;
+    self->Finish(self->server_->ErrorResponse(error), !self->has_body_);
+  });
+}
+
+void Server::Impl::Session::Authenticated(Principal principal) {
+  request_.principal = std::move(principal);
+  route_ = nullptr;
+  routed_ = false;
+  if (!has_body_) return Dispatch();
+  // A body is read only for an authenticated caller, and only up to what its route takes.
+  route_ = server_->Match(request_.method, request_.path, request_.path_params);
+  routed_ = true;
+  if (auto refusal = Impl::Refuse(route_, request_)) {
+    return Finish(server_->ErrorResponse(*refusal), false);
+  }
+  size_t limit =
+      route_->streamed ? server_->options.max_streamed_body_bytes : server_->options.max_body_bytes;
+  if (auto length = parser_->content_length(); length && *length > limit) {
+    return Finish(BodyTooLarge(), false);
+  }
+  parser_->body_limit(limit);  // a chunked body counts down from here
+  if (route_->streamed) return BeginStreamed();
+  // The whole body, within the whole request's deadline.
+  SetDeadline(started_ + server_->options.request_timeout, /*reading_request=*/true);
+  ContinueThen([self = shared_from_this()] {
+    bhttp::async_read(self->socket_, self->buffer_, *self->parser_,
+                      [self](beast::error_code ec, size_t) { self->OnBody(ec); });
+  });
+}
+
+void Server::Impl::Session::ContinueThen(std::function<void()> read) {
+  const auto& head = parser_->get();
+  if (!beast::iequals(head[bhttp::field::expect], "100-continue")) return read();
+  auto cont = std::make_shared<std::string>("HTTP/1.1 100 Continue\r\n\r\n");
+  net::async_write(socket_, net::buffer(*cont),
+                   [self = shared_from_this(), cont, read](beast::error_code ec, size_t) {
+                     if (ec) return self->Close();
+                     read();
+                   });
+}
+
+void Server::Impl::Session::OnBody(beast::error_code ec) {
+  if (timed_out_) {
+    return Finish(
+        Refusal(408, ErrorCode::kDeadlineExceeded, "the request body did not arrive in time"),
+        false);
+  }
+  if (ec == bhttp::error::body_limit) {
+    return Finish(BodyTooLarge(), false);
+  }
+  if (ec == net::error::eof || ec == net::error::connection_reset ||
+      ec == bhttp::error::partial_message) {
+    Log(kClientClosed);
+    return Close();
+  }
+  if (ec) return Finish(FramingRefusal(ec), false);
+  request_.body = std::move(parser_->get().body());
+  Dispatch();
+}
+
+void Server::Impl::Session::Dispatch() {
+  CancelDeadline();
+  in_handler_ = true;
+  ++server_->in_handlers;
+  keep_alive_ = parser_->get().keep_alive();
+  head_only_ = parser_->get().method() == bhttp::verb::head;
+  http11_ = parser_->get().version() >= 11;
+  auto self = shared_from_this();
+  server_->workers->Submit([self] {
+    Response out = self->server_->Handle(self->request_, self->route_, self->routed_);
+    if (out.stream) return self->Stream(std::move(out));
+    net::post(self->server_->io, [self, out = std::move(out)]() mutable {
+      self->in_handler_ = false;
+      self->server_->HandlerFinished();
+      self->Finish(std::move(out), self->keep_alive_);
+    });
+  });
+}
+
+}  // namespace concord::http
