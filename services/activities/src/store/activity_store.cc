@@ -52,15 +52,6 @@ Result<std::optional<Activity>> ActivityStore::FindActivity(db::Connection& c,
   return std::optional(all[0]);
 }
 
-Result<std::vector<Activity>> ActivityStore::OfCommunity(db::Connection& c,
-                                                         const CommunityUuid& community) const {
-  static const std::string sql =
-      "SELECT " + std::string(kActivityColumns) +
-      " FROM activities WHERE community_uuid = $1 AND trashed_at IS NULL ORDER BY created, id";
-  CONCORD_ASSIGN_OR_RETURN(db::Rows r, c.Query(sql, community));
-  return ReadActivities(std::move(r));
-}
-
 Status ActivityStore::TrashActivity(db::Connection& c, const std::string& id, Millis when) const {
   CONCORD_RETURN_IF_ERROR(c.Execute(
       "UPDATE activities SET trashed_at = $2 WHERE id = $1 AND trashed_at IS NULL", id, when));
@@ -126,6 +117,32 @@ Status ActivityStore::SetDone(db::Connection& c, const std::string& id, bool don
   CONCORD_RETURN_IF_ERROR(
       c.Execute("UPDATE activity_entries SET done = $2 WHERE id = $1", id, done));
   return Ok();
+}
+
+Result<std::vector<std::string>> ActivityStore::MemberCommunities(db::Connection& c,
+                                                                  const std::string& after,
+                                                                  int limit) const {
+  return c.QueryTexts(
+      "SELECT DISTINCT member_id FROM activity_members WHERE member_type = 'community' "
+      "AND member_id > $1 ORDER BY member_id LIMIT $2",
+      after, limit);
+}
+
+Result<int64_t> ActivityStore::RemoveMemberCommunity(db::Connection& c,
+                                                     const std::string& community) const {
+  return c.Execute(
+      "DELETE FROM activity_members WHERE member_type = 'community' AND member_id = $1", community);
+}
+
+Result<int64_t> ActivityStore::UpdateMemberCommunity(db::Connection& c,
+                                                     const std::string& community,
+                                                     const std::string& name,
+                                                     const std::string& visibility) const {
+  return c.Execute(
+      "UPDATE activity_members SET community_name = $2, community_visibility = $3 "
+      "WHERE member_type = 'community' AND member_id = $1 AND "
+      "(COALESCE(community_name, '') <> $2 OR COALESCE(community_visibility, '') <> $3)",
+      community, name, visibility);
 }
 
 }  // namespace concord::activities::store

@@ -1,5 +1,8 @@
 #pragma once
-// All of the Activities service's SQL.
+// The Activities service's own SQL: activities (with their owner and members), entries and
+// to-dos, and the activities' community members as syncAllCommunityShares sees them. The
+// activities table is also the application's resource table: making a widget's activity,
+// listing a community's and sending them to the trash with the widget is libs/remoteapp's SQL.
 
 #include <optional>
 #include <string>
@@ -41,8 +44,6 @@ class ActivityStore {
  public:
   Status InsertActivity(db::Connection& c, const Activity& a) const;
   Result<std::optional<Activity>> FindActivity(db::Connection& c, const std::string& id) const;
-  Result<std::vector<Activity>> OfCommunity(db::Connection& c,
-                                            const CommunityUuid& community) const;
   Status TrashActivity(db::Connection& c, const std::string& id, Millis when) const;
   Status AddMember(db::Connection& c, const std::string& activity_id, const Member& m) const;
   Result<std::vector<Member>> Members(db::Connection& c, const std::string& activity_id) const;
@@ -51,6 +52,17 @@ class ActivityStore {
   Result<std::vector<Entry>> Entries(db::Connection& c, const std::string& activity_id,
                                      const std::string& after, int limit) const;
   Status SetDone(db::Connection& c, const std::string& id, bool done) const;
+
+  // The communities that are members of activities, in uuid order after `after`.
+  Result<std::vector<std::string>> MemberCommunities(db::Connection& c, const std::string& after,
+                                                     int limit) const;
+  // Removes the community from every activity's members; returns how many rows went.
+  Result<int64_t> RemoveMemberCommunity(db::Connection& c, const std::string& community) const;
+  // Brings the community's name and visibility up to date where it is a member; returns how
+  // many rows changed.
+  Result<int64_t> UpdateMemberCommunity(db::Connection& c, const std::string& community,
+                                        const std::string& name,
+                                        const std::string& visibility) const;
 };
 
 }  // namespace concord::activities::store

@@ -96,12 +96,6 @@ Result<std::optional<Library>> FileStore::PersonalLibrary(db::Connection& c,
   return First(std::move(all));
 }
 
-Status FileStore::TrashLibrary(db::Connection& c, const std::string& id, Millis when) const {
-  CONCORD_RETURN_IF_ERROR(c.Execute(
-      "UPDATE file_libraries SET trashed_at = $2 WHERE id = $1 AND trashed_at IS NULL", id, when));
-  return Ok();
-}
-
 Status FileStore::InsertFolder(db::Connection& c, const Folder& f) const {
   CONCORD_RETURN_IF_ERROR(c.Execute(
       "INSERT INTO folders (id, library_id, parent_id, name, created, visibility) VALUES ($1, $2, "
@@ -202,6 +196,63 @@ Result<std::vector<store::Share>> FileStore::Shares(db::Connection& c, const std
     out.push_back(store::Share{CommunityUuid(r.Text(0)), r.Text(1), r.Text(2), r.Int(3)});
   }
   return out;
+}
+
+Status FileStore::ForEachFileId(db::Connection& c,
+                                const std::function<Status(const std::string&)>& each) const {
+  CONCORD_ASSIGN_OR_RETURN(db::Rows rows, c.Query("SELECT id FROM files ORDER BY id"));
+  while (true) {
+    CONCORD_ASSIGN_OR_RETURN(bool has, rows.Next());
+    if (!has) break;
+    CONCORD_RETURN_IF_ERROR(each(rows.Text(0)));
+  }
+  return Ok();
+}
+
+Result<std::vector<std::string>> FileStore::SharedCommunities(db::Connection& c,
+                                                              const std::string& after,
+                                                              int limit) const {
+  return c.QueryTexts(
+      "SELECT community_uuid FROM (SELECT community_uuid FROM file_shares UNION "
+      "SELECT community_uuid FROM folder_shares) WHERE community_uuid > $1 "
+      "ORDER BY community_uuid LIMIT $2",
+      after, limit);
+}
+
+Result<int64_t> FileStore::RemoveShares(db::Connection& c, const std::string& community,
+                                        bool private_only) const {
+  if (!private_only) {
+    CONCORD_ASSIGN_OR_RETURN(
+        int64_t a, c.Execute("DELETE FROM file_shares WHERE community_uuid = $1", community));
+    CONCORD_ASSIGN_OR_RETURN(
+        int64_t b, c.Execute("DELETE FROM folder_shares WHERE community_uuid = $1", community));
+    return a + b;
+  }
+  CONCORD_ASSIGN_OR_RETURN(
+      int64_t a, c.Execute("DELETE FROM file_shares WHERE community_uuid = $1 AND file_id IN "
+                           "(SELECT id FROM files WHERE visibility = 'private')",
+                           community));
+  CONCORD_ASSIGN_OR_RETURN(
+      int64_t b, c.Execute("DELETE FROM folder_shares WHERE community_uuid = $1 AND folder_id IN "
+                           "(SELECT id FROM folders WHERE visibility = 'private')",
+                           community));
+  return a + b;
+}
+
+Result<int64_t> FileStore::UpdateShares(db::Connection& c, const std::string& community,
+                                        const std::string& name,
+                                        const std::string& visibility) const {
+  CONCORD_ASSIGN_OR_RETURN(
+      int64_t a, c.Execute("UPDATE file_shares SET community_name = $2, community_visibility = $3 "
+                           "WHERE community_uuid = $1 AND (community_name <> $2 OR "
+                           "community_visibility <> $3)",
+                           community, name, visibility));
+  CONCORD_ASSIGN_OR_RETURN(
+      int64_t b, c.Execute("UPDATE folder_shares SET community_name = $2, community_visibility = "
+                           "$3 WHERE community_uuid = $1 AND (community_name <> $2 OR "
+                           "community_visibility <> $3)",
+                           community, name, visibility));
+  return a + b;
 }
 
 std::filesystem::path ContentStore::PathOf(const std::string& id) const {

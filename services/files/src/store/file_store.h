@@ -1,5 +1,7 @@
 #pragma once
-// All of the Files service's SQL, and its content store on disk.
+// The Files service's own SQL, and its content store on disk. file_libraries is also the
+// application's resource table: making a widget's library and sending it to the trash with the
+// widget is libs/remoteapp's SQL.
 
 #include <chrono>
 #include <filesystem>
@@ -58,7 +60,6 @@ class FileStore {
   Status InsertLibrary(db::Connection& c, const Library& l) const;
   Result<std::optional<Library>> FindLibrary(db::Connection& c, const std::string& id) const;
   Result<std::optional<Library>> PersonalLibrary(db::Connection& c, const UserId& owner) const;
-  Status TrashLibrary(db::Connection& c, const std::string& id, Millis when) const;
   Status InsertFolder(db::Connection& c, const Folder& f) const;
   Result<std::optional<Folder>> FindFolder(db::Connection& c, const std::string& id) const;
   Result<std::vector<Folder>> Folders(db::Connection& c, const std::string& library_id) const;
@@ -74,6 +75,21 @@ class FileStore {
                bool folder = false) const;
   Result<std::vector<store::Share>> Shares(db::Connection& c, const std::string& id,
                                            bool folder = false) const;
+  // Calls `each` with the id of every file (trashed or not), in id order; its first error stops.
+  Status ForEachFileId(db::Connection& c,
+                       const std::function<Status(const std::string& id)>& each) const;
+
+  // The communities files or folders are shared with, in uuid order after `after`.
+  Result<std::vector<std::string>> SharedCommunities(db::Connection& c, const std::string& after,
+                                                     int limit) const;
+  // Removes every share with the community (of private items only, when `private_only`);
+  // returns how many went.
+  Result<int64_t> RemoveShares(db::Connection& c, const std::string& community,
+                               bool private_only) const;
+  // Brings the community's name and visibility up to date in its shares; returns how many
+  // changed.
+  Result<int64_t> UpdateShares(db::Connection& c, const std::string& community,
+                               const std::string& name, const std::string& visibility) const;
 };
 
 struct Sha256State;

@@ -153,6 +153,18 @@ class Connection {
     if (!has) return std::optional<int64_t>{};
     return rows.OptInt(0);
   }
+  // The first column of every row as text (a page of ids: bound it with LIMIT).
+  template <typename... A>
+  [[nodiscard]] Result<std::vector<std::string>> QueryTexts(std::string_view sql, A&&... args) {
+    CONCORD_ASSIGN_OR_RETURN(Rows rows, Query(sql, std::forward<A>(args)...));
+    std::vector<std::string> out;
+    while (true) {
+      CONCORD_ASSIGN_OR_RETURN(bool has, rows.Next());
+      if (!has) break;
+      out.push_back(rows.Text(0));
+    }
+    return out;
+  }
 };
 
 // A transaction that rolls back unless Commit() succeeded.

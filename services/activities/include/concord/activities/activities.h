@@ -11,10 +11,6 @@
 #include "concord/db/migration.h"
 #include "concord/remoteapp/remote_app.h"
 
-namespace concord::http {
-class Server;
-}
-
 namespace concord::activities {
 
 // V001 (the shared synced record) and the service's own migrations.
@@ -25,20 +21,5 @@ const apps::Application& Describe();
 
 // The service over its migrated database: what `concord serve` hosts.
 std::unique_ptr<remoteapp::Service> Open(const remoteapp::ServiceContext& context);
-
-class ActivitiesService final : public remoteapp::Service {
- public:
-  // Over the service's own database, already migrated.
-  explicit ActivitiesService(std::shared_ptr<db::Database> database);
-  ~ActivitiesService();
-
-  // Mounts /activities/api: the lifecycle handler and the content API (docs/http-api.md).
-  void Mount(http::Server& server) override;
-  remoteapp::RemoteApplication& application() override;
-
- private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
-};
 
 }  // namespace concord::activities

@@ -5,16 +5,11 @@
 // the database. Its view of each community is the shared synced record (libs/remoteapp), kept
 // also for communities without the Files widget, because files may be shared with them.
 
-#include <filesystem>
 #include <memory>
 
 #include "concord/db/database.h"
 #include "concord/db/migration.h"
 #include "concord/remoteapp/remote_app.h"
-
-namespace concord::http {
-class Server;
-}
 
 namespace concord::files {
 
@@ -26,20 +21,5 @@ const apps::Application& Describe();
 
 // The service over its migrated database: what `concord serve` hosts.
 std::unique_ptr<remoteapp::Service> Open(const remoteapp::ServiceContext& context);
-
-class FilesService final : public remoteapp::Service {
- public:
-  // Over the service's own database, already migrated; content lives under `content_dir`.
-  FilesService(std::shared_ptr<db::Database> database, std::filesystem::path content_dir);
-  ~FilesService();
-
-  // Mounts /files/api: the lifecycle handler and the content API (docs/http-api.md).
-  void Mount(http::Server& server) override;
-  remoteapp::RemoteApplication& application() override;
-
- private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
-};
 
 }  // namespace concord::files
