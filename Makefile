@@ -61,8 +61,8 @@ run: build
 format:
 	@git ls-files --cached --others --exclude-standard '*.h' '*.cc' | xargs clang-format -i
 
-# clang-tidy (.clang-tidy: naming, bugprone, performance) over everything the build compiles.
-# Not yet part of `make test`: about 10 s a file here; see tests/style/check_tidy.sh.
+# clang-tidy (.clang-tidy: naming, bugprone, performance) over everything the build compiles;
+# `make test` runs it too (ctest: code_tidy).
 tidy: build
 	bash tests/style/check_tidy.sh build
 

@@ -1,13 +1,15 @@
 # Helpers shared by every component's CMakeLists.txt.
 
-# concord_test(NAME target SOURCES a_test.cc ... LIBS ...): a GoogleTest binary registered
-# with ctest. Tests that start real processes get the path of build/bin through the
-# CONCORD_BIN_DIR environment variable. The fuzz build (CONCORD_FUZZ) builds no unit tests.
+# concord_test(NAME target SOURCES a_test.cc ... LIBS ... [POSTGRES]): a GoogleTest binary
+# registered with ctest. Tests that start real processes get the path of build/bin through the
+# CONCORD_BIN_DIR environment variable. POSTGRES: the test also runs its cases on the suite's
+# throwaway PostgreSQL server (the fixture `pg_server`, tests/pg/cluster.sh), found through
+# CONCORD_TEST_PG_DIR. The fuzz build (CONCORD_FUZZ) builds no unit tests.
 function(concord_test name)
   if(CONCORD_FUZZ)
     return()
   endif()
-  cmake_parse_arguments(T "" "" "SOURCES;LIBS" ${ARGN})
+  cmake_parse_arguments(T "POSTGRES" "" "SOURCES;LIBS" ${ARGN})
   add_executable(${name} ${T_SOURCES})
   target_link_libraries(${name} PRIVATE ${T_LIBS} GTest::gtest GTest::gtest_main)
   set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
@@ -19,10 +21,51 @@ function(concord_test name)
   else()
     set(label unit)
   endif()
+  set(environment "CONCORD_BIN_DIR=${CMAKE_BINARY_DIR}/bin;CONCORD_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
+  if(T_POSTGRES)
+    list(APPEND environment "CONCORD_TEST_PG_DIR=${CMAKE_BINARY_DIR}/pg")
+    set_tests_properties(${name} PROPERTIES FIXTURES_REQUIRED pg_server)
+  endif()
   set_tests_properties(${name} PROPERTIES
-    ENVIRONMENT "CONCORD_BIN_DIR=${CMAKE_BINARY_DIR}/bin;CONCORD_SOURCE_DIR=${CMAKE_SOURCE_DIR}"
+    ENVIRONMENT "${environment}"
     LABELS ${label}
     TIMEOUT 600)
+endfunction()
+
+# concord_e2e_on_postgres(test [EXCLUDE Suite.Case ...]): registers an end-to-end test binary a
+# second time, as <test>_pg, with every service of every deployment it starts on PostgreSQL
+# (CONCORD_TEST_BACKEND=postgres: libs/testing/postgres.h). EXCLUDE names the cases that are
+# about SQLite files themselves.
+function(concord_e2e_on_postgres name)
+  if(CONCORD_FUZZ OR NOT CONCORD_E2E_ON_POSTGRES)
+    return()
+  endif()
+  cmake_parse_arguments(P "" "" "EXCLUDE" ${ARGN})
+  set(args "")
+  if(P_EXCLUDE)
+    list(JOIN P_EXCLUDE ":" excluded)
+    set(args "--gtest_filter=-${excluded}")
+  endif()
+  add_test(NAME ${name}_pg COMMAND ${name} ${args})
+  set_tests_properties(${name}_pg PROPERTIES
+    ENVIRONMENT "CONCORD_BIN_DIR=${CMAKE_BINARY_DIR}/bin;CONCORD_SOURCE_DIR=${CMAKE_SOURCE_DIR};CONCORD_TEST_BACKEND=postgres;CONCORD_TEST_PG_DIR=${CMAKE_BINARY_DIR}/pg"
+    FIXTURES_REQUIRED pg_server
+    LABELS "e2e;postgres"
+    TIMEOUT 600)
+endfunction()
+
+# The suite's throwaway PostgreSQL server: started before the first test that needs it and
+# stopped after the last (ctest fixtures), whichever subset of the suite runs.
+function(concord_postgres_fixture)
+  if(CONCORD_FUZZ)
+    return()
+  endif()
+  add_test(NAME pg_server_start
+    COMMAND bash ${CMAKE_SOURCE_DIR}/tests/pg/cluster.sh start ${CMAKE_BINARY_DIR}/pg)
+  add_test(NAME pg_server_stop
+    COMMAND bash ${CMAKE_SOURCE_DIR}/tests/pg/cluster.sh stop ${CMAKE_BINARY_DIR}/pg)
+  set_tests_properties(pg_server_start PROPERTIES FIXTURES_SETUP pg_server LABELS "unit;e2e")
+  set_tests_properties(pg_server_stop PROPERTIES FIXTURES_CLEANUP pg_server LABELS "unit;e2e")
 endfunction()
 
 # concord_migrations(target namespace dir...): compiles every dir/V<NNN>__<name>.sql of the

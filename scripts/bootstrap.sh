@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
   g++ cmake ninja-build make pkgconf git clang-format
   libsqlite3-dev          # embedded storage backend
+  libpq-dev               # the PostgreSQL storage backend (libpq)
+  postgresql postgresql-client  # make test's throwaway server; pg_dump and pg_restore for backups
   libcpp-httplib-dev zlib1g-dev libbrotli-dev libssl-dev  # HTTP client and its header deps
   libboost1.81-dev        # Asio and Beast: the event-driven HTTP server (ADR 0015)
   nlohmann-json3-dev      # JSON

@@ -452,6 +452,7 @@ TEST_F(AccessMatrixTest, EveryRouteAnswersEveryCallerAsItsAccessLevelSays) {
   std::vector<int> statuses(disabled.size(), 0);
   std::atomic<size_t> next{0};
   std::vector<std::thread> threads;
+  threads.reserve(16);
   for (int t = 0; t < 16; ++t) {
     threads.emplace_back([&] {
       auto client = server_.Client("dis", Password("dis"));

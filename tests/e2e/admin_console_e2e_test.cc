@@ -181,6 +181,7 @@ TEST(AdminConsoleTest, TheQueueIsViewedEveryDocumentedWayRetriedAndClearedByEver
   ASSERT_TRUE(admin.Post("/communities/api/admin/scheduler/tasks/LifecycleRetryQueuedEvents/pause",
                          json::object()));
   std::vector<std::string> uuids;
+  uuids.reserve(3);
   for (int i = 0; i < 3; ++i)
     uuids.push_back(d.MakeCommunity(admin, "Queued " + std::to_string(i)));
   ASSERT_TRUE(admin.Post("/communities/api/communities/" + uuids[0] + "/widgets",
@@ -708,10 +709,12 @@ TEST(AdminConsoleTest, TheConsoleRunsDebiansPythonWhateverIsOnPath) {
   TempDir dir("console-python");
   ConcordServer server(dir.path());
   ASSERT_TRUE(server.Start());
+  const std::string script =
+      "import sys, os; print(sys.prefix, sys.version_info[0], "
+      "os.__file__.startswith('/usr/lib/'))";
   auto r = testing::RunCommand(
       {(testing::BinDir() / "concord-admin").string(), "--data-dir", dir.path().string(), "-c",
-       "import sys, os; print(sys.prefix, sys.version_info[0], "
-       "os.__file__.startswith('/usr/lib/'))"},
+       script},
       {"PYTHONHOME=/nonexistent", "PYTHONPATH=/nonexistent", "PATH=/nonexistent:/usr/bin:/bin"});
   ASSERT_EQ(r.exit_code, 0) << Show(r);
   EXPECT_EQ(r.out, "/usr 3 True\n");

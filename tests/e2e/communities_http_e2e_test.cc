@@ -321,8 +321,8 @@ TEST_F(CommunitiesHttpTest, BadInputGetsAClear400AndChangesNothing) {
   EXPECT_EQ((*after)["version"], c["version"]);
   EXPECT_EQ((*after)["name"], c["name"]);
   EXPECT_EQ((*after)["memberCount"], c["memberCount"]);
-  auto big =
-      Send("olivia", "PUT", p, "{\"description\": \"" + std::string(5 * 1024 * 1024, 'x') + "\"}");
+  auto big = Send("olivia", "PUT", p,
+                  "{\"description\": \"" + std::string(size_t{5} * 1024 * 1024, 'x') + "\"}");
   EXPECT_EQ(big.status, 413);
 }
 
@@ -394,8 +394,7 @@ TEST(CommunitiesLifecycleTest, DataSurvivesARestartAndTheLockKeepsPopulateOut) {
 TEST(CommunitiesLifecycleTest, PopulateThenServeSampleData) {
   TempDir dir("communities-populate");
   auto populate =
-      testing::RunCommand({(testing::BinDir() / "concord").string(), "populate", "--data-dir",
-                           dir.path().string(), "--communities", "200", "--seed", "3"});
+      testing::RunConcord(dir.path(), {"populate", "--communities", "200", "--seed", "3"});
   ASSERT_EQ(populate.exit_code, 0) << populate.err;
   EXPECT_NE(populate.out.find("populated 200 communities"), std::string::npos) << populate.out;
   auto creds = std::ifstream(dir.path() / "sample-users.credentials");

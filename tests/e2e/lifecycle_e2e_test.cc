@@ -8,6 +8,7 @@
 
 #include "concord/db/database.h"
 #include "concord/http/client.h"
+#include "concord/testing/postgres.h"
 #include "concord/testing/process.h"
 #include "concord/testing/raw_connection.h"
 
@@ -271,7 +272,7 @@ TEST(LifecycleTest, ASigkillDuringDeliveryLosesNothingAndAppliesNothingTwice) {
     // The kill must land while deliveries are outstanding, or this test proves nothing. (The
     // first delivery waits for an Argon2id verification of the system account, ~170 ms, so the
     // burst is still queued behind it.)
-    auto events = db::Database::Open("sqlite:communities.db", {.base_dir = dir.path()});
+    auto events = testing::OpenTestDatabase(dir.path(), "communities");
     ASSERT_TRUE(events);
     auto lease = *(*events)->Acquire();
     int64_t outstanding = **lease->QueryInt("SELECT COUNT(*) FROM event_queue");
@@ -306,14 +307,14 @@ TEST(LifecycleTest, ASigkillDuringDeliveryLosesNothingAndAppliesNothingTwice) {
   }
   ASSERT_EQ(server.Stop(), 0);
   // Exactly one blog and one ideation blog per community: remote.app.added never applied twice.
-  auto blogs = db::Database::Open("sqlite:blogs.db", {.base_dir = dir.path()});
+  auto blogs = testing::OpenTestDatabase(dir.path(), "blogs");
   ASSERT_TRUE(blogs);
   auto lease = *(*blogs)->Acquire();
   EXPECT_EQ(**lease->QueryInt("SELECT COUNT(*) FROM blogs"), 6);
   EXPECT_EQ(
       **lease->QueryInt("SELECT COUNT(DISTINCT community_uuid || remote_app_def_id) FROM blogs"),
       6);
-  auto events = db::Database::Open("sqlite:communities.db", {.base_dir = dir.path()});
+  auto events = testing::OpenTestDatabase(dir.path(), "communities");
   auto ev = *(*events)->Acquire();
   EXPECT_EQ(**ev->QueryInt("SELECT COUNT(*) FROM event_queue"), 0);
 }
@@ -647,7 +648,8 @@ TEST(LifecycleTest, FilesKeepContentWithItsChecksumAndShareWithCommunities) {
   WaitFor([&] { return admin.Get("/files/api/synced/Files/" + uuid); },
           [](const json& j) { return j["members"].size() == 1; });
 
-  std::string bytes("binary\0data\xff\x01", 14);
+  using std::string_literals::operator""s;
+  std::string bytes = "binary\0data\xff\x01\0"s;  // 14 bytes, two of them NUL
   auto up = hana.Send("POST", "/files/api/libraries/" + library + "/files?name=results.bin", bytes);
   ASSERT_EQ(up->status, 201) << up->raw_body;
   std::string file = up->body["id"];
@@ -978,7 +980,7 @@ TEST(LifecycleTest, FilesRefusesAnUploadBeforeWritingAnything) {
     return found;
   };
   auto before = on_disk();
-  std::string bytes(256 * 1024, 'x');
+  std::string bytes(size_t{256} * 1024, 'x');
   for (int i = 0; i < 8; ++i) {  // several, so that they would land in several directories
     auto hidden = out.Send("POST",
                            "/files/api/libraries/" + libraries["private"] + "/files?name=a" +
@@ -1035,7 +1037,7 @@ TEST(LifecycleTest, FilesStreamsLargeUploadsAndDownloads) {
 
   // 96 MiB, 24 times the request body limit (4 MiB), varied so that a lost or repeated piece
   // shows.
-  std::string bytes(96 * 1024 * 1024, '\0');
+  std::string bytes(size_t{96} * 1024 * 1024, '\0');
   for (size_t i = 0; i < bytes.size(); ++i)
     bytes[i] = static_cast<char>((i * 131 + i / 65536) % 251);
   // Signing in (Argon2id, 64 MiB each) set a peak far above what an upload should cost: start
@@ -1074,7 +1076,7 @@ TEST(LifecycleTest, FilesStreamsLargeUploadsAndDownloads) {
                          "?name=cut.bin HTTP/1.1\r\nHost: x\r\n"
                          "Authorization: Basic b3duOnB3LW93bi0xMjM=\r\n"
                          "Content-Length: 67108864\r\n\r\n"));
-    ASSERT_TRUE(cut.Send(bytes.substr(0, 8 * 1024 * 1024)));
+    ASSERT_TRUE(cut.Send(bytes.substr(0, size_t{8} * 1024 * 1024)));
   }
   auto leftovers = [&] {
     std::vector<std::string> found;

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "concord/http/client.h"
+#include "concord/testing/postgres.h"
 #include "concord/testing/process.h"
 
 namespace concord {
@@ -19,14 +20,6 @@ using testing::CommandResult;
 using testing::ConcordServer;
 using testing::Show;
 using testing::TempDir;
-
-void CopyDatabase(const fs::path& from_dir, const fs::path& to_dir, const std::string& name) {
-  for (const char* suffix : {"", "-wal", "-shm"}) {
-    fs::path to = to_dir / (name + suffix);
-    fs::remove(to);
-    if (fs::exists(from_dir / (name + suffix))) fs::copy_file(from_dir / (name + suffix), to);
-  }
-}
 
 TEST(RecoveryTest, AnOlderForumsDatabaseIsFoundOutAndResynced) {
   TempDir dir("recovery-forums");
@@ -51,7 +44,7 @@ TEST(RecoveryTest, AnOlderForumsDatabaseIsFoundOutAndResynced) {
   ASSERT_TRUE(admin.Post(base + c['D'] + "/members", {{"users", {"ann"}}}));
   ASSERT_TRUE(testing::WaitForEmptyQueue(admin));
   ASSERT_EQ(server.Stop(), 0);
-  CopyDatabase(dir.path(), backup.path(), "forums.db");
+  ASSERT_TRUE(testing::SaveTestDatabase(dir.path(), "forums", backup.path()));
 
   // After the backup: every kind of change.
   ASSERT_TRUE(server.Start());
@@ -76,7 +69,7 @@ TEST(RecoveryTest, AnOlderForumsDatabaseIsFoundOutAndResynced) {
   ASSERT_EQ(server.Stop(), 0);
 
   // Forums comes back from the older copy.
-  CopyDatabase(backup.path(), dir.path(), "forums.db");
+  ASSERT_TRUE(testing::RestoreTestDatabase(backup.path(), "forums", dir.path()));
   ASSERT_TRUE(server.Start());
   admin = server.AdminClient();
 
@@ -297,8 +290,8 @@ TEST(RecoveryTest, SharesFollowCommunitiesAgainAndCheckFilesSortsTheStore) {
   ASSERT_TRUE(testing::WaitForEmptyQueue(admin));
   ASSERT_EQ(server.Stop(), 0);
   TempDir backup("recovery-shares-backup");
-  CopyDatabase(dir.path(), backup.path(), "files.db");
-  CopyDatabase(dir.path(), backup.path(), "activities.db");
+  ASSERT_TRUE(testing::SaveTestDatabase(dir.path(), "files", backup.path()));
+  ASSERT_TRUE(testing::SaveTestDatabase(dir.path(), "activities", backup.path()));
 
   ASSERT_TRUE(server.Start());
   admin = server.AdminClient();
@@ -309,8 +302,8 @@ TEST(RecoveryTest, SharesFollowCommunitiesAgainAndCheckFilesSortsTheStore) {
   ASSERT_TRUE(testing::WaitForEmptyQueue(admin));
   ASSERT_EQ(server.Stop(), 0);
   // Files and Activities come back from before those changes.
-  CopyDatabase(backup.path(), dir.path(), "files.db");
-  CopyDatabase(backup.path(), dir.path(), "activities.db");
+  ASSERT_TRUE(testing::RestoreTestDatabase(backup.path(), "files", dir.path()));
+  ASSERT_TRUE(testing::RestoreTestDatabase(backup.path(), "activities", dir.path()));
   // And the content store has a stray binary, and lost one.
   fs::create_directories(dir.path() / "files-content" / "zz");
   std::ofstream(dir.path() / "files-content" / "zz" / "zz-stray") << "no record";
@@ -388,14 +381,15 @@ TEST(RecoveryTest, ALibraryOrphanIsReportedAndItsPrintedCommandDeletesIt) {
   ASSERT_TRUE(admin.Post(base + uuid + "/widgets", {{"widgetDefId", "Library"}}));
   ASSERT_TRUE(testing::WaitForEmptyQueue(admin));
   ASSERT_EQ(server.Stop(), 0);
-  CopyDatabase(dir.path(), backup.path(), "libraries.db");
+  ASSERT_TRUE(testing::SaveTestDatabase(dir.path(), "libraries", backup.path()));
   ASSERT_TRUE(server.Start());
   admin = server.AdminClient();
   ASSERT_TRUE(admin.Delete(base + uuid));
   ASSERT_TRUE(admin.Delete("/communities/api/trash/" + uuid));  // purged
   ASSERT_TRUE(testing::WaitForEmptyQueue(admin));
   ASSERT_EQ(server.Stop(), 0);
-  CopyDatabase(backup.path(), dir.path(), "libraries.db");  // Libraries still has it
+  ASSERT_TRUE(testing::RestoreTestDatabase(backup.path(), "libraries",
+                                           dir.path()));  // Libraries still has it
   ASSERT_TRUE(server.Start());
 
   fs::path work = dir.path() / "recovery";
@@ -427,8 +421,7 @@ TEST(RecoveryTest, ALibraryOrphanIsReportedAndItsPrintedCommandDeletesIt) {
 
 TEST(RecoveryTest, EveryApplicationOfAPopulatedDeploymentIsInStep) {
   TempDir dir("recovery-populated");
-  auto p = testing::RunCommand({(testing::BinDir() / "concord").string(), "populate", "--data-dir",
-                                dir.path().string(), "--communities", "40"});
+  auto p = testing::RunConcord(dir.path(), {"populate", "--communities", "40"});
   ASSERT_EQ(p.exit_code, 0) << Show(p);
   ConcordServer server(dir.path());
   ASSERT_TRUE(server.Start());

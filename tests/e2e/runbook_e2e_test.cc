@@ -14,6 +14,7 @@
 
 #include "concord/db/database.h"
 #include "concord/http/client.h"
+#include "concord/testing/postgres.h"
 #include "concord/testing/process.h"
 
 namespace concord {
@@ -203,7 +204,7 @@ TEST(RunbookTest, AnApplicationRestoredFromAnOlderBackupIsRecoveredByOneCommand)
   ASSERT_TRUE(fs::exists(dir.path() / "restore-quarantine"));
   bool kept = false;
   for (const auto& e : fs::recursive_directory_iterator(dir.path() / "restore-quarantine")) {
-    kept = kept || e.path().filename() == "forums.db";
+    kept = kept || e.path().filename() == "forums.db" || e.path().filename() == "forums.dump";
   }
   EXPECT_TRUE(kept);
 
@@ -261,6 +262,73 @@ TEST(RunbookTest, AnApplicationRestoredFromAnOlderBackupIsRecoveredByOneCommand)
   auto again = Concord(dir.path(), {"recover", "--restored", "forums", "--out", check.string()});
   ASSERT_EQ(again.exit_code, 0) << Show(again);
   ExpectAgreement(check / "before" / "reports");
+  ASSERT_EQ(server.Stop(), 0);
+}
+
+// The case that matters most in a company: the DBA restored Forums' database with the database's
+// own tools (a file copy; on PostgreSQL, pg_restore) while Concord was stopped. No Concord backup
+// and no manifest: maintenance mode on, then the runbook brings everything back in step.
+TEST(RunbookTest, ADatabaseTheDbaRestoredWithItsOwnToolsIsRecovered) {
+  TempDir dir("runbook-dba");
+  TempDir dba("runbook-dba-copies");
+  ConcordServer server(dir.path());
+  ASSERT_TRUE(server.Start());
+  auto admin = server.AdminClient();
+  AddUsers(admin, {"ann", "bob"});
+  std::map<char, std::string> c;
+  for (char k = 'A'; k <= 'F'; ++k) c[k] = Make(admin, std::string("DBA ") + k);
+  RemoveWidget(admin, c['D'], "Forum");  // D gets its Forum only after the copy
+  ASSERT_TRUE(testing::WaitForEmptyQueue(admin));
+  std::string forum_a = Widget(admin, c['A'], "Forum")["remoteResourceId"];
+  ASSERT_TRUE(admin.Post("/forums/api/forums/" + forum_a + "/topics", {{"title", "Before"}}));
+  ASSERT_EQ(server.Stop(), 0);
+  ASSERT_TRUE(testing::SaveTestDatabase(dir.path(), "forums", dba.path()));
+
+  ASSERT_TRUE(server.Start());
+  admin = server.AdminClient();
+  ASSERT_TRUE(admin.Put(kBase + c['A'], {{"name", "DBA A Renamed"}}));
+  ASSERT_TRUE(admin.Post(kBase + c['B'] + "/members", {{"users", {"ann", "bob"}}}));
+  RemoveWidget(admin, c['C'], "Forum");
+  AddWidget(admin, c['D'], "Forum");
+  ASSERT_TRUE(admin.Delete(kBase + c['F']));  // to the trash
+  c['G'] = Make(admin, "DBA G (new)");
+  ASSERT_TRUE(testing::WaitForEmptyQueue(admin));
+  ASSERT_EQ(server.Stop(), 0);
+
+  // The DBA's restore, with Concord stopped; then the administrator's runbook.
+  auto restored = testing::RestoreTestDatabase(dba.path(), "forums", dir.path());
+  ASSERT_TRUE(restored) << restored.error().ToString();
+  auto on = Concord({"maintenance", "on", "--data-dir", dir.path().string()});
+  ASSERT_EQ(on.exit_code, 0) << Show(on);
+  ASSERT_TRUE(server.Start());
+  fs::path out = dir.path() / "recovery-run";
+  auto run = Concord(dir.path(), {"recover", "--restored", "forums", "--out", out.string()});
+  ASSERT_EQ(run.exit_code, 0) << Show(run);
+  EXPECT_NE(run.out.find("Recovered"), std::string::npos) << run.out;
+  EXPECT_FALSE(MaintenanceOn(dir.path()));
+  ExpectAgreement(out / "verification" / "reports");
+
+  admin = server.AdminClient();
+  auto a = admin.Get("/forums/api/synced/Forum/" + c['A']);
+  ASSERT_TRUE(a) << a.error().ToString();
+  EXPECT_EQ((*a)["name"], "DBA A Renamed");
+  auto b = admin.Get("/forums/api/synced/Forum/" + c['B']);
+  ASSERT_TRUE(b);
+  EXPECT_EQ((*b)["members"].size(), 2u) << b->dump();  // ann and bob (and its owner)
+  EXPECT_EQ((*b)["owners"].size(), 1u) << b->dump();
+  for (char k : {'D', 'G'}) {
+    json w = Widget(admin, c[k], "Forum");
+    ASSERT_FALSE(w["remoteResourceId"].is_null()) << k;
+    EXPECT_TRUE(admin.Get("/forums/api/forums/" + w["remoteResourceId"].get<std::string>()))
+        << "the Forum added after the DBA's copy exists (" << k << ")";
+  }
+  auto f = admin.Get("/forums/api/synced/Forum/" + c['F']);
+  ASSERT_TRUE(f) << f.error().ToString();
+  EXPECT_EQ((*f)["inTrash"], true) << "the community trashed after the copy is in the trash";
+  auto topics = admin.Get("/forums/api/forums/" + forum_a + "/topics");
+  ASSERT_TRUE(topics);
+  ASSERT_EQ((*topics)["items"].size(), 1u);
+  EXPECT_EQ((*topics)["items"][0]["title"], "Before");
   ASSERT_EQ(server.Stop(), 0);
 }
 
@@ -377,11 +445,12 @@ TEST(RunbookTest, DifferencesReplayCannotExplainAreResynced) {
   ASSERT_TRUE(server.Start());
   auto admin = server.AdminClient();
   std::vector<std::string> cs;
+  cs.reserve(3);
   for (int i = 0; i < 3; ++i) cs.push_back(Make(admin, "Team " + std::to_string(i)));
   ASSERT_TRUE(testing::WaitForEmptyQueue(admin));
   ASSERT_EQ(server.Stop(), 0);
   {
-    auto forums = db::Database::Open("sqlite:forums.db", {.base_dir = dir.path()});
+    auto forums = testing::OpenTestDatabase(dir.path(), "forums");
     ASSERT_TRUE(forums);
     auto lease = (*forums)->Acquire();
     ASSERT_TRUE(lease);
@@ -389,7 +458,7 @@ TEST(RunbookTest, DifferencesReplayCannotExplainAreResynced) {
   }
   {
     // As EventLogCleanup leaves it once they are old: the first events gone from the log.
-    auto communities = db::Database::Open("sqlite:communities.db", {.base_dir = dir.path()});
+    auto communities = testing::OpenTestDatabase(dir.path(), "communities");
     ASSERT_TRUE(communities);
     auto lease = (*communities)->Acquire();
     ASSERT_TRUE(lease);
@@ -568,6 +637,7 @@ TEST(RunbookTest, ARunbookKilledAnywhereFinishesWhenRunAgain) {
   ASSERT_TRUE(server.Start());
   auto admin = server.AdminClient();
   std::vector<std::string> cs;
+  cs.reserve(20);
   for (int i = 0; i < 20; ++i) cs.push_back(Make(admin, "Team " + std::to_string(i)));
   ASSERT_TRUE(testing::WaitForEmptyQueue(admin));
   auto bk = Concord(dir.path(),
@@ -596,6 +666,7 @@ TEST(RunbookTest, ARunbookKilledAnywhereFinishesWhenRunAgain) {
       dup2(null, 1);
       dup2(null, 2);
       std::vector<char*> args;
+      args.reserve(argv.size());
       for (auto& s : argv) args.push_back(s.data());
       args.push_back(nullptr);
       execv(args[0], args.data());

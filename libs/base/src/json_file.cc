@@ -110,6 +110,7 @@ Result<std::vector<JsonFields>> JsonFields::Objects(std::string_view key) const 
     return std::unexpected(Invalid(key, fmt::format("must be {}", kObjects)));
   }
   std::vector<JsonFields> out;
+  out.reserve(v->size());
   for (size_t i = 0; i < v->size(); ++i) {
     out.emplace_back(source_, (*v)[i], fmt::format("{}[{}]", FieldPath(key), i));
   }

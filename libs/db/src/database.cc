@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "postgres/postgres_backend.h"
 #include "sqlite/sqlite_backend.h"
 
 namespace concord::db {
@@ -37,8 +38,7 @@ Database::Database(Backend backend, std::string display_url, Factory factory, in
 Result<std::shared_ptr<Database>> Database::Open(std::string_view url, const OpenOptions& options) {
   if (url.starts_with("sqlite:")) return sqlite::OpenSqlite(url, options);
   if (url.starts_with("postgresql:") || url.starts_with("postgres:")) {
-    return FailedPrecondition(
-        "the PostgreSQL storage backend is not built into this version of Concord; use sqlite:");
+    return postgres::OpenPostgres(url, options);
   }
   return InvalidArgument(
       "database", fmt::format("unknown database URL scheme in '{}'", url.substr(0, url.find(':'))),
@@ -74,8 +74,14 @@ Result<Database::Lease> Database::Acquire() {
 }
 
 void Database::Release(Connection* c) {
+  std::unique_ptr<Connection> closing;
   std::lock_guard lock(mu_);
-  idle_.emplace_back(c);
+  if (c->reusable()) {
+    idle_.emplace_back(c);
+  } else {
+    closing.reset(c);  // broken: the next Acquire() opens a fresh one
+    --open_;
+  }
   available_.notify_all();
 }
 

@@ -59,4 +59,60 @@ Status Migrate(Database& db, MigrationList migrations, std::string_view componen
   return Ok();
 }
 
+namespace {
+
+constexpr std::string_view kCreateDeployment =
+    "CREATE TABLE IF NOT EXISTS concord_deployment ("
+    " id BIGINT PRIMARY KEY CHECK (id = 1),"
+    " deployment_id TEXT NOT NULL,"
+    " claimed_at BIGINT NOT NULL)";
+
+Status SameDeployment(Database& db, std::string_view component, std::string_view theirs,
+                      std::string_view ours) {
+  if (theirs == ours) return Ok();
+  return FailedPrecondition(
+      fmt::format("the {} database {} belongs to another Concord deployment ({}; this one is {}): "
+                  "point [{}] database at this deployment's own",
+                  component, db.display_url(), theirs, ours, component));
+}
+
+}  // namespace
+
+Status CheckDatabase(Database& db, MigrationList migrations, std::string_view component,
+                     std::string_view deployment_id) {
+  return db.InTransaction(TxMode::kRead, [&](Connection& c) -> Status {
+    CONCORD_ASSIGN_OR_RETURN(bool versioned, c.TableExists("schema_migrations"));
+    if (versioned) {
+      CONCORD_ASSIGN_OR_RETURN(auto v, c.QueryInt("SELECT MAX(version) FROM schema_migrations"));
+      if (v.value_or(0) > static_cast<int64_t>(migrations.size())) {
+        return FailedPrecondition(fmt::format(
+            "the {} database {} has schema version {}, newer than this Concord knows ({}); "
+            "run a newer Concord or restore a matching backup",
+            component, db.display_url(), *v, migrations.size()));
+      }
+    }
+    CONCORD_ASSIGN_OR_RETURN(bool claimed, c.TableExists("concord_deployment"));
+    if (!claimed) return Ok();
+    CONCORD_ASSIGN_OR_RETURN(auto ids,
+                             c.QueryTexts("SELECT deployment_id FROM concord_deployment"));
+    if (ids.empty()) return Ok();
+    return SameDeployment(db, component, ids[0], deployment_id);
+  });
+}
+
+Status ClaimDatabase(Database& db, std::string_view component, std::string_view deployment_id,
+                     bool take_over) {
+  return db.InTransaction(TxMode::kWrite, [&](Connection& c) -> Status {
+    CONCORD_RETURN_IF_ERROR(c.Execute(kCreateDeployment));
+    if (take_over) CONCORD_RETURN_IF_ERROR(c.Execute("DELETE FROM concord_deployment"));
+    CONCORD_ASSIGN_OR_RETURN(auto ids,
+                             c.QueryTexts("SELECT deployment_id FROM concord_deployment"));
+    if (!ids.empty()) return SameDeployment(db, component, ids[0], deployment_id);
+    CONCORD_RETURN_IF_ERROR(c.Execute(
+        "INSERT INTO concord_deployment (id, deployment_id, claimed_at) VALUES (1, $1, $2)",
+        deployment_id, NowMillis()));
+    return Ok();
+  });
+}
+
 }  // namespace concord::db

@@ -1,5 +1,5 @@
-// The storage layer's conformance suite: written once, instantiated per backend. A new backend
-// (PostgreSQL) adds one entry to kBackends, not a copy of these tests.
+// The storage layer's conformance suite: written once, instantiated per backend (SQLite, and
+// PostgreSQL on the suite's throwaway server, the ctest fixture `pg_server`).
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -10,6 +10,7 @@
 
 #include "concord/db/database.h"
 #include "concord/db/migration.h"
+#include "concord/testing/postgres.h"
 
 namespace concord::db {
 namespace {
@@ -19,24 +20,43 @@ namespace fs = std::filesystem;
 struct BackendCase {
   std::string name;
   // A URL for a fresh, empty database (relative URLs resolve against `dir`).
-  std::function<std::string(const fs::path& dir)> fresh_url;
+  std::function<Result<std::string>(const fs::path& dir)> fresh_url;
+  bool postgres = false;
 };
 
 const BackendCase kBackends[] = {
-    {"SqliteFile", [](const fs::path&) { return std::string("sqlite:test.db"); }},
+    {"SqliteFile", [](const fs::path&) -> Result<std::string> { return "sqlite:test.db"; }},
     {"SqliteAbsolute",
-     [](const fs::path& dir) {
+     [](const fs::path& dir) -> Result<std::string> {
        return "sqlite:" + (dir / "abs.db").string() + "?synchronous=full";
      }},
+    {"Postgres",
+     [](const fs::path&) -> Result<std::string> {
+       return testing::PostgresServer::FromEnvironment()->CreateDatabase("conformance");
+     },
+     true},
 };
+
+// The options that open a case's database (PostgreSQL: the fixture's password file).
+OpenOptions OptionsFor(const BackendCase& c, const fs::path& dir) {
+  OpenOptions o{.base_dir = dir};
+  if (c.postgres) o.password_file = testing::PostgresServer::FromEnvironment()->password_file();
+  return o;
+}
 
 class DbConformance : public ::testing::TestWithParam<BackendCase> {
  protected:
   void SetUp() override {
+    if (GetParam().postgres && !testing::PostgresServer::FromEnvironment()) {
+      GTEST_SKIP() << "no PostgreSQL server: run under ctest (fixture pg_server)";
+    }
     dir_ = fs::temp_directory_path() /
            ("concord-db-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
     fs::create_directories(dir_);
-    auto db = Database::Open(GetParam().fresh_url(dir_), {.base_dir = dir_});
+    auto url = GetParam().fresh_url(dir_);
+    ASSERT_TRUE(url) << url.error().ToString();
+    url_ = *url;
+    auto db = Database::Open(url_, OptionsFor(GetParam(), dir_));
     ASSERT_TRUE(db) << db.error().ToString();
     db_ = *db;
     ASSERT_TRUE(
@@ -46,7 +66,10 @@ class DbConformance : public ::testing::TestWithParam<BackendCase> {
   }
   void TearDown() override {
     db_.reset();
-    fs::remove_all(dir_);
+    if (GetParam().postgres && !url_.empty()) {
+      (void)testing::PostgresServer::FromEnvironment()->DropDatabase(url_);
+    }
+    if (!dir_.empty()) fs::remove_all(dir_);
   }
   Status Exec(std::string_view script) {
     auto lease = db_->Acquire();
@@ -61,6 +84,7 @@ class DbConformance : public ::testing::TestWithParam<BackendCase> {
 
   static inline std::atomic<int> counter_{0};
   fs::path dir_;
+  std::string url_;
   std::shared_ptr<Database> db_;
 };
 
@@ -186,6 +210,7 @@ TEST_P(DbConformance, LargeResultsStreamAndNestedQueriesWork) {
 TEST_P(DbConformance, ConcurrentWritersFromThePoolAllSucceed) {
   constexpr int kThreads = 4, kEach = 200;
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   std::atomic<int> failures{0};
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
@@ -227,11 +252,11 @@ TEST_P(DbConformance, MigrationsRefuseANewerDatabase) {
 }
 
 TEST_P(DbConformance, FailedMigrationChangesNothing) {
-  constexpr Migration bad[] = {
+  constexpr Migration kBad[] = {
       {1, "init", "CREATE TABLE a (id BIGINT PRIMARY KEY);"},
       {2, "broken", "CREATE TABLE c (id BIGINT); THIS IS NOT SQL;"},
   };
-  auto s = Migrate(*db_, bad, "test");
+  auto s = Migrate(*db_, kBad, "test");
   ASSERT_FALSE(s);
   EXPECT_NE(s.error().message.find("V002__broken"), std::string::npos) << s.error().message;
   EXPECT_EQ(*SchemaVersion(*db_), 1);
@@ -239,8 +264,8 @@ TEST_P(DbConformance, FailedMigrationChangesNothing) {
 }
 
 TEST_P(DbConformance, MisnumberedMigrationsAreRefused) {
-  constexpr Migration gap[] = {{1, "a", "SELECT 1;"}, {3, "c", "SELECT 1;"}};
-  auto s = Migrate(*db_, gap, "test");
+  constexpr Migration kGap[] = {{1, "a", "SELECT 1;"}, {3, "c", "SELECT 1;"}};
+  auto s = Migrate(*db_, kGap, "test");
   ASSERT_FALSE(s);
   EXPECT_EQ(s.error().code, ErrorCode::kFailedPrecondition);
 }
@@ -280,7 +305,7 @@ TEST_P(DbConformance, CopyIsConsistentAndReplaceRestoresIt) {
 
   // The restore itself runs on a session of its own (the offline command's).
   {
-    auto other = Database::Open(GetParam().fresh_url(dir_), {.base_dir = dir_});
+    auto other = Database::Open(url_, OptionsFor(GetParam(), dir_));
     ASSERT_TRUE(other);
     auto lease = (*other)->Acquire();
     ASSERT_TRUE(lease);
@@ -324,6 +349,119 @@ TEST(DbOpen, UnknownSqliteOptionIsRejected) {
   auto db = Database::Open("sqlite::memory:?journal=off", {});
   ASSERT_FALSE(db);
   EXPECT_EQ(db.error().code, ErrorCode::kInvalidArgument);
+}
+
+// PostgreSQL only: what an administrator meets when connecting (docs/deployment.md).
+class PostgresOpen : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto pg = testing::PostgresServer::FromEnvironment();
+    if (!pg) GTEST_SKIP() << "no PostgreSQL server: run under ctest (fixture pg_server)";
+    pg_ = *pg;
+    auto url = pg_.CreateDatabase("open");
+    ASSERT_TRUE(url) << url.error().ToString();
+    url_ = *url;
+    dir_ = fs::temp_directory_path() / ("concord-pg-open-" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+  }
+  void TearDown() override {
+    if (!url_.empty()) (void)pg_.DropDatabase(url_);
+    if (!dir_.empty()) fs::remove_all(dir_);
+  }
+  fs::path WritePassword(const std::string& name, const std::string& password, fs::perms mode) {
+    fs::path f = dir_ / name;
+    std::ofstream(f) << password << "\n";
+    fs::permissions(f, mode);
+    return f;
+  }
+
+  testing::PostgresServer pg_;
+  std::string url_;
+  fs::path dir_;
+};
+
+TEST_F(PostgresOpen, APasswordFileReadableByOthersIsRefused) {
+  std::ifstream in(pg_.password_file());
+  std::string password;
+  std::getline(in, password);
+  auto f = WritePassword("pw", password,
+                         fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
+  auto db = Database::Open(url_, {.password_file = f});
+  ASSERT_FALSE(db);
+  EXPECT_EQ(db.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_NE(db.error().message.find("chmod 600"), std::string::npos) << db.error().message;
+  EXPECT_EQ(db.error().message.find(password), std::string::npos);
+}
+
+TEST_F(PostgresOpen, RefusedCredentialsNameTheDatabaseButNotThePassword) {
+  auto f = WritePassword("wrong", "not-the-password", fs::perms::owner_read);
+  auto db = Database::Open(url_, {.password_file = f});
+  ASSERT_FALSE(db);
+  EXPECT_EQ(db.error().code, ErrorCode::kUnavailable);
+  EXPECT_NE(db.error().message.find(url_), std::string::npos) << db.error().message;
+  EXPECT_NE(db.error().message.find("password authentication failed"), std::string::npos)
+      << db.error().message;
+  EXPECT_EQ(db.error().message.find("not-the-password"), std::string::npos);
+}
+
+TEST_F(PostgresOpen, AnUnreachableServerIsUnavailable) {
+  auto db = Database::Open("postgresql://concord@127.0.0.1:1/x?connect_timeout=2", {});
+  ASSERT_FALSE(db);
+  EXPECT_EQ(db.error().code, ErrorCode::kUnavailable);
+  EXPECT_NE(db.error().message.find("127.0.0.1:1"), std::string::npos) << db.error().message;
+}
+
+TEST_F(PostgresOpen, APasswordInTheUrlNeverReachesMessages) {
+  std::string with_secret = url_;
+  with_secret.insert(with_secret.find("concord@") + 7, ":s3cret-value");
+  auto db = Database::Open(with_secret + "?sslmode=disable&password=other-secret",
+                           {.password_file = pg_.password_file()});
+  ASSERT_TRUE(db) << db.error().ToString();
+  EXPECT_EQ((*db)->display_url().find("s3cret"), std::string::npos) << (*db)->display_url();
+  EXPECT_EQ((*db)->display_url().find("other-secret"), std::string::npos);
+  EXPECT_NE((*db)->display_url().find("sslmode=disable"), std::string::npos);
+}
+
+TEST_F(PostgresOpen, ADatabaseSortingByLocaleIsRefused) {
+  auto maintenance =
+      Database::Open(pg_.base_url() + "postgres", {.password_file = pg_.password_file()});
+  ASSERT_TRUE(maintenance);
+  auto lease = (*maintenance)->Acquire();
+  std::string name = "icu_" + std::to_string(::getpid());
+  ASSERT_TRUE((*lease)->ExecuteScript(
+      "CREATE DATABASE " + name + " TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US'"));
+  auto db = Database::Open(pg_.base_url() + name, {.password_file = pg_.password_file()});
+  (void)(*lease)->ExecuteScript("DROP DATABASE " + name);
+  ASSERT_FALSE(db);
+  EXPECT_EQ(db.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_NE(db.error().message.find("LC_COLLATE 'C'"), std::string::npos) << db.error().message;
+}
+
+TEST_F(PostgresOpen, ALostConnectionIsUnavailableAndThePoolReplacesIt) {
+  auto db = Database::Open(url_, {.max_connections = 1, .password_file = pg_.password_file()});
+  ASSERT_TRUE(db) << db.error().ToString();
+  int64_t pid = 0;
+  {
+    auto lease = (*db)->Acquire();
+    ASSERT_TRUE(lease);
+    pid = *(*(*lease)->QueryInt("SELECT pg_backend_pid()"));
+  }
+  // The server ends that session (as a restart or a DBA's pg_terminate_backend would).
+  auto admin = Database::Open(pg_.base_url() + "postgres", {.password_file = pg_.password_file()});
+  ASSERT_TRUE(admin);
+  ASSERT_TRUE((*(*admin)->Acquire())->QueryInt("SELECT pg_terminate_backend($1::int)::int", pid));
+  {
+    auto lease = (*db)->Acquire();
+    ASSERT_TRUE(lease);
+    auto lost = (*lease)->QueryInt("SELECT 1");
+    ASSERT_FALSE(lost);
+    EXPECT_EQ(lost.error().code, ErrorCode::kUnavailable) << lost.error().ToString();
+  }
+  auto lease = (*db)->Acquire();
+  ASSERT_TRUE(lease);
+  auto again = (*lease)->QueryInt("SELECT pg_backend_pid()");
+  ASSERT_TRUE(again) << again.error().ToString();
+  EXPECT_NE(**again, pid);
 }
 
 }  // namespace

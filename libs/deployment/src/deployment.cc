@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "concord/apps/registry.h"
 #include "concord/base/ids.h"
 #include "concord/base/json_file.h"
 #include "concord/base/log.h"
@@ -52,8 +53,11 @@ Result<Config> LoadConfig(const DataDir& dir) {
                            fmt::format("{} is not valid TOML: {} (line {})", dir.Config().string(),
                                        e.description(), e.source().begin.line));
   }
-  const std::vector<std::string> sections = {"server", "communities", "scheduler", "lifecycle",
-                                             "services"};
+  std::vector<std::string> sections = {"server", "communities", "scheduler", "lifecycle",
+                                       "services"};
+  std::vector<std::string> applications;
+  for (const apps::Application* a : apps::All()) applications.emplace_back(a->service);
+  sections.insert(sections.end(), applications.begin(), applications.end());
   for (auto&& [key, node] : t) {
     if (std::find(sections.begin(), sections.end(), std::string(key.str())) == sections.end() ||
         !node.is_table()) {
@@ -81,7 +85,11 @@ Result<Config> LoadConfig(const DataDir& dir) {
        "max_upload_bytes", "upload_stall_timeout_seconds", "header_timeout_seconds",
        "request_timeout_seconds", "idle_timeout_seconds", "max_concurrent_sign_ins",
        "sign_in_free_failures", "sign_in_max_lockout_seconds"}));
-  CONCORD_RETURN_IF_ERROR(check_keys("communities", {"database", "trash_retention_days"}));
+  CONCORD_RETURN_IF_ERROR(
+      check_keys("communities", {"database", "password_file", "trash_retention_days"}));
+  for (const auto& app : applications) {
+    CONCORD_RETURN_IF_ERROR(check_keys(app, {"database", "password_file", "content_dir"}));
+  }
   CONCORD_RETURN_IF_ERROR(
       check_keys("scheduler", {"fullDelete", "LifecycleRetryQueuedEvents", "EventLogCleanup"}));
   CONCORD_RETURN_IF_ERROR(
@@ -143,7 +151,28 @@ Result<Config> LoadConfig(const DataDir& dir) {
       get_int("server.sign_in_free_failures", c.sign_in_free_failures, 1, 1000));
   CONCORD_RETURN_IF_ERROR(
       get_int("server.sign_in_max_lockout_seconds", c.sign_in_max_lockout_seconds, 1, 86400));
-  CONCORD_RETURN_IF_ERROR(get_string("communities.database", c.communities_database));
+  applications.insert(applications.begin(), "communities");
+  for (const auto& service : applications) {
+    if (!t[service].as_table()) continue;
+    ServiceStorage st;
+    CONCORD_RETURN_IF_ERROR(get_string(service + ".database", st.database));
+    CONCORD_RETURN_IF_ERROR(get_string(service + ".password_file", st.password_file));
+    CONCORD_RETURN_IF_ERROR(get_string(service + ".content_dir", st.content_dir));
+    if (!st.database.empty() && !st.database.starts_with("sqlite:") &&
+        !st.database.starts_with("postgresql://") && !st.database.starts_with("postgres://")) {
+      return InvalidArgument(service + ".database",
+                             fmt::format("{}: {}.database must be sqlite:<file> or a "
+                                         "postgresql:// URI",
+                                         dir.Config().string(), service),
+                             {"sqlite:", "postgresql://"});
+    }
+    if (!st.password_file.empty() && st.database.starts_with("sqlite:")) {
+      return InvalidArgument(service + ".password_file",
+                             fmt::format("{}: {}.password_file is for a PostgreSQL database",
+                                         dir.Config().string(), service));
+    }
+    c.storage[service] = st;
+  }
   CONCORD_RETURN_IF_ERROR(
       get_int("communities.trash_retention_days", c.trash_retention_days, 0, 3650));
   CONCORD_RETURN_IF_ERROR(get_string("scheduler.fullDelete", c.full_delete_interval));
@@ -214,6 +243,13 @@ Result<Config> LoadConfig(const DataDir& dir) {
   }
   CONCORD_RETURN_IF_ERROR(ParseListen(c.listen));
   return c;
+}
+
+ServiceStorage Config::Storage(const std::string& service) const {
+  ServiceStorage st;
+  if (auto it = storage.find(service); it != storage.end()) st = it->second;
+  if (st.database.empty()) st.database = "sqlite:" + service + ".db";
+  return st;
 }
 
 Result<Credentials> ReadCredentials(const fs::path& file) {

@@ -57,10 +57,20 @@ Response Server::Impl::ErrorResponse(const Error& e) const {
     shown.message = "internal error; the server log has the details (reference " + ref + ")";
     shown.field.clear();
     shown.accepted.clear();
+  } else if (e.code == ErrorCode::kUnavailable && e.field == "database") {
+    // A database server that went away: its address and libpq's words are for the log, not
+    // for every client.
+    std::string ref = NewUuid().substr(0, 8);
+    LogEvent(spdlog::level::warn, "database unavailable",
+             {{"reference", std::string_view(ref)}, {"detail", std::string_view(e.message)}});
+    shown.message = "the database is unavailable; try again shortly (reference " + ref + ")";
   }
   Response r = Response::Json(ErrorStatus(e.code), ErrorJson(shown));
   if (e.code == ErrorCode::kUnauthenticated) {
     r.headers.emplace_back("WWW-Authenticate", "Basic realm=\"" + options.realm + "\"");
+  }
+  if (e.code == ErrorCode::kUnavailable && e.field == "database") {
+    r.headers.emplace_back("Retry-After", "5");
   }
   return r;
 }
@@ -166,7 +176,7 @@ void Server::Impl::StartAccept() {
     auto endpoint = socket.remote_endpoint(peer_ec);
     if (peer_ec) return self->StartAccept();
     std::string peer = AddressText(endpoint);
-    socket.set_option(tcp::no_delay(true), peer_ec);
+    (void)socket.set_option(tcp::no_delay(true), peer_ec);
     bool trusted = self->options.trusted_proxy && self->options.trusted_proxy(peer);
     std::string_view refusal;
     if (static_cast<int>(self->sessions.size()) >= self->options.max_connections) {
@@ -183,9 +193,9 @@ void Server::Impl::StartAccept() {
           "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\nConnection: close\r\n"
           "Content-Length: 0\r\n\r\n");
       beast::error_code ignored;
-      socket.non_blocking(true, ignored);
+      (void)socket.non_blocking(true, ignored);
       socket.write_some(net::buffer(*text), ignored);
-      socket.close(ignored);
+      (void)socket.close(ignored);
       return self->StartAccept();
     }
     if (!trusted) ++self->per_client[peer];
@@ -200,7 +210,7 @@ void Server::Impl::StartAccept() {
 void Server::Impl::BeginShutdown() {
   stopping = true;
   beast::error_code ec;
-  acceptor.close(ec);
+  (void)acceptor.close(ec);
   accept_pause.cancel();
   std::vector<std::shared_ptr<Session>> open;
   for (auto& [ptr, weak] : sessions) {
@@ -223,13 +233,17 @@ Server::Server(ServerOptions options, std::shared_ptr<Authenticator> authenticat
 }
 
 Server::~Server() {
-  Stop();
-  impl_->workers->Join();
-  impl_->verifiers->Join();
-  // Whatever the workers posted after the loop ended still holds sessions: let it run (they
-  // are closed) so that nothing keeps the server alive.
-  impl_->io.restart();
-  impl_->io.poll();
+  try {
+    Stop();
+    impl_->workers->Join();
+    impl_->verifiers->Join();
+    // Whatever the workers posted after the loop ended still holds sessions: let it run (they
+    // are closed) so that nothing keeps the server alive.
+    impl_->io.restart();
+    impl_->io.poll();
+  } catch (const std::exception& e) {
+    spdlog::error("the HTTP server did not stop cleanly: {}", e.what());
+  }
 }
 
 void Server::Get(const std::string& p, Access a, Handler h) {
@@ -267,13 +281,13 @@ Result<int> Server::Bind(const std::string& host, int port) {
   if (ec || found.empty()) return fail("not an address of this machine");
   tcp::endpoint endpoint = *found.begin();
   auto& a = impl_->acceptor;
-  a.open(endpoint.protocol(), ec);
-  if (!ec) a.set_option(net::socket_base::reuse_address(true), ec);
-  if (!ec) a.bind(endpoint, ec);
-  if (!ec) a.listen(1024, ec);
+  (void)a.open(endpoint.protocol(), ec);
+  if (!ec) (void)a.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) (void)a.bind(endpoint, ec);
+  if (!ec) (void)a.listen(1024, ec);
   if (ec) {
     beast::error_code ignored;
-    a.close(ignored);
+    (void)a.close(ignored);
     return fail(ec == net::error::address_in_use ? "in use"
                                                  : "in use, or not an address of this machine");
   }

@@ -49,7 +49,7 @@ struct Route {
 };
 
 // What a streamed body or a file is read in: 64 KiB at a time.
-constexpr size_t kPieceBytes = 64 * 1024;
+constexpr size_t kPieceBytes = size_t{64} * 1024;
 // The status logged for a request whose client went away before its answer (nginx's).
 constexpr int kClientClosed = 499;
 
@@ -57,7 +57,7 @@ constexpr int kClientClosed = 499;
 // nothing from Content-Length, which for a streamed upload may be a gigabyte that is never held.
 struct PieceBody {
   using value_type = std::string;
-  class reader {
+  class reader {  // NOLINT(readability-identifier-naming): Beast's Body names it so
    public:
     template <bool isRequest, class Fields>
     reader(bhttp::header<isRequest, Fields>&, value_type& body) : body_(body) {}
@@ -215,7 +215,7 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
   void Authenticated(Principal principal);
 
   // Answers `Expect: 100-continue` if the client asked for it, then runs `read`.
-  void ContinueThen(std::function<void()> read);
+  void ContinueThen(const std::function<void()>& read);
 
   // The whole body has arrived, or could not: dispatches the request, or answers why not.
   void OnBody(beast::error_code ec);
@@ -244,10 +244,11 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
   void Finish(Response r, bool keep_alive);
   // A file (Response::file) with its Content-Length, sent by this thread a piece at a time as
   // the client takes it; the write deadline starts again with each piece.
-  void SendFile(Response r, bool keep_alive);
+  void SendFile(const Response& r, bool keep_alive);
   // Writes what `sr` serializes, each piece within write_timeout; then `after`.
   template <typename Res, typename Serializer, typename After>
-  void WriteSome(std::shared_ptr<Res> res, std::shared_ptr<Serializer> sr, After after);
+  void WriteSome(const std::shared_ptr<Res>& res, const std::shared_ptr<Serializer>& sr,
+                 After after);
 
   // A reply sent before the request's body was read (413, 401, a refusal): the client may
   // still be writing it, and closing now would reset the connection before it reads the
@@ -260,9 +261,9 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
   // waited for. The worker stays with the reply for its whole length, as a long export must.
   // HTTP/1.0 has no chunked coding: such a reply ends when the connection closes. HEAD gets the
   // status line and headers only.
-  void Stream(Response r);
+  void Stream(const Response& r);
   // On the I/O thread, for WriteChunk: writes `data`, then says whether it was written.
-  void AsyncWriteChunk(std::string data, bool, std::shared_ptr<std::promise<bool>> done);
+  void AsyncWriteChunk(std::string data, bool, const std::shared_ptr<std::promise<bool>>& done);
 
   // The request's log line: client, method, path, status, time taken and user.
   void Log(int status);

@@ -1,6 +1,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <functional>
 #include <memory>
 #include <string>
@@ -42,11 +43,16 @@ Server::Impl::Session::Session(std::shared_ptr<Impl> server, uint64_t id, tcp::s
       buffer_(server_->options.max_header_bytes + kPieceBytes) {}
 
 Server::Impl::Session::~Session() {
-  net::post(server_->io, [server = server_, id = id_, peer = std::move(peer_), counted = counted_,
-                          streaming = streaming_] {
-    if (streaming) --server->streamed_bodies;
-    server->Release(id, peer, counted);
-  });
+  try {
+    net::post(server_->io, [server = server_, id = id_, peer = std::move(peer_), counted = counted_,
+                            streaming = streaming_] {
+      if (streaming) --server->streamed_bodies;
+      server->Release(id, peer, counted);
+    });
+  } catch (const std::exception&) {
+    // Out of memory posting the release: the connection's slot stays counted.
+    std::fputs("concord: could not release a connection's slot (out of memory)\n", stderr);
+  }
 }
 
 void Server::Impl::Session::Start() { WaitForRequest(); }
@@ -60,8 +66,8 @@ void Server::Impl::Session::Close() {
   beast::error_code ec;
   CancelDeadline();
   delay_.cancel();
-  socket_.shutdown(tcp::socket::shutdown_both, ec);
-  socket_.close(ec);
+  (void)socket_.shutdown(tcp::socket::shutdown_both, ec);
+  (void)socket_.close(ec);
 }
 
 void Server::Impl::Session::SetDeadline(Clock::time_point when, bool reading_request) {
@@ -74,9 +80,9 @@ void Server::Impl::Session::SetDeadline(Clock::time_point when, bool reading_req
         self->timed_out_ = true;
         beast::error_code ignored;
         if (reading_request) {
-          self->socket_.cancel(ignored);
+          (void)self->socket_.cancel(ignored);
         } else {
-          self->socket_.close(ignored);
+          (void)self->socket_.close(ignored);
         }
       });
 }
@@ -269,7 +275,7 @@ void Server::Impl::Session::Authenticated(Principal principal) {
   });
 }
 
-void Server::Impl::Session::ContinueThen(std::function<void()> read) {
+void Server::Impl::Session::ContinueThen(const std::function<void()>& read) {
   const auto& head = parser_->get();
   if (!beast::iequals(head[bhttp::field::expect], "100-continue")) return read();
   auto cont = std::make_shared<std::string>("HTTP/1.1 100 Continue\r\n\r\n");
@@ -309,7 +315,7 @@ void Server::Impl::Session::Dispatch() {
   auto self = shared_from_this();
   server_->workers->Submit([self] {
     Response out = self->server_->Handle(self->request_, self->route_, self->routed_);
-    if (out.stream) return self->Stream(std::move(out));
+    if (out.stream) return self->Stream(out);
     net::post(self->server_->io, [self, out = std::move(out)]() mutable {
       self->in_handler_ = false;
       self->server_->HandlerFinished();

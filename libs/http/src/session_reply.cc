@@ -23,13 +23,13 @@ namespace {
 // A file sent as it is read, a piece at a time, by the I/O thread (Response::file): no worker
 // waits for the client, and memory is one piece per download.
 struct FileBody {
-  struct value_type {
+  struct value_type {            // NOLINT(readability-identifier-naming): Beast's Body names it so
     std::shared_ptr<void> open;  // closes the file when the last copy goes
     int fd = -1;
     uint64_t size = 0;
   };
   static uint64_t size(const value_type& v) { return v.size; }
-  class writer {
+  class writer {  // NOLINT(readability-identifier-naming): Beast's Body names it so
    public:
     using const_buffers_type = net::const_buffer;
     template <bool isRequest, class Fields>
@@ -62,7 +62,7 @@ struct FileBody {
 void Server::Impl::Session::Finish(Response r, bool keep_alive) {
   if (closed_) return;
   keep_alive = keep_alive && !server_->stopping && !timed_out_;
-  if (!r.file.empty()) return SendFile(std::move(r), keep_alive);
+  if (!r.file.empty()) return SendFile(r, keep_alive);
   Log(r.status);
   auto res = std::make_shared<bhttp::response<bhttp::string_body>>();
   res->version(11);
@@ -84,7 +84,7 @@ void Server::Impl::Session::Finish(Response r, bool keep_alive) {
       });
 }
 
-void Server::Impl::Session::SendFile(Response r, bool keep_alive) {
+void Server::Impl::Session::SendFile(const Response& r, bool keep_alive) {
   int fd = ::open(r.file.c_str(), O_RDONLY | O_CLOEXEC);
   struct stat st {};
   if (fd < 0 || ::fstat(fd, &st) != 0) {
@@ -120,8 +120,8 @@ void Server::Impl::Session::SendFile(Response r, bool keep_alive) {
 }
 
 template <typename Res, typename Serializer, typename After>
-void Server::Impl::Session::WriteSome(std::shared_ptr<Res> res, std::shared_ptr<Serializer> sr,
-                                      After after) {
+void Server::Impl::Session::WriteSome(const std::shared_ptr<Res>& res,
+                                      const std::shared_ptr<Serializer>& sr, After after) {
   SetDeadline(Clock::now() + server_->options.write_timeout);
   bhttp::async_write_some(socket_, *sr,
                           [self = shared_from_this(), res, sr, after = std::move(after)](
@@ -133,13 +133,13 @@ void Server::Impl::Session::WriteSome(std::shared_ptr<Res> res, std::shared_ptr<
 
 void Server::Impl::Session::Linger() {
   beast::error_code ignored;
-  socket_.shutdown(tcp::socket::shutdown_send, ignored);
+  (void)socket_.shutdown(tcp::socket::shutdown_send, ignored);
   SetDeadline(Clock::now() + std::chrono::seconds(2));
   DiscardInput(0);
 }
 
 void Server::Impl::Session::DiscardInput(size_t discarded) {
-  constexpr size_t kMaxDiscarded = 64 * 1024 * 1024;
+  constexpr size_t kMaxDiscarded = size_t{64} * 1024 * 1024;
   if (closed_ || discarded > kMaxDiscarded) return Close();
   auto scratch = std::make_shared<std::array<char, 16384>>();
   socket_.async_read_some(net::buffer(*scratch), [self = shared_from_this(), scratch, discarded](
@@ -149,7 +149,7 @@ void Server::Impl::Session::DiscardInput(size_t discarded) {
   });
 }
 
-void Server::Impl::Session::Stream(Response r) {
+void Server::Impl::Session::Stream(const Response& r) {
   auto self = shared_from_this();
   bool chunked = http11_;
   bool head_only = head_only_;
@@ -189,7 +189,7 @@ void Server::Impl::Session::Stream(Response r) {
 bool Server::Impl::Session::WriteChunk(std::string data, bool last) {
   auto done = std::make_shared<std::promise<bool>>();
   auto result = done->get_future();
-  net::post(server_->io, [self = shared_from_this(), data = std::move(data), last, done] {
+  net::post(server_->io, [self = shared_from_this(), data = std::move(data), last, done]() mutable {
     self->AsyncWriteChunk(std::move(data), last, done);
   });
   if (result.wait_for(server_->options.write_timeout + std::chrono::seconds(1)) !=
@@ -201,7 +201,7 @@ bool Server::Impl::Session::WriteChunk(std::string data, bool last) {
 }
 
 void Server::Impl::Session::AsyncWriteChunk(std::string data, bool,
-                                            std::shared_ptr<std::promise<bool>> done) {
+                                            const std::shared_ptr<std::promise<bool>>& done) {
   if (closed_) return done->set_value(false);
   SetDeadline(Clock::now() + server_->options.write_timeout);
   auto buffer = std::make_shared<std::string>(std::move(data));
@@ -213,8 +213,7 @@ void Server::Impl::Session::AsyncWriteChunk(std::string data, bool,
 }
 
 void Server::Impl::Session::Log(int status) {
-  auto ms = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started_).count() /
-            1000.0;
+  auto ms = std::chrono::duration<double, std::milli>(Clock::now() - started_).count();
   // The path without its query string: queries may hold search terms, never credentials,
   // but keep the line short and predictable. Every value is escaped by LogEvent.
   const std::string& who = request_.principal.login;

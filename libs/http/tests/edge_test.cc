@@ -25,13 +25,13 @@ class SlowUsers final : public Authenticator {
  public:
   explicit SlowUsers(std::chrono::milliseconds cost) : cost_(cost) {}
   Result<Principal> Authenticate(std::string_view login, std::string_view password) override {
-    int now = ++running_;
-    int seen = max_running_.load();
-    while (now > seen && !max_running_.compare_exchange_weak(seen, now)) {
+    int now = ++running;
+    int seen = max_running.load();
+    while (now > seen && !max_running.compare_exchange_weak(seen, now)) {
     }
     std::this_thread::sleep_for(cost_);
-    --running_;
-    ++calls_;
+    --running;
+    ++calls;
     if (login == "admin" && password == "pw") return Principal{UserId("u-admin"), "admin", true};
     return Unauthenticated("invalid credentials");
   }
@@ -39,7 +39,7 @@ class SlowUsers final : public Authenticator {
     if (login == "cached" && password == "pw") return Principal{UserId("u-c"), "cached", false};
     return std::nullopt;
   }
-  std::atomic<int> running_{0}, max_running_{0}, calls_{0};
+  std::atomic<int> running{0}, max_running{0}, calls{0};
 
  private:
   std::chrono::milliseconds cost_;
@@ -205,6 +205,7 @@ TEST_F(EdgeTest, PasswordGuessingIsThrottledAndSignedInUsersAreNot) {
   // Guessers on 16 threads: at most two checks run at once, whatever they do.
   std::atomic<int> too_many{0}, unauthorized{0};
   std::vector<std::thread> guessers;
+  guessers.reserve(16);
   for (int i = 0; i < 16; ++i) {
     guessers.emplace_back([&, i] {
       auto c = As("admin", "guess" + std::to_string(i), 10s, "127.0.0.4");
@@ -224,11 +225,11 @@ TEST_F(EdgeTest, PasswordGuessingIsThrottledAndSignedInUsersAreNot) {
     ASSERT_TRUE(r) << r.error().ToString();
   }
   for (auto& t : guessers) t.join();
-  EXPECT_LE(users_->max_running_.load(), 2);
+  EXPECT_LE(users_->max_running.load(), 2);
   EXPECT_GT(too_many.load(), 0);
   // Once locked out, a login is refused without its password being checked: of 80 guesses,
   // only the first few reached the directory.
-  EXPECT_LE(users_->calls_.load(), 3 + 16);
+  EXPECT_LE(users_->calls.load(), 3 + 16);
   // The right password is refused too while the login is locked out...
   auto locked = As("admin", "pw").Send("GET", "/api/hello", "");
   ASSERT_TRUE(locked);

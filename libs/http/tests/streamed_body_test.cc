@@ -137,8 +137,8 @@ class StreamedBodyTest : public ::testing::Test {
 
 TEST_F(StreamedBodyTest, ALargeBodyArrivesWholeInPiecesBeyondTheBodyLimit) {
   // The ordinary body limit is 64 KiB; the upload is 20 MiB and arrives intact, in pieces.
-  Start({.threads = 2, .max_body_bytes = 64 * 1024});
-  std::string body = Pattern(20 * 1024 * 1024);
+  Start({.threads = 2, .max_body_bytes = size_t{64} * 1024});
+  std::string body = Pattern(size_t{20} * 1024 * 1024);
   auto reply = Member().Send("POST", "/api/upload", body);
   ASSERT_TRUE(reply) << reply.error().ToString();
   EXPECT_EQ(reply->status, 201);
@@ -153,7 +153,7 @@ TEST_F(StreamedBodyTest, ALargeBodyArrivesWholeInPiecesBeyondTheBodyLimit) {
   EXPECT_LE(seen_.largest_piece, 256u * 1024);
   EXPECT_LE(seen_.pieces, 20 * 1024 / 16) << "pieces of less than 16 KiB on average";
   // An ordinary route keeps its own limit.
-  auto small = Member().Send("POST", "/api/small", std::string(100 * 1024, 'x'));
+  auto small = Member().Send("POST", "/api/small", std::string(size_t{100} * 1024, 'x'));
   ASSERT_TRUE(small);
   EXPECT_EQ(small->status, 413);
   // A body sent chunked arrives as well.
@@ -198,7 +198,7 @@ TEST_F(StreamedBodyTest, ExpectContinueWaitsForTheRoutesAnswer) {
 }
 
 TEST_F(StreamedBodyTest, TooLargeIs413AndUndoesWhatWasWritten) {
-  Start({.threads = 2, .max_streamed_body_bytes = 1024 * 1024});
+  Start({.threads = 2, .max_streamed_body_bytes = size_t{1024} * 1024});
   // From Content-Length: refused before the route is asked.
   RawConnection declared(port_);
   ASSERT_TRUE(declared.Send(std::string("POST /api/upload HTTP/1.1\r\nHost: x\r\n") + kAuth +
@@ -209,7 +209,7 @@ TEST_F(StreamedBodyTest, TooLargeIs413AndUndoesWhatWasWritten) {
   RawConnection chunked(port_);
   ASSERT_TRUE(chunked.Send(std::string("POST /api/upload HTTP/1.1\r\nHost: x\r\n") + kAuth +
                            "Transfer-Encoding: chunked\r\n\r\n"));
-  std::string piece = Pattern(64 * 1024);
+  std::string piece = Pattern(size_t{64} * 1024);
   char size[32];
   std::snprintf(size, sizeof size, "%zx\r\n", piece.size());
   for (int i = 0; i < 20; ++i) {
@@ -225,7 +225,7 @@ TEST_F(StreamedBodyTest, AClientThatGoesAwayOrStallsLeavesNothing) {
   {
     RawConnection gone(port_);
     ASSERT_TRUE(gone.Send(std::string("POST /api/upload HTTP/1.1\r\nHost: x\r\n") + kAuth +
-                          "Content-Length: 10000000\r\n\r\n" + Pattern(1024 * 1024)));
+                          "Content-Length: 10000000\r\n\r\n" + Pattern(size_t{1024} * 1024)));
     ASSERT_TRUE(Eventually([&] { return seen_.begun == 1; }));
   }  // closed half-way
   EXPECT_TRUE(Eventually([&] { return seen_.undone == 1; }));
@@ -239,7 +239,8 @@ TEST_F(StreamedBodyTest, AClientThatGoesAwayOrStallsLeavesNothing) {
 
 TEST_F(StreamedBodyTest, ASinkThatFailsAnswersItsErrorAndIsUndone) {
   Start({.threads = 2});
-  auto reply = Member().Send("POST", "/api/upload", Pattern(300 * 1024) + "FAIL" + Pattern(1000));
+  auto reply =
+      Member().Send("POST", "/api/upload", Pattern(size_t{300} * 1024) + "FAIL" + Pattern(1000));
   ASSERT_TRUE(reply) << reply.error().ToString();
   EXPECT_EQ(reply->status, 503);
   EXPECT_EQ(reply->body["error"]["message"], "the disk is full");
@@ -255,7 +256,7 @@ TEST_F(StreamedBodyTest, ASinkThatFailsAnswersItsErrorAndIsUndone) {
 // a stalled upload alive.
 TEST_F(StreamedBodyTest, ChunkExtensionsAndTrailersCannotGrowWithoutBound) {
   Start({.threads = 2, .streamed_body_stall_timeout = 1s});
-  std::string megabyte(1024 * 1024, 'a');
+  std::string megabyte(size_t{1024} * 1024, 'a');
   RawConnection extension(port_);
   ASSERT_TRUE(extension.Send(std::string("POST /api/upload HTTP/1.1\r\nHost: x\r\n") + kAuth +
                              "Transfer-Encoding: chunked\r\n\r\n5;x="));
@@ -327,7 +328,7 @@ TEST_F(StreamedBodyTest, UploadsAtOnceAreBounded) {
 TEST_F(StreamedBodyTest, DownloadsHoldNoWorkerAndFollowTheProtocol) {
   testing::TempDir dir("download");
   file_ = dir.path() / "big.bin";
-  std::string content = Pattern(16 * 1024 * 1024);
+  std::string content = Pattern(size_t{16} * 1024 * 1024);
   std::ofstream(file_, std::ios::binary) << content;
   Start({.threads = 1});
   std::vector<std::unique_ptr<RawConnection>> stuck;

@@ -18,7 +18,8 @@ std::string WithCommunityName(const std::string& text, const lifecycle::Lifecycl
 
 }  // namespace
 
-Result<ItemText> ValidItemText(const ItemKind& kind, std::string title, std::string content) {
+Result<ItemText> ValidItemText(const ItemKind& kind, const std::string& title,
+                               const std::string& content) {
   ItemText out;
   if (kind.titled) {
     CONCORD_ASSIGN_OR_RETURN(out.title, ValidSingleLine(title, "title", kTitleLength));

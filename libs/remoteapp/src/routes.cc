@@ -57,7 +57,7 @@ Result<ItemText> ReadItemText(const ItemKind& kind, const Request& r) {
     CONCORD_ASSIGN_OR_RETURN(content, b.RequiredString("content"));
   }
   CONCORD_RETURN_IF_ERROR(b.RejectUnknownFields());
-  return ValidItemText(kind, std::move(title), std::move(content));
+  return ValidItemText(kind, title, content);
 }
 
 namespace {
@@ -70,7 +70,7 @@ std::function<json(const Item&)> RenderOf(const ItemApi& a) {
 
 }  // namespace
 
-void MountThreads(Routes& routes, Content& content, ThreadApi api) {
+void MountThreads(Routes& routes, Content& content, const ThreadApi& api) {
   const std::string container = api.container_path + "/([^/]+)";
   const std::string item = api.item_path + "/([^/]+)";
   auto item_json = RenderOf(api.items);

@@ -247,6 +247,7 @@ TEST_F(AppliedEventsTest, ARestoredCopyAppliesTheEventsItLacksAndNoOthers) {
   RemoteApplication restored(Definition(), restored_db, notes_);
   EXPECT_EQ(Applied(restored), (Seqs{{1, 1}, {2, 1}}));
   std::vector<bool> changed;
+  changed.reserve(log.size());
   for (const auto& e : log) changed.push_back(ApplyTo(restored, e)["applied"].get<bool>());
   EXPECT_EQ(changed, (std::vector<bool>{false, false, true, true}));
   EXPECT_EQ(Record(restored, *restored_db, "c-1")->name, "Three");
@@ -301,7 +302,7 @@ TEST_F(AppliedEventsTest, RecordsOlderThanTheRetentionAreForgottenAndPagesFollow
   ASSERT_EQ(page->size(), 2u);
   EXPECT_EQ((*page)[0].seq, 3);
   EXPECT_EQ((*page)[1].seq, 4);
-  auto none = app_->TrimAppliedEvents(NowMillis() - 3600 * 1000);
+  auto none = app_->TrimAppliedEvents(NowMillis() - int64_t{3600} * 1000);
   ASSERT_TRUE(none);
   EXPECT_EQ(*none, 0);
   auto all = app_->TrimAppliedEvents(NowMillis() + 1000);

@@ -134,14 +134,14 @@ Millis CronSchedule::NextAfter(Millis after) const {
   std::tm tm{};
   while (t < limit) {
     gmtime_r(&t, &tm);
-    if (!months_.test(static_cast<size_t>(tm.tm_mon + 1))) {
+    if (!months_.test(static_cast<size_t>(tm.tm_mon) + 1)) {
       tm.tm_mon += 1;
       tm.tm_mday = 1;
       tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
       t = timegm(&tm);
       continue;
     }
-    bool day_ok = any_day_of_month_ ? days_of_week_.test(static_cast<size_t>(tm.tm_wday + 1))
+    bool day_ok = any_day_of_month_ ? days_of_week_.test(static_cast<size_t>(tm.tm_wday) + 1)
                                     : days_of_month_.test(static_cast<size_t>(tm.tm_mday));
     if (!day_ok) {
       tm.tm_mday += 1;

@@ -80,6 +80,7 @@ void Scheduler::Stop() {
 std::vector<std::string> Scheduler::TaskNames() const {
   std::lock_guard lock(mu_);
   std::vector<std::string> names;
+  names.reserve(tasks_.size());
   for (const auto& [name, t] : tasks_) names.push_back(name);
   return names;
 }
@@ -88,6 +89,7 @@ Result<Scheduler::Task*> Scheduler::Find(const std::string& name) const {
   auto it = tasks_.find(name);
   if (it == tasks_.end()) {
     std::vector<std::string> names;
+    names.reserve(tasks_.size());
     for (const auto& [n, t] : tasks_) names.push_back(n);
     return InvalidArgument(
         "taskName",

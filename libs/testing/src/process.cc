@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "concord/deployment/deployment.h"
+#include "concord/testing/postgres.h"
 
 namespace concord::testing {
 namespace {
@@ -43,6 +44,7 @@ pid_t Spawn(const std::vector<std::string>& argv, const std::vector<std::string>
     ::dup2(devnull, 0);
     for (const auto& e : env) ::putenv(const_cast<char*>(e.c_str()));
     std::vector<char*> args;
+    args.reserve(argv.size() + 1);
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
     ::execv(args[0], args.data());
@@ -160,6 +162,7 @@ ConcordServer::~ConcordServer() {
 }
 
 Status ConcordServer::Start() {
+  CONCORD_RETURN_IF_ERROR(PrepareTestBackend(data_dir_));
   std::error_code ec;
   fs::remove(data_dir_ / "server.json", ec);
   std::vector<std::string> argv = {(BinDir() / "concord").string(),
@@ -240,6 +243,7 @@ bool WaitForEmptyQueue(http::Client& admin) {
 }
 
 CommandResult RunConcord(const fs::path& data_dir, std::vector<std::string> args) {
+  if (auto s = PrepareTestBackend(data_dir); !s) return {.exit_code = 99, .err = s.error().message};
   std::vector<std::string> argv = {(BinDir() / "concord").string(), args.at(0), "--data-dir",
                                    data_dir.string()};
   argv.insert(argv.end(), args.begin() + 1, args.end());

@@ -116,7 +116,7 @@ struct ExportWriter::Impl {
   std::string last_community;
   // The sink (an HTTP chunk, a file write) gets about 256 KiB at a time.
   std::string pending;
-  static constexpr size_t kChunk = 256 * 1024;
+  static constexpr size_t kChunk = size_t{256} * 1024;
 
   bool Flush() {
     if (pending.empty() || sink_failed) return !sink_failed;
@@ -168,7 +168,7 @@ struct ExportWriter::Impl {
 
 ExportWriter::ExportWriter(Sink sink) : impl_(std::make_unique<Impl>()) {
   impl_->sink = std::move(sink);
-  impl_->pending.reserve(Impl::kChunk + 64 * 1024);
+  impl_->pending.reserve(Impl::kChunk + size_t{64} * 1024);
 }
 
 ExportWriter::~ExportWriter() = default;

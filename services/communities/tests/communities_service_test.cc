@@ -676,7 +676,7 @@ TEST(QueuedEventsTest, AdministratorsViewPageAndClearTheQueueByEveryFilter) {
   EXPECT_EQ(seen[0], "remote.app.added Files " + a.uuid.value());
   EXPECT_EQ(seen[5], "community.updated Forum " + a.uuid.value());
 
-  auto only = [&](QueuedEventFilter f) {
+  auto only = [&](const QueuedEventFilter& f) {
     auto page = svc.ListQueuedEvents(admin, f, "", 500);
     EXPECT_TRUE(page) << page.error().ToString();
     return page ? page->items.size() : 0u;

@@ -59,8 +59,8 @@ class FilesTest : public ::testing::Test {
   Result<File> Upload(const Principal& who, const std::string& library, std::string_view content,
                       const std::string& visibility = "private",
                       std::optional<std::string> folder = std::nullopt) {
-    CONCORD_ASSIGN_OR_RETURN(auto upload,
-                             files_.StartUpload(who, {library, "notes.txt", visibility, folder}));
+    CONCORD_ASSIGN_OR_RETURN(auto upload, files_.StartUpload(who, {library, "notes.txt", visibility,
+                                                                   std::move(folder)}));
     CONCORD_RETURN_IF_ERROR(upload->Append(content.substr(0, 3)));
     CONCORD_RETURN_IF_ERROR(upload->Append(content.substr(3)));
     return upload->Finish();

@@ -70,6 +70,7 @@ Result<std::vector<nlohmann::json>> ByName(Session& s, const std::string& name) 
 Error Ambiguous(const std::string& name, const std::vector<nlohmann::json>& found,
                 const std::string& field) {
   std::vector<std::string> uuids;
+  uuids.reserve(found.size());
   for (const auto& c : found) uuids.push_back(c["uuid"].get<std::string>());
   return Error{ErrorCode::kInvalidArgument,
                fmt::format("Multiple communities found with name: {} ({} of them); use the "
@@ -101,7 +102,7 @@ std::string Label(const nlohmann::json& c) {
   return fmt::format("'{}' ({})", c["name"].get<std::string>(), c["uuid"].get<std::string>());
 }
 
-Result<Value> Patch(Session& s, const nlohmann::json& c, nlohmann::json body,
+Result<Value> Patch(Session& s, const nlohmann::json& c, const nlohmann::json& body,
                     const std::string& what) {
   CONCORD_ASSIGN_OR_RETURN(auto after,
                            s.client().Put(kCommunities + "/" + c["uuid"].get<std::string>(), body));

@@ -119,6 +119,7 @@ Command ExportCommand(const apps::Application& application) {
   const apps::ExportCommand& e = application.export_command;
   std::string path_param(e.path_param), type_param(e.type_param), app_param(e.app_param);
   std::vector<std::string> apps_served;
+  apps_served.reserve(application.widgets.size());
   for (const auto& w : application.widgets) apps_served.emplace_back(w.def_id);
   std::vector<Param> params = {{path_param, Kind::kString}, {type_param, Kind::kString}};
   std::string help =

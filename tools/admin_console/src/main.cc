@@ -328,6 +328,7 @@ int RunConsole(const Options& o) {
     argv_strings.push_back(o.command ? "-c" : "");
   }
   std::vector<const char*> argv;
+  argv.reserve(argv_strings.size());
   for (const auto& s : argv_strings) argv.push_back(s.c_str());
   py::scoped_interpreter python(&config, static_cast<int>(argv.size()), argv.data(), false);
 
@@ -365,8 +366,15 @@ int RunConsole(const Options& o) {
 int main(int argc, char** argv) {
   // Exports, reports and set-aside files are the administrator's only, whatever the umask.
   ::umask(077);
-  int rc = 0;
-  auto options = concord::admin::Parse(argc, argv, rc);
-  if (!options) return rc;
-  return concord::admin::RunConsole(*options);
+  try {
+    int rc = 0;
+    auto options = concord::admin::Parse(argc, argv, rc);
+    if (!options) return rc;
+    return concord::admin::RunConsole(*options);
+  } catch (const std::exception& e) {
+    std::cerr << "concord-admin: internal error: " << e.what() << "\n";  // a bug: say so
+  } catch (...) {
+    std::cerr << "concord-admin: internal error\n";
+  }
+  return 1;
 }

@@ -107,7 +107,7 @@ void Write(const std::string& text) {
 }
 
 // Binds the service objects of `script` into `globals`.
-void Load(const std::string& script, py::dict globals) {
+void Load(const std::string& script, const py::dict& globals) {
   auto module = py::module_::import("concord_admin");
   std::vector<std::string> loaded;
   for (const auto& s : Services()) {
@@ -166,7 +166,7 @@ PYBIND11_EMBEDDED_MODULE(concord_admin, m) {
 
   m.def(
       "execfile",
-      [](const std::string& path, py::object globals) {
+      [](const std::string& path, const py::object& globals) {
         py::dict g = globals.is_none() ? py::globals() : globals.cast<py::dict>();
         std::string name = std::filesystem::path(path).filename().string();
         if (name == "filesAdmin.jy") name = "filesAdmin.py";  // the reference's S19 spelling
@@ -191,7 +191,7 @@ PYBIND11_EMBEDDED_MODULE(concord_admin, m) {
 
   m.def(
       "help",
-      [](py::object what) {
+      [](const py::object& what) {
         if (what.is_none()) {
           std::string out =
               "concord-admin: Concord's administrative console, a Python 3 prompt.\n"

@@ -84,7 +84,7 @@ Result<Value> View(Session& s, const ViewQuery& q) {
   return RowValue(items.back());
 }
 
-Result<Value> Clear(Session& s, nlohmann::json body) {
+Result<Value> Clear(Session& s, const nlohmann::json& body) {
   CONCORD_ASSIGN_OR_RETURN(auto r, s.client().Post(kBase + "/clear", body));
   int64_t n = r["cleared"].get<int64_t>();
   s.Print(fmt::format("Cleared {} queued event{}.\n", n, n == 1 ? "" : "s"));
@@ -92,7 +92,7 @@ Result<Value> Clear(Session& s, nlohmann::json body) {
 }
 
 // Retries; an error (so 0) unless every matching event was delivered.
-Result<int64_t> Retry(Session& s, nlohmann::json body) {
+Result<int64_t> Retry(Session& s, const nlohmann::json& body) {
   CONCORD_ASSIGN_OR_RETURN(auto r, s.client().Post(kBase + "/retry", body));
   int64_t delivered = r["delivered"].get<int64_t>();
   int64_t still = r["stillQueued"].get<int64_t>();

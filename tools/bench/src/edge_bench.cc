@@ -47,7 +47,7 @@ int Connect(int port, const std::string& from) {
   sockaddr_in local{};
   local.sin_family = AF_INET;
   inet_pton(AF_INET, from.c_str(), &local.sin_addr);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local);
+  (void)::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(port));
@@ -155,6 +155,7 @@ int main(int argc, char** argv) {
          std::map<int, int> statuses;
          std::mutex mu;
          std::vector<std::thread> threads;
+         threads.reserve(16);
          for (int i = 0; i < 16; ++i) {
            threads.emplace_back([&, i] {
              http::Client c({.url = url,
@@ -196,6 +197,7 @@ int main(int argc, char** argv) {
          std::string deep(4 * 1024 * 1024 - 16, '[');
          std::vector<std::thread> threads;
          std::atomic<int> refused{0};
+         threads.reserve(8);
          for (int i = 0; i < 8; ++i) {
            threads.emplace_back([&] {
              http::Client c({.url = url, .user = "admin", .password = password, .timeout = 60s});

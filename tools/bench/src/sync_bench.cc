@@ -17,6 +17,7 @@
 #include "concord/http/client.h"
 #include "concord/lifecycle/widgets.h"
 #include "concord/recovery/sync_report.h"
+#include "concord/testing/postgres.h"
 #include "concord/testing/process.h"
 #include "concord/xml/synced_resources.h"
 
@@ -45,9 +46,22 @@ int Fail(const std::string& what) {
   return 1;
 }
 
+int Run(int argc, char** argv);
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  try {
+    return Run(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "concord-bench-sync: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+namespace {
+
+int Run(int argc, char** argv) {
   if (argc < 3) {
     std::cerr << "usage: concord-bench-sync DATA_DIR REMOTE_APP_DEF_ID   (a populated, stopped "
                  "deployment)\n";
@@ -68,7 +82,8 @@ int main(int argc, char** argv) {
   int pid = nlohmann::json::parse(info)["pid"].get<int>();
 
   // Export floor: the same rows, read and dropped.
-  auto db = db::Database::Open(fmt::format("sqlite:{}.db", def->application), {.base_dir = dir});
+  // The application's database wherever concord.toml puts it (SQLite or PostgreSQL).
+  auto db = testing::OpenTestDatabase(dir, std::string(def->application));
   if (!db) return Fail(db.error().message);
   // Every floor runs twice and the second run counts: both sides then read from a warm page
   // cache, as the measured steps after them do.
@@ -178,3 +193,5 @@ int main(int argc, char** argv) {
       report_time / report_floor, report_peak, summary->differences, summary->orphans);
   return 0;
 }
+
+}  // namespace

@@ -46,8 +46,7 @@ Status CheckName(const std::string& name) {
 Result<std::shared_ptr<db::Database>> OpenService(const deployment::DataDir& dir,
                                                   const deployment::Config& config,
                                                   const std::string& service) {
-  return db::Database::Open(DatabaseUrl(config, service),
-                            {.base_dir = dir.root, .max_connections = 1});
+  return OpenServiceDatabase(dir, config, service, 1);
 }
 
 // The database file of a service, if it keeps one in the data directory.
@@ -60,21 +59,46 @@ std::optional<fs::path> DatabaseFile(const deployment::DataDir& dir,
   return p.is_absolute() ? p : dir.root / p;
 }
 
-// Facts about a database copy for the manifest: its schema, and how far it followed the
-// lifecycle events (an application: the last it applied; Communities: the last it wrote).
-Result<json> Describe(const fs::path& copy, const std::string& service) {
-  CONCORD_ASSIGN_OR_RETURN(auto db, db::Database::Open("sqlite:" + copy.string(), {}));
-  CONCORD_ASSIGN_OR_RETURN(int version, db::SchemaVersion(*db));
-  json out = {{"file", copy.filename().string()}, {"schemaVersion", version}};
-  CONCORD_ASSIGN_OR_RETURN(auto lease, db->Acquire());
+// Facts about a database for the manifest, read on `c`: its schema, and how far it followed
+// the lifecycle events (an application: the last it applied; Communities: the last it wrote).
+Result<json> DescribeOn(db::Connection& c, const std::string& service) {
+  CONCORD_ASSIGN_OR_RETURN(auto version, c.QueryInt("SELECT MAX(version) FROM schema_migrations"));
+  json out = {{"schemaVersion", version.value_or(0)}};
   if (service == "communities") {
-    CONCORD_ASSIGN_OR_RETURN(auto seq, lease->QueryInt("SELECT MAX(seq) FROM lifecycle_events"));
+    CONCORD_ASSIGN_OR_RETURN(auto seq, c.QueryInt("SELECT MAX(seq) FROM lifecycle_events"));
     out["lastEventSeq"] = seq.value_or(0);
   } else {
-    CONCORD_ASSIGN_OR_RETURN(
-        auto seq, lease->QueryInt("SELECT last_seq FROM lifecycle_progress WHERE id = 1"));
+    CONCORD_ASSIGN_OR_RETURN(auto seq,
+                             c.QueryInt("SELECT last_seq FROM lifecycle_progress WHERE id = 1"));
     out["lastAppliedEventSeq"] = seq.value_or(0);
   }
+  return out;
+}
+
+// Writes a consistent copy of a service's database into `to` and describes it. SQLite: the copy
+// is a database file (<service>.db), read back for its facts. PostgreSQL: a pg_dump archive
+// (<service>.dump) taken in the snapshot the facts are read in.
+Result<json> CopyDatabase(db::Database& db, const fs::path& to, const std::string& service) {
+  CONCORD_ASSIGN_OR_RETURN(auto lease, db.Acquire());
+  json out;
+  fs::path copy;
+  if (db.backend() == db::Backend::kSqlite) {
+    copy = to / (service + ".db");
+    CONCORD_RETURN_IF_ERROR(lease->CopyTo(copy));
+    CONCORD_ASSIGN_OR_RETURN(auto copied, db::Database::Open("sqlite:" + copy.string(), {}));
+    CONCORD_ASSIGN_OR_RETURN(auto read, copied->Acquire());
+    CONCORD_ASSIGN_OR_RETURN(out, DescribeOn(*read, service));
+    out["format"] = "sqlite";
+  } else {
+    copy = to / (service + ".dump");
+    auto tx = db::Transaction::Begin(*lease, db::TxMode::kRead);
+    if (!tx) return std::unexpected(tx.error());
+    CONCORD_ASSIGN_OR_RETURN(out, DescribeOn(*lease, service));
+    CONCORD_RETURN_IF_ERROR(lease->CopyTo(copy));  // pg_dump in this transaction's snapshot
+    CONCORD_RETURN_IF_ERROR(tx->Commit());
+    out["format"] = "pg_dump";
+  }
+  out["file"] = copy.filename().string();
   std::error_code ec;
   out["bytes"] = static_cast<int64_t>(fs::file_size(copy, ec));
   return out;
@@ -176,11 +200,7 @@ int Backup(const BackupFlags& f) {
     }
     auto db = OpenService(dir, *config, service);
     if (!db) return Fail("backup", db.error());
-    fs::path copy = to / (service + ".db");
-    auto lease = (*db)->Acquire();
-    if (!lease) return Fail("backup", lease.error());
-    if (auto s = (*lease)->CopyTo(copy); !s) return Fail("backup", s.error());
-    auto facts = Describe(copy, service);
+    auto facts = CopyDatabase(**db, to, service);
     if (!facts) return Fail("backup", facts.error());
     manifest["services"][service] = *facts;
     std::cout << fmt::format("{:<12} schema {}, {} bytes\n", service,
@@ -229,12 +249,18 @@ Status SetOnline(http::Client& client, const std::string& service, bool online) 
 }
 
 Status SwapDatabase(const deployment::DataDir& dir, const deployment::Config& config,
-                    const std::string& service, const fs::path& backup, const fs::path& keep) {
+                    const std::string& service, const fs::path& backup, const fs::path& keep,
+                    const std::string& deployment_id) {
   CONCORD_ASSIGN_OR_RETURN(auto db, OpenService(dir, config, service));
   CONCORD_ASSIGN_OR_RETURN(auto lease, db->Acquire());
-  // What is replaced is kept, whole and consistent, before anything changes.
-  CONCORD_RETURN_IF_ERROR(lease->CopyTo(keep / (service + ".db")));
-  return lease->ReplaceFrom(backup);
+  // What is replaced is kept, whole and consistent, before anything changes: a database file
+  // (SQLite) or a pg_dump archive (PostgreSQL).
+  bool sqlite = db->backend() == db::Backend::kSqlite;
+  CONCORD_RETURN_IF_ERROR(lease->CopyTo(keep / (service + (sqlite ? ".db" : ".dump"))));
+  CONCORD_RETURN_IF_ERROR(lease->ReplaceFrom(backup));
+  lease.reset();
+  // The database is this deployment's now, even a backup of another restored with --force.
+  return db::ClaimDatabase(*db, service, deployment_id, /*take_over=*/true);
 }
 
 Status SwapContent(const deployment::DataDir& dir, const std::string& name, const fs::path& backup,
@@ -324,6 +350,19 @@ int Restore(const RestoreFlags& f) {
           "restore",
           NotFound(fmt::format("the backup lacks {}", (from / entry.file).string())).error());
     }
+    // A SQLite file goes back into SQLite, a pg_dump archive into PostgreSQL.
+    bool dump = entry.file.ends_with(".dump");
+    bool on_sqlite = DatabaseUrl(*config, f.service).starts_with("sqlite:");
+    if (dump == on_sqlite) {
+      return Fail("restore",
+                  FailedPrecondition(
+                      fmt::format("the backup holds {} as {}, but this deployment keeps {} in {} "
+                                  "(concord.toml [{}] database): restore it into the kind of "
+                                  "database it was taken from",
+                                  f.service, dump ? "a PostgreSQL dump" : "a SQLite file",
+                                  f.service, on_sqlite ? "SQLite" : "PostgreSQL", f.service))
+                      .error());
+    }
   }
   if (!refusals.empty() && !f.force) {
     return Fail("restore",
@@ -370,7 +409,7 @@ int Restore(const RestoreFlags& f) {
   }
   Status swapped = ContentStoreOwner(f.service)
                        ? SwapContent(dir, f.service, from / f.service, keep)
-                       : SwapDatabase(dir, *config, f.service, from / entry.file, keep);
+                       : SwapDatabase(dir, *config, f.service, from / entry.file, keep, *id);
   if (server) {
     if (auto s = SetOnline(*server, offline, true); !s) {
       std::cerr << "concord restore: " << s.error().message << "\n";

@@ -55,12 +55,12 @@ Status CheckEntryFile(const Manifest& manifest, const fs::path& from, const std:
                                                   service.substr(0, 40)));
   }
   const ManifestEntry& entry = it->second;
-  if (entry.file != service + ".db") {
-    return InvalidArgument(
-        fmt::format("services.{}.file", service),
-        fmt::format("{}: field 'services.{}.file' names '{}'; a backup "
-                    "holds it as {}.db",
-                    (from / kManifest).string(), service, entry.file.substr(0, 80), service));
+  if (entry.file != service + ".db" && entry.file != service + ".dump") {
+    return InvalidArgument(fmt::format("services.{}.file", service),
+                           fmt::format("{}: field 'services.{}.file' names '{}'; a backup "
+                                       "holds it as {}.db (SQLite) or {}.dump (PostgreSQL)",
+                                       (from / kManifest).string(), service,
+                                       entry.file.substr(0, 80), service, service));
   }
   return Ok();
 }

@@ -311,7 +311,8 @@ int Serve(const ServeFlags& flags) {
     std::lock_guard l(mu);
     if (!stopping) {
       stopping = true;
-      pthread_kill(signals.native_handle(), SIGTERM);
+      // Not a thread being terminated: the signal thread waits in sigwait for this very signal.
+      pthread_kill(signals.native_handle(), SIGTERM);  // NOLINT(bugprone-bad-signal-to-kill-thread)
     }
   }
   signals.join();
@@ -366,14 +367,10 @@ int Populate(const std::string& data_dir, int64_t count, uint64_t seed) {
     auto lease = app.database->Acquire();
     if (!lease) return Fail("populate", lease.error());
     loads.push_back(AppLoad{&app, std::move(*lease), std::nullopt});
-    if (loads.back().lease->backend() == db::Backend::kSqlite) {
-      // As for Communities: a large page cache and no fsync for the length of the load (the
-      // deployment lock keeps everyone else out; WAL stays consistent after a crash).
-      if (auto s = loads.back().lease->ExecuteScript(
-              "PRAGMA cache_size = -262144; PRAGMA synchronous = OFF");
-          !s) {
-        return Fail("populate", s.error());
-      }
+    // As for Communities: tuned for the length of the load (the deployment lock keeps
+    // everyone else out).
+    if (auto s = loads.back().lease->TuneForBulkLoad(true, int64_t{256} << 10); !s) {
+      return Fail("populate", s.error());
     }
     auto tx = db::Transaction::Begin(*loads.back().lease, db::TxMode::kWrite);
     if (!tx) return Fail("populate", tx.error());
@@ -428,9 +425,7 @@ int Populate(const std::string& data_dir, int64_t count, uint64_t seed) {
   if (!report) return Fail("populate", report.error());
   for (auto& load : loads) {
     if (auto s = load.tx->Commit(); !s) return Fail("populate", s.error());
-    if (load.lease->backend() == db::Backend::kSqlite) {
-      (void)load.lease->ExecuteScript("PRAGMA cache_size = -2000; PRAGMA synchronous = NORMAL");
-    }
+    (void)load.lease->TuneForBulkLoad(false, 0);
   }
   auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   fs::path sample_creds = dir.root / "sample-users.credentials";
@@ -484,10 +479,24 @@ int Status(const std::string& data_dir) {
 }
 
 }  // namespace
+
+int Main(int argc, char** argv);
+
 }  // namespace concord::cli
 
+// An exception that reaches here is a bug: say so in one line, exit 1 (README, "Exit codes").
 int main(int argc, char** argv) {
-  using namespace concord::cli;
+  try {
+    return concord::cli::Main(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "concord: internal error: " << e.what() << "\n";
+  } catch (...) {
+    std::cerr << "concord: internal error\n";
+  }
+  return 1;
+}
+
+int concord::cli::Main(int argc, char** argv) {
   // Everything Concord writes (databases, backups, reports, exports, credentials) is its
   // owner's only, whatever the umask it was started with (docs/configuration.md, "Files").
   ::umask(077);

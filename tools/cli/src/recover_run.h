@@ -112,7 +112,7 @@ struct Run {
       nth = std::atoi(where.substr(hash + 1).c_str());
       where = where.substr(0, hash);
     }
-    if (where != point || ++hook_hits_[where] != nth) return;
+    if (where != point || ++hook_hits[where] != nth) return;
     if (action == "kill") ::kill(::getpid(), SIGKILL);
     if (action == "wait") {
       fs::path flag = out / ("hook-" + where);
@@ -122,7 +122,7 @@ struct Run {
       }
     }
   }
-  std::map<std::string, int> hook_hits_;
+  std::map<std::string, int> hook_hits;
 
   // Runs a console command as a step, writing it to the audit log first.
   Result<admin::Value> Command(std::string_view service, std::string_view name,

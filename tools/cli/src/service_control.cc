@@ -29,7 +29,7 @@ std::vector<Controlled> Controllable(OpenedServices& services) {
 }  // namespace
 
 void MountServiceControlApi(http::Server& server, OpenedServices& services,
-                            std::function<Status(const std::string&)> after_online) {
+                            const std::function<Status(const std::string&)>& after_online) {
   auto controlled = std::make_shared<std::vector<Controlled>>(Controllable(services));
   auto find = [controlled](const std::string& name) -> Result<Controlled*> {
     std::vector<std::string> names;

@@ -14,6 +14,6 @@ namespace concord::cli {
 // `after_online(service)` runs once a service's database is back (Communities: its system
 // account's password, which the restored database holds in an older version).
 void MountServiceControlApi(http::Server& server, OpenedServices& services,
-                            std::function<Status(const std::string&)> after_online);
+                            const std::function<Status(const std::string&)>& after_online);
 
 }  // namespace concord::cli

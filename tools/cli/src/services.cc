@@ -14,18 +14,41 @@ namespace concord::cli {
 
 namespace {
 
-// An application service over its database in the data directory, migrated.
-Result<HostedApplication> Host(const deployment::DataDir& dir, const HostableApplication& kind) {
+// Databases opened before anything was written (PreflightDatabases), by service.
+using OpenedDatabases = std::map<std::string, std::shared_ptr<db::Database>>;
+
+// A service's database: the one the preflight opened, or opened now; migrated and claimed for
+// this deployment.
+Result<std::shared_ptr<db::Database>> Prepare(const deployment::DataDir& dir,
+                                              const deployment::Config& config,
+                                              OpenedDatabases& opened, const std::string& service,
+                                              db::MigrationList migrations,
+                                              const std::string& deployment_id) {
+  std::shared_ptr<db::Database> database;
+  if (auto it = opened.find(service); it != opened.end()) {
+    database = it->second;
+  } else {
+    CONCORD_ASSIGN_OR_RETURN(database, OpenServiceDatabase(dir, config, service));
+  }
+  CONCORD_RETURN_IF_ERROR(db::Migrate(*database, migrations, service));
+  CONCORD_RETURN_IF_ERROR(db::ClaimDatabase(*database, service, deployment_id));
+  return database;
+}
+
+// An application service over its database (concord.toml's, by default in the data
+// directory), migrated.
+Result<HostedApplication> Host(const deployment::DataDir& dir, const deployment::Config& config,
+                               OpenedDatabases& opened, const std::string& deployment_id,
+                               const HostableApplication& kind) {
   const apps::Application& a = kind.describe();
   HostedApplication h;
   h.service = a.service;
   for (const auto& w : a.widgets) h.remote_apps.emplace_back(w.def_id);
   h.migrations = kind.migrations();
-  CONCORD_ASSIGN_OR_RETURN(
-      h.database, db::Database::Open("sqlite:" + h.service + ".db", {.base_dir = dir.root}));
-  CONCORD_RETURN_IF_ERROR(db::Migrate(*h.database, h.migrations, h.service));
+  CONCORD_ASSIGN_OR_RETURN(h.database,
+                           Prepare(dir, config, opened, h.service, h.migrations, deployment_id));
   std::shared_ptr<remoteapp::Service> instance =
-      kind.open({.database = h.database, .content_dir = dir.root / (h.service + "-content")});
+      kind.open({.database = h.database, .content_dir = ContentDir(dir, config, h.service)});
   h.mount = [instance](http::Server& server) { instance->Mount(server); };
   h.application = &instance->application();
   h.instance = instance;
@@ -37,14 +60,45 @@ bool Selected(const std::vector<std::string>& services, const std::string& name)
 }
 
 Result<std::vector<HostedApplication>> HostApplications(const deployment::DataDir& dir,
+                                                        const deployment::Config& config,
+                                                        OpenedDatabases& opened,
+                                                        const std::string& deployment_id,
                                                         const std::vector<std::string>& services) {
   std::vector<HostedApplication> out;
   for (const auto& k : HostableApplications()) {
     if (!Selected(services, std::string(k.describe().service))) continue;
-    CONCORD_ASSIGN_OR_RETURN(auto h, Host(dir, k));
+    CONCORD_ASSIGN_OR_RETURN(auto h, Host(dir, config, opened, deployment_id, k));
     out.push_back(std::move(h));
   }
   return out;
+}
+
+// Before anything is written: every selected service's PostgreSQL database opened (reachable,
+// credentials accepted, text sorted byte-wise) and checked (a schema this Concord knows, this
+// deployment's own). Any failure is bad configuration (exit 2), naming the service.
+Result<OpenedDatabases> PreflightDatabases(const deployment::DataDir& dir,
+                                           const deployment::Config& config,
+                                           const std::vector<std::string>& services,
+                                           const std::string& deployment_id) {
+  OpenedDatabases opened;
+  for (const auto& service : services) {
+    if (config.Storage(service).database.starts_with("sqlite:")) continue;
+    auto refuse = [&](Error e) -> Error {
+      e.code = ErrorCode::kInvalidArgument;
+      if (!e.message.starts_with("the " + service + " database")) {
+        e.message = fmt::format("the {} database: {}", service, e.message);
+      }
+      e.field = service + ".database";
+      return e;
+    };
+    auto db = OpenServiceDatabase(dir, config, service);
+    if (!db) return std::unexpected(refuse(db.error()));
+    if (auto s = db::CheckDatabase(**db, MigrationsOf(service), service, deployment_id); !s) {
+      return std::unexpected(refuse(s.error()));
+    }
+    opened[service] = *db;
+  }
+  return opened;
 }
 
 }  // namespace
@@ -81,7 +135,33 @@ db::MigrationList MigrationsOf(const std::string& service) {
 }
 
 std::string DatabaseUrl(const deployment::Config& config, const std::string& service) {
-  return service == "communities" ? config.communities_database : "sqlite:" + service + ".db";
+  return config.Storage(service).database;
+}
+
+Result<std::shared_ptr<db::Database>> OpenServiceDatabase(const deployment::DataDir& dir,
+                                                          const deployment::Config& config,
+                                                          const std::string& service,
+                                                          int max_connections) {
+  deployment::ServiceStorage st = config.Storage(service);
+  auto db = db::Database::Open(st.database, {.base_dir = dir.root,
+                                             .max_connections = max_connections,
+                                             .password_file = st.password_file});
+  if (!db) {
+    // Name the service and where its database is configured, whatever went wrong.
+    Error e = db.error();
+    e.message = fmt::format("the {} database: {}", service, e.message);
+    if (e.field.empty()) e.field = service + ".database";
+    return std::unexpected(e);
+  }
+  return db;
+}
+
+std::filesystem::path ContentDir(const deployment::DataDir& dir, const deployment::Config& config,
+                                 const std::string& service) {
+  std::string configured = config.Storage(service).content_dir;
+  if (configured.empty()) return dir.root / (service + "-content");
+  std::filesystem::path p(configured);
+  return p.is_absolute() ? p : dir.root / p;
 }
 
 std::vector<std::string> HostedRemoteApps(const std::vector<std::string>& services) {
@@ -106,8 +186,11 @@ Result<OpenedServices> OpenServices(const deployment::DataDir& dir,
   if (services.empty()) return InvalidArgument("services", "name at least one service", known);
   OpenedServices s;
   CONCORD_ASSIGN_OR_RETURN(s.config, deployment::LoadConfig(dir));
-  if (auto id = deployment::LoadOrCreateDeploymentId(dir); !id) return std::unexpected(id.error());
-  CONCORD_ASSIGN_OR_RETURN(s.applications, HostApplications(dir, services));
+  CONCORD_ASSIGN_OR_RETURN(std::string deployment_id, deployment::LoadOrCreateDeploymentId(dir));
+  CONCORD_ASSIGN_OR_RETURN(OpenedDatabases opened,
+                           PreflightDatabases(dir, s.config, services, deployment_id));
+  CONCORD_ASSIGN_OR_RETURN(s.applications,
+                           HostApplications(dir, s.config, opened, deployment_id, services));
   // Applied events are remembered as long as Communities keeps its event log.
   for (auto& a : s.applications) {
     a.application->set_applied_event_retention(
@@ -144,10 +227,8 @@ Result<OpenedServices> OpenServices(const deployment::DataDir& dir,
       subscriptions.applications.push_back(app);
     }
   }
-  CONCORD_ASSIGN_OR_RETURN(s.communities_db,
-                           db::Database::Open(s.config.communities_database,
-                                              {.base_dir = dir.root, .max_connections = 8}));
-  CONCORD_RETURN_IF_ERROR(db::Migrate(*s.communities_db, communities::Migrations(), "communities"));
+  CONCORD_ASSIGN_OR_RETURN(s.communities_db, Prepare(dir, s.config, opened, "communities",
+                                                     communities::Migrations(), deployment_id));
   auto on_events = s.on_events;
   s.communities = std::make_unique<communities::CommunitiesService>(
       communities::ServiceOptions{.database = s.communities_db,

@@ -66,6 +66,15 @@ db::MigrationList MigrationsOf(const std::string& service);
 
 // The database URL of a service in a deployment configured by `config`.
 std::string DatabaseUrl(const deployment::Config& config, const std::string& service);
+// Opens a service's database where `config` places it (SQLite in the data directory by
+// default, or PostgreSQL with its password file); errors name the service.
+Result<std::shared_ptr<db::Database>> OpenServiceDatabase(const deployment::DataDir& dir,
+                                                          const deployment::Config& config,
+                                                          const std::string& service,
+                                                          int max_connections = 8);
+// An application's content store directory (<data-dir>/<service>-content unless configured).
+std::filesystem::path ContentDir(const deployment::DataDir& dir, const deployment::Config& config,
+                                 const std::string& service);
 
 // The remoteAppDefIds hosted by the selected application services.
 std::vector<std::string> HostedRemoteApps(const std::vector<std::string>& services);

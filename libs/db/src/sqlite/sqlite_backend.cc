@@ -29,7 +29,7 @@ Error FromSqlite(sqlite3* db, int rc, std::string_view doing) {
                  : ErrorCode::kFailedPrecondition;
       break;
     case SQLITE_BUSY:
-    case SQLITE_LOCKED: code = ErrorCode::kUnavailable; break;
+    case SQLITE_LOCKED:
     case SQLITE_FULL:
     case SQLITE_CANTOPEN: code = ErrorCode::kUnavailable; break;
     case SQLITE_READONLY: code = ErrorCode::kFailedPrecondition; break;
@@ -170,6 +170,40 @@ class SqliteConnection final : public Connection {
     }
     sqlite3_close_v2(src);
     return Ok();
+  }
+
+  Result<bool> TableExists(std::string_view table) override {
+    CONCORD_ASSIGN_OR_RETURN(
+        auto n,
+        QueryInt("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = $1", table));
+    return n.value_or(0) > 0;
+  }
+
+  Status TuneForBulkLoad(bool on, int64_t cache_kib) override {
+    // WAL stays consistent after a process crash without the fsync.
+    return ExecuteScript(
+        on ? fmt::format("PRAGMA cache_size = -{}; PRAGMA synchronous = OFF", cache_kib)
+           : std::string("PRAGMA cache_size = -2000; PRAGMA synchronous = NORMAL"));
+  }
+
+  Result<std::vector<std::string>> DropSecondaryIndexes(
+      const std::vector<std::string>& tables) override {
+    std::vector<std::string> names;
+    std::vector<std::string> rebuild;
+    for (const auto& table : tables) {
+      // sql IS NULL: the automatic indexes of PRIMARY KEY and UNIQUE constraints.
+      CONCORD_ASSIGN_OR_RETURN(Rows rows, Query("SELECT name, sql FROM sqlite_master WHERE type = "
+                                                "'index' AND sql IS NOT NULL AND tbl_name = $1",
+                                                table));
+      while (true) {
+        CONCORD_ASSIGN_OR_RETURN(bool has, rows.Next());
+        if (!has) break;
+        names.push_back(rows.Text(0));
+        rebuild.push_back(rows.Text(1));
+      }
+    }
+    for (const auto& n : names) CONCORD_RETURN_IF_ERROR(ExecuteScript("DROP INDEX \"" + n + "\""));
+    return rebuild;
   }
 
   Status Begin(TxMode mode) override {

@@ -89,6 +89,7 @@ Result<std::vector<Activity>> Activities::OfCommunity(db::Connection& c, const P
                                                       const CommunityUuid& community) {
   CONCORD_ASSIGN_OR_RETURN(auto of, app_.content().ContainersOf(c, who, kApp, community));
   std::vector<Activity> out;
+  out.reserve(of.containers.size());
   for (auto& x : of.containers) {
     out.push_back(Activity{std::move(x.id), x.community, std::nullopt, std::move(x.title),
                            x.created, x.trashed_at});

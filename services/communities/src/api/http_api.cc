@@ -513,7 +513,8 @@ std::shared_ptr<http::CachingAuthenticator> MakeRemoteAuthenticator(std::string 
       std::make_shared<RemoteDirectory>(std::move(communities_url)), kRemoteCredentialCacheTtl);
 }
 
-void MountCredentialsApi(http::Server& server, std::shared_ptr<http::CachingAuthenticator> cache) {
+void MountCredentialsApi(http::Server& server,
+                         const std::shared_ptr<http::CachingAuthenticator>& cache) {
   server.Post("/api/admin/credentials/invalidate", http::Access::kAdministrator,
               [cache](const http::Request&) -> Result<http::Response> {
                 cache->Invalidate();

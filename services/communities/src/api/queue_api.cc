@@ -94,7 +94,7 @@ Result<QueuedEventFilter> FilterFromBody(JsonBody& body, bool with_event_id) {
 
 }  // namespace
 
-void MountQueueApi(http::Server& server, CommunitiesService& service, RetryFunction retry) {
+void MountQueueApi(http::Server& server, CommunitiesService& service, const RetryFunction& retry) {
   const std::string base = "/communities/api/admin/queue";
   server.Get(base + "/summary", http::Access::kAdministrator,
              [&service](const Request& r) -> Result<Response> {
@@ -132,7 +132,7 @@ void MountQueueApi(http::Server& server, CommunitiesService& service, RetryFunct
                    200, {{"items", items}, {"next", page.next ? json(*page.next) : json(nullptr)}});
              });
   server.Post(base + "/retry", http::Access::kAdministrator,
-              [&service, retry](const Request& r) -> Result<Response> {
+              [retry](const Request& r) -> Result<Response> {
                 CONCORD_ASSIGN_OR_RETURN(auto body, JsonBody::Parse(r.body));
                 CONCORD_ASSIGN_OR_RETURN(auto filter, FilterFromBody(body, false));
                 CONCORD_RETURN_IF_ERROR(CommunitiesService::ValidateQueuedEventFilter(filter));
@@ -158,7 +158,8 @@ void MountQueueApi(http::Server& server, CommunitiesService& service, RetryFunct
               });
 }
 
-void MountEventLogApi(http::Server& server, CommunitiesService& service, ReplayFunction replay) {
+void MountEventLogApi(http::Server& server, CommunitiesService& service,
+                      const ReplayFunction& replay) {
   const std::string base = "/communities/api/admin/events";
   server.Get(base, http::Access::kAdministrator, [&service](const Request& r) -> Result<Response> {
     CONCORD_ASSIGN_OR_RETURN(auto b, service.EventLog(ActorOf(r)));

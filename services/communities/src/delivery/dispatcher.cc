@@ -441,6 +441,7 @@ Result<ReplayOutcome> Dispatcher::Replay(const std::string& app, int64_t after_s
 
 std::vector<std::string> Dispatcher::Applications() const {
   std::vector<std::string> out;
+  out.reserve(workers_.size());
   for (const auto& [app, w] : workers_) out.push_back(app);
   return out;
 }

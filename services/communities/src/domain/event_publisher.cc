@@ -49,7 +49,7 @@ Result<std::optional<int64_t>> EventPublisher::Publish(db::Connection& c, EventT
         apps.push_back(app);
     }
     if (options.recipients == Recipients::kOnlyApplicationsWithoutWidget) {
-      apps.erase(apps.begin(), apps.begin() + with_widget);
+      apps.erase(apps.begin(), apps.begin() + static_cast<std::ptrdiff_t>(with_widget));
     }
   }
   std::erase_if(apps, [&](const std::string& app) {

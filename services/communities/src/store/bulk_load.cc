@@ -25,33 +25,16 @@ Result<PopulateReport> Populate(db::Database& database, const PopulateOptions& o
         "populate fills an empty deployment, and this one has {} communities already", *existing));
   }
 
-  // SQLite tuning for the length of the load (the deployment lock keeps everyone else out):
-  // random uuid keys put every insert on a random B-tree page, so keep the pages in a 1 GiB
-  // cache; skip the fsync (WAL stays consistent after a process crash); and build the
-  // secondary indexes once at the end, by sorting, instead of row by row. One transaction for
-  // the whole load: an interrupted populate leaves the database as it was, indexes included.
-  bool sqlite = c.backend() == db::Backend::kSqlite;
-  if (sqlite) {
-    CONCORD_RETURN_IF_ERROR(
-        c.ExecuteScript("PRAGMA cache_size = -1048576; PRAGMA synchronous = OFF"));
-  }
+  // Tuned for the length of the load (the deployment lock keeps everyone else out): SQLite's
+  // random uuid keys put every insert on a random B-tree page, so a 1 GiB page cache; no fsync;
+  // and the secondary indexes built once at the end, by sorting, instead of row by row. One
+  // transaction for the whole load: an interrupted populate leaves the database as it was,
+  // indexes included.
+  CONCORD_RETURN_IF_ERROR(c.TuneForBulkLoad(true, int64_t{1} << 20));
   auto load = [&]() -> Result<PopulateReport> {
     CONCORD_ASSIGN_OR_RETURN(auto tx, db::Transaction::Begin(c, db::TxMode::kWrite));
-    std::vector<std::string> deferred_indexes;
-    if (sqlite) {
-      CONCORD_ASSIGN_OR_RETURN(
-          db::Rows rows,
-          c.Query("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-                  "AND tbl_name IN ('communities', 'members', 'widgets')"));
-      std::vector<std::string> names;
-      while (true) {
-        CONCORD_ASSIGN_OR_RETURN(bool has, rows.Next());
-        if (!has) break;
-        names.push_back(rows.Text(0));
-        deferred_indexes.push_back(rows.Text(1));
-      }
-      for (const auto& n : names) CONCORD_RETURN_IF_ERROR(c.ExecuteScript("DROP INDEX " + n));
-    }
+    CONCORD_ASSIGN_OR_RETURN(std::vector<std::string> deferred_indexes,
+                             c.DropSecondaryIndexes({"communities", "members", "widgets"}));
     PopulateReport report;
     SampleGenerator gen(options.seed, options.communities);
     report.sample_password = RandomPassword(16);
@@ -95,10 +78,8 @@ Result<PopulateReport> Populate(db::Database& database, const PopulateOptions& o
     return report;
   };
   auto result = load();
-  if (sqlite) {
-    // The connection goes back to the pool: restore the defaults whatever happened.
-    (void)c.ExecuteScript("PRAGMA cache_size = -2000; PRAGMA synchronous = NORMAL");
-  }
+  // The connection goes back to the pool: the defaults again, whatever happened.
+  (void)c.TuneForBulkLoad(false, 0);
   return result;
 }
 

@@ -5,7 +5,7 @@ namespace {
 // The highest seq ever assigned: the log's, or the floor trims and restores leave behind.
 constexpr std::string_view kAssignedSql =
     "SELECT MAX(s) FROM (SELECT MAX(seq) AS s FROM lifecycle_events UNION ALL "
-    "SELECT floor AS s FROM lifecycle_sequence)";
+    "SELECT floor AS s FROM lifecycle_sequence) AS assigned";
 }  // namespace
 
 Result<int64_t> EventStore::Append(db::Connection& c, lifecycle::LifecycleEvent& e,

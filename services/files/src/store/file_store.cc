@@ -214,7 +214,7 @@ Result<std::vector<std::string>> FileStore::SharedCommunities(db::Connection& c,
                                                               int limit) const {
   return c.QueryTexts(
       "SELECT community_uuid FROM (SELECT community_uuid FROM file_shares UNION "
-      "SELECT community_uuid FROM folder_shares) WHERE community_uuid > $1 "
+      "SELECT community_uuid FROM folder_shares) AS shared WHERE community_uuid > $1 "
       "ORDER BY community_uuid LIMIT $2",
       after, limit);
 }
@@ -405,7 +405,7 @@ Status ContentStore::Read(const std::string& id,
   std::ifstream in(PathOf(id), std::ios::binary);
   if (!in)
     return NotFound(fmt::format("the content of file {} is missing from the content store", id));
-  std::string buffer(64 * 1024, '\0');
+  std::string buffer(size_t{64} * 1024, '\0');
   while (in) {
     in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
     auto n = static_cast<size_t>(in.gcount());

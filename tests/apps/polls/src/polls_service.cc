@@ -11,7 +11,7 @@ namespace {
 
 class PollsService final : public remoteapp::Service, remoteapp::ResourceHooks {
  public:
-  explicit PollsService(std::shared_ptr<db::Database> database)
+  explicit PollsService(const std::shared_ptr<db::Database>& database)
       : db_(database),
         app_(remoteapp::Define(Describe(), {"polls", "title", ""}), database, *this) {}
 

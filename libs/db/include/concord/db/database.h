@@ -14,7 +14,12 @@
 //
 // Errors from a backend are translated in exactly one place per backend: constraint
 // violations become kAlreadyExists (unique) or kFailedPrecondition (foreign key, check, not
-// null); a busy or locked database kUnavailable; anything else kInternal.
+// null); a busy or locked database, or a lost connection, kUnavailable; a serialization
+// failure or deadlock kAborted; anything else kInternal.
+//
+// Isolation, the same on every backend: write transactions (TxMode::kWrite) of one database run
+// one at a time, so a read-then-write inside one needs no row lock; a read transaction sees one
+// snapshot throughout.
 //
 // Thread safety: a Database is shared by all threads; a Connection (and the Rows it returns)
 // belongs to one thread at a time, from Acquire() until its lease ends.
@@ -117,6 +122,9 @@ class Connection {
   virtual ~Connection() = default;
 
   virtual Backend backend() const = 0;
+  // False once the session is broken (the server went away) or was left inside a transaction:
+  // the pool then closes it instead of lending it again.
+  virtual bool reusable() const { return true; }
 
   // Runs a statement and returns the number of rows it changed.
   [[nodiscard]] virtual Result<int64_t> ExecuteParams(std::string_view sql,
@@ -132,6 +140,19 @@ class Connection {
   // Replaces the whole database with the copy in `file` (one written by CopyTo). Other
   // sessions must be closed (Database::Suspend). SQLite: the online backup API.
   [[nodiscard]] virtual Status ReplaceFrom(const std::filesystem::path& file) = 0;
+
+  // Whether the table exists (in the connection's schema), without creating anything.
+  [[nodiscard]] virtual Result<bool> TableExists(std::string_view table) = 0;
+
+  // A bulk load (`concord populate` into an empty database, one long write transaction, nobody
+  // else connected): on, the backend's settings for it (SQLite: a page cache of `cache_kib` and
+  // no fsync; PostgreSQL: asynchronous commit for this session); off, its defaults again.
+  [[nodiscard]] virtual Status TuneForBulkLoad(bool on, int64_t cache_kib) = 0;
+  // Drops the secondary indexes of `tables` (not those behind a primary key or a unique
+  // constraint) and returns the statements that build them again: a bulk load builds each
+  // index once, at the end, by sorting. Call it inside the load's transaction.
+  [[nodiscard]] virtual Result<std::vector<std::string>> DropSecondaryIndexes(
+      const std::vector<std::string>& tables) = 0;
 
   [[nodiscard]] virtual Status Begin(TxMode mode) = 0;
   [[nodiscard]] virtual Status Commit() = 0;
@@ -189,6 +210,9 @@ struct OpenOptions {
   std::filesystem::path base_dir = ".";
   // Most connections kept open at once; Acquire() waits when all are in use.
   int max_connections = 8;
+  // PostgreSQL: a file holding the password (mode 0600; relative paths resolve against
+  // base_dir). Empty: libpq's passfile (PGPASSFILE, ~/.pgpass) or none.
+  std::filesystem::path password_file;
 };
 
 // A pool of connections to one database.
@@ -198,7 +222,10 @@ class Database : public std::enable_shared_from_this<Database> {
 
   // Opens a database by URL; the scheme picks the backend:
   //   sqlite:/abs/path.db  sqlite:relative.db  sqlite::memory:   (query: ?synchronous=full|normal)
-  // kInvalidArgument for an unknown scheme or malformed URL, kUnavailable if it cannot be opened.
+  //   postgresql://user@host:5432/dbname?sslmode=verify-full      (libpq's URI; postgres:// too)
+  // kInvalidArgument for an unknown scheme or malformed URL, kUnavailable if it cannot be opened
+  // (a PostgreSQL server that does not answer or refuses the credentials), kFailedPrecondition
+  // for a PostgreSQL database that does not sort text byte-wise or an unreadable password file.
   static Result<std::shared_ptr<Database>> Open(std::string_view url, const OpenOptions& options);
 
   Backend backend() const { return backend_; }

@@ -29,4 +29,18 @@ using MigrationList = std::span<const Migration>;
 // The highest migration version applied, 0 for an empty database.
 [[nodiscard]] Result<int> SchemaVersion(Database& db);
 
+// Checks, writing nothing, that Migrate could run: kFailedPrecondition naming `component` and
+// the database if it holds a schema newer than `migrations`, or belongs to another deployment
+// than `deployment_id` (ClaimDatabase).
+[[nodiscard]] Status CheckDatabase(Database& db, MigrationList migrations,
+                                   std::string_view component, std::string_view deployment_id);
+
+// Records that the database belongs to the deployment `deployment_id` (the table
+// concord_deployment, one row), the first time; kFailedPrecondition if it belongs to another:
+// a URL pointing at another deployment's database must not mix two deployments' data.
+// With `take_over`, it belongs to `deployment_id` whatever it said (a restore an administrator
+// forced).
+[[nodiscard]] Status ClaimDatabase(Database& db, std::string_view component,
+                                   std::string_view deployment_id, bool take_over = false);
+
 }  // namespace concord::db

@@ -7,7 +7,9 @@
 //   <data-dir>/server.json           {"url": "http://127.0.0.1:8080", "pid": 1234} while serving
 //   <data-dir>/maintenance.json      maintenance mode, while on (see libs/maintenance)
 //   <data-dir>/.concord.lock         held (flock) by the process that owns the databases
-//   <data-dir>/<service>.db          each service's SQLite database (embedded default)
+//   <data-dir>/<service>.db          each service's SQLite database (embedded default; a
+//                                    service section's `database` may name PostgreSQL instead)
+//   <data-dir>/<service>-content/    an application's files on disk (`content_dir` moves them)
 
 #include <cstdint>
 #include <filesystem>
@@ -36,6 +38,17 @@ struct DataDir {
   fs::path RestoreQuarantine() const { return root / "restore-quarantine"; }
 };
 
+// Where one service keeps its data: [communities], [forums], [files], ... in concord.toml.
+struct ServiceStorage {
+  // "sqlite:<file>" (relative to the data dir) or a PostgreSQL URI
+  // ("postgresql://concord@db1.example.com:5432/concord_forums?sslmode=verify-full").
+  std::string database;
+  // PostgreSQL: a file (mode 0600) holding the password; empty: libpq's passfile or none.
+  std::string password_file;
+  // An application's content store (Files' uploads); empty: <data-dir>/<service>-content.
+  std::string content_dir;
+};
+
 struct Config {
   std::string listen = "127.0.0.1:8080";
   int threads = 16;
@@ -58,7 +71,9 @@ struct Config {
   // Reverse proxies whose X-Forwarded-For is believed (addresses or CIDR ranges): the client
   // address that maintenance mode checks comes from that header only behind one of these.
   std::vector<std::string> trusted_proxies;
-  std::string communities_database = "sqlite:communities.db";  // relative to the data dir
+  // Each service's storage, by service name ("communities", "forums", ...); a service not
+  // named here keeps the defaults (Storage()).
+  std::map<std::string, ServiceStorage> storage;
   int trash_retention_days = 30;
   // [scheduler]: cron intervals of the Communities tasks (reference defaults).
   std::string full_delete_interval = "0 0 3 ? * *";
@@ -73,10 +88,15 @@ struct Config {
   std::map<std::string, std::vector<std::string>> event_subscriptions;
   // [services] communities_url: where Communities runs, for a process that does not run it.
   std::string communities_url;
+
+  // `service`'s storage with the defaults filled in (database sqlite:<service>.db).
+  ServiceStorage Storage(const std::string& service) const;
 };
 
 // Reads <data-dir>/concord.toml; a missing file gives the defaults. kInvalidArgument naming
-// the key for a malformed file, an unknown key, or a value of the wrong type or range.
+// the key for a malformed file, an unknown key, or a value of the wrong type or range. A section
+// per service ([communities] and each registered application's, libs/apps) takes `database`,
+// `password_file` and, for applications, `content_dir`.
 Result<Config> LoadConfig(const DataDir& dir);
 
 struct Credentials {

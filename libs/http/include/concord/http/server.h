@@ -164,21 +164,21 @@ struct ServerOptions {
   Admission admission;             // optional
   ClientAddressOf client_address;  // optional: default, the peer
   IsTrustedProxy trusted_proxy;    // optional: default, none
-  size_t max_body_bytes = 4 * 1024 * 1024;  // larger: 413
+  size_t max_body_bytes = size_t{4} << 20;  // larger: 413
   // Routes registered with PostStreamed (uploads): their body is never held whole in memory.
   size_t max_streamed_body_bytes = size_t{1} << 30;      // larger: 413
   std::chrono::seconds streamed_body_stall_timeout{30};  // no body byte for this long: 408
-  int max_streamed_bodies = 256;            // received at once (each holds a file too); beyond: 503
-  size_t max_header_bytes = 16 * 1024;      // request line and headers; larger: 431
-  int max_header_count = 100;               // more: 431
-  std::chrono::seconds header_timeout{10};  // first byte of a request to its last header
-  std::chrono::seconds request_timeout{60};  // first byte to the end of its body
-  std::chrono::seconds idle_timeout{5};      // a keep-alive connection waiting for a request
-  std::chrono::seconds write_timeout{30};    // any one write to a client that stops reading
-  int max_connections = 4096;                // in total (capped by the open files limit)
-  int max_connections_per_client = 128;      // per peer address; trusted proxies exempt
-  int max_concurrent_verifications = 2;      // password checks (Argon2id: 64 MiB each)
-  int max_queued_verifications = 64;         // waiting beyond these: 503 with Retry-After
+  int max_streamed_bodies = 256;  // received at once (each holds a file too); beyond: 503
+  size_t max_header_bytes = size_t{16} << 10;  // request line and headers; larger: 431
+  int max_header_count = 100;                  // more: 431
+  std::chrono::seconds header_timeout{10};     // first byte of a request to its last header
+  std::chrono::seconds request_timeout{60};    // first byte to the end of its body
+  std::chrono::seconds idle_timeout{5};        // a keep-alive connection waiting for a request
+  std::chrono::seconds write_timeout{30};      // any one write to a client that stops reading
+  int max_connections = 4096;                  // in total (capped by the open files limit)
+  int max_connections_per_client = 128;        // per peer address; trusted proxies exempt
+  int max_concurrent_verifications = 2;        // password checks (Argon2id: 64 MiB each)
+  int max_queued_verifications = 64;           // waiting beyond these: 503 with Retry-After
   SignInThrottleOptions sign_in;
   std::string realm = "Concord";
 };

@@ -115,7 +115,8 @@ struct ItemText {
   std::string title;
   std::string content;
 };
-Result<ItemText> ValidItemText(const ItemKind& kind, std::string title, std::string content);
+Result<ItemText> ValidItemText(const ItemKind& kind, const std::string& title,
+                               const std::string& content);
 
 // PermissionDenied(`message`) unless `have` is at least `need`.
 Status Require(Access have, Access need, std::string_view message);

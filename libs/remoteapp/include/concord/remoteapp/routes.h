@@ -110,7 +110,7 @@ struct ThreadApi {
   // status updates where posting is switched off.
   std::function<Status(db::Connection&, const Visible&)> before_add;
 };
-void MountThreads(Routes& routes, Content& content, ThreadApi api);
+void MountThreads(Routes& routes, Content& content, const ThreadApi& api);
 
 // The Service (what `concord serve` hosts) of a ContentApplication: Mount() mounts the lifecycle
 // handler and the shared routes (RemoteApplication::Mount), then `mount_api` the application's

@@ -301,14 +301,15 @@ using RetryFunction = std::function<Result<RetryOutcome>(const RetryFilter&)>;
 // Mounts the administrators' API of the lifecycle event queue under
 // /communities/api/admin/queue, and POST /communities/api/admin/widgets/{defId}/remove-all
 // (docs/http-api.md).
-void MountQueueApi(http::Server& server, CommunitiesService& service, RetryFunction retry);
+void MountQueueApi(http::Server& server, CommunitiesService& service, const RetryFunction& retry);
 
 // Replays the event log to an application (the dispatcher's Replay).
 using ReplayFunction = std::function<Result<ReplayOutcome>(const std::string&, int64_t)>;
 
 // Mounts the event log's administrators' API (docs/http-api.md, "Event log and replay"):
 // GET /communities/api/admin/events (bounds), POST .../replay, POST .../advance.
-void MountEventLogApi(http::Server& server, CommunitiesService& service, ReplayFunction replay);
+void MountEventLogApi(http::Server& server, CommunitiesService& service,
+                      const ReplayFunction& replay);
 
 // Mounts GET /communities/api/admin/sync/{widgetDefId} and POST .../lookup: what the
 // synchronization reports compare with an application's export (docs/http-api.md).
@@ -336,6 +337,7 @@ std::shared_ptr<http::CachingAuthenticator> MakeRemoteAuthenticator(std::string 
 // account of the Communities process): `cache` forgets every verification, 204. Communities
 // calls it on every process it delivers lifecycle events to when a user is disabled or a
 // password changes, so that the change takes effect there at once.
-void MountCredentialsApi(http::Server& server, std::shared_ptr<http::CachingAuthenticator> cache);
+void MountCredentialsApi(http::Server& server,
+                         const std::shared_ptr<http::CachingAuthenticator>& cache);
 
 }  // namespace concord::communities
