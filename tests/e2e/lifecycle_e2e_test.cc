@@ -662,6 +662,7 @@ TEST(LifecycleTest, FilesKeepContentWithItsChecksumAndShareWithCommunities) {
   EXPECT_EQ(ivo.Send("GET", "/files/api/files/" + file + "/content", "")->status, 404);
   // The content is on disk under the data directory, named by the file's id.
   EXPECT_TRUE(std::filesystem::exists(dir.path() / "files-content" / file.substr(0, 2) / file));
+
   EXPECT_EQ(
       hana.Send("POST", "/files/api/libraries/" + library + "/files?name=..%2Fescape", "x")->status,
       400);
@@ -716,6 +717,41 @@ TEST(LifecycleTest, FilesKeepContentWithItsChecksumAndShareWithCommunities) {
             404);  // not hana's folder
   ASSERT_TRUE(ivo.Post("/files/api/folders/" + folder_id + "/shares", {{"community", uuid}}));
   EXPECT_EQ(hana.Send("GET", "/files/api/files/" + draft_id + "/content", "")->raw_body, "draft");
+  ASSERT_EQ(server.Stop(), 0);
+
+  // Moved where concord.toml says ([files] content_dir), the store is found there; a backup
+  // and a restore of it follow it too.
+  TempDir elsewhere("lifecycle-files-elsewhere");
+  std::filesystem::path store = elsewhere.path() / "store";
+  std::filesystem::rename(dir.path() / "files-content", store);
+  {
+    // Into the [files] section if there is one (on PostgreSQL the harness wrote it).
+    std::ifstream in(dir.path() / "concord.toml");
+    std::string toml((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::string line = "content_dir = \"" + store.string() + "\"\n";
+    if (auto at = toml.find("[files]\n"); at != std::string::npos) {
+      toml.insert(at + 8, line);
+    } else {
+      toml += "\n[files]\n" + line;
+    }
+    std::ofstream(dir.path() / "concord.toml") << toml;
+  }
+  ASSERT_TRUE(server.Start());  // on a new port
+  gil = server.Client("gil", "pw-gil-123");
+  down = gil.Send("GET", "/files/api/files/" + file + "/content", "");
+  ASSERT_TRUE(down) << down.error().ToString();
+  ASSERT_EQ(down->status, 200) << down->raw_body;
+  EXPECT_EQ(down->raw_body, bytes);
+  auto backup = testing::RunConcord(dir.path(), {"backup", "--service", "files-content", "--to",
+                                                 (elsewhere.path() / "backup").string()});
+  ASSERT_EQ(backup.exit_code, 0) << testing::Show(backup);
+  EXPECT_TRUE(std::filesystem::exists(elsewhere.path() / "backup" / "files-content" /
+                                      file.substr(0, 2) / file));
+  std::filesystem::remove(store / file.substr(0, 2) / file);
+  auto restore = testing::RunConcord(dir.path(), {"restore", "--service", "files-content", "--from",
+                                                  (elsewhere.path() / "backup").string()});
+  ASSERT_EQ(restore.exit_code, 0) << testing::Show(restore);
+  EXPECT_TRUE(std::filesystem::exists(store / file.substr(0, 2) / file)) << "restored in place";
 }
 
 }  // namespace

@@ -171,6 +171,72 @@ TEST(PostgresOutageTest, AnApplicationsDatabaseServerGoesAwayAndComesBackUnderLo
   EXPECT_EQ(server.Stop(), 0);
 }
 
+// Every service on the server, Communities included: while it is down every request touching a
+// database gets 503 (never 500); what Communities accepted before is applied everywhere after.
+TEST(PostgresOutageTest, EveryServicesDatabaseServerGoesAwayAndComesBack) {
+  TempDir dir("pg-outage-all");
+  TempDir pg_state("pg-outage-all-server");
+  OwnCluster cluster(pg_state.path() / "pg");
+  auto started = cluster.Run("start");
+  ASSERT_EQ(started.exit_code, 0) << Show(started);
+  ::setenv("CONCORD_TEST_PG_DIR", cluster.state().c_str(), 1);
+  ::setenv("CONCORD_TEST_BACKEND", "postgres", 1);
+  auto prepared = testing::PrepareTestBackend(dir.path());
+  ::unsetenv("CONCORD_TEST_BACKEND");
+  ASSERT_TRUE(prepared) << prepared.error().ToString();
+
+  ConcordServer server(dir.path());
+  ASSERT_TRUE(server.Start());
+  auto admin = server.AdminClient();
+  std::vector<std::string> communities;
+  for (int i = 0; i < 3; ++i) {
+    auto c = admin.Post("/communities/api/communities", {{"name", "All " + std::to_string(i)}});
+    ASSERT_TRUE(c) << c.error().ToString();
+    communities.push_back((*c)["uuid"]);
+  }
+  ASSERT_TRUE(QueueEmpties(admin, "", 20));
+
+  std::atomic<bool> stop{false};
+  std::mutex mu;
+  std::map<std::string, std::string> last_name;
+  std::set<int> statuses;
+  std::thread writer([&] {
+    auto c = server.AdminClient();
+    for (int n = 0; !stop; ++n) {
+      const std::string& uuid = communities[n % communities.size()];
+      std::string name = "All renamed " + std::to_string(n);
+      auto r = c.Send("PUT", kBase + uuid, json{{"name", name}}.dump());
+      if (r) {
+        std::lock_guard l(mu);
+        statuses.insert(r->status);
+        if (r->status == 200) last_name[uuid] = name;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(15));
+    }
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  auto down = cluster.Run("down");
+  ASSERT_EQ(down.exit_code, 0) << Show(down);
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  auto up = cluster.Run("up");
+  ASSERT_EQ(up.exit_code, 0) << Show(up);
+  std::this_thread::sleep_for(std::chrono::milliseconds(800));
+  stop = true;
+  writer.join();
+
+  ASSERT_TRUE(QueueEmpties(admin, "", 90)) << "the queue did not drain after the server returned";
+  std::lock_guard l(mu);
+  EXPECT_TRUE(statuses.contains(503)) << "the outage was seen";
+  EXPECT_TRUE(statuses.contains(200));
+  EXPECT_EQ(statuses.count(500), 0U) << "a request failed with 500 during the outage";
+  for (const auto& uuid : communities) {
+    auto synced = admin.Get("/forums/api/synced/Forum/" + uuid);
+    ASSERT_TRUE(synced) << synced.error().ToString();
+    EXPECT_EQ((*synced)["name"], last_name[uuid]) << "every accepted change was applied";
+  }
+  EXPECT_EQ(server.Stop(), 0);
+}
+
 struct BadDatabase {
   std::string what;
   std::string toml;      // the [forums] section's keys
@@ -239,7 +305,7 @@ TEST(PostgresStartTest, EveryWrongDatabaseIsRefusedByNameBeforeAnythingIsWritten
     EXPECT_EQ(r.err.find("not-the-password"), std::string::npos) << c.what;
     for (const auto& e : fs::directory_iterator(dir.path())) {
       std::string name = e.path().filename().string();
-      EXPECT_FALSE(name.ends_with(".db") || name == "admin.credentials")
+      EXPECT_FALSE(name.ends_with(".db") || name == "admin.credentials" || name == "deployment.id")
           << c.what << ": " << name << " was written";
     }
   }

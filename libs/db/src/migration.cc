@@ -73,7 +73,7 @@ Status SameDeployment(Database& db, std::string_view component, std::string_view
   return FailedPrecondition(
       fmt::format("the {} database {} belongs to another Concord deployment ({}; this one is {}): "
                   "point [{}] database at this deployment's own",
-                  component, db.display_url(), theirs, ours, component));
+                  component, db.display_url(), theirs, ours.empty() ? "new" : ours, component));
 }
 
 }  // namespace

@@ -229,6 +229,49 @@ TEST_P(DbConformance, ConcurrentWritersFromThePoolAllSucceed) {
   EXPECT_EQ(Count("parent"), kThreads * kEach);
 }
 
+// `concord populate`'s way: tuned for the load, secondary indexes dropped and rebuilt, one
+// transaction; every row lands, and a failing statement fails the load (by the commit at the
+// latest: PostgreSQL pipelines the statements) and leaves nothing.
+TEST_P(DbConformance, BulkLoadsWriteEverythingOrNothing) {
+  ASSERT_TRUE(Exec("CREATE INDEX parent_by_score ON parent (score)"));
+  auto lease = db_->Acquire();
+  Connection& c = **lease;
+  ASSERT_TRUE(c.TuneForBulkLoad(true, 65536));
+  {
+    auto tx = Transaction::Begin(c, TxMode::kWrite);
+    ASSERT_TRUE(tx);
+    auto rebuild = c.DropSecondaryIndexes({"parent", "child"});
+    ASSERT_TRUE(rebuild) << rebuild.error().ToString();
+    ASSERT_EQ(rebuild->size(), 1u);  // not the unique constraint's, not the primary keys'
+    EXPECT_NE(rebuild->at(0).find("parent_by_score"), std::string::npos) << rebuild->at(0);
+    for (int i = 0; i < 1000; ++i) {
+      ASSERT_TRUE(c.Execute("INSERT INTO parent (id, name, score) VALUES ($1, $2, $3)", i,
+                            "bulk" + std::to_string(i), 0.5 * i));
+    }
+    // A read in the middle sees what was written before it.
+    EXPECT_EQ(**c.QueryInt("SELECT COUNT(*) FROM parent"), 1000);
+    for (const auto& sql : *rebuild) ASSERT_TRUE(c.ExecuteScript(sql)) << sql;
+    ASSERT_TRUE(tx->Commit());
+  }
+  {
+    auto tx = Transaction::Begin(c, TxMode::kWrite);
+    ASSERT_TRUE(tx);
+    bool failed = false;
+    for (int i = 1000; i < 1100 && !failed; ++i) {
+      // The 50th repeats a name: a unique violation.
+      std::string name = i == 1050 ? "bulk7" : "more" + std::to_string(i);
+      failed = !c.Execute("INSERT INTO parent (id, name) VALUES ($1, $2)", i, name);
+    }
+    if (!failed) failed = !tx->Commit();
+    EXPECT_TRUE(failed) << "the duplicate must fail the load";
+  }
+  ASSERT_TRUE(c.TuneForBulkLoad(false, 0));
+  EXPECT_EQ(**c.QueryInt("SELECT COUNT(*) FROM parent"), 1000);
+  ASSERT_TRUE(c.Execute("INSERT INTO parent (id, name) VALUES (5000, 'after')"));
+  EXPECT_TRUE(*c.TableExists("parent"));
+  EXPECT_FALSE(*c.TableExists("nowhere"));
+}
+
 constexpr Migration kGood[] = {
     {1, "init", "CREATE TABLE a (id BIGINT PRIMARY KEY);"},
     {2, "more", "CREATE TABLE b (id BIGINT PRIMARY KEY); INSERT INTO b (id) VALUES (1);"},

@@ -166,7 +166,7 @@ Result<Config> LoadConfig(const DataDir& dir) {
                                          dir.Config().string(), service),
                              {"sqlite:", "postgresql://"});
     }
-    if (!st.password_file.empty() && st.database.starts_with("sqlite:")) {
+    if (!st.password_file.empty() && (st.database.empty() || st.database.starts_with("sqlite:"))) {
       return InvalidArgument(service + ".password_file",
                              fmt::format("{}: {}.password_file is for a PostgreSQL database",
                                          dir.Config().string(), service));

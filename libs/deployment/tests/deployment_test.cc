@@ -59,6 +59,40 @@ TEST_F(DeploymentTest, ConfigErrorsNameTheKey) {
   EXPECT_FALSE(LoadConfig(dir_));
 }
 
+TEST_F(DeploymentTest, EachServiceNamesItsOwnStorage) {
+  WriteConfig(
+      "[communities]\ndatabase = \"postgresql://concord@db1:5432/c?sslmode=require\"\n"
+      "password_file = \"/etc/concord/db1.password\"\n"
+      "[forums]\ndatabase = \"postgres://concord@db2/f\"\n"
+      "[files]\ncontent_dir = \"/srv/files\"\n");
+  auto c = LoadConfig(dir_);
+  ASSERT_TRUE(c) << c.error().ToString();
+  EXPECT_EQ(c->Storage("communities").database, "postgresql://concord@db1:5432/c?sslmode=require");
+  EXPECT_EQ(c->Storage("communities").password_file, "/etc/concord/db1.password");
+  EXPECT_EQ(c->Storage("forums").database, "postgres://concord@db2/f");
+  EXPECT_EQ(c->Storage("files").database, "sqlite:files.db");  // the default
+  EXPECT_EQ(c->Storage("files").content_dir, "/srv/files");
+  EXPECT_EQ(c->Storage("wikis").database, "sqlite:wikis.db");
+
+  struct Bad {
+    std::string toml;
+    std::string field;
+  };
+  for (const Bad& bad : std::vector<Bad>{
+           {"[forums]\ndatabse = \"sqlite:x.db\"\n", "forums.databse"},
+           {"[forums]\ndatabase = \"mysql://x/y\"\n", "forums.database"},
+           {"[forums]\npassword_file = \"p\"\n", "forums.password_file"},
+           {"[communities]\ncontent_dir = \"x\"\n", "communities.content_dir"},
+           {"[forum]\ndatabase = \"sqlite:x.db\"\n", "forum"},
+       }) {
+    WriteConfig(bad.toml);
+    auto refused = LoadConfig(dir_);
+    ASSERT_FALSE(refused) << bad.toml;
+    EXPECT_EQ(refused.error().code, ErrorCode::kInvalidArgument) << bad.toml;
+    EXPECT_EQ(refused.error().field, bad.field) << bad.toml;
+  }
+}
+
 TEST_F(DeploymentTest, UploadLimitsAreReadAndChecked) {
   WriteConfig("[server]\nmax_upload_bytes = 5368709120\nupload_stall_timeout_seconds = 90\n");
   auto c = LoadConfig(dir_);

@@ -185,7 +185,8 @@ int Backup(const BackupFlags& f) {
                    {"services", json::object()}};
   for (const auto& service : selected) {
     if (ContentStoreOwner(service)) {
-      auto content = CopyContent(dir.root / service, to / service, service);
+      auto content =
+          CopyContent(ContentDir(dir, *config, *ContentStoreOwner(service)), to / service, service);
       if (!content) return Fail("backup", content.error());
       manifest["services"][service] = *content;
       std::cout << fmt::format("{:<12} {} files\n", service, (*content)["files"].get<int64_t>());
@@ -263,10 +264,12 @@ Status SwapDatabase(const deployment::DataDir& dir, const deployment::Config& co
   return db::ClaimDatabase(*db, service, deployment_id, /*take_over=*/true);
 }
 
-Status SwapContent(const deployment::DataDir& dir, const std::string& name, const fs::path& backup,
-                   const fs::path& keep) {
-  fs::path live = dir.root / name;
-  fs::path incoming = dir.root / (name + ".restoring");
+// `name`'s content store (where concord.toml's content_dir puts it) replaced by the backup's.
+Status SwapContent(const deployment::DataDir& dir, const deployment::Config& config,
+                   const std::string& name, const fs::path& backup, const fs::path& keep) {
+  fs::path live = ContentDir(dir, config, *ContentStoreOwner(name));
+  fs::path incoming = live;
+  incoming += ".restoring";
   std::error_code ec;
   fs::remove_all(incoming, ec);
   // Copied beside the live store first: a failure here changes nothing.
@@ -408,7 +411,7 @@ int Restore(const RestoreFlags& f) {
     lock.emplace(std::move(*l));
   }
   Status swapped = ContentStoreOwner(f.service)
-                       ? SwapContent(dir, f.service, from / f.service, keep)
+                       ? SwapContent(dir, *config, f.service, from / f.service, keep)
                        : SwapDatabase(dir, *config, f.service, from / entry.file, keep, *id);
   if (server) {
     if (auto s = SetOnline(*server, offline, true); !s) {

@@ -186,9 +186,16 @@ Result<OpenedServices> OpenServices(const deployment::DataDir& dir,
   if (services.empty()) return InvalidArgument("services", "name at least one service", known);
   OpenedServices s;
   CONCORD_ASSIGN_OR_RETURN(s.config, deployment::LoadConfig(dir));
-  CONCORD_ASSIGN_OR_RETURN(std::string deployment_id, deployment::LoadOrCreateDeploymentId(dir));
+  // The deployment's id, without creating it yet: a data directory that never ran has none, and
+  // any database already claimed is then another deployment's.
+  std::string known_id;
+  std::error_code ec;
+  if (std::filesystem::exists(dir.DeploymentId(), ec)) {
+    CONCORD_ASSIGN_OR_RETURN(known_id, deployment::LoadOrCreateDeploymentId(dir));
+  }
   CONCORD_ASSIGN_OR_RETURN(OpenedDatabases opened,
-                           PreflightDatabases(dir, s.config, services, deployment_id));
+                           PreflightDatabases(dir, s.config, services, known_id));
+  CONCORD_ASSIGN_OR_RETURN(std::string deployment_id, deployment::LoadOrCreateDeploymentId(dir));
   CONCORD_ASSIGN_OR_RETURN(s.applications,
                            HostApplications(dir, s.config, opened, deployment_id, services));
   // Applied events are remembered as long as Communities keeps its event log.
