@@ -465,6 +465,19 @@ TEST_F(PostgresOpen, APasswordInTheUrlNeverReachesMessages) {
   EXPECT_NE((*db)->display_url().find("sslmode=disable"), std::string::npos);
 }
 
+TEST_F(PostgresOpen, AMalformedUriIsRefusedWithoutRepeatingIt) {
+  auto db = Database::Open("postgresql://concord:s3cr%zzet@127.0.0.1/x", {});
+  ASSERT_FALSE(db);
+  EXPECT_EQ(db.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(db.error().message.find("s3cr"), std::string::npos) << db.error().message;
+  auto sslpw = Database::Open(url_ + "?sslpassword=k3y&pass%77ord=other&connect_timeout=5",
+                              {.password_file = pg_.password_file()});
+  ASSERT_TRUE(sslpw) << sslpw.error().ToString();
+  EXPECT_EQ((*sslpw)->display_url().find("k3y"), std::string::npos) << (*sslpw)->display_url();
+  EXPECT_EQ((*sslpw)->display_url().find("other"), std::string::npos) << (*sslpw)->display_url();
+  EXPECT_NE((*sslpw)->display_url().find("connect_timeout=5"), std::string::npos);
+}
+
 TEST_F(PostgresOpen, ADatabaseSortingByLocaleIsRefused) {
   auto maintenance =
       Database::Open(pg_.base_url() + "postgres", {.password_file = pg_.password_file()});

@@ -6,8 +6,11 @@
 #include <libpq-fe.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <fstream>
+#include <sstream>
 
 #include "postgres/postgres_connection.h"
 
@@ -36,8 +39,10 @@ Result<std::string> ReadPasswordFile(const fs::path& file) {
   return password;
 }
 
+// `password` (from a password file) overrides the URI's; `tool_password` is whichever the
+// connection uses, for pg_dump and pg_restore.
 Result<std::unique_ptr<Connection>> Connect(const std::string& url, const std::string& password,
-                                            const std::string& password_file,
+                                            const std::string& tool_password,
                                             const std::string& display) {
   // Defaults first: the URL's own settings, then the password file, override them.
   std::vector<const char*> keys = {"connect_timeout", "application_name", "dbname"};
@@ -61,32 +66,45 @@ Result<std::unique_ptr<Connection>> Connect(const std::string& url, const std::s
   // The server's notices ("relation already exists, skipping") are not errors: not on stderr.
   PQsetNoticeProcessor(
       conn, [](void*, const char*) {}, nullptr);
-  return std::unique_ptr<Connection>(std::make_unique<PgConnection>(conn, url, password_file));
+  return std::unique_ptr<Connection>(std::make_unique<PgConnection>(conn, url, tool_password));
 }
 
 }  // namespace
 
 std::string RedactUrl(std::string_view url) {
   std::string out(url);
-  // user:password@host → user@host
+  std::string query;
+  if (auto q = out.find('?'); q != std::string::npos) {
+    query = out.substr(q + 1);
+    out.erase(q);
+  }
+  // user:password@host -> user@host
   if (auto scheme = out.find("://"); scheme != std::string::npos) {
-    auto at = out.find('@', scheme + 3);
-    auto slash = out.find('/', scheme + 3);
-    if (at != std::string::npos && (slash == std::string::npos || at < slash)) {
+    auto at = out.rfind('@');
+    if (at != std::string::npos && at > scheme) {
       auto colon = out.find(':', scheme + 3);
       if (colon != std::string::npos && colon < at) out.erase(colon, at - colon);
     }
   }
-  // ?password=...&... → removed
-  for (auto p = out.find("password="); p != std::string::npos; p = out.find("password=", p)) {
-    if (p > 0 && out[p - 1] != '?' && out[p - 1] != '&') {
-      ++p;
-      continue;
+  // Every parameter whose name, percent-decoded, mentions a password (password, sslpassword,
+  // pass%77ord) goes.
+  std::vector<std::string> kept;
+  std::istringstream params(query);
+  for (std::string param; std::getline(params, param, '&');) {
+    if (param.empty()) continue;
+    std::string name = param.substr(0, param.find('='));
+    std::string decoded;
+    for (size_t k = 0; k < name.size(); ++k) {
+      char ch = name[k];
+      if (ch == '%' && k + 2 < name.size()) {
+        ch = static_cast<char>(std::strtol(name.substr(k + 1, 2).c_str(), nullptr, 16));
+        k += 2;
+      }
+      decoded.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(ch))));
     }
-    auto end = out.find('&', p);
-    out.erase(p, end == std::string::npos ? std::string::npos : end - p + 1);
+    if (decoded.find("password") == std::string::npos) kept.push_back(param);
   }
-  while (!out.empty() && (out.back() == '&' || out.back() == '?')) out.pop_back();
+  for (size_t k = 0; k < kept.size(); ++k) out += (k == 0 ? "?" : "&") + kept[k];
   return out;
 }
 
@@ -102,24 +120,34 @@ Result<std::shared_ptr<Database>> OpenPostgres(std::string_view url, const OpenO
   char* err = nullptr;
   PQconninfoOption* parsed = PQconninfoParse(target.c_str(), &err);
   if (parsed == nullptr) {
-    std::string why = err != nullptr ? OneLine(err) : "malformed";
+    // libpq's words name an unknown parameter usefully; other messages may quote the URI's own
+    // text (a password among it), so they are not repeated.
+    std::string why = err != nullptr ? OneLine(err) : "";
+    if (!why.starts_with("invalid URI query parameter")) {
+      why = "check its percent-encoding and its parameter names";
+    }
     PQfreemem(err);
     return InvalidArgument(
         "database", fmt::format("malformed PostgreSQL URI {}: {}", display.substr(0, 200), why));
   }
+  // The password in the URI, if any: pg_dump and pg_restore get it through a passfile, never on
+  // their command line.
+  std::string url_password;
+  for (PQconninfoOption* o = parsed; o->keyword != nullptr; ++o) {
+    if (std::string_view(o->keyword) == "password" && o->val != nullptr) url_password = o->val;
+  }
   PQconninfoFree(parsed);
   std::string password;
-  std::string password_file;
   if (!options.password_file.empty()) {
     fs::path file = options.password_file.is_absolute() ? options.password_file
                                                         : options.base_dir / options.password_file;
     CONCORD_ASSIGN_OR_RETURN(password, ReadPasswordFile(file));
-    password_file = file.string();
   }
+  std::string tool_password = password.empty() ? url_password : password;
   auto db = std::make_shared<Database>(
       Backend::kPostgres, display,
-      [target, password, password_file, display] {
-        return Connect(target, password, password_file, display);
+      [target, password, tool_password, display] {
+        return Connect(target, password, tool_password, display);
       },
       options.max_connections);
   // One connection now, so that an unreachable server or refused credentials fail at start-up

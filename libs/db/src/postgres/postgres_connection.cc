@@ -40,9 +40,13 @@ std::string OneLine(std::string_view text) {
 
 Error FromPg(PGconn* conn, const PGresult* res, std::string_view doing) {
   const char* state = res != nullptr ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
+  // The server's primary message only: its DETAIL may quote the row's values ("Key
+  // (email)=(...) already exists"), which are not for every client.
+  const char* primary = res != nullptr ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
   std::string detail =
-      OneLine(res != nullptr && *PQresultErrorMessage(res) != '\0' ? PQresultErrorMessage(res)
-                                                                   : PQerrorMessage(conn));
+      OneLine(primary != nullptr                                     ? primary
+              : res != nullptr && *PQresultErrorMessage(res) != '\0' ? PQresultErrorMessage(res)
+                                                                     : PQerrorMessage(conn));
   std::string_view s = state != nullptr ? state : "";
   ErrorCode code = ErrorCode::kInternal;
   // The server went away or never answered; connection exceptions (08), insufficient
@@ -72,7 +76,17 @@ Error FromPg(PGconn* conn, const PGresult* res, std::string_view doing) {
 }
 
 PgCursor::~PgCursor() {
-  if (attached_) Detach();
+  // An abandoned result's remaining rows are read and dropped, not kept.
+  if (attached_) {
+    while (PGresult* r = PQgetResult(owner_->raw())) {
+      bool stuck = PQresultStatus(r) == PGRES_COPY_OUT || PQresultStatus(r) == PGRES_COPY_IN ||
+                   PQstatus(owner_->raw()) == CONNECTION_BAD;
+      PQclear(r);
+      if (stuck) break;
+    }
+    attached_ = false;
+    owner_->Released(this);
+  }
   Clear(row_);
   for (PGresult* r : buffered_) PQclear(r);
 }
@@ -93,7 +107,14 @@ Status PgCursor::Receive() {
     default:
       error_ = FromPg(owner_->raw(), r, "reading rows");
       PQclear(r);
-      while (PGresult* rest = PQgetResult(owner_->raw())) PQclear(rest);
+      // The rest, up to the end (Concord never issues COPY, whose results would repeat).
+      while (PGresult* rest = PQgetResult(owner_->raw())) {
+        bool stuck = PQresultStatus(rest) == PGRES_COPY_OUT ||
+                     PQresultStatus(rest) == PGRES_COPY_IN ||
+                     PQstatus(owner_->raw()) == CONNECTION_BAD;
+        PQclear(rest);
+        if (stuck) break;
+      }
       attached_ = false;
       owner_->Released(this);
       return Ok();

@@ -37,11 +37,11 @@ std::string OneLine(std::string_view text);
 // The one place where libpq failures become Concord errors.
 Error FromPg(PGconn* conn, const PGresult* res, std::string_view doing);
 
-// Runs a PostgreSQL client program (pg_dump, pg_restore) with the connection's URL and, if the
-// password comes from a file, that file as its passfile (postgres_dump.cc). Its stderr is
-// returned on failure; its stdout in `out` if given.
-Status RunTool(const std::vector<std::string>& argv, const std::string& password_file,
-               const fs::path& work_dir, std::string* out = nullptr);
+// Runs a PostgreSQL client program (pg_dump, pg_restore; postgres_dump.cc). A `password` is
+// given to it through a passfile in a private temporary directory, never on its command line.
+// Its stderr is returned on failure; its stdout in `out` if given.
+Status RunTool(const std::vector<std::string>& argv, const std::string& password,
+               std::string* out = nullptr);
 
 class PgConnection;
 
@@ -96,8 +96,8 @@ class PgCursor final : public Cursor {
 
 class PgConnection final : public Connection {
  public:
-  PgConnection(PGconn* conn, std::string url, std::string password_file)
-      : conn_(conn), url_(std::move(url)), password_file_(std::move(password_file)) {}
+  PgConnection(PGconn* conn, std::string url, std::string password)
+      : conn_(conn), url_(std::move(url)), password_(std::move(password)) {}
   ~PgConnection() override {
     (void)Settle();
     PQfinish(conn_);
@@ -174,9 +174,9 @@ class PgConnection final : public Connection {
   Status TuneForBulkLoad(bool on, int64_t) override {
     // The server's cache is the server's; a commit need not wait for the WAL flush (a crash of
     // the server may lose the load, never corrupt it: it is one transaction). Statements are
-    // pipelined (above).
-    CONCORD_RETURN_IF_ERROR(Settle());
+    // pipelined (above). Off even if the pipeline's last statements failed.
     bulk_ = on;
+    CONCORD_RETURN_IF_ERROR(Settle());
     return ExecuteScript(on ? "SET synchronous_commit = off" : "RESET synchronous_commit");
   }
 
@@ -304,6 +304,10 @@ class PgConnection final : public Connection {
         first = FromPg(conn_, r, "executing a statement");
       }
       PQclear(r);
+      if (PQstatus(conn_) == CONNECTION_BAD) {
+        if (!first) first = FromPg(conn_, nullptr, "reading pipelined results");
+        break;
+      }
     }
     pipelined_ = 0;
     if (first) return std::unexpected(*first);
@@ -371,8 +375,8 @@ class PgConnection final : public Connection {
   }
 
   PGconn* conn_;
-  std::string url_;            // for pg_dump and pg_restore
-  std::string password_file_;  // likewise
+  std::string url_;       // for pg_dump and pg_restore
+  std::string password_;  // likewise: what it connected with, if Concord gave one
   std::unordered_map<std::string, std::string> prepared_;
   PgCursor* streaming_ = nullptr;
   bool bulk_ = false;  // TuneForBulkLoad(true): Execute pipelines

@@ -118,7 +118,9 @@ Status CommunityTrash::Purge(const Actor& actor, const CommunityUuid& uuid) {
 }
 
 Result<int64_t> CommunityTrash::PurgeExpired(Millis now) {
-  Millis before = now - static_cast<Millis>(retention_days_) * kMillisPerDay;
+  // Trashed at or before the cutoff: with retention 0, a community trashed in this very
+  // millisecond is due too (TrashedBefore is strict).
+  Millis before = now - static_cast<Millis>(retention_days_) * kMillisPerDay + 1;
   int64_t purged = 0;
   while (true) {
     CONCORD_ASSIGN_OR_RETURN(int64_t n, tx_.Write([&](Connection& c) -> Result<int64_t> {
