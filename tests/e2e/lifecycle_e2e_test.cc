@@ -752,6 +752,7 @@ TEST(LifecycleTest, FilesKeepContentWithItsChecksumAndShareWithCommunities) {
                                                   (elsewhere.path() / "backup").string()});
   ASSERT_EQ(restore.exit_code, 0) << testing::Show(restore);
   EXPECT_TRUE(std::filesystem::exists(store / file.substr(0, 2) / file)) << "restored in place";
+  EXPECT_EQ(server.Stop(), 0);  // before `elsewhere`, which holds its content store, goes
 }
 
 }  // namespace
