@@ -43,6 +43,12 @@ class OwnCluster {
     return testing::RunCommand({"/bin/bash", script.string(), what, state_.string()});
   }
   const fs::path& state() const { return state_; }
+  // Starts it and points the test support (PostgresServer::FromEnvironment) at it.
+  testing::CommandResult Start() {
+    auto r = Run("start");
+    if (r.exit_code == 0) ::setenv("CONCORD_TEST_PG_DIR", state_.c_str(), 1);
+    return r;
+  }
 
  private:
   fs::path state_;
@@ -59,13 +65,29 @@ bool QueueEmpties(http::Client& admin, const std::string& app, int seconds) {
   return false;
 }
 
+// `n` new communities named "<prefix> 0", ... (each with the default widgets), once every
+// application has heard of them.
+std::vector<std::string> MakeCommunities(http::Client& admin, const std::string& prefix, int n) {
+  std::vector<std::string> uuids;
+  for (int i = 0; i < n; ++i) {
+    auto c =
+        admin.Post("/communities/api/communities", {{"name", prefix + " " + std::to_string(i)}});
+    if (!c) {
+      ADD_FAILURE() << c.error().ToString();
+      return uuids;
+    }
+    uuids.push_back((*c)["uuid"]);
+  }
+  EXPECT_TRUE(QueueEmpties(admin, "", 20));
+  return uuids;
+}
+
 TEST(PostgresOutageTest, AnApplicationsDatabaseServerGoesAwayAndComesBackUnderLoad) {
   TempDir dir("pg-outage");
   TempDir pg_state("pg-outage-server");
   OwnCluster cluster(pg_state.path() / "pg");
-  auto started = cluster.Run("start");
+  auto started = cluster.Start();
   ASSERT_EQ(started.exit_code, 0) << Show(started);
-  ::setenv("CONCORD_TEST_PG_DIR", cluster.state().c_str(), 1);
   auto pg = testing::PostgresServer::FromEnvironment();
   ASSERT_TRUE(pg);
   auto forums_url = pg->CreateDatabase("outage_forums");
@@ -78,13 +100,8 @@ TEST(PostgresOutageTest, AnApplicationsDatabaseServerGoesAwayAndComesBackUnderLo
   ConcordServer server(dir.path());
   ASSERT_TRUE(server.Start());
   auto admin = server.AdminClient();
-  std::vector<std::string> communities;
-  for (int i = 0; i < 4; ++i) {
-    auto c = admin.Post("/communities/api/communities", {{"name", "Outage " + std::to_string(i)}});
-    ASSERT_TRUE(c) << c.error().ToString();
-    communities.push_back((*c)["uuid"]);
-  }
-  ASSERT_TRUE(QueueEmpties(admin, "", 20));
+  std::vector<std::string> communities = MakeCommunities(admin, "Outage", 4);
+  ASSERT_EQ(communities.size(), 4u);
   auto widgets = admin.Get(kBase + communities[0] + "/widgets");
   ASSERT_TRUE(widgets);
   std::string forum;
@@ -177,9 +194,8 @@ TEST(PostgresOutageTest, EveryServicesDatabaseServerGoesAwayAndComesBack) {
   TempDir dir("pg-outage-all");
   TempDir pg_state("pg-outage-all-server");
   OwnCluster cluster(pg_state.path() / "pg");
-  auto started = cluster.Run("start");
+  auto started = cluster.Start();
   ASSERT_EQ(started.exit_code, 0) << Show(started);
-  ::setenv("CONCORD_TEST_PG_DIR", cluster.state().c_str(), 1);
   ::setenv("CONCORD_TEST_BACKEND", "postgres", 1);
   auto prepared = testing::PrepareTestBackend(dir.path());
   ::unsetenv("CONCORD_TEST_BACKEND");
@@ -188,13 +204,8 @@ TEST(PostgresOutageTest, EveryServicesDatabaseServerGoesAwayAndComesBack) {
   ConcordServer server(dir.path());
   ASSERT_TRUE(server.Start());
   auto admin = server.AdminClient();
-  std::vector<std::string> communities;
-  for (int i = 0; i < 3; ++i) {
-    auto c = admin.Post("/communities/api/communities", {{"name", "All " + std::to_string(i)}});
-    ASSERT_TRUE(c) << c.error().ToString();
-    communities.push_back((*c)["uuid"]);
-  }
-  ASSERT_TRUE(QueueEmpties(admin, "", 20));
+  std::vector<std::string> communities = MakeCommunities(admin, "All", 3);
+  ASSERT_EQ(communities.size(), 3u);
 
   std::atomic<bool> stop{false};
   std::mutex mu;
@@ -246,9 +257,8 @@ struct BadDatabase {
 TEST(PostgresStartTest, EveryWrongDatabaseIsRefusedByNameBeforeAnythingIsWritten) {
   TempDir pg_state("pg-start-server");
   OwnCluster cluster(pg_state.path() / "pg");
-  auto started = cluster.Run("start");
+  auto started = cluster.Start();
   ASSERT_EQ(started.exit_code, 0) << Show(started);
-  ::setenv("CONCORD_TEST_PG_DIR", cluster.state().c_str(), 1);
   auto pg = testing::PostgresServer::FromEnvironment();
   ASSERT_TRUE(pg);
   std::string password_file = pg->password_file().string();

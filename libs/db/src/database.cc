@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "indexes.h"
 #include "postgres/postgres_backend.h"
 #include "sqlite/sqlite_backend.h"
 
@@ -110,6 +111,23 @@ void Database::Resume() {
   std::lock_guard lock(mu_);
   suspended_.reset();
   available_.notify_all();
+}
+
+Result<std::vector<std::string>> DropIndexesListedBy(Connection& c, std::string_view catalogue,
+                                                     const std::vector<std::string>& tables) {
+  std::vector<std::string> names;
+  std::vector<std::string> rebuild;
+  for (const auto& table : tables) {
+    CONCORD_ASSIGN_OR_RETURN(Rows rows, c.Query(catalogue, table));
+    while (true) {
+      CONCORD_ASSIGN_OR_RETURN(bool has, rows.Next());
+      if (!has) break;
+      names.push_back(rows.Text(0));
+      rebuild.push_back(rows.Text(1));
+    }
+  }
+  for (const auto& n : names) CONCORD_RETURN_IF_ERROR(c.ExecuteScript("DROP INDEX \"" + n + "\""));
+  return rebuild;
 }
 
 bool Database::suspended() const {

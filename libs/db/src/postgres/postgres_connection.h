@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "concord/db/database.h"
+#include "indexes.h"
 
 namespace concord::db::postgres {
 
@@ -182,24 +183,13 @@ class PgConnection final : public Connection {
 
   Result<std::vector<std::string>> DropSecondaryIndexes(
       const std::vector<std::string>& tables) override {
-    std::vector<std::string> names;
-    std::vector<std::string> rebuild;
-    for (const auto& table : tables) {
-      CONCORD_ASSIGN_OR_RETURN(
-          Rows rows, Query("SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.schemaname = "
-                           "current_schema() AND i.tablename = $1 AND NOT EXISTS (SELECT 1 FROM "
-                           "pg_constraint k WHERE k.conindid = format('%I.%I', i.schemaname, "
-                           "i.indexname)::regclass)",
-                           table));
-      while (true) {
-        CONCORD_ASSIGN_OR_RETURN(bool has, rows.Next());
-        if (!has) break;
-        names.push_back(rows.Text(0));
-        rebuild.push_back(rows.Text(1));
-      }
-    }
-    for (const auto& n : names) CONCORD_RETURN_IF_ERROR(ExecuteScript("DROP INDEX \"" + n + "\""));
-    return rebuild;
+    // Not the indexes behind a constraint (primary key, unique).
+    return DropIndexesListedBy(
+        *this,
+        "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.schemaname = current_schema() "
+        "AND i.tablename = $1 AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = "
+        "format('%I.%I', i.schemaname, i.indexname)::regclass)",
+        tables);
   }
 
   Status Begin(TxMode mode) override {

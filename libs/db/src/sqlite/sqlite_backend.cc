@@ -14,6 +14,8 @@
 
 #include <unordered_map>
 
+#include "indexes.h"
+
 namespace concord::db::sqlite {
 namespace {
 
@@ -188,22 +190,11 @@ class SqliteConnection final : public Connection {
 
   Result<std::vector<std::string>> DropSecondaryIndexes(
       const std::vector<std::string>& tables) override {
-    std::vector<std::string> names;
-    std::vector<std::string> rebuild;
-    for (const auto& table : tables) {
-      // sql IS NULL: the automatic indexes of PRIMARY KEY and UNIQUE constraints.
-      CONCORD_ASSIGN_OR_RETURN(Rows rows, Query("SELECT name, sql FROM sqlite_master WHERE type = "
-                                                "'index' AND sql IS NOT NULL AND tbl_name = $1",
-                                                table));
-      while (true) {
-        CONCORD_ASSIGN_OR_RETURN(bool has, rows.Next());
-        if (!has) break;
-        names.push_back(rows.Text(0));
-        rebuild.push_back(rows.Text(1));
-      }
-    }
-    for (const auto& n : names) CONCORD_RETURN_IF_ERROR(ExecuteScript("DROP INDEX \"" + n + "\""));
-    return rebuild;
+    // sql IS NULL: the automatic indexes of PRIMARY KEY and UNIQUE constraints.
+    return DropIndexesListedBy(*this,
+                               "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql "
+                               "IS NOT NULL AND tbl_name = $1",
+                               tables);
   }
 
   Status Begin(TxMode mode) override {
