@@ -877,13 +877,26 @@ TEST(MaintenanceTest, ProxyConfigurationsAndBadInput) {
         "    Allow from 198.51.100.7\n", "</Location>\n"}) {
     EXPECT_TRUE(Contains(apache.out, line)) << line << apache.out;
   }
-  auto nginx = Maintenance(dir.path(), {"nginx-config", "--upstream", "http://127.0.0.1:8080",
-                                        "--page-path", "/down.html"});
+  // Several nodes: one upstream, each node with its passive health check.
+  auto nginx =
+      Maintenance(dir.path(), {"nginx-config", "--upstream", "http://127.0.0.1:8080", "--upstream",
+                               "http://10.0.0.5:8080", "--page-path", "/down.html"});
   ASSERT_EQ(nginx.exit_code, 0) << Show(nginx);
   for (const char* line :
-       {"error_page 403 =503 /down.html;\n", "    allow 192.0.2.0/24;\n", "    deny all;\n",
-        "    proxy_pass http://127.0.0.1:8080;\n", "add_header Retry-After"}) {
+       {"error_page 403 =503 /down.html;\n", "    allow 192.0.2.0/24;\n", "deny all;",
+        "upstream concord {\n", "    server 127.0.0.1:8080 max_fails=2 fail_timeout=10s;\n",
+        "    server 10.0.0.5:8080 max_fails=2 fail_timeout=10s;\n",
+        "    proxy_pass http://concord;\n", "X-Forwarded-For $proxy_add_x_forwarded_for",
+        "add_header Retry-After"}) {
     EXPECT_TRUE(Contains(nginx.out, line)) << line << nginx.out;
+  }
+  apache = Maintenance(dir.path(), {"apache-config", "--upstream", "http://127.0.0.1:8080",
+                                    "--upstream", "http://10.0.0.5:8080"});
+  ASSERT_EQ(apache.exit_code, 0) << Show(apache);
+  for (const char* line :
+       {"<Proxy \"balancer://concord\">\n", "BalancerMember \"http://10.0.0.5:8080\" hcmethod=GET",
+        "ProxyPass \"/\" \"balancer://concord/\"\n"}) {
+    EXPECT_TRUE(Contains(apache.out, line)) << line << apache.out;
   }
   // Bad input: named, and nothing changes.
   auto bad = Maintenance(dir.path(), {"on", "--allow", "192.0.2.0/24,example.com"});

@@ -72,7 +72,9 @@ Status SameDeployment(Database& db, std::string_view component, std::string_view
   if (theirs == ours) return Ok();
   return FailedPrecondition(
       fmt::format("the {} database {} belongs to another Concord deployment ({}; this one is {}): "
-                  "point [{}] database at this deployment's own",
+                  "point [{}] database at this deployment's own, or, to add this process to that "
+                  "deployment (another node), copy deployment.id from its first node's data "
+                  "directory",
                   component, db.display_url(), theirs, ours.empty() ? "new" : ours, component));
 }
 

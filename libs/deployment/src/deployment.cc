@@ -84,7 +84,7 @@ Result<Config> LoadConfig(const DataDir& dir) {
        "max_connections_per_client", "max_header_bytes", "max_header_count", "max_body_bytes",
        "max_upload_bytes", "upload_stall_timeout_seconds", "header_timeout_seconds",
        "request_timeout_seconds", "idle_timeout_seconds", "max_concurrent_sign_ins",
-       "sign_in_free_failures", "sign_in_max_lockout_seconds"}));
+       "sign_in_free_failures", "sign_in_max_lockout_seconds", "advertise_url"}));
   CONCORD_RETURN_IF_ERROR(
       check_keys("communities", {"database", "password_file", "trash_retention_days"}));
   for (const auto& app : applications) {
@@ -94,7 +94,14 @@ Result<Config> LoadConfig(const DataDir& dir) {
       check_keys("scheduler", {"fullDelete", "LifecycleRetryQueuedEvents", "EventLogCleanup"}));
   CONCORD_RETURN_IF_ERROR(
       check_keys("lifecycle", {"event_log_retention_days", "handlers", "events"}));
-  CONCORD_RETURN_IF_ERROR(check_keys("services", {"communities_url"}));
+  {
+    std::vector<std::string> keys = {"communities_url"};
+    keys.insert(keys.end(), applications.begin(), applications.end());
+    CONCORD_RETURN_IF_ERROR(check_keys("services", keys));
+    for (const auto& app : applications) {
+      CONCORD_RETURN_IF_ERROR(check_keys("services." + app, {"url", "nodes"}));
+    }
+  }
 
   auto get_string = [&](std::string_view path, std::string& out) -> Status {
     auto node = t.at_path(path);
@@ -176,7 +183,54 @@ Result<Config> LoadConfig(const DataDir& dir) {
   CONCORD_RETURN_IF_ERROR(
       get_int("communities.trash_retention_days", c.trash_retention_days, 0, 3650));
   CONCORD_RETURN_IF_ERROR(get_string("scheduler.fullDelete", c.full_delete_interval));
-  CONCORD_RETURN_IF_ERROR(get_string("services.communities_url", c.communities_url));
+  auto is_url = [](std::string_view u) {
+    return (u.starts_with("http://") || u.starts_with("https://")) && u.size() <= 2048;
+  };
+  // A URL, or a list of them (at least one).
+  auto get_urls = [&](const std::string& path, std::vector<std::string>& out) -> Status {
+    auto node = t.at_path(path);
+    if (!node) return Ok();
+    std::vector<std::string> urls;
+    if (auto one = node.value<std::string>(); one && node.is_string()) {
+      urls.push_back(*one);
+    } else if (auto* list = node.as_array()) {
+      for (auto&& item : *list) {
+        auto u = item.value<std::string>();
+        if (!u) urls.emplace_back();  // refused below
+        if (u) urls.push_back(*u);
+      }
+    }
+    bool ok = !urls.empty() &&
+              std::all_of(urls.begin(), urls.end(), [&](const auto& u) { return is_url(u); });
+    if (!ok) {
+      return InvalidArgument(path, fmt::format("{}: {} must be an http:// URL or a list of them",
+                                               dir.Config().string(), path));
+    }
+    out = urls;
+    return Ok();
+  };
+  CONCORD_RETURN_IF_ERROR(get_urls("services.communities_url", c.communities_urls));
+  CONCORD_RETURN_IF_ERROR(get_string("server.advertise_url", c.advertise_url));
+  if (!c.advertise_url.empty() && !is_url(c.advertise_url)) {
+    return InvalidArgument(
+        "server.advertise_url",
+        fmt::format("{}: server.advertise_url must be an http:// URL", dir.Config().string()));
+  }
+  for (const auto& app : applications) {
+    if (app == "communities" || !t.at_path("services." + app)) continue;
+    Config::ServiceEndpoint e;
+    std::vector<std::string> url;
+    CONCORD_RETURN_IF_ERROR(get_urls("services." + app + ".url", url));
+    CONCORD_RETURN_IF_ERROR(get_urls("services." + app + ".nodes", e.nodes));
+    if (url.size() != 1) {
+      return InvalidArgument(
+          "services." + app + ".url",
+          fmt::format("{}: [services.{}] needs url, one http:// URL", dir.Config().string(), app));
+    }
+    e.url = url[0];
+    if (e.nodes.empty()) e.nodes.push_back(e.url);
+    c.service_endpoints[app] = e;
+  }
   CONCORD_RETURN_IF_ERROR(
       get_string("scheduler.LifecycleRetryQueuedEvents", c.retry_queued_events_interval));
   CONCORD_RETURN_IF_ERROR(get_string("scheduler.EventLogCleanup", c.event_log_cleanup_interval));
@@ -311,6 +365,19 @@ Result<std::string> LoadOrCreateDeploymentId(const DataDir& dir) {
   }
   id = NewUuid();
   CONCORD_RETURN_IF_ERROR(WriteFileAtomically(dir.DeploymentId(), id + "\n", 0600));
+  return id;
+}
+
+Result<std::string> LoadOrCreateNodeId(const DataDir& dir) {
+  std::ifstream in(dir.NodeId());
+  std::string id;
+  if (in) {
+    std::getline(in, id);
+    if (id.size() == 36) return id;
+  }
+  // Missing or damaged: a new identity (the node is then a new one to the others).
+  id = NewUuid();
+  CONCORD_RETURN_IF_ERROR(WriteFileAtomically(dir.NodeId(), id + "\n", 0600));
   return id;
 }
 

@@ -5,13 +5,39 @@
 #include <algorithm>
 #include <cctype>
 #include <csignal>
+#include <map>
 
 namespace concord::http {
 
 struct Client::Impl {
   ClientOptions options;
   httplib::Client client;
+  // Routed paths' processes, by base URL (SetRoutes).
+  std::vector<std::pair<std::string, std::string>> routes;
+  std::map<std::string, std::unique_ptr<httplib::Client>> routed;
   explicit Impl(ClientOptions o) : options(std::move(o)), client(options.url) {}
+
+  void Configure(httplib::Client& c) const {
+    c.set_tcp_nodelay(true);
+    c.set_keep_alive(true);
+    c.set_connection_timeout(std::chrono::seconds(10));
+    c.set_read_timeout(options.timeout);
+    c.set_write_timeout(options.timeout);
+    if (!options.source_address.empty()) c.set_interface(options.source_address);
+  }
+  // The process that serves `path`, and its base URL.
+  std::pair<httplib::Client*, std::string> For(std::string_view path) {
+    for (const auto& [prefix, base] : routes) {
+      if (!path.starts_with(prefix) || base == options.url) continue;
+      auto& c = routed[base];
+      if (!c) {
+        c = std::make_unique<httplib::Client>(base);
+        Configure(*c);
+      }
+      return {c.get(), base};
+    }
+    return {&client, options.url};
+  }
 };
 
 Client::Client(ClientOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {
@@ -20,14 +46,12 @@ Client::Client(ClientOptions options) : impl_(std::make_unique<Impl>(std::move(o
   // closed socket is an error the client reports, never a signal.
   static const bool ignored = [] { return std::signal(SIGPIPE, SIG_IGN) != SIG_ERR; }();
   (void)ignored;
-  impl_->client.set_tcp_nodelay(true);
-  impl_->client.set_keep_alive(true);
-  impl_->client.set_connection_timeout(std::chrono::seconds(10));
-  impl_->client.set_read_timeout(impl_->options.timeout);
-  impl_->client.set_write_timeout(impl_->options.timeout);
-  if (!impl_->options.source_address.empty()) {
-    impl_->client.set_interface(impl_->options.source_address);
-  }
+  impl_->Configure(impl_->client);
+}
+
+void Client::SetRoutes(std::vector<std::pair<std::string, std::string>> routes) {
+  impl_->routes = std::move(routes);
+  impl_->routed.clear();
 }
 
 Client::~Client() = default;
@@ -37,8 +61,9 @@ Client& Client::operator=(Client&&) noexcept = default;
 Result<ClientReply> Client::Send(std::string_view method, std::string_view path,
                                  std::string_view body, bool authenticate,
                                  const std::vector<std::pair<std::string, std::string>>& extra) {
-  if (!impl_->client.is_valid()) {
-    return InvalidArgument("url", "'" + impl_->options.url + "' is not a valid http:// URL");
+  auto [target, base] = impl_->For(path);
+  if (!target->is_valid()) {
+    return InvalidArgument("url", "'" + base + "' is not a valid http:// URL");
   }
   httplib::Headers headers;
   if (authenticate) {
@@ -49,10 +74,10 @@ Result<ClientReply> Client::Send(std::string_view method, std::string_view path,
   std::string p(path);
   std::string b(body);
   auto call = [&]() -> std::optional<httplib::Result> {
-    if (method == "GET") return impl_->client.Get(p, headers);
-    if (method == "POST") return impl_->client.Post(p, headers, b, "application/json");
-    if (method == "PUT") return impl_->client.Put(p, headers, b, "application/json");
-    if (method == "DELETE") return impl_->client.Delete(p, headers, b, "application/json");
+    if (method == "GET") return target->Get(p, headers);
+    if (method == "POST") return target->Post(p, headers, b, "application/json");
+    if (method == "PUT") return target->Put(p, headers, b, "application/json");
+    if (method == "DELETE") return target->Delete(p, headers, b, "application/json");
     return std::nullopt;
   };
   auto maybe = call();
@@ -62,7 +87,7 @@ Result<ClientReply> Client::Send(std::string_view method, std::string_view path,
   httplib::Result& r = *maybe;
   if (!r) {
     Error e{ErrorCode::kUnavailable,
-            "cannot reach Concord at " + impl_->options.url + ": " + httplib::to_string(r.error()),
+            "cannot reach Concord at " + base + ": " + httplib::to_string(r.error()),
             "url",
             {}};
     return std::unexpected(std::move(e));
@@ -130,15 +155,17 @@ Result<nlohmann::json> Client::Call(std::string_view method, std::string_view pa
   return std::unexpected(ErrorOf(reply));
 }
 
-Status Client::Download(std::string_view path, const std::function<bool(std::string_view)>& sink) {
-  if (!impl_->client.is_valid()) {
-    return InvalidArgument("url", "'" + impl_->options.url + "' is not a valid http:// URL");
+Status Client::Download(std::string_view path, const std::function<bool(std::string_view)>& sink,
+                        std::vector<std::pair<std::string, std::string>>* headers_out) {
+  auto [target, base] = impl_->For(path);
+  if (!target->is_valid()) {
+    return InvalidArgument("url", "'" + base + "' is not a valid http:// URL");
   }
   httplib::Headers headers = {
       httplib::make_basic_authentication_header(impl_->options.user, impl_->options.password)};
   ClientReply reply;
   bool sink_failed = false;
-  auto r = impl_->client.Get(
+  auto r = target->Get(
       std::string(path), headers,
       [&](const httplib::Response& response) {
         reply.status = response.status;
@@ -158,9 +185,10 @@ Status Client::Download(std::string_view path, const std::function<bool(std::str
       });
   if (sink_failed) return Unavailable("the download's destination stopped accepting data");
   if (!r) {
-    return Unavailable("the download from " + impl_->options.url + std::string(path) +
+    return Unavailable("the download from " + base + std::string(path) +
                        " was cut short: " + httplib::to_string(r.error()));
   }
+  if (headers_out) *headers_out = reply.headers;
   if (reply.status >= 200 && reply.status < 300) return Ok();
   reply.body = nlohmann::json::parse(reply.raw_body, nullptr, false);
   if (reply.body.is_discarded()) reply.body = nullptr;

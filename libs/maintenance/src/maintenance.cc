@@ -206,15 +206,30 @@ Result<std::unique_ptr<Gate>> Gate::Create(fs::path file,
   return gate;
 }
 
-void Gate::Refresh() {
+void Gate::Reload() {
+  std::lock_guard lock(mu_);
+  Refresh(/*force=*/true);
+}
+
+void Gate::SetPeers(const std::vector<std::string>& addresses) {
+  std::vector<AddressRange> peers;
+  for (const auto& a : addresses) {
+    auto r = AddressRange::Parse(a, "peer");
+    if (r) peers.push_back(*r);
+  }
+  std::lock_guard lock(mu_);
+  peers_ = std::move(peers);
+}
+
+void Gate::Refresh(bool force) {
   auto now = std::chrono::steady_clock::now();
-  if (now - checked_ < std::chrono::milliseconds(500)) return;
+  if (!force && now - checked_ < std::chrono::milliseconds(500)) return;
   checked_ = now;
   std::error_code ec;
   bool exists = fs::exists(file_, ec);
   fs::file_time_type mtime{};
   if (exists) mtime = fs::last_write_time(file_, ec);
-  if (exists == exists_ && mtime == mtime_) return;
+  if (!force && exists == exists_ && mtime == mtime_) return;
   auto s = Load(file_);
   if (!s) {
     spdlog::error("{} (keeping the previous maintenance state)", s.error().message);
@@ -279,6 +294,9 @@ std::optional<http::Response> Gate::Check(const std::string& remote, const std::
   if (!state_.enabled) return std::nullopt;
   std::string client = ClientAddress(remote, forwarded);
   if (IsLocalHost(client)) return std::nullopt;
+  for (const auto& p : peers_) {
+    if (p.Contains(client)) return std::nullopt;  // the deployment's own processes
+  }
   for (const auto& a : allowed_) {
     if (a.Contains(client)) return std::nullopt;
   }
@@ -307,7 +325,8 @@ nlohmann::json StateJson(const State& s) {
 
 }  // namespace
 
-void MountMaintenanceApi(http::Server& server, const fs::path& file, Gate& gate) {
+void MountMaintenanceApi(http::Server& server, const fs::path& file, Gate& gate,
+                         const Propagate& propagate) {
   const std::string path = "/api/admin/maintenance";
   server.Get(path, http::Access::kAdministrator,
              [file](const http::Request&) -> Result<http::Response> {
@@ -315,13 +334,26 @@ void MountMaintenanceApi(http::Server& server, const fs::path& file, Gate& gate)
                return http::Response::Json(200, StateJson(s));
              });
   server.Put(path, http::Access::kAdministrator,
-             [file, &gate](const http::Request& r) -> Result<http::Response> {
+             [file, &gate, propagate](const http::Request& r) -> Result<http::Response> {
+               // scope=process: one process of the deployment told by another (no further telling).
+               auto scope = r.Query("scope").value_or("deployment");
+               if (scope != "process" && scope != "deployment") {
+                 return InvalidArgument("scope", "scope is 'deployment' (the default) or 'process'",
+                                        {"deployment", "process"});
+               }
+               bool process_only = scope == "process";
                CONCORD_ASSIGN_OR_RETURN(auto body, http::JsonBody::Parse(r.body));
                CONCORD_ASSIGN_OR_RETURN(auto enabled, body.OptBool("enabled"));
                CONCORD_ASSIGN_OR_RETURN(auto allow, body.OptStringList("allow"));
                CONCORD_ASSIGN_OR_RETURN(auto page, body.OptString("page"));
                CONCORD_ASSIGN_OR_RETURN(auto retry_after, body.OptInt("retryAfterSeconds"));
                CONCORD_ASSIGN_OR_RETURN(auto reason, body.OptString("reason"));
+               std::optional<std::string> by;
+               std::optional<int64_t> since;
+               if (process_only) {
+                 CONCORD_ASSIGN_OR_RETURN(by, body.OptString("by"));
+                 CONCORD_ASSIGN_OR_RETURN(since, body.OptInt("since"));
+               }
                CONCORD_RETURN_IF_ERROR(body.RejectUnknownFields());
                if (!enabled)
                  return InvalidArgument("enabled", "say whether maintenance mode is on",
@@ -336,6 +368,8 @@ void MountMaintenanceApi(http::Server& server, const fs::path& file, Gate& gate)
                  if (allow) s.allow = *allow;
                  if (page) s.page = *page;
                  if (reason) s.reason = *reason;
+                 if (by) s.by = *by;
+                 if (since) s.since = *since;
                  if (retry_after) {
                    if (*retry_after < 1 || *retry_after > 86400) {
                      return InvalidArgument("retryAfterSeconds",
@@ -345,7 +379,7 @@ void MountMaintenanceApi(http::Server& server, const fs::path& file, Gate& gate)
                  }
                  std::string client = gate.ClientAddress(r.client_address, r.forwarded_for);
                  CONCORD_RETURN_IF_ERROR(ParseRanges(s.allow, "allow"));
-                 if (!Gate::Allowed(s, client)) {
+                 if (!process_only && !Gate::Allowed(s, client)) {
                    return FailedPrecondition(fmt::format(
                        "this would shut you out: your address {} is not on the allow-list; add it",
                        client));
@@ -354,9 +388,18 @@ void MountMaintenanceApi(http::Server& server, const fs::path& file, Gate& gate)
                  s = State{};
                }
                CONCORD_RETURN_IF_ERROR(Save(file, s));
+               gate.Reload();  // enforced from the next request on, before answering
                spdlog::warn("{} (set by {})", Describe(s), r.principal.login);
-               return http::Response::Json(200, StateJson(s));
+               nlohmann::json out = StateJson(s);
+               if (!process_only && propagate) {
+                 CONCORD_ASSIGN_OR_RETURN(nlohmann::json told, propagate(s));
+                 out["processes"] = told["processes"];
+                 out["complete"] = told["complete"];
+               }
+               return http::Response::Json(200, out);
              });
 }
+
+nlohmann::json ToJson(const State& s) { return StateJson(s); }
 
 }  // namespace concord::maintenance

@@ -100,6 +100,29 @@ Result<Scheduler::Task*> Scheduler::Find(const std::string& name) const {
 }
 
 Result<TaskDetails> Scheduler::Details(const std::string& name) const {
+  {
+    std::lock_guard lock(mu_);
+    CONCORD_RETURN_IF_ERROR(Find(name));
+  }
+  // What the database says: another node may have paused, resumed or run the task.
+  auto row = database_->InTransaction(db::TxMode::kRead, [&](db::Connection& c) -> Status {
+    CONCORD_ASSIGN_OR_RETURN(db::Rows rows,
+                             c.Query("SELECT suspended, last_started, last_finished, last_result "
+                                     "FROM scheduled_tasks WHERE name = $1",
+                                     name));
+    CONCORD_ASSIGN_OR_RETURN(bool has, rows.Next());
+    if (!has) return Ok();
+    std::lock_guard lock(mu_);
+    Task* t = tasks_.at(name).get();
+    t->suspended = rows.Bool(0);
+    if (!t->running) {
+      t->last_started = rows.OptInt(1);
+      t->last_finished = rows.OptInt(2);
+      t->last_result = rows.OptText(3).value_or("");
+    }
+    return Ok();
+  });
+  if (!row) return std::unexpected(row.error());
   std::lock_guard lock(mu_);
   CONCORD_ASSIGN_OR_RETURN(Task * t, Find(name));
   TaskDetails d;
@@ -199,19 +222,64 @@ Status Scheduler::ForceExecution(const std::string& name, bool synchronous) {
   return Ok();
 }
 
+Result<bool> Scheduler::Claim(const std::string& name, Millis fire_time) {
+  return database_->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Result<bool> {
+    CONCORD_RETURN_IF_ERROR(c.Execute(
+        "INSERT INTO scheduled_tasks (name, suspended) VALUES ($1, 0) ON CONFLICT (name) DO "
+        "NOTHING",
+        name));
+    CONCORD_ASSIGN_OR_RETURN(db::Rows rows,
+                             c.Query("SELECT suspended, claimed_fire FROM scheduled_tasks WHERE "
+                                     "name = $1",
+                                     name));
+    CONCORD_ASSIGN_OR_RETURN(bool has, rows.Next());
+    if (!has) return false;
+    bool suspended = rows.Bool(0);
+    std::optional<int64_t> claimed = rows.OptInt(1);
+    {
+      std::lock_guard lock(mu_);
+      tasks_.at(name)->suspended = suspended;
+    }
+    if (suspended || (claimed && *claimed >= fire_time)) return false;
+    CONCORD_RETURN_IF_ERROR(
+        c.Execute("UPDATE scheduled_tasks SET claimed_fire = $2 WHERE name = $1", name, fire_time));
+    return true;
+  });
+}
+
 void Scheduler::Loop() {
   std::unique_lock lock(mu_);
   while (!stopping_) {
     Millis now = NowMillis();
     Millis earliest = now + 60'000;
+    std::vector<std::pair<std::string, Millis>> due;
     for (auto& [name, t] : tasks_) {
-      if (t->suspended || t->next_fire < 0) continue;
+      if (t->next_fire < 0) continue;
       if (t->next_fire <= now) {
-        // Fire once even if several fire times were missed, then schedule the next.
-        if (!t->running) Launch(*t);
+        // Fire once even if several fire times were missed, then schedule the next. Whether it
+        // is suspended is the database's to say (another node may have paused or resumed it).
+        due.emplace_back(name, t->next_fire);
         t->next_fire = t->schedule.NextAfter(now);
       }
       if (t->next_fire >= 0) earliest = std::min(earliest, t->next_fire);
+    }
+    if (!due.empty()) {
+      lock.unlock();
+      std::vector<std::string> claimed;
+      for (const auto& [name, fire_time] : due) {
+        auto mine = Claim(name, fire_time);
+        if (!mine) {
+          spdlog::warn("task {}: could not claim its run: {}", name, mine.error().message);
+        } else if (*mine) {
+          claimed.push_back(name);
+        }
+      }
+      lock.lock();
+      for (const auto& name : claimed) {
+        Task& t = *tasks_.at(name);
+        if (!t.running && !stopping_) Launch(t);
+      }
+      continue;
     }
     changed_.wait_until(lock,
                         std::chrono::system_clock::time_point(std::chrono::milliseconds(earliest)));

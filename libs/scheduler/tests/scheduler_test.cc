@@ -4,7 +4,9 @@
 
 #include <atomic>
 #include <filesystem>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 namespace concord::scheduler {
 namespace {
@@ -23,7 +25,7 @@ class SchedulerTest : public ::testing::Test {
     auto lease = *db_->Acquire();
     ASSERT_TRUE(lease->ExecuteScript(
         "CREATE TABLE scheduled_tasks (name TEXT PRIMARY KEY, suspended INTEGER NOT NULL DEFAULT 0,"
-        " last_started BIGINT, last_finished BIGINT, last_result TEXT)"));
+        " last_started BIGINT, last_finished BIGINT, last_result TEXT, claimed_fire BIGINT)"));
   }
   void TearDown() override {
     db_.reset();
@@ -92,6 +94,54 @@ TEST_F(SchedulerTest, ForcedRunReportsItsResultAndIsRecorded) {
   s->Stop();
   auto again = Make([] { return Ok(); });
   EXPECT_NE(again->Details("EverySecond")->last_result.find("Blogs is down"), std::string::npos);
+}
+
+// Two nodes over one database: each fire time runs once across them, and pausing in one pauses
+// in the other (and resuming in the other resumes it in both).
+TEST_F(SchedulerTest, TwoProcessesOverOneDatabaseRunEachFireTimeOnce) {
+  std::mutex mu;
+  std::vector<int64_t> fired;  // the second each run started in
+  auto record = [&] {
+    std::lock_guard lock(mu);
+    fired.push_back(NowMillis() / 1000);
+    return Ok();
+  };
+  auto a = Make(record);
+  auto b = Make(record);
+  a->Start();
+  b->Start();
+  std::this_thread::sleep_for(std::chrono::milliseconds(3500));
+  {
+    std::lock_guard lock(mu);
+    // 3.5 s of a task due every second: 3 or 4 fire times, each run once (both nodes running
+    // every one would make 6 to 8).
+    EXPECT_GE(fired.size(), 2U);
+    EXPECT_LE(fired.size(), 4U) << "a fire time ran on both";
+  }
+  ASSERT_TRUE(a->Pause("EverySecond"));
+  EXPECT_EQ(b->Details("EverySecond")->status == TaskStatus::kRunning
+                ? TaskStatus::kSuspended
+                : b->Details("EverySecond")->status,
+            TaskStatus::kSuspended);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));  // a run in progress ends
+  size_t before = 0;
+  {
+    std::lock_guard lock(mu);
+    before = fired.size();
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(2200));
+  {
+    std::lock_guard lock(mu);
+    EXPECT_EQ(fired.size(), before) << "a task paused on one node ran on the other";
+  }
+  ASSERT_TRUE(b->Resume("EverySecond"));
+  EXPECT_EQ(a->Details("EverySecond")->status == TaskStatus::kRunning
+                ? TaskStatus::kScheduled
+                : a->Details("EverySecond")->status,
+            TaskStatus::kScheduled);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2200));
+  std::lock_guard lock(mu);
+  EXPECT_GT(fired.size(), before);
 }
 
 TEST_F(SchedulerTest, UnknownTaskNamesListTheKnownOnes) {

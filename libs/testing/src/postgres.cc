@@ -134,9 +134,16 @@ void CopyFiles(const fs::path& from_dir, const fs::path& to_dir, const std::stri
 
 }  // namespace
 
+// Whether the deployment in `data_dir` keeps `service` on PostgreSQL (its concord.toml says).
+Result<bool> OnPostgres(const fs::path& data_dir, const std::string& service) {
+  CONCORD_ASSIGN_OR_RETURN(auto config, deployment::LoadConfig(deployment::DataDir{data_dir}));
+  return config.Storage(service).database.starts_with("postgres");
+}
+
 Status SaveTestDatabase(const fs::path& data_dir, const std::string& service,
                         const fs::path& backup_dir) {
-  if (!TestOnPostgres()) {
+  CONCORD_ASSIGN_OR_RETURN(bool postgres, OnPostgres(data_dir, service));
+  if (!postgres) {
     CopyFiles(data_dir, backup_dir, service + ".db");
     return Ok();
   }
@@ -150,7 +157,8 @@ Status SaveTestDatabase(const fs::path& data_dir, const std::string& service,
 
 Status RestoreTestDatabase(const fs::path& backup_dir, const std::string& service,
                            const fs::path& data_dir) {
-  if (!TestOnPostgres()) {
+  CONCORD_ASSIGN_OR_RETURN(bool postgres, OnPostgres(data_dir, service));
+  if (!postgres) {
     CopyFiles(backup_dir, data_dir, service + ".db");
     return Ok();
   }

@@ -125,4 +125,20 @@ Result<std::string> AdminApi::CreateCommunity(const json& body) {
   return c["uuid"].get<std::string>();
 }
 
+std::vector<std::string> RouteToDeployment(http::Client& client) {
+  auto view = client.Get("/communities/api/admin/deployment");
+  std::vector<std::string> elsewhere;
+  if (!view || !view->contains("applications")) return elsewhere;
+  std::vector<std::pair<std::string, std::string>> routes;
+  for (const auto& a : (*view)["applications"]) {
+    std::string service = a.value("service", "");
+    std::string url = a.value("url", "");
+    if (service.empty() || url.empty()) continue;
+    routes.emplace_back("/" + service + "/", url);
+    elsewhere.push_back(service);
+  }
+  client.SetRoutes(std::move(routes));
+  return elsewhere;
+}
+
 }  // namespace concord::admin

@@ -37,6 +37,14 @@ struct ResourceInfo {
   bool trashed = false;
 };
 
+// Sends each application's paths (/<service>/...) where the application runs, as the
+// Communities node `client` is connected to describes the deployment (GET
+// /communities/api/admin/deployment): the console and `concord recover` then reach applications
+// in other processes and on other hosts with no proxy. Routes nothing when connected to a
+// process that does not run Communities, or to an older one. Returns the services routed
+// elsewhere.
+std::vector<std::string> RouteToDeployment(http::Client& client);
+
 class AdminApi {
  public:
   explicit AdminApi(http::Client& client) : client_(client) {}

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "admin_api.h"
 #include "command.h"
 #include "concord/deployment/deployment.h"
 #include "concord/http/client.h"
@@ -205,7 +206,10 @@ Result<http::ClientOptions> Connection(const Options& o, bool interactive) {
 
 class ConsoleSession : public Session {
  public:
-  explicit ConsoleSession(http::ClientOptions o) : client_(std::move(o)) {}
+  explicit ConsoleSession(http::ClientOptions o) : client_(std::move(o)) {
+    // Applications in other processes or on other hosts, reached where they run.
+    (void)admin::RouteToDeployment(client_);
+  }
   http::Client& client() override { return client_; }
   void Print(const std::string& text) override {
     py::module_::import("sys").attr("stdout").attr("write")(text);

@@ -19,6 +19,7 @@
 #include "concord/deployment/deployment.h"
 #include "concord/http/client.h"
 #include "concord/maintenance/maintenance.h"
+#include "database_copy.h"
 #include "services.h"
 
 namespace concord::cli {
@@ -59,51 +60,6 @@ std::optional<fs::path> DatabaseFile(const deployment::DataDir& dir,
   return p.is_absolute() ? p : dir.root / p;
 }
 
-// Facts about a database for the manifest, read on `c`: its schema, and how far it followed
-// the lifecycle events (an application: the last it applied; Communities: the last it wrote).
-Result<json> DescribeOn(db::Connection& c, const std::string& service) {
-  CONCORD_ASSIGN_OR_RETURN(auto version, c.QueryInt("SELECT MAX(version) FROM schema_migrations"));
-  json out = {{"schemaVersion", version.value_or(0)}};
-  if (service == "communities") {
-    CONCORD_ASSIGN_OR_RETURN(auto seq, c.QueryInt("SELECT MAX(seq) FROM lifecycle_events"));
-    out["lastEventSeq"] = seq.value_or(0);
-  } else {
-    CONCORD_ASSIGN_OR_RETURN(auto seq,
-                             c.QueryInt("SELECT last_seq FROM lifecycle_progress WHERE id = 1"));
-    out["lastAppliedEventSeq"] = seq.value_or(0);
-  }
-  return out;
-}
-
-// Writes a consistent copy of a service's database into `to` and describes it. SQLite: the copy
-// is a database file (<service>.db), read back for its facts. PostgreSQL: a pg_dump archive
-// (<service>.dump) taken in the snapshot the facts are read in.
-Result<json> CopyDatabase(db::Database& db, const fs::path& to, const std::string& service) {
-  CONCORD_ASSIGN_OR_RETURN(auto lease, db.Acquire());
-  json out;
-  fs::path copy;
-  if (db.backend() == db::Backend::kSqlite) {
-    copy = to / (service + ".db");
-    CONCORD_RETURN_IF_ERROR(lease->CopyTo(copy));
-    CONCORD_ASSIGN_OR_RETURN(auto copied, db::Database::Open("sqlite:" + copy.string(), {}));
-    CONCORD_ASSIGN_OR_RETURN(auto read, copied->Acquire());
-    CONCORD_ASSIGN_OR_RETURN(out, DescribeOn(*read, service));
-    out["format"] = "sqlite";
-  } else {
-    copy = to / (service + ".dump");
-    auto tx = db::Transaction::Begin(*lease, db::TxMode::kRead);
-    if (!tx) return std::unexpected(tx.error());
-    CONCORD_ASSIGN_OR_RETURN(out, DescribeOn(*lease, service));
-    CONCORD_RETURN_IF_ERROR(lease->CopyTo(copy));  // pg_dump in this transaction's snapshot
-    CONCORD_RETURN_IF_ERROR(tx->Commit());
-    out["format"] = "pg_dump";
-  }
-  out["file"] = copy.filename().string();
-  std::error_code ec;
-  out["bytes"] = static_cast<int64_t>(fs::file_size(copy, ec));
-  return out;
-}
-
 // Copies the content store's finished files (not the .tmp of an upload in progress: files are
 // written to .tmp and renamed, so what is renamed is whole).
 Result<json> CopyContent(const fs::path& from, const fs::path& to, const std::string& name) {
@@ -140,6 +96,85 @@ struct BackupFlags {
   bool all = false;
   std::string to;
 };
+
+// The running server of the data directory, if any, as an administrator's client.
+std::optional<http::Client> RunningServer(const deployment::DataDir& dir) {
+  auto info = deployment::ReadServerInfo(dir);
+  if (!info) return std::nullopt;
+  auto creds = deployment::ReadCredentials(dir.Credentials());
+  if (!creds) return std::nullopt;
+  return http::Client({.url = info->url, .user = creds->user, .password = creds->password});
+}
+
+// The services of the deployment that run in other processes (GET
+// /communities/api/admin/deployment on the running server): each one's database copied by the
+// process that runs it, streamed here, and added to `manifest`. A content store on another host
+// is named, not copied (back it up there). Nothing to do without a running Communities node.
+Status BackupElsewhere(const deployment::DataDir& dir, const fs::path& to, json& manifest) {
+  auto server = RunningServer(dir);
+  if (!server) return Ok();
+  auto view = server->Get("/communities/api/admin/deployment");
+  if (!view) return Ok();
+  auto info = deployment::ReadServerInfo(dir);
+  for (const auto& a : (*view)["applications"]) {
+    std::string service = a.value("service", "");
+    std::string url = a.value("url", "");
+    if (service.empty() || url.empty() || (info && url == info->url)) continue;
+    if (manifest["services"].contains(service)) continue;  // configured here (a shared database)
+    auto creds = deployment::ReadCredentials(dir.Credentials());
+    http::Client remote({.url = url,
+                         .user = creds ? creds->user : "",
+                         .password = creds ? creds->password : "",
+                         .timeout = std::chrono::seconds(3600)});
+    fs::path part = to / (service + ".part");
+    std::ofstream out(part, std::ios::binary);
+    std::vector<std::pair<std::string, std::string>> headers;
+    auto s = remote.Download(
+        fmt::format("/api/admin/services/{}/backup", service),
+        [&](std::string_view chunk) {
+          out.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+          return static_cast<bool>(out);
+        },
+        &headers);
+    out.close();
+    if (!s) {
+      Error e = s.error();
+      e.message = fmt::format("the {} service at {}: {}", service, url, e.message);
+      return std::unexpected(e);
+    }
+    json facts;
+    for (const auto& [k, v] : headers) {
+      if (k == "X-Concord-Backup" || k == "x-concord-backup") {
+        facts = json::parse(v, nullptr, false);
+      }
+    }
+    // Only the service's own file name: a copy never lands on another service's.
+    if (!facts.is_object() || !facts.contains("file") || !facts["file"].is_string() ||
+        (facts["file"] != service + ".db" && facts["file"] != service + ".dump")) {
+      return Unavailable(
+          fmt::format("the {} service at {} sent a copy without its facts", service, url));
+    }
+    std::error_code ec;
+    fs::rename(part, to / facts["file"].get<std::string>(), ec);
+    if (ec)
+      return Unavailable(fmt::format("cannot keep the copy of {}: {}", service, ec.message()));
+    facts["from"] = url;
+    manifest["services"][service] = facts;
+    std::cout << fmt::format("{:<12} schema {}, {} bytes (from {})\n", service,
+                             facts.value("schemaVersion", 0), facts.value("bytes", int64_t{0}),
+                             url);
+    std::string content = service + "-content";
+    if (ContentStoreOwner(content) && manifest["services"].contains(content)) {
+      manifest["services"].erase(content);  // this directory's empty one is not the service's
+      fs::remove_all(to / content, ec);
+      std::cout << fmt::format(
+          "{:<12} NOT COPIED: it is on the host of {} ({}); back it up there with `concord "
+          "backup --service {}`\n",
+          content, service, url, content);
+    }
+  }
+  return Ok();
+}
 
 int Backup(const BackupFlags& f) {
   deployment::DataDir dir{fs::absolute(f.data_dir)};
@@ -208,6 +243,9 @@ int Backup(const BackupFlags& f) {
                              (*facts)["schemaVersion"].get<int>(),
                              (*facts)["bytes"].get<int64_t>());
   }
+  if (f.all) {
+    if (auto s = BackupElsewhere(dir, to, manifest); !s) return Fail("backup", s.error());
+  }
   // The manifest last: a backup without one is incomplete and restore refuses it.
   std::ofstream out(to / kManifest);
   out << manifest.dump(2) << "\n";
@@ -226,15 +264,6 @@ struct RestoreFlags {
   std::string from;
   bool force = false;
 };
-
-// The running server of the data directory, if any, as an administrator's client.
-std::optional<http::Client> RunningServer(const deployment::DataDir& dir) {
-  auto info = deployment::ReadServerInfo(dir);
-  if (!info) return std::nullopt;
-  auto creds = deployment::ReadCredentials(dir.Credentials());
-  if (!creds) return std::nullopt;
-  return http::Client({.url = info->url, .user = creds->user, .password = creds->password});
-}
 
 Status SetOnline(http::Client& client, const std::string& service, bool online) {
   auto reply = client.Send(

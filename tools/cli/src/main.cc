@@ -14,6 +14,7 @@
 
 #include "backup_cmd.h"
 #include "cli_error.h"
+#include "communities_runtime.h"
 #include "concord/base/log.h"
 #include "concord/communities/dispatcher.h"
 #include "concord/communities/sample_data.h"
@@ -28,9 +29,11 @@
 #include "concord/maintenance/maintenance.h"
 #include "concord/scheduler/scheduler.h"
 #include "maintenance_cmd.h"
+#include "node.h"
 #include "recover_cmd.h"
 #include "service_control.h"
 #include "services.h"
+#include "status_cmd.h"
 
 namespace concord::cli {
 namespace {
@@ -81,116 +84,6 @@ struct ServeFlags {
   std::vector<std::string> services;  // empty: all
 };
 
-// What runs beside the Communities service: the lifecycle system account, the dispatcher that
-// delivers its events, and its scheduler. Only a process that runs Communities has it.
-struct CommunitiesRuntime {
-  std::string lifecycle_password;
-  std::unique_ptr<communities::Dispatcher> dispatcher;
-  std::unique_ptr<scheduler::Scheduler> tasks;
-};
-
-Result<std::unique_ptr<CommunitiesRuntime>> PrepareCommunities(const deployment::DataDir& dir,
-                                                               OpenedServices& services,
-                                                               http::Server& server) {
-  auto rt = std::make_unique<CommunitiesRuntime>();
-  auto& communities = *services.communities;
-  // The account the dispatcher delivers lifecycle events with: a new password at every start.
-  CONCORD_RETURN_IF_ERROR(
-      communities.EnsureServiceAccount("concord-lifecycle", [&](const std::string& pw) -> Status {
-        std::error_code ec;
-        fs::remove(dir.LifecycleCredentials(), ec);
-        rt->lifecycle_password = pw;
-        return deployment::WriteCredentials(dir.LifecycleCredentials(), {"concord-lifecycle", pw});
-      }));
-  communities::MountHttpApi(server, communities);
-  CommunitiesRuntime* r = rt.get();
-  const auto& config = services.config;
-  // The Communities scheduler (reference 5.1).
-  CONCORD_ASSIGN_OR_RETURN(
-      rt->tasks,
-      scheduler::Scheduler::Create(
-          services.communities_db,
-          {{"fullDelete", config.full_delete_interval,
-            [&communities]() -> Status {
-              CONCORD_ASSIGN_OR_RETURN(int64_t n, communities.PurgeExpired(NowMillis()));
-              if (n > 0) spdlog::info("fullDelete: purged {} communities from the trash", n);
-              return Ok();
-            }},
-           {"LifecycleRetryQueuedEvents", config.retry_queued_events_interval,
-            [r]() -> Status {
-              if (!r->dispatcher) return Unavailable("the dispatcher is not running");
-              auto outcome = r->dispatcher->Retry({});
-              if (outcome.delivered > 0) {
-                spdlog::info("retried {} queued lifecycle events", outcome.delivered);
-              }
-              if (outcome.still_queued > 0) {
-                return Unavailable(
-                    fmt::format("{} lifecycle events are still queued", outcome.still_queued));
-              }
-              return Ok();
-            }},
-           {"EventLogCleanup", config.event_log_cleanup_interval,
-            [&communities, days = config.event_log_retention_days]() -> Status {
-              CONCORD_ASSIGN_OR_RETURN(
-                  int64_t n, communities.TrimEventLog(NowMillis() - days * kMillisPerDay));
-              if (n > 0) spdlog::info("EventLogCleanup: removed {} old lifecycle events", n);
-              return Ok();
-            }}}));
-  communities::MountSchedulerApi(server, *rt->tasks);
-  communities::MountSyncApi(server, communities);
-  communities::MountResyncApi(server, communities);
-  communities::MountQueueApi(
-      server, communities,
-      [r](const communities::RetryFilter& f) -> Result<communities::RetryOutcome> {
-        if (!r->dispatcher) return Unavailable("the lifecycle dispatcher is not running yet");
-        return r->dispatcher->Retry(f);
-      });
-  communities::MountEventLogApi(
-      server, communities,
-      [r](const std::string& app, int64_t after) -> Result<communities::ReplayOutcome> {
-        if (!r->dispatcher) return Unavailable("the lifecycle dispatcher is not running yet");
-        return r->dispatcher->Replay(app, after);
-      });
-  return rt;
-}
-
-// Deliveries go to each application's handler: in this process, or where [lifecycle.handlers]
-// says.
-void StartDispatcher(CommunitiesRuntime& rt, OpenedServices& services,
-                     const std::vector<std::string>& selected, const std::string& url) {
-  std::vector<communities::HandlerEndpoint> handlers;
-  for (const auto& app : HostedRemoteApps(selected)) {
-    const auto* def = lifecycle::FindWidgetDef(app);
-    handlers.push_back({app, fmt::format("{}/{}/api/lifecycle/{}", url, def->application, app)});
-  }
-  for (const auto& [app, handler] : services.config.handler_urls) {
-    auto it = std::find_if(handlers.begin(), handlers.end(),
-                           [&](auto& h) { return h.remote_app_def_id == app; });
-    if (it != handlers.end()) {
-      it->url = handler;
-    } else {
-      handlers.push_back({app, handler});
-    }
-  }
-  rt.dispatcher = std::make_unique<communities::Dispatcher>(communities::DispatcherOptions{
-      .database = services.communities_db,
-      .handlers = handlers,
-      .user = "concord-lifecycle",
-      .password = rt.lifecycle_password,
-      // Pausing the task pauses the workers' own retries too.
-      .retry_paused =
-          [tasks = rt.tasks.get()] {
-            auto d = tasks->Details("LifecycleRetryQueuedEvents");
-            return d && d->status == scheduler::TaskStatus::kSuspended;
-          },
-      .progress = services.deliveries});
-  *services.on_events = [d = rt.dispatcher.get()] { d->Notify(); };
-  services.communities->OnCredentialsChanged(
-      [d = rt.dispatcher.get()] { d->CredentialsChanged(); });
-  rt.dispatcher->Start();
-  rt.tasks->Start();
-}
-
 int Serve(const ServeFlags& flags) {
   deployment::DataDir dir{fs::absolute(flags.data_dir)};
   auto early = deployment::LoadConfig(dir);
@@ -227,7 +120,7 @@ int Serve(const ServeFlags& flags) {
   std::shared_ptr<http::CachingAuthenticator> authenticator;
   if (with_communities) {
     authenticator = communities::MakeAuthenticator(*services->communities);
-  } else if (services->config.communities_url.empty()) {
+  } else if (services->config.communities_urls.empty()) {
     return Fail("serve",
                 Error{ErrorCode::kInvalidArgument,
                       "without the communities service, [services] communities_url in concord.toml "
@@ -235,13 +128,25 @@ int Serve(const ServeFlags& flags) {
                       "services.communities_url",
                       {}});
   } else {
-    authenticator = communities::MakeRemoteAuthenticator(services->config.communities_url);
+    authenticator = communities::MakeRemoteAuthenticator(services->config.communities_urls);
   }
   // Maintenance mode: checked before anything else, for every request.
   auto gate = maintenance::Gate::Create(dir.Maintenance(), services->config.trusted_proxies);
   if (!gate) return Fail("serve", gate.error());
   http::Server server(ServerOptionsFrom(services->config, **gate), authenticator);
-  maintenance::MountMaintenanceApi(server, dir.Maintenance(), **gate);
+  auto node_id = deployment::LoadOrCreateNodeId(dir);
+  if (!node_id) return Fail("serve", node_id.error());
+  NodeSelf self{.node_id = *node_id, .services = selected, .started_at = NowMillis()};
+  std::unique_ptr<CommunitiesRuntime> runtime;
+  // A change of maintenance mode made here goes to the whole deployment (Communities knows it).
+  maintenance::MountMaintenanceApi(
+      server, dir.Maintenance(), **gate,
+      [&runtime, &self](const maintenance::State& s) -> Result<nlohmann::json> {
+        if (runtime && runtime->agent) return runtime->agent->Propagate(s);
+        nlohmann::json only = {{"url", self.url}, {"services", self.services}, {"told", true}};
+        return nlohmann::json{{"processes", nlohmann::json::array({only})}, {"complete", true}};
+      });
+  MountNodeApi(server, self, *services, dir.Maintenance());
   server.Get(
       "/api/admin/server", http::Access::kAdministrator,
       [&server](const http::Request&) -> Result<http::Response> {
@@ -257,14 +162,13 @@ int Serve(const ServeFlags& flags) {
         return http::Response::Json(200, {{"warnings", warnings}});
       });
   communities::MountCredentialsApi(server, authenticator);
-  std::unique_ptr<CommunitiesRuntime> runtime;
   MountServiceControlApi(server, *services, [&](const std::string& service) -> Status {
     if (service != "communities" || !runtime) return Ok();
-    return services->communities->RestoreServiceAccount("concord-lifecycle",
+    return services->communities->RestoreServiceAccount(runtime->lifecycle_login,
                                                         runtime->lifecycle_password);
   });
   if (with_communities) {
-    auto rt = PrepareCommunities(dir, *services, server);
+    auto rt = PrepareCommunities(dir, *services, server, *node_id);
     if (!rt) return Fail("serve", rt.error());
     runtime = std::move(*rt);
   }
@@ -276,7 +180,18 @@ int Serve(const ServeFlags& flags) {
   std::string host =
       address->first.find(':') != std::string::npos ? "[" + address->first + "]" : address->first;
   std::string url = fmt::format("http://{}:{}", host, *port);
-  if (runtime) StartDispatcher(*runtime, *services, selected, url);
+  self.url = AdvertisedUrl(services->config, address->first, *port);
+  if (runtime) {
+    StartCommunities(*runtime, *services, selected, url,
+                     {.self = self,
+                      .services = &*services,
+                      .maintenance_file = dir.Maintenance(),
+                      .gate = gate->get(),
+                      .selected = selected});
+  } else {
+    // The Communities nodes pass maintenance mode here (they deliver, and tell it to change).
+    (*gate)->SetPeers(PeerAddresses(services->config.communities_urls));
+  }
   if (auto s = deployment::WriteServerInfo(dir, {url, ::getpid()}); !s)
     return Fail("serve", s.error());
 
@@ -298,7 +213,8 @@ int Serve(const ServeFlags& flags) {
 
   spdlog::info("Concord is serving {} ({}; data directory {})", url, fmt::join(selected, ", "),
                dir.root.string());
-  if (with_communities) {
+  std::error_code creds_ec;
+  if (with_communities && fs::exists(dir.Credentials(), creds_ec)) {
     spdlog::info("log in as 'admin' with the password in {}", dir.Credentials().string());
   }
   bool ok = server.Run();
@@ -320,6 +236,7 @@ int Serve(const ServeFlags& flags) {
     runtime->tasks->Stop();
     *services->on_events = nullptr;
     runtime->dispatcher->Stop();
+    runtime->agent->Stop();
   }
   std::error_code ec;
   fs::remove(dir.ServerInfo(), ec);
@@ -444,40 +361,6 @@ int Populate(const std::string& data_dir, int64_t count, uint64_t seed) {
   return 0;
 }
 
-int Status(const std::string& data_dir) {
-  deployment::DataDir dir{fs::absolute(data_dir)};
-  // Other local users must not read the password hashes and the content (0700, 0600).
-  size_t loose = 0;
-  for (const auto& [path, mode] : deployment::FindLooseModes(dir, 10, &loose)) {
-    std::cerr << fmt::format(
-        "concord: warning: {} has mode {:04o}: other local users can reach it (chmod {} {})\n",
-        path.string(), static_cast<unsigned>(mode), fs::is_directory(path) ? "700" : "600",
-        path.string());
-  }
-  if (loose > 10) {
-    std::cerr << fmt::format("concord: warning: and {} more with a mode looser than 0700/0600\n",
-                             loose - 10);
-  }
-  auto settings = deployment::ResolveClientSettings(dir);
-  if (!settings) return Fail("status", settings.error());
-  http::Client client({.url = settings->url,
-                       .user = settings->user,
-                       .password = settings->password,
-                       .timeout = std::chrono::seconds(10)});
-  auto status = client.Get("/communities/api/status");
-  if (!status) return Fail("status", status.error());
-  std::cout << fmt::format("Concord is running at {} (server time {}, signed in as {})\n",
-                           settings->url, (*status)["serverTime"].get<std::string>(),
-                           (*status)["user"].get<std::string>());
-  // What the running server noticed (administrators only; others see the line above).
-  if (auto server = client.Get("/api/admin/server")) {
-    for (const auto& w : (*server)["warnings"]) {
-      std::cerr << "concord: warning: " << w.get<std::string>() << "\n";
-    }
-  }
-  return 0;
-}
-
 }  // namespace
 
 int Main(int argc, char** argv);
@@ -533,8 +416,11 @@ int concord::cli::Main(int argc, char** argv) {
       ->capture_default_str();
 
   std::string status_dir = "./data";
-  auto* status_cmd = app.add_subcommand("status", "Tell whether Concord is running and reachable");
+  bool status_json = false;
+  auto* status_cmd = app.add_subcommand(
+      "status", "Tell whether Concord is running, and list every service and node it knows of");
   status_cmd->add_option("--data-dir", status_dir, "Data directory")->capture_default_str();
+  status_cmd->add_flag("--json", status_json, "Print the deployment as JSON (for scripts)");
 
   auto maintenance_cmd = AddMaintenanceCommand(app);
   auto backup_cmds = AddBackupCommands(app);
@@ -546,6 +432,6 @@ int concord::cli::Main(int argc, char** argv) {
   if (int rc = recover_cmd(); rc >= 0) return rc;
   if (*serve_cmd) return Serve(serve);
   if (*populate_cmd) return Populate(populate_dir, populate_count, populate_seed);
-  if (*status_cmd) return Status(status_dir);
+  if (*status_cmd) return StatusCommand(status_dir, status_json);
   return static_cast<int>(Exit::kRefused);  // no subcommand
 }

@@ -24,6 +24,7 @@
 #include <sstream>
 #include <thread>
 
+#include "admin_api.h"
 #include "cli_error.h"
 #include "command.h"
 #include "concord/apps/registry.h"
@@ -173,6 +174,8 @@ int Recover(const Flags& f) {
                                        &audit);
   r.session->Audit("start", fmt::format("concord recover --restored {} --orphans {} (by uid {})",
                                         fmt::join(r.restored, ","), r.orphans, getuid()));
+  // Each application where it runs (the deployment Communities describes).
+  (void)admin::RouteToDeployment(r.session->client());
   if (auto s = r.SaveState(); !s) return Fail("recover", s.error());
 
   for (size_t i = 0; i < steps.size(); ++i) {

@@ -33,26 +33,35 @@ namespace concord::cli::recover {
 
 std::vector<Step> Steps(const Run& run) {
   std::vector<Step> steps;
-  steps.push_back({"maintenance-on",
-                   "Maintenance mode on (only this machine and the allow-list get in)",
-                   [](Run& r) -> Status {
-                     CONCORD_ASSIGN_OR_RETURN(auto st, maintenance::Load(r.dir.Maintenance()));
-                     if (!st.enabled) {
-                       st.enabled = true;
-                       st.since = NowMillis();
-                       st.by = "concord recover";
-                     }
-                     st.reason = "recovering after a restore (concord recover)";
-                     CONCORD_RETURN_IF_ERROR(maintenance::Save(r.dir.Maintenance(), st));
-                     r.Note(maintenance::Describe(st));
-                     // The server reads the file at most every 500 ms, and requests it let in
-                     // just before finish after that: nothing is looked at before they are done.
-                     Millis settled = st.since + kMaintenanceSettleMillis;
-                     if (Millis now = NowMillis(); now < settled) {
-                       std::this_thread::sleep_for(std::chrono::milliseconds(settled - now));
-                     }
-                     return Ok();
-                   }});
+  steps.push_back(
+      {"maintenance-on", "Maintenance mode on (only this machine and the allow-list get in)",
+       [](Run& r) -> Status {
+         // Through the server: it enforces it before answering, and tells every
+         // process of the deployment (a process not told fails the step).
+         CONCORD_ASSIGN_OR_RETURN(
+             auto st,
+             r.session->client().Put(
+                 "/api/admin/maintenance",
+                 {{"enabled", true}, {"reason", "recovering after a restore (concord recover)"}}));
+         r.Note(st.value("description", std::string("maintenance: on")));
+         std::vector<std::string> untold;
+         for (const auto& p : st.value("processes", json::array())) {
+           if (!p.value("told", false)) {
+             untold.push_back(fmt::format("{} ({}): {}", p.value("url", "?"),
+                                          p.value("services", ""), p.value("error", "")));
+           }
+         }
+         if (!untold.empty()) {
+           return Unavailable(
+               fmt::format("maintenance mode could not be turned on everywhere; still letting "
+                           "users in: {}",
+                           fmt::join(untold, "; ")));
+         }
+         // Requests let in just before finish first: nothing is looked at before
+         // they are done.
+         std::this_thread::sleep_for(std::chrono::milliseconds(kMaintenanceSettleMillis));
+         return Ok();
+       }});
   steps.push_back({"pause-retry-task", "Pause LifecycleRetryQueuedEvents", [](Run& r) -> Status {
                      return Discard(r.Command("CommunitiesScheduler", "pauseSchedulingTask",
                                               {std::string(kRetryTask)}));
@@ -349,7 +358,15 @@ std::vector<Step> Steps(const Run& run) {
                v["reports"].get<std::string>()));
            return Ok();
          }
-         CONCORD_RETURN_IF_ERROR(maintenance::Save(r.dir.Maintenance(), maintenance::State{}));
+         CONCORD_ASSIGN_OR_RETURN(
+             auto st, r.session->client().Put("/api/admin/maintenance", {{"enabled", false}}));
+         for (const auto& p : st.value("processes", json::array())) {
+           if (!p.value("told", false)) {
+             r.Note(fmt::format("{} ({}) was not told maintenance mode is off: {}",
+                                p.value("url", "?"), p.value("services", ""),
+                                p.value("error", "")));
+           }
+         }
          r.Note("maintenance mode off: the deployment agrees with itself again");
          return Ok();
        }});

@@ -3,8 +3,13 @@
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
 
 #include "concord/http/server.h"
+#include "database_copy.h"
 
 namespace concord::cli {
 namespace {
@@ -65,6 +70,41 @@ void MountServiceControlApi(http::Server& server, OpenedServices& services,
         }
         return http::Response::Json(200, {{"service", c->name}, {"online", false}});
       });
+  // A consistent copy of the service's database, streamed: `concord backup --all` run on another
+  // host takes this process's services with it. Its facts (the manifest's) in X-Concord-Backup.
+  server.Get("/api/admin/services/([a-z]+)/backup", http::Access::kAdministrator,
+             [find](const http::Request& r) -> Result<http::Response> {
+               CONCORD_ASSIGN_OR_RETURN(Controlled * c, find(r.path_params[0]));
+               std::string tmpl =
+                   (std::filesystem::temp_directory_path() / "concord-backup-XXXXXX").string();
+               if (::mkdtemp(tmpl.data()) == nullptr) {
+                 return Unavailable("cannot create a temporary directory for the copy");
+               }
+               // Removed once the reply is sent (or abandoned): the stream owns it.
+               auto dir = std::shared_ptr<std::filesystem::path>(
+                   new std::filesystem::path(tmpl), [](std::filesystem::path* p) {
+                     std::error_code ec;
+                     std::filesystem::remove_all(*p, ec);
+                     delete p;
+                   });
+               CONCORD_ASSIGN_OR_RETURN(json facts, CopyDatabase(*c->database, *dir, c->name));
+               spdlog::info("backup copy of {} taken for {}", c->name, r.principal.login);
+               http::Response out;
+               out.content_type = "application/octet-stream";
+               out.headers.emplace_back("X-Concord-Backup", facts.dump());
+               auto file = *dir / facts["file"].get<std::string>();
+               out.stream = [dir, file](const http::Response::Writer& write) {
+                 std::ifstream in(file, std::ios::binary);
+                 std::string chunk(1 << 16, '\0');
+                 while (in) {
+                   in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+                   auto n = static_cast<size_t>(in.gcount());
+                   if (n > 0 && !write(std::string_view(chunk.data(), n))) return false;
+                 }
+                 return in.eof();
+               };
+               return out;
+             });
   server.Post("/api/admin/services/([a-z]+)/online", http::Access::kAdministrator,
               [find, after_online](const http::Request& r) -> Result<http::Response> {
                 CONCORD_ASSIGN_OR_RETURN(Controlled * c, find(r.path_params[0]));

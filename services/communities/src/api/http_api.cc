@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 
 #include "concord/communities/service.h"
@@ -470,47 +471,60 @@ namespace {
 
 class RemoteDirectory final : public http::Authenticator {
  public:
-  explicit RemoteDirectory(std::string url) : url_(std::move(url)) {}
+  explicit RemoteDirectory(std::vector<std::string> urls) : urls_(std::move(urls)) {}
   Result<http::Principal> Authenticate(std::string_view login, std::string_view password) override {
     return AuthenticateFrom(login, password, {});
   }
   // The client's address goes along as X-Forwarded-For: Communities believes it when this
   // host is among its trusted proxies, and then throttles failed sign-ins per client rather
-  // than per application host (docs/security.md).
+  // than per application host (docs/security.md). Several Communities nodes are tried in turn,
+  // starting with the last one that answered: a node that cannot be reached, or answers 5xx,
+  // hands the question to the next.
   Result<http::Principal> AuthenticateFrom(std::string_view login, std::string_view password,
                                            std::string_view client_address) override {
-    http::Client client({.url = url_,
-                         .user = std::string(login),
-                         .password = std::string(password),
-                         .timeout = std::chrono::seconds(10)});
     std::vector<std::pair<std::string, std::string>> headers;
     if (!client_address.empty()) headers.emplace_back("X-Forwarded-For", client_address);
-    auto me = client.Send("GET", "/communities/api/users/me", "", true, headers);
-    if (!me) {
-      return Unavailable("the Communities directory at " + url_ +
-                         " cannot be reached: " + me.error().message);
+    size_t first = preferred_.load();
+    std::string failures;
+    for (size_t k = 0; k < urls_.size(); ++k) {
+      size_t i = (first + k) % urls_.size();
+      const std::string& url = urls_[i];
+      http::Client client({.url = url,
+                           .user = std::string(login),
+                           .password = std::string(password),
+                           .timeout = std::chrono::seconds(10)});
+      auto me = client.Send("GET", "/communities/api/users/me", "", true, headers);
+      if (!me || me->status >= 500) {
+        failures += fmt::format("{}{}: {}", failures.empty() ? "" : "; ", url,
+                                me ? fmt::format("HTTP {}", me->status) : me.error().message);
+        continue;
+      }
+      preferred_ = i;
+      if (me->status == 401) return Unauthenticated("invalid credentials");
+      if (me->status == 429) {
+        return Unavailable("too many failed sign-ins for this login or address; try again later");
+      }
+      if (me->status != 200 || !me->body.is_object()) {
+        return Unavailable(
+            fmt::format("the Communities directory at {} answered {}", url, me->status));
+      }
+      return http::Principal{UserId(me->body.value("id", "")), me->body.value("login", ""),
+                             me->body.value("admin", false)};
     }
-    if (me->status == 401) return Unauthenticated("invalid credentials");
-    if (me->status == 429) {
-      return Unavailable("too many failed sign-ins for this login or address; try again later");
-    }
-    if (me->status != 200 || !me->body.is_object()) {
-      return Unavailable(
-          fmt::format("the Communities directory at {} answered {}", url_, me->status));
-    }
-    return http::Principal{UserId(me->body.value("id", "")), me->body.value("login", ""),
-                           me->body.value("admin", false)};
+    return Unavailable("the Communities directory cannot be reached: " + failures);
   }
 
  private:
-  std::string url_;
+  std::vector<std::string> urls_;
+  std::atomic<size_t> preferred_{0};
 };
 
 }  // namespace
 
-std::shared_ptr<http::CachingAuthenticator> MakeRemoteAuthenticator(std::string communities_url) {
+std::shared_ptr<http::CachingAuthenticator> MakeRemoteAuthenticator(
+    std::vector<std::string> communities_urls) {
   return std::make_shared<http::CachingAuthenticator>(
-      std::make_shared<RemoteDirectory>(std::move(communities_url)), kRemoteCredentialCacheTtl);
+      std::make_shared<RemoteDirectory>(std::move(communities_urls)), kRemoteCredentialCacheTtl);
 }
 
 void MountCredentialsApi(http::Server& server,

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
 #include <future>
 #include <set>
 #include <utility>
@@ -52,6 +53,8 @@ void DeliveryProgress::WaitPast(uint64_t seen,
 struct Dispatcher::Worker {
   HandlerEndpoint endpoint;
   DispatcherOptions* options;
+  // Until when (steady clock, ns) this node holds the application's lease: set by the keeper.
+  std::atomic<int64_t> lease_until{0};
   std::mutex mu;
   std::condition_variable wake;
   bool stopping = false;
@@ -66,6 +69,12 @@ struct Dispatcher::Worker {
   std::vector<std::shared_ptr<RetryRequest>> retries;
   std::vector<std::shared_ptr<ReplayRequest>> replays;
   std::thread thread;
+
+  // Whether this node may deliver on its own (it holds the lease, or there is no cluster).
+  bool Holds() const {
+    return !options->cluster ||
+           std::chrono::steady_clock::now().time_since_epoch().count() < lease_until.load();
+  }
 
   // One attempt; on success records it (and a remote.app.added's resource id). Either way,
   // tells whoever waits for deliveries.
@@ -135,7 +144,8 @@ struct Dispatcher::Worker {
       next_retry = std::chrono::steady_clock::now() + options->retry_backoff_first;
       return;
     }
-    RetryOutcome o = DeliverQueued(client, {});
+    if (!Holds()) return;
+    RetryOutcome o = DeliverQueued(client, {}, false);
     if (o.delivered > 0) {
       spdlog::info("dispatcher {}: delivered {} queued lifecycle events",
                    endpoint.remote_app_def_id, o.delivered);
@@ -162,6 +172,7 @@ struct Dispatcher::Worker {
       if (batch->empty()) return !held.empty();
       for (const auto& d : *batch) {
         after = d.seq;
+        if (!Holds()) return !held.empty();                // another node delivers from now on
         if (held.contains(d.community.value())) continue;  // already marked queued by Failed()
         auto s = Deliver(client, d);
         if (!s) {
@@ -173,7 +184,10 @@ struct Dispatcher::Worker {
     }
   }
 
-  RetryOutcome DeliverQueued(http::Client& client, const RetryFilter& f) {
+  // `asked`: a retry someone asked for, which runs whether or not the lease is still held
+  // (delivering twice is harmless: the application answers a duplicate); the worker's own
+  // retries need the lease.
+  RetryOutcome DeliverQueued(http::Client& client, const RetryFilter& f, bool asked) {
     RetryOutcome out;
     int64_t after = 0;
     std::set<std::string> held;
@@ -186,7 +200,7 @@ struct Dispatcher::Worker {
       for (const auto& d : *batch) {
         after = d.seq;
         if (f.community_uuid && d.community.value() != *f.community_uuid) continue;
-        if (app_down || held.contains(d.community.value())) {
+        if (app_down || held.contains(d.community.value()) || (!asked && !Holds())) {
           ++out.still_queued;
           continue;
         }
@@ -297,10 +311,15 @@ struct Dispatcher::Worker {
       auto woken = [&] {
         return stopping || notified || credentials_changed || !retries.empty() || !replays.empty();
       };
-      if (has_queued) {
-        wake.wait_until(lock, next_retry, woken);
-      } else {
+      // With several nodes, the holder also looks every poll_interval for what others queued.
+      bool polls = options->cluster && Holds();
+      auto until = polls ? std::chrono::steady_clock::now() + options->poll_interval
+                         : std::chrono::steady_clock::time_point::max();
+      if (has_queued) until = std::min(until, next_retry);
+      if (until == std::chrono::steady_clock::time_point::max()) {
         wake.wait(lock, woken);
+      } else {
+        wake.wait_until(lock, until, woken);
       }
       if (stopping) break;
       auto pending_retries = std::move(retries);
@@ -319,7 +338,7 @@ struct Dispatcher::Worker {
       }
       for (auto& r : pending_replays) r->done.set_value(Replay(client, r->after_seq));
       for (auto& r : pending_retries) {
-        RetryOutcome o = DeliverQueued(client, r->filter);
+        RetryOutcome o = DeliverQueued(client, r->filter, true);
         if (o.still_queued > 0) {
           if (!has_queued) ScheduleRetry();
         } else if (!r->filter.community_uuid) {
@@ -328,7 +347,7 @@ struct Dispatcher::Worker {
         r->done.set_value(o);
       }
       RetryQueuedIfDue(client);
-      if (DeliverPending(client) && !has_queued) ScheduleRetry();
+      if (Holds() && DeliverPending(client) && !has_queued) ScheduleRetry();
       lock.lock();
     }
     for (auto& r : retries) r->done.set_value(RetryOutcome{});
@@ -351,12 +370,23 @@ Dispatcher::Dispatcher(DispatcherOptions options) : options_(std::move(options))
 Dispatcher::~Dispatcher() { Stop(); }
 
 void Dispatcher::Start() {
+  if (options_.cluster) {
+    RenewLeases();  // before the workers start, so that a single node delivers at once
+    if (!keeper_.joinable()) keeper_ = std::thread([this] { KeepLeases(); });
+  }
   for (auto& [app, w] : workers_) {
     if (!w->thread.joinable()) w->thread = std::thread([w = w.get()] { w->Run(); });
   }
 }
 
 void Dispatcher::Stop() {
+  {
+    std::lock_guard lock(keeper_mu_);
+    keeper_stopping_ = true;
+  }
+  keeper_wake_.notify_all();
+  if (keeper_.joinable()) keeper_.join();
+  bool delivered = false;
   for (auto& [app, w] : workers_) {
     {
       std::lock_guard lock(w->mu);
@@ -365,8 +395,70 @@ void Dispatcher::Stop() {
     w->wake.notify_all();
   }
   for (auto& [app, w] : workers_) {
-    if (w->thread.joinable()) w->thread.join();
+    if (w->thread.joinable()) {
+      w->thread.join();
+      delivered = true;
+    }
   }
+  // Give the leases up, so that another node takes them at once rather than once they expire.
+  if (options_.cluster && delivered) {
+    if (auto s = options_.cluster->ReleaseLeases(Applications()); !s) {
+      spdlog::warn("could not give up the delivery leases: {}", s.error().message);
+    }
+  }
+}
+
+void Dispatcher::KeepLeases() {
+  std::unique_lock lock(keeper_mu_);
+  while (!keeper_stopping_) {
+    keeper_wake_.wait_for(lock, options_.lease_renew, [&] { return keeper_stopping_; });
+    if (keeper_stopping_) break;
+    lock.unlock();
+    RenewLeases();
+    lock.lock();
+  }
+}
+
+void Dispatcher::RenewLeases() {
+  auto started = std::chrono::steady_clock::now();
+  auto held = options_.cluster->AcquireLeases(Applications(), options_.lease_ttl);
+  if (!held) {
+    // The leases lapse here as they expire there: the workers stop delivering in time.
+    spdlog::warn("could not renew the delivery leases: {}", held.error().message);
+    return;
+  }
+  // Held until a little before they expire in the database, for clocks a little apart.
+  int64_t until = (started + options_.lease_ttl - options_.lease_renew).time_since_epoch().count();
+  for (auto& [app, w] : workers_) {
+    if (!held->contains(app)) {
+      w->lease_until = 0;
+      continue;
+    }
+    bool gained = !w->Holds();
+    w->lease_until = until;
+    if (!gained) continue;
+    spdlog::info("dispatcher {}: this node delivers to it now", app);
+    {
+      std::lock_guard wl(w->mu);
+      w->notified = true;
+      w->has_queued = true;
+      w->next_retry = std::chrono::steady_clock::now();
+    }
+    w->wake.notify_one();
+  }
+}
+
+Result<std::optional<NodeRecord>> Dispatcher::HolderFor(Worker& w) {
+  if (w.Holds()) return std::optional<NodeRecord>();
+  CONCORD_ASSIGN_OR_RETURN(auto holder, options_.cluster->Holder(w.endpoint.remote_app_def_id));
+  if (holder) return holder;
+  // Nobody holds it (its holder stopped or died): take it now.
+  auto started = std::chrono::steady_clock::now();
+  CONCORD_ASSIGN_OR_RETURN(auto held, options_.cluster->AcquireLeases(
+                                          {w.endpoint.remote_app_def_id}, options_.lease_ttl));
+  if (held.empty()) return options_.cluster->Holder(w.endpoint.remote_app_def_id);
+  w.lease_until = (started + options_.lease_ttl - options_.lease_renew).time_since_epoch().count();
+  return std::optional<NodeRecord>();
 }
 
 void Dispatcher::Notify() {
@@ -392,8 +484,23 @@ void Dispatcher::CredentialsChanged() {
 
 RetryOutcome Dispatcher::Retry(const RetryFilter& filter) {
   std::vector<std::future<RetryOutcome>> futures;
+  RetryOutcome total;
   for (auto& [app, w] : workers_) {
     if (filter.remote_app_def_id && *filter.remote_app_def_id != app) continue;
+    if (options_.cluster) {
+      auto holder = HolderFor(*w);
+      if (holder && *holder) {
+        // Another node delivers to this application: the retry runs there, in order.
+        auto o = ForwardRetry(**holder, app, filter);
+        if (o) {
+          total.delivered += o->delivered;
+          total.still_queued += o->still_queued;
+        } else {
+          spdlog::warn("{}", o.error().message);
+        }
+        continue;
+      }
+    }
     auto req = std::make_shared<RetryRequest>();
     req->filter = filter;
     futures.push_back(req->done.get_future());
@@ -407,7 +514,6 @@ RetryOutcome Dispatcher::Retry(const RetryFilter& filter) {
     }
     w->wake.notify_one();
   }
-  RetryOutcome total;
   for (auto& f : futures) {
     auto o = f.get();
     total.delivered += o.delivered;
@@ -425,6 +531,10 @@ Result<ReplayOutcome> Dispatcher::Replay(const std::string& app, int64_t after_s
         Applications());
   }
   if (after_seq < 0) return InvalidArgument("afterSeq", "afterSeq must be 0 or more");
+  if (options_.cluster) {
+    CONCORD_ASSIGN_OR_RETURN(auto holder, HolderFor(*it->second));
+    if (holder) return ForwardReplay(*holder, app, after_seq);
+  }
   auto req = std::make_shared<ReplayRequest>();
   req->after_seq = after_seq;
   auto done = req->done.get_future();
@@ -443,6 +553,14 @@ std::vector<std::string> Dispatcher::Applications() const {
   std::vector<std::string> out;
   out.reserve(workers_.size());
   for (const auto& [app, w] : workers_) out.push_back(app);
+  return out;
+}
+
+std::vector<std::string> Dispatcher::Held() const {
+  std::vector<std::string> out;
+  for (const auto& [app, w] : workers_) {
+    if (w->Holds()) out.push_back(app);
+  }
   return out;
 }
 

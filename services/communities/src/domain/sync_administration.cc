@@ -112,7 +112,10 @@ Result<int64_t> SyncAdministration::WaitForDelivery(int64_t first_seq, int64_t l
     }));
     if (left == 0 || std::chrono::steady_clock::now() >= deadline) return left;
     if (deliveries_) {
-      deliveries_->WaitPast(seen, deadline);
+      // Not past a quarter second: another node may be the one delivering (cluster.h), and
+      // its deliveries are not reported here.
+      deliveries_->WaitPast(seen, std::min(deadline, std::chrono::steady_clock::now() +
+                                                         std::chrono::milliseconds(250)));
     } else {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));  // no dispatcher reports
     }

@@ -34,6 +34,8 @@ struct DataDir {
   fs::path LifecycleCredentials() const { return root / "lifecycle.credentials"; }
   fs::path Maintenance() const { return root / "maintenance.json"; }
   fs::path DeploymentId() const { return root / "deployment.id"; }
+  // This process's identity among the deployment's nodes (several over one database).
+  fs::path NodeId() const { return root / "node.id"; }
   // Where a restore keeps what it replaced (nothing is dropped), one directory per restore.
   fs::path RestoreQuarantine() const { return root / "restore-quarantine"; }
 };
@@ -86,8 +88,20 @@ struct Config {
   // [lifecycle.events]: remoteAppDefId -> the event types it is subscribed to (default: all), as
   // the reference's widgets-config <lifecycle> blocks list them.
   std::map<std::string, std::vector<std::string>> event_subscriptions;
-  // [services] communities_url: where Communities runs, for a process that does not run it.
-  std::string communities_url;
+  // [services] communities_url: where Communities runs, for a process that does not run it: one
+  // URL, or a list of its nodes' URLs, tried in turn.
+  std::vector<std::string> communities_urls;
+  // [server] advertise_url: where the deployment's other processes and the console reach this
+  // one (default: http://<listen address>, or this host's name when listening on every address).
+  std::string advertise_url;
+  // [services.<service>] url (and nodes): where an application service runs, for the console
+  // and for deployment-wide commands; `nodes` lists its processes when several serve it behind
+  // `url` (default: just `url`).
+  struct ServiceEndpoint {
+    std::string url;
+    std::vector<std::string> nodes;
+  };
+  std::map<std::string, ServiceEndpoint> service_endpoints;
 
   // `service`'s storage with the defaults filled in (database sqlite:<service>.db).
   ServiceStorage Storage(const std::string& service) const;
@@ -103,6 +117,9 @@ struct Credentials {
   std::string user;
   std::string password;
 };
+
+// This process's node id (<data-dir>/node.id, a uuid), created if missing.
+Result<std::string> LoadOrCreateNodeId(const DataDir& dir);
 
 // Reads a credentials file of lines `user=...` and `password=...`.
 Result<Credentials> ReadCredentials(const fs::path& file);

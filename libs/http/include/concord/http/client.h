@@ -56,7 +56,14 @@ class Client {
   // A GET whose body is passed to `sink` as it arrives (for exports larger than memory). A
   // non-2xx reply becomes its Error; a reply cut short, or a sink that returns false, is
   // kUnavailable.
-  Status Download(std::string_view path, const std::function<bool(std::string_view)>& sink);
+  // `headers`, if given, receives the reply's headers.
+  Status Download(std::string_view path, const std::function<bool(std::string_view)>& sink,
+                  std::vector<std::pair<std::string, std::string>>* headers = nullptr);
+
+  // Sends the paths under each prefix ("/forums/") to another process (its base URL): the
+  // deployment's applications where they run (GET /communities/api/admin/deployment says),
+  // while everything else goes to `url`. Replaces the previous routes.
+  void SetRoutes(std::vector<std::pair<std::string, std::string>> routes);
 
   // The raw exchange, whatever the status: for tests and tools that check statuses themselves.
   Result<ClientReply> Send(std::string_view method, std::string_view path, std::string_view body,

@@ -18,7 +18,9 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -88,6 +90,11 @@ class Gate {
   // Whether `client` (an address as ClientAddress returns it) may come in while on: the local
   // host, or inside one of `state`'s allowed ranges.
   static bool Allowed(const State& state, const std::string& client);
+  // Reads the file now (a change made through the API is enforced from the next request on).
+  void Reload();
+  // The deployment's own processes (their addresses): always let in, like the local host, so
+  // that deliveries, sign-in checks and the deployment's commands go on while users are out.
+  void SetPeers(const std::vector<std::string>& addresses);
   // Whether `remote_address` is one of the trusted proxies.
   bool IsTrustedProxy(std::string_view remote_address) const;
   // The client address Check() judged by.
@@ -97,7 +104,7 @@ class Gate {
  private:
   Gate(fs::path file, std::vector<AddressRange> trusted)
       : file_(std::move(file)), trusted_(std::move(trusted)) {}
-  void Refresh();
+  void Refresh(bool force = false);
 
   fs::path file_;
   std::vector<AddressRange> trusted_;
@@ -107,12 +114,23 @@ class Gate {
   bool exists_ = false;
   State state_;
   std::vector<AddressRange> allowed_;
+  std::vector<AddressRange> peers_;
   std::string page_;
 };
 
+// Tells the deployment's other processes a new state (PUT /api/admin/maintenance?scope=process
+// on each), returning {"processes": [{"url", "services", "told", "error"?}], "complete": bool}.
+using Propagate = std::function<Result<nlohmann::json>(const State&)>;
+
 // Mounts GET and PUT /api/admin/maintenance (docs/http-api.md) on `server`: administrators read
-// and change the state in `file`. A change that would shut out the caller's own address is
-// refused (kFailedPrecondition naming it).
-void MountMaintenanceApi(http::Server& server, const fs::path& file, Gate& gate);
+// and change the state in `file`, enforced by `gate` before the reply. A change that would shut
+// out the caller's own address is refused (kFailedPrecondition naming it). Unless the request
+// says `scope=process`, `propagate` (if set) tells the rest of the deployment, and the reply
+// lists every process and whether it was told.
+void MountMaintenanceApi(http::Server& server, const fs::path& file, Gate& gate,
+                         const Propagate& propagate = {});
+
+// The state as the API shows it.
+nlohmann::json ToJson(const State& state);
 
 }  // namespace concord::maintenance

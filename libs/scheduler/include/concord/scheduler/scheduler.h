@@ -9,6 +9,10 @@
 //   (*s)->Pause("fullDelete");     // a run in progress finishes, and is not rescheduled
 //
 // Thread-safe. Each run happens on a thread of its own; a task never overlaps itself.
+//
+// Several processes over one database (Communities nodes) run each scheduled fire time once:
+// the first to claim it (`claimed_fire`) runs it; pausing in one pauses it in all, since every
+// run and Details() reads the suspended flag from the database.
 
 #include <condition_variable>
 #include <functional>
@@ -83,6 +87,9 @@ class Scheduler {
   Scheduler(std::shared_ptr<db::Database> database) : database_(std::move(database)) {}
   Result<Task*> Find(const std::string& name) const;
   Status SetSuspended(const std::string& name, bool suspended);
+  // Claims the run at `fire_time` for this process: false if the task is suspended or another
+  // process (a node over the same database) claimed that fire time already.
+  Result<bool> Claim(const std::string& name, Millis fire_time);
   void Loop();
   // Starts a run on its own thread; mu_ held.
   void Launch(Task& task);

@@ -11,6 +11,13 @@
 // `retry_paused` says so (the LifecycleRetryQueuedEvents task is paused, which keeps the queue
 // still for an administrator). A retry asked for (that task, which stays as the scheduled
 // sweep, or an administrator) runs on the same worker thread too.
+//
+// Several Communities nodes (`cluster`): only the node holding an application's delivery lease
+// (cluster.h) delivers to it; the others' workers for it wait, and take the lease over when it
+// expires (its holder died) or is given up (its holder stopped). The holder looks for new
+// deliveries every `poll_interval` as well as when woken, since other nodes write them too. A
+// retry or replay asked of a node that does not hold the lease is forwarded to the node that
+// does, so it runs on that application's one worker, in order with its deliveries.
 
 #include <chrono>
 #include <condition_variable>
@@ -25,6 +32,7 @@
 #include <vector>
 
 #include "concord/base/error.h"
+#include "concord/communities/cluster.h"
 #include "concord/db/database.h"
 
 namespace concord::communities {
@@ -64,6 +72,12 @@ struct DispatcherOptions {
   std::chrono::milliseconds retry_backoff_max{60000};
   // Told after each delivery attempt, if set.
   std::shared_ptr<DeliveryProgress> progress;
+  // Several nodes over one database: deliveries are leased per application (none: this process
+  // delivers to every application, as a single node does).
+  std::shared_ptr<Cluster> cluster;
+  std::chrono::milliseconds lease_ttl{5000};
+  std::chrono::milliseconds lease_renew{1000};
+  std::chrono::milliseconds poll_interval{250};
 };
 
 // Which queued deliveries a retry covers.
@@ -109,7 +123,8 @@ class Dispatcher {
   // a process that could not be told forgets them within kRemoteCredentialCacheTtl anyway.
   void CredentialsChanged();
   // Delivers the queued deliveries that match, in order; per application and community it
-  // stops at the first that fails again. Blocks until every worker concerned has tried.
+  // stops at the first that fails again. Blocks until every worker concerned has tried (on this
+  // node, or on the node holding the application's lease).
   RetryOutcome Retry(const RetryFilter& filter);
   // Re-delivers to `app` every event of the log after `after_seq` that concerns it, in order,
   // on the application's worker (so in order with new deliveries too). Idempotent: the
@@ -119,11 +134,27 @@ class Dispatcher {
   Result<ReplayOutcome> Replay(const std::string& app, int64_t after_seq);
   // The applications with a handler.
   std::vector<std::string> Applications() const;
+  // The applications whose lease this node holds now (every one without a cluster).
+  std::vector<std::string> Held() const;
 
  private:
   struct Worker;
+  // Takes or renews the leases every lease_renew, and tells the workers.
+  void KeepLeases();
+  void RenewLeases();
+  // Whether `w` holds its lease (taking it if it is free); otherwise the node that does.
+  Result<std::optional<NodeRecord>> HolderFor(Worker& w);
+  Result<RetryOutcome> ForwardRetry(const NodeRecord& holder, const std::string& app,
+                                    const RetryFilter& filter) const;
+  Result<ReplayOutcome> ForwardReplay(const NodeRecord& holder, const std::string& app,
+                                      int64_t after_seq) const;
+
   DispatcherOptions options_;
   std::map<std::string, std::unique_ptr<Worker>> workers_;
+  std::mutex keeper_mu_;
+  std::condition_variable keeper_wake_;
+  bool keeper_stopping_ = false;
+  std::thread keeper_;
 };
 
 }  // namespace concord::communities

@@ -331,7 +331,8 @@ constexpr std::chrono::seconds kRemoteCredentialCacheTtl{5};
 // `communities_url` (GET /communities/api/users/me with the caller's credentials), with a cache
 // of verified credentials for kRemoteCredentialCacheTtl. kUnavailable when the directory cannot
 // be reached.
-std::shared_ptr<http::CachingAuthenticator> MakeRemoteAuthenticator(std::string communities_url);
+std::shared_ptr<http::CachingAuthenticator> MakeRemoteAuthenticator(
+    std::vector<std::string> communities_urls);
 
 // Mounts POST /api/admin/credentials/invalidate (administrators, i.e. the lifecycle system
 // account of the Communities process): `cache` forgets every verification, 204. Communities
