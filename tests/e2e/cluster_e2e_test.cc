@@ -57,8 +57,9 @@ class Company {
   void Start() {
     ASSERT_TRUE(pg_) << "no PostgreSQL server (the pg_server fixture)";
     const std::vector<std::pair<std::string, std::string>> layout = {
-        {"node-a", "127.0.0.11"}, {"node-b", "127.0.0.12"}, {"blogs", "127.0.0.13"},
-        {"forums", "127.0.0.14"}, {"files", "127.0.0.15"},  {"activities", "127.0.0.16"}};
+        {"node-a", "127.0.0.11"},  {"node-b", "127.0.0.12"}, {"blogs", "127.0.0.13"},
+        {"forums", "127.0.0.14"},  {"files", "127.0.0.15"},  {"activities", "127.0.0.16"},
+        {"forums-2", "127.0.0.17"}};
     for (const auto& [name, host] : layout) {
       auto p = std::make_unique<Process>();
       p->name = name;
@@ -67,12 +68,14 @@ class Company {
       processes_[name] = std::move(p);
     }
     std::map<std::string, std::string> databases;
-    for (const std::string service : {"communities", "blogs", "forums", "files", "activities"}) {
+    // Activities keeps the embedded default (SQLite on its host); the others are on the server.
+    for (const std::string service : {"communities", "blogs", "forums", "files"}) {
       auto url = pg_->CreateDatabase("cluster_" + service);
       ASSERT_TRUE(url) << url.error().ToString();
       databases[service] = *url;
     }
-    auto storage = [&](const std::string& service) {
+    auto storage = [&](const std::string& service) -> std::string {
+      if (!databases.contains(service)) return "";
       return "[" + service + "]\ndatabase = \"" + databases[service] + "\"\npassword_file = \"" +
              pg_->password_file().string() + "\"\n";
     };
@@ -88,16 +91,22 @@ class Company {
     }
     std::string nodes =
         "[\"" + processes_["node-a"]->url() + "\", \"" + processes_["node-b"]->url() + "\"]";
+    // Forums runs as two processes over its database: events go to the first, and the
+    // deployment knows both.
+    std::string forums_nodes = "[services.forums]\nurl = \"" + Url("forums") + "\"\nnodes = [\"" +
+                               Url("forums") + "\", \"" + Url("forums-2") + "\"]\n";
     for (const std::string node : {"node-a", "node-b"}) {
-      std::ofstream(Dir(node) / "concord.toml") << storage("communities") << handlers;
+      std::ofstream(Dir(node) / "concord.toml")
+          << storage("communities") << handlers << forums_nodes;
     }
-    for (const std::string service : {"blogs", "forums", "files", "activities"}) {
-      std::ofstream(Dir(service) / "concord.toml")
-          << "[services]\ncommunities_url = " << nodes << "\n"
-          << storage(service);
+    for (const std::string name : {"blogs", "forums", "files", "activities", "forums-2"}) {
+      std::ofstream(Dir(name) / "concord.toml") << "[services]\ncommunities_url = " << nodes << "\n"
+                                                << storage(name == "forums-2" ? "forums" : name);
     }
     for (auto& [name, p] : processes_) {
-      std::string services = name.starts_with("node-") ? "communities" : name;
+      std::string services = name.starts_with("node-") ? "communities"
+                             : name == "forums-2"      ? "forums"
+                                                       : name;
       p->server = std::make_unique<ConcordServer>(p->dir->path(),
                                                   std::vector<std::string>{"--services", services},
                                                   p->host + ":" + std::to_string(p->port));
@@ -266,11 +275,17 @@ TEST(ClusterTest, ACompanyDeploymentSurvivesItsNodesAndIsAdministeredFromOneCons
     load.Stop();
     EXPECT_GT(load.ok(), 100);
     auto s = company.Admin(survivor);
+    // An application still authenticates users with the first Communities node gone.
+    auto fresh = company.Admin("forums-2");
+    auto read = fresh.Get("/forums/api/admin/progress");
+    EXPECT_TRUE(read) << read.error().ToString();
     double left = 30 - std::chrono::duration<double>(Clock::now() - killed_at).count();
     double drained = DrainSeconds(s, static_cast<int>(left));
     ASSERT_GE(drained, 0) << "the queue did not drain within 30 s of the kill";
     std::cout << "queue drained " << 30 - left + drained << " s after the kill of " << victim
               << "\n";
+    EXPECT_EQ(LeaseHolder(company, survivor), company.Url(survivor))
+        << "the surviving node did not take the delivery leases";
     for (const auto& [service, app] :
          std::vector<std::pair<std::string, std::string>>{{"blogs", "Blog"},
                                                           {"forums", "Forum"},
@@ -285,8 +300,37 @@ TEST(ClusterTest, ACompanyDeploymentSurvivesItsNodesAndIsAdministeredFromOneCons
       auto client = company.Admin(service);
       ExpectSameState(s, client, service, app);
     }
+    // Forums' second process, over the same database, answers the same.
+    auto second = company.Admin("forums-2");
+    ExpectSameState(s, second, "forums", "Forum");
     ASSERT_TRUE(company.Server(victim).Start()) << company.Server(victim).Log();
   }
+
+  // Pausing a task through one node pauses it on the other; disabling a user through one node
+  // shuts them out of the other at once.
+  auto b = company.Admin("node-b");
+  const std::string task = "/communities/api/admin/scheduler/tasks/EventLogCleanup";
+  ASSERT_TRUE(a.Post(task + "/pause", json::object()));
+  auto details = b.Get(task);
+  ASSERT_TRUE(details) << details.error().ToString();
+  EXPECT_EQ((*details)["status"], "SUSPENDED") << details->dump();
+  ASSERT_TRUE(b.Post(task + "/resume", json::object()));
+  EXPECT_EQ((*a.Get(task))["status"], "SCHEDULED");
+  ASSERT_TRUE(a.Post("/communities/api/users", {{"login", "leaver"},
+                                                {"email", "leaver@example.com"},
+                                                {"displayName", "Leaver"},
+                                                {"password", "pw-leaver-123"}}));
+  http::Client leaver(
+      {.url = company.Url("node-b"), .user = "leaver", .password = "pw-leaver-123"});
+  ASSERT_TRUE(leaver.Get("/communities/api/users/me"));  // verified, and cached, by node B
+  ASSERT_TRUE(a.Post("/communities/api/users/leaver/disable", json::object()));
+  int status_code = 0;
+  for (int i = 0; i < 20 && status_code != 401; ++i) {
+    auto r = leaver.Send("GET", "/communities/api/users/me", "");
+    status_code = r ? r->status : 0;
+    if (status_code != 401) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(status_code, 401) << "node B still lets a user disabled through node A in";
 
   // 2. An application's process killed and restarted under load: its events wait, then drain.
   {
@@ -336,6 +380,13 @@ TEST(ClusterTest, ACompanyDeploymentSurvivesItsNodesAndIsAdministeredFromOneCons
   EXPECT_EQ(partial.exit_code, 1) << Show(partial);
   EXPECT_NE(partial.out.find("NOT TOLD " + company.Url("files")), std::string::npos)
       << Show(partial);
+  // The console's MaintenanceService says the same.
+  auto console = testing::RunConsole(company.Server("node-a"), "MaintenanceService.disable()");
+  EXPECT_NE(console.exit_code, 0) << Show(console);
+  EXPECT_NE(console.out.find("NOT TOLD " + company.Url("files")), std::string::npos)
+      << Show(console);
+  console = testing::RunConsole(company.Server("node-a"), "MaintenanceService.disable(True)");
+  EXPECT_EQ(console.exit_code, 0) << Show(console);
   auto forced = Cli(company.Dir("node-a"), {"maintenance", "off", "--force"});
   EXPECT_EQ(forced.exit_code, 0) << Show(forced);
   ASSERT_TRUE(company.Server("files").Start());
@@ -350,6 +401,9 @@ TEST(ClusterTest, ACompanyDeploymentSurvivesItsNodesAndIsAdministeredFromOneCons
   auto manifest = testing::ReadJsonFile(backups.path() / "b" / "manifest.json");
   for (const std::string service : {"communities", "blogs", "forums", "files", "activities"}) {
     ASSERT_TRUE(manifest["services"].contains(service)) << service << manifest.dump(2);
+    EXPECT_EQ(manifest["services"][service]["format"],
+              service == "activities" ? "sqlite" : "pg_dump")
+        << service;
     EXPECT_TRUE(
         fs::exists(backups.path() / "b" / manifest["services"][service]["file"].get<std::string>()))
         << service;

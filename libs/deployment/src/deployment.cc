@@ -67,7 +67,7 @@ Result<Config> LoadConfig(const DataDir& dir) {
     }
   }
   auto check_keys = [&](std::string_view section, std::vector<std::string> keys) -> Status {
-    if (auto* tbl = t[section].as_table()) {
+    if (auto* tbl = t.at_path(section).as_table()) {
       for (auto&& [key, node] : *tbl) {
         if (std::find(keys.begin(), keys.end(), std::string(key.str())) == keys.end()) {
           return InvalidArgument(

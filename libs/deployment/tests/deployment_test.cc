@@ -59,6 +59,45 @@ TEST_F(DeploymentTest, ConfigErrorsNameTheKey) {
   EXPECT_FALSE(LoadConfig(dir_));
 }
 
+// Several hosts and nodes: Communities nodes as one URL or a list, where each application runs,
+// where this process is reached; bad values named.
+TEST_F(DeploymentTest, NodesAndEndpointsAreReadAndChecked) {
+  WriteConfig("[services]\ncommunities_url = \"http://10.0.0.4:8080\"\n");
+  auto c = LoadConfig(dir_);
+  ASSERT_TRUE(c) << c.error().ToString();
+  EXPECT_EQ(c->communities_urls, std::vector<std::string>{"http://10.0.0.4:8080"});
+
+  WriteConfig(
+      "[server]\nadvertise_url = \"http://node-a.example.com:8080\"\n"
+      "[services]\ncommunities_url = [\"http://10.0.0.4:8080\", \"http://10.0.0.5:8080\"]\n"
+      "[services.forums]\nurl = \"http://forums.example.com\"\n"
+      "nodes = [\"http://10.0.0.7:8080\", \"http://10.0.0.8:8080\"]\n"
+      "[services.blogs]\nurl = \"http://10.0.0.6:8080\"\n");
+  c = LoadConfig(dir_);
+  ASSERT_TRUE(c) << c.error().ToString();
+  EXPECT_EQ(c->communities_urls,
+            (std::vector<std::string>{"http://10.0.0.4:8080", "http://10.0.0.5:8080"}));
+  EXPECT_EQ(c->advertise_url, "http://node-a.example.com:8080");
+  EXPECT_EQ(c->service_endpoints["forums"].url, "http://forums.example.com");
+  EXPECT_EQ(c->service_endpoints["forums"].nodes.size(), 2U);
+  EXPECT_EQ(c->service_endpoints["blogs"].nodes,
+            std::vector<std::string>{"http://10.0.0.6:8080"});  // default: the url itself
+
+  for (const auto& [text, field] : std::vector<std::pair<std::string, std::string>>{
+           {"[services]\ncommunities_url = []\n", "services.communities_url"},
+           {"[services]\ncommunities_url = [\"ftp://x\"]\n", "services.communities_url"},
+           {"[services]\ncommunities_url = 8080\n", "services.communities_url"},
+           {"[server]\nadvertise_url = \"10.0.0.4:8080\"\n", "server.advertise_url"},
+           {"[services.forums]\nnodes = [\"http://10.0.0.7:8080\"]\n", "services.forums.url"},
+           {"[services.forums]\nurl = \"http://a\"\nport = 1\n", "services.forums.port"},
+           {"[services.nosuch]\nurl = \"http://a\"\n", "services.nosuch"}}) {
+    WriteConfig(text);
+    auto bad = LoadConfig(dir_);
+    ASSERT_FALSE(bad) << text;
+    EXPECT_EQ(bad.error().field, field) << text << bad.error().ToString();
+  }
+}
+
 TEST_F(DeploymentTest, EachServiceNamesItsOwnStorage) {
   WriteConfig(
       "[communities]\ndatabase = \"postgresql://concord@db1:5432/c?sslmode=require\"\n"

@@ -119,8 +119,12 @@ void StartCommunities(CommunitiesRuntime& rt, OpenedServices& services,
       .progress = services.deliveries,
       .cluster = rt.cluster});
   *services.on_events = [d = rt.dispatcher.get()] { d->Notify(); };
-  services.communities->OnCredentialsChanged(
-      [d = rt.dispatcher.get()] { d->CredentialsChanged(); });
+  // The processes it delivers to, and the other Communities nodes (whose directories cache
+  // verified credentials too), forget them.
+  services.communities->OnCredentialsChanged([r = &rt] {
+    r->dispatcher->CredentialsChanged();
+    if (r->agent) r->agent->CredentialsChanged();
+  });
   rt.dispatcher->Start();
   rt.tasks->Start();
   agent.cluster = rt.cluster;

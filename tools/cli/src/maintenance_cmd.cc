@@ -60,7 +60,8 @@ std::optional<int> ThroughServer(const Flags& f, const nlohmann::json& body) {
   if (!reply) return Fail("maintenance", reply.error());
   std::cout << (*reply)["description"].get<std::string>() << "\n";
   int untold = 0;
-  if (reply->contains("processes")) {
+  // The processes of a deployment of several (one process: nothing to add).
+  if (reply->contains("processes") && (*reply)["processes"].size() > 1) {
     for (const auto& p : (*reply)["processes"]) {
       bool told = p.value("told", false);
       if (!told) ++untold;

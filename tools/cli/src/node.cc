@@ -299,6 +299,24 @@ Result<nlohmann::json> DeploymentAgent::Propagate(const maintenance::State& stat
   return nlohmann::json{{"processes", processes}, {"complete", complete}};
 }
 
+void DeploymentAgent::CredentialsChanged() {
+  auto nodes = options_.cluster->Nodes();
+  if (!nodes) return;
+  Millis now = NowMillis();
+  for (const auto& n : *nodes) {
+    if (n.node_id == options_.self.node_id || !n.Up(now)) continue;
+    std::thread([url = n.url, user = options_.user, password = options_.password] {
+      http::Client client(
+          {.url = url, .user = user, .password = password, .timeout = std::chrono::seconds(5)});
+      auto told = client.Send("POST", "/api/admin/credentials/invalidate", "{}");
+      if (!told || told->status != 204) {
+        spdlog::warn("could not tell the node {} that credentials changed: {}", url,
+                     told ? fmt::format("HTTP {}", told->status) : told.error().message);
+      }
+    }).detach();
+  }
+}
+
 Result<nlohmann::json> DeploymentAgent::View() {
   Millis now = NowMillis();
   CONCORD_ASSIGN_OR_RETURN(auto nodes, options_.cluster->Nodes());

@@ -77,6 +77,9 @@ class DeploymentAgent {
   void Stop();
   // maintenance::Propagate: stores the state for the deployment and tells every other process.
   Result<nlohmann::json> Propagate(const maintenance::State& state);
+  // A user was disabled or a password changed: the other Communities nodes forget the
+  // credentials they verified (POST /api/admin/credentials/invalidate), without waiting.
+  void CredentialsChanged();
   // The deployment as this node sees it (the JSON of GET /communities/api/admin/deployment).
   Result<nlohmann::json> View();
 
