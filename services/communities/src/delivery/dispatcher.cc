@@ -315,7 +315,8 @@ struct Dispatcher::Worker {
       bool polls = options->cluster && Holds();
       auto until = polls ? std::chrono::steady_clock::now() + options->poll_interval
                          : std::chrono::steady_clock::time_point::max();
-      if (has_queued) until = std::min(until, next_retry);
+      // Without the lease, nothing is due here: the keeper wakes the worker when it gains it.
+      if (has_queued && Holds()) until = std::min(until, next_retry);
       if (until == std::chrono::steady_clock::time_point::max()) {
         wake.wait(lock, woken);
       } else {
