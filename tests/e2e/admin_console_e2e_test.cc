@@ -8,6 +8,7 @@
 #include <sstream>
 #include <thread>
 
+#include "concord/base/clock.h"
 #include "concord/http/client.h"
 #include "concord/testing/process.h"
 
@@ -854,9 +855,18 @@ TEST(MaintenanceTest, KeepsUsersOutButLetsTheAdministratorWork) {
   ASSERT_FALSE(lockout);
   EXPECT_TRUE(Contains(lockout.error().message, "your address 127.0.0.2 is not on the allow-list"))
       << lockout.error().message;
-  EXPECT_TRUE(
-      remote_admin.Put("/api/admin/maintenance", {{"enabled", true}, {"allow", {"127.0.0.2"}}}));
+  Millis before = NowMillis();
+  auto turned_on =
+      remote_admin.Put("/api/admin/maintenance", {{"enabled", true}, {"allow", {"127.0.0.2"}}});
+  ASSERT_TRUE(turned_on);
+  // When it changed, by the server's clock: the later of two changes wins across processes.
+  EXPECT_GE((*turned_on)["changedAtMs"].get<int64_t>(), before);
   EXPECT_EQ(Maintenance(dir.path(), {"status"}).exit_code, 0);
+  // A process told by another keeps the time of the change it is told, not of the telling.
+  auto told = remote_admin.Put("/api/admin/maintenance?scope=process",
+                               {{"enabled", true}, {"allow", {"127.0.0.2"}}, {"changedAt", 1234}});
+  ASSERT_TRUE(told) << told.error().ToString();
+  EXPECT_EQ((*told)["changedAtMs"], 1234);
   EXPECT_TRUE(remote_admin.Put("/api/admin/maintenance", {{"enabled", false}}));
   // Only administrators see or change it.
   http::Client uma_client({.url = server.url(), .user = "uma", .password = "pw-uma-1234"});
@@ -877,6 +887,11 @@ TEST(MaintenanceTest, ProxyConfigurationsAndBadInput) {
         "    Allow from 198.51.100.7\n", "</Location>\n"}) {
     EXPECT_TRUE(Contains(apache.out, line)) << line << apache.out;
   }
+  // The health check counts a node in maintenance (503 to the checker) as up.
+  EXPECT_TRUE(Contains(apache.out,
+                       "ProxyHCExpr concord_up {%{REQUEST_STATUS} -lt 500 || "
+                       "%{REQUEST_STATUS} -eq 503}\n"))
+      << apache.out;
   // Several nodes: one upstream, each node with its passive health check.
   auto nginx =
       Maintenance(dir.path(), {"nginx-config", "--upstream", "http://127.0.0.1:8080", "--upstream",

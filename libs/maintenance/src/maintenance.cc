@@ -138,6 +138,7 @@ Result<State> Load(const fs::path& file) {
     CONCORD_ASSIGN_OR_RETURN(s.since, j.Int("since", 0));
     CONCORD_ASSIGN_OR_RETURN(s.by, j.String("by", ""));
     CONCORD_ASSIGN_OR_RETURN(s.reason, j.String("reason", ""));
+    CONCORD_ASSIGN_OR_RETURN(s.changed_at, j.Int("changedAt", 0));
     return Ok();
   }();
   if (!fields) {
@@ -163,7 +164,7 @@ Status Save(const fs::path& file, const State& s) {
   nlohmann::json j = {{"enabled", s.enabled}, {"allow", s.allow},
                       {"page", s.page},       {"retryAfterSeconds", s.retry_after_seconds},
                       {"since", s.since},     {"by", s.by},
-                      {"reason", s.reason}};
+                      {"reason", s.reason},   {"changedAt", s.changed_at}};
   return WriteFileDurably(file, j.dump(2) + "\n", 0600);
 }
 
@@ -320,6 +321,9 @@ nlohmann::json StateJson(const State& s) {
           {"since", s.enabled ? nlohmann::json(FormatTimestamp(s.since)) : nlohmann::json(nullptr)},
           {"by", s.enabled ? nlohmann::json(s.by) : nlohmann::json(nullptr)},
           {"reason", s.reason},
+          {"changedAt", s.changed_at > 0 ? nlohmann::json(FormatTimestamp(s.changed_at))
+                                         : nlohmann::json(nullptr)},
+          {"changedAtMs", s.changed_at},
           {"description", Describe(s)}};
 }
 
@@ -350,9 +354,11 @@ void MountMaintenanceApi(http::Server& server, const fs::path& file, Gate& gate,
                CONCORD_ASSIGN_OR_RETURN(auto reason, body.OptString("reason"));
                std::optional<std::string> by;
                std::optional<int64_t> since;
+               std::optional<int64_t> changed_at;
                if (process_only) {
                  CONCORD_ASSIGN_OR_RETURN(by, body.OptString("by"));
                  CONCORD_ASSIGN_OR_RETURN(since, body.OptInt("since"));
+                 CONCORD_ASSIGN_OR_RETURN(changed_at, body.OptInt("changedAt"));
                }
                CONCORD_RETURN_IF_ERROR(body.RejectUnknownFields());
                if (!enabled)
@@ -387,6 +393,8 @@ void MountMaintenanceApi(http::Server& server, const fs::path& file, Gate& gate,
                } else {
                  s = State{};
                }
+               // Told by another process: the time of the change it tells, not of the telling.
+               s.changed_at = changed_at.value_or(NowMillis());
                CONCORD_RETURN_IF_ERROR(Save(file, s));
                gate.Reload();  // enforced from the next request on, before answering
                spdlog::warn("{} (set by {})", Describe(s), r.principal.login);

@@ -99,11 +99,12 @@ TEST_F(GateTest, BelievesForwardedForOnlyFromTrustedProxies) {
 
 TEST_F(GateTest, StateSurvivesAndBadStateIsRefused) {
   EXPECT_FALSE(Load(file())->enabled);
-  State s{.enabled = true, .allow = {"10.0.0.1"}, .since = 1000, .by = "admin"};
+  State s{.enabled = true, .allow = {"10.0.0.1"}, .since = 1000, .by = "admin", .changed_at = 1234};
   ASSERT_TRUE(Save(file(), s));
   auto back = Load(file());
   ASSERT_TRUE(back);
   EXPECT_TRUE(back->enabled);
+  EXPECT_EQ(back->changed_at, 1234);
   EXPECT_EQ(back->allow, std::vector<std::string>{"10.0.0.1"});
   EXPECT_EQ(back->by, "admin");
   EXPECT_NE(Describe(*back).find("maintenance: on"), std::string::npos);

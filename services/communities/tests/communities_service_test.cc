@@ -84,6 +84,25 @@ TEST_F(CommunitiesTest, NewCommunityHasItsCreatorAsOwnerAndTheDefaultWidgets) {
                                          "StatusUpdates"}));
 }
 
+TEST_F(CommunitiesTest, AServiceAccountNoLongerUsedIsDisabledWithItsPasswordForgotten) {
+  std::string password;
+  ASSERT_TRUE(svc().EnsureServiceAccount("old-system", [&](const std::string& pw) {
+    password = pw;
+    return Ok();
+  }));
+  ASSERT_TRUE(svc().Verify("old-system", password));
+  auto retired = svc().RetireServiceAccount("old-system");
+  ASSERT_TRUE(retired) << retired.error().ToString();
+  EXPECT_TRUE(*retired);
+  EXPECT_FALSE(svc().Verify("old-system", password));
+  auto u = svc().GetUser(admin_, "old-system");
+  ASSERT_TRUE(u);
+  EXPECT_TRUE(u->disabled);
+  // Once retired, or never there: nothing to do.
+  EXPECT_FALSE(*svc().RetireServiceAccount("old-system"));
+  EXPECT_FALSE(*svc().RetireServiceAccount("never-there"));
+}
+
 TEST_F(CommunitiesTest, VersionGrowsWithEveryChangeAndOnlyThen) {
   Community c = Make();
   int64_t v = c.version;

@@ -98,6 +98,14 @@ Result<int64_t> Retry(Session& s, const nlohmann::json& body) {
   int64_t still = r["stillQueued"].get<int64_t>();
   s.Print(fmt::format("Delivered {} queued event{}; {} still queued.\n", delivered,
                       delivered == 1 ? "" : "s", still));
+  if (r.contains("notRetried") && r["notRetried"].is_array() && !r["notRetried"].empty()) {
+    std::string why;
+    for (const auto& n : r["notRetried"]) {
+      why += fmt::format("{}{}: {}", why.empty() ? "" : "; ", n.value("remoteAppDefId", "?"),
+                         n.value("error", ""));
+    }
+    return Unavailable("the queued events of some applications were not retried: " + why);
+  }
   if (still > 0) {
     return Unavailable(fmt::format(
         "{} event{} could not be delivered and stay queued: is the application running? "

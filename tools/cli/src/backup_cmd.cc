@@ -110,17 +110,50 @@ std::optional<http::Client> RunningServer(const deployment::DataDir& dir) {
 // /communities/api/admin/deployment on the running server): each one's database copied by the
 // process that runs it, streamed here, and added to `manifest`. A content store on another host
 // is named, not copied (back it up there). Nothing to do without a running Communities node.
-Status BackupElsewhere(const deployment::DataDir& dir, const fs::path& to, json& manifest) {
+Status BackupElsewhere(const deployment::DataDir& dir, const deployment::Config& config,
+                       const fs::path& to, json& manifest) {
   auto server = RunningServer(dir);
-  if (!server) return Ok();
+  if (!server) {
+    // Without a running node nobody can say where the other services run: if the
+    // configuration names any, --all cannot be complete.
+    if (config.service_endpoints.empty() && config.handler_urls.empty()) return Ok();
+    return Unavailable(
+        "services of this deployment run in other processes and no Concord server runs on this "
+        "data directory to reach them: start it (concord serve), or back each process up on its "
+        "own host with `concord backup --service NAME`; the copies made so far are kept");
+  }
   auto view = server->Get("/communities/api/admin/deployment");
-  if (!view) return Ok();
+  if (!view) {
+    if (view.error().code == ErrorCode::kNotFound) return Ok();  // no Communities here
+    Error e = view.error();
+    e.message = fmt::format(
+        "cannot learn where the deployment's services run (GET "
+        "/communities/api/admin/deployment): {}; the copies made so far are kept",
+        e.message);
+    return std::unexpected(e);
+  }
   auto info = deployment::ReadServerInfo(dir);
+  if (!view->is_object() || !(*view)["applications"].is_array()) {
+    return Unavailable("the running server described the deployment in a form this is not");
+  }
   for (const auto& a : (*view)["applications"]) {
     std::string service = a.value("service", "");
-    std::string url = a.value("url", "");
-    if (service.empty() || url.empty() || (info && url == info->url)) continue;
+    // A node of the service, not its url (which may be a proxy): a SQLite database is copied
+    // by the process on its host. The first node that is up.
+    std::string url;
+    if (a.contains("nodes") && a["nodes"].is_array()) {
+      for (const auto& n : a["nodes"]) {
+        if (n.value("up", false) && url.empty()) url = n.value("url", "");
+      }
+    }
+    if (service.empty() || (info && a.value("url", "") == info->url)) continue;
     if (manifest["services"].contains(service)) continue;  // configured here (a shared database)
+    if (url.empty()) {
+      return Unavailable(fmt::format(
+          "no process of the {} service answers ({}): it was not backed up; the copies made so "
+          "far are kept",
+          service, a.value("url", "")));
+    }
     auto creds = deployment::ReadCredentials(dir.Credentials());
     http::Client remote({.url = url,
                          .user = creds ? creds->user : "",
@@ -244,7 +277,7 @@ int Backup(const BackupFlags& f) {
                              (*facts)["bytes"].get<int64_t>());
   }
   if (f.all) {
-    if (auto s = BackupElsewhere(dir, to, manifest); !s) return Fail("backup", s.error());
+    if (auto s = BackupElsewhere(dir, *config, to, manifest); !s) return Fail("backup", s.error());
   }
   // The manifest last: a backup without one is incomplete and restore refuses it.
   std::ofstream out(to / kManifest);

@@ -29,6 +29,10 @@ Result<std::unique_ptr<CommunitiesRuntime>> PrepareCommunities(const deployment:
         rt->lifecycle_password = pw;
         return deployment::WriteCredentials(dir.LifecycleCredentials(), {rt->lifecycle_login, pw});
       }));
+  // The one account every node shared before there were several (`concord-lifecycle`): nobody
+  // delivers with it any more, so it must not stay an administrator with a known password.
+  CONCORD_ASSIGN_OR_RETURN(bool retired, communities.RetireServiceAccount("concord-lifecycle"));
+  if (retired) spdlog::info("disabled the system account concord-lifecycle (one per node now)");
   communities::MountHttpApi(server, communities);
   CommunitiesRuntime* r = rt.get();
   const auto& config = services.config;
@@ -49,6 +53,13 @@ Result<std::unique_ptr<CommunitiesRuntime>> PrepareCommunities(const deployment:
               auto outcome = r->dispatcher->Retry({});
               if (outcome.delivered > 0) {
                 spdlog::info("retried {} queued lifecycle events", outcome.delivered);
+              }
+              if (!outcome.not_retried.empty()) {
+                std::string why;
+                for (const auto& [app, e] : outcome.not_retried) {
+                  why += fmt::format("{}{}: {}", why.empty() ? "" : "; ", app, e);
+                }
+                return Unavailable("queued lifecycle events not retried: " + why);
               }
               if (outcome.still_queued > 0) {
                 return Unavailable(
@@ -81,9 +92,10 @@ Result<std::unique_ptr<CommunitiesRuntime>> PrepareCommunities(const deployment:
       });
   communities::MountEventLogApi(
       server, communities,
-      [r](const std::string& app, int64_t after) -> Result<communities::ReplayOutcome> {
+      [r](const std::string& app, int64_t after,
+          bool forwarded) -> Result<communities::ReplayOutcome> {
         if (!r->dispatcher) return Unavailable("the lifecycle dispatcher is not running yet");
-        return r->dispatcher->Replay(app, after);
+        return r->dispatcher->Replay(app, after, forwarded);
       });
   return rt;
 }
@@ -117,7 +129,11 @@ void StartCommunities(CommunitiesRuntime& rt, OpenedServices& services,
             return d && d->status == scheduler::TaskStatus::kSuspended;
           },
       .progress = services.deliveries,
-      .cluster = rt.cluster});
+      // Several nodes share a PostgreSQL database only: on SQLite (one node) there is nobody to
+      // share the deliveries with, and no lease to renew every second.
+      .cluster = services.communities_db->backend() == db::Backend::kPostgres
+                     ? rt.cluster
+                     : std::shared_ptr<communities::Cluster>()});
   *services.on_events = [d = rt.dispatcher.get()] { d->Notify(); };
   // The processes it delivers to, and the other Communities nodes (whose directories cache
   // verified credentials too), forget them.

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <sstream>
 
 #include "cli_error.h"
@@ -80,6 +81,14 @@ std::optional<int> ThroughServer(const Flags& f, const nlohmann::json& body) {
   return 0;
 }
 
+// The failure to report when the data directory does not exist.
+std::optional<int> NoDataDir(const deployment::DataDir& dir) {
+  if (fs::is_directory(dir.root)) return std::nullopt;
+  return Fail(
+      "maintenance",
+      InvalidArgument("data-dir", fmt::format("no data directory {}", dir.root.string())).error());
+}
+
 Result<std::string> ReadPage(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return InvalidArgument("page", fmt::format("cannot read the page {}", path));
@@ -90,11 +99,7 @@ Result<std::string> ReadPage(const std::string& path) {
 
 int On(const Flags& f) {
   deployment::DataDir dir{fs::absolute(f.data_dir)};
-  if (!fs::is_directory(dir.root)) {
-    return Fail("maintenance",
-                InvalidArgument("data-dir", fmt::format("no data directory {}", dir.root.string()))
-                    .error());
-  }
+  if (auto missing = NoDataDir(dir)) return *missing;
   std::string page;
   if (!f.page.empty()) {
     auto read = ReadPage(f.page);
@@ -119,6 +124,7 @@ int On(const Flags& f) {
   if (!f.reason.empty()) state->reason = f.reason;
   if (f.retry_after > 0) state->retry_after_seconds = f.retry_after;
   if (!page.empty()) state->page = page;
+  state->changed_at = NowMillis();
   if (auto s = maintenance::Save(dir.Maintenance(), *state); !s)
     return Fail("maintenance", s.error());
   std::cout << maintenance::Describe(*state) << "\n";
@@ -127,13 +133,10 @@ int On(const Flags& f) {
 
 int Off(const Flags& f) {
   deployment::DataDir dir{fs::absolute(f.data_dir)};
-  if (!fs::is_directory(dir.root)) {
-    return Fail("maintenance",
-                InvalidArgument("data-dir", fmt::format("no data directory {}", dir.root.string()))
-                    .error());
-  }
+  if (auto missing = NoDataDir(dir)) return *missing;
   if (auto rc = ThroughServer(f, {{"enabled", false}})) return *rc;
   maintenance::State off;
+  off.changed_at = NowMillis();
   if (auto s = maintenance::Save(dir.Maintenance(), off); !s) return Fail("maintenance", s.error());
   std::cout << maintenance::Describe(off) << "\n";
   return 0;
@@ -234,10 +237,10 @@ int ApacheConfig(const Flags& f) {
   auto groups = Upstreams(f);
   std::cout << fmt::format(
       "# Concord behind Apache httpd (mod_proxy, mod_proxy_balancer, mod_lbmethod_byrequests,\n"
-      "# mod_proxy_hcheck). Each node is checked every 5 s; any HTTP answer below 500 (Concord\n"
-      "# answers 401 without credentials) means up, and a node that fails leaves the balancer\n"
-      "# until it answers again.\n"
-      "ProxyHCExpr concord_up {{%{{REQUEST_STATUS}} -lt 500}}\n");
+      "# mod_proxy_hcheck). Each node is checked every 5 s; an HTTP answer below 500 (Concord\n"
+      "# answers 401 without credentials) or 503 (maintenance mode, which turns the check away\n"
+      "# too) means up, and a node that fails leaves the balancer until it answers again.\n"
+      "ProxyHCExpr concord_up {{%{{REQUEST_STATUS}} -lt 500 || %{{REQUEST_STATUS}} -eq 503}}\n");
   for (const auto& g : groups) {
     std::cout << fmt::format("<Proxy \"balancer://{}\">\n", g.name);
     for (const auto& server : g.servers) {
@@ -286,9 +289,11 @@ int NginxConfig(const Flags& f) {
   if (!allow) return Fail("maintenance", allow.error());
   auto groups = Upstreams(f);
   std::cout
-      << "# Concord behind nginx. In the http { } block: one upstream per service, each of its\n"
-         "# nodes taken out for 10 s after 2 failed attempts (nginx's passive health checks;\n"
-         "# a request that fails to connect or times out goes to the next node).\n";
+      << "# Concord behind nginx, in maintenance: only the allowed addresses get through (each\n"
+         "# location's allow and deny lines); for normal running, remove those lines.\n"
+         "# In the http { } block: one upstream per service, each of its nodes taken out for 10 s\n"
+         "# after 2 failed attempts (nginx's passive health checks; a request that fails to\n"
+         "# connect or times out goes to the next node).\n";
   for (const auto& g : groups) {
     std::cout << fmt::format("upstream {} {{\n", g.name);
     for (const auto& server : g.servers) {
@@ -312,7 +317,7 @@ int NginxConfig(const Flags& f) {
     std::cout << fmt::format("location {} {{\n", g.location);
     for (const auto& a : *allow) std::cout << "    allow " << a << ";\n";
     std::cout << fmt::format(
-        "    deny all;  # remove this line and the allow lines to let everybody in\n"
+        "    deny all;  # maintenance: everybody else gets the page; remove with the allow lines\n"
         "    proxy_pass http://{};\n"
         "    proxy_next_upstream error timeout;\n"
         "    proxy_http_version 1.1;\n"

@@ -33,16 +33,18 @@ std::string HostOf(const std::string& url) {
 }
 
 nlohmann::json StateForTransfer(const maintenance::State& s) {
-  if (!s.enabled) return {{"enabled", false}};
+  if (!s.enabled) return {{"enabled", false}, {"changedAt", s.changed_at}};
   return {{"enabled", true},    {"allow", s.allow},
           {"page", s.page},     {"retryAfterSeconds", s.retry_after_seconds},
           {"reason", s.reason}, {"by", s.by},
-          {"since", s.since}};
+          {"since", s.since},   {"changedAt", s.changed_at}};
 }
 
 maintenance::State StateFromTransfer(const nlohmann::json& j) {
   maintenance::State s;
+  if (!j.is_object()) return s;
   s.enabled = j.value("enabled", false);
+  s.changed_at = j.value("changedAt", int64_t{0});
   if (!s.enabled) return s;
   if (j.contains("allow") && j["allow"].is_array()) {
     for (const auto& a : j["allow"]) {
@@ -58,6 +60,19 @@ maintenance::State StateFromTransfer(const nlohmann::json& j) {
 }
 
 constexpr std::string_view kMaintenanceSetting = "maintenance";
+
+// `reply[key]`, or null when the reply is not an object (a process answering something else
+// must not stop this one: operator[] throws on arrays and strings).
+// Whether two states let in the same people (on or off, and the same allow-list).
+bool SameRule(const maintenance::State& a, const maintenance::State& b) {
+  return a.enabled == b.enabled && (!a.enabled || a.allow == b.allow);
+}
+
+nlohmann::json Field(const nlohmann::json& reply, const char* key) {
+  if (!reply.is_object()) return nullptr;
+  auto it = reply.find(key);
+  return it == reply.end() ? nlohmann::json(nullptr) : *it;
+}
 
 }  // namespace
 
@@ -208,18 +223,13 @@ void DeploymentAgent::Beat() {
   for (const auto& [url, what] : OtherProcesses()) urls.push_back(url);
   if (options_.gate) options_.gate->SetPeers(PeerAddresses(urls));
 
-  // The deployment's maintenance state and this node's: the newer one wins. A state set
-  // through a node is stored for all; one written offline (`concord maintenance on` with
-  // the server stopped) is newer than the stored one, and becomes the deployment's.
+  // The deployment's maintenance state and this node's: the later change wins (each carries
+  // when it changed, from the host that changed it). A state set through a node is stored for
+  // all; one written offline (`concord maintenance on` with the server stopped) is later than
+  // the stored one, and becomes the deployment's.
   auto stored = options_.cluster->Setting(std::string(kMaintenanceSetting));
   auto local = maintenance::Load(options_.maintenance_file);
   if (!stored || !local) return;
-  std::error_code ec;
-  auto mtime = fs::last_write_time(options_.maintenance_file, ec);
-  Millis local_changed = ec ? 0
-                            : std::chrono::duration_cast<std::chrono::milliseconds>(
-                                  std::chrono::file_clock::to_sys(mtime).time_since_epoch())
-                                  .count();
   if (!*stored) {
     if (local->enabled) (void)Propagate(*local);
     return;
@@ -227,14 +237,14 @@ void DeploymentAgent::Beat() {
   auto j = nlohmann::json::parse(**stored, nullptr, false);
   if (!j.is_object()) return;
   maintenance::State deployment = StateFromTransfer(j["state"]);
-  Millis changed = j.value("changedAt", int64_t{0});
-  if (deployment.enabled != local->enabled || deployment.allow != local->allow) {
-    if (local_changed > changed) {
-      (void)Propagate(*local);
-      return;
-    }
+  deployment.changed_at = j.value("changedAt", deployment.changed_at);
+  if (local->changed_at > deployment.changed_at) {
+    (void)Propagate(*local);
+    return;
+  }
+  if (local->changed_at < deployment.changed_at && !SameRule(deployment, *local)) {
     if (maintenance::Save(options_.maintenance_file, deployment)) {
-      options_.gate->Reload();
+      if (options_.gate) options_.gate->Reload();
       spdlog::warn("{} (the deployment's, adopted)", maintenance::Describe(deployment));
     }
   }
@@ -243,27 +253,48 @@ void DeploymentAgent::Beat() {
 }
 
 void DeploymentAgent::TellLateProcesses(const maintenance::State& deployment) {
+  std::vector<std::future<void>> asked;
   for (const auto& [service, ep] :
        ApplicationEndpoints(options_.services->config, options_.selected, options_.self.url)) {
     for (const auto& node : ep.nodes) {
       if (node == options_.self.url) continue;
-      http::Client client({.url = node,
-                           .user = options_.user,
-                           .password = options_.password,
-                           .timeout = std::chrono::seconds(3)});
-      auto d = client.Get("/api/admin/node");
-      if (!d || !(*d)["maintenance"].is_object()) continue;
-      if ((*d)["maintenance"].value("enabled", false) == deployment.enabled) continue;
-      auto told = client.Put("/api/admin/maintenance?scope=process", StateForTransfer(deployment));
-      spdlog::warn("maintenance: {} ({}) {} the deployment's state: {}", node, service,
-                   told ? "took" : "could not take",
-                   told ? maintenance::Describe(deployment) : told.error().message);
+      asked.push_back(std::async(std::launch::async, [this, node, service, &deployment] {
+        http::Client client({.url = node,
+                             .user = options_.user,
+                             .password = options_.password,
+                             .timeout = std::chrono::seconds(3)});
+        auto d = client.Get("/api/admin/node");
+        if (!d) return;
+        nlohmann::json m = Field(*d, "maintenance");
+        if (!m.is_object()) return;
+        // A change made on that process later than the deployment's (maintenance turned on
+        // there to restore its database, say) is its administrator's: left alone.
+        Millis changed = m.contains("changedAtMs") && m["changedAtMs"].is_number_integer()
+                             ? m["changedAtMs"].get<int64_t>()
+                             : 0;
+        if (changed >= deployment.changed_at) return;
+        maintenance::State theirs;
+        theirs.enabled = m.value("enabled", false);
+        if (m.contains("allow") && m["allow"].is_array()) {
+          for (const auto& a : m["allow"]) {
+            if (a.is_string()) theirs.allow.push_back(a.get<std::string>());
+          }
+        }
+        if (SameRule(theirs, deployment)) return;
+        auto told =
+            client.Put("/api/admin/maintenance?scope=process", StateForTransfer(deployment));
+        spdlog::warn("maintenance: {} ({}) {} the deployment's state: {}", node, service,
+                     told ? "took" : "could not take",
+                     told ? maintenance::Describe(deployment) : told.error().message);
+      }));
     }
   }
+  for (auto& a : asked) a.get();
 }
 
 Result<nlohmann::json> DeploymentAgent::Propagate(const maintenance::State& state) {
-  nlohmann::json stored = {{"state", StateForTransfer(state)}, {"changedAt", NowMillis()}};
+  nlohmann::json stored = {{"state", StateForTransfer(state)},
+                           {"changedAt", state.changed_at > 0 ? state.changed_at : NowMillis()}};
   CONCORD_RETURN_IF_ERROR(
       options_.cluster->SetSetting(std::string(kMaintenanceSetting), stored.dump()));
   auto others = OtherProcesses();
@@ -339,8 +370,8 @@ Result<nlohmann::json> DeploymentAgent::View() {
          {"lastSeen",
           n.last_seen > 0 ? nlohmann::json(FormatTimestamp(n.last_seen)) : nlohmann::json(nullptr)},
          {"leases", held},
-         {"databases", details.is_object() ? details["databases"] : nullptr},
-         {"maintenance", details.is_object() ? details["maintenance"] : nullptr}});
+         {"databases", Field(details, "databases")},
+         {"maintenance", Field(details, "maintenance")}});
   }
   // Each application process is asked (in parallel) what it is and how far it applied.
   auto probe = [this](const std::string& url, const std::string& path) {
@@ -364,9 +395,9 @@ Result<nlohmann::json> DeploymentAgent::View() {
       auto d = described[i].get();
       nlohmann::json entry = {{"url", ep.nodes[i]}, {"up", d.has_value()}};
       if (d) {
-        entry["version"] = (*d)["version"];
-        entry["databases"] = (*d)["databases"];
-        entry["maintenance"] = (*d)["maintenance"];
+        entry["version"] = Field(*d, "version");
+        entry["databases"] = Field(*d, "databases");
+        entry["maintenance"] = Field(*d, "maintenance");
       } else {
         entry["error"] = d.error().message;
       }
@@ -389,7 +420,7 @@ Result<nlohmann::json> DeploymentAgent::View() {
          {"remoteAppDefIds", defs},
          {"nodes", app_nodes},
          {"deliveries", deliveries},
-         {"lastAppliedEventSeq", p ? (*p)["lastAppliedEventSeq"] : nlohmann::json(nullptr)}});
+         {"lastAppliedEventSeq", p ? Field(*p, "lastAppliedEventSeq") : nlohmann::json(nullptr)}});
   }
   nlohmann::json maintenance_state = nullptr;
   if (auto stored = options_.cluster->Setting(std::string(kMaintenanceSetting));

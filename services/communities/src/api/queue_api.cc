@@ -60,6 +60,20 @@ Result<QueuedEventFilter> FilterFromQuery(const Request& r) {
   return f;
 }
 
+// ?forwarded=1: another Communities node sent this here (the node it believed delivers to the
+// application); it is not sent on again.
+Result<bool> Forwarded(const Request& r) {
+  for (const auto& [k, v] : r.query) {
+    if (k != "forwarded") {
+      return InvalidArgument(k, fmt::format("unknown query parameter '{}'", k.substr(0, 60)),
+                             {"forwarded"});
+    }
+  }
+  auto f = r.Query("forwarded");
+  if (f && *f != "1") return InvalidArgument("forwarded", "forwarded is 1 when given", {"1"});
+  return f.has_value();
+}
+
 Result<QueuedEventFilter> FilterFromBody(JsonBody& body, bool with_event_id) {
   CONCORD_ASSIGN_OR_RETURN(auto type, body.OptString("resourceType"));
   CONCORD_RETURN_IF_ERROR(CheckResourceType(type));
@@ -139,9 +153,15 @@ void MountQueueApi(http::Server& server, CommunitiesService& service, const Retr
                 RetryFilter rf;
                 rf.remote_app_def_id = filter.remote_app_def_id;
                 if (filter.community) rf.community_uuid = filter.community->value();
+                CONCORD_ASSIGN_OR_RETURN(rf.forwarded, Forwarded(r));
                 CONCORD_ASSIGN_OR_RETURN(RetryOutcome outcome, retry(rf));
-                return Response::Json(
-                    200, {{"delivered", outcome.delivered}, {"stillQueued", outcome.still_queued}});
+                json not_retried = json::array();
+                for (const auto& [app, why] : outcome.not_retried) {
+                  not_retried.push_back({{"remoteAppDefId", app}, {"error", why}});
+                }
+                return Response::Json(200, {{"delivered", outcome.delivered},
+                                            {"stillQueued", outcome.still_queued},
+                                            {"notRetried", not_retried}});
               });
   server.Post(base + "/clear", http::Access::kAdministrator,
               [&service](const Request& r) -> Result<Response> {
@@ -215,7 +235,8 @@ void MountEventLogApi(http::Server& server, CommunitiesService& service,
                       "afterSeq is required: the last event the application applied "
                       "(GET <application>/api/admin/progress tells)");
                 }
-                CONCORD_ASSIGN_OR_RETURN(ReplayOutcome o, replay(app, *after));
+                CONCORD_ASSIGN_OR_RETURN(bool forwarded, Forwarded(r));
+                CONCORD_ASSIGN_OR_RETURN(ReplayOutcome o, replay(app, *after, forwarded));
                 json missing = nullptr;
                 if (o.missing_first > 0)
                   missing = {{"firstSeq", o.missing_first}, {"lastSeq", o.missing_last}};

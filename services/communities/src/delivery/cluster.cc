@@ -14,7 +14,10 @@ Status Cluster::Heartbeat(const NodeRecord& self) {
   NodeRecord n = self;
   n.node_id = node_id_;
   n.last_seen = NowMillis();
-  return database_->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) {
+  return database_->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Status {
+    // A node that died (it did not leave) is shown as down for a day, then forgotten.
+    CONCORD_RETURN_IF_ERROR(
+        kCluster.ForgetNodesSeenBefore(c, n.last_seen - kForgetNodeAfterMillis));
     return kCluster.PutNode(c, n, fmt::format("{}", fmt::join(n.services, ",")));
   });
 }
@@ -27,7 +30,7 @@ Status Cluster::Leave() {
         CONCORD_RETURN_IF_ERROR(kCluster.DeleteLease(c, l.remote_app_def_id, node_id_));
       }
     }
-    return kCluster.MarkNodeDown(c, node_id_);
+    return kCluster.DeleteNode(c, node_id_);
   });
 }
 

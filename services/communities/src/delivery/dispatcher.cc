@@ -451,6 +451,11 @@ void Dispatcher::RenewLeases() {
 
 Result<std::optional<NodeRecord>> Dispatcher::HolderFor(Worker& w) {
   if (w.Holds()) return std::optional<NodeRecord>();
+  {
+    // A stopping node takes no lease (it would hold it, undelivered, until it expires).
+    std::lock_guard lock(keeper_mu_);
+    if (keeper_stopping_) return Unavailable("this Communities node is stopping");
+  }
   CONCORD_ASSIGN_OR_RETURN(auto holder, options_.cluster->Holder(w.endpoint.remote_app_def_id));
   if (holder) return holder;
   // Nobody holds it (its holder stopped or died): take it now.
@@ -490,14 +495,25 @@ RetryOutcome Dispatcher::Retry(const RetryFilter& filter) {
     if (filter.remote_app_def_id && *filter.remote_app_def_id != app) continue;
     if (options_.cluster) {
       auto holder = HolderFor(*w);
-      if (holder && *holder) {
+      if (!holder) {
+        total.not_retried.emplace_back(app, holder.error().message);
+        continue;
+      }
+      if (*holder && filter.forwarded) {
+        total.not_retried.emplace_back(
+            app, fmt::format("the node {} delivers to it now; retry again", (*holder)->url));
+        continue;
+      }
+      if (*holder) {
         // Another node delivers to this application: the retry runs there, in order.
         auto o = ForwardRetry(**holder, app, filter);
         if (o) {
           total.delivered += o->delivered;
           total.still_queued += o->still_queued;
+          for (auto& n : o->not_retried) total.not_retried.push_back(std::move(n));
         } else {
           spdlog::warn("{}", o.error().message);
+          total.not_retried.emplace_back(app, o.error().message);
         }
         continue;
       }
@@ -523,7 +539,8 @@ RetryOutcome Dispatcher::Retry(const RetryFilter& filter) {
   return total;
 }
 
-Result<ReplayOutcome> Dispatcher::Replay(const std::string& app, int64_t after_seq) {
+Result<ReplayOutcome> Dispatcher::Replay(const std::string& app, int64_t after_seq,
+                                         bool forwarded) {
   auto it = workers_.find(app);
   if (it == workers_.end()) {
     return InvalidArgument(
@@ -534,6 +551,12 @@ Result<ReplayOutcome> Dispatcher::Replay(const std::string& app, int64_t after_s
   if (after_seq < 0) return InvalidArgument("afterSeq", "afterSeq must be 0 or more");
   if (options_.cluster) {
     CONCORD_ASSIGN_OR_RETURN(auto holder, HolderFor(*it->second));
+    if (holder && forwarded) {
+      return Unavailable(fmt::format(
+          "the node {} delivers to {} now (the lease moved while the replay was forwarded); "
+          "replay again",
+          holder->url, app));
+    }
     if (holder) return ForwardReplay(*holder, app, after_seq);
   }
   auto req = std::make_shared<ReplayRequest>();

@@ -16,13 +16,21 @@ Result<RetryOutcome> Dispatcher::ForwardRetry(const NodeRecord& holder, const st
                        .timeout = std::chrono::minutes(10)});
   nlohmann::json body = {{"resourceType", "community"}, {"remoteAppDefId", app}};
   if (filter.community_uuid) body["resourceId"] = *filter.community_uuid;
-  auto reply = client.Post("/communities/api/admin/queue/retry", body);
+  auto reply = client.Post("/communities/api/admin/queue/retry?forwarded=1", body);
   if (!reply) {
     return Unavailable(fmt::format("the node delivering to {} ({}) did not retry: {}", app,
                                    holder.url, reply.error().message));
   }
-  return RetryOutcome{.delivered = reply->value("delivered", int64_t{0}),
-                      .still_queued = reply->value("stillQueued", int64_t{0})};
+  RetryOutcome o{.delivered = reply->value("delivered", int64_t{0}),
+                 .still_queued = reply->value("stillQueued", int64_t{0})};
+  if (reply->contains("notRetried") && (*reply)["notRetried"].is_array()) {
+    for (const auto& n : (*reply)["notRetried"]) {
+      if (n.is_object()) {
+        o.not_retried.emplace_back(n.value("remoteAppDefId", app), n.value("error", ""));
+      }
+    }
+  }
+  return o;
 }
 
 Result<ReplayOutcome> Dispatcher::ForwardReplay(const NodeRecord& holder, const std::string& app,
@@ -31,7 +39,7 @@ Result<ReplayOutcome> Dispatcher::ForwardReplay(const NodeRecord& holder, const 
                        .user = options_.user,
                        .password = options_.password,
                        .timeout = std::chrono::minutes(30)});
-  auto reply = client.Post("/communities/api/admin/events/replay",
+  auto reply = client.Post("/communities/api/admin/events/replay?forwarded=1",
                            {{"remoteAppDefId", app}, {"afterSeq", after_seq}});
   if (!reply) {
     return Unavailable(fmt::format("the node delivering to {} ({}) did not replay: {}", app,

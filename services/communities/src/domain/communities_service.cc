@@ -360,6 +360,9 @@ Status CommunitiesService::EnsureServiceAccount(
     const std::string& login, const std::function<Status(const std::string&)>& persist) {
   return users_->EnsureServiceAccount(login, persist);
 }
+Result<bool> CommunitiesService::RetireServiceAccount(const std::string& login) {
+  return users_->RetireServiceAccount(login);
+}
 Status CommunitiesService::RestoreServiceAccount(const std::string& login,
                                                  const std::string& password) {
   return users_->RestoreServiceAccount(login, password);

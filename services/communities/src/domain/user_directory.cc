@@ -113,6 +113,21 @@ Status UserDirectory::SetServiceAccount(const std::string& login, const std::str
   return r;
 }
 
+Result<bool> UserDirectory::RetireServiceAccount(const std::string& login) {
+  CONCORD_ASSIGN_OR_RETURN(std::string hash, HashPassword(RandomPassword(32)));
+  auto retired = tx_.Write([&](Connection& c) -> Result<bool> {
+    CONCORD_ASSIGN_OR_RETURN(auto existing, kUsers.FindByLogin(c, login));
+    if (!existing || existing->disabled) return false;
+    CONCORD_RETURN_IF_ERROR(kUsers.SetPassword(c, existing->id, hash));
+    CONCORD_RETURN_IF_ERROR(kUsers.SetDisabled(c, existing->id, true));
+    return true;
+  });
+  if (retired && *retired) {
+    for (const auto& changed : credentials_changed_) changed();
+  }
+  return retired;
+}
+
 Result<bool> UserDirectory::EnsureInitialAdmin(
     const std::function<Status(const std::string&)>& persist) {
   std::string password = RandomPassword(24);

@@ -29,6 +29,7 @@ class UserDirectory {
   Status EnsureServiceAccount(const std::string& login,
                               const std::function<Status(const std::string& password)>& persist);
   Status RestoreServiceAccount(const std::string& login, const std::string& password);
+  Result<bool> RetireServiceAccount(const std::string& login);
 
   void OnCredentialsChanged(std::function<void()> callback) {
     credentials_changed_.push_back(std::move(callback));

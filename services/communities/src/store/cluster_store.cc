@@ -42,10 +42,13 @@ Status ClusterStore::PutNode(db::Connection& c, const NodeRecord& n,
   return Ok();
 }
 
-Status ClusterStore::MarkNodeDown(db::Connection& c, const std::string& node_id) const {
-  CONCORD_RETURN_IF_ERROR(
-      c.Execute("UPDATE deployment_nodes SET last_seen = 0 WHERE node_id = $1", node_id));
+Status ClusterStore::DeleteNode(db::Connection& c, const std::string& node_id) const {
+  CONCORD_RETURN_IF_ERROR(c.Execute("DELETE FROM deployment_nodes WHERE node_id = $1", node_id));
   return Ok();
+}
+
+Result<int64_t> ClusterStore::ForgetNodesSeenBefore(db::Connection& c, Millis before) const {
+  return c.Execute("DELETE FROM deployment_nodes WHERE last_seen < $1", before);
 }
 
 Result<std::vector<NodeRecord>> ClusterStore::Nodes(db::Connection& c) const {

@@ -14,7 +14,8 @@ namespace concord::communities::store {
 class ClusterStore {
  public:
   Status PutNode(db::Connection& c, const NodeRecord& node, const std::string& services) const;
-  Status MarkNodeDown(db::Connection& c, const std::string& node_id) const;
+  Status DeleteNode(db::Connection& c, const std::string& node_id) const;
+  Result<int64_t> ForgetNodesSeenBefore(db::Connection& c, Millis before) const;
   Result<std::vector<NodeRecord>> Nodes(db::Connection& c) const;
   Result<std::optional<NodeRecord>> Node(db::Connection& c, const std::string& node_id) const;
 

@@ -62,6 +62,10 @@ struct State {
   Millis since = 0;                // when it was turned on
   std::string by;                  // who turned it on
   std::string reason;              // optional, shown in `status` and on the default page
+  // When the state last changed (on, off, or a new allow-list), by the clock of the host that
+  // changed it: of two states, the later change wins (a deployment's hosts keep their clocks
+  // in step, as NTP does). 0 for a file written before Concord recorded it.
+  Millis changed_at = 0;
 };
 
 // The state in `file`; a missing file means off. kInvalidArgument for a damaged file.

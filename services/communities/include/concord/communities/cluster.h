@@ -30,6 +30,8 @@ namespace concord::communities {
 
 // A node not seen for this long is down.
 inline constexpr Millis kNodeDownAfterMillis = 15'000;
+// A node not seen for this long (it died and never came back) leaves the registry.
+inline constexpr Millis kForgetNodeAfterMillis = 24LL * 3600 * 1000;
 
 struct NodeRecord {
   std::string node_id;
@@ -55,9 +57,10 @@ class Cluster {
 
   const std::string& node_id() const { return node_id_; }
 
-  // Records this node as up now (its row is created or replaced).
+  // Records this node as up now (its row is created or replaced); forgets nodes not seen for
+  // kForgetNodeAfterMillis.
   Status Heartbeat(const NodeRecord& self);
-  // A clean stop: this node is recorded as down, and gives up its leases.
+  // A clean stop: this node leaves the registry, and gives up its leases.
   Status Leave();
   // Every node ever recorded, this one included, by URL.
   Result<std::vector<NodeRecord>> Nodes() const;

@@ -84,11 +84,16 @@ struct DispatcherOptions {
 struct RetryFilter {
   std::optional<std::string> remote_app_def_id;
   std::optional<std::string> community_uuid;
+  // Sent here by another node (which believed this one holds the lease): never sent on again.
+  bool forwarded = false;
 };
 
 struct RetryOutcome {
   int64_t delivered = 0;
   int64_t still_queued = 0;
+  // Applications whose queue was not retried at all (the node delivering to it could not be
+  // reached or found), each with why: their events are as queued as before.
+  std::vector<std::pair<std::string, std::string>> not_retried;
 };
 
 // What a replay did (docs/http-api.md, "Replay").
@@ -131,7 +136,8 @@ class Dispatcher {
   // application applies only what is newer than what it holds. A widget added after
   // `after_seq` gets its resource created again, and the widget is bound to it. kInvalidArgument
   // for an application without a handler.
-  Result<ReplayOutcome> Replay(const std::string& app, int64_t after_seq);
+  // `forwarded`: sent here by another node; never sent on again.
+  Result<ReplayOutcome> Replay(const std::string& app, int64_t after_seq, bool forwarded = false);
   // The applications with a handler.
   std::vector<std::string> Applications() const;
   // The applications whose lease this node holds now (every one without a cluster).

@@ -180,6 +180,9 @@ class CommunitiesService {
   // dispatcher's): `persist` stores the password inside the same transaction.
   Status EnsureServiceAccount(const std::string& login,
                               const std::function<Status(const std::string& password)>& persist);
+  // Disables a system account no longer used (and forgets its password), if it exists and is
+  // enabled: true when it did.
+  Result<bool> RetireServiceAccount(const std::string& login);
   // The same with a password the caller already holds: after Communities' database was
   // restored from a backup, the system account gets back the password the running dispatcher
   // uses (the backup holds an older one). Cached credentials are dropped.
@@ -304,7 +307,8 @@ using RetryFunction = std::function<Result<RetryOutcome>(const RetryFilter&)>;
 void MountQueueApi(http::Server& server, CommunitiesService& service, const RetryFunction& retry);
 
 // Replays the event log to an application (the dispatcher's Replay).
-using ReplayFunction = std::function<Result<ReplayOutcome>(const std::string&, int64_t)>;
+// (application, after seq, forwarded from another node)
+using ReplayFunction = std::function<Result<ReplayOutcome>(const std::string&, int64_t, bool)>;
 
 // Mounts the event log's administrators' API (docs/http-api.md, "Event log and replay"):
 // GET /communities/api/admin/events (bounds), POST .../replay, POST .../advance.
