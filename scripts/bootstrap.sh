@@ -22,7 +22,11 @@ packages=(
   # 12's <expected>); libclang-rt-19-dev holds its libFuzzer and sanitizer runtimes.
   clang-19 libclang-rt-19-dev
   clang-tidy-19           # make test's clang-tidy check (tests/style/check_tidy.sh)
+  nodejs                  # builds the web pages (web/, ADR 0020) with the npm packages it pins
+  chromium                # the browser the pages' tests drive (web/tests, headless)
 )
+# npm: part of some nodejs packages (NodeSource's); Debian's own comes separately.
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do

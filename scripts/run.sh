@@ -14,8 +14,8 @@ fi
 
 cat <<MSG
 
-Concord will serve http://$listen (stop it with Ctrl-C).
-  Log in as the administrator: user 'admin', password in $data_dir/admin.credentials
+Concord will serve http://$listen (stop it with Ctrl-C): open it in a browser.
+  Sign in as the administrator: user 'admin', password in $data_dir/admin.credentials
   Sample users user000000, user000001, ...: password in $data_dir/sample-users.credentials
   Try:
     curl -u "admin:\$(sed -n 's/^password=//p' $data_dir/admin.credentials)" \\

@@ -3,7 +3,9 @@
 // by every kind of caller against every kind of community, its answer checked against what the
 // level promises (http::Access; docs/security.md, "Who may call what"). A route whose path this
 // test cannot fill, or whose body it does not know, fails the test: a new route is checked from
-// the day it is added.
+// the day it is added. The web pages' callers, signed in by a session cookie instead of HTTP
+// Basic, get exactly the same answers; with the cookie but without the session's CSRF token,
+// every change is refused (403).
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -55,6 +57,7 @@ enum class Answer { kServed, k401, k403, k404 };
 
 // docs/security.md, "Who may call what", as a function.
 Answer Expected(const std::string& access, Kind kind, const std::string& caller, bool trash_route) {
+  if (access == "public") return caller == "disabled" ? Answer::k401 : Answer::kServed;
   if (caller == "anonymous" || caller == "disabled") return Answer::k401;
   bool admin = caller == "administrator" || caller == "lifecycle";
   if (access == "administrator") return admin ? Answer::kServed : Answer::k403;
@@ -87,6 +90,8 @@ struct Write {
 
 const std::map<std::string, Write>& Writes() {
   static const auto* writes = new std::map<std::string, Write>{
+      {"POST /communities/api/session", {""}},
+      {"DELETE /communities/api/session", {"", "", false}},  // would sign the session callers out
       {"POST /communities/api/communities", {R"({"name":"Matrix #"})"}},
       {"PUT /communities/api/communities/([^/]+)", {R"({"description":"matrix #"})"}},
       {"DELETE /communities/api/communities/([^/]+)", {"", "", false}},
@@ -283,6 +288,14 @@ class AccessMatrixTest : public ::testing::Test {
 
   std::optional<std::string> Capture(const std::string& pattern, const std::string& service,
                                      const std::string& before, Kind kind) {
+    if (before == "assets") {  // the web pages' assets (a file of the built pages)
+      std::error_code ec;
+      for (const auto& f : std::filesystem::directory_iterator(
+               testing::BinDir().parent_path() / "web/assets", ec)) {
+        return f.path().filename().string();
+      }
+      return std::nullopt;
+    }
     if (before.starts_with("(")) {  // the second of two: synced/<app>/<community>, resources/..
       if (pattern.find("/synced/") != std::string::npos) return Id(kind, "community");
       if (pattern.find("/admin/resources/") != std::string::npos) {
@@ -366,14 +379,55 @@ TEST_F(AccessMatrixTest, EveryRouteAnswersEveryCallerAsItsAccessLevelSays) {
   auto lifecycle =
       deployment::ReadCredentials(deployment::DataDir{dir_.path()}.LifecycleCredentials());
   ASSERT_TRUE(lifecycle) << lifecycle.error().ToString();
-  std::vector<std::pair<std::string, http::Client>> callers;
-  callers.emplace_back("anonymous", server_.Client("anonymous", "none"));
-  callers.emplace_back("disabled", server_.Client("dis", Password("dis")));
-  callers.emplace_back("non-member", server_.Client("out", Password("out")));
-  callers.emplace_back("member", server_.Client("mem", Password("mem")));
-  callers.emplace_back("owner", server_.Client("own", Password("own")));
-  callers.emplace_back("administrator", server_.AdminClient());
-  callers.emplace_back("lifecycle", server_.Client(lifecycle->user, lifecycle->password));
+  struct Caller {
+    std::string name;  // whose answers it gets (Expected)
+    std::string shown;
+    http::Client client;
+    std::vector<std::pair<std::string, std::string>> headers;  // a session's, if any
+    bool basic = true;
+    bool without_csrf = false;
+  };
+  std::vector<Caller> callers;
+  auto basic = [&](const std::string& name, http::Client client) {
+    callers.push_back({name, name, std::move(client), {}, name != "anonymous", false});
+  };
+  // The pages' callers, each right after its Basic twin (a write one runs can change what the
+  // next may see, as the owner's share of a file does): signed in once (POST
+  // /communities/api/session), then by the cookie.
+  auto with_session = [&](const std::string& name, const std::string& login) {
+    auto signer = login == "admin" ? server_.AdminClient() : server_.Client(login, Password(login));
+    auto signed_in = signer.Send("POST", "/communities/api/session", "");
+    ASSERT_TRUE(signed_in && signed_in->status == 201)
+        << (signed_in ? signed_in->raw_body : signed_in.error().ToString());
+    std::string cookie = signed_in->Header("Set-Cookie");
+    cookie = cookie.substr(0, cookie.find(';'));
+    std::string csrf = signed_in->body["csrfToken"];
+    callers.push_back({name,
+                       name + " (session)",
+                       server_.Client("", ""),
+                       {{"Cookie", cookie}, {"X-CSRF-Token", csrf}, {"X-Requested-With", "web"}},
+                       false,
+                       false});
+    if (name == "member") {
+      callers.push_back({name,
+                         name + " (session, no CSRF token)",
+                         server_.Client("", ""),
+                         {{"Cookie", cookie}, {"X-Requested-With", "web"}},
+                         false,
+                         true});
+    }
+  };
+  basic("anonymous", server_.Client("anonymous", "none"));
+  basic("disabled", server_.Client("dis", Password("dis")));
+  basic("non-member", server_.Client("out", Password("out")));
+  ASSERT_NO_FATAL_FAILURE(with_session("non-member", "out"));
+  basic("member", server_.Client("mem", Password("mem")));
+  ASSERT_NO_FATAL_FAILURE(with_session("member", "mem"));
+  basic("owner", server_.Client("own", Password("own")));
+  ASSERT_NO_FATAL_FAILURE(with_session("owner", "own"));
+  basic("administrator", server_.AdminClient());
+  ASSERT_NO_FATAL_FAILURE(with_session("administrator", "admin"));
+  basic("lifecycle", server_.Client(lifecycle->user, lifecycle->password));
 
   struct Call {
     std::string name, method, url, body;
@@ -409,8 +463,11 @@ TEST_F(AccessMatrixTest, EveryRouteAnswersEveryCallerAsItsAccessLevelSays) {
         ADD_FAILURE() << name << ": this test cannot fill its path; teach Capture() its ids";
         break;
       }
-      for (auto& [caller, client] : callers) {
+      for (auto& c : callers) {
+        const std::string& caller = c.name;
         Answer want = Expected(access, kind, caller, trash_route);
+        // Without the CSRF token every change is refused, before anything else is looked at.
+        if (c.without_csrf && method != "GET") want = Answer::k403;
         if (want == Answer::kServed && method != "GET" && (!write || !write->run_when_allowed)) {
           ++not_run;
           continue;
@@ -420,17 +477,17 @@ TEST_F(AccessMatrixTest, EveryRouteAnswersEveryCallerAsItsAccessLevelSays) {
         if (method == "GET" && pattern.ends_with("/admin/resources/([^/]+)")) {
           url += "?community=" + Id(kind, "community");  // it lists one community's
         }
-        if (caller == "disabled") {
+        if (c.shown == "disabled") {
           // Refused before routing, whatever the community; and each refusal is a failed
           // sign-in, held back up to 1.6 s: once per route, all at the end, many at a time.
           if (kind == kinds.front()) disabled.push_back({name, method, url, body});
           continue;
         }
-        auto reply = client.Send(method, url, body, caller != "anonymous");
+        auto reply = c.client.Send(method, url, body, c.basic, c.headers);
         ASSERT_TRUE(reply) << name << ": " << reply.error().ToString();
         ++checked;
         int got = reply->status;
-        SCOPED_TRACE(name + " as " + caller + " on a " + kKinds[static_cast<int>(kind)].second +
+        SCOPED_TRACE(name + " as " + c.shown + " on a " + kKinds[static_cast<int>(kind)].second +
                      " community (" + access + "): " + std::to_string(got) + " " +
                      reply->raw_body.substr(0, 300));
         switch (want) {
@@ -468,7 +525,7 @@ TEST_F(AccessMatrixTest, EveryRouteAnswersEveryCallerAsItsAccessLevelSays) {
   }
   checked += static_cast<int>(disabled.size());
   // Every level is in use, and the walk did what it says.
-  EXPECT_EQ(levels, (std::set<std::string>{"administrator", "signed-in", "community-read",
+  EXPECT_EQ(levels, (std::set<std::string>{"public", "administrator", "signed-in", "community-read",
                                            "community-write", "community-own", "personal-owner"}));
   std::cout << "access matrix: " << (*routes)["items"].size() << " routes, " << checked
             << " requests checked, " << not_run

@@ -50,6 +50,21 @@ std::string RandomPassword(size_t length) {
   return out;
 }
 
+std::string Sha256Hex(std::string_view text) {
+  (void)InitSecrets();
+  std::array<unsigned char, crypto_hash_sha256_BYTES> digest{};
+  crypto_hash_sha256(digest.data(), reinterpret_cast<const unsigned char*>(text.data()),
+                     text.size());
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(digest.size() * 2);
+  for (unsigned char b : digest) {
+    out.push_back(kHex[b >> 4]);
+    out.push_back(kHex[b & 15]);
+  }
+  return out;
+}
+
 std::string ProcessKeyedDigest(std::string_view text) {
   (void)InitSecrets();
   std::array<unsigned char, 32> digest{};

@@ -78,13 +78,26 @@ Result<Config> LoadConfig(const DataDir& dir) {
     }
     return Ok();
   };
-  CONCORD_RETURN_IF_ERROR(check_keys(
-      "server",
-      {"listen", "threads", "log_level", "log_format", "trusted_proxies", "max_connections",
-       "max_connections_per_client", "max_header_bytes", "max_header_count", "max_body_bytes",
-       "max_upload_bytes", "upload_stall_timeout_seconds", "header_timeout_seconds",
-       "request_timeout_seconds", "idle_timeout_seconds", "max_concurrent_sign_ins",
-       "sign_in_free_failures", "sign_in_max_lockout_seconds", "advertise_url"}));
+  CONCORD_RETURN_IF_ERROR(check_keys("server", {"listen",
+                                                "threads",
+                                                "log_level",
+                                                "log_format",
+                                                "trusted_proxies",
+                                                "max_connections",
+                                                "max_connections_per_client",
+                                                "max_header_bytes",
+                                                "max_header_count",
+                                                "max_body_bytes",
+                                                "max_upload_bytes",
+                                                "upload_stall_timeout_seconds",
+                                                "header_timeout_seconds",
+                                                "request_timeout_seconds",
+                                                "idle_timeout_seconds",
+                                                "max_concurrent_sign_ins",
+                                                "sign_in_free_failures",
+                                                "sign_in_max_lockout_seconds",
+                                                "advertise_url",
+                                                "web_root"}));
   CONCORD_RETURN_IF_ERROR(
       check_keys("communities", {"database", "password_file", "trash_retention_days"}));
   for (const auto& app : applications) {
@@ -211,6 +224,13 @@ Result<Config> LoadConfig(const DataDir& dir) {
   };
   CONCORD_RETURN_IF_ERROR(get_urls("services.communities_url", c.communities_urls));
   CONCORD_RETURN_IF_ERROR(get_string("server.advertise_url", c.advertise_url));
+  CONCORD_RETURN_IF_ERROR(get_string("server.web_root", c.web_root));
+  if (!c.web_root.empty() && c.web_root.front() != '/') {
+    return InvalidArgument(
+        "server.web_root",
+        fmt::format("{}: server.web_root must be an absolute path (where the built web pages are)",
+                    dir.Config().string()));
+  }
   if (!c.advertise_url.empty() && !is_url(c.advertise_url)) {
     return InvalidArgument(
         "server.advertise_url",

@@ -60,9 +60,37 @@ Result<Principal> CachingAuthenticator::AuthenticateFrom(std::string_view login,
   return p;
 }
 
+std::optional<WebSession> CachingAuthenticator::CachedSession(std::string_view token) {
+  std::string key = ProcessKeyedDigest(token);
+  auto now = std::chrono::steady_clock::now();
+  std::lock_guard lock(mu_);
+  auto it = sessions_.find(key);
+  if (it == sessions_.end() || it->second.expires <= now) return std::nullopt;
+  return it->second.session;
+}
+
+Result<WebSession> CachingAuthenticator::VerifySession(std::string_view token) {
+  if (auto cached = CachedSession(token)) return *cached;
+  std::string key = ProcessKeyedDigest(token);
+  auto now = std::chrono::steady_clock::now();
+  uint64_t generation;
+  {
+    std::lock_guard lock(mu_);
+    generation = generation_;
+  }
+  CONCORD_ASSIGN_OR_RETURN(WebSession s, inner_->VerifySession(token));
+  std::lock_guard lock(mu_);
+  if (generation == generation_) {
+    if (sessions_.size() > 10000) sessions_.clear();
+    sessions_[key] = SessionEntry{s, now + ttl_};
+  }
+  return s;
+}
+
 void CachingAuthenticator::Invalidate() {
   std::lock_guard lock(mu_);
   cache_.clear();
+  sessions_.clear();
   ++generation_;
 }
 

@@ -206,6 +206,10 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
   // Cached credentials are answered here; anything else waits for one of the few verifiers,
   // so that guessing never takes workers or memory from signed-in users.
   void Authenticate(const std::string& header);
+  // Signs in by the session cookie: a cached session at once, else on a verifier.
+  void AuthenticateSession();
+  // Back from a verifier: signed in (a change only with the session's CSRF token), or 401.
+  void SessionVerified(Result<WebSession> session);
   // The 429 for a login or an address locked out for `wait`.
   Response TooManyFailures(std::chrono::seconds wait) const;
   // Back from a verifier: signed in, or a failure the throttle counts and answers.
@@ -283,6 +287,8 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
   std::unique_ptr<BodySink> sink_;  // a streamed body's, while it arrives
   std::string client_;
   std::string login_;
+  std::string csrf_token_;    // X-CSRF-Token
+  bool page_client_ = false;  // the pages (X-Requested-With, or the cookie): no Basic challenge
   Clock::time_point started_ = Clock::now();
   bool has_body_ = false;
   bool keep_alive_ = true;

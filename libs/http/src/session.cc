@@ -1,3 +1,4 @@
+#include <sodium.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -19,6 +20,27 @@ std::string_view Trimmed(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
+}
+
+// The value of cookie `name` in a Cookie header ("a=1; concord_session=x"), or "".
+std::string CookieValue(std::string_view header, std::string_view name) {
+  while (!header.empty()) {
+    size_t end = header.find(';');
+    std::string_view pair = Trimmed(header.substr(0, end));
+    if (pair.size() > name.size() && pair.substr(0, name.size()) == name &&
+        pair[name.size()] == '=') {
+      return std::string(pair.substr(name.size() + 1, 256));
+    }
+    if (end == std::string_view::npos) break;
+    header.remove_prefix(end + 1);
+  }
+  return "";
+}
+
+// Equal secrets, compared in constant time.
+bool SameSecret(const std::string& given, const std::string& expected) {
+  return !expected.empty() && given.size() == expected.size() &&
+         sodium_memcmp(given.data(), expected.data(), given.size()) == 0;
 }
 
 bool IsLoopback(const std::string& address) {
@@ -98,6 +120,8 @@ void Server::Impl::Session::WaitForRequest() {
   request_ = Request{};  // a refusal's log line must not name the previous request
   client_ = peer_;
   login_.clear();
+  csrf_token_.clear();
+  page_client_ = false;
   parser_->header_limit(static_cast<std::uint32_t>(server_->options.max_header_bytes));
   // The largest any route takes; the route's own limit is applied once it is known.
   parser_->body_limit(std::max(server_->options.max_body_bytes, server_->largest_body));
@@ -169,9 +193,15 @@ void Server::Impl::Session::OnHeader(beast::error_code ec) {
     forwarded.append(it->value());
   }
   request_.forwarded_for = forwarded;
+  request_.session_token = CookieValue(head[bhttp::field::cookie], kSessionCookie);
+  csrf_token_ = std::string(head["X-CSRF-Token"]);
+  // The pages (and anything holding the cookie) never get a Basic challenge: a browser would
+  // answer it with its own password prompt.
+  page_client_ = !head["X-Requested-With"].empty() || !request_.session_token.empty();
   client_ =
       server_->options.client_address ? server_->options.client_address(peer_, forwarded) : peer_;
   bool trusted = server_->options.trusted_proxy && server_->options.trusted_proxy(peer_);
+  request_.secure = trusted && beast::iequals(Trimmed(head["X-Forwarded-Proto"]), "https");
   if (!forwarded.empty() && !trusted && IsLoopback(peer_)) {
     server_->NoteForwardedFrom(peer_);
   }
@@ -185,6 +215,10 @@ void Server::Impl::Session::OnHeader(beast::error_code ec) {
 
 void Server::Impl::Session::Authenticate(const std::string& header) {
   if (header.empty()) {
+    std::vector<std::string> unused;
+    const Route* route = server_->Match(request_.method, request_.path, unused);
+    if (route && route->access == Access::kPublic) return Authenticated(Principal{});
+    if (!request_.session_token.empty()) return AuthenticateSession();
     return Finish(
         server_->ErrorResponse(Unauthenticated("authentication required: use HTTP Basic").error()),
         !has_body_);
@@ -218,6 +252,48 @@ void Server::Impl::Session::Authenticate(const std::string& header) {
                    std::chrono::seconds(1)),
            !has_body_);
   }
+}
+
+void Server::Impl::Session::AuthenticateSession() {
+  if (auto cached = server_->authenticator->CachedSession(request_.session_token)) {
+    return SessionVerified(std::move(*cached));
+  }
+  auto self = shared_from_this();
+  auto server = server_;
+  bool queued = server_->verifiers->Submit(
+      [self, server, token = request_.session_token] {
+        auto session = server->authenticator->VerifySession(token);
+        net::post(server->io, [self, session = std::move(session)]() mutable {
+          self->SessionVerified(std::move(session));
+        });
+      },
+      static_cast<size_t>(server_->options.max_queued_verifications));
+  if (!queued) {
+    Finish(Refusal(503, ErrorCode::kUnavailable,
+                   "too many sign-ins are being checked; try again in a moment",
+                   std::chrono::seconds(1)),
+           !has_body_);
+  }
+}
+
+void Server::Impl::Session::SessionVerified(Result<WebSession> session) {
+  if (closed_) return;
+  if (!session) return Finish(server_->ErrorResponse(session.error()), !has_body_);
+  // A change made with the cookie must show the session's CSRF token, which only this site's
+  // pages can read: a page elsewhere can make the browser send the cookie, not the token.
+  bool reads = request_.method == "GET" || request_.method == "HEAD";
+  if (!reads && !SameSecret(csrf_token_, session->csrf_token)) {
+    LogEvent(spdlog::level::warn, "change refused: no CSRF token",
+             {{"login", std::string_view(session->principal.login)},
+              {"address", std::string_view(client_)},
+              {"path", std::string_view(request_.path)}});
+    return Finish(Refusal(403, ErrorCode::kPermissionDenied,
+                          "this change needs the session's CSRF token in the X-CSRF-Token header "
+                          "(the pages send it; reload the page)",
+                          std::nullopt, "X-CSRF-Token"),
+                  !has_body_);
+  }
+  Authenticated(std::move(session->principal));
 }
 
 Response Server::Impl::Session::TooManyFailures(std::chrono::seconds wait) const {

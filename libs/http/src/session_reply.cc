@@ -57,10 +57,36 @@ struct FileBody {
   };
 };
 
+// On every answer (docs/adr/0020-web-pages.md): nothing runs but this site's own scripts and
+// styles, no page frames ours, no type is sniffed, no address leaks to other sites.
+constexpr std::array<std::pair<std::string_view, std::string_view>, 4> kSecurityHeaders = {{
+    {"Content-Security-Policy",
+     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+     "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+     "form-action 'self'; frame-ancestors 'none'"},
+    {"X-Content-Type-Options", "nosniff"},
+    {"Referrer-Policy", "same-origin"},
+    {"X-Frame-Options", "DENY"},
+}};
+
+// The security headers `r` does not set itself, to add.
+template <typename Add>
+void AddSecurityHeaders(const Response& r, Add&& add) {
+  for (const auto& [name, value] : kSecurityHeaders) {
+    bool own = std::any_of(r.headers.begin(), r.headers.end(),
+                           [&](const auto& h) { return beast::iequals(h.first, name); });
+    if (!own) add(name, value);
+  }
+}
+
 }  // namespace
 
 void Server::Impl::Session::Finish(Response r, bool keep_alive) {
   if (closed_) return;
+  if (page_client_ && r.status == 401) {
+    std::erase_if(r.headers,
+                  [](const auto& h) { return beast::iequals(h.first, "WWW-Authenticate"); });
+  }
   keep_alive = keep_alive && !server_->stopping && !timed_out_;
   if (!r.file.empty()) return SendFile(r, keep_alive);
   Log(r.status);
@@ -69,6 +95,7 @@ void Server::Impl::Session::Finish(Response r, bool keep_alive) {
   res->result(static_cast<unsigned>(r.status));
   if (!r.content_type.empty()) res->set(bhttp::field::content_type, r.content_type);
   for (const auto& [k, v] : r.headers) res->insert(k, v);
+  AddSecurityHeaders(r, [&](std::string_view k, std::string_view v) { res->insert(k, v); });
   if (r.status != 204 && r.status != 304) res->body() = std::move(r.body);
   res->keep_alive(keep_alive);
   res->prepare_payload();
@@ -99,6 +126,7 @@ void Server::Impl::Session::SendFile(const Response& r, bool keep_alive) {
   res->result(static_cast<unsigned>(r.status));
   if (!r.content_type.empty()) res->set(bhttp::field::content_type, r.content_type);
   for (const auto& [k, v] : r.headers) res->insert(k, v);
+  AddSecurityHeaders(r, [&](std::string_view k, std::string_view v) { res->insert(k, v); });
   res->body().open = std::shared_ptr<void>(nullptr, [fd](void*) { ::close(fd); });
   res->body().fd = fd;
   res->body().size = static_cast<uint64_t>(st.st_size);
@@ -159,6 +187,8 @@ void Server::Impl::Session::Stream(const Response& r) {
        << bhttp::obsolete_reason(static_cast<bhttp::status>(r.status)) << "\r\n";
   if (!r.content_type.empty()) head << "Content-Type: " << r.content_type << "\r\n";
   for (const auto& [k, v] : r.headers) head << k << ": " << v << "\r\n";
+  AddSecurityHeaders(
+      r, [&](std::string_view k, std::string_view v) { head << k << ": " << v << "\r\n"; });
   if (chunked) head << "Transfer-Encoding: chunked\r\n";
   if (!keep_alive_) head << "Connection: close\r\n";
   head << "\r\n";

@@ -34,6 +34,7 @@
 #include "service_control.h"
 #include "services.h"
 #include "status_cmd.h"
+#include "web_pages.h"
 
 namespace concord::cli {
 namespace {
@@ -171,6 +172,8 @@ int Serve(const ServeFlags& flags) {
     auto rt = PrepareCommunities(dir, *services, server, *node_id);
     if (!rt) return Fail("serve", rt.error());
     runtime = std::move(*rt);
+    MountWebPages(server, services->config.web_root.empty() ? DefaultWebRoot()
+                                                            : fs::path(services->config.web_root));
   }
   for (const auto& app : services->applications) app.mount(server);
 

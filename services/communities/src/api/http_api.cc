@@ -6,6 +6,7 @@
 #include <atomic>
 #include <charconv>
 
+#include "concord/base/text.h"
 #include "concord/communities/service.h"
 #include "concord/http/auth.h"
 #include "concord/http/client.h"
@@ -186,7 +187,8 @@ Result<CommunityPatch> ReadPatch(const Request& r) {
 }
 
 Result<ListFilter> ReadListFilter(CommunitiesService& svc, const Request& r) {
-  CONCORD_RETURN_IF_ERROR(CheckQuery(r, {"visibility", "member", "name", "after", "limit"}));
+  CONCORD_RETURN_IF_ERROR(
+      CheckQuery(r, {"visibility", "member", "name", "q", "tag", "after", "limit"}));
   ListFilter f;
   if (auto v = r.Query("visibility")) {
     CONCORD_ASSIGN_OR_RETURN(f.visibility, ParseVisibility(*v));
@@ -201,6 +203,15 @@ Result<ListFilter> ReadListFilter(CommunitiesService& svc, const Request& r) {
     f.member = u->id;
   }
   f.name = r.Query("name");
+  if (auto q = r.Query("q"); q && !q->empty()) {
+    if (q->size() > 200)
+      return InvalidArgument("q", "q (a part of the name) is at most 200 characters");
+    f.name_contains = *q;
+  }
+  if (auto tag = r.Query("tag"); tag && !tag->empty()) {
+    if (tag->size() > 100) return InvalidArgument("tag", "tag is at most 100 characters");
+    f.tag = AsciiLower(*tag);
+  }
   f.after = r.Query("after").value_or("");
   CONCORD_ASSIGN_OR_RETURN(f.limit, LimitOf(r));
   return f;
@@ -209,6 +220,7 @@ Result<ListFilter> ReadListFilter(CommunitiesService& svc, const Request& r) {
 }  // namespace
 
 void MountHttpApi(http::Server& server, CommunitiesService& svc) {
+  MountSessionApi(server, svc);
   const int retention = svc.trash_retention_days();
   auto community_json = [retention](const Community& c, bool full = true,
                                     std::optional<Role> role = std::nullopt) {
@@ -449,101 +461,6 @@ void MountHttpApi(http::Server& server, CommunitiesService& svc) {
           return Response::Json(200, UserJson(u));
         });
   }
-}
-
-namespace {
-
-class DirectoryAuthenticator final : public http::Authenticator {
- public:
-  explicit DirectoryAuthenticator(CommunitiesService& svc) : svc_(svc) {}
-  Result<http::Principal> Authenticate(std::string_view login, std::string_view password) override {
-    CONCORD_ASSIGN_OR_RETURN(User u, svc_.Verify(login, password));
-    return http::Principal{u.id, u.login, u.admin};
-  }
-
- private:
-  CommunitiesService& svc_;
-};
-
-}  // namespace
-
-namespace {
-
-class RemoteDirectory final : public http::Authenticator {
- public:
-  explicit RemoteDirectory(std::vector<std::string> urls) : urls_(std::move(urls)) {}
-  Result<http::Principal> Authenticate(std::string_view login, std::string_view password) override {
-    return AuthenticateFrom(login, password, {});
-  }
-  // The client's address goes along as X-Forwarded-For: Communities believes it when this
-  // host is among its trusted proxies, and then throttles failed sign-ins per client rather
-  // than per application host (docs/security.md). Several Communities nodes are tried in turn,
-  // starting with the last one that answered: a node that cannot be reached, or answers 5xx,
-  // hands the question to the next.
-  Result<http::Principal> AuthenticateFrom(std::string_view login, std::string_view password,
-                                           std::string_view client_address) override {
-    std::vector<std::pair<std::string, std::string>> headers;
-    if (!client_address.empty()) headers.emplace_back("X-Forwarded-For", client_address);
-    size_t first = preferred_.load();
-    std::string failures;
-    for (size_t k = 0; k < urls_.size(); ++k) {
-      size_t i = (first + k) % urls_.size();
-      const std::string& url = urls_[i];
-      http::Client client({.url = url,
-                           .user = std::string(login),
-                           .password = std::string(password),
-                           .timeout = std::chrono::seconds(10)});
-      auto me = client.Send("GET", "/communities/api/users/me", "", true, headers);
-      if (!me || me->status >= 500) {
-        failures += fmt::format("{}{}: {}", failures.empty() ? "" : "; ", url,
-                                me ? fmt::format("HTTP {}", me->status) : me.error().message);
-        continue;
-      }
-      preferred_ = i;
-      if (me->status == 401) return Unauthenticated("invalid credentials");
-      if (me->status == 429) {
-        return Unavailable("too many failed sign-ins for this login or address; try again later");
-      }
-      if (me->status != 200 || !me->body.is_object()) {
-        return Unavailable(
-            fmt::format("the Communities directory at {} answered {}", url, me->status));
-      }
-      return http::Principal{UserId(me->body.value("id", "")), me->body.value("login", ""),
-                             me->body.value("admin", false)};
-    }
-    return Unavailable("the Communities directory cannot be reached: " + failures);
-  }
-
- private:
-  std::vector<std::string> urls_;
-  std::atomic<size_t> preferred_{0};
-};
-
-}  // namespace
-
-std::shared_ptr<http::CachingAuthenticator> MakeRemoteAuthenticator(
-    std::vector<std::string> communities_urls) {
-  return std::make_shared<http::CachingAuthenticator>(
-      std::make_shared<RemoteDirectory>(std::move(communities_urls)), kRemoteCredentialCacheTtl);
-}
-
-void MountCredentialsApi(http::Server& server,
-                         const std::shared_ptr<http::CachingAuthenticator>& cache) {
-  server.Post("/api/admin/credentials/invalidate", http::Access::kAdministrator,
-              [cache](const http::Request&) -> Result<http::Response> {
-                cache->Invalidate();
-                return http::Response::NoContent();
-              });
-}
-
-std::shared_ptr<http::CachingAuthenticator> MakeAuthenticator(CommunitiesService& svc) {
-  auto cache = std::make_shared<http::CachingAuthenticator>(
-      std::make_shared<DirectoryAuthenticator>(svc), std::chrono::seconds(60));
-  std::weak_ptr<http::CachingAuthenticator> weak = cache;
-  svc.OnCredentialsChanged([weak] {
-    if (auto c = weak.lock()) c->Invalidate();
-  });
-  return cache;
 }
 
 }  // namespace concord::communities

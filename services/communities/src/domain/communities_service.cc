@@ -7,6 +7,7 @@
 
 #include <algorithm>
 
+#include "concord/base/text.h"
 #include "concord/communities/service.h"
 #include "concord/lifecycle/events.h"
 #include "concord/lifecycle/widgets.h"
@@ -169,6 +170,8 @@ Result<Page<CommunityView>> CommunitiesService::List(const Actor& actor, ListFil
     q.visibility = f.visibility;
     q.member = f.member;
     q.name = f.name;
+    if (f.name_contains) q.name_contains = AsciiLower(*f.name_contains);
+    q.tag = f.tag;
     q.parent = f.parent;
     q.caller = actor.id;
     q.caller_sees_all = actor.admin;
@@ -360,6 +363,13 @@ Status CommunitiesService::EnsureServiceAccount(
     const std::string& login, const std::function<Status(const std::string&)>& persist) {
   return users_->EnsureServiceAccount(login, persist);
 }
+Result<StartedSession> CommunitiesService::StartSession(const Actor& actor) {
+  return users_->StartSession(actor);
+}
+Result<WebSession> CommunitiesService::FindSession(std::string_view token) {
+  return users_->FindSession(token);
+}
+Status CommunitiesService::EndSession(std::string_view token) { return users_->EndSession(token); }
 Result<bool> CommunitiesService::RetireServiceAccount(const std::string& login) {
   return users_->RetireServiceAccount(login);
 }

@@ -6,10 +6,14 @@
 #include "domain/access.h"
 #include "domain/validation.h"
 #include "store/community_store.h"
+#include "store/session_store.h"
 
 namespace concord::communities::domain {
 namespace {
 const store::UserStore kUsers;
+const store::SessionStore kSessions;
+// A session's idle deadline is pushed back at most this often (a write), not at every request.
+constexpr Millis kSessionTouchMillis = 5LL * 60 * 1000;
 using db::Connection;
 }  // namespace
 
@@ -61,6 +65,7 @@ Result<User> UserDirectory::SetUserDisabled(const Actor& actor, const UserId& id
   auto r = tx_.Write([&](Connection& c) -> Result<User> {
     CONCORD_ASSIGN_OR_RETURN(User u, ResolveUser(c, id.value()));
     CONCORD_RETURN_IF_ERROR(kUsers.SetDisabled(c, u.id, disabled));
+    if (disabled) CONCORD_RETURN_IF_ERROR(kSessions.DeleteForUser(c, u.id.value()));
     u.disabled = disabled;
     return u;
   });
@@ -82,6 +87,59 @@ Result<User> UserDirectory::Verify(std::string_view login, std::string_view pass
     return Unauthenticated("invalid credentials");
   }
   return (*found)->first;
+}
+
+Result<StartedSession> UserDirectory::StartSession(const Actor& actor) {
+  StartedSession out;
+  out.token = RandomPassword(43);  // about 250 bits
+  Millis now = NowMillis();
+  store::SessionRow row{Sha256Hex(out.token),     actor.id.value(),
+                        RandomPassword(32),       now,
+                        now + kSessionIdleMillis, now + kSessionLifetimeMillis};
+  CONCORD_ASSIGN_OR_RETURN(out.session.user, tx_.Write([&](Connection& c) -> Result<User> {
+    CONCORD_RETURN_IF_ERROR(kSessions.DeleteEnded(c, now));
+    CONCORD_ASSIGN_OR_RETURN(User u, ResolveUser(c, actor.id.value()));
+    if (u.disabled) return Unauthenticated("invalid credentials");
+    CONCORD_RETURN_IF_ERROR(kSessions.Insert(c, row));
+    return u;
+  }));
+  out.session.csrf_token = row.csrf_token;
+  out.session.expires_at = row.expires_at;
+  return out;
+}
+
+Result<WebSession> UserDirectory::FindSession(std::string_view token) {
+  if (token.empty() || token.size() > 256) return Unauthenticated("no such session");
+  std::string hash = Sha256Hex(token);
+  Millis now = NowMillis();
+  CONCORD_ASSIGN_OR_RETURN(
+      auto found,
+      tx_.Read([&](Connection& c) -> Result<std::optional<std::pair<store::SessionRow, User>>> {
+        CONCORD_ASSIGN_OR_RETURN(auto s, kSessions.Find(c, hash));
+        if (!s) return std::optional<std::pair<store::SessionRow, User>>();
+        CONCORD_ASSIGN_OR_RETURN(auto u, kUsers.FindById(c, UserId(s->user_id)));
+        if (!u) return std::optional<std::pair<store::SessionRow, User>>();
+        return std::make_optional(std::make_pair(*s, *u));
+      }));
+  if (!found || found->second.disabled || found->first.expires_at <= now ||
+      found->first.idle_until <= now) {
+    return Unauthenticated("the session has ended: sign in again");
+  }
+  if (found->first.idle_until - now < kSessionIdleMillis - kSessionTouchMillis) {
+    CONCORD_RETURN_IF_ERROR(tx_.Write([&](Connection& c) -> Status {
+      return kSessions.Touch(c, hash, std::min(now + kSessionIdleMillis, found->first.expires_at));
+    }));
+  }
+  return WebSession{found->second, found->first.csrf_token, found->first.expires_at};
+}
+
+Status UserDirectory::EndSession(std::string_view token) {
+  if (token.empty() || token.size() > 256) return Ok();
+  std::string hash = Sha256Hex(token);
+  CONCORD_RETURN_IF_ERROR(
+      tx_.Write([&](Connection& c) -> Status { return kSessions.Delete(c, hash); }));
+  CredentialsChanged();  // every cache that verified it forgets it
+  return Ok();
 }
 
 Status UserDirectory::RestoreServiceAccount(const std::string& login, const std::string& password) {

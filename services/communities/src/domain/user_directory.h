@@ -30,12 +30,18 @@ class UserDirectory {
                               const std::function<Status(const std::string& password)>& persist);
   Status RestoreServiceAccount(const std::string& login, const std::string& password);
   Result<bool> RetireServiceAccount(const std::string& login);
+  Result<StartedSession> StartSession(const Actor& actor);
+  Result<WebSession> FindSession(std::string_view token);
+  Status EndSession(std::string_view token);
 
   void OnCredentialsChanged(std::function<void()> callback) {
     credentials_changed_.push_back(std::move(callback));
   }
 
  private:
+  void CredentialsChanged() {
+    for (const auto& changed : credentials_changed_) changed();
+  }
   Status SetServiceAccount(const std::string& login, const std::string& password,
                            const std::function<Status(const std::string&)>& persist);
 

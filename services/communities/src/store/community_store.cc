@@ -64,6 +64,16 @@ User UserFromRow(const db::Rows& r) {
 constexpr std::string_view kUserColumns =
     "id, login, email, display_name, is_admin, disabled, created";
 
+// `text` as a LIKE pattern matching itself (escape character '!').
+std::string LikeEscaped(const std::string& text) {
+  std::string out;
+  for (char ch : text) {
+    if (ch == '%' || ch == '_' || ch == '!') out.push_back('!');
+    out.push_back(ch);
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string JoinTags(const std::vector<std::string>& tags) {
@@ -155,6 +165,9 @@ Result<std::vector<ListedCommunity>> CommunityStore::List(db::Connection& c,
       "      AND o.user_id = $6 AND o.role = 1))"
       " AND ($7 = 1 OR c.visibility <> 'private' OR c.list_when_private = 1 OR EXISTS"
       "      (SELECT 1 FROM members v WHERE v.community_uuid = c.uuid AND v.user_id = $8))"
+      // Search: tags are stored newline-separated, so a tag is a line ($11 is a newline).
+      " AND ($10 = '' OR ($11 || c.tags || $11) LIKE $10 ESCAPE '!')"
+      " AND ($12 = '' OR LOWER(c.name) LIKE $12 ESCAPE '!')"
       " ORDER BY c.uuid LIMIT $9";
   static const std::string kCaller =
       ", (SELECT r.role FROM members r WHERE r.community_uuid = c.uuid AND r.user_id = $8)";
@@ -162,7 +175,7 @@ Result<std::vector<ListedCommunity>> CommunityStore::List(db::Connection& c,
                                       kCaller + " FROM communities c WHERE 1 = 1" + kFilters;
   static const std::string kByMember =
       std::string("SELECT ") + std::string(kCommunityColumns) + kCaller +
-      " FROM members m JOIN communities c ON c.uuid = m.community_uuid WHERE m.user_id = $10" +
+      " FROM members m JOIN communities c ON c.uuid = m.community_uuid WHERE m.user_id = $13" +
       kFilters;
   std::string visibility = q.visibility ? std::string(VisibilityName(*q.visibility)) : "";
   std::string trashed_owner = q.trashed_owner ? q.trashed_owner->value() : "";
@@ -176,6 +189,9 @@ Result<std::vector<ListedCommunity>> CommunityStore::List(db::Connection& c,
       int64_t{q.caller_sees_all ? 1 : 0},
       q.caller.value(),
       int64_t{q.limit},
+      q.tag ? "%\n" + LikeEscaped(*q.tag) + "\n%" : std::string(),
+      std::string("\n"),
+      q.name_contains ? "%" + LikeEscaped(*q.name_contains) + "%" : std::string(),
   };
   const std::string* sql = &kByTable;
   if (q.member) {

@@ -17,6 +17,8 @@ struct ListQuery {
   std::optional<Visibility> visibility;
   std::optional<UserId> member;  // only communities this user belongs to
   std::optional<std::string> name;
+  std::optional<std::string> name_contains;  // lower-cased
+  std::optional<std::string> tag;
   std::optional<CommunityUuid> parent;
   UserId caller;                 // whose membership decides what a restricted community shows
   bool caller_sees_all = false;  // administrators see every restricted community

@@ -23,6 +23,9 @@ bool VerifyPassword(std::string_view password, std::string_view encoded_hash);
 // A random password of `length` characters from an unambiguous alphabet.
 std::string RandomPassword(size_t length = 24);
 
+// SHA-256 of `text`, hex: the same everywhere (what a database keeps of a secret token).
+std::string Sha256Hex(std::string_view text);
+
 // A keyed BLAKE2b digest (hex) of `text` under a key drawn at process start: equal inputs map
 // to equal digests within one process, and the digest reveals nothing usable outside it.
 std::string ProcessKeyedDigest(std::string_view text);

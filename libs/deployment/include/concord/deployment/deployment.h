@@ -94,6 +94,8 @@ struct Config {
   // [server] advertise_url: where the deployment's other processes and the console reach this
   // one (default: http://<listen address>, or this host's name when listening on every address).
   std::string advertise_url;
+  // [server] web_root: where the built web pages are (default: <program's directory>/../web).
+  std::string web_root;
   // [services.<service>] url (and nodes): where an application service runs, for the console
   // and for deployment-wide commands; `nodes` lists its processes when several serve it behind
   // `url` (default: just `url`).

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "concord/base/clock.h"
 #include "concord/base/error.h"
 #include "concord/base/ids.h"
 #include "concord/base/principal.h"
@@ -16,6 +17,14 @@
 namespace concord::http {
 
 using Principal = concord::Principal;  // libs/base: domain code names it without HTTP
+
+// A web page's session (docs/adr/0020-web-pages.md): whose it is, the token every change made
+// with it must carry, and when it ends at the latest.
+struct WebSession {
+  Principal principal;
+  std::string csrf_token;
+  Millis expires_at = 0;
+};
 
 // Checks a login and password. Implemented by the Communities user directory in-process, and
 // (for applications running in processes of their own) by a client of it.
@@ -40,6 +49,15 @@ class Authenticator {
                                           std::string_view /*password*/) {
     return std::nullopt;
   }
+  // The session a cookie's token names: kUnauthenticated when there is none (unknown, ended,
+  // or its user disabled). Default: no sessions.
+  [[nodiscard]] virtual Result<WebSession> VerifySession(std::string_view /*token*/) {
+    return Unauthenticated("this process keeps no sessions: sign in with HTTP Basic");
+  }
+  // The same when known without asking (a recent verification). Cheap. Default: nullopt.
+  virtual std::optional<WebSession> CachedSession(std::string_view /*token*/) {
+    return std::nullopt;
+  }
 };
 
 // Remembers successful verifications for `ttl`, so that HTTP Basic on every request does not
@@ -53,7 +71,10 @@ class CachingAuthenticator final : public Authenticator {
   Result<Principal> AuthenticateFrom(std::string_view login, std::string_view password,
                                      std::string_view client_address) override;
   std::optional<Principal> Cached(std::string_view login, std::string_view password) override;
-  // Forgets every cached verification (call when a user is disabled or changes password).
+  Result<WebSession> VerifySession(std::string_view token) override;
+  std::optional<WebSession> CachedSession(std::string_view token) override;
+  // Forgets every cached verification, sessions included (call when a user is disabled or
+  // changes password, or a session ends).
   void Invalidate();
 
  private:
@@ -65,6 +86,11 @@ class CachingAuthenticator final : public Authenticator {
   std::chrono::seconds ttl_;
   std::mutex mu_;
   std::unordered_map<std::string, Entry> cache_;
+  struct SessionEntry {
+    WebSession session;
+    std::chrono::steady_clock::time_point expires;
+  };
+  std::unordered_map<std::string, SessionEntry> sessions_;
   uint64_t generation_ = 0;
 };
 

@@ -52,7 +52,11 @@ struct Request {
   std::string body;
   std::string client_address;  // the socket's peer
   std::string forwarded_for;   // X-Forwarded-For, every header line joined by ", "; "" if absent
-  Principal principal;         // who is calling: always authenticated
+  Principal principal;         // who is calling: authenticated on every route but kPublic ones
+  std::string session_token;   // the session cookie's value (kSessionCookie), "" without one
+  // The client came over TLS: to a proxy among the trusted ones that says so
+  // (X-Forwarded-Proto: https). Cookies are then marked Secure.
+  bool secure = false;
 
   // The first value of query parameter `name`, if present.
   std::optional<std::string> Query(std::string_view name) const;
@@ -102,7 +106,14 @@ using StreamedHandler = std::function<Result<std::unique_ptr<BodySink>>(const Re
 // what") gives each level's answers, and tests/e2e/access_matrix_e2e_test.cc calls every route of
 // every service as every kind of caller against every kind of community to check them.
 // Anonymous callers and disabled users get 401 everywhere, before any of this.
+// The web pages' session cookie (docs/adr/0020-web-pages.md): a request without HTTP Basic
+// credentials is signed in by it (Authenticator::VerifySession), and one that changes anything
+// must then carry the session's CSRF token in X-CSRF-Token (403 before the handler runs).
+inline constexpr std::string_view kSessionCookie = "concord_session";
+
 enum class Access {
+  // Anyone, signed in or not: the web pages' document and assets only, which hold no data.
+  kPublic,
   // Administrators only (Communities' system accounts are administrators). The server itself
   // answers 403 to anyone else, before the handler runs.
   kAdministrator,

@@ -84,10 +84,28 @@ struct ListFilter {
   std::optional<Visibility> visibility;
   std::optional<UserId> member;
   std::optional<std::string> name;
+  // Search: the name contains this (case-insensitive for ASCII letters), and it has this tag.
+  std::optional<std::string> name_contains;
+  std::optional<std::string> tag;
   std::optional<CommunityUuid> parent;
   std::string after;  // cursor: "" for the first page
   int limit = 50;     // 1..500
 };
+
+// A web page's session (docs/adr/0020-web-pages.md): its user, the CSRF token every change made
+// with it carries, and when it ends at the latest.
+struct WebSession {
+  User user;
+  std::string csrf_token;
+  Millis expires_at = 0;
+};
+struct StartedSession {
+  std::string token;  // for the cookie; the database keeps only its SHA-256
+  WebSession session;
+};
+// A session ends after this long without a request, and this long after it started.
+constexpr Millis kSessionIdleMillis = 2LL * 3600 * 1000;
+constexpr Millis kSessionLifetimeMillis = 12LL * 3600 * 1000;
 
 struct NewUser {
   std::string login;
@@ -180,6 +198,14 @@ class CommunitiesService {
   // dispatcher's): `persist` stores the password inside the same transaction.
   Status EnsureServiceAccount(const std::string& login,
                               const std::function<Status(const std::string& password)>& persist);
+  // A new session for the caller (signed in with a password). Ended sessions are removed.
+  Result<StartedSession> StartSession(const Actor& actor);
+  // The session `token` names: kUnauthenticated when unknown, ended, or its user disabled.
+  // Each use keeps it from ending idle (recorded at most every five minutes).
+  Result<WebSession> FindSession(std::string_view token);
+  // Signs out: the session ends (the credentials-changed callbacks run, so that every cache
+  // forgets it). Ending an unknown session does nothing.
+  Status EndSession(std::string_view token);
   // Disables a system account no longer used (and forgets its password), if it exists and is
   // enabled: true when it did.
   Result<bool> RetireServiceAccount(const std::string& login);
@@ -291,8 +317,13 @@ class CommunitiesService {
   std::unique_ptr<domain::UserDirectory> users_;
 };
 
-// Mounts the HTTP API (docs/http-api.md) under /communities/api on `server`.
+// Mounts the HTTP API (docs/http-api.md) under /communities/api on `server`, the web pages'
+// sessions included (MountSessionApi).
 void MountHttpApi(http::Server& server, CommunitiesService& service);
+
+// POST, GET and DELETE /communities/api/session: signing in (HTTP Basic), who the session is,
+// signing out (docs/http-api.md, "Sessions").
+void MountSessionApi(http::Server& server, CommunitiesService& service);
 
 // Mounts the administrators' API of the Communities scheduler under
 // /communities/api/admin/scheduler (docs/http-api.md).

@@ -1,0 +1,442 @@
+// The administrators' dashboard: the deployment and its delivery state, the queued events,
+// the scheduler, maintenance mode and users. Each tab reads and acts through the same
+// administrators' APIs the console uses.
+import { useEffect, useState } from "preact/hooks";
+import { api, Page, query, Session } from "../api";
+import { formatTime, t } from "../i18n";
+import { User } from "../model";
+import { href } from "../router";
+import { Checkbox, Confirm, ErrorMessage, Field, Pager, Section, useAction, useCursor } from "../ui";
+
+const tabs = ["overview", "queue", "scheduler", "maintenance", "users"] as const;
+type Tab = (typeof tabs)[number];
+
+export function Admin({ session, tab }: { session: Session; tab?: string }) {
+  if (!session.user.admin) {
+    return (
+      <>
+        <h1 tabIndex={-1}>{t("admin.title")}</h1>
+        <p>{t("admin.only")}</p>
+      </>
+    );
+  }
+  const current: Tab = (tabs as readonly string[]).includes(tab ?? "") ? (tab as Tab) : "overview";
+  return (
+    <>
+      <h1 tabIndex={-1}>{t("admin.title")}</h1>
+      <nav class="tabs" aria-label={t("admin.sections")}>
+        {tabs.map((name) => (
+          <a key={name} href={href("admin", name)} aria-current={name === current ? "page" : undefined}>
+            {t(("admin." + name) as "admin.overview")}
+          </a>
+        ))}
+      </nav>
+      {current === "overview" && <Overview />}
+      {current === "queue" && <Queue />}
+      {current === "scheduler" && <Scheduler />}
+      {current === "maintenance" && <Maintenance />}
+      {current === "users" && <Users session={session} />}
+    </>
+  );
+}
+
+type Json = Record<string, any>;
+
+function useRefresh(seconds: number) {
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    const id = setInterval(() => setTick((n) => n + 1), seconds * 1000);
+    return () => clearInterval(id);
+  }, []);
+  return tick;
+}
+
+function Overview() {
+  const [view, setView] = useState<Json | null>(null);
+  const tick = useRefresh(5);
+  const { error, run } = useAction();
+  useEffect(() => {
+    run(async () => setView(await api.get<Json>("/communities/api/admin/deployment")));
+  }, [tick]);
+  if (!view) return <ErrorMessage error={error} />;
+  return (
+    <>
+      <ErrorMessage error={error} />
+      <Section title={t("admin.nodes")}>
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">{t("admin.address")}</th>
+              <th scope="col">{t("admin.state")}</th>
+              <th scope="col">{t("admin.version")}</th>
+              <th scope="col">{t("admin.database")}</th>
+              <th scope="col">{t("admin.leases")}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {view.communities.map((n: Json) => (
+              <tr key={n.nodeId}>
+                <td>{n.url}</td>
+                <td class={n.up ? "up" : "down"}>{n.up ? t("admin.up") : t("admin.down")}</td>
+                <td>{n.version}</td>
+                <td>{n.databases?.communities ?? ""}</td>
+                <td>{(n.leases ?? []).join(", ")}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </Section>
+      <Section title={t("admin.applications")}>
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">{t("admin.service")}</th>
+              <th scope="col">{t("admin.state")}</th>
+              <th scope="col">{t("admin.pending")}</th>
+              <th scope="col">{t("admin.queued")}</th>
+              <th scope="col">{t("admin.lastApplied")}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {view.applications.map((a: Json) => {
+              const up = (a.nodes ?? []).every((n: Json) => n.up);
+              const sum = (k: string) =>
+                Object.values(a.deliveries ?? {}).reduce((s: number, d: any) => s + (d[k] ?? 0), 0);
+              return (
+                <tr key={a.service}>
+                  <td>
+                    {a.service} <span class="meta">{a.url}</span>
+                  </td>
+                  <td class={up ? "up" : "down"}>{up ? t("admin.up") : t("admin.down")}</td>
+                  <td>{sum("pending")}</td>
+                  <td>{sum("queued")}</td>
+                  <td>{a.lastAppliedEventSeq ?? "?"}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </Section>
+      <p class="meta">
+        {t("admin.maintenanceState")}: {view.maintenance?.description ?? t("admin.off")}
+      </p>
+    </>
+  );
+}
+
+function Queue() {
+  const [app, setApp] = useState("");
+  const [community, setCommunity] = useState("");
+  const [type, setType] = useState("");
+  const [filter, setFilter] = useState<Json>({});
+  const cursor = useCursor();
+  const [page, setPage] = useState<Page<Json> | null>(null);
+  const [summary, setSummary] = useState<Json[]>([]);
+  const [outcome, setOutcome] = useState("");
+  const [clearing, setClearing] = useState(false);
+  const [reload, setReload] = useState(0);
+  const { busy, error, run } = useAction();
+  useEffect(() => {
+    run(async () => {
+      setSummary((await api.get<{ items: Json[] }>("/communities/api/admin/queue/summary")).items);
+      setPage(
+        await api.get<Page<Json>>(
+          "/communities/api/admin/queue/events" + query({ ...filter, after: cursor.after, limit: 50 }),
+        ),
+      );
+    });
+  }, [filter, cursor.after, reload]);
+  // What retry and clear act on: the filter, or every queued community event.
+  const body = () => ({
+    resourceType: "community",
+    ...(filter.remoteAppDefId ? { remoteAppDefId: filter.remoteAppDefId } : {}),
+    ...(filter.resourceId ? { resourceId: filter.resourceId } : {}),
+  });
+  const described = () =>
+    [filter.remoteAppDefId, filter.resourceId].filter((x) => x).join(", ") || t("admin.queueAll");
+  return (
+    <>
+      <Section title={t("admin.queueSummary")}>
+        {summary.length === 0 ? (
+          <p>{t("admin.queueEmpty")}</p>
+        ) : (
+          <ul>
+            {summary.map((s) => (
+              <li key={s.remoteAppDefId}>
+                {t("admin.queueLine", { app: s.remoteAppDefId, n: s.numEvents, since: formatTime(s.earliestCreated) })}
+              </li>
+            ))}
+          </ul>
+        )}
+      </Section>
+      <Section title={t("admin.queue")}>
+        <form
+          class="search"
+          onSubmit={(e) => {
+            e.preventDefault();
+            cursor.reset();
+            setFilter({
+              ...(app ? { remoteAppDefId: app } : {}),
+              ...(community ? { resourceType: "community", resourceId: community } : {}),
+              ...(type ? { eventType: type } : {}),
+            });
+          }}
+        >
+          <Field label={t("admin.application")} value={app} onInput={setApp} />
+          <Field label={t("admin.community")} value={community} onInput={setCommunity} />
+          <Field label={t("admin.eventType")} value={type} onInput={setType} />
+          <button type="submit">{t("admin.filter")}</button>
+        </form>
+        <ErrorMessage error={error} />
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">seq</th>
+              <th scope="col">{t("admin.application")}</th>
+              <th scope="col">{t("admin.eventType")}</th>
+              <th scope="col">{t("admin.community")}</th>
+              <th scope="col">{t("admin.state")}</th>
+              <th scope="col">{t("admin.lastError")}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {page?.items.map((e) => (
+              <tr key={e.seq + e.remoteAppDefId}>
+                <td>{e.seq}</td>
+                <td>{e.remoteAppDefId}</td>
+                <td>{e.eventType}</td>
+                <td class="wrap">{e.resourceId}</td>
+                <td>{e.state}</td>
+                <td class="wrap">{e.lastError ?? ""}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <Pager
+          hasPrevious={cursor.hasPrevious}
+          hasNext={!!page?.next}
+          onPrevious={cursor.previous}
+          onNext={() => page?.next && cursor.next(page.next)}
+        />
+        <div class="actions">
+          <button
+            type="button"
+            disabled={busy}
+            onClick={() =>
+              run(async () => {
+                const r = await api.post<Json>("/communities/api/admin/queue/retry", body());
+                setOutcome(t("admin.retried", { delivered: r.delivered, still: r.stillQueued }));
+                setReload(reload + 1);
+              })
+            }
+          >
+            {t("admin.retry")}
+          </button>
+          <button type="button" class="danger" disabled={busy} onClick={() => setClearing(true)}>
+            {t("admin.clear")}
+          </button>
+        </div>
+        {clearing && (
+          <Confirm
+            question={t("admin.clearQuestion", { what: described() })}
+            confirmLabel={t("admin.clear")}
+            onCancel={() => setClearing(false)}
+            onConfirm={() =>
+              run(async () => {
+                const r = await api.post<Json>("/communities/api/admin/queue/clear", body());
+                setClearing(false);
+                setOutcome(t("admin.cleared", { n: r.cleared }));
+                setReload(reload + 1);
+              })
+            }
+          />
+        )}
+        {outcome && <p role="status">{outcome}</p>}
+      </Section>
+    </>
+  );
+}
+
+function Scheduler() {
+  const [tasks, setTasks] = useState<Json[]>([]);
+  const [reload, setReload] = useState(0);
+  const { busy, error, run } = useAction();
+  useEffect(() => {
+    run(async () => setTasks(await api.get<Json[]>("/communities/api/admin/scheduler/tasks").then((r: any) => r.items ?? r)));
+  }, [reload]);
+  const act = (name: string, action: string) =>
+    run(async () => {
+      await api.post("/communities/api/admin/scheduler/tasks/" + encodeURIComponent(name) + "/" + action + (action === "run" ? "?synchronous=true" : ""));
+      setReload(reload + 1);
+    });
+  return (
+    <Section title={t("admin.scheduler")}>
+      <ErrorMessage error={error} />
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">{t("admin.task")}</th>
+            <th scope="col">{t("admin.state")}</th>
+            <th scope="col">{t("admin.nextRun")}</th>
+            <th scope="col">{t("admin.lastResult")}</th>
+            <th scope="col">{t("settings.actions")}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {tasks.map((task) => (
+            <tr key={task.taskName}>
+              <td>{task.taskName}</td>
+              <td>{task.status}</td>
+              <td>{formatTime(task.nextFireTime)}</td>
+              <td>{task.lastResult ?? ""}</td>
+              <td>
+                {task.status === "SUSPENDED" ? (
+                  <button type="button" disabled={busy} onClick={() => act(task.taskName, "resume")}>
+                    {t("admin.resume")}
+                  </button>
+                ) : (
+                  <button type="button" disabled={busy} onClick={() => act(task.taskName, "pause")}>
+                    {t("admin.pause")}
+                  </button>
+                )}{" "}
+                <button type="button" disabled={busy} onClick={() => act(task.taskName, "run")}>
+                  {t("admin.runNow")}
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </Section>
+  );
+}
+
+function Maintenance() {
+  const [state, setState] = useState<Json | null>(null);
+  const [allow, setAllow] = useState("");
+  const [reason, setReason] = useState("");
+  const [reload, setReload] = useState(0);
+  const { busy, error, run } = useAction();
+  useEffect(() => {
+    run(async () => {
+      const s = await api.get<Json>("/api/admin/maintenance");
+      setState(s);
+      setAllow((s.allow ?? []).join(", "));
+    });
+  }, [reload]);
+  const put = (enabled: boolean) =>
+    run(async () => {
+      const body: Json = { enabled };
+      if (enabled) {
+        body.allow = allow.split(/[\s,]+/).filter((x) => x);
+        if (reason) body.reason = reason;
+      }
+      await api.put("/api/admin/maintenance", body);
+      setReload(reload + 1);
+    });
+  return (
+    <Section title={t("admin.maintenance")}>
+      <p role="status">{state?.description}</p>
+      <Field label={t("admin.allow")} value={allow} onInput={setAllow} hint={t("admin.allowHint")} />
+      <Field label={t("admin.reason")} value={reason} onInput={setReason} />
+      <ErrorMessage error={error} />
+      <div class="actions">
+        <button type="button" class="danger" disabled={busy} onClick={() => put(true)}>
+          {state?.enabled ? t("admin.maintenanceUpdate") : t("admin.maintenanceOn")}
+        </button>
+        <button type="button" disabled={busy || !state?.enabled} onClick={() => put(false)}>
+          {t("admin.maintenanceOff")}
+        </button>
+      </div>
+    </Section>
+  );
+}
+
+function Users({ session }: { session: Session }) {
+  const cursor = useCursor();
+  const [page, setPage] = useState<Page<User> | null>(null);
+  const [reload, setReload] = useState(0);
+  const [form, setForm] = useState({ login: "", email: "", displayName: "", password: "" });
+  const [admin, setAdmin] = useState(false);
+  const { busy, error, run } = useAction();
+  useEffect(() => {
+    run(async () => setPage(await api.get<Page<User>>("/communities/api/users" + query({ after: cursor.after, limit: 50 }))));
+  }, [cursor.after, reload]);
+  return (
+    <>
+      <Section title={t("admin.users")}>
+        <ErrorMessage error={error} />
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">{t("signIn.login")}</th>
+              <th scope="col">{t("admin.displayName")}</th>
+              <th scope="col">{t("admin.state")}</th>
+              <th scope="col">{t("settings.actions")}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {page?.items.map((u) => (
+              <tr key={u.id}>
+                <td>{u.login}</td>
+                <td>{u.displayName}</td>
+                <td>{u.disabled ? t("admin.disabled") : u.admin ? t("admin.administrator") : t("admin.enabled")}</td>
+                <td>
+                  {u.id !== session.user.id && (
+                    <button
+                      type="button"
+                      disabled={busy}
+                      onClick={() =>
+                        run(async () => {
+                          await api.post("/communities/api/users/" + encodeURIComponent(u.id) + (u.disabled ? "/enable" : "/disable"));
+                          setReload(reload + 1);
+                        })
+                      }
+                    >
+                      {u.disabled ? t("admin.enable") : t("admin.disable")}
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <Pager
+          hasPrevious={cursor.hasPrevious}
+          hasNext={!!page?.next}
+          onPrevious={cursor.previous}
+          onNext={() => page?.next && cursor.next(page.next)}
+        />
+      </Section>
+      <Section title={t("admin.createUser")}>
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            run(async () => {
+              await api.post("/communities/api/users", { ...form, admin });
+              setForm({ login: "", email: "", displayName: "", password: "" });
+              setReload(reload + 1);
+            });
+          }}
+        >
+          <Field label={t("signIn.login")} value={form.login} onInput={(v) => setForm({ ...form, login: v })} required />
+          <Field label={t("admin.email")} type="email" value={form.email} onInput={(v) => setForm({ ...form, email: v })} required />
+          <Field label={t("admin.displayName")} value={form.displayName} onInput={(v) => setForm({ ...form, displayName: v })} required />
+          <Field
+            label={t("signIn.password")}
+            type="password"
+            autocomplete="new-password"
+            value={form.password}
+            onInput={(v) => setForm({ ...form, password: v })}
+            required
+            hint={t("admin.passwordHint")}
+          />
+          <Checkbox label={t("admin.administrator")} checked={admin} onChange={setAdmin} />
+          <button type="submit" class="primary" disabled={busy}>
+            {t("admin.create")}
+          </button>
+        </form>
+      </Section>
+    </>
+  );
+}
