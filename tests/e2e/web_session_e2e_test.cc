@@ -16,6 +16,7 @@ namespace {
 using nlohmann::json;
 using testing::ConcordServer;
 using testing::TempDir;
+namespace fs = std::filesystem;
 
 // A signed-in page: its cookie ("concord_session=...") and CSRF token.
 struct PageSession {
@@ -226,6 +227,59 @@ TEST_F(WebSessionTest, TheDirectorySearchesByNameAndTagAndNeverShowsWhatTheCalle
   EXPECT_EQ(names(lee, "tag=finance%25team"), (std::set<std::string>{}));
   auto too_long = lee.Send("GET", "/communities/api/communities?q=" + std::string(201, 'x'), "");
   EXPECT_EQ(too_long->status, 400);
+}
+
+TEST_F(WebSessionTest, MetricsAreForAdministratorsAndTheScraperOnly) {
+  fs::path token_file = communities_dir_.path() / "metrics.token";
+  ASSERT_TRUE(fs::exists(token_file));
+  EXPECT_EQ(fs::status(token_file).permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
+  std::ifstream in(token_file);
+  std::string token;
+  std::getline(in, token);
+  ASSERT_GE(token.size(), 16u);
+  // A failed sign-in, and two deliveries to Blogs in another process (the community's creation
+  // and its Blog widget), to be counted.
+  http::Client wrong({.url = url(), .user = "kim", .password = "not-her-password"});
+  EXPECT_EQ(wrong.Send("GET", "/communities/api/users/me", "")->status, 401);
+  auto kim = communities_->Client("kim", "pw-kim-123");
+  auto c = kim.Post("/communities/api/communities", {{"name", "Counted"}});
+  ASSERT_TRUE(c);
+  ASSERT_TRUE(
+      kim.Post("/communities/api/communities/" + (*c)["uuid"].get<std::string>() + "/widgets",
+               {{"widgetDefId", "Blog"}}));
+  ASSERT_TRUE(testing::WaitForEmptyQueue(*admin_));
+
+  http::Client anonymous({.url = url()});
+  auto scraped =
+      anonymous.Send("GET", "/metrics", "", false, {{"Authorization", "Bearer " + token}});
+  ASSERT_TRUE(scraped);
+  EXPECT_EQ(scraped->status, 200);
+  EXPECT_NE(scraped->Header("Content-Type").find("text/plain; version=0.0.4"), std::string::npos);
+  const std::string& text = scraped->raw_body;
+  const std::string created =
+      R"(concord_http_requests_total{route="/communities/api/communities",method="POST",)"
+      R"(status="201"} 1)";
+  for (const std::string& line :
+       {std::string("# TYPE concord_http_requests_total counter"), created,
+        std::string("# TYPE concord_http_request_duration_seconds histogram"),
+        std::string("concord_sign_in_failures_total 1"),
+        std::string("concord_lifecycle_deliveries_total{app=\"Blog\"} 2"),
+        std::string("concord_lifecycle_queue_queued{app=\"Blog\"} 0")}) {
+    EXPECT_NE(text.find(line), std::string::npos) << line << "\n" << text;
+  }
+  // Administrators may read them; other users may not; a wrong token is no token; the token
+  // opens nothing else.
+  EXPECT_EQ(admin_->Send("GET", "/metrics", "")->status, 200);
+  EXPECT_EQ(kim.Send("GET", "/metrics", "")->status, 403);
+  EXPECT_EQ(
+      anonymous.Send("GET", "/metrics", "", false, {{"Authorization", "Bearer wrong"}})->status,
+      401);
+  EXPECT_EQ(anonymous
+                .Send("GET", "/communities/api/communities", "", false,
+                      {{"Authorization", "Bearer " + token}})
+                ->status,
+            401);
 }
 
 }  // namespace

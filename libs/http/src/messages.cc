@@ -103,6 +103,7 @@ void ParseTarget(std::string_view target, std::string& path,
 std::string_view AccessName(Access access) {
   switch (access) {
     case Access::kPublic: return "public";
+    case Access::kMetrics: return "metrics";
     case Access::kAdministrator: return "administrator";
     case Access::kSignedIn: return "signed-in";
     case Access::kCommunityRead: return "community-read";

@@ -116,6 +116,13 @@ std::optional<Error> Server::Impl::Refuse(const Route* route, const Request& req
   if (!route) {
     return Error{ErrorCode::kNotFound, "no such resource: " + req.method + " " + req.path, {}, {}};
   }
+  bool scraper = req.principal.login == kScraperLogin && req.principal.id.value().empty();
+  if (route->access == Access::kMetrics && !req.principal.admin && !scraper) {
+    return Error{ErrorCode::kPermissionDenied,
+                 "only administrators and the metrics scraper may call " + req.path,
+                 {},
+                 {}};
+  }
   if (route->access == Access::kAdministrator && !req.principal.admin) {
     return Error{ErrorCode::kPermissionDenied,
                  "only administrators may call " + req.method + " " + req.path,
@@ -125,7 +132,7 @@ std::optional<Error> Server::Impl::Refuse(const Route* route, const Request& req
   return std::nullopt;
 }
 
-Response Server::Impl::Handle(Request& req, const Route* route, bool routed) const {
+Response Server::Impl::Handle(Request& req, const Route*& route, bool routed) const {
   if (!routed) route = Match(req.method, req.path, req.path_params);
   if (auto refusal = Refuse(route, req)) return ErrorResponse(*refusal);
   auto r = Guarded([&]() -> Result<Response> {
@@ -312,6 +319,8 @@ bool Server::Run() {
 void Server::Stop() {
   net::post(impl_->io, [impl = impl_] { impl->BeginShutdown(); });
 }
+
+Metrics& Server::metrics() { return impl_->metrics; }
 
 ServerWarnings Server::Warnings() const {
   std::lock_guard lock(impl_->warnings_mu);

@@ -84,6 +84,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
 
   ServerOptions options;
   std::shared_ptr<Authenticator> authenticator;
+  Metrics metrics;
   SignInThrottle throttle;
   std::vector<Route> routes;
   size_t largest_body = 0;  // the largest body any route takes (streamed routes')
@@ -147,7 +148,8 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
 
   // On a worker: the route's handler (found by the I/O thread for a request with a body,
   // here otherwise), inside the one guard. A streamed route without a body is an empty one.
-  Response Handle(Request& req, const Route* route, bool routed) const;
+  // `route`: the route it was routed to (found here unless `routed`), for the metrics.
+  Response Handle(Request& req, const Route*& route, bool routed) const;
 
   // Warns once (and says so in Warnings()) that X-Forwarded-For comes from a local address
   // that is not a trusted proxy.

@@ -122,6 +122,7 @@ void Server::Impl::Session::WaitForRequest() {
   login_.clear();
   csrf_token_.clear();
   page_client_ = false;
+  route_ = nullptr;  // the metrics name the route of this request, not the last one's
   parser_->header_limit(static_cast<std::uint32_t>(server_->options.max_header_bytes));
   // The largest any route takes; the route's own limit is applied once it is known.
   parser_->body_limit(std::max(server_->options.max_body_bytes, server_->largest_body));
@@ -223,6 +224,18 @@ void Server::Impl::Session::Authenticate(const std::string& header) {
         server_->ErrorResponse(Unauthenticated("authentication required: use HTTP Basic").error()),
         !has_body_);
   }
+  if (header.starts_with("Bearer ")) {
+    // Only the metrics scraper signs in with a token, and only for the metrics.
+    std::vector<std::string> unused;
+    const Route* route = server_->Match(request_.method, request_.path, unused);
+    if (route && route->access == Access::kMetrics &&
+        SameSecret(std::string(Trimmed(std::string_view(header).substr(7))),
+                   server_->options.scrape_token)) {
+      return Authenticated(Principal{UserId(), std::string(kScraperLogin), false});
+    }
+    return Finish(server_->ErrorResponse(Unauthenticated("wrong scrape token").error()),
+                  !has_body_);
+  }
   auto creds = ParseBasicAuth(header);
   if (!creds) return Finish(server_->ErrorResponse(creds.error()), !has_body_);
   login_ = creds->first;
@@ -310,6 +323,7 @@ void Server::Impl::Session::Verified(Result<Principal> principal) {
   if (principal.error().code != ErrorCode::kUnauthenticated) {
     return Finish(server_->ErrorResponse(principal.error()), !has_body_);
   }
+  server_->metrics.SignInFailed();
   auto verdict = server_->throttle.Failed(login_, client_, Clock::now());
   LogEvent(
       spdlog::level::warn, "sign-in failed",

@@ -244,6 +244,8 @@ void Server::Impl::Session::AsyncWriteChunk(std::string data, bool,
 
 void Server::Impl::Session::Log(int status) {
   auto ms = std::chrono::duration<double, std::milli>(Clock::now() - started_).count();
+  server_->metrics.Request(route_ ? std::string_view(route_->source) : std::string_view(),
+                           request_.method, status, ms / 1000);
   // The path without its query string: queries may hold search terms, never credentials,
   // but keep the line short and predictable. Every value is escaped by LogEvent.
   const std::string& who = request_.principal.login;

@@ -29,6 +29,7 @@
 #include "concord/maintenance/maintenance.h"
 #include "concord/scheduler/scheduler.h"
 #include "maintenance_cmd.h"
+#include "metrics_api.h"
 #include "node.h"
 #include "recover_cmd.h"
 #include "service_control.h"
@@ -134,11 +135,17 @@ int Serve(const ServeFlags& flags) {
   // Maintenance mode: checked before anything else, for every request.
   auto gate = maintenance::Gate::Create(dir.Maintenance(), services->config.trusted_proxies);
   if (!gate) return Fail("serve", gate.error());
-  http::Server server(ServerOptionsFrom(services->config, **gate), authenticator);
+  auto scrape_token = LoadOrCreateScrapeToken(dir.root);
+  if (!scrape_token) return Fail("serve", scrape_token.error());
+  http::ServerOptions server_options = ServerOptionsFrom(services->config, **gate);
+  server_options.scrape_token = *scrape_token;
+  http::Server server(std::move(server_options), authenticator);
+  MountMetrics(server);
   auto node_id = deployment::LoadOrCreateNodeId(dir);
   if (!node_id) return Fail("serve", node_id.error());
   NodeSelf self{.node_id = *node_id, .services = selected, .started_at = NowMillis()};
   std::unique_ptr<CommunitiesRuntime> runtime;
+  std::unique_ptr<DeliveryMetrics> delivery_metrics;
   // A change of maintenance mode made here goes to the whole deployment (Communities knows it).
   maintenance::MountMaintenanceApi(
       server, dir.Maintenance(), **gate,
@@ -172,6 +179,7 @@ int Serve(const ServeFlags& flags) {
     auto rt = PrepareCommunities(dir, *services, server, *node_id);
     if (!rt) return Fail("serve", rt.error());
     runtime = std::move(*rt);
+    delivery_metrics = std::make_unique<DeliveryMetrics>(server, *runtime);
     MountWebPages(server, services->config.web_root.empty() ? DefaultWebRoot()
                                                             : fs::path(services->config.web_root));
   }
@@ -191,6 +199,7 @@ int Serve(const ServeFlags& flags) {
                       .maintenance_file = dir.Maintenance(),
                       .gate = gate->get(),
                       .selected = selected});
+    delivery_metrics->Start();
   } else {
     // The Communities nodes pass maintenance mode here (they deliver, and tell it to change).
     (*gate)->SetPeers(PeerAddresses(services->config.communities_urls));
@@ -235,6 +244,7 @@ int Serve(const ServeFlags& flags) {
     }
   }
   signals.join();
+  if (delivery_metrics) delivery_metrics->Stop();
   if (runtime) {
     runtime->tasks->Stop();
     *services->on_events = nullptr;

@@ -33,7 +33,7 @@ std::string_view ContentType(const fs::path& file) {
 constexpr std::string_view kNotBuilt =
     "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Concord</title></head>"
     "<body><h1>Concord</h1><p>The web pages are not built. Run <code>make build</code> (it builds "
-    "them with npm into build/web), or set <code>[server] web_root</code> in concord.toml to "
+    "them with npm into build/web/pages), or set <code>[server] web_root</code> in concord.toml to "
     "where they are. The JSON APIs answer under <code>/communities/api/</code> (HTTP Basic).</p>"
     "</body></html>";
 
@@ -43,7 +43,7 @@ fs::path DefaultWebRoot() {
   std::error_code ec;
   fs::path self = fs::read_symlink("/proc/self/exe", ec);
   if (ec) return {};
-  return (self.parent_path().parent_path() / "web").lexically_normal();
+  return (self.parent_path().parent_path() / "web" / "pages").lexically_normal();
 }
 
 void MountWebPages(http::Server& server, const fs::path& web_root) {

@@ -10,8 +10,8 @@
 
 namespace concord::cli {
 
-// Where the pages were built: [server] web_root if set, else <directory of this program>/../web
-// (build/bin/concord -> build/web).
+// Where the pages were built: [server] web_root if set, else <directory of this program>/../web/
+// pages (build/bin/concord -> build/web/pages).
 std::filesystem::path DefaultWebRoot();
 
 void MountWebPages(http::Server& server, const std::filesystem::path& web_root);

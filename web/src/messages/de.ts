@@ -185,5 +185,11 @@ export const de: Catalog = {
   "admin.disable": "Sperren",
   "admin.createUser": "Einen Benutzer anlegen",
   "admin.create": "Anlegen",
+  "admin.rate": "Zustellungen pro Sekunde",
+  "admin.lastHour": "Die letzte Stunde",
+  "admin.chartsSoon": "Die Diagramme erscheinen nach den ersten Messwerten (alle 10 Sekunden).",
+  "admin.queueDepth": "Wartende Zustellungen je Anwendung",
+  "admin.deliveryRate": "Zustellungen pro Sekunde je Anwendung",
+  "admin.now": "Jetzt: {values}.",
   "admin.passwordHint": "Mindestens 8 Zeichen.",
 };

@@ -184,5 +184,11 @@ export const en = {
   "admin.disable": "Disable",
   "admin.createUser": "Create a user",
   "admin.create": "Create",
+  "admin.rate": "Deliveries per second",
+  "admin.lastHour": "The last hour",
+  "admin.chartsSoon": "The charts appear after the first samples (every 10 seconds).",
+  "admin.queueDepth": "Deliveries waiting, per application",
+  "admin.deliveryRate": "Deliveries per second, per application",
+  "admin.now": "Now: {values}.",
   "admin.passwordHint": "At least 8 characters.",
 };

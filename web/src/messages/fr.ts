@@ -185,5 +185,11 @@ export const fr: Catalog = {
   "admin.disable": "Désactiver",
   "admin.createUser": "Créer un utilisateur",
   "admin.create": "Créer",
+  "admin.rate": "Livraisons par seconde",
+  "admin.lastHour": "La dernière heure",
+  "admin.chartsSoon": "Les graphiques apparaissent après les premières mesures (toutes les 10 secondes).",
+  "admin.queueDepth": "Livraisons en attente, par application",
+  "admin.deliveryRate": "Livraisons par seconde, par application",
+  "admin.now": "Maintenant : {values}.",
   "admin.passwordHint": "Au moins 8 caractères.",
 };

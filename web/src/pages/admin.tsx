@@ -7,6 +7,7 @@ import { formatTime, t } from "../i18n";
 import { User } from "../model";
 import { href } from "../router";
 import { Checkbox, Confirm, ErrorMessage, Field, Pager, Section, useAction, useCursor } from "../ui";
+import { Series, TimeChart } from "../charts";
 
 const tabs = ["overview", "queue", "scheduler", "maintenance", "users"] as const;
 type Tab = (typeof tabs)[number];
@@ -51,13 +52,47 @@ function useRefresh(seconds: number) {
   return tick;
 }
 
+// The last hour's samples as chart series: queue depth, and deliveries per second.
+function chartData(history: Json | null) {
+  const samples: Json[] = history?.samples ?? [];
+  const interval = history?.intervalSeconds ?? 10;
+  const apps = [...new Set(samples.flatMap((s) => Object.keys(s.apps)))].sort();
+  const times = samples.map((s) => s.at / 1000);
+  const depth: Series[] = apps.map((app) => ({
+    label: app,
+    values: samples.map((s) => (s.apps[app] ? s.apps[app].pending + s.apps[app].queued : null)),
+  }));
+  const rate: Series[] = apps.map((app) => ({
+    label: app,
+    values: samples.map((s, i) => {
+      const prev = samples[i - 1]?.apps[app];
+      const cur = s.apps[app];
+      if (!prev || !cur) return null;
+      const seconds = (s.at - samples[i - 1].at) / 1000 || interval;
+      return Math.max(0, (cur.delivered - prev.delivered) / seconds);
+    }),
+  }));
+  const latest = (series: Series[], digits: number) =>
+    series.map((x) => `${x.label} ${(x.values[x.values.length - 1] ?? 0).toFixed(digits)}`).join(", ");
+  return { times, depth, rate, latest };
+}
+
 function Overview() {
   const [view, setView] = useState<Json | null>(null);
+  const [history, setHistory] = useState<Json | null>(null);
   const tick = useRefresh(5);
   const { error, run } = useAction();
   useEffect(() => {
-    run(async () => setView(await api.get<Json>("/communities/api/admin/deployment")));
+    run(async () => {
+      setView(await api.get<Json>("/communities/api/admin/deployment"));
+      setHistory(await api.get<Json>("/communities/api/admin/metrics/history"));
+    });
   }, [tick]);
+  const charts = chartData(history);
+  const rateOf = (defs: string[]) =>
+    charts.rate
+      .filter((s) => defs.includes(s.label))
+      .reduce((sum, s) => sum + (s.values[s.values.length - 1] ?? 0), 0);
   if (!view) return <ErrorMessage error={error} />;
   return (
     <>
@@ -95,6 +130,7 @@ function Overview() {
               <th scope="col">{t("admin.pending")}</th>
               <th scope="col">{t("admin.queued")}</th>
               <th scope="col">{t("admin.lastApplied")}</th>
+              <th scope="col">{t("admin.rate")}</th>
             </tr>
           </thead>
           <tbody>
@@ -111,11 +147,32 @@ function Overview() {
                   <td>{sum("pending")}</td>
                   <td>{sum("queued")}</td>
                   <td>{a.lastAppliedEventSeq ?? "?"}</td>
+                  <td>{rateOf(a.remoteAppDefIds ?? []).toFixed(1)}</td>
                 </tr>
               );
             })}
           </tbody>
         </table>
+      </Section>
+      <Section title={t("admin.lastHour")}>
+        {charts.times.length < 2 ? (
+          <p>{t("admin.chartsSoon")}</p>
+        ) : (
+          <div class="charts">
+            <TimeChart
+              title={t("admin.queueDepth")}
+              times={charts.times}
+              series={charts.depth}
+              summary={t("admin.now", { values: charts.latest(charts.depth, 0) })}
+            />
+            <TimeChart
+              title={t("admin.deliveryRate")}
+              times={charts.times}
+              series={charts.rate}
+              summary={t("admin.now", { values: charts.latest(charts.rate, 1) })}
+            />
+          </div>
+        )}
       </Section>
       <p class="meta">
         {t("admin.maintenanceState")}: {view.maintenance?.description ?? t("admin.off")}

@@ -55,6 +55,7 @@ struct Dispatcher::Worker {
   DispatcherOptions* options;
   // Until when (steady clock, ns) this node holds the application's lease: set by the keeper.
   std::atomic<int64_t> lease_until{0};
+  std::atomic<int64_t> delivered{0}, failed{0};  // attempts since start
   std::mutex mu;
   std::condition_variable wake;
   bool stopping = false;
@@ -80,6 +81,7 @@ struct Dispatcher::Worker {
   // tells whoever waits for deliveries.
   Status Deliver(http::Client& client, const store::QueuedDelivery& d) {
     auto status = Attempt(client, d);
+    (status ? delivered : failed)++;
     if (options->progress) options->progress->Settled();
     return status;
   }
@@ -577,6 +579,12 @@ std::vector<std::string> Dispatcher::Applications() const {
   std::vector<std::string> out;
   out.reserve(workers_.size());
   for (const auto& [app, w] : workers_) out.push_back(app);
+  return out;
+}
+
+std::map<std::string, std::pair<int64_t, int64_t>> Dispatcher::Attempts() const {
+  std::map<std::string, std::pair<int64_t, int64_t>> out;
+  for (const auto& [app, w] : workers_) out[app] = {w->delivered.load(), w->failed.load()};
   return out;
 }
 

@@ -41,6 +41,7 @@
 
 #include "concord/base/error.h"
 #include "concord/http/auth.h"
+#include "concord/http/metrics.h"
 
 namespace concord::http {
 
@@ -110,10 +111,15 @@ using StreamedHandler = std::function<Result<std::unique_ptr<BodySink>>(const Re
 // credentials is signed in by it (Authenticator::VerifySession), and one that changes anything
 // must then carry the session's CSRF token in X-CSRF-Token (403 before the handler runs).
 inline constexpr std::string_view kSessionCookie = "concord_session";
+// The principal of a request signed in with the scrape token (not a login anyone can have).
+inline constexpr std::string_view kScraperLogin = "(metrics scraper)";
 
 enum class Access {
   // Anyone, signed in or not: the web pages' document and assets only, which hold no data.
   kPublic,
+  // The metrics (GET /metrics): administrators, or a scraper with the process's scrape token
+  // (`Authorization: Bearer <token>`, ServerOptions::scrape_token). 403 to other users.
+  kMetrics,
   // Administrators only (Communities' system accounts are administrators). The server itself
   // answers 403 to anyone else, before the handler runs.
   kAdministrator,
@@ -192,6 +198,8 @@ struct ServerOptions {
   int max_queued_verifications = 64;           // waiting beyond these: 503 with Retry-After
   SignInThrottleOptions sign_in;
   std::string realm = "Concord";
+  // The token a metrics scraper shows (`Authorization: Bearer`) for kMetrics routes; empty: none.
+  std::string scrape_token;
 };
 
 // What the edge has noticed that an administrator should fix (shown by `concord status`).
@@ -233,6 +241,9 @@ class Server {
   void Stop();
 
   ServerWarnings Warnings() const;
+  // What this server counts (requests, latencies, failed sign-ins), and where services add
+  // their own families.
+  Metrics& metrics();
 
  private:
   struct Impl;

@@ -142,6 +142,8 @@ class Dispatcher {
   std::vector<std::string> Applications() const;
   // The applications whose lease this node holds now (every one without a cluster).
   std::vector<std::string> Held() const;
+  // Per application, this node's delivery attempts since it started: {delivered, failed}.
+  std::map<std::string, std::pair<int64_t, int64_t>> Attempts() const;
 
  private:
   struct Worker;
