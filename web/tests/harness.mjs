@@ -27,8 +27,8 @@ async function waitUntilUp(url, child, log) {
   for (let i = 0; i < 200; i++) {
     if (child.exitCode !== null) throw new Error("concord serve exited: " + log());
     try {
-      const r = await fetch(url + "/");
-      if (r.status === 200) return;
+      const r = await fetch(url + "/api/admin/node");
+      if (r.status === 401 || r.status === 200) return;
     } catch {
       /* not yet */
     }
@@ -38,13 +38,13 @@ async function waitUntilUp(url, child, log) {
 }
 
 // One `concord serve` on a data directory of its own; `args` adds options (--services ...).
-export async function startConcord({ dataDir, args = [], config = "" } = {}) {
+export async function startConcord({ dataDir, args = [], config = "", port: wanted } = {}) {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), "concord-web-"));
   if (config) {
     const { writeFileSync } = await import("node:fs");
     writeFileSync(join(dir, "concord.toml"), config);
   }
-  const port = await freePort();
+  const port = wanted ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   let output = "";
   const child = spawn(join(binDir, "concord"), ["serve", "--data-dir", dir, "--listen", `127.0.0.1:${port}`, ...args], {
@@ -65,6 +65,10 @@ export async function startConcord({ dataDir, args = [], config = "" } = {}) {
     port,
     adminPassword: password,
     log: () => output,
+    async start() {
+      const again = await startConcord({ dataDir: dir, args, port });
+      Object.assign(server, { stop: again.stop, log: again.log });
+    },
     async stop() {
       if (child.exitCode !== null) return;
       const exited = new Promise((r) => child.once("exit", r));
@@ -79,6 +83,8 @@ export async function startConcord({ dataDir, args = [], config = "" } = {}) {
 }
 
 // The JSON API as `login` (HTTP Basic), the way scripts call it.
+export { freePort };
+
 export function apiAs(server, login, password) {
   const auth = "Basic " + Buffer.from(login + ":" + password).toString("base64");
   const call = async (method, path, body) => {

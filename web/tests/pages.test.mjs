@@ -201,7 +201,7 @@ describe("every page", () => {
       ["settings", `/#/communities/${uuid}/settings`],
       ["trash", "/#/trash"],
     ];
-    const adminPages = ["overview", "queue", "scheduler", "maintenance", "users"].map((t) => ["admin-" + t, "/#/admin/" + t]);
+    const adminPages = ["overview", "queue", "scheduler", "sync", "maintenance", "users"].map((t) => ["admin-" + t, "/#/admin/" + t]);
     const problems = [];
     for (const width of [1280, 360]) {
       const signInContext = await browser.newContext({ viewport: { width, height: 800 } });

@@ -838,3 +838,59 @@ TEST(LifecycleEventsTest, ResyncWaitEndsWhenTheDispatcherReportsTheDeliveries) {
 
 }  // namespace
 }  // namespace concord::communities
+
+namespace concord::communities {
+namespace {
+
+TEST(WebSessionTest, ASessionEndsIdleExpiredSignedOutOrWithItsUser) {
+  ASSERT_TRUE(InitSecrets());
+  auto db = FreshDatabase("sessions");
+  CommunitiesService svc({.database = db, .trash_retention_days = 30});
+  ASSERT_TRUE(svc.EnsureInitialAdmin([](const std::string&) { return Ok(); }));
+  Actor admin{svc.GetUser(Actor{UserId(), true}, "admin")->id, true};
+  auto u = svc.CreateUser(admin, {"sam", "sam@example.com", "Sam", "password-sam"});
+  ASSERT_TRUE(u) << u.error().ToString();
+  Actor sam{u->id, false};
+
+  auto started = svc.StartSession(sam);
+  ASSERT_TRUE(started) << started.error().ToString();
+  EXPECT_GE(started->token.size(), 40u);
+  EXPECT_EQ(started->session.user.login, "sam");
+  auto found = svc.FindSession(started->token);
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->csrf_token, started->session.csrf_token);
+  // Only the token's digest is stored.
+  auto lease = *db->Acquire();
+  auto count = [&](const std::string& sql) { return lease->QueryInt(sql)->value_or(-1); };
+  EXPECT_EQ(count("SELECT COUNT(*) FROM web_sessions WHERE token_hash = '" + started->token + "'"),
+            0);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM web_sessions"), 1);
+
+  // Left idle past its idle deadline, or past its end: gone.
+  ASSERT_TRUE(lease->Execute("UPDATE web_sessions SET idle_until = 1"));
+  auto idle = svc.FindSession(started->token);
+  ASSERT_FALSE(idle);
+  EXPECT_EQ(idle.error().code, ErrorCode::kUnauthenticated);
+  auto second = svc.StartSession(sam);  // removes the ended one
+  ASSERT_TRUE(second);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM web_sessions"), 1);
+  ASSERT_TRUE(lease->Execute("UPDATE web_sessions SET expires_at = 1"));
+  EXPECT_FALSE(svc.FindSession(second->token));
+
+  // Signed out; or its user disabled.
+  auto third = svc.StartSession(sam);
+  ASSERT_TRUE(third);
+  ASSERT_TRUE(svc.EndSession(third->token));
+  EXPECT_FALSE(svc.FindSession(third->token));
+  auto fourth = svc.StartSession(sam);
+  ASSERT_TRUE(fourth);
+  ASSERT_TRUE(svc.SetUserDisabled(admin, sam.id, true));
+  EXPECT_FALSE(svc.FindSession(fourth->token));
+  EXPECT_FALSE(svc.StartSession(sam));  // a disabled user gets none
+  // Nonsense is no session.
+  EXPECT_FALSE(svc.FindSession(""));
+  EXPECT_FALSE(svc.FindSession(std::string(5000, 'x')));
+}
+
+}  // namespace
+}  // namespace concord::communities

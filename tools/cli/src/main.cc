@@ -32,6 +32,7 @@
 #include "metrics_api.h"
 #include "node.h"
 #include "recover_cmd.h"
+#include "reports_api.h"
 #include "service_control.h"
 #include "services.h"
 #include "status_cmd.h"
@@ -146,6 +147,7 @@ int Serve(const ServeFlags& flags) {
   NodeSelf self{.node_id = *node_id, .services = selected, .started_at = NowMillis()};
   std::unique_ptr<CommunitiesRuntime> runtime;
   std::unique_ptr<DeliveryMetrics> delivery_metrics;
+  std::unique_ptr<SyncReports> sync_reports;
   // A change of maintenance mode made here goes to the whole deployment (Communities knows it).
   maintenance::MountMaintenanceApi(
       server, dir.Maintenance(), **gate,
@@ -180,6 +182,20 @@ int Serve(const ServeFlags& flags) {
     if (!rt) return Fail("serve", rt.error());
     runtime = std::move(*rt);
     delivery_metrics = std::make_unique<DeliveryMetrics>(server, *runtime);
+    sync_reports = std::make_unique<SyncReports>(SyncReportsOptions{
+        .dir = dir.root / "sync-reports",
+        .service_url =
+            [&](const std::string& service) {
+              auto endpoints = ApplicationEndpoints(services->config, selected, self.url);
+              auto it = endpoints.find(service);
+              return it == endpoints.end() ? std::string() : it->second.url;
+            },
+        .self_url = [&self] { return self.url; },
+        .credentials =
+            [r = runtime.get()] {
+              return std::make_pair(r->lifecycle_login, r->lifecycle_password);
+            }});
+    sync_reports->Mount(server);
     MountWebPages(server, services->config.web_root.empty() ? DefaultWebRoot()
                                                             : fs::path(services->config.web_root));
   }

@@ -3,13 +3,13 @@
 // administrators' APIs the console uses.
 import { useEffect, useState } from "preact/hooks";
 import { api, Page, query, Session } from "../api";
-import { formatTime, t } from "../i18n";
+import { formatTime, language, t } from "../i18n";
 import { User } from "../model";
 import { href } from "../router";
 import { Checkbox, Confirm, ErrorMessage, Field, Pager, Section, useAction, useCursor } from "../ui";
 import { Series, TimeChart } from "../charts";
 
-const tabs = ["overview", "queue", "scheduler", "maintenance", "users"] as const;
+const tabs = ["overview", "queue", "scheduler", "sync", "maintenance", "users"] as const;
 type Tab = (typeof tabs)[number];
 
 export function Admin({ session, tab }: { session: Session; tab?: string }) {
@@ -35,6 +35,7 @@ export function Admin({ session, tab }: { session: Session; tab?: string }) {
       {current === "overview" && <Overview />}
       {current === "queue" && <Queue />}
       {current === "scheduler" && <Scheduler />}
+      {current === "sync" && <Sync />}
       {current === "maintenance" && <Maintenance />}
       {current === "users" && <Users session={session} />}
     </>
@@ -368,10 +369,126 @@ function Scheduler() {
   );
 }
 
+// Synchronization: each application's export compared with Communities (the reports of
+// generateSyncReports, made by the server), the last reports, and one opened.
+function Sync() {
+  const [apps, setApps] = useState<string[]>([]);
+  const [reports, setReports] = useState<Json[]>([]);
+  const [open, setOpen] = useState<Json | null>(null);
+  const [reload, setReload] = useState(0);
+  const { busy, error, run } = useAction();
+  const base = "/communities/api/admin/sync-reports";
+  useEffect(() => {
+    run(async () => {
+      const view = await api.get<Json>("/communities/api/admin/deployment");
+      setApps(view.applications.flatMap((a: Json) => a.remoteAppDefIds ?? []));
+      setReports((await api.get<{ items: Json[] }>(base)).items);
+    });
+  }, [reload]);
+  const latest = (app: string) => reports.find((r) => r.remoteAppDefId === app);
+  const show = (id: string) => run(async () => setOpen(await api.get<Json>(base + "/" + encodeURIComponent(id))));
+  return (
+    <>
+      <Section title={t("admin.sync")}>
+        <p class="hint">{t("admin.syncHint")}</p>
+        <ErrorMessage error={error} />
+        {busy && <p role="status">{t("admin.working")}</p>}
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">{t("admin.application")}</th>
+              <th scope="col">{t("admin.lastReport")}</th>
+              <th scope="col">{t("admin.differences")}</th>
+              <th scope="col">{t("admin.orphans")}</th>
+              <th scope="col">{t("settings.actions")}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {apps.map((app) => {
+              const r = latest(app);
+              return (
+                <tr key={app}>
+                  <td>{app}</td>
+                  <td>{r ? <button type="button" class="link" onClick={() => show(r.id)}>{formatTime(r.created)}</button> : "—"}</td>
+                  <td>{r?.differences ?? ""}</td>
+                  <td>{r?.orphans ?? ""}</td>
+                  <td>
+                    <button
+                      type="button"
+                      disabled={busy}
+                      onClick={() =>
+                        run(async () => {
+                          const made = await api.post<Json>(base, { remoteAppDefId: app, locale: language() });
+                          setReload(reload + 1);
+                          setOpen(await api.get<Json>(base + "/" + encodeURIComponent(made.id)));
+                        })
+                      }
+                    >
+                      {t("admin.runReport", { app })}
+                    </button>
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </Section>
+      {open && <ReportView report={open} />}
+    </>
+  );
+}
+
+function ReportView({ report }: { report: Json }) {
+  const base = "/communities/api/admin/sync-reports/" + encodeURIComponent(report.id) + "/files/";
+  const differences: Json = report.communityDifferences ?? {};
+  const orphans: Json = report.orphanedRemoteApplications ?? {};
+  return (
+    <Section title={t("admin.report", { app: report.remoteAppDefId, when: formatTime(report.created) })}>
+      <p role="status">
+        {t("admin.reportSummary", { resources: report.resources, differences: report.differences, orphans: report.orphans })}
+      </p>
+      <ul class="downloads">
+        {(report.files ?? []).map((f: string) => (
+          <li key={f}>
+            <a href={base + encodeURIComponent(f)} download={f}>
+              {f}
+            </a>
+          </li>
+        ))}
+      </ul>
+      <h3>{t("admin.differences")}</h3>
+      {differences.count === 0 ? (
+        <p>{t("admin.noDifferences")}</p>
+      ) : (
+        <ul>
+          {(differences.items ?? []).map((d: Json, n: number) => (
+            <li key={n}>
+              {d.communityName} <span class="meta">({d.status}; {(d.attributes ?? []).map((a: Json) => a.attribute).join(", ")})</span>
+            </li>
+          ))}
+        </ul>
+      )}
+      <h3>{t("admin.orphans")}</h3>
+      {orphans.count === 0 ? (
+        <p>{t("admin.noOrphans")}</p>
+      ) : (
+        <ul>
+          {(orphans.items ?? []).map((o: Json, n: number) => (
+            <li key={n}>
+              {o.nameInApplication ?? o.objectIdentifyingId} <span class="meta">({o.reason})</span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </Section>
+  );
+}
+
 function Maintenance() {
   const [state, setState] = useState<Json | null>(null);
   const [allow, setAllow] = useState("");
   const [reason, setReason] = useState("");
+  const [page, setPage] = useState("");
   const [reload, setReload] = useState(0);
   const { busy, error, run } = useAction();
   useEffect(() => {
@@ -387,6 +504,7 @@ function Maintenance() {
       if (enabled) {
         body.allow = allow.split(/[\s,]+/).filter((x) => x);
         if (reason) body.reason = reason;
+        if (page) body.page = page;
       }
       await api.put("/api/admin/maintenance", body);
       setReload(reload + 1);
@@ -396,6 +514,13 @@ function Maintenance() {
       <p role="status">{state?.description}</p>
       <Field label={t("admin.allow")} value={allow} onInput={setAllow} hint={t("admin.allowHint")} />
       <Field label={t("admin.reason")} value={reason} onInput={setReason} />
+      <Field
+        label={t("admin.page")}
+        value={page}
+        onInput={setPage}
+        multiline
+        hint={state?.customPage ? t("admin.pageCustom") : t("admin.pageDefault")}
+      />
       <ErrorMessage error={error} />
       <div class="actions">
         <button type="button" class="danger" disabled={busy} onClick={() => put(true)}>

@@ -62,7 +62,7 @@ export function CommunityPage({ uuid, session }: { uuid: string; session: Sessio
       <h1 tabIndex={-1}>{community.name}</h1>
       <p class="meta">
         {visibilityLabel(community.visibility)}
-        {community.memberCount !== undefined ? " · " + t("directory.members", { n: community.memberCount }) : ""}
+        {community.memberCount !== undefined ? " · " + (community.memberCount === 1 ? t("directory.oneMember") : t("directory.members", { n: community.memberCount })) : ""}
         {community.callerRole ? " · " + t(community.callerRole === "owner" ? "role.owner" : "role.member") : ""}
       </p>
       {community.description && <p>{community.description}</p>}

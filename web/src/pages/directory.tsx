@@ -79,7 +79,7 @@ export function Directory(_: { session: Session }) {
             <p class="meta">
               {visibilityLabel(c.visibility)}
               {c.access === "listing" ? " · " + t("directory.listingOnly") : ""}
-              {c.memberCount !== undefined ? " · " + t("directory.members", { n: c.memberCount }) : ""}
+              {c.memberCount !== undefined ? " · " + (c.memberCount === 1 ? t("directory.oneMember") : t("directory.members", { n: c.memberCount })) : ""}
               {c.callerRole ? " · " + t(c.callerRole === "owner" ? "role.owner" : "role.member") : ""}
             </p>
             {c.description && <p>{c.description}</p>}
