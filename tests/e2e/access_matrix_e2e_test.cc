@@ -291,6 +291,7 @@ class AccessMatrixTest : public ::testing::Test {
   std::optional<std::string> Capture(const std::string& pattern, const std::string& service,
                                      const std::string& before, Kind kind) {
     if (before == "sync-reports") return report_id_;  // a report made before the walk
+    if (before == "recovery-runs") return std::string("matrix-run");  // written before the walk
     if (before == "files" && pattern.find("/sync-reports/") != std::string::npos) {
       return std::string("Blog_communityDifferences.json");
     }
@@ -382,6 +383,9 @@ TEST_F(AccessMatrixTest, EveryRouteAnswersEveryCallerAsItsAccessLevelSays) {
   auto report = admin_->Post("/communities/api/admin/sync-reports", {{"remoteAppDefId", "Blog"}});
   ASSERT_TRUE(report) << report.error().ToString();
   report_id_ = (*report)["id"];
+  std::filesystem::create_directories(dir_.path() / "recovery/matrix-run");
+  std::ofstream(dir_.path() / "recovery/matrix-run/recover-state.json")
+      << R"({"restored": ["forums"], "orphans": "report", "completed": []})";
   auto routes = admin_->Get("/api/admin/routes");
   ASSERT_TRUE(routes) << routes.error().ToString();
   ASSERT_GT((*routes)["items"].size(), 100u);

@@ -282,5 +282,55 @@ TEST_F(WebSessionTest, MetricsAreForAdministratorsAndTheScraperOnly) {
             401);
 }
 
+TEST_F(WebSessionTest, GuessedCookiesForeignWritesAndOddRequestsAreRefusedCheaply) {
+  // A cookie no session could have: refused, and a guesser from one address is slowed, then
+  // locked out (429), like a password guesser.
+  int last = 0;
+  for (int i = 0; i < 12 && last != 429; ++i) {
+    http::Client guesser({.url = url(), .source_address = "127.0.0.7"});
+    auto r = guesser.Send(
+        "GET", "/communities/api/communities", "", false,
+        {{"Cookie", "concord_session=" + std::string(43, static_cast<char>('a' + i % 26))}});
+    ASSERT_TRUE(r);
+    last = r->status;
+    EXPECT_TRUE(last == 401 || last == 429) << last;
+  }
+  EXPECT_EQ(last, 429) << "guessing sessions is not throttled";
+  // Others are not locked out by that guesser.
+  PageSession kim = SignIn(url(), "kim", "pw-kim-123");
+  EXPECT_EQ(AsPage(url(), kim, "GET", "/communities/api/session").status, 200);
+
+  // The cookie twice (one planted by a sibling site): neither is used.
+  http::Client c({.url = url()});
+  auto twice = c.Send("GET", "/communities/api/session", "", false,
+                      {{"Cookie", kim.cookie + "; " + kim.cookie}});
+  EXPECT_EQ(twice->status, 400);
+
+  // A change another site's page makes the browser send is refused, even with Basic.
+  auto kim_basic = communities_->Client("kim", "pw-kim-123");
+  auto foreign = kim_basic.Send("POST", "/communities/api/communities", R"({"name":"Forged"})",
+                                true, {{"Sec-Fetch-Site", "cross-site"}});
+  EXPECT_EQ(foreign->status, 403);
+  auto own = kim_basic.Send("POST", "/communities/api/communities", R"({"name":"Own"})", true,
+                            {{"Sec-Fetch-Site", "same-origin"}});
+  EXPECT_EQ(own->status, 201);
+  // A browser opening an API address is not asked for a password.
+  auto opened =
+      c.Send("GET", "/communities/api/communities", "", false, {{"Sec-Fetch-Mode", "navigate"}});
+  EXPECT_EQ(opened->status, 401);
+  EXPECT_EQ(opened->Header("WWW-Authenticate"), "");
+
+  // A session does not make another; signing in again ends the browser's previous session.
+  auto renew = AsPage(url(), kim, "POST", "/communities/api/session");
+  EXPECT_EQ(renew.status, 400) << renew.raw_body;
+  http::Client again({.url = url(), .user = "kim", .password = "pw-kim-123"});
+  auto fresh = again.Send("POST", "/communities/api/session", "", true, {{"Cookie", kim.cookie}});
+  EXPECT_EQ(fresh->status, 201);
+  EXPECT_EQ(AsPage(url(), kim, "GET", "/communities/api/session").status, 401);
+
+  // Search terms hold no control characters.
+  EXPECT_EQ(kim_basic.Send("GET", "/communities/api/communities?tag=a%0Ab", "")->status, 400);
+}
+
 }  // namespace
 }  // namespace concord

@@ -18,13 +18,16 @@ export interface PanelSpec {
 
 export type Item = Record<string, any>;
 
+// Ids from the server, encoded all the same as they go into a path.
+const e = (id: unknown) => encodeURIComponent(String(id));
+
 const blog: PanelSpec = {
   title: "app.Blog",
-  list: (r) => `/blogs/api/blogs/${r}/entries`,
-  create: { path: (r) => `/blogs/api/blogs/${r}/entries`, fields: ["title", "content"] },
+  list: (r) => `/blogs/api/blogs/${e(r)}/entries`,
+  create: { path: (r) => `/blogs/api/blogs/${e(r)}/entries`, fields: ["title", "content"] },
   label: (i) => i.title,
-  detail: (i) => `/blogs/api/entries/${i.id}`,
-  children: { key: "commentList", title: "panel.comments", add: (i) => `/blogs/api/entries/${i.id}/comments` },
+  detail: (i) => `/blogs/api/entries/${e(i.id)}`,
+  children: { key: "commentList", title: "panel.comments", add: (i) => `/blogs/api/entries/${e(i.id)}/comments` },
 };
 
 export const panels: Record<string, PanelSpec> = {
@@ -32,55 +35,55 @@ export const panels: Record<string, PanelSpec> = {
   IdeationBlog: {
     ...blog,
     title: "app.IdeationBlog",
-    vote: (i) => `/blogs/api/entries/${i.id}/votes`,
+    vote: (i) => `/blogs/api/entries/${e(i.id)}/votes`,
   },
   Forum: {
     title: "app.Forum",
-    list: (r) => `/forums/api/forums/${r}/topics`,
-    create: { path: (r) => `/forums/api/forums/${r}/topics`, fields: ["title", "content"] },
+    list: (r) => `/forums/api/forums/${e(r)}/topics`,
+    create: { path: (r) => `/forums/api/forums/${e(r)}/topics`, fields: ["title", "content"] },
     label: (i) => i.title,
-    detail: (i) => `/forums/api/topics/${i.id}`,
-    children: { key: "replies", title: "panel.replies", add: (i) => `/forums/api/topics/${i.id}/replies` },
+    detail: (i) => `/forums/api/topics/${e(i.id)}`,
+    children: { key: "replies", title: "panel.replies", add: (i) => `/forums/api/topics/${e(i.id)}/replies` },
   },
   Wiki: {
     title: "app.Wiki",
-    list: (r) => `/wikis/api/wikis/${r}/pages`,
-    create: { path: (r) => `/wikis/api/wikis/${r}/pages`, fields: ["title", "content"] },
+    list: (r) => `/wikis/api/wikis/${e(r)}/pages`,
+    create: { path: (r) => `/wikis/api/wikis/${e(r)}/pages`, fields: ["title", "content"] },
     label: (i) => i.title,
-    detail: (i) => `/wikis/api/pages/${i.id}`,
-    children: { path: (i) => `/wikis/api/pages/${i.id}/versions`, title: "panel.versions" },
+    detail: (i) => `/wikis/api/pages/${e(i.id)}`,
+    children: { path: (i) => `/wikis/api/pages/${e(i.id)}/versions`, title: "panel.versions" },
   },
   StatusUpdates: {
     title: "app.StatusUpdates",
-    list: (r) => `/news/api/boards/${r}/posts`,
-    create: { path: (r) => `/news/api/boards/${r}/posts`, fields: ["content"] },
+    list: (r) => `/news/api/boards/${e(r)}/posts`,
+    create: { path: (r) => `/news/api/boards/${e(r)}/posts`, fields: ["content"] },
     label: (i) => i.content,
-    detail: (i) => `/news/api/posts/${i.id}`,
-    children: { key: "comments", title: "panel.comments", add: (i) => `/news/api/posts/${i.id}/comments` },
+    detail: (i) => `/news/api/posts/${e(i.id)}`,
+    children: { key: "comments", title: "panel.comments", add: (i) => `/news/api/posts/${e(i.id)}/comments` },
   },
   Library: {
     title: "app.Library",
-    list: (r) => `/libraries/api/libraries/${r}/documents`,
-    create: { path: (r) => `/libraries/api/libraries/${r}/documents`, fields: ["title", "content"] },
+    list: (r) => `/libraries/api/libraries/${e(r)}/documents`,
+    create: { path: (r) => `/libraries/api/libraries/${e(r)}/documents`, fields: ["title", "content"] },
     label: (i) => i.title,
-    detail: (i) => `/libraries/api/documents/${i.id}`,
+    detail: (i) => `/libraries/api/documents/${e(i.id)}`,
   },
   Activities: {
     title: "app.Activities",
-    list: (_, c) => `/activities/api/communities/${c}/activities`,
-    create: { path: (_, c) => `/activities/api/communities/${c}/activities`, fields: ["title"] },
+    list: (_, c) => `/activities/api/communities/${e(c)}/activities`,
+    create: { path: (_, c) => `/activities/api/communities/${e(c)}/activities`, fields: ["title"] },
     label: (i) => i.title,
     entries: {
-      list: (i) => `/activities/api/activities/${i.id}/entries`,
-      create: (i) => `/activities/api/activities/${i.id}/entries`,
+      list: (i) => `/activities/api/activities/${e(i.id)}/entries`,
+      create: (i) => `/activities/api/activities/${e(i.id)}/entries`,
     },
-    todo: (i) => `/activities/api/entries/${i.id}`,
+    todo: (i) => `/activities/api/entries/${e(i.id)}`,
   },
   Files: {
     title: "app.Files",
-    list: (r) => `/files/api/libraries/${r}/files`,
-    upload: (r) => `/files/api/libraries/${r}/files`,
+    list: (r) => `/files/api/libraries/${e(r)}/files`,
+    upload: (r) => `/files/api/libraries/${e(r)}/files`,
     label: (i) => i.name,
-    download: (i) => `/files/api/files/${i.id}/content`,
+    download: (i) => `/files/api/files/${e(i.id)}/content`,
   },
 };

@@ -9,7 +9,13 @@ export function useRoute(): string[] {
       .split("?")[0]
       .split("/")
       .filter((s) => s !== "")
-      .map(decodeURIComponent);
+      .map((part) => {
+        try {
+          return decodeURIComponent(part);
+        } catch {
+          return part; // a malformed escape: the part as it is
+        }
+      });
   const [route, setRoute] = useState(parse);
   useEffect(() => {
     const changed = () => setRoute(parse());

@@ -4,7 +4,9 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { apiAs, artifacts, freePort, launchBrowser, signedInPage, startConcord } from "./harness.mjs";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { apiAs, artifacts, binDir, freePort, launchBrowser, signedInPage, startConcord } from "./harness.mjs";
 
 let communities, forums, browser, admin;
 
@@ -85,5 +87,24 @@ test("an administrator pauses the retries, watches a stopped application's queue
   const status = await page.evaluate(async (h) => (await fetch(h)).status, href);
   assert.equal(status, 200);
   await page.screenshot({ path: join(artifacts, "admin-sync-1280.png"), fullPage: true });
+  await page.context().close();
+});
+
+test("a recovery run from the command line shows on the dashboard with its steps, verification and audit log", async () => {
+  const { stdout } = await promisify(execFile)(
+    join(binDir, "concord"),
+    ["recover", "--restored", "forums", "--data-dir", communities.dir],
+    { timeout: 300000 },
+  );
+  assert.match(stdout, /Recovered: 0 communities differ, 0 orphans/);
+  const page = await signedInPage(browser, communities, "admin", communities.adminPassword);
+  await page.goto(communities.url + "/#/admin/recovery");
+  const row = page.getByRole("row").filter({ hasText: "forums" });
+  await row.getByText("Verified: no difference, no orphan.").waitFor();
+  await row.getByRole("button").click();
+  await page.getByRole("heading", { name: "Audit log" }).waitFor();
+  assert.match(await page.locator("pre.audit").textContent(), /concord recover --restored forums/);
+  assert.ok((await page.getByRole("listitem").filter({ hasText: "verify" }).count()) > 0);
+  await page.screenshot({ path: join(artifacts, "admin-recovery-1280.png"), fullPage: true });
   await page.context().close();
 });

@@ -130,7 +130,7 @@ describe("access", () => {
 describe("owners and members", () => {
   test("an owner switches a community to restricted and back, and every application hears it", async () => {
     const uuid = await community("olivia", { name: "Switching" });
-    for (const w of ["Blog", "Wiki"]) {
+    for (const w of ["Blog", "Wiki", "Library", "Activities"]) {
       await as("olivia").post(`/communities/api/communities/${uuid}/widgets`, { widgetDefId: w });
     }
     const page = await signedInPage(browser, server, "olivia", users.olivia);
@@ -139,7 +139,15 @@ describe("owners and members", () => {
     await page.screenshot({ path: join(artifacts, "settings-1280.png"), fullPage: true });
     const synced = async () => {
       const out = {};
-      for (const [service, app] of [["blogs", "Blog"], ["wikis", "Wiki"], ["forums", "Forum"], ["files", "Files"], ["news", "StatusUpdates"]]) {
+      for (const [service, app] of [
+        ["blogs", "Blog"],
+        ["wikis", "Wiki"],
+        ["forums", "Forum"],
+        ["files", "Files"],
+        ["news", "StatusUpdates"],
+        ["libraries", "Library"],
+        ["activities", "Activities"],
+      ]) {
         out[app] = (await admin.get(`/${service}/api/synced/${app}/${uuid}`)).visibility;
       }
       return out;
@@ -201,7 +209,7 @@ describe("every page", () => {
       ["settings", `/#/communities/${uuid}/settings`],
       ["trash", "/#/trash"],
     ];
-    const adminPages = ["overview", "queue", "scheduler", "sync", "maintenance", "users"].map((t) => ["admin-" + t, "/#/admin/" + t]);
+    const adminPages = ["overview", "queue", "scheduler", "sync", "recovery", "maintenance", "users"].map((t) => ["admin-" + t, "/#/admin/" + t]);
     const problems = [];
     for (const width of [1280, 360]) {
       const signInContext = await browser.newContext({ viewport: { width, height: 800 } });

@@ -82,7 +82,10 @@ Result<WebSession> CachingAuthenticator::VerifySession(std::string_view token) {
   std::lock_guard lock(mu_);
   if (generation == generation_) {
     if (sessions_.size() > 10000) sessions_.clear();
-    sessions_[key] = SessionEntry{s, now + ttl_};
+    // Never past the session's own end.
+    auto left = std::chrono::milliseconds(std::max<int64_t>(0, s.expires_at - NowMillis()));
+    sessions_[key] =
+        SessionEntry{s, now + std::min<std::chrono::steady_clock::duration>(ttl_, left)};
   }
   return s;
 }

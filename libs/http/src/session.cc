@@ -22,20 +22,33 @@ std::string_view Trimmed(std::string_view s) {
   return s;
 }
 
-// The value of cookie `name` in a Cookie header ("a=1; concord_session=x"), or "".
-std::string CookieValue(std::string_view header, std::string_view name) {
+// The value of cookie `name` in a Cookie header ("a=1; concord_session=x"), or ""; `count`
+// receives how many times it is there.
+std::string CookieValue(std::string_view header, std::string_view name, int* count) {
+  std::string value;
   while (!header.empty()) {
     size_t end = header.find(';');
     std::string_view pair = Trimmed(header.substr(0, end));
     if (pair.size() > name.size() && pair.substr(0, name.size()) == name &&
         pair[name.size()] == '=') {
-      return std::string(pair.substr(name.size() + 1, 256));
+      if ((*count)++ == 0) value = std::string(pair.substr(name.size() + 1, 256));
     }
     if (end == std::string_view::npos) break;
     header.remove_prefix(end + 1);
   }
-  return "";
+  return value;
 }
+
+// Whether `token` could be a session's at all (43 letters and digits, as sessions are made):
+// anything else is refused without asking anyone.
+bool SessionShaped(std::string_view token) {
+  return token.size() == 43 && std::all_of(token.begin(), token.end(), [](char ch) {
+           return std::isalnum(static_cast<unsigned char>(ch)) != 0;
+         });
+}
+
+// The throttle's name for failed session lookups (not a login anyone can have).
+constexpr std::string_view kSessionGuess = "(session)";
 
 // Equal secrets, compared in constant time.
 bool SameSecret(const std::string& given, const std::string& expected) {
@@ -194,11 +207,14 @@ void Server::Impl::Session::OnHeader(beast::error_code ec) {
     forwarded.append(it->value());
   }
   request_.forwarded_for = forwarded;
-  request_.session_token = CookieValue(head[bhttp::field::cookie], kSessionCookie);
+  int cookies = 0;
+  request_.session_token = CookieValue(head[bhttp::field::cookie], kSessionCookie, &cookies);
   csrf_token_ = std::string(head["X-CSRF-Token"]);
-  // The pages (and anything holding the cookie) never get a Basic challenge: a browser would
-  // answer it with its own password prompt.
-  page_client_ = !head["X-Requested-With"].empty() || !request_.session_token.empty();
+  // The pages (and anything holding the cookie, and a browser opening an address) never get a
+  // Basic challenge: a browser would answer it with its own password prompt, and then send
+  // that password along by itself.
+  page_client_ = !head["X-Requested-With"].empty() || !request_.session_token.empty() ||
+                 beast::iequals(Trimmed(head["Sec-Fetch-Mode"]), "navigate");
   client_ =
       server_->options.client_address ? server_->options.client_address(peer_, forwarded) : peer_;
   bool trusted = server_->options.trusted_proxy && server_->options.trusted_proxy(peer_);
@@ -211,14 +227,40 @@ void Server::Impl::Session::OnHeader(beast::error_code ec) {
       return Finish(std::move(*refusal), !has_body_);
     }
   }
+  // Two session cookies (one planted by a sibling site with a narrower path): neither is used.
+  if (cookies > 1) {
+    return Finish(Refusal(400, ErrorCode::kInvalidArgument,
+                          "the request carries the session cookie twice: sign in again",
+                          std::nullopt, "Cookie"),
+                  !has_body_);
+  }
+  // A change a page of another site makes the browser send is refused, however it would be
+  // signed in (a browser may add remembered Basic credentials by itself).
+  bool reads = request_.method == "GET" || request_.method == "HEAD";
+  if (!reads && beast::iequals(Trimmed(head["Sec-Fetch-Site"]), "cross-site")) {
+    return Finish(
+        Refusal(403, ErrorCode::kPermissionDenied, "a change sent from another site is refused",
+                std::nullopt, "Sec-Fetch-Site"),
+        !has_body_);
+  }
   Authenticate(std::string(head[bhttp::field::authorization]));
 }
 
 void Server::Impl::Session::Authenticate(const std::string& header) {
   if (header.empty()) {
-    std::vector<std::string> unused;
-    const Route* route = server_->Match(request_.method, request_.path, unused);
-    if (route && route->access == Access::kPublic) return Authenticated(Principal{});
+    // The pages' own files: "/" and "/ui/..." only (no routing of other anonymous requests).
+    if (request_.path == "/" || request_.path.starts_with("/ui/")) {
+      std::vector<std::string> unused;
+      const Route* route = server_->Match(request_.method, request_.path, unused);
+      if (route && route->access == Access::kPublic) {
+        if (has_body_) {
+          return Finish(Refusal(400, ErrorCode::kInvalidArgument, "the pages take no body",
+                                std::nullopt, "body"),
+                        false);
+        }
+        return Authenticated(Principal{});
+      }
+    }
     if (!request_.session_token.empty()) return AuthenticateSession();
     return Finish(
         server_->ErrorResponse(Unauthenticated("authentication required: use HTTP Basic").error()),
@@ -271,6 +313,16 @@ void Server::Impl::Session::AuthenticateSession() {
   if (auto cached = server_->authenticator->CachedSession(request_.session_token)) {
     return SessionVerified(std::move(*cached));
   }
+  // Guessing sessions is throttled per address like guessing passwords, and a token no session
+  // could have costs no lookup.
+  // Counted per address only: a shared name would let one guesser lock everybody out.
+  login_ = std::string(kSessionGuess) + " " + client_;
+  if (auto wait = server_->throttle.LockedOut(login_, client_, Clock::now())) {
+    return Finish(TooManyFailures(*wait), !has_body_);
+  }
+  if (!SessionShaped(request_.session_token)) {
+    return SessionVerified(Unauthenticated("the session has ended: sign in again"));
+  }
   auto self = shared_from_this();
   auto server = server_;
   bool queued = server_->verifiers->Submit(
@@ -291,7 +343,12 @@ void Server::Impl::Session::AuthenticateSession() {
 
 void Server::Impl::Session::SessionVerified(Result<WebSession> session) {
   if (closed_) return;
+  if (!session && session.error().code == ErrorCode::kUnauthenticated) {
+    auto verdict = server_->throttle.Failed(login_, client_, Clock::now());
+    if (verdict.lockout) return Finish(TooManyFailures(*verdict.lockout), !has_body_);
+  }
   if (!session) return Finish(server_->ErrorResponse(session.error()), !has_body_);
+  request_.via_session = true;
   // A change made with the cookie must show the session's CSRF token, which only this site's
   // pages can read: a page elsewhere can make the browser send the cookie, not the token.
   bool reads = request_.method == "GET" || request_.method == "HEAD";

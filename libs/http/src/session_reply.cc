@@ -244,8 +244,13 @@ void Server::Impl::Session::AsyncWriteChunk(std::string data, bool,
 
 void Server::Impl::Session::Log(int status) {
   auto ms = std::chrono::duration<double, std::milli>(Clock::now() - started_).count();
-  server_->metrics.Request(route_ ? std::string_view(route_->source) : std::string_view(),
-                           request_.method, status, ms / 1000);
+  // Only the methods routes have name themselves: any other word a client sends is "other".
+  std::string_view method = request_.method;
+  static constexpr std::array<std::string_view, 7> kMethods = {"GET",    "HEAD",  "POST",   "PUT",
+                                                               "DELETE", "PATCH", "OPTIONS"};
+  if (std::find(kMethods.begin(), kMethods.end(), method) == kMethods.end()) method = "other";
+  server_->metrics.Request(route_ ? std::string_view(route_->source) : std::string_view(), method,
+                           status, ms / 1000);
   // The path without its query string: queries may hold search terms, never credentials,
   // but keep the line short and predictable. Every value is escaped by LogEvent.
   const std::string& who = request_.principal.login;

@@ -308,6 +308,10 @@ std::optional<http::Response> Gate::Check(const std::string& remote, const std::
   r.headers.emplace_back("Retry-After", std::to_string(state_.retry_after_seconds));
   r.headers.emplace_back("Cache-Control", "no-store");
   r.headers.emplace_back("X-Concord-Maintenance", "on");
+  // The administrator's own page may style itself and show images; it runs no script.
+  r.headers.emplace_back("Content-Security-Policy",
+                         "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src * data:; "
+                         "font-src *; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
   return r;
 }
 

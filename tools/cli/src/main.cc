@@ -32,6 +32,7 @@
 #include "metrics_api.h"
 #include "node.h"
 #include "recover_cmd.h"
+#include "recovery_runs_api.h"
 #include "reports_api.h"
 #include "service_control.h"
 #include "services.h"
@@ -196,6 +197,7 @@ int Serve(const ServeFlags& flags) {
               return std::make_pair(r->lifecycle_login, r->lifecycle_password);
             }});
     sync_reports->Mount(server);
+    MountRecoveryRuns(server, dir.root / "recovery");
     MountWebPages(server, services->config.web_root.empty() ? DefaultWebRoot()
                                                             : fs::path(services->config.web_root));
   }

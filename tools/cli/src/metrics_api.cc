@@ -47,7 +47,7 @@ DeliveryMetrics::DeliveryMetrics(http::Server& server, CommunitiesRuntime& runti
     : runtime_(runtime) {
   auto per_app = [this](int index) {
     std::vector<http::Sample> out;
-    for (const auto& [app, v] : Take().apps) out.push_back({{{"app", app}}, double(v[index])});
+    for (const auto& [app, v] : Recent().apps) out.push_back({{{"app", app}}, double(v[index])});
     return out;
   };
   server.metrics().AddFamily("concord_lifecycle_queue_pending", "gauge",
@@ -87,6 +87,12 @@ DeliveryMetrics::Sample DeliveryMetrics::Take() const {
     }
   }
   return s;
+}
+
+DeliveryMetrics::Sample DeliveryMetrics::Recent() const {
+  std::lock_guard lock(recent_mu_);
+  if (NowMillis() - recent_.at > 1000) recent_ = Take();
+  return recent_;
 }
 
 void DeliveryMetrics::Start() {

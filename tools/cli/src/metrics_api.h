@@ -42,6 +42,8 @@ class DeliveryMetrics {
     std::map<std::string, std::array<int64_t, 4>> apps;  // pending, queued, delivered, failed
   };
   Sample Take() const;
+  // Take(), at most once a second (a scrape reads four families of one sample).
+  Sample Recent() const;
   nlohmann::json History() const;
 
   CommunitiesRuntime& runtime_;
@@ -49,6 +51,8 @@ class DeliveryMetrics {
   std::condition_variable wake_;
   bool stopping_ = false;
   std::deque<Sample> samples_;
+  mutable std::mutex recent_mu_;
+  mutable Sample recent_;
   std::thread thread_;
 };
 

@@ -166,11 +166,12 @@ void SyncReports::Mount(http::Server& server) {
             return FailedPrecondition(fmt::format("a report of {} is being made already", app));
           }
         }
-        auto made = Run(app, locale.value_or("en"));
-        {
+        // Released however the run ends (an exception included).
+        std::unique_ptr<void, std::function<void(void*)>> release(this, [this, app](void*) {
           std::lock_guard lock(mu_);
           running_.erase(app);
-        }
+        });
+        auto made = Run(app, locale.value_or("en"));
         CONCORD_RETURN_IF_ERROR(made);
         return http::Response::Json(201, *made);
       });

@@ -9,7 +9,7 @@ import { href } from "../router";
 import { Checkbox, Confirm, ErrorMessage, Field, Pager, Section, useAction, useCursor } from "../ui";
 import { Series, TimeChart } from "../charts";
 
-const tabs = ["overview", "queue", "scheduler", "sync", "maintenance", "users"] as const;
+const tabs = ["overview", "queue", "scheduler", "sync", "recovery", "maintenance", "users"] as const;
 type Tab = (typeof tabs)[number];
 
 export function Admin({ session, tab }: { session: Session; tab?: string }) {
@@ -36,6 +36,7 @@ export function Admin({ session, tab }: { session: Session; tab?: string }) {
       {current === "queue" && <Queue />}
       {current === "scheduler" && <Scheduler />}
       {current === "sync" && <Sync />}
+      {current === "recovery" && <Recovery />}
       {current === "maintenance" && <Maintenance />}
       {current === "users" && <Users session={session} />}
     </>
@@ -481,6 +482,82 @@ function ReportView({ report }: { report: Json }) {
         </ul>
       )}
     </Section>
+  );
+}
+
+// The runs of `concord recover` on this deployment: each one's steps, verification and audit log.
+function Recovery() {
+  const [runs, setRuns] = useState<Json[]>([]);
+  const [open, setOpen] = useState<Json | null>(null);
+  const tick = useRefresh(5);
+  const { error, run } = useAction();
+  const base = "/communities/api/admin/recovery-runs";
+  useEffect(() => {
+    run(async () => {
+      setRuns((await api.get<{ items: Json[] }>(base)).items);
+      if (open) setOpen(await api.get<Json>(base + "/" + encodeURIComponent(open.name)));
+    });
+  }, [tick]);
+  const verdict = (r: Json) =>
+    r.error
+      ? t("admin.runDamaged")
+      : !r.verification
+        ? t("admin.runInProgress")
+        : r.verification.clean
+          ? t("admin.runClean")
+          : t("admin.runNotClean", { differences: r.verification.differences, orphans: r.verification.orphans });
+  return (
+    <>
+      <Section title={t("admin.recovery")}>
+        <p class="hint">{t("admin.recoveryHint")}</p>
+        <ErrorMessage error={error} />
+        {runs.length === 0 ? (
+          <p>{t("admin.noRuns")}</p>
+        ) : (
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">{t("admin.started")}</th>
+                <th scope="col">{t("admin.restored")}</th>
+                <th scope="col">{t("admin.steps")}</th>
+                <th scope="col">{t("admin.verification")}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {runs.map((r) => (
+                <tr key={r.name}>
+                  <td>
+                    <button
+                      type="button"
+                      class="link"
+                      onClick={() => run(async () => setOpen(await api.get<Json>(base + "/" + encodeURIComponent(r.name))))}
+                    >
+                      {r.started ? formatTime(r.started) : r.name}
+                    </button>
+                  </td>
+                  <td>{(r.restored ?? []).join(", ")}</td>
+                  <td>{(r.completed ?? []).length}</td>
+                  <td>{verdict(r)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </Section>
+      {open && (
+        <Section title={t("admin.run", { name: open.name })}>
+          <p role="status">{verdict(open)}</p>
+          <h3>{t("admin.steps")}</h3>
+          <ol>
+            {(open.completed ?? []).map((step: string) => (
+              <li key={step}>{step}</li>
+            ))}
+          </ol>
+          <h3>{t("admin.audit")}</h3>
+          <pre class="audit" tabIndex={0}>{(open.audit ?? []).join("\n")}</pre>
+        </Section>
+      )}
+    </>
   );
 }
 

@@ -159,6 +159,11 @@ void MountSessionApi(http::Server& server, CommunitiesService& svc) {
   const std::string path = "/communities/api/session";
   // Signing in: the caller proved who they are with HTTP Basic (through the sign-in throttle).
   server.Post(path, http::Access::kSignedIn, [&svc](const Request& r) -> Result<Response> {
+    if (r.via_session) {
+      return InvalidArgument("Authorization",
+                             "sign in with the login and password (HTTP Basic): a session does "
+                             "not make another");
+    }
     if (!r.body.empty() && r.body != "{}") {
       return InvalidArgument("body",
                              "signing in takes no body: send the login and password "
@@ -166,6 +171,8 @@ void MountSessionApi(http::Server& server, CommunitiesService& svc) {
     }
     CONCORD_ASSIGN_OR_RETURN(StartedSession s,
                              svc.StartSession(Actor{r.principal.id, r.principal.admin}));
+    // The browser's previous session, if it sent one, ends: one cookie, one session.
+    if (!r.session_token.empty()) CONCORD_RETURN_IF_ERROR(svc.EndSession(r.session_token));
     Response out = Response::Json(201, SessionJson(s.session));
     out.headers.emplace_back(
         "Set-Cookie", SessionCookie(r, s.token, (s.session.expires_at - NowMillis()) / 1000));

@@ -203,6 +203,15 @@ Result<ListFilter> ReadListFilter(CommunitiesService& svc, const Request& r) {
     f.member = u->id;
   }
   f.name = r.Query("name");
+  auto control = [](const std::string& s) {
+    return std::any_of(s.begin(), s.end(),
+                       [](char ch) { return static_cast<unsigned char>(ch) < 32; });
+  };
+  for (const char* field : {"q", "tag"}) {
+    if (auto v = r.Query(field); v && control(*v)) {
+      return InvalidArgument(field, std::string(field) + " may not hold control characters");
+    }
+  }
   if (auto q = r.Query("q"); q && !q->empty()) {
     if (q->size() > 200)
       return InvalidArgument("q", "q (a part of the name) is at most 200 characters");

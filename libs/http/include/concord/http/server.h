@@ -55,6 +55,7 @@ struct Request {
   std::string forwarded_for;   // X-Forwarded-For, every header line joined by ", "; "" if absent
   Principal principal;         // who is calling: authenticated on every route but kPublic ones
   std::string session_token;   // the session cookie's value (kSessionCookie), "" without one
+  bool via_session = false;    // signed in by that cookie (not by HTTP Basic)
   // The client came over TLS: to a proxy among the trusted ones that says so
   // (X-Forwarded-Proto: https). Cookies are then marked Secure.
   bool secure = false;
