@@ -382,6 +382,15 @@ TEST_F(AccessMatrixTest, EveryRouteAnswersEveryCallerAsItsAccessLevelSays) {
   auto report = admin_->Post("/communities/api/admin/sync-reports", {{"remoteAppDefId", "Blog"}});
   ASSERT_TRUE(report) << report.error().ToString();
   report_id_ = (*report)["id"];
+  for (int i = 0; i < 600; ++i) {  // made in the background
+    auto made = admin_->Get("/communities/api/admin/sync-reports/" + report_id_);
+    ASSERT_TRUE(made) << made.error().ToString();
+    if ((*made)["state"] != "running") {
+      ASSERT_EQ((*made)["state"], "done") << made->dump();
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
   std::filesystem::create_directories(dir_.path() / "recovery/matrix-run");
   std::ofstream(dir_.path() / "recovery/matrix-run/recover-state.json")
       << R"({"restored": ["forums"], "orphans": "report", "completed": []})";

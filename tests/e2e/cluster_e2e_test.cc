@@ -233,7 +233,21 @@ void ExpectAppliedInOrder(http::Client& application, const std::string& service,
   }
 }
 
+// The deliveries (Blog's) a history shows: its last sample's counter for a deployment's, and
+// for a node's own (`scope=node`) the growth from its first sample that has Blog to its last.
+int64_t BlogDeliveries(const json& history, bool own) {
+  int64_t first = -1, last = 0;
+  for (const auto& s : history["samples"]) {
+    if (!s["apps"].contains("Blog")) continue;
+    last = s["apps"]["Blog"]["delivered"].get<int64_t>();
+    if (first < 0) first = last;
+  }
+  return own ? last - std::max<int64_t>(first, 0) : last;
+}
+
 TEST(ClusterTest, ACompanyDeploymentSurvivesItsNodesAndIsAdministeredFromOneConsole) {
+  // Delivery samples every 2 s rather than 10 (the dashboard's history, checked below).
+  ::setenv("CONCORD_METRICS_INTERVAL_MS", "2000", 1);
   Company company;
   ASSERT_NO_FATAL_FAILURE(company.Start());
   auto a = company.Admin("node-a");
@@ -314,6 +328,26 @@ TEST(ClusterTest, ACompanyDeploymentSurvivesItsNodesAndIsAdministeredFromOneCons
     auto second = company.Admin("forums-2");
     ExpectSameState(s, second, "forums", "Forum");
     ASSERT_TRUE(company.Server(victim).Start()) << company.Server(victim).Log();
+  }
+
+  // The dashboard's delivery history is the deployment's from either node: the deliveries each
+  // node made, summed (the restarted node made none since, the survivor all of them).
+  std::this_thread::sleep_for(std::chrono::milliseconds(4500));  // two samples after the drain
+  {
+    int64_t own = 0;
+    for (const std::string node : {"node-a", "node-b"}) {
+      auto h = company.Admin(node).Get("/communities/api/admin/metrics/history?scope=node");
+      ASSERT_TRUE(h) << h.error().ToString();
+      own += BlogDeliveries(*h, true);
+    }
+    EXPECT_GT(own, 100);
+    for (const std::string node : {"node-a", "node-b"}) {
+      auto h = company.Admin(node).Get("/communities/api/admin/metrics/history");
+      ASSERT_TRUE(h) << h.error().ToString();
+      ASSERT_EQ((*h)["otherNodes"].size(), 1u) << h->dump();
+      EXPECT_TRUE((*h)["otherNodes"][0]["included"].get<bool>()) << h->dump();
+      EXPECT_EQ(BlogDeliveries(*h, false), own) << node << ": " << h->dump();
+    }
   }
 
   // Pausing a task through one node pauses it on the other; disabling a user through one node

@@ -104,7 +104,121 @@ test("a recovery run from the command line shows on the dashboard with its steps
   await row.getByRole("button").click();
   await page.getByRole("heading", { name: "Audit log" }).waitFor();
   assert.match(await page.locator("pre.audit").textContent(), /concord recover --restored forums/);
-  assert.ok((await page.getByRole("listitem").filter({ hasText: "verify" }).count()) > 0);
+  // The plan, every step of it done.
+  const runs = (await admin.get("/communities/api/admin/recovery-runs")).items;
+  const plan = (await admin.get("/communities/api/admin/recovery-runs/" + runs[0].name)).plan;
+  assert.ok(plan.length >= 5, "no plan recorded");
+  const steps = page.locator("ol.plan > li");
+  assert.equal(await steps.count(), plan.length);
+  assert.equal(await steps.filter({ hasText: "(done)" }).count(), plan.length);
+  await steps.filter({ hasText: "Verify: a fresh export and report" }).waitFor();
   await page.screenshot({ path: join(artifacts, "admin-recovery-1280.png"), fullPage: true });
   await page.context().close();
+});
+
+// Drift made on purpose: while Forums is stopped, a community is renamed and the Forum widget
+// is taken out of two others, and those deliveries are cleared instead of delivered. The report
+// finds one difference and two orphans; the administrator repairs them from the report's page
+// (resync, one orphan assigned back, one moved to Forums' trash), and a second report is clean.
+test("an administrator repairs a report's differences and orphans from the dashboard", async () => {
+  const forumsApi = apiAs(forums, "admin", communities.adminPassword);
+  const drifted = await admin.post("/communities/api/communities", { name: "Drifted" });
+  const kept = await admin.post("/communities/api/communities", { name: "Orphan kept" });
+  const dropped = await admin.post("/communities/api/communities", { name: "Orphan dropped" });
+  const forumWidget = async (uuid) =>
+    (await admin.get(`/communities/api/communities/${uuid}/widgets`)).items.find((w) => w.widgetDefId === "Forum");
+  const keptForum = (await forumWidget(kept.uuid)).remoteResourceId;
+  const droppedForum = (await forumWidget(dropped.uuid)).remoteResourceId;
+  assert.ok(keptForum && droppedForum, "the communities' forums were not made");
+
+  await admin.post("/communities/api/admin/scheduler/tasks/" + task + "/pause");
+  await forums.stop();
+  await admin.put("/communities/api/communities/" + drifted.uuid, { name: "Drifted later" });
+  for (const c of [kept, dropped]) {
+    await admin.del(`/communities/api/communities/${c.uuid}/widgets/${(await forumWidget(c.uuid)).instanceId}`);
+  }
+  for (let i = 0; i < 100 && (await queuedForForum()) < 3; i++) await new Promise((r) => setTimeout(r, 100));
+  await admin.post("/communities/api/admin/queue/clear", { remoteAppDefId: "Forum" });
+  await forums.start();
+  await admin.post("/communities/api/admin/scheduler/tasks/" + task + "/resume");
+
+  const page = await signedInPage(browser, communities, "admin", communities.adminPassword);
+  await page.goto(communities.url + "/#/admin/sync");
+  await page.getByRole("button", { name: "Export and report Forum" }).click();
+  await page.getByText("communities differ; 2 orphans").waitFor();
+  await page.getByText("Drifted", { exact: false }).first().waitFor();
+  const reportId = (await admin.get("/communities/api/admin/sync-reports")).items[0].id;
+  const base = "/communities/api/admin/sync-reports/" + reportId;
+
+  // Bad requests change nothing: an id the report does not list, an action it does not know.
+  const raw = async (body) =>
+    (
+      await fetch(communities.url + base + "/orphans", {
+        method: "POST",
+        headers: {
+          Authorization: "Basic " + Buffer.from("admin:" + communities.adminPassword).toString("base64"),
+          "Content-Type": "application/json",
+        },
+        body: JSON.stringify(body),
+      })
+    ).status;
+  assert.equal(await raw({ ids: ["not-an-orphan"], action: "delete" }), 400);
+  assert.equal(await raw({ ids: [droppedForum], action: "burn" }), 400);
+  assert.equal((await forumsApi.get("/forums/api/admin/resources/Forum/" + droppedForum)).trashed, false);
+
+  // Resync the difference: asked first, naming how many.
+  await page.getByRole("button", { name: /Resync the communities that differ/ }).click();
+  await page.getByRole("alertdialog").getByText(/Send the whole state of 1 communities to Forum again/).waitFor();
+  await page.screenshot({ path: join(artifacts, "admin-sync-repair-1280.png"), fullPage: true });
+  await page.getByRole("alertdialog").getByRole("button", { name: "Resync" }).click();
+  await page.getByRole("status").filter({ hasText: "Resynced 1 communities" }).waitFor();
+  assert.equal((await forumsApi.get("/forums/api/synced/Forum/" + drifted.uuid)).name, "Drifted later");
+
+  // One orphan back in its community, the other to Forums' trash.
+  await page.getByRole("row").filter({ hasText: keptForum }).getByRole("button", { name: "Assign back to its community" }).click();
+  await page.getByRole("alertdialog").getByRole("button", { name: "Assign back to its community" }).click();
+  await page.getByRole("status").filter({ hasText: "1 assigned back to their community." }).waitFor();
+  assert.equal((await forumWidget(kept.uuid))?.remoteResourceId, keptForum);
+  await page.getByRole("row").filter({ hasText: droppedForum }).getByRole("button", { name: "Move to the application's trash" }).click();
+  await page.getByRole("alertdialog").getByText(droppedForum, { exact: false }).waitFor();
+  await page.getByRole("alertdialog").getByRole("button", { name: "Move to the application's trash" }).click();
+  await page.getByRole("status").filter({ hasText: "1 moved to the application's trash." }).waitFor();
+  assert.equal((await forumsApi.get("/forums/api/admin/resources/Forum/" + droppedForum)).trashed, true);
+  await page.getByRole("heading", { name: "Repairs made from this report" }).waitFor();
+  const done = (await admin.get(base)).actions.map((a) => a.action);
+  assert.deepEqual(done, ["resync", "reassign", "delete"]);
+
+  // The report is of the past: the orphan assigned back is no longer one, and is left alone.
+  const stale = await admin.post(base + "/orphans", { ids: [keptForum], action: "delete", dryRun: true });
+  assert.deepEqual(stale.items, []);
+  assert.match(stale.refused[0].reason, /has claimed it since the report/);
+
+  // A new report: Forums agrees with Communities.
+  await page.getByRole("button", { name: "Export and report Forum" }).click();
+  await page.getByText("0 communities differ; 0 orphans.").waitFor();
+  await page.context().close();
+});
+
+// A report made while its application is down fails, says why, and is kept as failed; nothing
+// else is left behind and the next report can start.
+test("a report of an application that cannot be reached fails with its reason", async () => {
+  await forums.stop();
+  try {
+    const started = await admin.post("/communities/api/admin/sync-reports", { remoteAppDefId: "Forum" });
+    assert.equal(started.state, "running");
+    let report = started;
+    for (let i = 0; i < 300 && report.state === "running"; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      report = await admin.get("/communities/api/admin/sync-reports/" + started.id);
+    }
+    assert.equal(report.state, "failed");
+    assert.match(report.error, /127\.0\.0\.1/);
+    assert.deepEqual(report.files, []);
+    const page = await signedInPage(browser, communities, "admin", communities.adminPassword);
+    await page.goto(communities.url + "/#/admin/sync");
+    await page.getByRole("row").filter({ hasText: "Forum" }).first().getByText("failed").waitFor();
+    await page.context().close();
+  } finally {
+    await forums.start();
+  }
 });

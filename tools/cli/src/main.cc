@@ -262,6 +262,7 @@ int Serve(const ServeFlags& flags) {
     }
   }
   signals.join();
+  if (sync_reports) sync_reports->Stop();  // reports being made are abandoned, not kept half made
   if (delivery_metrics) delivery_metrics->Stop();
   if (runtime) {
     runtime->tasks->Stop();

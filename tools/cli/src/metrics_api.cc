@@ -2,11 +2,14 @@
 
 #include <spdlog/spdlog.h>
 
+#include <array>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
 #include "concord/base/json_file.h"
 #include "concord/base/secrets.h"
+#include "concord/http/client.h"
 
 namespace concord::cli {
 namespace fs = std::filesystem;
@@ -45,6 +48,10 @@ void MountMetrics(http::Server& server) {
 
 DeliveryMetrics::DeliveryMetrics(http::Server& server, CommunitiesRuntime& runtime)
     : runtime_(runtime) {
+  // Tests sample faster than every 10 s (CONCORD_METRICS_INTERVAL_MS), to see a sample or two.
+  if (const char* ms = std::getenv("CONCORD_METRICS_INTERVAL_MS"); ms && std::atoll(ms) > 0) {
+    interval_ = std::chrono::milliseconds(std::atoll(ms));
+  }
   auto per_app = [this](int index) {
     std::vector<http::Sample> out;
     for (const auto& [app, v] : Recent().apps) out.push_back({{{"app", app}}, double(v[index])});
@@ -65,8 +72,9 @@ DeliveryMetrics::DeliveryMetrics(http::Server& server, CommunitiesRuntime& runti
                              "application",
                              [per_app] { return per_app(3); });
   server.Get("/communities/api/admin/metrics/history", http::Access::kAdministrator,
-             [this](const http::Request&) -> Result<http::Response> {
-               return http::Response::Json(200, History());
+             [this](const http::Request& r) -> Result<http::Response> {
+               if (r.Query("scope") == "node") return http::Response::Json(200, History());
+               return http::Response::Json(200, DeploymentHistory());
              });
 }
 
@@ -104,7 +112,7 @@ void DeliveryMetrics::Start() {
       lock.lock();
       samples_.push_back(std::move(s));
       if (samples_.size() > kSamples) samples_.pop_front();
-      wake_.wait_for(lock, kInterval, [&] { return stopping_; });
+      wake_.wait_for(lock, interval_, [&] { return stopping_; });
     }
   });
 }
@@ -128,7 +136,95 @@ nlohmann::json DeliveryMetrics::History() const {
     }
     samples.push_back({{"at", s.at}, {"apps", apps}});
   }
-  return {{"intervalSeconds", kInterval.count()}, {"samples", samples}};
+  return {{"intervalSeconds", std::chrono::duration<double>(interval_).count()},
+          {"samples", samples}};
+}
+
+// Deliveries are made by the node holding each application's lease, which moves: the history
+// of the deployment sums every Communities node's deliveries, bucket by sampling interval.
+// Queue depth is the deployment's already (one queue in Communities' database): this node's.
+nlohmann::json DeliveryMetrics::DeploymentHistory() const {
+  using nlohmann::json;
+  json own = History();
+  json nodes = json::array();
+  std::vector<json> histories{own};
+  auto records = runtime_.cluster->Nodes();
+  Millis now = NowMillis();
+  if (records) {
+    for (const auto& n : *records) {
+      if (n.node_id == runtime_.cluster->node_id() || !n.Up(now) || n.url.empty()) continue;
+      http::Client other({.url = n.url,
+                          .user = runtime_.lifecycle_login,
+                          .password = runtime_.lifecycle_password,
+                          .timeout = std::chrono::seconds(2)});
+      auto h = other.Get("/communities/api/admin/metrics/history?scope=node");
+      if (h && h->is_object() && h->contains("samples") && (*h)["samples"].is_array()) {
+        histories.push_back(std::move(*h));
+        nodes.push_back({{"url", n.url}, {"included", true}});
+      } else {
+        nodes.push_back({{"url", n.url},
+                         {"included", false},
+                         {"error", h ? std::string("not a history") : h.error().message}});
+      }
+    }
+  }
+  auto bucket_ms = std::max<int64_t>(
+      1, std::chrono::duration_cast<std::chrono::milliseconds>(interval_).count());
+  // Per bucket and application: the deliveries and failures each node made since its previous
+  // sample (a node's restart counts from zero again), and this node's queue depth.
+  struct Bucket {
+    Millis at = 0;
+    std::map<std::string, std::array<int64_t, 2>> depth;   // this node's: pending, queued
+    std::map<std::string, std::array<int64_t, 2>> counts;  // every node's: delivered, failed
+  };
+  std::map<int64_t, Bucket> buckets;
+  for (size_t h = 0; h < histories.size(); ++h) {
+    const json& samples = histories[h]["samples"];
+    std::map<std::string, std::array<int64_t, 2>> previous;
+    for (const auto& sample : samples) {
+      if (!sample.is_object() || !sample.contains("at") || !sample["at"].is_number_integer() ||
+          !sample.contains("apps") || !sample["apps"].is_object()) {
+        continue;
+      }
+      Millis at = sample["at"].get<Millis>();
+      Bucket& b = buckets[at / bucket_ms];
+      if (h == 0 || b.at == 0) b.at = at;
+      for (const auto& [app, v] : sample["apps"].items()) {
+        if (!v.is_object()) continue;
+        auto& cell = b.counts[app];
+        if (h == 0) b.depth[app] = {v.value("pending", int64_t{0}), v.value("queued", int64_t{0})};
+        std::array<int64_t, 2> counters = {v.value("delivered", int64_t{0}),
+                                           v.value("failed", int64_t{0})};
+        if (auto p = previous.find(app); p != previous.end()) {
+          for (int i = 0; i < 2; ++i) {
+            int64_t delta = counters[i] - p->second[i];
+            cell[i] += delta >= 0 ? delta : counters[i];
+          }
+        }
+        previous[app] = counters;
+      }
+    }
+  }
+  // Back to counters (running sums), the shape the dashboard reads.
+  json samples = json::array();
+  std::map<std::string, std::array<int64_t, 2>> total;
+  std::map<std::string, std::array<int64_t, 2>> depth;  // the last this node saw
+  for (const auto& [key, b] : buckets) {
+    json apps = json::object();
+    for (const auto& [app, d] : b.depth) depth[app] = d;
+    for (const auto& [app, v] : b.counts) {
+      auto& t = total[app];
+      t[0] += v[0];
+      t[1] += v[1];
+      const auto& d = depth[app];
+      apps[app] = {{"pending", d[0]}, {"queued", d[1]}, {"delivered", t[0]}, {"failed", t[1]}};
+    }
+    samples.push_back({{"at", b.at}, {"apps", apps}});
+  }
+  return {{"intervalSeconds", own["intervalSeconds"]},
+          {"samples", samples},
+          {"scope", "deployment"},
+          {"otherNodes", nodes}};
 }
 
 }  // namespace concord::cli

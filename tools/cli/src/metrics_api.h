@@ -44,7 +44,10 @@ class DeliveryMetrics {
   Sample Take() const;
   // Take(), at most once a second (a scrape reads four families of one sample).
   Sample Recent() const;
-  nlohmann::json History() const;
+  nlohmann::json History() const;  // this node's samples
+  // Every Communities node's deliveries summed per interval, with this node's queue depth.
+  nlohmann::json DeploymentHistory() const;
+  std::chrono::milliseconds interval_ = kInterval;
 
   CommunitiesRuntime& runtime_;
   mutable std::mutex mu_;

@@ -163,6 +163,10 @@ int Recover(const Flags& f) {
                {"started", FormatTimestamp(NowMillis())},
                {"completed", json::array()}};
   }
+  // The plan, for the dashboard's view of the run (GET /communities/api/admin/recovery-runs).
+  r.state["plan"] = json::array();
+  for (const auto& step : steps)
+    r.state["plan"].push_back({{"id", step.id}, {"title", step.title}});
   auto settings = deployment::ResolveClientSettings(r.dir);
   if (!settings) return Fail("recover", settings.error());
   std::ofstream audit(r.out / "audit.log", std::ios::app);

@@ -36,6 +36,16 @@ json Summary(const fs::path& dir) {
   out["completed"] = state->completed;
   out["ended"] = std::find(state->completed.begin(), state->completed.end(), "maintenance-off") !=
                  state->completed.end();
+  // The steps planned ({id, title}), written by the run (none from runs before it wrote them).
+  out["plan"] = json::array();
+  if (doc.contains("plan") && doc["plan"].is_array()) {
+    for (const auto& step : doc["plan"]) {
+      if (step.is_object() && step.contains("id") && step["id"].is_string() &&
+          step.contains("title") && step["title"].is_string()) {
+        out["plan"].push_back({{"id", step["id"]}, {"title", step["title"]}});
+      }
+    }
+  }
   out["verification"] = nullptr;
   if (state->verification) {
     out["verification"] = {

@@ -54,22 +54,96 @@ json Findings(const fs::path& file, const char* key) {
 
 }  // namespace
 
-Result<json> SyncReports::Run(const std::string& app, const std::string& locale) {
+SyncReports::SyncReports(SyncReportsOptions options) : options_(std::move(options)) {
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(options_.dir, ec)) {
+    if (ValidId(e.path().filename().string()) && !fs::exists(e.path() / "summary.json", ec)) {
+      fs::remove_all(e.path(), ec);
+    }
+  }
+}
+
+void SyncReports::Stop() {
+  std::list<Worker> workers;
+  {
+    std::lock_guard lock(mu_);
+    workers.swap(workers_);
+  }
+  for (auto& w : workers) w.thread.request_stop();
+  workers.clear();  // joins
+}
+
+Result<json> SyncReports::Start(const std::string& app, const std::string& locale) {
   const auto* def = lifecycle::FindWidgetDef(app);
   if (!def || !def->remote) {
     return InvalidArgument("remoteAppDefId",
                            fmt::format("'{}' is not a remote application", app.substr(0, 40)));
   }
   std::string service(def->application);
-  std::string url = options_.service_url(service);
-  if (url.empty()) {
+  if (options_.service_url(service).empty()) {
     return Unavailable(fmt::format("where the {} service runs is not known here", service));
   }
   CONCORD_ASSIGN_OR_RETURN(std::string lang, recovery::ResolveLocale(locale));
-  auto [user, password] = options_.credentials();
   Millis now = NowMillis();
-  std::string id = IdFor(app, now);
-  fs::path dir = options_.dir / id;
+  json job = {{"id", IdFor(app, now)},
+              {"remoteAppDefId", app},
+              {"created", FormatTimestamp(now)},
+              {"locale", lang},
+              {"state", "running"}};
+  std::lock_guard lock(mu_);
+  if (!running_.insert(app).second) {
+    return FailedPrecondition(fmt::format("a report or repair of {} is under way", app));
+  }
+  // The threads of reports made since the last one are joined here.
+  std::erase_if(workers_, [](const Worker& w) { return w.finished->load(); });
+  jobs_[job["id"]] = job;
+  auto finished = std::make_shared<std::atomic<bool>>(false);
+  workers_.push_back({.thread = std::jthread([this, job, finished](const std::stop_token& stop) {
+                        Make(job, stop);
+                        finished->store(true);
+                      }),
+                      .finished = finished});
+  return job;
+}
+
+void SyncReports::Make(const json& job, const std::stop_token& stop) {
+  std::string id = job["id"];
+  std::string app = job["remoteAppDefId"];
+  Result<json> made = [&]() -> Result<json> {
+    try {
+      return Run(job, stop);
+    } catch (const std::exception& e) {
+      return Internal(e.what());
+    }
+  }();
+  std::error_code ec;
+  if (stop.stop_requested()) {
+    fs::remove_all(options_.dir / id, ec);  // cut short by a stop: nothing half made is kept
+  } else {
+    json summary = made ? *made : job;
+    if (!made) {
+      fs::remove_all(options_.dir / id, ec);
+      fs::create_directories(options_.dir / id, ec);
+      summary["state"] = "failed";
+      summary["error"] = made.error().message;
+      summary["files"] = json::array();
+    }
+    if (auto w = WriteFileDurably(options_.dir / id / "summary.json", summary.dump(2), 0600); !w) {
+      fs::remove_all(options_.dir / id, ec);
+    }
+    Prune(app);
+  }
+  std::lock_guard lock(mu_);
+  jobs_.erase(id);
+  running_.erase(app);
+}
+
+Result<json> SyncReports::Run(const json& job, const std::stop_token& stop) {
+  const std::string app = job["remoteAppDefId"];
+  std::string service(lifecycle::FindWidgetDef(app)->application);
+  std::string url = options_.service_url(service);
+  auto [user, password] = options_.credentials();
+  fs::path dir = options_.dir / job["id"].get<std::string>();
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) return Unavailable(fmt::format("cannot create {}: {}", dir.string(), ec.message()));
@@ -81,33 +155,29 @@ Result<json> SyncReports::Run(const std::string& app, const std::string& locale)
     CONCORD_RETURN_IF_ERROR(remote.Download(
         fmt::format("/{}/api/admin/export/{}", service, app), [&](std::string_view chunk) {
           out.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
-          return static_cast<bool>(out);
+          return static_cast<bool>(out) && !stop.stop_requested();
         }));
     out.close();
+    if (stop.stop_requested()) return Unavailable("stopped");
     http::Client self({.url = options_.self_url(),
                        .user = user,
                        .password = password,
                        .timeout = std::chrono::seconds(600)});
     auto source = recovery::HttpCommunitySource(self);
-    return recovery::GenerateSyncReports(export_file, dir, *source, lang, now);
+    return recovery::GenerateSyncReports(
+        export_file, dir, *source, job["locale"].get<std::string>(),
+        ParseTimestamp(job["created"].get<std::string>()).value_or(NowMillis()));
   }();
   fs::remove(export_file, ec);  // as large as the application's data: not kept
-  if (!made) {
-    fs::remove_all(dir, ec);
-    return std::unexpected(made.error());
-  }
+  CONCORD_RETURN_IF_ERROR(made);
   json files = json::array();
   for (const auto& f : made->files) files.push_back(f.filename().string());
-  json summary = {{"id", id},
-                  {"remoteAppDefId", app},
-                  {"created", FormatTimestamp(now)},
-                  {"locale", lang},
-                  {"resources", made->resources},
-                  {"differences", made->differences},
-                  {"orphans", made->orphans},
-                  {"files", files}};
-  CONCORD_RETURN_IF_ERROR(WriteFileDurably(dir / "summary.json", summary.dump(2), 0600));
-  Prune(app);
+  json summary = job;
+  summary["state"] = "done";
+  summary["resources"] = made->resources;
+  summary["differences"] = made->differences;
+  summary["orphans"] = made->orphans;
+  summary["files"] = files;
   return summary;
 }
 
@@ -133,6 +203,10 @@ Result<json> SyncReports::List() const {
     json s = json::parse(in, nullptr, false);
     if (s.is_object()) out.push_back(s);
   }
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [id, job] : jobs_) out.push_back(job);
+  }
   std::sort(out.begin(), out.end(), [](const json& a, const json& b) {
     return a.value("created", "") > b.value("created", "");
   });
@@ -141,6 +215,10 @@ Result<json> SyncReports::List() const {
 
 Result<json> SyncReports::Read(const std::string& id) const {
   if (!ValidId(id)) return NotFound("no such report");
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = jobs_.find(id); it != jobs_.end()) return it->second;
+  }
   std::ifstream in(options_.dir / id / "summary.json");
   json s = json::parse(in, nullptr, false);
   if (!s.is_object()) return NotFound("no such report: " + id);
@@ -149,32 +227,22 @@ Result<json> SyncReports::Read(const std::string& id) const {
       Findings(options_.dir / id / (app + "_communityDifferences.json"), "differences");
   s["orphanedRemoteApplications"] =
       Findings(options_.dir / id / (app + "_orphanedRemoteApplications.json"), "orphans");
+  CONCORD_ASSIGN_OR_RETURN(s["actions"], Repairs(id));
   return s;
 }
 
 void SyncReports::Mount(http::Server& server) {
   const std::string base = "/communities/api/admin/sync-reports";
-  server.Post(
-      base, http::Access::kAdministrator, [this](const http::Request& r) -> Result<http::Response> {
-        CONCORD_ASSIGN_OR_RETURN(auto body, http::JsonBody::Parse(r.body));
-        CONCORD_ASSIGN_OR_RETURN(std::string app, body.RequiredString("remoteAppDefId"));
-        CONCORD_ASSIGN_OR_RETURN(auto locale, body.OptString("locale"));
-        CONCORD_RETURN_IF_ERROR(body.RejectUnknownFields());
-        {
-          std::lock_guard lock(mu_);
-          if (!running_.insert(app).second) {
-            return FailedPrecondition(fmt::format("a report of {} is being made already", app));
-          }
-        }
-        // Released however the run ends (an exception included).
-        std::unique_ptr<void, std::function<void(void*)>> release(this, [this, app](void*) {
-          std::lock_guard lock(mu_);
-          running_.erase(app);
-        });
-        auto made = Run(app, locale.value_or("en"));
-        CONCORD_RETURN_IF_ERROR(made);
-        return http::Response::Json(201, *made);
-      });
+  server.Post(base, http::Access::kAdministrator,
+              [this](const http::Request& r) -> Result<http::Response> {
+                CONCORD_ASSIGN_OR_RETURN(auto body, http::JsonBody::Parse(r.body));
+                CONCORD_ASSIGN_OR_RETURN(std::string app, body.RequiredString("remoteAppDefId"));
+                CONCORD_ASSIGN_OR_RETURN(auto locale, body.OptString("locale"));
+                CONCORD_RETURN_IF_ERROR(body.RejectUnknownFields());
+                CONCORD_ASSIGN_OR_RETURN(json job, Start(app, locale.value_or("en")));
+                return http::Response::Json(202, job);
+              });
+  MountRepairs(server);
   server.Get(base, http::Access::kAdministrator,
              [this](const http::Request&) -> Result<http::Response> {
                CONCORD_ASSIGN_OR_RETURN(json list, List());

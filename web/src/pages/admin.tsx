@@ -157,6 +157,13 @@ function Overview() {
         </table>
       </Section>
       <Section title={t("admin.lastHour")}>
+        {(history?.otherNodes ?? [])
+          .filter((n: Json) => !n.included)
+          .map((n: Json) => (
+            <p key={n.url} class="down">
+              {t("admin.historyMissing", { url: n.url, error: n.error ?? "" })}
+            </p>
+          ))}
         {charts.times.length < 2 ? (
           <p>{t("admin.chartsSoon")}</p>
         ) : (
@@ -386,6 +393,14 @@ function Sync() {
       setReports((await api.get<{ items: Json[] }>(base)).items);
     });
   }, [reload]);
+  // While a report is being made (here or from another page), the list is asked for again.
+  useEffect(() => {
+    if (!reports.some((r) => r.state === "running")) return;
+    const id = setTimeout(() => {
+      api.get<{ items: Json[] }>(base).then((list) => setReports(list.items), () => undefined);
+    }, 2000);
+    return () => clearTimeout(id);
+  }, [reports]);
   const latest = (app: string) => reports.find((r) => r.remoteAppDefId === app);
   const show = (id: string) => run(async () => setOpen(await api.get<Json>(base + "/" + encodeURIComponent(id))));
   return (
@@ -410,7 +425,11 @@ function Sync() {
               return (
                 <tr key={app}>
                   <td>{app}</td>
-                  <td>{r ? <button type="button" class="link" onClick={() => show(r.id)}>{formatTime(r.created)}</button> : "—"}</td>
+                  <td>
+                    {r ? <button type="button" class="link" onClick={() => show(r.id)}>{formatTime(r.created)}</button> : "—"}
+                    {r?.state === "running" && <span class="meta"> {t("admin.reportRunning")}</span>}
+                    {r?.state === "failed" && <span class="meta down"> {t("admin.reportFailed")}</span>}
+                  </td>
                   <td>{r?.differences ?? ""}</td>
                   <td>{r?.orphans ?? ""}</td>
                   <td>
@@ -419,9 +438,16 @@ function Sync() {
                       disabled={busy}
                       onClick={() =>
                         run(async () => {
-                          const made = await api.post<Json>(base, { remoteAppDefId: app, locale: language() });
-                          setReload(reload + 1);
-                          setOpen(await api.get<Json>(base + "/" + encodeURIComponent(made.id)));
+                          // Made in the background: asked after until it is done or failed.
+                          const started = await api.post<Json>(base, { remoteAppDefId: app, locale: language() });
+                          setReload((n) => n + 1);
+                          let report = started;
+                          while (report.state === "running") {
+                            await new Promise((r) => setTimeout(r, 1000));
+                            report = await api.get<Json>(base + "/" + encodeURIComponent(started.id));
+                          }
+                          setReload((n) => n + 1);
+                          setOpen(report);
                         })
                       }
                     >
@@ -434,53 +460,185 @@ function Sync() {
           </tbody>
         </table>
       </Section>
-      {open && <ReportView report={open} />}
+      {open && <ReportView report={open} onChanged={() => show(open.id)} />}
     </>
   );
 }
 
-function ReportView({ report }: { report: Json }) {
-  const base = "/communities/api/admin/sync-reports/" + encodeURIComponent(report.id) + "/files/";
+// A confirmation in waiting: what it asks, and what it does when confirmed.
+type Pending = { question: string; label: string; go: () => Promise<void> };
+
+function ReportView({ report, onChanged }: { report: Json; onChanged: () => void }) {
+  const base = "/communities/api/admin/sync-reports/" + encodeURIComponent(report.id);
   const differences: Json = report.communityDifferences ?? {};
   const orphans: Json = report.orphanedRemoteApplications ?? {};
+  const app: string = report.remoteAppDefId;
+  const [pending, setPending] = useState<Pending | null>(null);
+  const [outcome, setOutcome] = useState("");
+  const { busy, error, run } = useAction();
+  // Every repair is first asked for as a dry run: the question names what the server will do.
+  const ask = (path: string, body: Json, question: (plan: Json) => string, label: string, said: (r: Json) => string) =>
+    run(async () => {
+      setOutcome("");
+      const plan = await api.post<Json>(base + path, { ...body, dryRun: true });
+      if ((plan.items ?? []).length === 0) {
+        setOutcome(said(plan));
+        return;
+      }
+      setPending({
+        question: question(plan),
+        label,
+        go: async () => {
+          setPending(null);
+          setOutcome(said(await api.post<Json>(base + path, body)));
+          onChanged();
+        },
+      });
+    });
+  const refusedText = (r: Json) =>
+    (r.refused ?? []).map((x: Json) => t("admin.refusedOrphan", { id: x.id, reason: x.reason })).join(" ");
+  const resync = () =>
+    ask(
+      "/resync",
+      {},
+      (plan) => t("admin.resyncQuestion", { n: plan.items.length, app }),
+      t("admin.resync"),
+      (r) =>
+        r.dryRun
+          ? t("admin.nothingToResync")
+          : t("admin.resynced", { n: r.communities, events: r.events, still: r.stillQueued }),
+    );
+  const orphanAction = (ids: string[], action: "delete" | "reassign") =>
+    ask(
+      "/orphans",
+      { ids, action },
+      (plan) =>
+        t(action === "delete" ? "admin.deleteOrphansQuestion" : "admin.reassignQuestion", {
+          n: plan.items.length,
+          ids: plan.items.join(", "),
+          app,
+        }),
+      t(action === "delete" ? "admin.moveToTrash" : "admin.assignBack"),
+      (r) =>
+        [
+          r.dryRun
+            ? t("admin.nothingToDo")
+            : action === "delete"
+              ? t("admin.orphansDeleted", { n: r.deleted ?? 0 })
+              : t("admin.orphansReassigned", { n: r.reassigned ?? 0 }),
+          refusedText(r),
+        ].join(" "),
+    );
+  const orphanItems: Json[] = orphans.items ?? [];
   return (
-    <Section title={t("admin.report", { app: report.remoteAppDefId, when: formatTime(report.created) })}>
+    <Section title={t("admin.report", { app, when: formatTime(report.created) })}>
       <p role="status">
-        {t("admin.reportSummary", { resources: report.resources, differences: report.differences, orphans: report.orphans })}
+        {report.state === "failed"
+          ? t("admin.reportFailedBecause", { error: report.error ?? "" })
+          : report.state === "running"
+            ? t("admin.reportRunning")
+            : t("admin.reportSummary", { resources: report.resources, differences: report.differences, orphans: report.orphans })}
       </p>
       <ul class="downloads">
         {(report.files ?? []).map((f: string) => (
           <li key={f}>
-            <a href={base + encodeURIComponent(f)} download={f}>
+            <a href={base + "/files/" + encodeURIComponent(f)} download={f}>
               {f}
             </a>
           </li>
         ))}
       </ul>
+      <ErrorMessage error={error} />
+      {pending && (
+        <Confirm
+          question={pending.question}
+          confirmLabel={pending.label}
+          onCancel={() => setPending(null)}
+          onConfirm={() => run(pending.go)}
+        />
+      )}
+      {outcome && <p role="status">{outcome}</p>}
       <h3>{t("admin.differences")}</h3>
       {differences.count === 0 ? (
         <p>{t("admin.noDifferences")}</p>
       ) : (
-        <ul>
-          {(differences.items ?? []).map((d: Json, n: number) => (
-            <li key={n}>
-              {d.communityName} <span class="meta">({d.status}; {(d.attributes ?? []).map((a: Json) => a.attribute).join(", ")})</span>
-            </li>
-          ))}
-        </ul>
+        <>
+          <ul>
+            {(differences.items ?? []).map((d: Json, n: number) => (
+              <li key={n}>
+                {d.communityName} <span class="meta">({d.status}; {(d.attributes ?? []).map((a: Json) => a.attribute).join(", ")})</span>
+              </li>
+            ))}
+          </ul>
+          {differences.count > (differences.items ?? []).length && (
+            <p class="hint">{t("admin.moreInFile", { n: differences.count })}</p>
+          )}
+          <button type="button" disabled={busy} onClick={resync}>
+            {t("admin.resyncAll", { n: report.differences })}
+          </button>
+        </>
       )}
       <h3>{t("admin.orphans")}</h3>
       {orphans.count === 0 ? (
         <p>{t("admin.noOrphans")}</p>
       ) : (
-        <ul>
-          {(orphans.items ?? []).map((o: Json, n: number) => (
-            <li key={n}>
-              {o.nameInApplication ?? o.objectIdentifyingId} <span class="meta">({o.reason})</span>
-            </li>
-          ))}
-        </ul>
+        <>
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">{t("admin.resource")}</th>
+                <th scope="col">{t("admin.orphanWhy")}</th>
+                <th scope="col">{t("settings.actions")}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {orphanItems.map((o: Json) => (
+                <tr key={o.objectIdentifyingId}>
+                  <td>
+                    {o.nameInApplication ?? ""} <span class="meta">{o.objectIdentifyingId}</span>
+                  </td>
+                  <td>{t(("admin.orphanReason." + o.reason) as "admin.orphanReason.communityMissing")}</td>
+                  <td>
+                    {o.reason === "widgetMissing" && (
+                      <button type="button" disabled={busy} onClick={() => orphanAction([o.objectIdentifyingId], "reassign")}>
+                        {t("admin.assignBack")}
+                      </button>
+                    )}{" "}
+                    <button type="button" class="danger" disabled={busy} onClick={() => orphanAction([o.objectIdentifyingId], "delete")}>
+                      {t("admin.moveToTrash")}
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {orphanItems.length > 1 && (
+            <button
+              type="button"
+              class="danger"
+              disabled={busy}
+              onClick={() => orphanAction(orphanItems.map((o) => o.objectIdentifyingId), "delete")}
+            >
+              {t("admin.moveAllToTrash", { n: orphanItems.length })}
+            </button>
+          )}
+        </>
       )}
+      {(report.actions ?? []).length > 0 && (
+        <>
+          <h3>{t("admin.repairsDone")}</h3>
+          <ul>
+            {report.actions.map((a: Json, n: number) => (
+              <li key={n}>
+                {formatTime(a.at)} {a.by}: {t(("admin.repair." + a.action) as "admin.repair.resync", {
+                  n: a.action === "resync" ? a.communities : (a.items ?? []).length,
+                })}
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+      <p class="hint">{t("admin.verifyHint")}</p>
     </Section>
   );
 }
@@ -548,11 +706,25 @@ function Recovery() {
         <Section title={t("admin.run", { name: open.name })}>
           <p role="status">{verdict(open)}</p>
           <h3>{t("admin.steps")}</h3>
-          <ol>
-            {(open.completed ?? []).map((step: string) => (
-              <li key={step}>{step}</li>
-            ))}
-          </ol>
+          {(open.plan ?? []).length > 0 ? (
+            // The plan, each step done or still to do (the first of those is where it stands).
+            <ol class="plan">
+              {open.plan.map((step: Json) => {
+                const done = (open.completed ?? []).includes(step.id);
+                return (
+                  <li key={step.id} class={done ? "done" : "todo"}>
+                    {step.title} <span class="meta">({done ? t("admin.stepDone") : t("admin.stepToDo")})</span>
+                  </li>
+                );
+              })}
+            </ol>
+          ) : (
+            <ol>
+              {(open.completed ?? []).map((step: string) => (
+                <li key={step}>{step}</li>
+              ))}
+            </ol>
+          )}
           <h3>{t("admin.audit")}</h3>
           <pre class="audit" tabIndex={0}>{(open.audit ?? []).join("\n")}</pre>
         </Section>
