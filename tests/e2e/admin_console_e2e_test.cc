@@ -899,7 +899,8 @@ TEST(MaintenanceTest, ProxyConfigurationsAndBadInput) {
   ASSERT_EQ(nginx.exit_code, 0) << Show(nginx);
   for (const char* line :
        {"error_page 403 =503 /down.html;\n", "    allow 192.0.2.0/24;\n", "deny all;",
-        "upstream concord {\n", "    server 127.0.0.1:8080 max_fails=2 fail_timeout=10s;\n",
+        "upstream concord {\n", "    hash $cookie_concord_session$remote_addr consistent;\n",
+        "    server 127.0.0.1:8080 max_fails=2 fail_timeout=10s;\n",
         "    server 10.0.0.5:8080 max_fails=2 fail_timeout=10s;\n",
         "    proxy_pass http://concord;\n", "X-Forwarded-For $proxy_add_x_forwarded_for",
         "add_header Retry-After"}) {
@@ -908,9 +909,10 @@ TEST(MaintenanceTest, ProxyConfigurationsAndBadInput) {
   apache = Maintenance(dir.path(), {"apache-config", "--upstream", "http://127.0.0.1:8080",
                                     "--upstream", "http://10.0.0.5:8080"});
   ASSERT_EQ(apache.exit_code, 0) << Show(apache);
-  for (const char* line :
-       {"<Proxy \"balancer://concord\">\n", "BalancerMember \"http://10.0.0.5:8080\" hcmethod=GET",
-        "ProxyPass \"/\" \"balancer://concord/\"\n"}) {
+  for (const char* line : {"<Proxy \"balancer://concord\">\n",
+                           "BalancerMember \"http://10.0.0.5:8080\" route=n2 hcmethod=GET",
+                           "    ProxySet stickysession=CONCORD_ROUTE\n",
+                           "ProxyPass \"/\" \"balancer://concord/\"\n"}) {
     EXPECT_TRUE(Contains(apache.out, line)) << line << apache.out;
   }
   // Bad input: named, and nothing changes.

@@ -156,11 +156,12 @@ export function Confirm(props: {
   confirmLabel: string;
   onConfirm: () => void;
   onCancel: () => void;
+  busy?: boolean;
 }) {
   return (
     <div class="confirm" role="alertdialog" aria-labelledby="confirm-q">
       <p id="confirm-q">{props.question}</p>
-      <button type="button" class="danger" onClick={props.onConfirm}>
+      <button type="button" class="danger" disabled={props.busy} onClick={props.onConfirm}>
         {props.confirmLabel}
       </button>
       <button type="button" onClick={props.onCancel} autofocus>

@@ -71,6 +71,10 @@ Status Content::RemoveResource(db::Connection& c, const std::string& app, const 
   return containers.Trash(c, id, NowMillis());  // to the application's trash, as the reference's
 }
 
+Status Content::TrashResource(db::Connection& c, const std::string&, const std::string& id) {
+  return Containers(app_).Trash(c, id, NowMillis());
+}
+
 Status Content::AddSampleContent(db::Connection& c, const std::string&, const std::string& id,
                                  const lifecycle::LifecycleEvent& e) {
   if (kind_.add_sample) return kind_.add_sample(c, id, e);

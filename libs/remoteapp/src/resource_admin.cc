@@ -52,7 +52,7 @@ Result<std::vector<std::pair<std::string, std::string>>> RemoteApplication::Dele
       if (!r) return NotFound("no such resource");
       if (r->community_uuid.empty()) return FailedPrecondition("not a community's resource");
       if (r->trashed) return FailedPrecondition("already in the trash");
-      CONCORD_RETURN_IF_ERROR(hooks_.RemoveResource(c, app, id));
+      CONCORD_RETURN_IF_ERROR(hooks_.TrashResource(c, app, id));
       CONCORD_ASSIGN_OR_RETURN(auto record, FindByResource(c, app, id));
       if (record) CONCORD_RETURN_IF_ERROR(ForgetResource(c, record->community, app));
       return Ok();

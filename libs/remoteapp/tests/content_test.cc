@@ -334,6 +334,20 @@ TEST_F(ContentTrashAllTest, RemovingTheWidgetTrashesEveryContainerOfTheCommunity
   }
 }
 
+// An administrator deleting an orphan (one container) where the community's widget is bound to
+// another: that other one, in use, stays, even where removing the widget trashes them all.
+TEST_F(ContentTrashAllTest, AnAdministratorsDeletionTrashesOnlyTheNamedContainer) {
+  std::string note = Community("c1", "public");
+  auto orphan = InTx([&](db::Connection& c) {
+    return content().AddContainer(c, kOwner, "Note", CommunityUuid("c1"), "Orphan");
+  });
+  ASSERT_TRUE(orphan);
+  ASSERT_TRUE(
+      InTx([&](db::Connection& c) { return content().TrashResource(c, "Note", orphan->id); }));
+  EXPECT_FALSE(InTx([&](db::Connection& c) { return content().Container(c, kAdmin, orphan->id); }));
+  EXPECT_TRUE(InTx([&](db::Connection& c) { return content().Container(c, kAdmin, note); }));
+}
+
 TEST_F(ContentTest, RemovingTheWidgetTrashesOnlyItsContainer) {
   std::string note = Community("c1", "public");
   auto extra = InTx([&](db::Connection& c) {

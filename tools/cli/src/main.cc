@@ -238,6 +238,7 @@ int Serve(const ServeFlags& flags) {
     // The dispatcher first: its idle keep-alive connections would hold server workers.
     // (Requests still finishing may Notify() it: harmless once stopped.)
     if (runtime) runtime->dispatcher->Stop();
+    if (sync_reports) sync_reports->RequestStop();
     server.Stop();
   });
 

@@ -243,13 +243,22 @@ int ApacheConfig(const Flags& f) {
       "ProxyHCExpr concord_up {{%{{REQUEST_STATUS}} -lt 500 || %{{REQUEST_STATUS}} -eq 503}}\n");
   for (const auto& g : groups) {
     std::cout << fmt::format("<Proxy \"balancer://{}\">\n", g.name);
+    int route = 0;
     for (const auto& server : g.servers) {
       std::cout << fmt::format(
-          "    BalancerMember \"http://{}\" hcmethod=GET hcuri=/api/admin/node "
+          "    BalancerMember \"http://{}\" route=n{} hcmethod=GET hcuri=/api/admin/node "
           "hcexpr=concord_up hcinterval=5 hcfails=2 hcpasses=1\n",
-          server);
+          server, ++route);
+    }
+    if (g.location == "/") {
+      // The dashboard's reports live on the node that made them: a browser stays on one node.
+      std::cout << "    ProxySet stickysession=CONCORD_ROUTE\n";
     }
     std::cout << "</Proxy>\n";
+    if (g.location == "/") {
+      std::cout << "Header add Set-Cookie \"CONCORD_ROUTE=.%{BALANCER_WORKER_ROUTE}e; path=/; "
+                   "HttpOnly; SameSite=Strict\" env=BALANCER_ROUTE_CHANGED  # mod_headers\n";
+    }
   }
   // The longest paths first: Apache takes the first ProxyPass that matches.
   for (auto it = groups.rbegin(); it != groups.rend(); ++it) {
@@ -296,6 +305,11 @@ int NginxConfig(const Flags& f) {
          "# connect or times out goes to the next node).\n";
   for (const auto& g : groups) {
     std::cout << fmt::format("upstream {} {{\n", g.name);
+    if (g.location == "/") {
+      // The dashboard's reports live on the node that made them: a browser (its session) stays
+      // on one node; scripts without a session spread by address.
+      std::cout << "    hash $cookie_concord_session$remote_addr consistent;\n";
+    }
     for (const auto& server : g.servers) {
       std::cout << fmt::format("    server {} max_fails=2 fail_timeout=10s;\n", server);
     }

@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdlib>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "concord/base/json_file.h"
@@ -136,8 +137,10 @@ nlohmann::json DeliveryMetrics::History() const {
     }
     samples.push_back({{"at", s.at}, {"apps", apps}});
   }
-  return {{"intervalSeconds", std::chrono::duration<double>(interval_).count()},
-          {"samples", samples}};
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(interval_).count();
+  nlohmann::json interval =
+      ms % 1000 == 0 ? nlohmann::json(ms / 1000) : nlohmann::json(static_cast<double>(ms) / 1000.0);
+  return {{"intervalSeconds", interval}, {"samples", samples}};
 }
 
 // Deliveries are made by the node holding each application's lease, which moves: the history
@@ -151,8 +154,14 @@ nlohmann::json DeliveryMetrics::DeploymentHistory() const {
   auto records = runtime_.cluster->Nodes();
   Millis now = NowMillis();
   if (records) {
+    // Each other node once: a record left by this node's earlier identity, at its URL, is this
+    // node, and two records of one URL are one process.
+    std::set<std::string> seen;
     for (const auto& n : *records) {
-      if (n.node_id == runtime_.cluster->node_id() || !n.Up(now) || n.url.empty()) continue;
+      if (n.node_id == runtime_.cluster->node_id()) seen.insert(n.url);
+    }
+    for (const auto& n : *records) {
+      if (!n.Up(now) || n.url.empty() || !seen.insert(n.url).second) continue;
       http::Client other({.url = n.url,
                           .user = runtime_.lifecycle_login,
                           .password = runtime_.lifecycle_password,
@@ -191,10 +200,13 @@ nlohmann::json DeliveryMetrics::DeploymentHistory() const {
       if (h == 0 || b.at == 0) b.at = at;
       for (const auto& [app, v] : sample["apps"].items()) {
         if (!v.is_object()) continue;
+        // Another node's answer is read field by field: a wrong type counts as nothing.
+        auto number = [&v](const char* key) {
+          return v.contains(key) && v[key].is_number_integer() ? v[key].get<int64_t>() : 0;
+        };
         auto& cell = b.counts[app];
-        if (h == 0) b.depth[app] = {v.value("pending", int64_t{0}), v.value("queued", int64_t{0})};
-        std::array<int64_t, 2> counters = {v.value("delivered", int64_t{0}),
-                                           v.value("failed", int64_t{0})};
+        if (h == 0) b.depth[app] = {number("pending"), number("queued")};
+        std::array<int64_t, 2> counters = {number("delivered"), number("failed")};
         if (auto p = previous.find(app); p != previous.end()) {
           for (int i = 0; i < 2; ++i) {
             int64_t delta = counters[i] - p->second[i];

@@ -42,6 +42,10 @@ std::string Text(const json& o, const char* key) {
   return o.is_object() && o.contains(key) && o[key].is_string() ? o[key].get<std::string>() : "";
 }
 
+int64_t Count(const json& o, const char* key) {
+  return o.is_object() && o.contains(key) && o[key].is_number_integer() ? o[key].get<int64_t>() : 0;
+}
+
 }  // namespace
 
 struct SyncReports::Repair {
@@ -101,18 +105,25 @@ struct SyncReports::Repair {
       out["items"] = todo;
       return out;
     }
+    // A batch that fails ends the repair: what the batches before it did is answered, and
+    // recorded, with the error (`resynced` of `communities`).
     int64_t events = 0, still_queued = 0;
+    size_t resynced = 0;
     for (size_t i = 0; i < todo.size(); i += kLookupBatch) {
       std::vector<std::string> batch(
           todo.begin() + static_cast<std::ptrdiff_t>(i),
           todo.begin() + static_cast<std::ptrdiff_t>(std::min(todo.size(), i + kLookupBatch)));
-      CONCORD_ASSIGN_OR_RETURN(
-          json done,
-          self.Post("/communities/api/admin/resync",
-                    {{"communities", batch}, {"widgetDefId", app}, {"waitSeconds", 120}}));
-      events += done.value("events", int64_t{0});
-      still_queued += done.value("stillQueued", int64_t{0});
+      auto done = self.Post("/communities/api/admin/resync",
+                            {{"communities", batch}, {"widgetDefId", app}, {"waitSeconds", 120}});
+      if (!done) {
+        out["error"] = done.error().message;
+        break;
+      }
+      events += Count(*done, "events");
+      still_queued += Count(*done, "stillQueued");
+      resynced += batch.size();
     }
+    out["resynced"] = resynced;
     out["events"] = events;
     out["stillQueued"] = still_queued;
     return out;
@@ -154,13 +165,14 @@ struct SyncReports::Repair {
     std::vector<std::string> ready;
     std::map<std::string, std::string> community_of;
     for (const auto& oid : ids) {
-      auto res = remote.Get(fmt::format("/{}/api/admin/resources/{}/{}", service, app, oid));
+      auto res = remote.Get(
+          fmt::format("/{}/api/admin/resources/{}/{}", service, app, http::UrlEncode(oid)));
       if (!res) {
         if (res.error().code != ErrorCode::kNotFound) return std::unexpected(res.error());
         refused.push_back({{"id", oid}, {"reason", "the application no longer has it"}});
         continue;
       }
-      if (res->value("trashed", false)) {
+      if (res->is_object() && res->contains("trashed") && (*res)["trashed"] == true) {
         refused.push_back({{"id", oid}, {"reason", "in the application's trash already"}});
         continue;
       }
@@ -178,6 +190,12 @@ struct SyncReports::Repair {
         refused.push_back(
             {{"id", oid},
              {"reason", fmt::format("community {} has claimed it since the report", w->first)}});
+      } else if (action == "reassign" &&
+                 community_of[oid] != Text(orphans[oid], "oldCommunityUuid")) {
+        refused.push_back(
+            {{"id", oid},
+             {"reason", fmt::format("it belongs to community {} since the report, not {}",
+                                    community_of[oid], Text(orphans[oid], "oldCommunityUuid"))}});
       } else if (action == "reassign" && w != widgets.end()) {
         refused.push_back(
             {{"id", oid},
@@ -190,11 +208,26 @@ struct SyncReports::Repair {
     json out = {{"dryRun", dry_run}, {"action", action}, {"items", todo}, {"refused", refused}};
     if (dry_run || todo.empty()) return out;
     if (action == "delete") {
-      CONCORD_ASSIGN_OR_RETURN(
-          json d, remote.Post(fmt::format("/{}/api/admin/resources/{}/delete", service, app),
-                              {{"ids", todo}}));
-      for (const auto& f : d.value("failed", json::array())) refused.push_back(f);
-      out["deleted"] = d.value("deleted", int64_t{0});
+      auto d = remote.Post(fmt::format("/{}/api/admin/resources/{}/delete", service, app),
+                           {{"ids", todo}});
+      if (d) {
+        if (d->is_object() && d->contains("failed") && (*d)["failed"].is_array()) {
+          for (const auto& f : (*d)["failed"]) refused.push_back(f);
+        }
+        out["deleted"] = Count(*d, "deleted");
+      } else {
+        // Cut short (a timeout): what happened is asked for, one by one.
+        out["error"] = d.error().message;
+        int64_t trashed = 0;
+        for (const auto& oid : todo) {
+          auto now = remote.Get(
+              fmt::format("/{}/api/admin/resources/{}/{}", service, app, http::UrlEncode(oid)));
+          if (now && now->is_object() && now->contains("trashed") && (*now)["trashed"] == true) {
+            ++trashed;
+          }
+        }
+        out["deleted"] = trashed;
+      }
     } else {
       const apps::Widget* widget = apps::FindWidget(app);
       std::string location = widget ? std::string(widget->ui_location) : "col2";
@@ -210,6 +243,10 @@ struct SyncReports::Repair {
           ++assigned;
         } else {
           refused.push_back({{"id", oid}, {"reason", a.error().message}});
+          if (a.error().code == ErrorCode::kUnavailable) {  // not another resource's fault
+            out["error"] = a.error().message;
+            break;
+          }
         }
       }
       out["reassigned"] = assigned;
@@ -276,12 +313,13 @@ void SyncReports::MountRepairs(http::Server& server) {
     });
     return body();
   };
+  // Called while the application's repair is held: one line, written at once.
   auto record = [this](const Repair& repair, const http::Request& r, const json& done) {
     json line = done;
     line["at"] = FormatTimestamp(NowMillis());
     line["by"] = r.principal.login;
     std::ofstream out(options_.dir / repair.id / "actions.jsonl", std::ios::app);
-    out << line.dump() << '\n';
+    out << line.dump(-1, ' ', false, json::error_handler_t::replace) + "\n" << std::flush;
   };
   server.Post(base + "/resync", http::Access::kAdministrator,
               [=](const http::Request& r) -> Result<http::Response> {
@@ -289,15 +327,16 @@ void SyncReports::MountRepairs(http::Server& server) {
                 CONCORD_ASSIGN_OR_RETURN(auto dry_run, body.OptBool("dryRun"));
                 CONCORD_RETURN_IF_ERROR(body.RejectUnknownFields());
                 CONCORD_ASSIGN_OR_RETURN(Repair repair, start(r));
-                CONCORD_ASSIGN_OR_RETURN(json done, guarded(repair.app, [&] {
-                                           return repair.Resync(dry_run.value_or(false));
+                CONCORD_ASSIGN_OR_RETURN(json done, guarded(repair.app, [&]() -> Result<json> {
+                                           CONCORD_ASSIGN_OR_RETURN(
+                                               json out, repair.Resync(dry_run.value_or(false)));
+                                           if (!dry_run.value_or(false)) {
+                                             json line = out;
+                                             line["action"] = "resync";
+                                             record(repair, r, line);
+                                           }
+                                           return out;
                                          }));
-                if (!done["dryRun"].get<bool>()) {
-                  json line = done;
-                  line.erase("items");
-                  line["action"] = "resync";
-                  record(repair, r, line);
-                }
                 return http::Response::Json(200, done);
               });
   server.Post(base + "/orphans", http::Access::kAdministrator,
@@ -308,12 +347,16 @@ void SyncReports::MountRepairs(http::Server& server) {
                 CONCORD_ASSIGN_OR_RETURN(auto dry_run, body.OptBool("dryRun"));
                 CONCORD_RETURN_IF_ERROR(body.RejectUnknownFields());
                 CONCORD_ASSIGN_OR_RETURN(Repair repair, start(r));
-                CONCORD_ASSIGN_OR_RETURN(json done, guarded(repair.app, [&] {
-                                           return repair.Orphans(
-                                               ids.value_or(std::vector<std::string>{}), action,
-                                               dry_run.value_or(false));
-                                         }));
-                if (!done["dryRun"].get<bool>() && !done["items"].empty()) record(repair, r, done);
+                CONCORD_ASSIGN_OR_RETURN(
+                    json done, guarded(repair.app, [&]() -> Result<json> {
+                      CONCORD_ASSIGN_OR_RETURN(
+                          json out, repair.Orphans(ids.value_or(std::vector<std::string>{}), action,
+                                                   dry_run.value_or(false)));
+                      if (!dry_run.value_or(false) && !out["items"].empty()) {
+                        record(repair, r, out);
+                      }
+                      return out;
+                    }));
                 return http::Response::Json(200, done);
               });
 }

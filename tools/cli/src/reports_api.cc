@@ -1,6 +1,7 @@
 #include "reports_api.h"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <fstream>
@@ -19,6 +20,7 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 constexpr size_t kKeptPerApplication = 20;
+constexpr size_t kFailedKept = 3;
 constexpr size_t kListed = 200;              // findings shown in the page; the files have all
 constexpr uintmax_t kEmbedBytes = 8u << 20;  // larger reports are downloaded, not embedded
 
@@ -63,7 +65,13 @@ SyncReports::SyncReports(SyncReportsOptions options) : options_(std::move(option
   }
 }
 
+void SyncReports::RequestStop() {
+  std::lock_guard lock(mu_);
+  for (auto& w : workers_) w.thread.request_stop();
+}
+
 void SyncReports::Stop() {
+  RequestStop();
   std::list<Worker> workers;
   {
     std::lock_guard lock(mu_);
@@ -109,29 +117,36 @@ Result<json> SyncReports::Start(const std::string& app, const std::string& local
 void SyncReports::Make(const json& job, const std::stop_token& stop) {
   std::string id = job["id"];
   std::string app = job["remoteAppDefId"];
-  Result<json> made = [&]() -> Result<json> {
-    try {
-      return Run(job, stop);
-    } catch (const std::exception& e) {
-      return Internal(e.what());
-    }
-  }();
   std::error_code ec;
-  if (stop.stop_requested()) {
-    fs::remove_all(options_.dir / id, ec);  // cut short by a stop: nothing half made is kept
-  } else {
-    json summary = made ? *made : job;
-    if (!made) {
-      fs::remove_all(options_.dir / id, ec);
-      fs::create_directories(options_.dir / id, ec);
-      summary["state"] = "failed";
-      summary["error"] = made.error().message;
-      summary["files"] = json::array();
+  // Nothing here may throw out of the thread (that would end the process).
+  try {
+    Result<json> made = [&]() -> Result<json> {
+      try {
+        return Run(job, stop);
+      } catch (const std::exception& e) {
+        return Internal(e.what());
+      }
+    }();
+    if (stop.stop_requested()) {
+      fs::remove_all(options_.dir / id, ec);  // cut short by a stop: nothing half made is kept
+    } else {
+      json summary = made ? *made : job;
+      if (!made) {
+        fs::remove_all(options_.dir / id, ec);
+        fs::create_directories(options_.dir / id, ec);
+        summary["state"] = "failed";
+        summary["error"] = made.error().message;
+        summary["files"] = json::array();
+      }
+      std::string text = summary.dump(2, ' ', false, json::error_handler_t::replace);
+      if (auto w = WriteFileDurably(options_.dir / id / "summary.json", text, 0600); !w) {
+        fs::remove_all(options_.dir / id, ec);
+      }
+      Prune(app);
     }
-    if (auto w = WriteFileDurably(options_.dir / id / "summary.json", summary.dump(2), 0600); !w) {
-      fs::remove_all(options_.dir / id, ec);
-    }
-    Prune(app);
+  } catch (const std::exception& e) {
+    spdlog::error("the synchronization report {} failed: {}", id, e.what());
+    fs::remove_all(options_.dir / id, ec);
   }
   std::lock_guard lock(mu_);
   jobs_.erase(id);
@@ -181,16 +196,22 @@ Result<json> SyncReports::Run(const json& job, const std::stop_token& stop) {
   return summary;
 }
 
+// Keeps the last 20 reports of `app` that were made, and the last 3 that failed (failures
+// never push out a good report, nor the repairs recorded in it).
 void SyncReports::Prune(const std::string& app) const {
-  std::vector<std::string> ids;
+  std::vector<std::string> done, failed;
   std::error_code ec;
-  for (const auto& e : fs::directory_iterator(options_.dir, ec)) {
-    std::string name = e.path().filename().string();
-    if (ValidId(name) && name.starts_with(app + "-")) ids.push_back(name);
+  for (fs::directory_iterator e(options_.dir, ec), end; !ec && e != end; e.increment(ec)) {
+    std::string name = e->path().filename().string();
+    if (!ValidId(name) || !name.starts_with(app + "-")) continue;
+    std::ifstream in(e->path() / "summary.json");
+    json s = json::parse(in, nullptr, false);
+    (s.is_object() && s.value("state", "done") == "failed" ? failed : done).push_back(name);
   }
-  std::sort(ids.begin(), ids.end());
-  for (size_t i = 0; i + kKeptPerApplication < ids.size(); ++i) {
-    fs::remove_all(options_.dir / ids[i], ec);
+  for (auto* ids : {&done, &failed}) {
+    size_t keep = ids == &done ? kKeptPerApplication : kFailedKept;
+    std::sort(ids->begin(), ids->end());
+    for (size_t i = 0; i + keep < ids->size(); ++i) fs::remove_all(options_.dir / (*ids)[i], ec);
   }
 }
 

@@ -42,6 +42,9 @@ class SyncReports {
   ~SyncReports() { Stop(); }
   SyncReports(const SyncReports&) = delete;
   SyncReports& operator=(const SyncReports&) = delete;
+  // Tells the reports being made to stop (before the server stops: a report then cut short is
+  // abandoned, not kept as failed).
+  void RequestStop();
   // Ends the reports being made (their folders removed) and waits for their threads.
   void Stop();
   // POST, GET /communities/api/admin/sync-reports, GET .../{id}, GET .../{id}/files/{name},

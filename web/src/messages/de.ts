@@ -203,6 +203,8 @@ export const de: Catalog = {
   "admin.reportSummary": "{resources} Ressourcen exportiert; {differences} Communitys weichen ab; {orphans} verwaist.",
   "admin.noDifferences": "Keine: die Anwendung stimmt mit Communities überein.",
   "admin.noOrphans": "Keine.",
+  "admin.stoppedBy": "Abgebrochen: {error}",
+  "admin.seeFiles": "Zu viele, um sie hier zu zeigen: siehe die Dateien des Berichts.",
   "admin.historyMissing": "Die Zustellungen des Knotens {url} fehlen in diesen Diagrammen: {error}",
   "admin.stepDone": "erledigt",
   "admin.stepToDo": "offen",

@@ -202,6 +202,8 @@ export const en = {
   "admin.reportSummary": "{resources} resources exported; {differences} communities differ; {orphans} orphans.",
   "admin.noDifferences": "None: the application agrees with Communities.",
   "admin.noOrphans": "None.",
+  "admin.stoppedBy": "Stopped by: {error}",
+  "admin.seeFiles": "Too many to show here: see the report's files.",
   "admin.historyMissing": "The deliveries of node {url} are missing from these charts: {error}",
   "admin.stepDone": "done",
   "admin.stepToDo": "to do",

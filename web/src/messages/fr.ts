@@ -203,6 +203,8 @@ export const fr: Catalog = {
   "admin.reportSummary": "{resources} ressources exportées ; {differences} communautés diffèrent ; {orphans} orphelines.",
   "admin.noDifferences": "Aucune : l’application est en accord avec Communities.",
   "admin.noOrphans": "Aucune.",
+  "admin.stoppedBy": "Interrompu : {error}",
+  "admin.seeFiles": "Trop nombreuses pour être affichées ici : voir les fichiers du rapport.",
   "admin.historyMissing": "Les livraisons du nœud {url} manquent dans ces graphiques : {error}",
   "admin.stepDone": "fait",
   "admin.stepToDo": "à faire",

@@ -1,7 +1,7 @@
 // The administrators' dashboard: the deployment and its delivery state, the queued events,
 // the scheduler, maintenance mode and users. Each tab reads and acts through the same
 // administrators' APIs the console uses.
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { api, Page, query, Session } from "../api";
 import { formatTime, language, t } from "../i18n";
 import { User } from "../model";
@@ -397,10 +397,21 @@ function Sync() {
   useEffect(() => {
     if (!reports.some((r) => r.state === "running")) return;
     const id = setTimeout(() => {
-      api.get<{ items: Json[] }>(base).then((list) => setReports(list.items), () => undefined);
+      // A failed request asks again (a new array: this effect runs once more).
+      api.get<{ items: Json[] }>(base).then(
+        (list) => setReports(list.items),
+        () => setReports([...reports]),
+      );
     }, 2000);
     return () => clearTimeout(id);
   }, [reports]);
+  const mounted = useRef(true);
+  useEffect(
+    () => () => {
+      mounted.current = false;
+    },
+    [],
+  );
   const latest = (app: string) => reports.find((r) => r.remoteAppDefId === app);
   const show = (id: string) => run(async () => setOpen(await api.get<Json>(base + "/" + encodeURIComponent(id))));
   return (
@@ -442,10 +453,17 @@ function Sync() {
                           const started = await api.post<Json>(base, { remoteAppDefId: app, locale: language() });
                           setReload((n) => n + 1);
                           let report = started;
-                          while (report.state === "running") {
+                          let failures = 0;
+                          while (report.state === "running" && mounted.current) {
                             await new Promise((r) => setTimeout(r, 1000));
-                            report = await api.get<Json>(base + "/" + encodeURIComponent(started.id));
+                            try {
+                              report = await api.get<Json>(base + "/" + encodeURIComponent(started.id));
+                              failures = 0;
+                            } catch (e) {
+                              if (++failures >= 5) throw e; // a blip is waited out, an outage said
+                            }
                           }
+                          if (!mounted.current) return;
                           setReload((n) => n + 1);
                           setOpen(report);
                         })
@@ -460,7 +478,7 @@ function Sync() {
           </tbody>
         </table>
       </Section>
-      {open && <ReportView report={open} onChanged={() => show(open.id)} />}
+      {open && <ReportView key={open.id} report={open} onChanged={() => show(open.id)} />}
     </>
   );
 }
@@ -477,7 +495,15 @@ function ReportView({ report, onChanged }: { report: Json; onChanged: () => void
   const [outcome, setOutcome] = useState("");
   const { busy, error, run } = useAction();
   // Every repair is first asked for as a dry run: the question names what the server will do.
-  const ask = (path: string, body: Json, question: (plan: Json) => string, label: string, said: (r: Json) => string) =>
+  // `body` is what is asked about; the confirmed request acts on what the dry run planned.
+  const ask = (
+    path: string,
+    body: Json,
+    question: (plan: Json) => string,
+    label: string,
+    said: (r: Json) => string,
+    confirmed: (plan: Json) => Json = () => body,
+  ) =>
     run(async () => {
       setOutcome("");
       const plan = await api.post<Json>(base + path, { ...body, dryRun: true });
@@ -490,7 +516,7 @@ function ReportView({ report, onChanged }: { report: Json; onChanged: () => void
         label,
         go: async () => {
           setPending(null);
-          setOutcome(said(await api.post<Json>(base + path, body)));
+          setOutcome(said(await api.post<Json>(base + path, confirmed(plan))));
           onChanged();
         },
       });
@@ -506,18 +532,24 @@ function ReportView({ report, onChanged }: { report: Json; onChanged: () => void
       (r) =>
         r.dryRun
           ? t("admin.nothingToResync")
-          : t("admin.resynced", { n: r.communities, events: r.events, still: r.stillQueued }),
+          : [
+              t("admin.resynced", { n: r.resynced ?? r.communities, events: r.events, still: r.stillQueued }),
+              r.error ? t("admin.stoppedBy", { error: r.error }) : "",
+            ].join(" "),
     );
   const orphanAction = (ids: string[], action: "delete" | "reassign") =>
     ask(
       "/orphans",
       { ids, action },
       (plan) =>
-        t(action === "delete" ? "admin.deleteOrphansQuestion" : "admin.reassignQuestion", {
-          n: plan.items.length,
-          ids: plan.items.join(", "),
-          app,
-        }),
+        [
+          t(action === "delete" ? "admin.deleteOrphansQuestion" : "admin.reassignQuestion", {
+            n: plan.items.length,
+            ids: plan.items.join(", "),
+            app,
+          }),
+          refusedText(plan),
+        ].join(" "),
       t(action === "delete" ? "admin.moveToTrash" : "admin.assignBack"),
       (r) =>
         [
@@ -527,7 +559,9 @@ function ReportView({ report, onChanged }: { report: Json; onChanged: () => void
               ? t("admin.orphansDeleted", { n: r.deleted ?? 0 })
               : t("admin.orphansReassigned", { n: r.reassigned ?? 0 }),
           refusedText(r),
+          r.error ? t("admin.stoppedBy", { error: r.error }) : "",
         ].join(" "),
+      (plan) => ({ ids: plan.items, action }),
     );
   const orphanItems: Json[] = orphans.items ?? [];
   return (
@@ -555,11 +589,16 @@ function ReportView({ report, onChanged }: { report: Json; onChanged: () => void
           confirmLabel={pending.label}
           onCancel={() => setPending(null)}
           onConfirm={() => run(pending.go)}
+          busy={busy}
         />
       )}
       {outcome && <p role="status">{outcome}</p>}
+      {report.state === "done" && (
+        <>
       <h3>{t("admin.differences")}</h3>
-      {differences.count === 0 ? (
+      {!differences.available ? (
+        <p>{t("admin.seeFiles")}</p>
+      ) : differences.count === 0 ? (
         <p>{t("admin.noDifferences")}</p>
       ) : (
         <>
@@ -579,7 +618,9 @@ function ReportView({ report, onChanged }: { report: Json; onChanged: () => void
         </>
       )}
       <h3>{t("admin.orphans")}</h3>
-      {orphans.count === 0 ? (
+      {!orphans.available ? (
+        <p>{t("admin.seeFiles")}</p>
+      ) : orphans.count === 0 ? (
         <p>{t("admin.noOrphans")}</p>
       ) : (
         <>
@@ -624,6 +665,8 @@ function ReportView({ report, onChanged }: { report: Json; onChanged: () => void
           )}
         </>
       )}
+        </>
+      )}
       {(report.actions ?? []).length > 0 && (
         <>
           <h3>{t("admin.repairsDone")}</h3>
@@ -631,7 +674,7 @@ function ReportView({ report, onChanged }: { report: Json; onChanged: () => void
             {report.actions.map((a: Json, n: number) => (
               <li key={n}>
                 {formatTime(a.at)} {a.by}: {t(("admin.repair." + a.action) as "admin.repair.resync", {
-                  n: a.action === "resync" ? a.communities : (a.items ?? []).length,
+                  n: a.action === "resync" ? (a.resynced ?? a.communities) : a.action === "delete" ? (a.deleted ?? 0) : (a.reassigned ?? 0),
                 })}
               </li>
             ))}

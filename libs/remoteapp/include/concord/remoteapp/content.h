@@ -135,6 +135,9 @@ class Content final : public ResourceHooks {
                                      const lifecycle::LifecycleEvent& event) override;
   Status RemoveResource(db::Connection& c, const std::string& app,
                         const std::string& resource_id) override;
+  // Only that container, even where RemoveResource trashes all of the community's.
+  Status TrashResource(db::Connection& c, const std::string& app,
+                       const std::string& resource_id) override;
   Status AddSampleContent(db::Connection& c, const std::string& app, const std::string& resource_id,
                           const lifecycle::LifecycleEvent& event) override;
 

@@ -69,6 +69,13 @@ class ResourceHooks {
   // remote.app.removed, community.prepare.delete: the resource goes to the application's trash.
   virtual Status RemoveResource(db::Connection& c, const std::string& app,
                                 const std::string& resource_id) = 0;
+  // An administrator's deletion of that one resource (an orphan, `POST .../admin/resources/
+  // {app}/delete`): it alone goes to the application's trash, whatever RemoveResource does to
+  // the community's other resources. By default the same as RemoveResource.
+  virtual Status TrashResource(db::Connection& c, const std::string& app,
+                               const std::string& resource_id) {
+    return RemoveResource(c, app, resource_id);
+  }
   // Sample data (`concord populate`): a little content in a new resource.
   virtual Status AddSampleContent(db::Connection& c, const std::string& app,
                                   const std::string& resource_id,
