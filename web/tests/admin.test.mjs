@@ -179,6 +179,12 @@ test("an administrator repairs a report's differences and orphans from the dashb
   assert.equal(await raw({ ids: ["not-an-orphan"], action: "delete" }), 400);
   assert.equal(await raw({ ids: [droppedForum], action: "burn" }), 400);
   assert.equal(await raw({ ids: [sideForum], action: "delete" }), 400);
+  assert.equal(await raw({ ids: [droppedForum, droppedForum], action: "delete" }), 400);
+  assert.equal(await raw({ ids: [droppedForum], action: "delete", dryRun: null }), 400);
+  const history = await fetch(communities.url + "/communities/api/admin/metrics/history?scope=bogus", {
+    headers: { Authorization: "Basic " + Buffer.from("admin:" + communities.adminPassword).toString("base64") },
+  });
+  assert.equal(history.status, 400);
   for (const id of [droppedForum, sideForum]) {
     assert.equal((await forumsApi.get("/forums/api/admin/resources/Forum/" + id)).trashed, false);
   }

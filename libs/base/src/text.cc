@@ -76,6 +76,14 @@ std::string AsciiLower(std::string_view s) {
   return out;
 }
 
+namespace {
+// U+FFFE or U+FFFF: not characters (XML, which the exports are, cannot carry them).
+bool HasNonCharacters(std::string_view v) {
+  return v.find("\xEF\xBF\xBE") != std::string_view::npos ||
+         v.find("\xEF\xBF\xBF") != std::string_view::npos;
+}
+}  // namespace
+
 Result<std::string> ValidSingleLine(std::string_view value, std::string_view field,
                                     size_t max_chars) {
   std::string_view v = Trim(value);
@@ -84,6 +92,11 @@ Result<std::string> ValidSingleLine(std::string_view value, std::string_view fie
   if (!IsValidUtf8(v) || HasControlChars(v, false)) {
     return InvalidArgument(std::string(field),
                            fmt::format("'{}' contains control characters", field));
+  }
+  if (HasNonCharacters(v)) {
+    return InvalidArgument(
+        std::string(field),
+        fmt::format("'{}' contains U+FFFE or U+FFFF, which are not characters", field));
   }
   if (Utf8Length(v) > max_chars) {
     return InvalidArgument(std::string(field),
@@ -96,6 +109,11 @@ Result<std::string> ValidText(std::string_view v, std::string_view field, size_t
   if (!IsValidUtf8(v) || HasControlChars(v, true)) {
     return InvalidArgument(std::string(field),
                            fmt::format("'{}' contains control characters", field));
+  }
+  if (HasNonCharacters(v)) {
+    return InvalidArgument(
+        std::string(field),
+        fmt::format("'{}' contains U+FFFE or U+FFFF, which are not characters", field));
   }
   if (Utf8Length(v) > max_chars) {
     return InvalidArgument(std::string(field),

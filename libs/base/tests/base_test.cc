@@ -106,6 +106,19 @@ TEST(TextTest, ControlCharactersAndTrim) {
   EXPECT_EQ(Trim("  a b \n"), "a b");
 }
 
+// Names and text become XML in the exports, which cannot carry U+FFFE and U+FFFF: refused, and
+// said so, while other characters outside ASCII are welcome.
+TEST(TextTest, NonCharactersAreRefused) {
+  for (const char* bad : {"bad \xEF\xBF\xBF name", "\xEF\xBF\xBE"}) {
+    auto line = ValidSingleLine(bad, "name", 100);
+    ASSERT_FALSE(line) << bad;
+    EXPECT_EQ(line.error().field, "name");
+    EXPECT_NE(line.error().message.find("U+FFFE or U+FFFF"), std::string::npos);
+    EXPECT_FALSE(ValidText(bad, "description", 100));
+  }
+  EXPECT_TRUE(ValidSingleLine("Z\xC3\xBCrich \xEF\xBF\xBD \xF0\x9F\x99\x82", "name", 100));
+}
+
 TEST(LogTest, EscapingKeepsEveryMessageOnOneLine) {
   // A decoded request path that tries to start a forged line of its own.
   std::string forged = "/nothing\n2026-12-01T06:00:00.000 INFO  request method=POST status=201";

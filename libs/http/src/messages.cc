@@ -1,5 +1,8 @@
 // What a request and a reply are made of: the Request and Response helpers, the one table from
 // error codes to HTTP statuses and the one JSON error shape, and the request target's decoding.
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <map>
 #include <string>
 #include <string_view>
@@ -12,6 +15,16 @@ std::optional<std::string> Request::Query(std::string_view name) const {
   auto it = query.find(std::string(name));
   if (it == query.end()) return std::nullopt;
   return it->second;
+}
+
+Status CheckQuery(const Request& r, const std::vector<std::string>& accepted) {
+  for (const auto& [k, v] : r.query) {
+    if (std::find(accepted.begin(), accepted.end(), k) == accepted.end()) {
+      return InvalidArgument(k, fmt::format("unknown query parameter '{}'", k.substr(0, 60)),
+                             accepted);
+    }
+  }
+  return Ok();
 }
 
 Response Response::Json(int status, const nlohmann::json& body) {

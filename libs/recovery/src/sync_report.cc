@@ -246,11 +246,26 @@ std::string AssignCommand(const std::string& app, const xml::SyncedResource& r,
                      Quote(def ? std::string(def->ui_location) : "col2"));
 }
 
+// An address as a mailto: URI carries it (RFC 6068): the characters that would start headers or
+// a fragment, or end the attribute, percent-encoded.
+std::string MailtoAddress(const std::string& email) {
+  std::string out;
+  for (char ch : email) {
+    if (ch == '%' || ch == '?' || ch == '&' || ch == '#' || ch == '"' || ch == ' ' || ch == '<' ||
+        ch == '>' || static_cast<unsigned char>(ch) < 0x20) {
+      out += fmt::format("%{:02X}", static_cast<unsigned char>(ch));
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}
+
 std::string OwnersHtml(const std::vector<Owner>& owners) {
   std::string out;
   for (const auto& o : owners) {
     out += fmt::format("{}{} &lt;<a href=\"mailto:{}\">{}</a>&gt;", out.empty() ? "" : "<br>",
-                       H(o.display_name), H(o.email), H(o.email));
+                       H(o.display_name), H(MailtoAddress(o.email)), H(o.email));
   }
   return out;
 }

@@ -94,6 +94,7 @@ class SyncReportTest : public ::testing::Test {
     all.push_back(Community(6, "Widget Removed", false, ""));
     all.push_back(Community(8, "Trashed Without Widget", false, ""));
     all.push_back(Community(10, "<script>alert('x')</script> & Co", true, "r-10"));
+    all.back().owners[0].email = "a?subject=x&body=y@example.com";  // headers in a mailto: link
     export_.push_back(Resource(all[0], "r-1"));
     auto two = Resource(all[1], "r-2");
     two.name = "Old Name";
@@ -218,6 +219,9 @@ TEST_F(SyncReportTest, FindsEveryKindOfDifferenceAndOrphanInEveryLocale) {
   EXPECT_EQ(html.find("<img"), std::string::npos);
   EXPECT_NE(html.find("&lt;script&gt;"), std::string::npos);
   EXPECT_NE(html.find("Olivia &lt;O&#39;Brien&gt;"), std::string::npos);
+  // An address is a mailto: address only: ? and & would add a subject and body.
+  EXPECT_NE(html.find("mailto:a%3Fsubject=x%26body=y@example.com\""), std::string::npos) << html;
+  EXPECT_EQ(html.find("mailto:a?"), std::string::npos);
   EXPECT_GT(source_.pages, 3) << "the Communities side is read in pages";
 }
 

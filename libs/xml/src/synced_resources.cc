@@ -25,14 +25,19 @@ void InitLibxml() {
   });
 }
 
-// XML 1.0 cannot carry most control characters: they become U+FFFD.
+// XML 1.0 cannot carry most control characters, nor the noncharacters U+FFFE and U+FFFF: they
+// become U+FFFD.
 std::string Clean(std::string_view s) {
   std::string out;
   out.reserve(s.size());
-  for (char ch : s) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    char ch = s[i];
     unsigned char u = static_cast<unsigned char>(ch);
     if (u < 0x20 && ch != '\t' && ch != '\n' && ch != '\r') {
       out += "\xEF\xBF\xBD";
+    } else if (s.substr(i, 3) == "\xEF\xBF\xBE" || s.substr(i, 3) == "\xEF\xBF\xBF") {
+      out += "\xEF\xBF\xBD";
+      i += 2;
     } else {
       out += ch;
     }

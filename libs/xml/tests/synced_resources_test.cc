@@ -183,6 +183,9 @@ TEST_F(ExportFileTest, EveryCharacterInEveryFieldReadsBack) {
     expected += (u < 0x20 && c != '\t' && c != '\n' && c != '\r') ? std::string("\xEF\xBF\xBD")
                                                                   : std::string(1, c);
   }
+  // The noncharacters U+FFFE and U+FFFF, which XML 1.0 cannot carry either.
+  all += "\xEF\xBF\xBE\xEF\xBF\xBF";
+  expected += "\xEF\xBF\xBD\xEF\xBF\xBD";
   SyncedResource r;
   r.object_identifying_id = all;
   r.community_uuid = "0c000000-0000-4000-8000-000000000003";  // the schema's uuid pattern

@@ -74,7 +74,17 @@ DeliveryMetrics::DeliveryMetrics(http::Server& server, CommunitiesRuntime& runti
                              [per_app] { return per_app(3); });
   server.Get("/communities/api/admin/metrics/history", http::Access::kAdministrator,
              [this](const http::Request& r) -> Result<http::Response> {
-               if (r.Query("scope") == "node") return http::Response::Json(200, History());
+               CONCORD_RETURN_IF_ERROR(http::CheckQuery(r, {"scope"}));
+               auto scope = r.Query("scope").value_or("deployment");
+               if (r.query.count("scope") > 1 || (scope != "node" && scope != "deployment")) {
+                 return InvalidArgument("scope", "scope must be node or deployment (once)",
+                                        {"node", "deployment"});
+               }
+               if (scope == "node") {
+                 auto own = History();
+                 own["scope"] = "node";
+                 return http::Response::Json(200, own);
+               }
                return http::Response::Json(200, DeploymentHistory());
              });
 }

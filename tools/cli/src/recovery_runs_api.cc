@@ -61,7 +61,8 @@ json Summary(const fs::path& dir) {
 void MountRecoveryRuns(http::Server& server, const fs::path& recovery_dir) {
   const std::string base = "/communities/api/admin/recovery-runs";
   server.Get(base, http::Access::kAdministrator,
-             [recovery_dir](const http::Request&) -> Result<http::Response> {
+             [recovery_dir](const http::Request& r) -> Result<http::Response> {
+               CONCORD_RETURN_IF_ERROR(http::CheckQuery(r, {}));
                std::vector<json> runs;
                std::error_code ec;
                for (const auto& e : fs::directory_iterator(recovery_dir, ec)) {
@@ -77,6 +78,7 @@ void MountRecoveryRuns(http::Server& server, const fs::path& recovery_dir) {
              });
   server.Get(base + "/([^/]+)", http::Access::kAdministrator,
              [recovery_dir](const http::Request& r) -> Result<http::Response> {
+               CONCORD_RETURN_IF_ERROR(http::CheckQuery(r, {}));
                const std::string& name = r.path_params[0];
                if (!ValidName(name) || !fs::exists(recovery_dir / name / "recover-state.json")) {
                  return NotFound("no such recovery run: " + name.substr(0, 80));

@@ -5,6 +5,7 @@
 // actions.jsonl, which the report's page shows.
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <fstream>
 #include <map>
@@ -40,6 +41,15 @@ Result<json> ReadFindings(const fs::path& file, const char* key) {
 
 std::string Text(const json& o, const char* key) {
   return o.is_object() && o.contains(key) && o[key].is_string() ? o[key].get<std::string>() : "";
+}
+
+// `dryRun`: true or false, or absent; null is refused (a script meaning "unset" must not get a
+// real run).
+Result<std::optional<bool>> DryRun(http::JsonBody& body) {
+  if (body.IsNull("dryRun")) {
+    return InvalidArgument("dryRun", "dryRun must be true or false, not null", {"true", "false"});
+  }
+  return body.OptBool("dryRun");
 }
 
 int64_t Count(const json& o, const char* key) {
@@ -132,7 +142,11 @@ struct SyncReports::Repair {
   Result<json> Orphans(const std::vector<std::string>& ids, const std::string& action,
                        bool dry_run) {
     if (action != "delete" && action != "reassign") {
-      return InvalidArgument("action", "action must be delete or reassign");
+      return InvalidArgument("action", "action must be delete or reassign", {"delete", "reassign"});
+    }
+    std::set<std::string> distinct(ids.begin(), ids.end());
+    if (distinct.size() != ids.size()) {
+      return InvalidArgument("ids", "ids lists an orphan more than once");
     }
     if (ids.empty() || ids.size() > kMaxOrphanIds) {
       return InvalidArgument("ids",
@@ -318,13 +332,16 @@ void SyncReports::MountRepairs(http::Server& server) {
     json line = done;
     line["at"] = FormatTimestamp(NowMillis());
     line["by"] = r.principal.login;
+    spdlog::info("synchronization report {}: {} by {}: {}", repair.id, line.value("action", ""),
+                 r.principal.login, done.dump(-1, ' ', false, json::error_handler_t::replace));
     std::ofstream out(options_.dir / repair.id / "actions.jsonl", std::ios::app);
     out << line.dump(-1, ' ', false, json::error_handler_t::replace) + "\n" << std::flush;
   };
   server.Post(base + "/resync", http::Access::kAdministrator,
               [=](const http::Request& r) -> Result<http::Response> {
+                CONCORD_RETURN_IF_ERROR(http::CheckQuery(r, {}));
                 CONCORD_ASSIGN_OR_RETURN(auto body, http::JsonBody::Parse(r.body));
-                CONCORD_ASSIGN_OR_RETURN(auto dry_run, body.OptBool("dryRun"));
+                CONCORD_ASSIGN_OR_RETURN(auto dry_run, DryRun(body));
                 CONCORD_RETURN_IF_ERROR(body.RejectUnknownFields());
                 CONCORD_ASSIGN_OR_RETURN(Repair repair, start(r));
                 CONCORD_ASSIGN_OR_RETURN(json done, guarded(repair.app, [&]() -> Result<json> {
@@ -341,10 +358,11 @@ void SyncReports::MountRepairs(http::Server& server) {
               });
   server.Post(base + "/orphans", http::Access::kAdministrator,
               [=](const http::Request& r) -> Result<http::Response> {
+                CONCORD_RETURN_IF_ERROR(http::CheckQuery(r, {}));
                 CONCORD_ASSIGN_OR_RETURN(auto body, http::JsonBody::Parse(r.body));
                 CONCORD_ASSIGN_OR_RETURN(auto ids, body.OptStringList("ids"));
                 CONCORD_ASSIGN_OR_RETURN(auto action, body.RequiredString("action"));
-                CONCORD_ASSIGN_OR_RETURN(auto dry_run, body.OptBool("dryRun"));
+                CONCORD_ASSIGN_OR_RETURN(auto dry_run, DryRun(body));
                 CONCORD_RETURN_IF_ERROR(body.RejectUnknownFields());
                 CONCORD_ASSIGN_OR_RETURN(Repair repair, start(r));
                 CONCORD_ASSIGN_OR_RETURN(

@@ -136,6 +136,7 @@ void SyncReports::Make(const json& job, const std::stop_token& stop) {
         fs::create_directories(options_.dir / id, ec);
         summary["state"] = "failed";
         summary["error"] = made.error().message;
+        spdlog::warn("the synchronization report {} failed: {}", id, made.error().message);
         summary["files"] = json::array();
       }
       std::string text = summary.dump(2, ' ', false, json::error_handler_t::replace);
@@ -256,6 +257,7 @@ void SyncReports::Mount(http::Server& server) {
   const std::string base = "/communities/api/admin/sync-reports";
   server.Post(base, http::Access::kAdministrator,
               [this](const http::Request& r) -> Result<http::Response> {
+                CONCORD_RETURN_IF_ERROR(http::CheckQuery(r, {}));
                 CONCORD_ASSIGN_OR_RETURN(auto body, http::JsonBody::Parse(r.body));
                 CONCORD_ASSIGN_OR_RETURN(std::string app, body.RequiredString("remoteAppDefId"));
                 CONCORD_ASSIGN_OR_RETURN(auto locale, body.OptString("locale"));
@@ -265,12 +267,14 @@ void SyncReports::Mount(http::Server& server) {
               });
   MountRepairs(server);
   server.Get(base, http::Access::kAdministrator,
-             [this](const http::Request&) -> Result<http::Response> {
+             [this](const http::Request& r) -> Result<http::Response> {
+               CONCORD_RETURN_IF_ERROR(http::CheckQuery(r, {}));
                CONCORD_ASSIGN_OR_RETURN(json list, List());
                return http::Response::Json(200, list);
              });
   server.Get(base + "/([^/]+)", http::Access::kAdministrator,
              [this](const http::Request& r) -> Result<http::Response> {
+               CONCORD_RETURN_IF_ERROR(http::CheckQuery(r, {}));
                CONCORD_ASSIGN_OR_RETURN(json report, Read(r.path_params[0]));
                return http::Response::Json(200, report);
              });
@@ -278,6 +282,7 @@ void SyncReports::Mount(http::Server& server) {
   server.Get(
       base + "/([^/]+)/files/([^/]+)", http::Access::kAdministrator,
       [this](const http::Request& r) -> Result<http::Response> {
+        CONCORD_RETURN_IF_ERROR(http::CheckQuery(r, {}));
         CONCORD_ASSIGN_OR_RETURN(json report, Read(r.path_params[0]));
         const std::string& name = r.path_params[1];
         const json& files = report["files"];

@@ -29,16 +29,7 @@ std::string Route(std::string_view tail) { return std::string(kBase) + std::stri
 
 Actor ActorOf(const Request& r) { return Actor{r.principal.id, r.principal.admin}; }
 
-// Unknown query parameters are errors, so that a typo never silently widens a listing.
-Status CheckQuery(const Request& r, std::vector<std::string> accepted) {
-  for (const auto& [k, v] : r.query) {
-    if (std::find(accepted.begin(), accepted.end(), k) == accepted.end()) {
-      return InvalidArgument(k, fmt::format("unknown query parameter '{}'", k.substr(0, 60)),
-                             accepted);
-    }
-  }
-  return Ok();
-}
+using http::CheckQuery;
 
 Result<std::optional<int64_t>> QueryInt(const Request& r, std::string_view name) {
   auto v = r.Query(name);

@@ -64,6 +64,10 @@ struct Request {
   std::optional<std::string> Query(std::string_view name) const;
 };
 
+// Unknown query parameters are errors (kInvalidArgument naming it, with the `accepted` ones), so
+// that a typo never silently widens a listing or changes what is measured.
+Status CheckQuery(const Request& r, const std::vector<std::string>& accepted);
+
 struct Response {
   int status = 200;
   std::string content_type = "application/json";
