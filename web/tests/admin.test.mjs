@@ -112,7 +112,7 @@ test("a recovery run from the command line shows on the dashboard with its steps
   assert.equal(await steps.count(), plan.length);
   assert.equal(await steps.filter({ hasText: "(done)" }).count(), plan.length);
   await steps.filter({ hasText: "Verify: a fresh export and report" }).waitFor();
-  await page.screenshot({ path: join(artifacts, "admin-recovery-1280.png"), fullPage: true });
+  await page.screenshot({ path: join(artifacts, "admin-recovery-run-1280.png"), fullPage: true });
   await page.context().close();
 });
 
