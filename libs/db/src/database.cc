@@ -50,11 +50,16 @@ Result<Database::Lease> Database::Acquire() {
   std::unique_ptr<Connection> conn;
   {
     std::unique_lock lock(mu_);
-    available_.wait(lock, [&] { return suspended_ || !idle_.empty() || open_ < max_connections_; });
+    available_.wait(
+        lock, [&] { return suspended_ || !idle_.empty() || open_ < max_connections_ || writer_; });
     if (suspended_) return Unavailable(*suspended_);
     if (!idle_.empty()) {
       conn = std::move(idle_.back());
       idle_.pop_back();
+    } else if (open_ >= max_connections_) {
+      // Every other connection is in use: the idle writer's serves (it is a writer no more).
+      conn = std::move(writer_);
+      writer_open_ = false;
     } else {
       ++open_;
     }
@@ -64,7 +69,7 @@ Result<Database::Lease> Database::Acquire() {
     if (!made) {
       std::lock_guard lock(mu_);
       --open_;
-      available_.notify_one();
+      Wake();
       return std::unexpected(std::move(made).error());
     }
     conn = std::move(*made);
@@ -83,7 +88,74 @@ void Database::Release(Connection* c) {
     closing.reset(c);  // broken: the next Acquire() opens a fresh one
     --open_;
   }
-  available_.notify_all();
+  Wake();
+}
+
+Result<Database::Lease> Database::AcquireWriter() {
+  std::unique_ptr<Connection> conn;
+  bool make = false;
+  {
+    std::unique_lock lock(mu_);
+    bool ready = writable_.wait_for(lock, std::chrono::seconds(10), [&] {
+      return suspended_ || writer_ ||
+             (!writer_open_ && (!idle_.empty() || open_ < max_connections_));
+    });
+    if (suspended_) return Unavailable(*suspended_);
+    if (!ready) {
+      return Unavailable(
+          fmt::format("database error while beginning a write: another write to {} has taken 10 s",
+                      display_url_));
+    }
+    if (writer_) {
+      conn = std::move(writer_);
+    } else if (!idle_.empty()) {  // the first write, or the writer's connection broke
+      conn = std::move(idle_.back());
+      idle_.pop_back();
+      writer_open_ = true;
+    } else {
+      ++open_;
+      writer_open_ = true;
+      make = true;
+    }
+  }
+  if (make) {
+    auto made = factory_();
+    if (!made) {
+      std::lock_guard lock(mu_);
+      --open_;
+      writer_open_ = false;
+      Wake();
+      return std::unexpected(std::move(made).error());
+    }
+    conn = std::move(*made);
+  }
+  auto self = shared_from_this();
+  return Lease(conn.release(), [self](Connection* c) { self->ReleaseWriter(c); });
+}
+
+void Database::ReleaseWriter(Connection* c) {
+  std::unique_ptr<Connection> closing;
+  std::lock_guard lock(mu_);
+  if (c->reusable()) {
+    writer_.reset(c);
+  } else {
+    closing.reset(c);  // broken: the next writer opens a fresh one
+    --open_;
+    writer_open_ = false;
+  }
+  Wake();
+}
+
+void Database::Wake() {
+  if (suspended_) {
+    available_.notify_all();  // Suspend() waits for every connection to come back
+    writable_.notify_all();
+    return;
+  }
+  // One waiter of each kind: waking every waiter for one connection (16 writers queue for the
+  // writer under load) cost more than the writes themselves.
+  writable_.notify_one();
+  available_.notify_one();
 }
 
 Status Database::Suspend(std::string reason, std::chrono::milliseconds wait) {
@@ -92,16 +164,20 @@ Status Database::Suspend(std::string reason, std::chrono::milliseconds wait) {
     std::unique_lock lock(mu_);
     suspended_ = std::move(reason);
     available_.notify_all();  // waiters for a connection fail now
-    bool drained =
-        available_.wait_for(lock, wait, [&] { return static_cast<int>(idle_.size()) == open_; });
+    writable_.notify_all();
+    bool drained = available_.wait_for(
+        lock, wait, [&] { return static_cast<int>(idle_.size()) + (writer_ ? 1 : 0) == open_; });
     if (!drained) {
       suspended_.reset();
       available_.notify_all();
+      writable_.notify_all();
       return Unavailable(fmt::format("{} is still in use after {} ms; try again when it is idle",
                                      display_url_, wait.count()));
     }
     closing = std::move(idle_);
     idle_.clear();
+    if (writer_) closing.push_back(std::move(writer_));
+    writer_open_ = false;
     open_ = 0;
   }
   return Ok();  // `closing` closes every connection here, outside the lock
@@ -111,6 +187,7 @@ void Database::Resume() {
   std::lock_guard lock(mu_);
   suspended_.reset();
   available_.notify_all();
+  writable_.notify_all();
 }
 
 Result<std::vector<std::string>> DropIndexesListedBy(Connection& c, std::string_view catalogue,

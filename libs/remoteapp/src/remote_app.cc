@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <map>
 
 #include "concord/http/json_body.h"
 #include "concord/http/server.h"
@@ -45,6 +46,41 @@ Result<std::optional<SyncedCommunity>> One(db::Rows rows) {
   return std::optional(FromRow(rows));
 }
 
+// Brings the record's members to the state's: writes only the rows that differ (a rename, the
+// most common change, writes none; rewriting them all was most of the cost of applying it).
+Status WriteMembers(Connection& c, const std::string& app, const lifecycle::CommunityState& s) {
+  std::map<std::string, int64_t> wanted;  // a user listed twice takes the member role, as ever
+  for (const auto& u : s.owners) wanted[u.value()] = static_cast<int64_t>(SyncedRole::kOwner);
+  for (const auto& u : s.members) wanted[u.value()] = static_cast<int64_t>(SyncedRole::kMember);
+  std::map<std::string, int64_t> held;
+  CONCORD_ASSIGN_OR_RETURN(
+      db::Rows rows, c.Query("SELECT user_id, role FROM synced_members WHERE community_uuid = $1 "
+                             "AND remote_app_def_id = $2",
+                             s.uuid, app));
+  while (true) {
+    CONCORD_ASSIGN_OR_RETURN(bool has, rows.Next());
+    if (!has) break;
+    held.emplace(rows.Text(0), rows.Int(1));
+  }
+  for (const auto& [user, role] : held) {
+    if (wanted.contains(user)) continue;
+    CONCORD_RETURN_IF_ERROR(
+        c.Execute("DELETE FROM synced_members WHERE community_uuid = $1 AND "
+                  "remote_app_def_id = $2 AND user_id = $3",
+                  s.uuid, app, user));
+  }
+  for (const auto& [user, role] : wanted) {
+    auto it = held.find(user);
+    if (it != held.end() && it->second == role) continue;
+    CONCORD_RETURN_IF_ERROR(c.Execute(
+        "INSERT INTO synced_members (community_uuid, remote_app_def_id, user_id, role) VALUES "
+        "($1, $2, $3, $4) ON CONFLICT (community_uuid, remote_app_def_id, user_id) DO UPDATE SET "
+        "role = $4",
+        s.uuid, app, user, role));
+  }
+  return Ok();
+}
+
 // Writes the community's attributes and membership from the event into the record.
 Status WriteState(Connection& c, const std::string& app, const lifecycle::LifecycleEvent& e,
                   const std::optional<WidgetInstanceId>& widget,
@@ -64,20 +100,7 @@ Status WriteState(Connection& c, const std::string& app, const lifecycle::Lifecy
       s.uuid, app, widget ? std::optional(widget->value()) : std::nullopt, resource, s.name,
       s.visibility, s.list_when_private, s.theme, s.owners_approve_content, s.viewers_flag_content,
       s.in_trash, s.version, now));
-  CONCORD_RETURN_IF_ERROR(
-      c.Execute("DELETE FROM synced_members WHERE community_uuid = $1 AND remote_app_def_id = $2",
-                s.uuid, app));
-  for (const auto& [list, role] :
-       {std::pair{&s.owners, SyncedRole::kOwner}, std::pair{&s.members, SyncedRole::kMember}}) {
-    for (const auto& u : *list) {
-      CONCORD_RETURN_IF_ERROR(c.Execute(
-          "INSERT INTO synced_members (community_uuid, remote_app_def_id, user_id, role) VALUES "
-          "($1, $2, $3, $4) ON CONFLICT (community_uuid, remote_app_def_id, user_id) DO UPDATE SET "
-          "role = $4",
-          s.uuid, app, u, static_cast<int64_t>(role)));
-    }
-  }
-  return Ok();
+  return WriteMembers(c, app, s);
 }
 
 // The id of the event recorded as applied for `app` at `seq`, if any.
@@ -195,21 +218,24 @@ Result<int64_t> RemoteApplication::LastAppliedSeq() {
   return seq.value_or(0);
 }
 
-Result<json> RemoteApplication::Apply(const std::string& app, const lifecycle::LifecycleEvent& e) {
+void RemoteApplication::TrimAppliedEventsIfDue() {
   // The record of applied events is trimmed at most once an hour (and first at start-up), by
   // the delivery that notices; a failed trim is tried again an hour later.
   Millis now = NowMillis();
   Millis last = last_trim_.load();
-  if (now - last >= Millis{3600} * 1000 && last_trim_.compare_exchange_strong(last, now)) {
-    auto trimmed = TrimAppliedEvents(now - applied_retention_.count());
-    if (!trimmed) {
-      spdlog::warn("{}: cannot trim the applied lifecycle events: {}", definition_.service,
-                   trimmed.error().message);
-    } else if (*trimmed > 0) {
-      spdlog::info("{}: forgot {} applied lifecycle events older than {} days", definition_.service,
-                   *trimmed, applied_retention_.count() / kMillisPerDay);
-    }
+  if (now - last < Millis{3600} * 1000 || !last_trim_.compare_exchange_strong(last, now)) return;
+  auto trimmed = TrimAppliedEvents(now - applied_retention_.count());
+  if (!trimmed) {
+    spdlog::warn("{}: cannot trim the applied lifecycle events: {}", definition_.service,
+                 trimmed.error().message);
+  } else if (*trimmed > 0) {
+    spdlog::info("{}: forgot {} applied lifecycle events older than {} days", definition_.service,
+                 *trimmed, applied_retention_.count() / kMillisPerDay);
   }
+}
+
+Result<json> RemoteApplication::Apply(const std::string& app, const lifecycle::LifecycleEvent& e) {
+  TrimAppliedEventsIfDue();
   return database_->InTransaction(
       db::TxMode::kWrite, [&](Connection& c) -> Result<json> { return ApplyIn(c, app, e); });
 }
@@ -427,6 +453,7 @@ void RemoteApplication::Mount(http::Server& server) {
   MountExport(server);
   MountResourceAdmin(server);
   MountAppliedEvents(server);
+  MountLifecycleBatch(server);
   server.Post(definition_.base_path + "/lifecycle/([^/]+)", http::Access::kAdministrator,
               [this](const http::Request& r) -> Result<http::Response> {
                 CONCORD_ASSIGN_OR_RETURN(json parsed, http::ParseJson(r.body));

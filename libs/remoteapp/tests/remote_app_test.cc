@@ -26,10 +26,15 @@ using nlohmann::json;
 class Notes : public ResourceHooks {
  public:
   bool fail_next = false;
+  int fail_skip = 0;  // with fail_next: resources created first before the one that fails
 
   Result<std::string> CreateResource(db::Connection& c, const std::string& app,
                                      const LifecycleEvent& e) override {
-    if (std::exchange(fail_next, false)) return Unavailable("the notes store is full");
+    if (fail_next && fail_skip > 0) {
+      --fail_skip;
+    } else if (std::exchange(fail_next, false)) {
+      return Unavailable("the notes store is full");
+    }
     std::string id = NewUuid();
     CONCORD_RETURN_IF_ERROR(c.Execute(
         "INSERT INTO notes (id, community_uuid, app, title, created) VALUES ($1, $2, $3, $4, $5)",
@@ -314,6 +319,95 @@ TEST_F(AppliedEventsTest, RecordsOlderThanTheRetentionAreForgottenAndPagesFollow
   EXPECT_EQ(late["applied"], false);
   EXPECT_FALSE(late.contains("duplicate"));
   EXPECT_EQ(Record(*app_, *db_, "c-1")->name, "v5");
+}
+
+// Communities' uuids (a batch is read from JSON, which checks them).
+const std::string U1 = "6f1c0e4a-0000-4000-8000-000000000001";
+const std::string U2 = "6f1c0e4a-0000-4000-8000-000000000002";
+const std::string U3 = "6f1c0e4a-0000-4000-8000-000000000003";
+const std::string U4 = "6f1c0e4a-0000-4000-8000-000000000004";
+const std::string U9 = "6f1c0e4a-0000-4000-8000-000000000009";
+
+// Batched delivery: events in order, in one transaction, answered one result each, and
+// recorded exactly as when they come one by one (a batch delivered again is all duplicates).
+TEST_F(AppliedEventsTest, ABatchAppliesEachEventOnceInOrder) {
+  std::vector<json> batch = {
+      lifecycle::ToJson(Added(1, U1, 1, "One")), lifecycle::ToJson(Added(2, U2, 1, "Other")),
+      lifecycle::ToJson(Event(EventType::kCommunityUpdated, 3, U1, 2, "Two"))};
+  auto results = app_->ApplyBatch("Note", batch);
+  ASSERT_TRUE(results) << results.error().ToString();
+  ASSERT_EQ(results->size(), 3u);
+  for (const auto& r : *results) EXPECT_EQ(r["applied"], true) << r.dump();
+  EXPECT_TRUE((*results)[0]["resourceId"].is_string());
+  EXPECT_EQ(Record(*app_, *db_, U1)->name, "Two");
+  EXPECT_EQ(NoteCount(*db_), 2);
+  EXPECT_EQ(Applied(*app_), (Seqs{{1, 1}, {2, 1}, {3, 1}}));
+
+  auto again = app_->ApplyBatch("Note", batch);
+  ASSERT_TRUE(again);
+  for (const auto& r : *again) EXPECT_EQ(r["duplicate"], true) << r.dump();
+  EXPECT_EQ((*again)[0]["resourceId"], (*results)[0]["resourceId"]);
+  EXPECT_EQ(NoteCount(*db_), 2);
+  EXPECT_EQ(Applied(*app_), (Seqs{{1, 2}, {2, 2}, {3, 2}}));
+}
+
+// One event refused (a Memo widget's event sent as Note's; an event that is not an event): it
+// alone is rolled back and answered with its error, its community's later events are held,
+// every other event of the batch is applied.
+TEST_F(AppliedEventsTest, ARefusedEventInABatchIsRolledBackAloneAndHoldsItsCommunity) {
+  LifecycleEvent wrong = Added(2, U2, 1, "Two");
+  wrong.widget->widget_def_id = "Memo";
+  json malformed = {{"seq", 5}, {"community", {{"uuid", U3}}}};
+  std::vector<json> batch = {lifecycle::ToJson(Added(1, U1, 1, "One")),
+                             lifecycle::ToJson(wrong),
+                             lifecycle::ToJson(Event(EventType::kCommunityUpdated, 3, U2, 2, "2b")),
+                             lifecycle::ToJson(Event(EventType::kCommunityUpdated, 4, U1, 2, "1b")),
+                             malformed,
+                             lifecycle::ToJson(Added(6, U3, 1, "Three")),
+                             lifecycle::ToJson(Added(7, U4, 1, "Four"))};
+  auto results = app_->ApplyBatch("Note", batch);
+  ASSERT_TRUE(results) << results.error().ToString();
+  ASSERT_EQ(results->size(), batch.size());
+  EXPECT_EQ((*results)[0]["applied"], true);
+  EXPECT_EQ((*results)[1]["status"], 400) << (*results)[1].dump();
+  EXPECT_EQ((*results)[1]["error"]["field"], "widget");
+  EXPECT_EQ((*results)[2], (json{{"held", true}}));
+  EXPECT_EQ((*results)[3]["applied"], true);
+  EXPECT_EQ((*results)[4]["status"], 400) << (*results)[4].dump();
+  EXPECT_EQ((*results)[5], (json{{"held", true}})) << "c-3's event waits for the malformed one";
+  EXPECT_EQ((*results)[6]["applied"], true);
+  EXPECT_EQ(Record(*app_, *db_, U1)->name, "1b");
+  EXPECT_FALSE(Record(*app_, *db_, U2));
+  EXPECT_FALSE(Record(*app_, *db_, U3));
+  EXPECT_TRUE(Record(*app_, *db_, U4));
+  EXPECT_EQ(NoteCount(*db_), 2);
+  EXPECT_EQ(Applied(*app_), (Seqs{{1, 1}, {4, 1}, {7, 1}}));
+}
+
+// The store failing (kUnavailable) concerns the whole batch: nothing of it is applied, not even
+// the events before the failure, and the batch delivered again applies in full.
+TEST_F(AppliedEventsTest, ABatchTheStoreCannotTakeAppliesNothing) {
+  Apply(Added(9, U9, 1, "Before"));
+  std::vector<json> batch = {lifecycle::ToJson(Added(1, U1, 1, "One")),
+                             lifecycle::ToJson(Added(2, U2, 1, "Two"))};
+  notes_.fail_next = true;
+  notes_.fail_skip = 1;  // c-1's note is made, then c-2's fails
+  auto results = app_->ApplyBatch("Note", batch);
+  ASSERT_FALSE(results);
+  EXPECT_EQ(results.error().code, ErrorCode::kUnavailable);
+  EXPECT_FALSE(Record(*app_, *db_, U1));
+  EXPECT_FALSE(Record(*app_, *db_, U2));
+  EXPECT_EQ(NoteCount(*db_), 1);
+  EXPECT_EQ(Applied(*app_), (Seqs{{9, 1}}));
+  auto retried = app_->ApplyBatch("Note", batch);
+  ASSERT_TRUE(retried) << retried.error().ToString();
+  EXPECT_EQ((*retried)[0]["applied"], true);
+  EXPECT_EQ((*retried)[1]["applied"], true);
+  EXPECT_EQ(NoteCount(*db_), 3);
+  EXPECT_EQ(Applied(*app_), (Seqs{{1, 1}, {2, 1}, {9, 1}}));
+  auto other = app_->ApplyBatch("Nope", batch);
+  ASSERT_FALSE(other);
+  EXPECT_EQ(other.error().code, ErrorCode::kInvalidArgument);
 }
 
 }  // namespace

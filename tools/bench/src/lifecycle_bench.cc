@@ -84,10 +84,13 @@ int Run(int argc, char** argv) {
   OnClients(server, clients, changes, failures, read);
   double floor = OnClients(server, clients, changes, failures, read);
 
-  // Renames, each a change every application with a widget in that community must apply.
+  // Renames, each a change every application with a widget in that community must apply. The
+  // names are new to this run (a name the community already has changes nothing).
+  const auto run = std::chrono::system_clock::now().time_since_epoch().count();
   auto start = std::chrono::steady_clock::now();
   double accepted = OnClients(server, clients, changes, failures, [&](http::Client& c, int i) {
-    return c.Put(base + uuids[i], {{"name", fmt::format("Bench rename {}", i)}}).has_value();
+    return c.Put(base + uuids[i], {{"name", fmt::format("Bench rename {} {}", run, i)}})
+        .has_value();
   });
   if (!testing::WaitForEmptyQueue(admin)) {
     // WaitForEmptyQueue gives up after 10 s: keep waiting, reporting, up to 10 minutes.

@@ -1,5 +1,8 @@
 #include "store/event_store.h"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 namespace concord::communities::store {
 namespace {
 // The highest seq ever assigned: the log's, or the floor trims and restores leave behind.
@@ -58,6 +61,17 @@ Result<std::vector<QueuedDelivery>> EventStore::Deliveries(db::Connection& c,
 Status EventStore::Delivered(db::Connection& c, int64_t seq, const std::string& app) const {
   CONCORD_RETURN_IF_ERROR(
       c.Execute("DELETE FROM event_queue WHERE seq = $1 AND remote_app_def_id = $2", seq, app));
+  return Ok();
+}
+
+Status EventStore::DeliveredAll(db::Connection& c, const std::string& app,
+                                const std::vector<int64_t>& seqs) const {
+  if (seqs.empty()) return Ok();
+  // Whole numbers written into the statement: one statement for the batch on either backend.
+  CONCORD_RETURN_IF_ERROR(
+      c.Execute(fmt::format("DELETE FROM event_queue WHERE remote_app_def_id = $1 AND seq IN ({})",
+                            fmt::join(seqs, ",")),
+                app));
   return Ok();
 }
 

@@ -45,6 +45,9 @@ class EventStore {
                                                  const std::string& state, int64_t after_seq,
                                                  int limit) const;
   Status Delivered(db::Connection& c, int64_t seq, const std::string& app) const;
+  // Removes the deliveries of `seqs` to `app` from the queue, in one statement.
+  Status DeliveredAll(db::Connection& c, const std::string& app,
+                      const std::vector<int64_t>& seqs) const;
   // Marks this delivery and every later pending one for the same application and community
   // queued, recording the error.
   Status Failed(db::Connection& c, int64_t seq, const std::string& app,

@@ -235,6 +235,11 @@ class Database : public std::enable_shared_from_this<Database> {
   // A connection for the calling thread; returned to the pool when the lease ends.
   // kUnavailable while the database is suspended.
   [[nodiscard]] Result<Lease> Acquire();
+  // The pool's one connection for write transactions (InTransaction's kWrite): writers of this
+  // process take it in turn (waiting up to 10 s, then kUnavailable), and its page cache stays
+  // warm from one write to the next (SQLite discards a connection's cache whenever another
+  // connection wrote). kUnavailable while the database is suspended.
+  [[nodiscard]] Result<Lease> AcquireWriter();
 
   // Takes the database offline (a restore swaps it): new Acquire() calls fail with
   // kUnavailable naming `reason`; waits up to `wait` for the leases in use to come back, then
@@ -249,7 +254,7 @@ class Database : public std::enable_shared_from_this<Database> {
   template <typename F>
   auto InTransaction(TxMode mode, F&& fn) -> std::invoke_result_t<F, Connection&> {
     using R = std::invoke_result_t<F, Connection&>;
-    auto lease = Acquire();
+    auto lease = mode == TxMode::kWrite ? AcquireWriter() : Acquire();
     if (!lease) return R(std::unexpected(std::move(lease).error()));
     auto tx = Transaction::Begin(**lease, mode);
     if (!tx) return R(std::unexpected(std::move(tx).error()));
@@ -264,15 +269,22 @@ class Database : public std::enable_shared_from_this<Database> {
 
  private:
   void Release(Connection* c);
+  void ReleaseWriter(Connection* c);
+  // A connection came back (or a slot freed): wakes one waiting reader and one waiting writer.
+  void Wake();
 
   Backend backend_;
   std::string display_url_;
   Factory factory_;
   int max_connections_;
   mutable std::mutex mu_;
-  std::condition_variable available_;
+  std::condition_variable available_;  // readers (Acquire) and Suspend wait here
+  std::condition_variable writable_;   // writers (AcquireWriter) wait here
   std::vector<std::unique_ptr<Connection>> idle_;
-  int open_ = 0;
+  int open_ = 0;  // connections open, the writer's included
+  // The writer's connection while it is idle; `writer_open_` while it exists (idle or leased).
+  std::unique_ptr<Connection> writer_;
+  bool writer_open_ = false;
   std::optional<std::string> suspended_;  // why, while suspended
 };
 

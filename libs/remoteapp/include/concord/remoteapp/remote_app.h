@@ -147,6 +147,9 @@ struct AppliedEvent {
 // changes after that (applied_events.sql) are included by a numbered migration of each
 // application (`-- @include`, cmake/concord.cmake).
 
+// The most events one batched delivery may carry (POST {base}/lifecycle/{app}/batch).
+inline constexpr size_t kMaxLifecycleBatch = 1000;
+
 class RemoteApplication {
  public:
   RemoteApplication(AppDefinition definition, std::shared_ptr<db::Database> database,
@@ -165,6 +168,15 @@ class RemoteApplication {
   // not recorded.
   Result<nlohmann::json> ApplyIn(db::Connection& c, const std::string& app,
                                  const lifecycle::LifecycleEvent& event);
+  // Applies a batch of events (lifecycle events as JSON, in the order they were logged) for
+  // `app` in one transaction. One result per event, in the same order: Apply's reply; or, for
+  // an event refused (malformed, or ApplyIn's error other than kUnavailable), {"error": {...},
+  // "status": HTTP status}, rolled back alone; or {"held": true} for an event of a community
+  // whose earlier event in the batch was refused (not applied, so that each community's events
+  // apply in order). kUnavailable (nothing applied) when the database is; kInvalidArgument for
+  // an app this service does not serve.
+  Result<std::vector<nlohmann::json>> ApplyBatch(const std::string& app,
+                                                 const std::vector<nlohmann::json>& events);
 
   // The events `app` applied with a seq above `after_seq`, in seq order, at most `limit`.
   // kInvalidArgument for an app this service does not serve.
@@ -232,7 +244,8 @@ class RemoteApplication {
   // kInvalidArgument for an app this service does not serve.
   Status Export(const std::string& app, xml::ExportWriter& writer);
 
-  // Mounts POST {base}/lifecycle/{remoteAppDefId} (administrators: the lifecycle system user),
+  // Mounts POST {base}/lifecycle/{remoteAppDefId} (administrators: the lifecycle system user)
+  // and POST {base}/lifecycle/{remoteAppDefId}/batch (many events: ApplyBatch),
   // GET {base}/synced/{remoteAppDefId}/{communityUuid}, GET {base}/admin/applied/{remoteAppDefId}
   // (the applied events, a page after a seq) and GET {base}/admin/export/{remoteAppDefId}
   // (administrators; the export, streamed).
@@ -251,6 +264,10 @@ class RemoteApplication {
                                   const lifecycle::LifecycleEvent& e);
 
   void MountAppliedEvents(http::Server& server);
+  // POST {base}/lifecycle/{remoteAppDefId}/batch: {"events": [...]} → {"results": [...]}.
+  void MountLifecycleBatch(http::Server& server);
+  // Trims the applied events (TrimAppliedEvents) at most once an hour, first when called first.
+  void TrimAppliedEventsIfDue();
   // What ApplyIn does once it knows the event is not a duplicate.
   Result<nlohmann::json> ApplyState(db::Connection& c, const std::string& app,
                                     const lifecycle::LifecycleEvent& e);
