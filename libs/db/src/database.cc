@@ -96,16 +96,16 @@ Result<Database::Lease> Database::AcquireWriter() {
   bool make = false;
   {
     std::unique_lock lock(mu_);
-    bool ready = writable_.wait_for(lock, std::chrono::seconds(10), [&] {
+    // As long as it takes, as Acquire() waits for a connection: a write waits for the writes
+    // before it (SQLite's busy timeout and PostgreSQL's lock then bound what a writer of
+    // another process may hold).
+    ++writers_waiting_;
+    writable_.wait(lock, [&] {
       return suspended_ || writer_ ||
              (!writer_open_ && (!idle_.empty() || open_ < max_connections_));
     });
+    --writers_waiting_;
     if (suspended_) return Unavailable(*suspended_);
-    if (!ready) {
-      return Unavailable(
-          fmt::format("database error while beginning a write: another write to {} has taken 10 s",
-                      display_url_));
-    }
     if (writer_) {
       conn = std::move(writer_);
     } else if (!idle_.empty()) {  // the first write, or the writer's connection broke

@@ -1,8 +1,9 @@
 // Batched lifecycle delivery: POST {base}/lifecycle/{remoteAppDefId}/batch applies many logged
 // events in one transaction (docs/http-api.md, "Lifecycle events"). An event the application
 // refuses is answered with its error and rolled back alone; the later events of its community
-// in the batch are held (not applied), so that each community's events still apply in order;
-// the rest of the batch is applied.
+// in the batch are held (not applied), so that each community's events still apply in order
+// (all later events, when the refused one's community cannot be read); the rest of the batch is
+// applied.
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -18,9 +19,12 @@ namespace {
 
 using nlohmann::json;
 
-// An error that concerns the whole batch (the database is unavailable or busy): the batch is
-// answered with it and nothing is applied, rather than refusing events that are not at fault.
-bool BatchWide(const Error& e) { return e.code == ErrorCode::kUnavailable; }
+// An error that concerns the whole batch (the database is unavailable or busy, or PostgreSQL
+// aborted the transaction: a deadlock, a failed commit): the batch is answered with it and
+// nothing is applied, rather than refusing events that are not at fault.
+bool BatchWide(const Error& e) {
+  return e.code == ErrorCode::kUnavailable || e.code == ErrorCode::kAborted;
+}
 
 // One event's refusal, as the HTTP edge would answer it alone: an internal error's detail goes
 // to the log, with a reference the answer gives.
@@ -66,17 +70,21 @@ Result<std::vector<json>> RemoteApplication::ApplyBatch(const std::string& app,
         db::TxMode::kWrite, [&](db::Connection& c) -> Result<std::vector<json>> {
           std::vector<json> out(events.size());
           std::set<std::string> held;  // communities with a refused event earlier in the batch
+          bool hold_all = false;       // a refused event's community could not be read
           for (size_t i = 0; i < events.size(); ++i) {
             std::string community =
                 parsed[i] ? parsed[i]->community.uuid.value() : CommunityOf(events[i]);
-            if (!community.empty() && held.contains(community)) {
+            if (hold_all || (!community.empty() && held.contains(community))) {
               out[i] = {{"held", true}};
               continue;
             }
             if (!parsed[i]) {
               if (!isolate) return std::unexpected(parsed[i].error());
               out[i] = Refusal(parsed[i].error(), definition_.service);
-              if (!community.empty()) held.insert(community);
+              // Whose later events must wait for it: its community's, or, when that cannot be
+              // read, every later one (Communities knows its community and holds it back).
+              if (community.empty()) hold_all = true;
+              held.insert(community);
               continue;
             }
             if (isolate) CONCORD_RETURN_IF_ERROR(c.Execute("SAVEPOINT lifecycle_event"));

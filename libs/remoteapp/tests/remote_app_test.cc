@@ -26,7 +26,8 @@ using nlohmann::json;
 class Notes : public ResourceHooks {
  public:
   bool fail_next = false;
-  int fail_skip = 0;  // with fail_next: resources created first before the one that fails
+  int fail_skip = 0;    // with fail_next: resources created first before the one that fails
+  std::string refused;  // this community's resource is written, then refused (not kUnavailable)
 
   Result<std::string> CreateResource(db::Connection& c, const std::string& app,
                                      const LifecycleEvent& e) override {
@@ -39,6 +40,9 @@ class Notes : public ResourceHooks {
     CONCORD_RETURN_IF_ERROR(c.Execute(
         "INSERT INTO notes (id, community_uuid, app, title, created) VALUES ($1, $2, $3, $4, $5)",
         id, e.community.uuid, app, e.community.name, NowMillis()));
+    if (e.community.uuid.value() == refused) {
+      return FailedPrecondition("this note may not be made");
+    }
     return id;
   }
   Status RemoveResource(db::Connection& c, const std::string&, const std::string& id) override {
@@ -408,6 +412,32 @@ TEST_F(AppliedEventsTest, ABatchTheStoreCannotTakeAppliesNothing) {
   auto other = app_->ApplyBatch("Nope", batch);
   ASSERT_FALSE(other);
   EXPECT_EQ(other.error().code, ErrorCode::kInvalidArgument);
+}
+
+// A refusal after the event had written (the note inserted, then refused): its savepoint rolls
+// back what it wrote, and nothing else. An event whose community cannot be read holds every
+// later event of the batch (which community they wait for is not known).
+TEST_F(AppliedEventsTest, ARefusalAfterWritingLeavesNothingAndAnUnreadableEventHoldsTheRest) {
+  std::vector<json> batch = {lifecycle::ToJson(Added(1, U1, 1, "One")),
+                             lifecycle::ToJson(Added(2, U2, 1, "Two")),
+                             lifecycle::ToJson(Added(3, U3, 1, "Three"))};
+  ASSERT_TRUE(app_->ApplyBatch("Note", {batch[0]}));
+  notes_.refused = U2;
+  auto results = app_->ApplyBatch("Note", {batch[1], batch[2]});
+  ASSERT_TRUE(results) << results.error().ToString();
+  EXPECT_EQ((*results)[0]["status"], 409) << (*results)[0].dump();
+  EXPECT_EQ((*results)[1]["applied"], true);
+  EXPECT_FALSE(Record(*app_, *db_, U2));
+  EXPECT_EQ(NoteCount(*db_), 2) << "the refused event's note is rolled back";
+  EXPECT_EQ(Applied(*app_), (Seqs{{1, 1}, {3, 1}}));
+
+  json unreadable = {{"seq", 5}, {"eventType", "community.updated"}};
+  auto held = app_->ApplyBatch(
+      "Note", {unreadable, lifecycle::ToJson(Event(EventType::kCommunityUpdated, 6, U1, 2, "1b"))});
+  ASSERT_TRUE(held);
+  EXPECT_EQ((*held)[0]["status"], 400);
+  EXPECT_EQ((*held)[1], (json{{"held", true}}));
+  EXPECT_EQ(Record(*app_, *db_, U1)->name, "One");
 }
 
 }  // namespace

@@ -52,6 +52,8 @@ class StandInBlog {
                        } else if (refused_.contains(c)) {
                          held.insert(c);
                          results.push_back(Refusal());
+                       } else if (garbled_.contains(c)) {
+                         results.push_back(nullptr);  // not a result at all
                        } else {
                          results.push_back(Apply(e));
                        }
@@ -87,6 +89,11 @@ class StandInBlog {
     std::lock_guard lock(mu_);
     refused_ = communities;
   }
+  // Answers the batch's events of these communities with null.
+  void Garble(const std::set<std::string>& communities) {
+    std::lock_guard lock(mu_);
+    garbled_ = communities;
+  }
   // The events applied, as (seq, community), in the order they were applied.
   std::vector<std::pair<int64_t, std::string>> Applied() {
     std::lock_guard lock(mu_);
@@ -115,7 +122,7 @@ class StandInBlog {
   std::thread thread_;
   int port_ = 0;
   std::mutex mu_;
-  std::set<std::string> refused_;
+  std::set<std::string> refused_, garbled_;
   std::vector<std::pair<int64_t, std::string>> applied_;
   int requests_ = 0;
 };
@@ -137,12 +144,14 @@ class DispatcherTest : public ::testing::Test {
     auto c = svc_->Create(admin_, {.name = name});
     EXPECT_TRUE(c) << c.error().ToString();
     EXPECT_TRUE(svc_->AddWidget(admin_, c->uuid, "Blog", std::nullopt));
-    for (int i = 1; i <= 2; ++i) {
-      CommunityPatch patch;
-      patch.name = name + " " + std::to_string(i);
-      EXPECT_TRUE(svc_->Update(admin_, c->uuid, patch));
-    }
+    Rename(c->uuid.value(), name + " 1");
+    Rename(c->uuid.value(), name + " 2");
     return c->uuid.value();
+  }
+  void Rename(const std::string& uuid, const std::string& name) {
+    CommunityPatch patch;
+    patch.name = name;
+    EXPECT_TRUE(svc_->Update(admin_, CommunityUuid(uuid), patch));
   }
 
   std::unique_ptr<Dispatcher> Start(const StandInBlog& blog) {
@@ -257,6 +266,34 @@ TEST_F(DispatcherTest, AnApplicationWithoutBatchesGetsOneEventPerRequest) {
   EXPECT_EQ(dispatcher->Retry({}).delivered, 4);
   EXPECT_EQ(Of(blog.Applied(), b), Logged(b));
   EXPECT_EQ(BlogResource(b), "blog-of-" + b);
+  dispatcher->Stop();
+}
+
+// More deliveries than one request carries: a community refused in the first request stays held
+// in the second (its later events there are not sent), and an answer that is not a result is
+// not taken for an application: those deliveries stay queued.
+TEST_F(DispatcherTest, ARefusedCommunityStaysHeldAcrossRequestsAndGarbledAnswersStayQueued) {
+  StandInBlog blog(true);
+  std::string b = Community("Bravo");
+  std::vector<std::string> others;
+  for (int i = 0; i < 70; ++i) others.push_back(Community("Other " + std::to_string(i)));
+  std::string g = Community("Garbled");
+  Rename(b, "Bravo 3");  // Bravo's last events come after 280 others: a later request
+  Rename(b, "Bravo 4");
+  blog.Refuse({b});
+  blog.Garble({g});
+  auto dispatcher = Start(blog);
+  WaitForPending();
+
+  auto applied = blog.Applied();
+  EXPECT_GE(blog.Requests(), 2);
+  EXPECT_TRUE(Of(applied, b).empty()) << "Bravo's later events were sent after its refusal";
+  for (const auto& o : others) EXPECT_EQ(Of(applied, o), Logged(o));
+  EXPECT_EQ(Count("community_uuid = '" + b + "' AND state = 'queued'"), 6);
+  EXPECT_EQ(Count("community_uuid = '" + g + "' AND state = 'queued'"), 4);
+  EXPECT_EQ(Count("community_uuid = '" + g + "' AND last_error LIKE '%not a result%'"), 4);
+  EXPECT_EQ(Count("state = 'pending'"), 0);
+  EXPECT_EQ(Count("1 = 1"), 10);
   dispatcher->Stop();
 }
 

@@ -99,6 +99,9 @@ class SqliteConnection final : public Connection {
   }
 
   Backend backend() const override { return Backend::kSqlite; }
+  // A connection left inside a transaction (a ROLLBACK that failed) is closed rather than
+  // pooled: closing rolls it back and lets the next writer in, on the thread that took it.
+  bool reusable() const override { return sqlite3_get_autocommit(db_) != 0 && !writing_; }
 
   Result<int64_t> ExecuteParams(std::string_view sql, const Params& params) override {
     CONCORD_ASSIGN_OR_RETURN(Prepared p, Prepare(sql, params));
@@ -209,16 +212,17 @@ class SqliteConnection final : public Connection {
 
   Status Begin(TxMode mode) override {
     if (mode != TxMode::kWrite) return ExecuteScript("BEGIN DEFERRED");
+    bool took = false;
     if (writer_ && !writing_) {
       if (!writer_->try_lock_for(std::chrono::seconds(10))) {
         return Unavailable(
             "database error while beginning a write: another write of this "
             "process has held the database for 10 s");
       }
-      writing_ = true;
+      writing_ = took = true;
     }
     auto begun = ExecuteScript("BEGIN IMMEDIATE");
-    if (!begun) EndWrite();
+    if (!begun && took) EndWrite();
     return begun;
   }
   Status Commit() override {

@@ -96,15 +96,21 @@ Dispatcher::Worker::BatchOutcome Dispatcher::Worker::DeliverBatch(
       bytes += d.payload.size();
       chunk.push_back(d);
     }
+    if (!batches && std::chrono::steady_clock::now() >= batches_again) batches = true;
+    bool one_by_one = !batches;
     if (batches) {
       auto o = SendBatch(client, chunk);
       out.delivered += o.delivered;
       out.failed.merge(o.failed);
       out.unreachable = out.unreachable || o.unreachable;
-      if (batches) continue;
-      // The application takes no batches (SendBatch sent nothing): the same, one by one.
+      // SendBatch sent nothing when the application takes no batches, or would not take this
+      // one: the same deliveries, one by one.
+      one_by_one = !batches;
+      if (!batches && std::chrono::steady_clock::now() >= batches_again) batches = true;
     }
+    if (!one_by_one) continue;
     for (const auto& d : chunk) {
+      if (!Holds()) break;  // another node delivers from now on
       if (out.failed.contains(d.community.value())) continue;
       auto s = Deliver(client, d);
       if (s) {
@@ -131,16 +137,22 @@ Dispatcher::Worker::BatchOutcome Dispatcher::Worker::SendBatch(
   }
   body += "]}";
   auto reply = client.Send("POST", UrlPath() + "/batch", body);
-  if (reply && reply->status == 404) {
-    // No such route: an application from before batches. Deliveries go one by one from now on.
-    spdlog::info("dispatcher {}: the application takes no batches; delivering one at a time",
-                 endpoint.remote_app_def_id);
+  if (reply && (reply->status == 404 || reply->status == 400 || reply->status == 413)) {
+    // 404, no such route: an application from before batches; deliveries go one by one, and
+    // batches are tried again in ten minutes (the 404 may have been a proxy's). 400 or 413 for
+    // the whole batch: these events go one by one, so that each gets its own answer.
+    if (reply->status == 404) {
+      spdlog::info("dispatcher {}: the application takes no batches; delivering one at a time",
+                   endpoint.remote_app_def_id);
+      batches_again = std::chrono::steady_clock::now() + std::chrono::minutes(10);
+    }
     batches = false;
     return out;
   }
   // Per delivery: the error, if it was not applied, and the application's answer.
   std::vector<std::string> errors(batch.size());
   std::vector<nlohmann::json> replies(batch.size());
+  std::vector<bool> held(batch.size());
   if (!reply) {
     std::fill(errors.begin(), errors.end(), reply.error().message);
     out.unreachable = http::Unreachable(reply.error());
@@ -154,14 +166,23 @@ Dispatcher::Worker::BatchOutcome Dispatcher::Worker::SendBatch(
   } else {
     for (size_t i = 0; i < batch.size(); ++i) {
       const auto& r = reply->body["results"][i];
+      auto flag = [&](const char* name) {
+        return r.is_object() && r.contains(name) && r[name].is_boolean() && r[name].get<bool>();
+      };
       if (r.is_object() && r.contains("error")) {
-        errors[i] = HttpError(r.value("status", 0), r["error"].dump());
-      } else if (r.is_object() && r.value("held", false)) {
-        // Not applied: an earlier event of its community was refused, and marking that one
-        // queued marks this one too (Failed).
-        errors[i] = "held";
+        int status =
+            r.contains("status") && r["status"].is_number_integer() ? r["status"].get<int>() : 0;
+        errors[i] = HttpError(status, r["error"].dump());
+      } else if (flag("held")) {
+        // Not applied, behind an earlier event the application refused: queued with it.
+        held[i] = true;
+        errors[i] =
+            "not applied: held behind an earlier event of its batch that the application refused";
+      } else if (r.is_object() && r.contains("applied") && r["applied"].is_boolean()) {
+        replies[i] = r;  // applied, or known already ("duplicate")
       } else {
-        replies[i] = r;
+        errors[i] =
+            "the application's answer for this event is not a result: " + r.dump().substr(0, 200);
       }
     }
   }
@@ -170,7 +191,6 @@ Dispatcher::Worker::BatchOutcome Dispatcher::Worker::SendBatch(
       options->database->InTransaction(db::TxMode::kWrite, [&](db::Connection& c) -> Status {
         seqs.clear();
         for (size_t i = 0; i < batch.size(); ++i) {
-          if (errors[i] == "held") continue;
           CONCORD_RETURN_IF_ERROR(Record(c, batch[i], errors[i], replies[i], seqs));
         }
         return kEvents.DeliveredAll(c, endpoint.remote_app_def_id, seqs);
@@ -184,7 +204,7 @@ Dispatcher::Worker::BatchOutcome Dispatcher::Worker::SendBatch(
   }
   for (size_t i = 0; i < batch.size(); ++i) {
     if (!errors[i].empty() || !recorded) {
-      if (errors[i] != "held" && !errors[i].empty()) {
+      if (!held[i] && !errors[i].empty()) {
         spdlog::warn("lifecycle event {} ({}) for {} queued: {}", batch[i].seq, batch[i].event_type,
                      batch[i].remote_app_def_id, errors[i]);
       }

@@ -56,9 +56,10 @@ struct Dispatcher::Worker {
   std::vector<std::shared_ptr<RetryRequest>> retries;
   std::vector<std::shared_ptr<ReplayRequest>> replays;
   std::thread thread;
-  // The application answers batches (an older one, without the route, answers 404: from then
-  // on it gets one event per request). Used on the worker's thread only.
+  // The application answers batches (an older one, without the route, answers 404: it then
+  // gets one event per request until `batches_again`). Used on the worker's thread only.
   bool batches = true;
+  std::chrono::steady_clock::time_point batches_again{};
 
   // What one batch did.
   struct BatchOutcome {

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "concord/base/text.h"
@@ -67,33 +68,40 @@ Result<CommunitiesService::ResyncOutcome> SyncAdministration::Resync(
   }
   CommunitiesService::ResyncOutcome out;
   int64_t first_seq = 0, last_seq = 0;
-  for (const auto& uuid : communities) {
+  // A hundred communities a transaction: one commit for their events, and the dispatcher
+  // delivers them in batches.
+  constexpr size_t kPerTransaction = 100;
+  for (size_t from = 0; from < communities.size(); from += kPerTransaction) {
+    size_t to = std::min(communities.size(), from + kPerTransaction);
     auto published = tx_.Write([&](Connection& c) -> Result<int64_t> {
-      // A community in the trash is resynced too: its applications learn that it is there.
-      CONCORD_ASSIGN_OR_RETURN(auto found, kCommunities.Find(c, uuid));
-      if (!found) return CommunityNotFound(uuid);
-      LoadedCommunity l;
-      l.community = std::move(*found);
-      CONCORD_ASSIGN_OR_RETURN(auto widgets, kCommunities.Widgets(c, uuid));
       int64_t n = 0;
-      for (const auto& w : widgets) {
-        const auto* def = lifecycle::FindWidgetDef(w.widget_def_id);
-        if (!def || !def->remote) continue;
-        if (widget_def_id && w.widget_def_id != *widget_def_id) continue;
-        CONCORD_ASSIGN_OR_RETURN(
-            auto seq, publisher_.Publish(c, EventType::kRemoteAppAdded, l.community, actor,
-                                         {.widget = &w, .resync = true}));
-        if (seq) {
-          if (first_seq == 0) first_seq = *seq;
-          last_seq = *seq;
+      for (size_t i = from; i < to; ++i) {
+        const auto& uuid = communities[i];
+        // A community in the trash is resynced too: its applications learn that it is there.
+        CONCORD_ASSIGN_OR_RETURN(auto found, kCommunities.Find(c, uuid));
+        if (!found) return CommunityNotFound(uuid);
+        LoadedCommunity l;
+        l.community = std::move(*found);
+        CONCORD_ASSIGN_OR_RETURN(auto widgets, kCommunities.Widgets(c, uuid));
+        for (const auto& w : widgets) {
+          const auto* def = lifecycle::FindWidgetDef(w.widget_def_id);
+          if (!def || !def->remote) continue;
+          if (widget_def_id && w.widget_def_id != *widget_def_id) continue;
+          CONCORD_ASSIGN_OR_RETURN(
+              auto seq, publisher_.Publish(c, EventType::kRemoteAppAdded, l.community, actor,
+                                           {.widget = &w, .resync = true}));
+          if (seq) {
+            if (first_seq == 0) first_seq = *seq;
+            last_seq = *seq;
+          }
+          ++n;
         }
-        ++n;
       }
       return n;
     });
     if (!published) return std::unexpected(published.error());
     out.events += *published;
-    ++out.communities;
+    out.communities += static_cast<int64_t>(to - from);
   }
   if (out.events == 0) return out;
   // Wait for the deliveries (the dispatcher was woken by the commits).

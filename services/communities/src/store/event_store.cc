@@ -1,7 +1,8 @@
 #include "store/event_store.h"
 
 #include <fmt/format.h>
-#include <fmt/ranges.h>
+
+#include <algorithm>
 
 namespace concord::communities::store {
 namespace {
@@ -66,12 +67,23 @@ Status EventStore::Delivered(db::Connection& c, int64_t seq, const std::string& 
 
 Status EventStore::DeliveredAll(db::Connection& c, const std::string& app,
                                 const std::vector<int64_t>& seqs) const {
-  if (seqs.empty()) return Ok();
-  // Whole numbers written into the statement: one statement for the batch on either backend.
-  CONCORD_RETURN_IF_ERROR(
-      c.Execute(fmt::format("DELETE FROM event_queue WHERE remote_app_def_id = $1 AND seq IN ({})",
-                            fmt::join(seqs, ",")),
-                app));
+  // Up to 64 a statement, its placeholders padded to a power of two with the last seq again:
+  // seven statement texts in all, which the connection prepares once (a text per batch would
+  // have filled its statement cache without end).
+  constexpr size_t kMost = 64;
+  for (size_t from = 0; from < seqs.size(); from += kMost) {
+    size_t n = std::min(kMost, seqs.size() - from);
+    size_t slots = 1;
+    while (slots < n) slots *= 2;
+    std::string sql = "DELETE FROM event_queue WHERE remote_app_def_id = $1 AND seq IN (";
+    db::Params params{db::Value(app)};
+    for (size_t i = 0; i < slots; ++i) {
+      sql += fmt::format("{}${}", i == 0 ? "" : ",", i + 2);
+      params.push_back(db::Value(seqs[from + std::min(i, n - 1)]));
+    }
+    sql += ")";
+    CONCORD_RETURN_IF_ERROR(c.ExecuteParams(sql, params));
+  }
   return Ok();
 }
 

@@ -236,8 +236,8 @@ class Database : public std::enable_shared_from_this<Database> {
   // kUnavailable while the database is suspended.
   [[nodiscard]] Result<Lease> Acquire();
   // The pool's one connection for write transactions (InTransaction's kWrite): writers of this
-  // process take it in turn (waiting up to 10 s, then kUnavailable), and its page cache stays
-  // warm from one write to the next (SQLite discards a connection's cache whenever another
+  // process take it in turn (waiting as long as it takes, as Acquire does), and its page cache
+  // stays warm from one write to the next (SQLite discards a connection's cache whenever another
   // connection wrote). kUnavailable while the database is suspended.
   [[nodiscard]] Result<Lease> AcquireWriter();
 
@@ -285,6 +285,7 @@ class Database : public std::enable_shared_from_this<Database> {
   // The writer's connection while it is idle; `writer_open_` while it exists (idle or leased).
   std::unique_ptr<Connection> writer_;
   bool writer_open_ = false;
+  int writers_waiting_ = 0;               // in AcquireWriter
   std::optional<std::string> suspended_;  // why, while suspended
 };
 
