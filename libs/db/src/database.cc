@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "indexes.h"
 #include "postgres/postgres_backend.h"
 #include "sqlite/sqlite_backend.h"
@@ -156,6 +158,131 @@ void Database::Wake() {
   // writer under load) cost more than the writes themselves.
   writable_.notify_one();
   available_.notify_one();
+}
+
+namespace {
+// The databases whose write group this thread is running: a write on one of them from inside a
+// member's `fn` (whichever member's) could only wait for the group it is in, and is refused.
+thread_local std::vector<const Database*> running_groups;
+// The most writers one group takes, and how long it goes on taking them: the rest wait for the
+// next group (a group holds the database's write lock, which other processes wait for).
+constexpr size_t kMostInGroup = 256;
+constexpr auto kLongestGroup = std::chrono::milliseconds(50);
+}  // namespace
+
+struct Database::GroupMember {
+  std::function<Status(Connection&)> fn;
+  Status status;
+  std::exception_ptr thrown;
+  bool done = false;
+};
+
+Database::GroupOutcome Database::InWriteGroup(std::function<Status(Connection&)> fn) {
+  if (std::find(running_groups.begin(), running_groups.end(), this) != running_groups.end()) {
+    return {FailedPrecondition(fmt::format(
+                "a write transaction on {} was started inside another on the same database",
+                display_url_)),
+            nullptr};
+  }
+  GroupMember me{std::move(fn), Ok(), nullptr, false};
+  std::unique_lock lock(group_mu_);
+  group_queue_.push_back(&me);
+  while (!me.done) {
+    if (group_running_) {
+      group_done_.wait(lock);
+      continue;
+    }
+    // Nobody runs a group: this writer runs the next one, with everybody waiting (itself too).
+    size_t n = std::min(group_queue_.size(), kMostInGroup);
+    std::vector<GroupMember*> members(group_queue_.begin(),
+                                      group_queue_.begin() + static_cast<std::ptrdiff_t>(n));
+    group_queue_.erase(group_queue_.begin(), group_queue_.begin() + static_cast<std::ptrdiff_t>(n));
+    group_running_ = true;
+    lock.unlock();
+    size_t ran = 0;
+    running_groups.push_back(this);
+    try {
+      ran = RunGroup(members);
+    } catch (...) {
+      // Not a member's `fn` (RunGroup catches those): memory, most likely. Nobody of this
+      // group is left waiting for it.
+      for (auto* m : members) {
+        if (m->status)
+          m->status =
+              std::unexpected(Error{ErrorCode::kInternal, "the write group failed", {}, {}});
+      }
+      if (std::find(members.begin(), members.end(), &me) != members.end()) {
+        me.thrown = std::current_exception();
+      }
+      ran = members.size();
+    }
+    running_groups.pop_back();
+    lock.lock();
+    // Those the group did not reach wait for the next one, first in line.
+    group_queue_.insert(group_queue_.begin(), members.begin() + static_cast<std::ptrdiff_t>(ran),
+                        members.end());
+    for (size_t i = 0; i < ran; ++i) members[i]->done = true;
+    group_running_ = false;
+    group_done_.notify_all();
+  }
+  return {me.status, me.thrown};
+}
+
+size_t Database::RunGroup(const std::vector<GroupMember*>& members) {
+  // The first `upto` members get `e` (those that had succeeded were rolled back with the rest).
+  auto fail = [&](size_t upto, const Error& e) {
+    for (size_t i = 0; i < upto; ++i) {
+      if (members[i]->status) members[i]->status = std::unexpected(e);
+    }
+    return upto;
+  };
+  auto lease = AcquireWriter();
+  if (!lease) return fail(members.size(), lease.error());
+  Connection& c = **lease;
+  if (auto begun = c.Begin(TxMode::kWrite); !begun) return fail(members.size(), begun.error());
+  bool alone = members.size() == 1;
+  auto started = std::chrono::steady_clock::now();
+  size_t i = 0;
+  for (; i < members.size(); ++i) {
+    if (i > 0 && std::chrono::steady_clock::now() - started > kLongestGroup) break;
+    auto* m = members[i];
+    if (!alone) {
+      if (auto s = c.ExecuteScript("SAVEPOINT concord_writer"); !s) {
+        (void)c.Rollback();
+        return fail(i, s.error());  // those not run yet wait for the next group
+      }
+    }
+    Status ran;
+    try {
+      ran = m->fn(c);
+    } catch (...) {
+      m->thrown = std::current_exception();
+      ran = std::unexpected(Error{ErrorCode::kInternal, "the write threw", {}, {}});
+    }
+    if (ran && !alone) {
+      // A RELEASE that fails (PostgreSQL: a statement of this `fn` failed and was ignored) is
+      // this writer's failure, undone below, not the group's.
+      auto released = c.ExecuteScript("RELEASE SAVEPOINT concord_writer");
+      if (!released) ran = std::unexpected(released.error());
+    }
+    if (ran) continue;
+    m->status = ran;  // its own error; the others go on
+    if (alone) {
+      (void)c.Rollback();
+      return 1;
+    }
+    auto undone = c.ExecuteScript("ROLLBACK TO SAVEPOINT concord_writer");
+    if (undone) undone = c.ExecuteScript("RELEASE SAVEPOINT concord_writer");
+    if (!undone) {
+      (void)c.Rollback();
+      return fail(i + 1, undone.error());
+    }
+  }
+  if (auto committed = c.Commit(); !committed) {
+    (void)c.Rollback();
+    return fail(i, committed.error());
+  }
+  return i;
 }
 
 Status Database::Suspend(std::string reason, std::chrono::milliseconds wait) {

@@ -229,6 +229,122 @@ TEST_P(DbConformance, ConcurrentWritersFromThePoolAllSucceed) {
   EXPECT_EQ(Count("parent"), kThreads * kEach);
 }
 
+// Group commit: many writers at once share commits; one whose `fn` fails is rolled back alone
+// (what it wrote before failing included), one that throws has its exception back on its own
+// thread, and every other write lands.
+TEST_P(DbConformance, WritersInAGroupFailAloneAndTheRestCommit) {
+  constexpr int kThreads = 8, kEach = 60;
+  std::atomic<int> unexpected{0}, refused{0}, thrown{0};
+  std::vector<std::thread> threads;
+  threads.reserve(kThreads);
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        int id = t * kEach + i;
+        try {
+          auto s = db_->InTransaction(TxMode::kWrite, [&](Connection& c) -> Result<int> {
+            CONCORD_RETURN_IF_ERROR(c.Execute("INSERT INTO parent (id, name) VALUES ($1, $2)", id,
+                                              fmt::format("w{}", id)));
+            if (id % 7 == 3) return FailedPrecondition("refused after writing");
+            if (id % 11 == 5) throw std::runtime_error("thrown after writing");
+            return id;
+          });
+          if (id % 7 == 3) {
+            if (!s && s.error().message == "refused after writing")
+              ++refused;
+            else
+              ++unexpected;
+          } else if (!s || *s != id) {
+            ++unexpected;
+          }
+        } catch (const std::runtime_error& e) {
+          if (id % 11 == 5 && std::string(e.what()) == "thrown after writing")
+            ++thrown;
+          else
+            ++unexpected;
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  int want_refused = 0, want_thrown = 0;
+  for (int id = 0; id < kThreads * kEach; ++id) {
+    if (id % 7 == 3)
+      ++want_refused;
+    else if (id % 11 == 5)
+      ++want_thrown;
+  }
+  EXPECT_EQ(unexpected.load(), 0);
+  EXPECT_EQ(refused.load(), want_refused);
+  EXPECT_EQ(thrown.load(), want_thrown);
+  EXPECT_EQ(Count("parent"), kThreads * kEach - want_refused - want_thrown);
+  auto lease = db_->Acquire();
+  EXPECT_EQ(*(*lease)->QueryInt("SELECT COUNT(*) FROM parent WHERE id % 7 = 3"), 0);
+}
+
+// The writers that queue while a group runs are run together next, by one of them: their `fn`
+// runs on that writer's thread, in one transaction; one whose statement fails (a duplicate key:
+// on PostgreSQL, the transaction is aborted until rolled back to its savepoint) fails alone.
+TEST_P(DbConformance, WritersThatQueueTogetherShareOneTransaction) {
+  ASSERT_TRUE(Exec("INSERT INTO parent (id, name) VALUES (1000, 'taken')"));
+  std::atomic<bool> first_in{false};
+  std::atomic<int> foreign_threads{0}, failures{0};
+  std::thread slow([&] {
+    auto s = db_->InTransaction(TxMode::kWrite, [&](Connection& c) -> Status {
+      first_in = true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the others queue meanwhile
+      CONCORD_RETURN_IF_ERROR(c.Execute("INSERT INTO parent (id, name) VALUES (1, 'slow')"));
+      return Ok();
+    });
+    if (!s) ++failures;
+  });
+  while (!first_in) std::this_thread::yield();
+  std::vector<std::thread> others;
+  std::atomic<int> duplicate{0};
+  for (int t = 2; t <= 8; ++t) {
+    others.emplace_back([&, t] {
+      auto owner = std::this_thread::get_id();
+      int id = t == 5 ? 1000 : t;  // writer 5 hits the taken key
+      auto s = db_->InTransaction(TxMode::kWrite, [&](Connection& c) -> Status {
+        if (std::this_thread::get_id() != owner) ++foreign_threads;
+        CONCORD_RETURN_IF_ERROR(
+            c.Execute("INSERT INTO parent (id, name) VALUES ($1, $2)", id, fmt::format("w{}", t)));
+        return Ok();
+      });
+      if (t == 5) {
+        if (!s && s.error().code == ErrorCode::kAlreadyExists) ++duplicate;
+      } else if (!s) {
+        ++failures;
+      }
+    });
+  }
+  slow.join();
+  for (auto& o : others) o.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(duplicate.load(), 1);
+  EXPECT_GE(foreign_threads.load(), 1) << "no writer ran in another writer's group";
+  EXPECT_EQ(Count("parent"), 1 + 1 + 6);  // 'taken', the slow one, six of the seven others
+}
+
+// A write started inside a write on the same database is refused rather than left to deadlock;
+// the outer one goes on and commits.
+TEST_P(DbConformance, AWriteInsideAWriteIsRefused) {
+  auto outer = db_->InTransaction(TxMode::kWrite, [&](Connection& c) -> Status {
+    CONCORD_RETURN_IF_ERROR(c.Execute("INSERT INTO parent (id, name) VALUES (1, 'outer')"));
+    auto inner = db_->InTransaction(TxMode::kWrite, [&](Connection& c2) -> Status {
+      CONCORD_RETURN_IF_ERROR(c2.Execute("INSERT INTO parent (id, name) VALUES (2, 'inner')"));
+      return Ok();
+    });
+    EXPECT_FALSE(inner);
+    if (!inner) {
+      EXPECT_EQ(inner.error().code, ErrorCode::kFailedPrecondition);
+    }
+    return Ok();
+  });
+  ASSERT_TRUE(outer) << outer.error().ToString();
+  EXPECT_EQ(Count("parent"), 1);
+}
+
 // `concord populate`'s way: tuned for the load, secondary indexes dropped and rebuilt, one
 // transaction; every row lands, and a failing statement fails the load (by the commit at the
 // latest: PostgreSQL pipelines the statements) and leaves nothing.
@@ -430,6 +546,7 @@ TEST(DbPool, ManyWritersTakeTurnsWhileReadersRead) {
     }
   });
   std::vector<std::thread> writers;
+  writers.reserve(kThreads);
   for (int t = 0; t < kThreads; ++t) {
     writers.emplace_back([&, t] {
       for (int i = 0; i < kEach; ++i) {

@@ -326,24 +326,24 @@ TEST_F(AppliedEventsTest, RecordsOlderThanTheRetentionAreForgottenAndPagesFollow
 }
 
 // Communities' uuids (a batch is read from JSON, which checks them).
-const std::string U1 = "6f1c0e4a-0000-4000-8000-000000000001";
-const std::string U2 = "6f1c0e4a-0000-4000-8000-000000000002";
-const std::string U3 = "6f1c0e4a-0000-4000-8000-000000000003";
-const std::string U4 = "6f1c0e4a-0000-4000-8000-000000000004";
-const std::string U9 = "6f1c0e4a-0000-4000-8000-000000000009";
+const std::string kU1 = "6f1c0e4a-0000-4000-8000-000000000001";
+const std::string kU2 = "6f1c0e4a-0000-4000-8000-000000000002";
+const std::string kU3 = "6f1c0e4a-0000-4000-8000-000000000003";
+const std::string kU4 = "6f1c0e4a-0000-4000-8000-000000000004";
+const std::string kU9 = "6f1c0e4a-0000-4000-8000-000000000009";
 
 // Batched delivery: events in order, in one transaction, answered one result each, and
 // recorded exactly as when they come one by one (a batch delivered again is all duplicates).
 TEST_F(AppliedEventsTest, ABatchAppliesEachEventOnceInOrder) {
   std::vector<json> batch = {
-      lifecycle::ToJson(Added(1, U1, 1, "One")), lifecycle::ToJson(Added(2, U2, 1, "Other")),
-      lifecycle::ToJson(Event(EventType::kCommunityUpdated, 3, U1, 2, "Two"))};
+      lifecycle::ToJson(Added(1, kU1, 1, "One")), lifecycle::ToJson(Added(2, kU2, 1, "Other")),
+      lifecycle::ToJson(Event(EventType::kCommunityUpdated, 3, kU1, 2, "Two"))};
   auto results = app_->ApplyBatch("Note", batch);
   ASSERT_TRUE(results) << results.error().ToString();
   ASSERT_EQ(results->size(), 3u);
   for (const auto& r : *results) EXPECT_EQ(r["applied"], true) << r.dump();
   EXPECT_TRUE((*results)[0]["resourceId"].is_string());
-  EXPECT_EQ(Record(*app_, *db_, U1)->name, "Two");
+  EXPECT_EQ(Record(*app_, *db_, kU1)->name, "Two");
   EXPECT_EQ(NoteCount(*db_), 2);
   EXPECT_EQ(Applied(*app_), (Seqs{{1, 1}, {2, 1}, {3, 1}}));
 
@@ -359,16 +359,17 @@ TEST_F(AppliedEventsTest, ABatchAppliesEachEventOnceInOrder) {
 // alone is rolled back and answered with its error, its community's later events are held,
 // every other event of the batch is applied.
 TEST_F(AppliedEventsTest, ARefusedEventInABatchIsRolledBackAloneAndHoldsItsCommunity) {
-  LifecycleEvent wrong = Added(2, U2, 1, "Two");
+  LifecycleEvent wrong = Added(2, kU2, 1, "Two");
   wrong.widget->widget_def_id = "Memo";
-  json malformed = {{"seq", 5}, {"community", {{"uuid", U3}}}};
-  std::vector<json> batch = {lifecycle::ToJson(Added(1, U1, 1, "One")),
-                             lifecycle::ToJson(wrong),
-                             lifecycle::ToJson(Event(EventType::kCommunityUpdated, 3, U2, 2, "2b")),
-                             lifecycle::ToJson(Event(EventType::kCommunityUpdated, 4, U1, 2, "1b")),
-                             malformed,
-                             lifecycle::ToJson(Added(6, U3, 1, "Three")),
-                             lifecycle::ToJson(Added(7, U4, 1, "Four"))};
+  json malformed = {{"seq", 5}, {"community", {{"uuid", kU3}}}};
+  std::vector<json> batch = {
+      lifecycle::ToJson(Added(1, kU1, 1, "One")),
+      lifecycle::ToJson(wrong),
+      lifecycle::ToJson(Event(EventType::kCommunityUpdated, 3, kU2, 2, "2b")),
+      lifecycle::ToJson(Event(EventType::kCommunityUpdated, 4, kU1, 2, "1b")),
+      malformed,
+      lifecycle::ToJson(Added(6, kU3, 1, "Three")),
+      lifecycle::ToJson(Added(7, kU4, 1, "Four"))};
   auto results = app_->ApplyBatch("Note", batch);
   ASSERT_TRUE(results) << results.error().ToString();
   ASSERT_EQ(results->size(), batch.size());
@@ -380,10 +381,10 @@ TEST_F(AppliedEventsTest, ARefusedEventInABatchIsRolledBackAloneAndHoldsItsCommu
   EXPECT_EQ((*results)[4]["status"], 400) << (*results)[4].dump();
   EXPECT_EQ((*results)[5], (json{{"held", true}})) << "c-3's event waits for the malformed one";
   EXPECT_EQ((*results)[6]["applied"], true);
-  EXPECT_EQ(Record(*app_, *db_, U1)->name, "1b");
-  EXPECT_FALSE(Record(*app_, *db_, U2));
-  EXPECT_FALSE(Record(*app_, *db_, U3));
-  EXPECT_TRUE(Record(*app_, *db_, U4));
+  EXPECT_EQ(Record(*app_, *db_, kU1)->name, "1b");
+  EXPECT_FALSE(Record(*app_, *db_, kU2));
+  EXPECT_FALSE(Record(*app_, *db_, kU3));
+  EXPECT_TRUE(Record(*app_, *db_, kU4));
   EXPECT_EQ(NoteCount(*db_), 2);
   EXPECT_EQ(Applied(*app_), (Seqs{{1, 1}, {4, 1}, {7, 1}}));
 }
@@ -391,16 +392,16 @@ TEST_F(AppliedEventsTest, ARefusedEventInABatchIsRolledBackAloneAndHoldsItsCommu
 // The store failing (kUnavailable) concerns the whole batch: nothing of it is applied, not even
 // the events before the failure, and the batch delivered again applies in full.
 TEST_F(AppliedEventsTest, ABatchTheStoreCannotTakeAppliesNothing) {
-  Apply(Added(9, U9, 1, "Before"));
-  std::vector<json> batch = {lifecycle::ToJson(Added(1, U1, 1, "One")),
-                             lifecycle::ToJson(Added(2, U2, 1, "Two"))};
+  Apply(Added(9, kU9, 1, "Before"));
+  std::vector<json> batch = {lifecycle::ToJson(Added(1, kU1, 1, "One")),
+                             lifecycle::ToJson(Added(2, kU2, 1, "Two"))};
   notes_.fail_next = true;
   notes_.fail_skip = 1;  // c-1's note is made, then c-2's fails
   auto results = app_->ApplyBatch("Note", batch);
   ASSERT_FALSE(results);
   EXPECT_EQ(results.error().code, ErrorCode::kUnavailable);
-  EXPECT_FALSE(Record(*app_, *db_, U1));
-  EXPECT_FALSE(Record(*app_, *db_, U2));
+  EXPECT_FALSE(Record(*app_, *db_, kU1));
+  EXPECT_FALSE(Record(*app_, *db_, kU2));
   EXPECT_EQ(NoteCount(*db_), 1);
   EXPECT_EQ(Applied(*app_), (Seqs{{9, 1}}));
   auto retried = app_->ApplyBatch("Note", batch);
@@ -418,26 +419,27 @@ TEST_F(AppliedEventsTest, ABatchTheStoreCannotTakeAppliesNothing) {
 // back what it wrote, and nothing else. An event whose community cannot be read holds every
 // later event of the batch (which community they wait for is not known).
 TEST_F(AppliedEventsTest, ARefusalAfterWritingLeavesNothingAndAnUnreadableEventHoldsTheRest) {
-  std::vector<json> batch = {lifecycle::ToJson(Added(1, U1, 1, "One")),
-                             lifecycle::ToJson(Added(2, U2, 1, "Two")),
-                             lifecycle::ToJson(Added(3, U3, 1, "Three"))};
+  std::vector<json> batch = {lifecycle::ToJson(Added(1, kU1, 1, "One")),
+                             lifecycle::ToJson(Added(2, kU2, 1, "Two")),
+                             lifecycle::ToJson(Added(3, kU3, 1, "Three"))};
   ASSERT_TRUE(app_->ApplyBatch("Note", {batch[0]}));
-  notes_.refused = U2;
+  notes_.refused = kU2;
   auto results = app_->ApplyBatch("Note", {batch[1], batch[2]});
   ASSERT_TRUE(results) << results.error().ToString();
   EXPECT_EQ((*results)[0]["status"], 409) << (*results)[0].dump();
   EXPECT_EQ((*results)[1]["applied"], true);
-  EXPECT_FALSE(Record(*app_, *db_, U2));
+  EXPECT_FALSE(Record(*app_, *db_, kU2));
   EXPECT_EQ(NoteCount(*db_), 2) << "the refused event's note is rolled back";
   EXPECT_EQ(Applied(*app_), (Seqs{{1, 1}, {3, 1}}));
 
   json unreadable = {{"seq", 5}, {"eventType", "community.updated"}};
   auto held = app_->ApplyBatch(
-      "Note", {unreadable, lifecycle::ToJson(Event(EventType::kCommunityUpdated, 6, U1, 2, "1b"))});
+      "Note",
+      {unreadable, lifecycle::ToJson(Event(EventType::kCommunityUpdated, 6, kU1, 2, "1b"))});
   ASSERT_TRUE(held);
   EXPECT_EQ((*held)[0]["status"], 400);
   EXPECT_EQ((*held)[1], (json{{"held", true}}));
-  EXPECT_EQ(Record(*app_, *db_, U1)->name, "One");
+  EXPECT_EQ(Record(*app_, *db_, kU1)->name, "One");
 }
 
 }  // namespace

@@ -276,6 +276,7 @@ TEST_F(DispatcherTest, ARefusedCommunityStaysHeldAcrossRequestsAndGarbledAnswers
   StandInBlog blog(true);
   std::string b = Community("Bravo");
   std::vector<std::string> others;
+  others.reserve(70);
   for (int i = 0; i < 70; ++i) others.push_back(Community("Other " + std::to_string(i)));
   std::string g = Community("Garbled");
   Rename(b, "Bravo 3");  // Bravo's last events come after 280 others: a later request

@@ -108,7 +108,7 @@ Result<Latencies> MeasureLatencies(http::Client& admin, int64_t after) {
   if (ms.empty()) return out;
   std::sort(ms.begin(), ms.end());
   auto at = [&](double q) {
-    return ms[std::min(ms.size() - 1, static_cast<size_t>(q * ms.size()))];
+    return ms[std::min(ms.size() - 1, static_cast<size_t>(q * static_cast<double>(ms.size())))];
   };
   out.p50 = at(0.50);
   out.p99 = at(0.99);

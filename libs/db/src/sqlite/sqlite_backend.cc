@@ -357,7 +357,7 @@ Result<SqliteUrl> ParseUrl(std::string_view url, const OpenOptions& options) {
 }
 
 Result<std::unique_ptr<Connection>> Connect(const SqliteUrl& url,
-                                            std::shared_ptr<std::timed_mutex> writer) {
+                                            const std::shared_ptr<std::timed_mutex>& writer) {
   // A new database file is its owner's only; SQLite gives its -wal and -shm the same mode.
   if (url.path != ":memory:" && !url.path.empty()) {
     int fd = ::open(url.path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);

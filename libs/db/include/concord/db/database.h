@@ -28,6 +28,7 @@
 #include <concepts>
 #include <condition_variable>
 #include <cstdint>
+#include <exception>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -251,10 +252,34 @@ class Database : public std::enable_shared_from_this<Database> {
 
   // Runs `fn(connection)` in a transaction and commits if it returns a value; rolls back and
   // returns its error otherwise. `fn` returns Status or Result<T>.
+  //
+  // Write transactions commit in groups (group commit): the writers that arrive while a group
+  // runs are run together next, by one of them, in one transaction on the writer connection,
+  // each in a savepoint of its own (alone, without one). Each returns once its group has
+  // committed: its own error if its `fn` failed (rolled back to its savepoint, the others
+  // unaffected), the commit's error if the commit failed. One commit (one WAL write, one disk
+  // flush where commits are durable) serves many writers. `fn` may thus run on another
+  // writer's thread; an exception it throws is rethrown on its own thread. `fn` may not start
+  // a write transaction on the same database (kFailedPrecondition: it could only deadlock).
   template <typename F>
   auto InTransaction(TxMode mode, F&& fn) -> std::invoke_result_t<F, Connection&> {
     using R = std::invoke_result_t<F, Connection&>;
-    auto lease = mode == TxMode::kWrite ? AcquireWriter() : Acquire();
+    if (mode == TxMode::kWrite) {
+      std::optional<R> result;
+      GroupOutcome o = InWriteGroup([&](Connection& c) -> Status {
+        result.emplace(fn(c));
+        if (!*result) return std::unexpected(result->error());
+        return Ok();
+      });
+      if (o.thrown) std::rethrow_exception(o.thrown);
+      if (!result)
+        return R(std::unexpected(o.status ? Error{ErrorCode::kInternal, "not run", {}, {}}
+                                          : o.status.error()));
+      if (!*result) return std::move(*result);
+      if (!o.status) return R(std::unexpected(o.status.error()));
+      return std::move(*result);
+    }
+    auto lease = Acquire();
     if (!lease) return R(std::unexpected(std::move(lease).error()));
     auto tx = Transaction::Begin(**lease, mode);
     if (!tx) return R(std::unexpected(std::move(tx).error()));
@@ -264,12 +289,25 @@ class Database : public std::enable_shared_from_this<Database> {
     return result;
   }
 
+  // What a writer's turn in a group came to: the commit's status (or why it did not run), and
+  // what its `fn` threw, if it did.
+  struct GroupOutcome {
+    Status status;
+    std::exception_ptr thrown;
+  };
+  // InTransaction's write path, its `fn` type-erased.
+  GroupOutcome InWriteGroup(std::function<Status(Connection&)> fn);
+
   using Factory = std::function<Result<std::unique_ptr<Connection>>()>;
   Database(Backend backend, std::string display_url, Factory factory, int max_connections);
 
  private:
   void Release(Connection* c);
   void ReleaseWriter(Connection* c);
+  struct GroupMember;
+  // Runs one group's writers in one transaction (InWriteGroup's leader). Returns how many of
+  // them it settled (their status set); the others, from there on, wait for the next group.
+  size_t RunGroup(const std::vector<GroupMember*>& members);
   // A connection came back (or a slot freed): wakes one waiting reader and one waiting writer.
   void Wake();
 
@@ -285,7 +323,12 @@ class Database : public std::enable_shared_from_this<Database> {
   // The writer's connection while it is idle; `writer_open_` while it exists (idle or leased).
   std::unique_ptr<Connection> writer_;
   bool writer_open_ = false;
-  int writers_waiting_ = 0;               // in AcquireWriter
+  int writers_waiting_ = 0;  // in AcquireWriter
+  // Group commit: writers waiting for a group, and whether one of them is running a group now.
+  std::mutex group_mu_;
+  std::condition_variable group_done_;
+  std::vector<GroupMember*> group_queue_;
+  bool group_running_ = false;
   std::optional<std::string> suspended_;  // why, while suspended
 };
 
