@@ -10,21 +10,10 @@
 #include "concord/communities/service.h"
 #include "concord/db/migration.h"
 #include "concord/lifecycle/events.h"
+#include "fresh_database.h"
 
 namespace concord::communities {
 namespace {
-
-namespace fs = std::filesystem;
-
-std::shared_ptr<db::Database> FreshDatabase(const std::string& name) {
-  fs::path dir = fs::temp_directory_path() / ("concord-communities-" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  fs::remove(dir / (name + ".db"));
-  auto db = db::Database::Open("sqlite:" + name + ".db", {.base_dir = dir});
-  EXPECT_TRUE(db) << db.error().ToString();
-  EXPECT_TRUE(db::Migrate(**db, Migrations(), "communities"));
-  return *db;
-}
 
 // One database and four users for the whole suite (Argon2id makes users slow to create);
 // every test makes its own communities.

@@ -15,22 +15,12 @@
 #include "concord/base/secrets.h"
 #include "concord/communities/service.h"
 #include "concord/db/migration.h"
+#include "fresh_database.h"
 
 namespace concord::communities {
 namespace {
 
-namespace fs = std::filesystem;
 using nlohmann::json;
-
-std::shared_ptr<db::Database> FreshDatabase(const std::string& name) {
-  fs::path dir = fs::temp_directory_path() / ("concord-dispatcher-" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  fs::remove(dir / (name + ".db"));
-  auto db = db::Database::Open("sqlite:" + name + ".db", {.base_dir = dir});
-  EXPECT_TRUE(db) << db.error().ToString();
-  EXPECT_TRUE(db::Migrate(**db, Migrations(), "communities"));
-  return *db;
-}
 
 // Blog's lifecycle handler, standing in: applies every event, except those of the communities
 // in `refused`, as the real one does (a refused event holds its community's later ones).
