@@ -343,6 +343,7 @@ TEST(RunbookTest, ACommunitiesDatabaseOlderThanTheApplicationsIsRecovered) {
   AddUsers(admin, {"ann"});
   std::string a = Make(admin, "Alpha");
   std::string b = Make(admin, "Beta");
+  std::string g = Make(admin, "Gamma");
   ASSERT_TRUE(testing::WaitForEmptyQueue(admin));
   fs::path backup = backups.path() / "old";
   auto bk = Concord(dir.path(), {"backup", "--service", "communities", "--to", backup.string()});
@@ -353,10 +354,21 @@ TEST(RunbookTest, ACommunitiesDatabaseOlderThanTheApplicationsIsRecovered) {
   AddWidget(admin, a, "Wiki");  // after the restore Alpha lacks it: a widgetMissing orphan
   ASSERT_TRUE(admin.Put(kBase + a, {{"name", "Alpha Renamed"}, {"visibility", "private"}}));
   ASSERT_TRUE(admin.Post(kBase + b + "/members", {{"users", {"ann"}}}));
+  // Changed and changed back: in step after the restore, but every application holds a newer
+  // version of it than the restored Communities.
+  ASSERT_TRUE(admin.Put(kBase + g, {{"name", "Gamma For A While"}}));
+  ASSERT_TRUE(admin.Put(kBase + g, {{"name", "Gamma"}}));
   ASSERT_TRUE(testing::WaitForEmptyQueue(admin));
   auto progress = admin.Get("/forums/api/admin/progress");
   ASSERT_TRUE(progress);
   int64_t forums_seq = (*progress)["lastAppliedEventSeq"];
+  int64_t forums_version = (*progress)["highestCommunityVersion"];
+  // The advance refuses what is not a version, and changes nothing.
+  auto bad = admin.Post("/communities/api/admin/events/advance",
+                        {{"atLeast", 0}, {"versionAtLeast", "high"}});
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().ToString().find("versionAtLeast"), std::string::npos)
+      << bad.error().ToString();
 
   // A backup of another deployment is refused; this one is taken back.
   TempDir other("runbook-other");
@@ -426,9 +438,29 @@ TEST(RunbookTest, ACommunitiesDatabaseOlderThanTheApplicationsIsRecovered) {
   auto events = admin.Get("/communities/api/admin/events");
   ASSERT_TRUE(events);
   EXPECT_GT((*events)["assigned"].get<int64_t>(), forums_seq);
-  // And applications follow ordinary changes again (their records no longer look newer).
+  // Only the communities that differed were resynced (by the first run): Gamma, in step, was not.
+  json differences =
+      testing::ReadJsonFile(first / "before" / "reports" / "Forum_communityDifferences.json");
+  std::set<std::string> differing;
+  for (const auto& d : differences["differences"]) differing.insert(d["communityUuid"]);
+  EXPECT_TRUE(differing.contains(a) && differing.contains(b)) << differences.dump();
+  EXPECT_FALSE(differing.contains(g)) << differences.dump();
+  EXPECT_EQ(reassign.out.find("resyncRemoteAppsForAllCommunities"), std::string::npos)
+      << reassign.out;
+  std::string resynced = "Forum: resynced " + std::to_string(differing.size()) + " of " +
+                         std::to_string(differing.size());
+  EXPECT_NE(reassign.out.find(resynced), std::string::npos) << reassign.out;
+  // And applications follow ordinary changes again (their records no longer look newer): Gamma's
+  // too, though none of them was told its restored version.
   ASSERT_TRUE(admin.Put(kBase + b, {{"name", "Beta After Recovery"}}));
+  ASSERT_TRUE(admin.Put(kBase + g, {{"name", "Gamma After Recovery"}}));
   ASSERT_TRUE(testing::WaitForEmptyQueue(admin));
+  auto gamma = admin.Get("/forums/api/synced/Forum/" + g);
+  ASSERT_TRUE(gamma) << gamma.error().ToString();
+  EXPECT_EQ((*gamma)["name"], "Gamma After Recovery") << gamma->dump();
+  auto gamma_now = admin.Get(kBase + g);
+  ASSERT_TRUE(gamma_now);
+  EXPECT_GT((*gamma_now)["version"].get<int64_t>(), forums_version) << gamma_now->dump();
   fs::path check = dir.path() / "check";
   auto again = Concord(dir.path(), {"recover", "--restored", "forums", "--out", check.string()});
   ASSERT_EQ(again.exit_code, 0) << Show(again);

@@ -64,6 +64,7 @@ Result<T> Typed(const JsonFields& f, const json* v, std::string_view key, std::s
 constexpr std::string_view kString = "a string";
 constexpr std::string_view kInt = "a whole number";
 constexpr std::string_view kBool = "true or false";
+constexpr std::string_view kNumber = "a number";
 constexpr std::string_view kObject = "an object";
 constexpr std::string_view kObjects = "a list of objects";
 constexpr std::string_view kStrings = "a list of strings";
@@ -88,6 +89,11 @@ Result<std::string> JsonFields::String(std::string_view key) const {
 Result<int64_t> JsonFields::Int(std::string_view key) const {
   CONCORD_ASSIGN_OR_RETURN(const json* v, Find(key, true, kInt));
   return Typed<int64_t>(*this, v, key, kInt, IsInt(*v));
+}
+
+Result<double> JsonFields::Number(std::string_view key) const {
+  CONCORD_ASSIGN_OR_RETURN(const json* v, Find(key, true, kNumber));
+  return Typed<double>(*this, v, key, kNumber, v->is_number());
 }
 
 Result<bool> JsonFields::Bool(std::string_view key) const {

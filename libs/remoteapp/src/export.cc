@@ -115,13 +115,17 @@ Status RemoteApplication::CheckServes(const std::string& app) const {
 }
 
 void RemoteApplication::MountExport(http::Server& server) {
-  // How far this application followed Communities' lifecycle events: where a replay starts.
+  // How far this application followed Communities' lifecycle events: where a replay starts,
+  // and the newest community version it holds (where Communities' versions resume after a
+  // restore of Communities).
   server.Get(definition_.base_path + "/admin/progress", http::Access::kAdministrator,
              [this](const http::Request&) -> Result<http::Response> {
                CONCORD_ASSIGN_OR_RETURN(int64_t seq, LastAppliedSeq());
+               CONCORD_ASSIGN_OR_RETURN(int64_t version, HighestCommunityVersion());
                return http::Response::Json(200, {{"service", definition_.service},
                                                  {"remoteAppDefIds", definition_.remote_app_defs},
-                                                 {"lastAppliedEventSeq", seq}});
+                                                 {"lastAppliedEventSeq", seq},
+                                                 {"highestCommunityVersion", version}});
              });
   server.Get(definition_.base_path + "/admin/export/([^/]+)", http::Access::kAdministrator,
              [this](const http::Request& r) -> Result<http::Response> {

@@ -218,6 +218,14 @@ Result<int64_t> RemoteApplication::LastAppliedSeq() {
   return seq.value_or(0);
 }
 
+Result<int64_t> RemoteApplication::HighestCommunityVersion() {
+  auto lease = database_->Acquire();
+  if (!lease) return std::unexpected(lease.error());
+  CONCORD_ASSIGN_OR_RETURN(auto version,
+                           (*lease)->QueryInt("SELECT MAX(version) FROM synced_communities"));
+  return version.value_or(0);
+}
+
 void RemoteApplication::TrimAppliedEventsIfDue() {
   // The record of applied events is trimmed at most once an hour (and first at start-up), by
   // the delivery that notices; a failed trim is tried again an hour later.

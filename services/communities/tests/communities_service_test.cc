@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
 
@@ -608,12 +609,53 @@ TEST(LifecycleEventsTest, TheSequenceNeverComesRoundTwice) {
   ASSERT_TRUE(svc.Update(admin, c->uuid, {.name = "Counted Again"}));
   EXPECT_EQ(svc.EventLog(admin)->first, last + 1);
 
-  EXPECT_FALSE(svc.AdvanceEventSequence(Actor{admin.id, false}, 1000));  // administrators only
-  EXPECT_FALSE(svc.AdvanceEventSequence(admin, -1));
-  ASSERT_TRUE(svc.AdvanceEventSequence(admin, 1000));
-  ASSERT_TRUE(svc.AdvanceEventSequence(admin, 10));  // never lowers it
+  EXPECT_FALSE(svc.AdvanceEventSequence(Actor{admin.id, false}, 1000, 0));  // administrators only
+  EXPECT_FALSE(svc.AdvanceEventSequence(admin, -1, 0));
+  ASSERT_TRUE(svc.AdvanceEventSequence(admin, 1000, 0));
+  ASSERT_TRUE(svc.AdvanceEventSequence(admin, 10, 0));  // never lowers it
   ASSERT_TRUE(svc.Update(admin, c->uuid, {.name = "After The Floor"}));
   EXPECT_EQ(svc.EventLog(admin)->last, 1001);
+}
+
+// After a restore of Communities older than the applications, they hold versions the restored
+// database never reached: with the floor raised above them, every later change is newer.
+TEST(LifecycleEventsTest, VersionsNeverGoBackPastTheFloor) {
+  ASSERT_TRUE(InitSecrets());
+  auto db = FreshDatabase("version-floor");
+  CommunitiesService svc({.database = db, .subscriptions = {.applications = {"Forum"}}});
+  ASSERT_TRUE(svc.EnsureInitialAdmin([](const std::string&) { return Ok(); }));
+  Actor admin{svc.GetUser(Actor{UserId(), true}, "admin")->id, true};
+  auto c = svc.Create(admin, {.name = "Versioned"});
+  ASSERT_TRUE(c);
+  auto renamed = svc.Update(admin, c->uuid, {.name = "Versioned Twice"});
+  ASSERT_TRUE(renamed);
+  EXPECT_EQ(renamed->version, c->version + 1);
+  EXPECT_EQ(*svc.CommunityVersionFloor(admin), 0);
+
+  EXPECT_FALSE(svc.AdvanceEventSequence(Actor{admin.id, false}, 0, 500));
+  auto negative = svc.AdvanceEventSequence(admin, 0, -1);
+  ASSERT_FALSE(negative);
+  EXPECT_EQ(negative.error().field, "versionAtLeast");
+  ASSERT_TRUE(svc.AdvanceEventSequence(admin, 0, 500));
+  ASSERT_TRUE(svc.AdvanceEventSequence(admin, 0, 20));  // never lowers it
+  EXPECT_EQ(*svc.CommunityVersionFloor(admin), 500);
+  auto after = svc.Update(admin, c->uuid, {.name = "Above The Floor"});
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->version, 501);
+  auto next = svc.Update(admin, c->uuid, {.name = "And On"});
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->version, 502);  // above its own version once past the floor
+  auto created = svc.Create(admin, {.name = "Born After The Floor"});
+  ASSERT_TRUE(created);
+  EXPECT_EQ(created->version, 501);
+  // The event the application hears carries that version.
+  auto lease = *db->Acquire();
+  auto payloads = lease->QueryTexts(
+      "SELECT payload FROM lifecycle_events WHERE community_uuid = $1 ORDER BY seq DESC LIMIT 1",
+      c->uuid);
+  ASSERT_TRUE(payloads && payloads->size() == 1);
+  EXPECT_EQ(nlohmann::json::parse(payloads->front())["community"]["version"], 502)
+      << payloads->front();
 }
 
 TEST(LifecycleEventsTest, AnApplicationHearsOnlyTheEventTypesItIsSubscribedTo) {

@@ -43,10 +43,28 @@ Result<int64_t> AdminApi::LastAppliedSeq(const std::string& app) {
   return p["lastAppliedEventSeq"].get<int64_t>();
 }
 
-Result<int64_t> AdminApi::AdvanceEventSequence(int64_t at_least) {
+Result<int64_t> AdminApi::HighestCommunityVersion(const std::string& app) {
+  CONCORD_ASSIGN_OR_RETURN(std::string base, ServiceApi(app));
+  CONCORD_ASSIGN_OR_RETURN(auto p, client_.Get(base + "/admin/progress"));
+  if (!p.contains("highestCommunityVersion") || !p["highestCommunityVersion"].is_number_integer()) {
+    return Unavailable(
+        fmt::format("{}/admin/progress does not say highestCommunityVersion (a "
+                    "service older than this command?)",
+                    base));
+  }
+  return p["highestCommunityVersion"].get<int64_t>();
+}
+
+Result<AdminApi::Advanced> AdminApi::AdvanceEventSequence(int64_t at_least,
+                                                          int64_t versions_at_least) {
   CONCORD_ASSIGN_OR_RETURN(
-      auto a, client_.Post("/communities/api/admin/events/advance", {{"atLeast", at_least}}));
-  return a["assigned"].get<int64_t>();
+      auto a, client_.Post("/communities/api/admin/events/advance",
+                           {{"atLeast", at_least}, {"versionAtLeast", versions_at_least}}));
+  if (!a.contains("versionFloor") || !a["versionFloor"].is_number_integer()) {
+    return Unavailable(
+        "Communities did not say its versionFloor (a server older than this command?)");
+  }
+  return Advanced{a["assigned"].get<int64_t>(), a["versionFloor"].get<int64_t>()};
 }
 
 Result<int64_t> AdminApi::Resync(const std::string& app,

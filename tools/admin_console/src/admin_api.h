@@ -54,8 +54,14 @@ class AdminApi {
   Result<std::vector<nlohmann::json>> QueuedEvents(const std::string& app);
   // The last lifecycle event seq the application serving `app` applied.
   Result<int64_t> LastAppliedSeq(const std::string& app);
-  // Moves Communities' event sequence to at least `at_least`; the seq it is at now.
-  Result<int64_t> AdvanceEventSequence(int64_t at_least);
+  // The highest Communities version of a community the service serving `app` holds.
+  Result<int64_t> HighestCommunityVersion(const std::string& app);
+  // Moves Communities' event sequence to at least `at_least` and its communities' version floor
+  // to at least `versions_at_least`; where both are now.
+  struct Advanced {
+    int64_t assigned = 0, version_floor = 0;
+  };
+  Result<Advanced> AdvanceEventSequence(int64_t at_least, int64_t versions_at_least);
   // Resyncs `communities`' widget `app`, waiting up to `wait_seconds` for delivery; how many of
   // the events are still queued afterwards.
   Result<int64_t> Resync(const std::string& app, const std::vector<std::string>& communities,

@@ -15,6 +15,8 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -191,7 +193,10 @@ int Recover(const Flags& f) {
     }
     std::cout << fmt::format("{:>2}. {}\n", i + 1, step.title);
     r.session->Audit("step", step.id);
+    auto step_start = std::chrono::steady_clock::now();
     auto s = step.run(r);
+    double took =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - step_start).count();
     if (!s) {
       r.session->Audit("failed", step.id + ": " + s.error().message);
       (void)r.SaveState();
@@ -203,6 +208,9 @@ int Recover(const Flags& f) {
       return s.error().code == ErrorCode::kInvalidArgument ? 2 : 1;
     }
     r.state["completed"].push_back(step.id);
+    // How long each step took (its last attempt): where a slow recovery spends its time.
+    r.state["seconds"][step.id] = std::round(took * 100) / 100;
+    std::cout << fmt::format("    ({:.1f} s)\n", took);
     if (auto saved = r.SaveState(); !saved) return Fail("recover", saved.error());
   }
   const json& v = r.state["verification"];

@@ -28,6 +28,10 @@ Result<SavedState> LoadRecoverState(const fs::path& file) {
     CONCORD_ASSIGN_OR_RETURN(JsonFields done, st.Object("done"));
     for (const auto& step : done.Keys()) CONCORD_RETURN_IF_ERROR(done.Object(step));
   }
+  if (st.Has("seconds")) {  // how long each step took: numbers, added to as steps end
+    CONCORD_ASSIGN_OR_RETURN(JsonFields seconds, st.Object("seconds"));
+    for (const auto& step : seconds.Keys()) CONCORD_RETURN_IF_ERROR(seconds.Number(step));
+  }
   if (st.Has("verification")) {
     CONCORD_ASSIGN_OR_RETURN(JsonFields v, st.Object("verification"));
     Verification verification;

@@ -118,15 +118,21 @@ std::vector<Step> Steps(const Run& run) {
   if (run.communities_restored) {
     steps.push_back(
         {"advance-sequence",
-         "Advance Communities' event sequence past every application's last applied event",
+         "Advance Communities' event sequence past every application's last applied event, and "
+         "its community versions past every version an application holds",
          [](Run& r) -> Status {
-           int64_t highest = 0;
+           int64_t highest = 0, version = 0;
            for (const auto& app : r.apps) {
              CONCORD_ASSIGN_OR_RETURN(int64_t applied, r.Api().LastAppliedSeq(app));
              highest = std::max(highest, applied);
+             CONCORD_ASSIGN_OR_RETURN(int64_t held, r.Api().HighestCommunityVersion(app));
+             version = std::max(version, held);
            }
-           CONCORD_ASSIGN_OR_RETURN(int64_t assigned, r.Api().AdvanceEventSequence(highest));
-           r.Note(fmt::format("the next lifecycle event gets a seq above {}", assigned));
+           CONCORD_ASSIGN_OR_RETURN(auto advanced, r.Api().AdvanceEventSequence(highest, version));
+           r.Note(fmt::format(
+               "the next lifecycle event gets a seq above {}, and a community's next change a "
+               "version above {}",
+               advanced.assigned, advanced.version_floor));
            return Ok();
          }});
   } else {
@@ -164,19 +170,12 @@ std::vector<Step> Steps(const Run& run) {
                                               {std::string(kRetryTask)}));
                    }});
   steps.push_back(
-      {"resync",
-       run.communities_restored
-           ? "Resync every community's applications (resyncRemoteAppsForAllCommunities)"
-           : "Resync the communities the reports list (resyncRemoteAppsForCommunityAndWidget)",
+      {"resync", "Resync the communities the reports list (resyncRemoteAppsForCommunityAndWidget)",
        [](Run& r) -> Status {
+         // After a restore of Communities too: the versions advanced past everything an
+         // application holds, a community the report finds in step takes every later change,
+         // so only those that differ need their state sent again.
          for (const auto& app : r.apps) {
-           if (r.communities_restored) {
-             if (r.Done("resync", app)) continue;
-             CONCORD_RETURN_IF_ERROR(r.Command("CommunitiesRemoteAppService",
-                                               "resyncRemoteAppsForAllCommunities", {app}));
-             CONCORD_RETURN_IF_ERROR(r.MarkDone("resync", app));
-             continue;
-           }
            if (r.Done("resync", app)) continue;
            CONCORD_ASSIGN_OR_RETURN(auto listed, Disagreeing(r.out / "before" / "reports" /
                                                              (app + "_communityDifferences.json")));

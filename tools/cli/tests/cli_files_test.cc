@@ -126,7 +126,8 @@ TEST(BackupManifestTest, AnEntryNamingAnotherFileIsRefused) {
 const char* kState = R"({"restored": ["forums", "wikis"], "orphans": "quarantine",
   "started": "2026-12-01T06:00:00.000Z", "completed": ["maintenance-on", "pause-retry-task"],
   "setAsideFile": "set-aside-events-2.json",
-  "done": {"resync-batches": {"Wiki": 200}, "orphans": {"Forum r-1": {"assignedTo": "c-1"}}}})";
+  "done": {"resync-batches": {"Wiki": 200}, "orphans": {"Forum r-1": {"assignedTo": "c-1"}}},
+  "seconds": {"maintenance-on": 1.14, "pause-retry-task": 0}})";
 
 TEST(RecoverStateTest, AStateLoadsWithWhatTheRunResumesFrom) {
   Dir dir;
@@ -173,6 +174,13 @@ TEST(RecoverStateTest, ADamagedStateIsRefusedNamingTheField) {
       {R"({"restored": [], "orphans": "report", "started": "x", "completed": [],
            "verification": {"differences": 0, "orphans": "2", "reports": "/r"}})",
        "verification.orphans"},
+      // Each step's time is added to this object as the run goes on: it must be one.
+      {R"({"restored": [], "orphans": "report", "started": "x", "completed": [],
+           "seconds": [1.5]})",
+       "seconds"},
+      {R"({"restored": [], "orphans": "report", "started": "x", "completed": [],
+           "seconds": {"resync": "fast"}})",
+       "seconds.resync"},
       {R"({"restored": [], "orphans": "rep)", "recover-state.json"},
   };
   Dir dir;

@@ -255,11 +255,14 @@ void MountEventLogApi(http::Server& server, CommunitiesService& service,
               [&service](const Request& r) -> Result<Response> {
                 CONCORD_ASSIGN_OR_RETURN(auto body, JsonBody::Parse(r.body));
                 CONCORD_ASSIGN_OR_RETURN(auto at_least, body.OptInt("atLeast"));
+                CONCORD_ASSIGN_OR_RETURN(auto versions, body.OptInt("versionAtLeast"));
                 CONCORD_RETURN_IF_ERROR(body.RejectUnknownFields());
                 if (!at_least) return InvalidArgument("atLeast", "atLeast is required");
-                CONCORD_RETURN_IF_ERROR(service.AdvanceEventSequence(ActorOf(r), *at_least));
+                CONCORD_RETURN_IF_ERROR(
+                    service.AdvanceEventSequence(ActorOf(r), *at_least, versions.value_or(0)));
                 CONCORD_ASSIGN_OR_RETURN(auto b, service.EventLog(ActorOf(r)));
-                return Response::Json(200, {{"assigned", b.assigned}});
+                CONCORD_ASSIGN_OR_RETURN(int64_t floor, service.CommunityVersionFloor(ActorOf(r)));
+                return Response::Json(200, {{"assigned", b.assigned}, {"versionFloor", floor}});
               });
 }
 

@@ -53,7 +53,7 @@ Result<LoadedCommunity> LoadToChange(Connection& c, const Actor& actor, const Co
 }
 
 Status Touch(Connection& c, Community& community, const Actor& actor) {
-  community.version += 1;
+  CONCORD_ASSIGN_OR_RETURN(community.version, kCommunities.NextVersion(c, community.version));
   community.last_mod = std::max(NowMillis(), community.last_mod);
   community.last_mod_by = actor.id;
   return kCommunities.Update(c, community);

@@ -129,7 +129,7 @@ Result<Community> CommunitiesService::Create(const Actor& actor, CommunityDraft 
     x.parent = d.parent;
     x.created = x.last_mod = now;
     x.created_by = x.last_mod_by = actor.id;
-    x.version = 1;
+    CONCORD_ASSIGN_OR_RETURN(x.version, kCommunities.NextVersion(c, 0));
     x.member_count = 1;
     CONCORD_RETURN_IF_ERROR(kCommunities.Insert(c, x));
     CONCORD_RETURN_IF_ERROR(kCommunities.InsertMember(c, x.uuid, owner.id, Role::kOwner, now));
@@ -430,8 +430,12 @@ Result<CommunitiesService::EventLogPage> CommunitiesService::ListEventLog(
     int limit) {
   return queue_->ListEventLog(actor, remote_app_def_id, after_seq, limit);
 }
-Status CommunitiesService::AdvanceEventSequence(const Actor& actor, int64_t at_least) {
-  return queue_->AdvanceEventSequence(actor, at_least);
+Status CommunitiesService::AdvanceEventSequence(const Actor& actor, int64_t at_least,
+                                                int64_t versions_at_least) {
+  return queue_->AdvanceEventSequence(actor, at_least, versions_at_least);
+}
+Result<int64_t> CommunitiesService::CommunityVersionFloor(const Actor& actor) {
+  return queue_->CommunityVersionFloor(actor);
 }
 
 }  // namespace concord::communities

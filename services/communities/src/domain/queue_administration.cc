@@ -5,11 +5,13 @@
 
 #include "concord/lifecycle/widgets.h"
 #include "domain/validation.h"
+#include "store/community_store.h"
 #include "store/event_store.h"
 
 namespace concord::communities::domain {
 namespace {
 const store::EventStore kEvents;
+const store::CommunityStore kCommunities;
 using db::Connection;
 using db::TxMode;
 }  // namespace
@@ -166,10 +168,22 @@ Result<CommunitiesService::EventLogPage> QueueAdministration::ListEventLog(
   });
 }
 
-Status QueueAdministration::AdvanceEventSequence(const Actor& actor, int64_t at_least) {
+Status QueueAdministration::AdvanceEventSequence(const Actor& actor, int64_t at_least,
+                                                 int64_t versions_at_least) {
   if (!actor.admin) return PermissionDenied("only administrators advance the event sequence");
   if (at_least < 0) return InvalidArgument("atLeast", "atLeast must be 0 or more");
-  return tx_.Write([&](Connection& c) { return kEvents.AdvanceSequence(c, at_least); });
+  if (versions_at_least < 0) {
+    return InvalidArgument("versionAtLeast", "versionAtLeast must be 0 or more");
+  }
+  return tx_.Write([&](Connection& c) -> Status {
+    CONCORD_RETURN_IF_ERROR(kEvents.AdvanceSequence(c, at_least));
+    return kCommunities.AdvanceVersionFloor(c, versions_at_least);
+  });
+}
+
+Result<int64_t> QueueAdministration::CommunityVersionFloor(const Actor& actor) {
+  if (!actor.admin) return PermissionDenied("only administrators see the version floor");
+  return tx_.Read([&](Connection& c) { return kCommunities.VersionFloor(c); });
 }
 
 }  // namespace concord::communities::domain

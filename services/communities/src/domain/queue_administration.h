@@ -31,7 +31,8 @@ class QueueAdministration {
   Result<CommunitiesService::EventLogPage> ListEventLog(
       const Actor& actor, const std::optional<std::string>& remote_app_def_id, int64_t after_seq,
       int limit);
-  Status AdvanceEventSequence(const Actor& actor, int64_t at_least);
+  Status AdvanceEventSequence(const Actor& actor, int64_t at_least, int64_t versions_at_least);
+  Result<int64_t> CommunityVersionFloor(const Actor& actor);
 
  private:
   Transactions& tx_;

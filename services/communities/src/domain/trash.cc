@@ -67,7 +67,8 @@ Status CommunityTrash::PurgeTree(Connection& c, const CommunityUuid& uuid, const
   for (const auto& s : subs) {
     CONCORD_ASSIGN_OR_RETURN(auto x, kCommunities.Find(c, s));
     if (!x) continue;
-    x->version += 1;  // the deletion is a change too: applications see a newer state
+    // The deletion is a change too: applications see a newer state.
+    CONCORD_ASSIGN_OR_RETURN(x->version, kCommunities.NextVersion(c, x->version));
     CONCORD_RETURN_IF_ERROR(publisher_.Publish(c, EventType::kPrepareDelete, *x, actor));
     CONCORD_RETURN_IF_ERROR(kCommunities.Delete(c, s));
   }

@@ -1,5 +1,7 @@
 #include "store/community_store.h"
 
+#include <algorithm>
+
 #include "concord/base/text.h"
 
 namespace concord::communities::store {
@@ -235,6 +237,27 @@ Result<std::vector<CommunityUuid>> CommunityStore::TrashedBefore(db::Connection&
               before, limit));
   return Collect<CommunityUuid>(std::move(rows),
                                 [](const db::Rows& r) { return CommunityUuid(r.Text(0)); });
+}
+
+Result<int64_t> CommunityStore::NextVersion(db::Connection& c, int64_t current) const {
+  CONCORD_ASSIGN_OR_RETURN(int64_t floor, VersionFloor(c));
+  return std::max(current, floor) + 1;
+}
+
+Result<int64_t> CommunityStore::VersionFloor(db::Connection& c) const {
+  CONCORD_ASSIGN_OR_RETURN(auto floor,
+                           c.QueryInt("SELECT floor FROM community_version_floor WHERE id = 1"));
+  return floor.value_or(0);
+}
+
+Status CommunityStore::AdvanceVersionFloor(db::Connection& c, int64_t at_least) const {
+  auto done = c.Execute(
+      "INSERT INTO community_version_floor (id, floor) VALUES (1, $1) ON CONFLICT (id) DO "
+      "UPDATE SET floor = CASE WHEN community_version_floor.floor > $1 THEN "
+      "community_version_floor.floor ELSE $1 END",
+      at_least);
+  if (!done) return std::unexpected(done.error());
+  return Ok();
 }
 
 Result<bool> CommunityStore::HandleTaken(db::Connection& c, std::string_view handle) const {

@@ -39,6 +39,12 @@ class CommunityStore {
   Status Update(db::Connection& c, const Community& community) const;
   // Deletes the community with its members, widgets and tags.
   Status Delete(db::Connection& c, const CommunityUuid& uuid) const;
+  // The version a change to a community at version `current` is given: one above it, and above
+  // the version floor (V009), which `concord recover` raises after Communities is restored.
+  Result<int64_t> NextVersion(db::Connection& c, int64_t current) const;
+  Result<int64_t> VersionFloor(db::Connection& c) const;
+  // Raises the floor to `at_least` (never lowers it).
+  Status AdvanceVersionFloor(db::Connection& c, int64_t at_least) const;
   // Whether a community (live or in the trash) already has the handle `handle`.
   Result<bool> HandleTaken(db::Connection& c, std::string_view handle) const;
   Result<std::vector<ListedCommunity>> List(db::Connection& c, const ListQuery& q) const;

@@ -36,6 +36,7 @@ class JsonFields {
   // Required fields: kInvalidArgument when absent or of another type.
   Result<std::string> String(std::string_view key) const;
   Result<int64_t> Int(std::string_view key) const;
+  Result<double> Number(std::string_view key) const;  // whole or not
   Result<bool> Bool(std::string_view key) const;
   Result<JsonFields> Object(std::string_view key) const;
   // An array of objects.

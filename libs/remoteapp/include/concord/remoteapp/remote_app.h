@@ -228,6 +228,9 @@ class RemoteApplication {
 
   // The highest event sequence applied.
   Result<int64_t> LastAppliedSeq();
+  // The highest Communities version of any community this service holds (0 when none): what
+  // Communities' version floor must pass after it is restored older than this service.
+  Result<int64_t> HighestCommunityVersion();
 
   // The community-owned resources of `app` of one community, or with one title.
   Result<std::vector<Resource>> FindResources(const std::string& app,

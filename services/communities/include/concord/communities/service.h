@@ -292,9 +292,13 @@ class CommunitiesService {
                                     const std::optional<std::string>& remote_app_def_id,
                                     int64_t after_seq, int limit);
   // After Communities was restored from a backup older than an application: the next event
-  // gets a seq above `at_least` (the highest any application applied), so that no seq comes
-  // round twice. Administrators only.
-  Status AdvanceEventSequence(const Actor& actor, int64_t at_least);
+  // gets a seq above `at_least` (the highest any application applied), and every community's
+  // next change a version above `versions_at_least` (the highest any application holds), so
+  // that no seq comes round twice and every application takes each later change as newer than
+  // what it holds. Neither ever goes down. Administrators only.
+  Status AdvanceEventSequence(const Actor& actor, int64_t at_least, int64_t versions_at_least);
+  // The version floor so far (0 before any advance).
+  Result<int64_t> CommunityVersionFloor(const Actor& actor);
 
   // Adds a callback run after a change that must end cached authentications (a user
   // disabled, a service account's password reset), in the order they were added. Add them
