@@ -362,13 +362,27 @@ TEST(RunbookTest, ACommunitiesDatabaseOlderThanTheApplicationsIsRecovered) {
   auto progress = admin.Get("/forums/api/admin/progress");
   ASSERT_TRUE(progress);
   int64_t forums_seq = (*progress)["lastAppliedEventSeq"];
-  int64_t forums_version = (*progress)["highestCommunityVersion"];
+  int64_t highest_version = (*progress)["highestCommunityVersion"];
   // The advance refuses what is not a version, and changes nothing.
-  auto bad = admin.Post("/communities/api/admin/events/advance",
-                        {{"atLeast", 0}, {"versionAtLeast", "high"}});
-  ASSERT_FALSE(bad);
-  EXPECT_NE(bad.error().ToString().find("versionAtLeast"), std::string::npos)
-      << bad.error().ToString();
+  auto log_before = admin.Get("/communities/api/admin/events");
+  ASSERT_TRUE(log_before);
+  for (const json& body : {json{{"atLeast", 0}, {"versionAtLeast", "high"}},
+                           json{{"atLeast", 0}, {"versionAtLeast", int64_t{1} << 60}}}) {
+    auto bad = admin.Post("/communities/api/admin/events/advance", body);
+    ASSERT_FALSE(bad) << body.dump();
+    EXPECT_NE(bad.error().ToString().find("versionAtLeast"), std::string::npos)
+        << bad.error().ToString();
+  }
+  auto log_after = admin.Get("/communities/api/admin/events");
+  ASSERT_TRUE(log_after);
+  EXPECT_EQ((*log_after)["versionFloor"], (*log_before)["versionFloor"]);
+  EXPECT_EQ((*log_after)["assigned"], (*log_before)["assigned"]);
+  // The floor must pass the highest version any application holds, not only Forum's.
+  for (const std::string service : {"activities", "blogs", "files", "libraries", "news", "wikis"}) {
+    auto p = admin.Get("/" + service + "/api/admin/progress");
+    ASSERT_TRUE(p) << service;
+    highest_version = std::max(highest_version, (*p)["highestCommunityVersion"].get<int64_t>());
+  }
 
   // A backup of another deployment is refused; this one is taken back.
   TempDir other("runbook-other");
@@ -460,7 +474,10 @@ TEST(RunbookTest, ACommunitiesDatabaseOlderThanTheApplicationsIsRecovered) {
   EXPECT_EQ((*gamma)["name"], "Gamma After Recovery") << gamma->dump();
   auto gamma_now = admin.Get(kBase + g);
   ASSERT_TRUE(gamma_now);
-  EXPECT_GT((*gamma_now)["version"].get<int64_t>(), forums_version) << gamma_now->dump();
+  EXPECT_GT((*gamma_now)["version"].get<int64_t>(), highest_version) << gamma_now->dump();
+  auto log_now = admin.Get("/communities/api/admin/events");
+  ASSERT_TRUE(log_now);
+  EXPECT_GE((*log_now)["versionFloor"].get<int64_t>(), highest_version) << log_now->dump();
   fs::path check = dir.path() / "check";
   auto again = Concord(dir.path(), {"recover", "--restored", "forums", "--out", check.string()});
   ASSERT_EQ(again.exit_code, 0) << Show(again);

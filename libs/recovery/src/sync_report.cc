@@ -310,6 +310,13 @@ class Merger {
     diff("ownersApproveContent", Bool(c.owners_approve_content), Bool(x.owners_approve_content));
     diff("viewersFlagContent", Bool(c.viewers_flag_content), Bool(x.viewers_flag_content));
     if (!c.resource_id) diff("resourceId", "", x.object_identifying_id);
+    // The widget the application's record is bound to: after a restore of Communities the
+    // resource can be bound to another instance of the widget (removed and assigned back since),
+    // and the application would take the restored widget's removal as not its own. (Exports
+    // from before Concord wrote the attribute do not say.)
+    if (x.widget_instance_id && c.widget_instance_id) {
+      diff("widgetInstanceId", *c.widget_instance_id, *x.widget_instance_id);
+    }
     // A community in the trash takes its resources there with it.
     diff("resourceInTrash", Bool(c.trashed), Bool(x.in_trash));
     std::vector<std::string> c_owners;

@@ -125,6 +125,12 @@ class SyncReportTest : public ::testing::Test {
     auto ten = Resource(all[7], "r-10");
     ten.name = "\"><img src=x onerror=alert(1)>";
     export_.push_back(ten);
+    // 11: the application's record is bound to another instance of the widget (removed and
+    // assigned back after the backup Communities was restored from).
+    all.push_back(Community(11, "Widget Replaced", true, "r-11"));
+    auto eleven = Resource(all[8], "r-11");
+    eleven.widget_instance_id = "w-old";
+    export_.push_back(eleven);
   }
 
   fs::path WriteExport(const std::string& app) {
@@ -160,8 +166,8 @@ TEST_F(SyncReportTest, FindsEveryKindOfDifferenceAndOrphanInEveryLocale) {
     auto summary = GenerateSyncReports(WriteExport("Forum"), out, source_, locale, now);
     ASSERT_TRUE(summary) << summary.error().ToString();
     EXPECT_EQ(summary->remote_app_def_id, "Forum");
-    EXPECT_EQ(summary->resources, 9);
-    EXPECT_EQ(summary->differences, 5);  // 2, 3, 4 (its own resource missing), 5, 10
+    EXPECT_EQ(summary->resources, 10);
+    EXPECT_EQ(summary->differences, 6);  // 2, 3, 4 (its own resource missing), 5, 10, 11
     EXPECT_EQ(summary->orphans, 5);      // r-4-old, r-6, r-7, r-8, r-9
     ASSERT_EQ(summary->files.size(), 4u);
     for (const auto& f : summary->files) {
@@ -175,7 +181,7 @@ TEST_F(SyncReportTest, FindsEveryKindOfDifferenceAndOrphanInEveryLocale) {
   auto diffs = nlohmann::json::parse(Read(dir_.path() / "out-en/Forum_communityDifferences.json"));
   std::map<std::string, nlohmann::json> by_uuid;
   for (const auto& d : diffs["differences"]) by_uuid[d["communityUuid"]] = d;
-  ASSERT_EQ(by_uuid.size(), 5u);
+  ASSERT_EQ(by_uuid.size(), 6u);
   auto two = by_uuid[U(2)];
   EXPECT_EQ(two["status"], "differs");
   std::map<std::string, std::pair<std::string, std::string>> attrs;
@@ -197,6 +203,11 @@ TEST_F(SyncReportTest, FindsEveryKindOfDifferenceAndOrphanInEveryLocale) {
   EXPECT_EQ(by_uuid[U(4)]["objectIdentifyingId"], "r-4-new");
   EXPECT_EQ(by_uuid[U(5)]["status"], "missingResource");
   EXPECT_FALSE(by_uuid.contains(U(1)));
+  EXPECT_EQ(by_uuid[U(11)]["status"], "differs");
+  ASSERT_EQ(by_uuid[U(11)]["attributes"].size(), 1u) << by_uuid[U(11)].dump();
+  EXPECT_EQ(by_uuid[U(11)]["attributes"][0]["attribute"], "widgetInstanceId");
+  EXPECT_EQ(by_uuid[U(11)]["attributes"][0]["communities"], "w-11");
+  EXPECT_EQ(by_uuid[U(11)]["attributes"][0]["application"], "w-old");
 
   auto orphans =
       nlohmann::json::parse(Read(dir_.path() / "out-en/Forum_orphanedRemoteApplications.json"));

@@ -320,7 +320,14 @@ Result<json> RemoteApplication::ApplyState(Connection& c, const std::string& app
   json reply = {{"applied", false}};
   switch (e.type) {
     case EventType::kRemoteAppAdded: {
-      if (record && record->widget_instance_id == e.widget->instance_id && record->resource_id) {
+      // Ours already: the same widget (delivered twice), or, in a resync, another instance
+      // that Communities binds to the resource this record holds (the widget was removed and
+      // the resource assigned back after the backup Communities was restored from): the record
+      // follows Communities' widget rather than a new resource being made.
+      bool ours = record && record->resource_id &&
+                  (record->widget_instance_id == e.widget->instance_id ||
+                   (e.resync && e.widget->remote_resource_id == record->resource_id));
+      if (ours) {
         reply["resourceId"] = *record->resource_id;  // delivered twice: the same answer
         if (e.resync) {  // an administrator's resync: the state, whatever version we hold
           CONCORD_RETURN_IF_ERROR(
@@ -441,8 +448,11 @@ Result<json> RemoteApplication::Transfer(Connection& c, const std::string& app,
     return NotFound(fmt::format("{} has no community resource {}", app, id.substr(0, 60)));
   }
   CONCORD_ASSIGN_OR_RETURN(auto current, Find(c, e.community.uuid, app));
-  if (current && current->resource_id && *current->resource_id == id) {
-    return json{{"applied", false}, {"resourceId", id}};  // delivered twice
+  // Delivered twice. (The same resource under another widget instance is an orphan assigned
+  // back to its own community: the record follows the new widget, below.)
+  if (current && current->resource_id && *current->resource_id == id &&
+      current->widget_instance_id == e.widget->instance_id) {
+    return json{{"applied", false}, {"resourceId", id}};
   }
   CONCORD_RETURN_IF_ERROR(
       c.Execute("UPDATE " + t.table + " SET community_uuid = $1, trashed_at = NULL WHERE id = $2",

@@ -197,6 +197,58 @@ TEST_F(AppliedEventsTest, AResyncDeliveredAgainDoesNotUndoALaterChange) {
   EXPECT_EQ(Applied(*app_), (Seqs{{1, 1}, {2, 2}, {3, 1}}));
 }
 
+// After a restore of Communities, its widget can be another instance bound to the resource the
+// application holds (the widget was removed and the resource assigned back since): a resync
+// binds the record to Communities' widget instead of making a new resource.
+TEST_F(AppliedEventsTest, AResyncRebindsTheRecordToTheWidgetCommunitiesBindsToItsResource) {
+  json first = Apply(Added(1, "c-1", 1, "Alpha"));
+  std::string note = first["resourceId"];
+  LifecycleEvent resync = Added(2, "c-1", 1, "Alpha");
+  resync.widget->instance_id = WidgetInstanceId("w-restored");
+  resync.widget->remote_resource_id = note;
+  resync.resync = true;
+  json answer = Apply(resync);
+  EXPECT_EQ(answer["applied"], true);
+  EXPECT_EQ(answer["resourceId"], note);
+  EXPECT_EQ(NoteCount(*db_), 1) << "no second note";
+  auto record = Record(*app_, *db_, "c-1");
+  ASSERT_TRUE(record);
+  EXPECT_EQ(record->widget_instance_id, WidgetInstanceId("w-restored"));
+  EXPECT_EQ(record->resource_id, note);
+  // The restored widget's removal is now this record's.
+  LifecycleEvent removed = Event(EventType::kRemoteAppRemoved, 3, "c-1", 2, "Alpha");
+  removed.widget = resync.widget;
+  EXPECT_EQ(Apply(removed)["applied"], true);
+  EXPECT_FALSE(Record(*app_, *db_, "c-1"));
+
+  // An ordinary (not resync) event of another instance still makes a resource of its own.
+  Apply(Added(4, "c-2", 1, "Beta"));
+  LifecycleEvent other = Added(5, "c-2", 2, "Beta");
+  other.widget->instance_id = WidgetInstanceId("w-other");
+  EXPECT_EQ(Apply(other)["applied"], true);
+  EXPECT_EQ(NoteCount(*db_), 3);
+}
+
+// assignRemoteApp of an orphan back to its own community (only its widget was missing): the
+// transfer names a new widget instance for the same resource, and the record follows it.
+TEST_F(AppliedEventsTest, AnOrphanAssignedBackToItsCommunityFollowsItsNewWidget) {
+  json first = Apply(Added(1, "c-1", 1, "Alpha"));
+  std::string note = first["resourceId"];
+  LifecycleEvent transfer = Event(EventType::kRemoteAppTransfer, 2, "c-1", 2, "Alpha");
+  transfer.widget = lifecycle::WidgetRef{WidgetInstanceId("w-new"), "Note", note};
+  transfer.transfer_from = CommunityUuid("c-1");
+  EXPECT_EQ(Apply(transfer)["applied"], true);
+  auto record = Record(*app_, *db_, "c-1");
+  ASSERT_TRUE(record);
+  EXPECT_EQ(record->widget_instance_id, WidgetInstanceId("w-new"));
+  EXPECT_EQ(record->resource_id, note);
+  EXPECT_EQ(NoteCount(*db_), 1);
+  // Delivered again: the same answer, nothing applied.
+  json again = Apply(transfer);
+  EXPECT_EQ(again["resourceId"], note);
+  EXPECT_NE(again["applied"], true) << again.dump();
+}
+
 TEST_F(AppliedEventsTest, AnEventThatFailsToApplyIsNotRecordedAndAppliesWhenDeliveredAgain) {
   LifecycleEvent added = Added(7, "c-1", 1, "Alpha");
   notes_.fail_next = true;

@@ -630,7 +630,7 @@ TEST(LifecycleEventsTest, VersionsNeverGoBackPastTheFloor) {
   auto renamed = svc.Update(admin, c->uuid, {.name = "Versioned Twice"});
   ASSERT_TRUE(renamed);
   EXPECT_EQ(renamed->version, c->version + 1);
-  EXPECT_EQ(*svc.CommunityVersionFloor(admin), 0);
+  EXPECT_EQ(svc.EventLog(admin)->version_floor, 0);
 
   EXPECT_FALSE(svc.AdvanceEventSequence(Actor{admin.id, false}, 0, 500));
   auto negative = svc.AdvanceEventSequence(admin, 0, -1);
@@ -638,7 +638,7 @@ TEST(LifecycleEventsTest, VersionsNeverGoBackPastTheFloor) {
   EXPECT_EQ(negative.error().field, "versionAtLeast");
   ASSERT_TRUE(svc.AdvanceEventSequence(admin, 0, 500));
   ASSERT_TRUE(svc.AdvanceEventSequence(admin, 0, 20));  // never lowers it
-  EXPECT_EQ(*svc.CommunityVersionFloor(admin), 500);
+  EXPECT_EQ(svc.EventLog(admin)->version_floor, 500);
   auto after = svc.Update(admin, c->uuid, {.name = "Above The Floor"});
   ASSERT_TRUE(after);
   EXPECT_EQ(after->version, 501);
@@ -648,14 +648,39 @@ TEST(LifecycleEventsTest, VersionsNeverGoBackPastTheFloor) {
   auto created = svc.Create(admin, {.name = "Born After The Floor"});
   ASSERT_TRUE(created);
   EXPECT_EQ(created->version, 501);
-  // The event the application hears carries that version.
+  // Trash, restore and the purge are changes too.
+  auto trashed = svc.Trash(admin, c->uuid);
+  ASSERT_TRUE(trashed);
+  EXPECT_EQ(trashed->version, 503);
+  auto restored = svc.Restore(admin, c->uuid);
+  ASSERT_TRUE(restored);
+  EXPECT_EQ(restored->version, 504);
+  ASSERT_TRUE(svc.Trash(admin, c->uuid));
+  ASSERT_TRUE(svc.PurgeExpired(NowMillis() + 1000 * kMillisPerDay));
+  // The events the applications hear carry those versions, the purge's last.
   auto lease = *db->Acquire();
   auto payloads = lease->QueryTexts(
-      "SELECT payload FROM lifecycle_events WHERE community_uuid = $1 ORDER BY seq DESC LIMIT 1",
-      c->uuid);
-  ASSERT_TRUE(payloads && payloads->size() == 1);
-  EXPECT_EQ(nlohmann::json::parse(payloads->front())["community"]["version"], 502)
-      << payloads->front();
+      "SELECT payload FROM lifecycle_events WHERE community_uuid = $1 ORDER BY seq", c->uuid);
+  ASSERT_TRUE(payloads);
+  std::vector<int64_t> versions;  // each change's, in order (a change may log several events)
+  for (const auto& p : *payloads) {
+    int64_t v = nlohmann::json::parse(p)["community"]["version"];
+    if (v > 500 && (versions.empty() || versions.back() != v)) versions.push_back(v);
+  }
+  EXPECT_EQ(versions, (std::vector<int64_t>{501, 502, 503, 504, 505, 506}));
+  auto last = nlohmann::json::parse(payloads->back());
+  EXPECT_EQ(last["eventType"], "community.prepare.delete") << payloads->back();
+  EXPECT_EQ(last["community"]["version"], 506) << payloads->back();
+
+  // Neither the sequence nor the floor goes past what a JSON reader using doubles reads exactly.
+  constexpr int64_t kMax = CommunitiesService::kMaxSequence;
+  auto too_high = svc.AdvanceEventSequence(admin, 0, kMax + 1);
+  ASSERT_FALSE(too_high);
+  EXPECT_EQ(too_high.error().field, "versionAtLeast");
+  too_high = svc.AdvanceEventSequence(admin, kMax + 1, 0);
+  ASSERT_FALSE(too_high);
+  EXPECT_EQ(too_high.error().field, "atLeast");
+  EXPECT_EQ(svc.EventLog(admin)->version_floor, 500) << "a refused advance changes nothing";
 }
 
 TEST(LifecycleEventsTest, AnApplicationHearsOnlyTheEventTypesItIsSubscribedTo) {

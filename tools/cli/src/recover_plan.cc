@@ -117,7 +117,10 @@ std::vector<Step> Steps(const Run& run) {
        }});
   if (run.communities_restored) {
     steps.push_back(
-        {"advance-sequence",
+        // Not "advance-sequence", the id of the step before it also advanced versions: a run
+        // begun by an older concord and resumed by this one advances the versions too (the
+        // step is idempotent), rather than skipping it and resyncing too little.
+        {"advance-sequence-and-versions",
          "Advance Communities' event sequence past every application's last applied event, and "
          "its community versions past every version an application holds",
          [](Run& r) -> Status {

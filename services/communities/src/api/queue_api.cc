@@ -183,8 +183,10 @@ void MountEventLogApi(http::Server& server, CommunitiesService& service,
   const std::string base = "/communities/api/admin/events";
   server.Get(base, http::Access::kAdministrator, [&service](const Request& r) -> Result<Response> {
     CONCORD_ASSIGN_OR_RETURN(auto b, service.EventLog(ActorOf(r)));
-    return Response::Json(200,
-                          {{"firstSeq", b.first}, {"lastSeq", b.last}, {"assigned", b.assigned}});
+    return Response::Json(200, {{"firstSeq", b.first},
+                                {"lastSeq", b.last},
+                                {"assigned", b.assigned},
+                                {"versionFloor", b.version_floor}});
   });
   server.Get(
       base + "/log", http::Access::kAdministrator,
@@ -251,19 +253,19 @@ void MountEventLogApi(http::Server& server, CommunitiesService& service,
                                             {"applicationAhead", o.application_ahead},
                                             {"failures", o.failures}});
               });
-  server.Post(base + "/advance", http::Access::kAdministrator,
-              [&service](const Request& r) -> Result<Response> {
-                CONCORD_ASSIGN_OR_RETURN(auto body, JsonBody::Parse(r.body));
-                CONCORD_ASSIGN_OR_RETURN(auto at_least, body.OptInt("atLeast"));
-                CONCORD_ASSIGN_OR_RETURN(auto versions, body.OptInt("versionAtLeast"));
-                CONCORD_RETURN_IF_ERROR(body.RejectUnknownFields());
-                if (!at_least) return InvalidArgument("atLeast", "atLeast is required");
-                CONCORD_RETURN_IF_ERROR(
-                    service.AdvanceEventSequence(ActorOf(r), *at_least, versions.value_or(0)));
-                CONCORD_ASSIGN_OR_RETURN(auto b, service.EventLog(ActorOf(r)));
-                CONCORD_ASSIGN_OR_RETURN(int64_t floor, service.CommunityVersionFloor(ActorOf(r)));
-                return Response::Json(200, {{"assigned", b.assigned}, {"versionFloor", floor}});
-              });
+  server.Post(
+      base + "/advance", http::Access::kAdministrator,
+      [&service](const Request& r) -> Result<Response> {
+        CONCORD_ASSIGN_OR_RETURN(auto body, JsonBody::Parse(r.body));
+        CONCORD_ASSIGN_OR_RETURN(auto at_least, body.OptInt("atLeast"));
+        CONCORD_ASSIGN_OR_RETURN(auto versions, body.OptInt("versionAtLeast"));
+        CONCORD_RETURN_IF_ERROR(body.RejectUnknownFields());
+        if (!at_least) return InvalidArgument("atLeast", "atLeast is required");
+        CONCORD_RETURN_IF_ERROR(
+            service.AdvanceEventSequence(ActorOf(r), *at_least, versions.value_or(0)));
+        CONCORD_ASSIGN_OR_RETURN(auto b, service.EventLog(ActorOf(r)));
+        return Response::Json(200, {{"assigned", b.assigned}, {"versionFloor", b.version_floor}});
+      });
 }
 
 }  // namespace concord::communities

@@ -434,8 +434,5 @@ Status CommunitiesService::AdvanceEventSequence(const Actor& actor, int64_t at_l
                                                 int64_t versions_at_least) {
   return queue_->AdvanceEventSequence(actor, at_least, versions_at_least);
 }
-Result<int64_t> CommunitiesService::CommunityVersionFloor(const Actor& actor) {
-  return queue_->CommunityVersionFloor(actor);
-}
 
 }  // namespace concord::communities

@@ -137,7 +137,8 @@ Result<CommunitiesService::EventLogBounds> QueueAdministration::EventLog(const A
   if (!actor.admin) return PermissionDenied("only administrators see the event log");
   return tx_.Read([&](Connection& c) -> Result<CommunitiesService::EventLogBounds> {
     CONCORD_ASSIGN_OR_RETURN(auto b, kEvents.LogBounds(c));
-    return CommunitiesService::EventLogBounds{b.first, b.last, b.assigned};
+    CONCORD_ASSIGN_OR_RETURN(int64_t floor, kCommunities.VersionFloor(c));
+    return CommunitiesService::EventLogBounds{b.first, b.last, b.assigned, floor};
   });
 }
 
@@ -171,19 +172,18 @@ Result<CommunitiesService::EventLogPage> QueueAdministration::ListEventLog(
 Status QueueAdministration::AdvanceEventSequence(const Actor& actor, int64_t at_least,
                                                  int64_t versions_at_least) {
   if (!actor.admin) return PermissionDenied("only administrators advance the event sequence");
-  if (at_least < 0) return InvalidArgument("atLeast", "atLeast must be 0 or more");
-  if (versions_at_least < 0) {
-    return InvalidArgument("versionAtLeast", "versionAtLeast must be 0 or more");
+  constexpr int64_t kMax = CommunitiesService::kMaxSequence;
+  if (at_least < 0 || at_least > kMax) {
+    return InvalidArgument("atLeast", fmt::format("atLeast must be from 0 to {}", kMax));
+  }
+  if (versions_at_least < 0 || versions_at_least > kMax) {
+    return InvalidArgument("versionAtLeast",
+                           fmt::format("versionAtLeast must be from 0 to {}", kMax));
   }
   return tx_.Write([&](Connection& c) -> Status {
     CONCORD_RETURN_IF_ERROR(kEvents.AdvanceSequence(c, at_least));
     return kCommunities.AdvanceVersionFloor(c, versions_at_least);
   });
-}
-
-Result<int64_t> QueueAdministration::CommunityVersionFloor(const Actor& actor) {
-  if (!actor.admin) return PermissionDenied("only administrators see the version floor");
-  return tx_.Read([&](Connection& c) { return kCommunities.VersionFloor(c); });
 }
 
 }  // namespace concord::communities::domain

@@ -32,7 +32,6 @@ class QueueAdministration {
       const Actor& actor, const std::optional<std::string>& remote_app_def_id, int64_t after_seq,
       int limit);
   Status AdvanceEventSequence(const Actor& actor, int64_t at_least, int64_t versions_at_least);
-  Result<int64_t> CommunityVersionFloor(const Actor& actor);
 
  private:
   Transactions& tx_;

@@ -275,9 +275,10 @@ class CommunitiesService {
 
   // EventLogCleanup: deletes event-log entries older than `before` that no delivery needs.
   Result<int64_t> TrimEventLog(Millis before);
-  // The event log's first and last seq still held, and the highest ever assigned.
+  // The event log's first and last seq still held, the highest ever assigned, and the floor
+  // every community's next version is above (AdvanceEventSequence).
   struct EventLogBounds {
-    int64_t first = 0, last = 0, assigned = 0;
+    int64_t first = 0, last = 0, assigned = 0, version_floor = 0;
   };
   Result<EventLogBounds> EventLog(const Actor& actor);
   // The event log's entries after seq `after_seq`, oldest first, `limit` (1 to 1000) a page,
@@ -295,10 +296,11 @@ class CommunitiesService {
   // gets a seq above `at_least` (the highest any application applied), and every community's
   // next change a version above `versions_at_least` (the highest any application holds), so
   // that no seq comes round twice and every application takes each later change as newer than
-  // what it holds. Neither ever goes down. Administrators only.
+  // what it holds. Neither ever goes down; each is at most kMaxSequence (kInvalidArgument
+  // naming atLeast or versionAtLeast otherwise). Administrators only.
   Status AdvanceEventSequence(const Actor& actor, int64_t at_least, int64_t versions_at_least);
-  // The version floor so far (0 before any advance).
-  Result<int64_t> CommunityVersionFloor(const Actor& actor);
+  // 2^53 - 1: the largest whole number a JSON reader that uses doubles (a browser) reads exactly.
+  static constexpr int64_t kMaxSequence = (int64_t{1} << 53) - 1;
 
   // Adds a callback run after a change that must end cached authentications (a user
   // disabled, a service account's password reset), in the order they were added. Add them
