@@ -2,14 +2,15 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 
 namespace concord {
 namespace {
 
-std::string FormatUuid(std::array<unsigned char, 16> b) {
-  b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);  // version 4
+std::string FormatUuid(std::array<unsigned char, 16> b, unsigned char version = 4) {
+  b[6] = static_cast<unsigned char>((b[6] & 0x0f) | (version << 4));
   b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);  // RFC 4122 variant
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
@@ -54,6 +55,17 @@ std::string NewUuid(std::mt19937_64& rng) {
   uint64_t hi = rng();
   uint64_t lo = rng();
   return FormatUuid(hi, lo);
+}
+
+std::string NewTimeOrderedUuid(int64_t unix_ms, std::mt19937_64& rng) {
+  std::array<unsigned char, 16> b{};
+  uint64_t hi = rng();
+  uint64_t lo = rng();
+  std::memcpy(b.data(), &hi, 8);
+  std::memcpy(b.data() + 8, &lo, 8);
+  auto ms = static_cast<uint64_t>(std::max<int64_t>(unix_ms, 0));
+  for (int i = 0; i < 6; ++i) b[i] = static_cast<unsigned char>(ms >> (8 * (5 - i)));
+  return FormatUuid(b, 7);
 }
 
 }  // namespace concord

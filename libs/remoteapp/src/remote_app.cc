@@ -296,6 +296,7 @@ Result<json> RemoteApplication::ApplyIn(Connection& c, const std::string& app,
         app, e.seq, e.id.value(), std::string(lifecycle::EventTypeName(e.type)), e.community.uuid,
         reply.value("applied", false), NowMillis()));
   }
+  if (!logged) return reply;  // populate's: no seq to record
   CONCORD_RETURN_IF_ERROR(c.Execute(
       "INSERT INTO lifecycle_progress (id, last_seq, applied_at) VALUES (1, $1, $2) "
       "ON CONFLICT (id) DO UPDATE SET last_seq = CASE WHEN lifecycle_progress.last_seq > $1 "

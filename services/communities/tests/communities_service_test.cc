@@ -1,6 +1,7 @@
 // The Communities domain rules, against a real (temporary) SQLite database.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -447,6 +448,16 @@ TEST(PopulateTest, SampleDataKeepsEveryRule) {
         "SELECT SUM(LENGTH(uuid) + member_count * 7 + LENGTH(name)) FROM communities");
   };
   EXPECT_EQ(digest(*lease), digest(*l2));
+  auto uuids = [](db::Connection& c) {
+    return *c.QueryTexts("SELECT uuid FROM communities ORDER BY created, uuid");
+  };
+  auto first = uuids(*lease);
+  EXPECT_EQ(first, uuids(*l2)) << "the same seed makes the same uuids";
+  // Made oldest first with time-ordered (version 7) uuids, which sort as they were made.
+  EXPECT_TRUE(std::is_sorted(first.begin(), first.end()));
+  ASSERT_FALSE(first.empty());
+  EXPECT_TRUE(IsUuid(first.front()));
+  EXPECT_EQ(first.front()[14], '7') << first.front();
   // A deployment with communities is not populated again.
   auto twice = Populate(*db, {.communities = 10, .seed = 1});
   ASSERT_FALSE(twice);

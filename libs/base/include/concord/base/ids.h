@@ -44,6 +44,11 @@ std::string NewUuid();
 // A version 4 UUID drawn from `rng`: deterministic for a given seed (used by `populate`).
 std::string NewUuid(std::mt19937_64& rng);
 
+// A version 7 UUID (RFC 9562): `unix_ms` in its first 48 bits, the rest drawn from `rng`. UUIDs
+// made in time order sort in that order, so rows keyed by them are appended to their B-trees
+// rather than inserted all over them (`populate`'s communities, made oldest first).
+std::string NewTimeOrderedUuid(int64_t unix_ms, std::mt19937_64& rng);
+
 // The version 4 UUID made of these 128 bits (version and variant bits overwritten).
 std::string FormatUuid(uint64_t hi, uint64_t lo);
 
