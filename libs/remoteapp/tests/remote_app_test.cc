@@ -3,6 +3,7 @@
 // whatever number of times it is delivered.
 #include "concord/remoteapp/remote_app.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -195,6 +196,39 @@ TEST_F(AppliedEventsTest, AResyncDeliveredAgainDoesNotUndoALaterChange) {
   EXPECT_EQ(record->name, "Beta");
   EXPECT_EQ(record->version, 2);
   EXPECT_EQ(Applied(*app_), (Seqs{{1, 1}, {2, 2}, {3, 1}}));
+}
+
+// Member rows are written many a statement (64, 32, ... 1): every one lands, with its role, and a
+// later change writes exactly what changed.
+TEST_F(AppliedEventsTest, ALargeMembershipIsWrittenWholeAndChangedExactly) {
+  LifecycleEvent added = Added(1, "c-1", 1, "Crowd");
+  for (int i = 0; i < 99; ++i) added.community.members.push_back(UserId(fmt::format("u-{:03}", i)));
+  EXPECT_EQ(Apply(added)["applied"], true);
+  auto count = [&](const std::string& where) {
+    auto lease = db_->Acquire();
+    EXPECT_TRUE(lease);
+    auto n = (*lease)->QueryInt(
+        "SELECT COUNT(*) FROM synced_members WHERE community_uuid = "
+        "'c-1' AND " +
+        where);
+    EXPECT_TRUE(n);
+    return n && *n ? **n : -1;
+  };
+  EXPECT_EQ(count("role = 0"), 99);
+  EXPECT_EQ(count("role = 1"), 1);  // u-owner
+  // 70 promoted to owners, 10 gone, 5 new members.
+  LifecycleEvent changed = Event(EventType::kCommunityUpdated, 2, "c-1", 2, "Crowd");
+  for (int i = 0; i < 70; ++i)
+    changed.community.owners.push_back(UserId(fmt::format("u-{:03}", i)));
+  for (int i = 70; i < 89; ++i) {
+    changed.community.members.push_back(UserId(fmt::format("u-{:03}", i)));
+  }
+  for (int i = 0; i < 5; ++i) changed.community.members.push_back(UserId(fmt::format("n-{}", i)));
+  EXPECT_EQ(Apply(changed)["applied"], true);
+  EXPECT_EQ(count("role = 1"), 71);  // u-owner and u-000 to u-069
+  EXPECT_EQ(count("role = 0"), 24);  // u-070 to u-088 and n-0 to n-4
+  EXPECT_EQ(count("user_id >= 'u-089' AND user_id < 'u-100'"), 0);
+  EXPECT_EQ(count("user_id = 'u-069' AND role = 1"), 1);
 }
 
 // After a restore of Communities, its widget can be another instance bound to the resource the
