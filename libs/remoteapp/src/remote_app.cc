@@ -86,10 +86,22 @@ Status UpsertMembers(Connection& c, const CommunityUuid& community, const std::s
   return Ok();
 }
 
-Status WriteMembers(Connection& c, const std::string& app, const lifecycle::CommunityState& s) {
+// Whether the application held a record of the community before this write.
+enum class Held { kRecord, kNoRecord };
+
+Status WriteMembers(Connection& c, const std::string& app, const lifecycle::CommunityState& s,
+                    Held held_before) {
   std::map<std::string, int64_t> wanted;  // a user listed twice takes the member role, as ever
   for (const auto& u : s.owners) wanted[u.value()] = static_cast<int64_t>(SyncedRole::kOwner);
   for (const auto& u : s.members) wanted[u.value()] = static_cast<int64_t>(SyncedRole::kMember);
+  if (held_before == Held::kNoRecord) {
+    // A new record: no rows to compare with (any left behind go), so no read, which on
+    // PostgreSQL would be a round trip for every community populate or a resync writes.
+    CONCORD_RETURN_IF_ERROR(
+        c.Execute("DELETE FROM synced_members WHERE community_uuid = $1 AND remote_app_def_id = $2",
+                  s.uuid, app));
+    return UpsertMembers(c, s.uuid, app, {wanted.begin(), wanted.end()});
+  }
   std::map<std::string, int64_t> held;
   CONCORD_ASSIGN_OR_RETURN(
       db::Rows rows, c.Query("SELECT user_id, role FROM synced_members WHERE community_uuid = $1 "
@@ -120,7 +132,7 @@ Status WriteMembers(Connection& c, const std::string& app, const lifecycle::Comm
 // Writes the community's attributes and membership from the event into the record.
 Status WriteState(Connection& c, const std::string& app, const lifecycle::LifecycleEvent& e,
                   const std::optional<WidgetInstanceId>& widget,
-                  const std::optional<std::string>& resource) {
+                  const std::optional<std::string>& resource, Held held_before) {
   const auto& s = e.community;
   Millis now = NowMillis();
   CONCORD_RETURN_IF_ERROR(c.Execute(
@@ -136,7 +148,7 @@ Status WriteState(Connection& c, const std::string& app, const lifecycle::Lifecy
       s.uuid, app, widget ? std::optional(widget->value()) : std::nullopt, resource, s.name,
       s.visibility, s.list_when_private, s.theme, s.owners_approve_content, s.viewers_flag_content,
       s.in_trash, s.version, now));
-  return WriteMembers(c, app, s);
+  return WriteMembers(c, app, s, held_before);
 }
 
 // The id of the event recorded as applied for `app` at `seq`, if any.
@@ -368,13 +380,14 @@ Result<json> RemoteApplication::ApplyState(Connection& c, const std::string& app
         reply["resourceId"] = *record->resource_id;  // delivered twice: the same answer
         if (e.resync) {  // an administrator's resync: the state, whatever version we hold
           CONCORD_RETURN_IF_ERROR(
-              WriteState(c, app, e, e.widget->instance_id, record->resource_id));
+              WriteState(c, app, e, e.widget->instance_id, record->resource_id, Held::kRecord));
           reply["applied"] = true;
         }
         break;
       }
       CONCORD_ASSIGN_OR_RETURN(std::string resource, hooks_.CreateResource(c, app, e));
-      CONCORD_RETURN_IF_ERROR(WriteState(c, app, e, e.widget->instance_id, resource));
+      CONCORD_RETURN_IF_ERROR(WriteState(c, app, e, e.widget->instance_id, resource,
+                                         record ? Held::kRecord : Held::kNoRecord));
       reply = {{"applied", true}, {"resourceId", resource}};
       break;
     }
@@ -383,7 +396,7 @@ Result<json> RemoteApplication::ApplyState(Connection& c, const std::string& app
       if (record->resource_id)
         CONCORD_RETURN_IF_ERROR(hooks_.RemoveResource(c, app, *record->resource_id));
       if (definition_.tracks_communities_without_widget) {
-        CONCORD_RETURN_IF_ERROR(WriteState(c, app, e, std::nullopt, std::nullopt));
+        CONCORD_RETURN_IF_ERROR(WriteState(c, app, e, std::nullopt, std::nullopt, Held::kRecord));
       } else {
         CONCORD_RETURN_IF_ERROR(DeleteRecord(c, e.community.uuid, app));
       }
@@ -410,9 +423,9 @@ Result<json> RemoteApplication::ApplyState(Connection& c, const std::string& app
       if (!record && !definition_.tracks_communities_without_widget)
         break;                         // not a community we serve
       if (!newer && !e.resync) break;  // stale or repeated: we know a newer state already
-      CONCORD_RETURN_IF_ERROR(WriteState(c, app, e,
-                                         record ? record->widget_instance_id : std::nullopt,
-                                         record ? record->resource_id : std::nullopt));
+      CONCORD_RETURN_IF_ERROR(WriteState(
+          c, app, e, record ? record->widget_instance_id : std::nullopt,
+          record ? record->resource_id : std::nullopt, record ? Held::kRecord : Held::kNoRecord));
       reply["applied"] = true;
       break;
     }
@@ -500,7 +513,8 @@ Result<json> RemoteApplication::Transfer(Connection& c, const std::string& app,
   if (old && old->community != e.community.uuid) {
     CONCORD_RETURN_IF_ERROR(ForgetResource(c, old->community, app));
   }
-  CONCORD_RETURN_IF_ERROR(WriteState(c, app, e, e.widget->instance_id, id));
+  CONCORD_RETURN_IF_ERROR(
+      WriteState(c, app, e, e.widget->instance_id, id, current ? Held::kRecord : Held::kNoRecord));
   return json{{"applied", true}, {"resourceId", id}};
 }
 

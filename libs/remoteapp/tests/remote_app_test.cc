@@ -229,6 +229,25 @@ TEST_F(AppliedEventsTest, ALargeMembershipIsWrittenWholeAndChangedExactly) {
   EXPECT_EQ(count("role = 0"), 24);  // u-070 to u-088 and n-0 to n-4
   EXPECT_EQ(count("user_id >= 'u-089' AND user_id < 'u-100'"), 0);
   EXPECT_EQ(count("user_id = 'u-069' AND role = 1"), 1);
+
+  // A new record is written without reading member rows first; rows left behind by anything
+  // else go.
+  {
+    auto lease = db_->Acquire();
+    ASSERT_TRUE(lease);
+    ASSERT_TRUE((*lease)->Execute(
+        "INSERT INTO synced_members (community_uuid, remote_app_def_id, user_id, role) VALUES "
+        "('c-2', 'Note', 'u-stale', 0)"));
+  }
+  LifecycleEvent fresh = Added(3, "c-2", 1, "Fresh");
+  fresh.community.members = {UserId("u-new")};
+  EXPECT_EQ(Apply(fresh)["applied"], true);
+  auto lease = db_->Acquire();
+  ASSERT_TRUE(lease);
+  auto users = (*lease)->QueryTexts(
+      "SELECT user_id FROM synced_members WHERE community_uuid = 'c-2' ORDER BY user_id");
+  ASSERT_TRUE(users);
+  EXPECT_EQ(*users, (std::vector<std::string>{"u-new", "u-owner"}));
 }
 
 // After a restore of Communities, its widget can be another instance bound to the resource the
