@@ -102,7 +102,7 @@ int Run(int argc, char** argv) {
   for (const auto& step : state.value("plan", json::array())) {
     std::string id = step.value("id", "");
     if (!state["seconds"].contains(id)) continue;
-    fmt::print("  {:<20} {:8.2f} s\n", id, state["seconds"][id].get<double>());
+    fmt::print("  {:<30} {:8.2f} s\n", id, state["seconds"][id].get<double>());
   }
   fmt::print("reports before the resync: {} community-application pairs differed, {} orphans\n",
              state["before"].value("differences", int64_t{-1}),
