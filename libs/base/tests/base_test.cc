@@ -53,6 +53,21 @@ TEST(IdsTest, SeededUuidsAreReproducible) {
   EXPECT_NE(NewUuid(a), NewUuid(c));
 }
 
+// RFC 9562 version 7: the milliseconds in the first 48 bits, big-endian; version 7; variant 10.
+TEST(IdsTest, TimeOrderedUuidsCarryTheirTimeAndSortByIt) {
+  std::mt19937_64 rng(42);
+  const int64_t ms = 0x0123456789ab;
+  std::string u = NewTimeOrderedUuid(ms, rng);
+  EXPECT_TRUE(IsUuid(u)) << u;
+  EXPECT_EQ(u.substr(0, 13), "01234567-89ab") << u;
+  EXPECT_EQ(u[14], '7') << u;
+  EXPECT_NE(std::string("89ab").find(u[19]), std::string::npos) << u;
+  std::string later = NewTimeOrderedUuid(ms + 1, rng);
+  EXPECT_LT(u, later);
+  std::mt19937_64 again(42);
+  EXPECT_EQ(NewTimeOrderedUuid(ms, again), u) << "the same draws make the same uuid";
+}
+
 TEST(IdsTest, RejectsNonCanonicalUuids) {
   EXPECT_FALSE(IsUuid(""));
   EXPECT_FALSE(IsUuid("1234"));

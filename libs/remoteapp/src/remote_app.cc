@@ -49,8 +49,6 @@ Result<std::optional<SyncedCommunity>> One(db::Rows rows) {
   return std::optional(FromRow(rows));
 }
 
-// Brings the record's members to the state's: writes only the rows that differ (a rename, the
-// most common change, writes none; rewriting them all was most of the cost of applying it).
 // Writes member rows (user id, role), many a statement: chunks of 64, 32, ... 1 rows, so seven
 // statement texts in all (each prepared once by the connection) and no row twice in one
 // statement (PostgreSQL refuses an upsert that would change a row twice). A row a statement
@@ -89,6 +87,8 @@ Status UpsertMembers(Connection& c, const CommunityUuid& community, const std::s
 // Whether the application held a record of the community before this write.
 enum class Held { kRecord, kNoRecord };
 
+// Brings the record's members to the state's: writes only the rows that differ (a rename, the
+// most common change, writes none; rewriting them all was most of the cost of applying it).
 Status WriteMembers(Connection& c, const std::string& app, const lifecycle::CommunityState& s,
                     Held held_before) {
   std::map<std::string, int64_t> wanted;  // a user listed twice takes the member role, as ever

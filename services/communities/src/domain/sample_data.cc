@@ -80,11 +80,12 @@ SampleCommunity SampleGenerator::Next() {
 
   SampleCommunity s;
   Community& c = s.community;
-  // Made oldest first, with time-ordered uuids: each community's rows (and its members', its
-  // widgets', and every application's record of it) are appended to their tables' B-trees
-  // instead of landing on a random page of a tree that outgrows the cache.
-  // Their time is the community's place in the stream from a fixed day, not the clock: the same
-  // seed makes the same uuids.
+  // Made oldest first, with time-ordered uuids (its widgets' too): each community's rows, its
+  // members' and widgets', and every application's record of it and its members, are appended
+  // to their tables' B-trees instead of landing on a random page of a tree that outgrows the
+  // cache (the applications' own resource ids stay random). Their time is the community's place
+  // in the stream from a fixed day, not the clock (nothing reads it back; `created` is the
+  // community's time): the same seed makes the same uuids.
   const int64_t offset = (kThreeYears * produced_) / std::max<int64_t>(total_, 1);
   constexpr int64_t kSampleEpoch = 1'600'000'000'000;  // 2020-09-13
   c.created = start_ + offset;
@@ -147,8 +148,9 @@ SampleCommunity SampleGenerator::Next() {
       add = chance(w->sample_share);
     }
     if (!add) continue;
-    s.widgets.push_back(Widget{WidgetInstanceId(NewUuid(rng_)), c.uuid, std::string(def.def_id),
-                               std::nullopt, std::string(def.ui_location), c.created});
+    s.widgets.push_back(Widget{WidgetInstanceId(NewTimeOrderedUuid(kSampleEpoch + offset, rng_)),
+                               c.uuid, std::string(def.def_id), std::nullopt,
+                               std::string(def.ui_location), c.created});
   }
 
   if (!c.parent) {
